@@ -1,0 +1,106 @@
+//! Authentication in the handler signature: extractors that turn the Basic header into a
+//! principal (session, key, company context) or into the exact 401/403 the real API answers.
+
+use crate::domain::denial::{Denial, DenialKind};
+use crate::domain::model::{CompanyContext, Session};
+use crate::domain::rules::{self, RequestedCompany};
+use crate::sandbox::Sandbox;
+use crate::wire::auth::{CompanyChoice, parse_basic};
+use crate::wire::{ApiError, ErrorKind, ValidationMessage};
+use actix_web::dev::Payload;
+use actix_web::http::header::AUTHORIZATION;
+use actix_web::{FromRequest, HttpRequest, web};
+use std::future::{Ready, ready};
+
+impl From<Denial> for ApiError {
+    fn from(denial: Denial) -> Self {
+        let kind = match denial.kind {
+            DenialKind::Unauthorized => ErrorKind::Unauthorized,
+            DenialKind::Forbidden => ErrorKind::Forbidden,
+            DenialKind::Invalid => ErrorKind::Validation,
+            DenialKind::MissingArgument => ErrorKind::ValueValidation,
+        };
+        let error = ApiError::new(kind).with_developer_message(denial.developer_message());
+        if denial.fields.is_empty() {
+            return error;
+        }
+        let messages = denial
+            .fields
+            .into_iter()
+            .map(|f| {
+                if f.is_argument {
+                    ValidationMessage::arg(&f.field, f.message)
+                } else {
+                    ValidationMessage::field(f.field, f.message)
+                }
+            })
+            .collect();
+        error.with_validation(messages)
+    }
+}
+
+/// The sandbox a request is served by.
+pub fn sandbox(req: &HttpRequest) -> Result<&web::Data<Sandbox>, ApiError> {
+    req.app_data::<web::Data<Sandbox>>()
+        .ok_or_else(|| ApiError::internal(&"no sandbox registered for this request"))
+}
+
+/// A logged-in caller in any company context, including an office key with username 0.
+/// Only whoAmI and withLoginAccess take this; everything else takes [`CompanyPrincipal`].
+#[derive(Debug, Clone)]
+pub struct Principal {
+    pub session: Session,
+    pub context: CompanyContext,
+}
+
+impl Principal {
+    fn authenticate(req: &HttpRequest) -> Result<Self, ApiError> {
+        let credentials = parse_basic(req.headers().get(AUTHORIZATION).map(|v| v.as_bytes()))?;
+        let sandbox = sandbox(req)?;
+        let now = sandbox.now();
+        sandbox.store().with(|db| {
+            let session = rules::session_is_alive(db.session_by_token(&credentials.session_token)?, now)?;
+            let requested = match credentials.company {
+                CompanyChoice::Own => None,
+                CompanyChoice::Company(id) => Some(RequestedCompany {
+                    id,
+                    company: db.company(id)?,
+                    relation: db.relation(session.key.company_id, id)?,
+                    key_linked: db.key_linked(session.key.id, id)?,
+                }),
+            };
+            let context = rules::company_context_is_allowed(&session.key, requested.clone())?;
+            if let (CompanyContext::Client { .. }, Some(requested)) = (context, requested)
+                && let (Some(relation), Some(client)) = (requested.relation, requested.company)
+            {
+                rules::client_allows_api_access(&relation, &client.name)?;
+            }
+            Ok(Self { session, context })
+        })
+    }
+}
+
+impl FromRequest for Principal {
+    type Error = ApiError;
+    type Future = Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(Self::authenticate(req))
+    }
+}
+
+/// A logged-in caller allowed to work with company data: an office key must act as a client.
+#[derive(Debug, Clone)]
+pub struct CompanyPrincipal(pub Principal);
+
+impl FromRequest for CompanyPrincipal {
+    type Error = ApiError;
+    type Future = Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(Principal::authenticate(req).and_then(|principal| {
+            rules::office_key_in_own_company_is_limited(&principal.session.key, principal.context)?;
+            Ok(Self(principal))
+        }))
+    }
+}

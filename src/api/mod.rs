@@ -1,0 +1,15 @@
+//! actix handlers for the Tripletex API v2 surface (`/v2/...`), thin: parse (wire) →
+//! decide (domain) → read/write (store) → render (wire). One module per upstream resource.
+
+pub mod auth;
+mod company;
+pub mod render;
+mod token;
+
+use actix_web::web;
+
+/// Mounts every `/v2` route on the given config (the caller adds the `/v2` scope).
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    token::configure(cfg);
+    company::configure(cfg);
+}

@@ -1,0 +1,194 @@
+//! `/token/...`: minting and deleting session tokens, whoAmI, and consumer-token look-up.
+
+use crate::api::auth::{CompanyPrincipal, Principal, sandbox};
+use crate::api::render;
+use crate::domain::model::CompanyContext;
+use crate::domain::rules::{self, SessionArguments};
+use crate::store::NewSession;
+use crate::wire::envelope::{json_response, single};
+use crate::wire::fields::FieldFilter;
+use crate::wire::request_id::method_not_allowed;
+use crate::wire::{ApiError, ErrorKind, ValidationMessage};
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde::Deserialize;
+use serde_json::json;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::resource("/token/session/:create")
+            .route(web::put().to(create_session_put))
+            .route(web::post().to(create_session_post))
+            .default_service(web::to(method_not_allowed)),
+    )
+    .service(
+        web::resource("/token/session/>whoAmI")
+            .route(web::get().to(who_am_i))
+            .default_service(web::to(method_not_allowed)),
+    )
+    .service(
+        web::resource("/token/session/{token}")
+            .route(web::delete().to(delete_session))
+            .default_service(web::to(method_not_allowed)),
+    )
+    .service(
+        web::resource("/token/consumer/byToken")
+            .route(web::get().to(consumer_by_token))
+            .default_service(web::to(method_not_allowed)),
+    );
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct SessionCreateQuery {
+    consumer_token: Option<String>,
+    employee_token: Option<String>,
+    expiration_date: Option<String>,
+}
+
+async fn create_session_put(req: HttpRequest, query: web::Query<SessionCreateQuery>) -> Result<HttpResponse, ApiError> {
+    create_session(&req, &query, 200)
+}
+
+/// Some clients mint with POST on the same path and get 201, as observed against the real API.
+async fn create_session_post(
+    req: HttpRequest,
+    query: web::Query<SessionCreateQuery>,
+) -> Result<HttpResponse, ApiError> {
+    create_session(&req, &query, 201)
+}
+
+fn create_session(req: &HttpRequest, query: &SessionCreateQuery, status: u16) -> Result<HttpResponse, ApiError> {
+    let (consumer_token, employee_token, expiration) = rules::session_arguments_are_complete(SessionArguments {
+        consumer_token: query.consumer_token.as_deref(),
+        employee_token: query.employee_token.as_deref(),
+        expiration_date: query.expiration_date.as_deref(),
+    })?;
+    let expiration_date = rules::expiration_date_is_a_date(expiration)?;
+    let sandbox = sandbox(req)?;
+    let (session_id, token, key_id, consumer_id) = sandbox.store().with(|db| {
+        let consumer = rules::consumer_token_is_known(db.integration_by_consumer_token(consumer_token)?)?;
+        let key = rules::employee_token_is_current(db.employee_token(employee_token)?)?;
+        rules::key_matches_consumer(&key, &consumer)?;
+        let company = db
+            .company(key.company_id)?
+            .ok_or_else(|| ApiError::internal(&format!("key {} has no company", key.id)))?;
+        rules::company_has_integrations(&company)?;
+        let id = sandbox.next_id();
+        let token = sandbox.new_token(id);
+        db.insert_session(&NewSession {
+            id,
+            token: &token,
+            key_id: key.id,
+            integration_id: consumer.id,
+            expiration_date,
+            expires_at: rules::session_expires_at(expiration_date),
+        })?;
+        Ok::<_, ApiError>((id, token, key.id, consumer.id))
+    })?;
+    let base = render::api_base(req);
+    let value = json!({
+        "value": {
+            "id": session_id,
+            "version": 0,
+            "url": format!("{base}/token/session/{session_id}"),
+            "consumerToken": render::stub(&base, "token/consumer", consumer_id),
+            "employeeToken": render::stub(&base, "token/employee", key_id),
+            "expirationDate": expiration_date.to_string(),
+            "token": token,
+        }
+    });
+    Ok(json_response(status, &value))
+}
+
+#[derive(Debug, Deserialize)]
+struct FieldsQuery {
+    fields: Option<String>,
+}
+
+async fn who_am_i(
+    req: HttpRequest,
+    principal: Principal,
+    query: web::Query<FieldsQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let fields = FieldFilter::parse(query.fields.as_deref())?;
+    let sandbox = sandbox(&req)?;
+    let key = &principal.session.key;
+    let company_id = principal.context.company_id();
+    let (employee, company) = sandbox.store().with(|db| {
+        let acting = match principal.context {
+            CompanyContext::Own(_) => db.person(key.person_id)?,
+            CompanyContext::Client { client_id, office_id } => db.proxy_person(client_id, office_id)?,
+        };
+        Ok::<_, ApiError>((acting, db.company(company_id)?))
+    })?;
+    let (Some(employee), Some(company)) = (employee, company) else {
+        return Err(ApiError::internal(&format!(
+            "whoAmI: person or company missing for key {}",
+            key.id
+        )));
+    };
+    let base = render::api_base(&req);
+    let value = json!({
+        "employeeId": employee.id,
+        "actualEmployeeId": key.person_id,
+        "employee": render::employee(&base, &employee),
+        "companyId": company.id,
+        "company": render::company(&base, &company),
+        "language": "no",
+        "loggedInWithConnect": false,
+        "employeeIsProxy": matches!(principal.context, CompanyContext::Client { .. }),
+    });
+    single(value, &fields, "LoggedInUserInfo")
+}
+
+async fn delete_session(
+    req: HttpRequest,
+    CompanyPrincipal(principal): CompanyPrincipal,
+    token: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let sandbox = sandbox(&req)?;
+    let deleted = sandbox
+        .store()
+        .with(|db| db.delete_session(&token, principal.session.key.id))?;
+    if deleted {
+        Ok(HttpResponse::NoContent().finish())
+    } else {
+        Err(ApiError::not_found(
+            "No live session with that token belongs to the key you are logged in with. Send the session token percent-encoded in the path.",
+        ))
+    }
+}
+
+#[derive(Debug, Deserialize)]
+struct ByTokenQuery {
+    token: Option<String>,
+    fields: Option<String>,
+}
+
+async fn consumer_by_token(
+    req: HttpRequest,
+    _principal: CompanyPrincipal,
+    query: web::Query<ByTokenQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let fields = FieldFilter::parse(query.fields.as_deref())?;
+    let Some(token) = query.token.as_deref().filter(|t| !t.is_empty()) else {
+        return Err(ApiError::new(ErrorKind::ValueValidation)
+            .with_developer_message("GET /token/consumer/byToken needs the query argument token.")
+            .with_validation(vec![ValidationMessage::field("token", "Kan ikke være null.")]));
+    };
+    let sandbox = sandbox(&req)?;
+    let integration = sandbox
+        .store()
+        .with(|db| db.integration_by_consumer_token(token))?
+        .ok_or_else(|| ApiError::not_found("No integration in this sandbox has that consumer token."))?;
+    let base = render::api_base(&req);
+    let value = json!({
+        "id": integration.id,
+        "version": 1,
+        "url": format!("{base}/token/consumer/{}", integration.id),
+        "apiConsumer": render::api_consumer(&base, &integration),
+        "token": integration.consumer_token,
+        "expirationDate": null,
+    });
+    single(value, &fields, "ConsumerToken")
+}

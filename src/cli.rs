@@ -1,0 +1,62 @@
+//! Command-line arguments (clap derive structs only). Every flag has a `TRIPLETEX_SANDBOX_*`
+//! environment twin; the doc comments are the `--help` text.
+
+use clap::{Args, Parser, Subcommand};
+use std::net::IpAddr;
+use std::path::PathBuf;
+
+/// An offline emulator of the Tripletex API v2: token flow, accounting-office keys, client grants.
+#[derive(Debug, Parser)]
+#[command(name = "tripletex-sandbox", version, about)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the emulator over HTTP and print usable credentials.
+    Serve(ServeArgs),
+    /// Inspect and validate scenario files.
+    #[command(subcommand)]
+    Scenarios(ScenariosCommand),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "TRIPLETEX_SANDBOX_BIND", default_value = "127.0.0.1")]
+    pub bind: IpAddr,
+    /// Port to listen on; 0 picks a free port (the startup line tells which).
+    #[arg(long, env = "TRIPLETEX_SANDBOX_PORT", default_value_t = 8080)]
+    pub port: u16,
+    /// Scenario to load: the name of an embedded one (see `scenarios list`) or a path to a file.
+    #[arg(long, env = "TRIPLETEX_SANDBOX_SCENARIO", default_value = "quickstart")]
+    pub scenario: String,
+    /// SQLite file that keeps the world across restarts; in memory when absent.
+    #[arg(long, env = "TRIPLETEX_SANDBOX_DB")]
+    pub db: Option<PathBuf>,
+    /// Seed for generated tokens and ids: the same seed gives the same credentials every run.
+    #[arg(long, env = "TRIPLETEX_SANDBOX_SEED")]
+    pub seed: Option<u64>,
+    /// HTTP worker threads; defaults to the number of CPU cores.
+    #[arg(long, env = "TRIPLETEX_SANDBOX_WORKERS")]
+    pub workers: Option<usize>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ScenariosCommand {
+    /// List the embedded scenarios with their descriptions.
+    List,
+    /// Print an embedded scenario's file.
+    Show {
+        /// The scenario's name.
+        name: String,
+    },
+    /// Validate scenario files; exits 1 with `file: json.path: problem` lines if any is wrong.
+    Check {
+        /// Scenario files to check.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+}

@@ -1,0 +1,79 @@
+//! A decision that said no, as data: which rule, how it answers, why, and how to fix it in
+//! Tripletex's UI. The same denial renders as an API error, a journal line or a console message.
+
+/// How a denial answers on the wire, in the access model's words.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DenialKind {
+    /// 401/3000: the caller is not logged in.
+    Unauthorized,
+    /// 403/9000: logged in, but not allowed.
+    Forbidden,
+    /// 422/18000: a request value is not acceptable.
+    Invalid,
+    /// 422/15000: a required query argument is missing.
+    MissingArgument,
+}
+
+/// One field-level complaint of a denial.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldProblem {
+    pub field: String,
+    pub message: String,
+    /// Query arguments are named `arg:<name>` by the real API; plain fields are not.
+    pub is_argument: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Denial {
+    pub kind: DenialKind,
+    /// The name of the rule that said no (the function in `domain::rules`).
+    pub rule: &'static str,
+    /// What went wrong, for a person reading the error.
+    pub reason: String,
+    /// The fix, in the product's own words (menu, checkbox, role), or the API call to make.
+    pub remedy: Option<String>,
+    pub fields: Vec<FieldProblem>,
+}
+
+impl Denial {
+    pub fn new(kind: DenialKind, rule: &'static str, reason: impl Into<String>) -> Self {
+        Self {
+            kind,
+            rule,
+            reason: reason.into(),
+            remedy: None,
+            fields: Vec::new(),
+        }
+    }
+
+    pub fn remedy(mut self, remedy: impl Into<String>) -> Self {
+        self.remedy = Some(remedy.into());
+        self
+    }
+
+    pub fn argument(mut self, name: &str, message: &str) -> Self {
+        self.fields.push(FieldProblem {
+            field: name.to_owned(),
+            message: message.to_owned(),
+            is_argument: true,
+        });
+        self
+    }
+
+    pub fn field(mut self, name: &str, message: &str) -> Self {
+        self.fields.push(FieldProblem {
+            field: name.to_owned(),
+            message: message.to_owned(),
+            is_argument: false,
+        });
+        self
+    }
+
+    /// The text that goes in `developerMessage`: reason, fix and the rule's name.
+    pub fn developer_message(&self) -> String {
+        match &self.remedy {
+            Some(remedy) => format!("{} Fix: {} (rule: {})", self.reason, remedy, self.rule),
+            None => format!("{} (rule: {})", self.reason, self.rule),
+        }
+    }
+}

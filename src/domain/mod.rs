@@ -1,0 +1,7 @@
+//! The access model, pure and synchronous: the nouns (`model`), denials as data (`denial`),
+//! and one function per decision (`rules`). No HTTP, no SQL.
+
+pub mod denial;
+pub mod model;
+pub mod rules;
+pub mod token;

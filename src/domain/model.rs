@@ -1,0 +1,184 @@
+//! The access model's nouns: companies, accountant relations, people, integrations, keys,
+//! client links and sessions, as the rules see them.
+
+use jiff::Timestamp;
+use jiff::civil::Date;
+
+/// What kind of Tripletex account a company is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CompanyKind {
+    /// An accounting office ("regnskapskontor") with clients.
+    Office,
+    /// A client company of an accounting office.
+    Client,
+    /// A company with no accountant relation.
+    Standalone,
+}
+
+impl CompanyKind {
+    pub const ALL: [Self; 3] = [Self::Office, Self::Client, Self::Standalone];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Office => "office",
+            Self::Client => "client",
+            Self::Standalone => "standalone",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.as_str() == text)
+    }
+}
+
+/// The main package of a company's subscription (Selskap > Mitt abonnement).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Package {
+    Mikro,
+    Basis,
+    Smart,
+    Komplett,
+    AccountingOffice,
+}
+
+impl Package {
+    pub const ALL: [Self; 5] = [
+        Self::Mikro,
+        Self::Basis,
+        Self::Smart,
+        Self::Komplett,
+        Self::AccountingOffice,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Mikro => "MIKRO",
+            Self::Basis => "BASIS",
+            Self::Smart => "SMART",
+            Self::Komplett => "KOMPLETT",
+            Self::AccountingOffice => "ACCOUNTING_OFFICE",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|p| p.as_str() == text)
+    }
+
+    /// Packages under which the Integrations module can be switched on.
+    pub fn allows_integrations(self) -> bool {
+        matches!(self, Self::Smart | Self::Komplett | Self::AccountingOffice)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Company {
+    pub id: i64,
+    pub name: String,
+    pub organization_number: String,
+    pub kind: CompanyKind,
+    pub package: Package,
+    pub integrations_enabled: bool,
+    /// The legal form (AS, ENK, …) as Tripletex names it.
+    pub company_type: String,
+    pub email: String,
+}
+
+/// An office ↔ client relation with the client's two checkboxes under Selskap > Regnskapsfører.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AccountantRelation {
+    pub office_id: i64,
+    pub client_id: i64,
+    /// "API-tilgang": the client lets the office's API keys in.
+    pub api_access: bool,
+    /// The office has admin rights in the client account.
+    pub office_is_admin: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Person {
+    pub id: i64,
+    pub company_id: i64,
+    pub first_name: String,
+    pub last_name: String,
+    pub email: String,
+    pub is_contact: bool,
+    /// The record that represents an accounting office inside a client company.
+    pub is_proxy: bool,
+}
+
+impl Person {
+    pub fn display_name(&self) -> String {
+        format!("{} {}", self.first_name, self.last_name)
+    }
+}
+
+/// A registered API consumer (integration) and its consumer token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Integration {
+    pub id: i64,
+    pub application_name: String,
+    pub consumer_token: String,
+    pub emails: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyState {
+    Active,
+    Deleted,
+}
+
+/// An employee token ("brukernøkkel") as the session rules need it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Key {
+    pub id: i64,
+    pub name: String,
+    pub person_id: i64,
+    pub company_id: i64,
+    /// The application the key was made for: the catalog integration's name or the custom setup's.
+    pub application_name: String,
+    /// "Regnskapskontorets brukernøkkel".
+    pub accountant_key: bool,
+    pub state: KeyState,
+}
+
+/// What an employee token string turned out to be.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EmployeeTokenLookup {
+    Unknown,
+    /// The token of a key, active or deleted.
+    Current(Key),
+    /// An old token string of a key that was regenerated ("Gjenopprett nøkkel").
+    Superseded {
+        key: Key,
+        regenerated_at: Timestamp,
+    },
+}
+
+/// A session as basic auth finds it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Session {
+    pub id: i64,
+    pub key: Key,
+    pub integration_id: i64,
+    pub expiration_date: Date,
+    pub expires_at: Timestamp,
+    pub deleted: bool,
+}
+
+/// The company a request acts in, once the rules have accepted it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CompanyContext {
+    /// The company that owns the key.
+    Own(i64),
+    /// A client of the office that owns the key, reached with a linked accounting-office key.
+    Client { client_id: i64, office_id: i64 },
+}
+
+impl CompanyContext {
+    pub fn company_id(self) -> i64 {
+        match self {
+            Self::Own(id) => id,
+            Self::Client { client_id, .. } => client_id,
+        }
+    }
+}

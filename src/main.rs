@@ -1,0 +1,60 @@
+//! The `tripletex-sandbox` binary: parse the CLI, set up logging, run; startup errors exit non-zero.
+
+use clap::Parser;
+use std::process::ExitCode;
+use tripletex_sandbox::cli::{Cli, Command, ScenariosCommand};
+use tripletex_sandbox::commands;
+use tripletex_sandbox::config::Config;
+use tripletex_sandbox::startup::Application;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("warn")).init();
+    match cli.command {
+        Command::Serve(args) => serve(args),
+        Command::Scenarios(ScenariosCommand::List) => {
+            print!("{}", commands::list());
+            ExitCode::SUCCESS
+        }
+        Command::Scenarios(ScenariosCommand::Show { name }) => match commands::show(&name) {
+            Ok(text) => {
+                print!("{text}");
+                ExitCode::SUCCESS
+            }
+            Err(message) => {
+                eprintln!("error: {message}");
+                ExitCode::FAILURE
+            }
+        },
+        Command::Scenarios(ScenariosCommand::Check { files }) => {
+            let (report, valid) = commands::check(&files);
+            print!("{report}");
+            if valid { ExitCode::SUCCESS } else { ExitCode::FAILURE }
+        }
+    }
+}
+
+fn serve(args: tripletex_sandbox::cli::ServeArgs) -> ExitCode {
+    let config = match Config::try_from(args) {
+        Ok(config) => config,
+        Err(err) => {
+            eprintln!("error: {err}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = actix_web::rt::System::new().block_on(async move {
+        let app = Application::build(&config).map_err(|e| e.to_string())?;
+        let banner = app.banner().map_err(|e| e.to_string())?;
+        print!("{banner}");
+        use std::io::Write as _;
+        let _ = std::io::stdout().flush();
+        app.run_until_stopped().await.map_err(|e| e.to_string())
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("error: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}

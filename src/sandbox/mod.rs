@@ -1,0 +1,86 @@
+//! One sandbox: an isolated world with its own store, its random source for tokens and its id
+//! sequence. Building a sandbox installs its scenario into an empty store.
+
+use crate::domain::token::token_string;
+use crate::scenario::{self, Scenario};
+use crate::store::{Store, StoreError};
+use jiff::Timestamp;
+use rand::rngs::StdRng;
+use rand::{RngExt, SeedableRng};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicI64, Ordering};
+
+/// Generated ids (sessions, proxy records) start above this, so they look like real Tripletex ids.
+const FIRST_GENERATED_ID: i64 = 1_000_000;
+
+pub struct Sandbox {
+    store: Store,
+    rng: Mutex<StdRng>,
+    next_id: AtomicI64,
+    scenario_name: String,
+}
+
+/// How the sandbox came to hold its world.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Origin {
+    /// The scenario was installed into an empty store.
+    Installed,
+    /// The store already held a world (a `--db` file from an earlier run); it is served as it is.
+    Reopened { scenario: String },
+}
+
+impl Sandbox {
+    /// Opens the sandbox over `store`, installing `scenario` if the store is empty.
+    /// With a seed every generated token is the same from run to run.
+    pub fn open(store: Store, scenario: &Scenario, seed: Option<u64>) -> Result<(Self, Origin), StoreError> {
+        let mut rng = match seed {
+            Some(seed) => StdRng::seed_from_u64(seed),
+            None => rand::make_rng(),
+        };
+        let empty = store.with(|db| db.company_count())? == 0;
+        let origin = if empty {
+            let now = Timestamp::now();
+            store.transaction(|db| scenario::install(scenario, db, &mut |id| token_string(id, rng.random()), now))?;
+            Origin::Installed
+        } else {
+            let name = store.with(|db| db.meta("scenario"))?.unwrap_or_default();
+            Origin::Reopened { scenario: name }
+        };
+        let scenario_name = match &origin {
+            Origin::Installed => scenario.name().to_owned(),
+            Origin::Reopened { scenario } => scenario.clone(),
+        };
+        let max_id = store.with(|db| db.max_generated_id())?;
+        let sandbox = Self {
+            store,
+            rng: Mutex::new(rng),
+            next_id: AtomicI64::new(max_id.max(FIRST_GENERATED_ID) + 1),
+            scenario_name,
+        };
+        Ok((sandbox, origin))
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    pub fn scenario_name(&self) -> &str {
+        &self.scenario_name
+    }
+
+    /// The sandbox's notion of now.
+    pub fn now(&self) -> Timestamp {
+        Timestamp::now()
+    }
+
+    /// A fresh id for a generated object.
+    pub fn next_id(&self) -> i64 {
+        self.next_id.fetch_add(1, Ordering::Relaxed)
+    }
+
+    /// A fresh token string carrying `token_id`.
+    pub fn new_token(&self, token_id: i64) -> String {
+        let random: [u8; 16] = self.rng.lock().unwrap_or_else(|p| p.into_inner()).random();
+        token_string(token_id, random)
+    }
+}

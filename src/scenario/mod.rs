@@ -1,0 +1,273 @@
+//! Scenario and fixture files: the embedded library, parsing with JSON-path errors, validation
+//! of references and tokens, and installing a world into a store.
+
+pub mod format;
+mod validate;
+
+pub use format::{ScenarioFile, World};
+pub use validate::Problem;
+
+use crate::domain::model::{AccountantRelation, Company, CompanyKind, Integration, Key, KeyState, Package, Person};
+use crate::store::Db;
+use format::{CompanyKindSpec, KeyStateSpec, PackageSpec};
+use jiff::Timestamp;
+use std::path::Path;
+
+/// The scenarios built into the binary, so `serve` works from any directory.
+pub const EMBEDDED_SCENARIOS: &[(&str, &str)] = &[("quickstart", include_str!("../../scenarios/quickstart.json"))];
+
+/// The fixture files scenarios may compose from, by name.
+pub const EMBEDDED_FIXTURES: &[(&str, &str)] = &[(
+    "integration-catalog",
+    include_str!("../../fixtures/integration-catalog.json"),
+)];
+
+pub const DEFAULT_SCENARIO: &str = "quickstart";
+
+/// A scenario ready to install: its file and the world composed from fixtures plus its own.
+#[derive(Debug, Clone)]
+pub struct Scenario {
+    pub file: ScenarioFile,
+    pub world: World,
+}
+
+impl Scenario {
+    pub fn name(&self) -> &str {
+        &self.file.name
+    }
+}
+
+/// Why a scenario could not be used; each problem names the file, the JSON path and the fix.
+#[derive(Debug, thiserror::Error)]
+#[error("{}", problems.iter().map(|p| format!("{source_name}: {p}")).collect::<Vec<_>>().join("\n"))]
+pub struct ScenarioError {
+    pub source_name: String,
+    pub problems: Vec<Problem>,
+}
+
+impl ScenarioError {
+    fn one(source_name: &str, path: &str, message: String) -> Self {
+        Self {
+            source_name: source_name.to_owned(),
+            problems: vec![Problem {
+                path: path.to_owned(),
+                message,
+            }],
+        }
+    }
+}
+
+/// Resolves `--scenario`: an embedded name, or else a path to a scenario file.
+pub fn resolve(name_or_path: &str) -> Result<Scenario, ScenarioError> {
+    if let Some((_, text)) = EMBEDDED_SCENARIOS.iter().find(|(name, _)| *name == name_or_path) {
+        return parse(name_or_path, text);
+    }
+    let path = Path::new(name_or_path);
+    match std::fs::read_to_string(path) {
+        Ok(text) => parse(name_or_path, &text),
+        Err(err) => Err(ScenarioError::one(
+            name_or_path,
+            "$",
+            format!(
+                "no embedded scenario has this name and it cannot be read as a file ({err}); embedded scenarios: {}",
+                EMBEDDED_SCENARIOS
+                    .iter()
+                    .map(|(n, _)| *n)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        )),
+    }
+}
+
+fn parse_json<T: serde::de::DeserializeOwned>(source_name: &str, text: &str) -> Result<T, ScenarioError> {
+    let deserializer = &mut serde_json::Deserializer::from_str(text);
+    serde_path_to_error::deserialize(deserializer).map_err(|err| {
+        let path = err.path().to_string();
+        let inner = err.into_inner();
+        let hint = if inner.is_syntax() || inner.is_eof() {
+            "; fix the JSON syntax at that line and column"
+        } else {
+            ""
+        };
+        ScenarioError::one(source_name, &path, format!("{inner}{hint}"))
+    })
+}
+
+/// Parses and validates a scenario text; `source_name` names it in errors.
+pub fn parse(source_name: &str, text: &str) -> Result<Scenario, ScenarioError> {
+    let file: ScenarioFile = parse_json(source_name, text)?;
+    let mut world = World::default();
+    let mut origins = Vec::new();
+    for (index, fixture) in file.fixtures.iter().enumerate() {
+        let Some((_, fixture_text)) = EMBEDDED_FIXTURES.iter().find(|(name, _)| name == fixture) else {
+            return Err(ScenarioError::one(
+                source_name,
+                &format!("fixtures[{index}]"),
+                format!(
+                    "unknown fixture {fixture:?}; use one of: {}",
+                    EMBEDDED_FIXTURES.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", ")
+                ),
+            ));
+        };
+        let piece: World = parse_json(&format!("fixtures/{fixture}.json"), fixture_text)?;
+        origins.push((format!("fixtures/{fixture}.json:"), validate::Counts::of(&piece)));
+        world.extend(piece);
+    }
+    origins.push(("world.".to_owned(), validate::Counts::of(&file.world)));
+    world.extend(file.world.clone());
+    let problems = validate::world(&world, &origins);
+    if !problems.is_empty() {
+        return Err(ScenarioError {
+            source_name: source_name.to_owned(),
+            problems,
+        });
+    }
+    Ok(Scenario { file, world })
+}
+
+fn company_kind(spec: CompanyKindSpec) -> CompanyKind {
+    match spec {
+        CompanyKindSpec::Office => CompanyKind::Office,
+        CompanyKindSpec::Client => CompanyKind::Client,
+        CompanyKindSpec::Standalone => CompanyKind::Standalone,
+    }
+}
+
+pub(crate) fn package(spec: PackageSpec) -> Package {
+    match spec {
+        PackageSpec::Mikro => Package::Mikro,
+        PackageSpec::Basis => Package::Basis,
+        PackageSpec::Smart => Package::Smart,
+        PackageSpec::Komplett => Package::Komplett,
+        PackageSpec::AccountingOffice => Package::AccountingOffice,
+    }
+}
+
+fn json_text<T: serde::Serialize>(value: &T) -> String {
+    serde_json::to_string(value).unwrap_or_else(|_| "null".to_owned())
+}
+
+/// Writes a validated world into an empty store. `new_token(id)` generates unpinned tokens.
+pub fn install(
+    scenario: &Scenario,
+    db: &Db<'_>,
+    new_token: &mut dyn FnMut(i64) -> String,
+    now: Timestamp,
+) -> rusqlite::Result<()> {
+    let world = &scenario.world;
+    db.set_meta("scenario", scenario.name())?;
+    for spec in &world.companies {
+        db.insert_company(&Company {
+            id: spec.id,
+            name: spec.name.clone(),
+            organization_number: spec.organization_number.clone(),
+            kind: company_kind(spec.kind),
+            package: package(spec.package),
+            integrations_enabled: spec.integrations_enabled,
+            company_type: spec.company_type.clone(),
+            email: spec.email.clone(),
+        })?;
+    }
+    for spec in &world.people {
+        let person = Person {
+            id: spec.id,
+            company_id: spec.company_id,
+            first_name: spec.first_name.clone(),
+            last_name: spec.last_name.clone(),
+            email: spec.email.clone(),
+            is_contact: spec.is_contact,
+            is_proxy: false,
+        };
+        db.insert_person(
+            &person,
+            None,
+            spec.user_type.as_str(),
+            &json_text(&spec.roles),
+            &json_text(&spec.entitlements),
+        )?;
+    }
+    // Each office is represented inside each of its clients by a proxy employee record.
+    let first_proxy_id = world.people.iter().map(|p| p.id).max().unwrap_or(0) + 1;
+    for (proxy_id, spec) in (first_proxy_id..).zip(&world.accountant_relations) {
+        db.insert_relation(&AccountantRelation {
+            office_id: spec.office_id,
+            client_id: spec.client_id,
+            api_access: spec.api_access,
+            office_is_admin: spec.office_is_admin,
+        })?;
+        let office_name = world
+            .companies
+            .iter()
+            .find(|c| c.id == spec.office_id)
+            .map_or("Regnskapskontor", |c| c.name.as_str());
+        let proxy = Person {
+            id: proxy_id,
+            company_id: spec.client_id,
+            first_name: office_name.to_owned(),
+            last_name: "(regnskapsfører)".to_owned(),
+            email: String::new(),
+            is_contact: false,
+            is_proxy: true,
+        };
+        db.insert_person(&proxy, Some(spec.office_id), "EXTENDED", "[]", "[]")?;
+    }
+    for spec in &world.integrations {
+        let integration = Integration {
+            id: spec.id,
+            application_name: spec.application_name.clone(),
+            consumer_token: spec.consumer_token.clone().unwrap_or_else(|| new_token(spec.id)),
+            emails: spec.emails.clone(),
+        };
+        db.insert_integration(
+            &integration,
+            spec.in_catalog,
+            spec.supports_accountant_keys,
+            spec.may_create_employee_tokens,
+        )?;
+    }
+    for spec in &world.keys {
+        let owner_company = world
+            .people
+            .iter()
+            .find(|p| p.id == spec.person_id)
+            .map_or(0, |p| p.company_id);
+        let application_name = match (&spec.custom, spec.integration_id) {
+            (Some(custom), _) => custom.application_name.clone(),
+            (None, Some(id)) => world
+                .integrations
+                .iter()
+                .find(|i| i.id == id)
+                .map(|i| i.application_name.clone())
+                .unwrap_or_default(),
+            (None, None) => String::new(),
+        };
+        let key = Key {
+            id: spec.id,
+            name: spec.name.clone(),
+            person_id: spec.person_id,
+            company_id: owner_company,
+            application_name,
+            accountant_key: spec.accountant_key,
+            state: match spec.state {
+                KeyStateSpec::Active => KeyState::Active,
+                KeyStateSpec::Deleted => KeyState::Deleted,
+            },
+        };
+        let accesses = spec
+            .custom
+            .as_ref()
+            .map(|c| json_text(&c.accesses))
+            .unwrap_or_else(|| "null".to_owned());
+        let token = spec.token.clone().unwrap_or_else(|| new_token(spec.id));
+        db.insert_key(&key, spec.integration_id, &accesses, &token, now)?;
+        for retired in &spec.retired_tokens {
+            let at = retired.retired_at.parse().unwrap_or(now);
+            db.insert_retired_token(&retired.token, spec.id, at)?;
+        }
+    }
+    for spec in &world.client_key_links {
+        db.insert_link(spec.key_id, spec.client_id, &json_text(&spec.accesses))?;
+    }
+    Ok(())
+}

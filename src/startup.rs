@@ -1,0 +1,169 @@
+//! Building a running emulator (open the store, load the scenario, bind the port) apart from
+//! running it, so tests and `main` start it the same way and can ask which port it got.
+
+use crate::api;
+use crate::config::Config;
+use crate::control::{self, Credential};
+use crate::sandbox::{Origin, Sandbox};
+use crate::scenario::{self, ScenarioError};
+use crate::store::{Store, StoreError};
+use crate::wire::error::{ApiError, ErrorKind};
+use crate::wire::request_id::{no_route, stamp};
+use actix_web::body::BoxBody;
+use actix_web::dev::Server;
+use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::middleware::from_fn;
+use actix_web::{App, HttpServer, web};
+use std::fmt::Write as _;
+use std::net::{SocketAddr, TcpListener};
+
+/// The largest request body the sandbox accepts.
+const MAX_BODY: usize = 1024 * 1024;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    #[error("cannot load the scenario:\n{0}")]
+    Scenario(#[from] ScenarioError),
+    #[error("cannot open the store: {0}")]
+    Store(#[from] StoreError),
+    #[error("cannot listen on {address}: {source}; choose another --port (0 picks a free one) or --bind")]
+    Bind {
+        address: SocketAddr,
+        source: std::io::Error,
+    },
+    #[error("cannot start the HTTP server: {0}")]
+    Server(std::io::Error),
+}
+
+pub struct Application {
+    server: Server,
+    address: SocketAddr,
+    sandbox: web::Data<Sandbox>,
+    origin: Origin,
+}
+
+impl Application {
+    pub fn build(config: &Config) -> Result<Self, StartupError> {
+        let scenario = scenario::resolve(&config.scenario)?;
+        let store = match &config.db {
+            Some(path) => Store::open_file(path)?,
+            None => Store::open_in_memory()?,
+        };
+        let (sandbox, origin) = Sandbox::open(store, &scenario, config.seed)?;
+        let sandbox = web::Data::new(sandbox);
+        let requested = SocketAddr::new(config.bind, config.port);
+        let listener = TcpListener::bind(requested).map_err(|source| StartupError::Bind {
+            address: requested,
+            source,
+        })?;
+        let address = listener.local_addr().map_err(StartupError::Server)?;
+        let app_sandbox = sandbox.clone();
+        let mut server = HttpServer::new(move || app(app_sandbox.clone()));
+        if let Some(workers) = config.workers {
+            server = server.workers(workers);
+        }
+        let server = server.listen(listener).map_err(StartupError::Server)?.run();
+        Ok(Self {
+            server,
+            address,
+            sandbox,
+            origin,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.address.port()
+    }
+
+    pub fn address(&self) -> SocketAddr {
+        self.address
+    }
+
+    pub fn sandbox(&self) -> &Sandbox {
+        &self.sandbox
+    }
+
+    /// What `serve` prints on start: exactly one `listening on` line, then the credentials.
+    pub fn banner(&self) -> Result<String, ApiError> {
+        let base = format!("http://{}", self.address);
+        let mut out = format!("listening on {base}\n");
+        let scenario = self.sandbox.scenario_name();
+        let _ = match &self.origin {
+            Origin::Installed => writeln!(out, "scenario: {scenario} (in-memory unless --db)"),
+            Origin::Reopened { .. } => writeln!(
+                out,
+                "scenario: {scenario} (reopened from --db; the world is as it was left)"
+            ),
+        };
+        let _ = writeln!(out, "credentials (also at GET {base}/_sandbox/credentials):");
+        for credential in control::credentials(&self.sandbox)? {
+            write_credential(&mut out, &credential);
+        }
+        Ok(out)
+    }
+
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+fn write_credential(out: &mut String, credential: &Credential) {
+    let _ = writeln!(out, "  {}", credential.label);
+    let _ = writeln!(
+        out,
+        "    consumerToken: {}",
+        credential
+            .consumer_token
+            .as_deref()
+            .unwrap_or("(no registered integration has this application name)")
+    );
+    let _ = writeln!(out, "    employeeToken: {}", credential.employee_token);
+    if credential.accountant_key {
+        let clients: Vec<String> = credential.clients.iter().map(i64::to_string).collect();
+        let _ = writeln!(out, "    clients (Basic-auth usernames): {}", clients.join(", "));
+    }
+}
+
+/// The whole HTTP application of one sandbox: every response passes the request-id stamp.
+pub fn app(
+    sandbox: web::Data<Sandbox>,
+) -> App<
+    impl ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<BoxBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
+    App::new().wrap(from_fn(stamp)).configure(routes(sandbox))
+}
+
+/// Every route of one sandbox, with actix's own failures answered in the Tripletex envelope.
+pub fn routes(sandbox: web::Data<Sandbox>) -> impl FnOnce(&mut web::ServiceConfig) {
+    move |cfg| {
+        cfg.app_data(sandbox)
+            .app_data(web::JsonConfig::default().limit(MAX_BODY).error_handler(|err, _| {
+                let kind = match &err {
+                    actix_web::error::JsonPayloadError::OverflowKnownLength { .. }
+                    | actix_web::error::JsonPayloadError::Overflow { .. } => ErrorKind::PayloadTooLarge,
+                    actix_web::error::JsonPayloadError::ContentType => ErrorKind::UnsupportedMediaType,
+                    _ => ErrorKind::InvalidJson,
+                };
+                ApiError::new(kind)
+                    .with_developer_message(format!("The request body could not be read: {err}."))
+                    .into()
+            }))
+            .app_data(web::QueryConfig::default().error_handler(|err, _| {
+                ApiError::bad_request(format!("The query string could not be read: {err}.")).into()
+            }))
+            .app_data(web::PathConfig::default().error_handler(|err, _| {
+                ApiError::new(ErrorKind::PathParam)
+                    .with_developer_message(format!("A path parameter is not valid: {err}."))
+                    .into()
+            }))
+            .service(web::scope("/v2").configure(api::configure))
+            .service(web::scope("/_sandbox").configure(control::configure))
+            .default_service(web::to(no_route));
+    }
+}

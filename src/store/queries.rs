@@ -1,0 +1,484 @@
+//! The queries: rows in, domain values out. Every statement goes through the statement cache.
+
+use crate::domain::model::{
+    AccountantRelation, Company, CompanyKind, EmployeeTokenLookup, Integration, Key, KeyState, Package, Person, Session,
+};
+use crate::domain::rules::SessionLookup;
+use jiff::Timestamp;
+use jiff::civil::Date;
+use rusqlite::{Connection, OptionalExtension, Row, params};
+
+/// Query access to one connection (or a transaction on it).
+pub struct Db<'c> {
+    conn: &'c Connection,
+}
+
+/// A company with, for clients, the relation to its office.
+#[derive(Debug, Clone)]
+pub struct CompanyRow {
+    pub company: Company,
+    pub relation: Option<AccountantRelation>,
+}
+
+/// One key with what a user needs to open a session with it.
+#[derive(Debug, Clone)]
+pub struct CredentialRow {
+    pub key: Key,
+    pub token: String,
+    pub person: Person,
+    pub company: Company,
+    pub integration: Option<Integration>,
+}
+
+/// A session about to be stored.
+pub struct NewSession<'a> {
+    pub id: i64,
+    pub token: &'a str,
+    pub key_id: i64,
+    pub integration_id: i64,
+    pub expiration_date: Date,
+    pub expires_at: Timestamp,
+}
+
+const COMPANY_COLUMNS: &str =
+    "c.id, c.name, c.organization_number, c.kind, c.package, c.integrations_enabled, c.company_type, c.email";
+const KEY_COLUMNS: &str = "k.id, k.name, k.person_id, k.company_id, k.application_name, k.accountant_key, k.state";
+const PERSON_COLUMNS: &str = "p.id, p.company_id, p.first_name, p.last_name, p.email, p.is_contact, p.is_proxy";
+const INTEGRATION_COLUMNS: &str = "i.id, i.application_name, i.consumer_token, i.emails";
+
+fn conversion_error(column: usize, what: &str) -> rusqlite::Error {
+    rusqlite::Error::FromSqlConversionFailure(
+        column,
+        rusqlite::types::Type::Text,
+        format!("unexpected {what} in the database").into(),
+    )
+}
+
+fn company_from(row: &Row<'_>, at: usize) -> rusqlite::Result<Company> {
+    let kind: String = row.get(at + 3)?;
+    let package: String = row.get(at + 4)?;
+    Ok(Company {
+        id: row.get(at)?,
+        name: row.get(at + 1)?,
+        organization_number: row.get(at + 2)?,
+        kind: CompanyKind::parse(&kind).ok_or_else(|| conversion_error(at + 3, "company kind"))?,
+        package: Package::parse(&package).ok_or_else(|| conversion_error(at + 4, "package"))?,
+        integrations_enabled: row.get(at + 5)?,
+        company_type: row.get(at + 6)?,
+        email: row.get(at + 7)?,
+    })
+}
+
+fn key_from(row: &Row<'_>, at: usize) -> rusqlite::Result<Key> {
+    let state: String = row.get(at + 6)?;
+    Ok(Key {
+        id: row.get(at)?,
+        name: row.get(at + 1)?,
+        person_id: row.get(at + 2)?,
+        company_id: row.get(at + 3)?,
+        application_name: row.get(at + 4)?,
+        accountant_key: row.get(at + 5)?,
+        state: match state.as_str() {
+            "active" => KeyState::Active,
+            "deleted" => KeyState::Deleted,
+            _ => return Err(conversion_error(at + 6, "key state")),
+        },
+    })
+}
+
+fn person_from(row: &Row<'_>, at: usize) -> rusqlite::Result<Person> {
+    Ok(Person {
+        id: row.get(at)?,
+        company_id: row.get(at + 1)?,
+        first_name: row.get(at + 2)?,
+        last_name: row.get(at + 3)?,
+        email: row.get(at + 4)?,
+        is_contact: row.get(at + 5)?,
+        is_proxy: row.get(at + 6)?,
+    })
+}
+
+fn integration_from(row: &Row<'_>, at: usize) -> rusqlite::Result<Integration> {
+    Ok(Integration {
+        id: row.get(at)?,
+        application_name: row.get(at + 1)?,
+        consumer_token: row.get(at + 2)?,
+        emails: row.get(at + 3)?,
+    })
+}
+
+fn relation_from(row: &Row<'_>, at: usize) -> rusqlite::Result<Option<AccountantRelation>> {
+    let office_id: Option<i64> = row.get(at)?;
+    let Some(office_id) = office_id else { return Ok(None) };
+    Ok(Some(AccountantRelation {
+        office_id,
+        client_id: row.get(at + 1)?,
+        api_access: row.get(at + 2)?,
+        office_is_admin: row.get(at + 3)?,
+    }))
+}
+
+fn timestamp(text: &str, column: usize) -> rusqlite::Result<Timestamp> {
+    text.parse().map_err(|_| conversion_error(column, "timestamp"))
+}
+
+impl<'c> Db<'c> {
+    pub fn new(conn: &'c Connection) -> Self {
+        Self { conn }
+    }
+
+    // ---- reads -------------------------------------------------------------------------
+
+    pub fn meta(&self, key: &str) -> rusqlite::Result<Option<String>> {
+        self.conn
+            .prepare_cached("SELECT value FROM meta WHERE key = ?1")?
+            .query_row([key], |r| r.get(0))
+            .optional()
+    }
+
+    pub fn company_count(&self) -> rusqlite::Result<i64> {
+        self.conn
+            .prepare_cached("SELECT COUNT(*) FROM companies")?
+            .query_row([], |r| r.get(0))
+    }
+
+    /// The largest id in use by people and sessions, so generated ids continue after it.
+    pub fn max_generated_id(&self) -> rusqlite::Result<i64> {
+        self.conn
+            .prepare_cached(
+                "SELECT MAX(COALESCE((SELECT MAX(id) FROM people), 0), COALESCE((SELECT MAX(id) FROM sessions), 0))",
+            )?
+            .query_row([], |r| r.get(0))
+    }
+
+    pub fn integration_by_consumer_token(&self, token: &str) -> rusqlite::Result<Option<Integration>> {
+        let sql = format!("SELECT {INTEGRATION_COLUMNS} FROM integrations i WHERE i.consumer_token = ?1");
+        self.conn
+            .prepare_cached(&sql)?
+            .query_row([token], |r| integration_from(r, 0))
+            .optional()
+    }
+
+    pub fn integration(&self, id: i64) -> rusqlite::Result<Option<Integration>> {
+        let sql = format!("SELECT {INTEGRATION_COLUMNS} FROM integrations i WHERE i.id = ?1");
+        self.conn
+            .prepare_cached(&sql)?
+            .query_row([id], |r| integration_from(r, 0))
+            .optional()
+    }
+
+    pub fn employee_token(&self, token: &str) -> rusqlite::Result<EmployeeTokenLookup> {
+        let sql = format!("SELECT {KEY_COLUMNS} FROM keys k WHERE k.token = ?1");
+        if let Some(key) = self
+            .conn
+            .prepare_cached(&sql)?
+            .query_row([token], |r| key_from(r, 0))
+            .optional()?
+        {
+            return Ok(EmployeeTokenLookup::Current(key));
+        }
+        let sql = format!(
+            "SELECT {KEY_COLUMNS}, t.retired_at FROM retired_tokens t JOIN keys k ON k.id = t.key_id WHERE t.token = ?1"
+        );
+        let retired = self
+            .conn
+            .prepare_cached(&sql)?
+            .query_row([token], |r| {
+                let at: String = r.get(7)?;
+                Ok((key_from(r, 0)?, timestamp(&at, 7)?))
+            })
+            .optional()?;
+        Ok(match retired {
+            Some((key, regenerated_at)) => EmployeeTokenLookup::Superseded { key, regenerated_at },
+            None => EmployeeTokenLookup::Unknown,
+        })
+    }
+
+    pub fn company(&self, id: i64) -> rusqlite::Result<Option<Company>> {
+        let sql = format!("SELECT {COMPANY_COLUMNS} FROM companies c WHERE c.id = ?1");
+        self.conn
+            .prepare_cached(&sql)?
+            .query_row([id], |r| company_from(r, 0))
+            .optional()
+    }
+
+    /// Every company with its office relation (a client has at most one office).
+    pub fn companies(&self) -> rusqlite::Result<Vec<CompanyRow>> {
+        let sql = format!(
+            "SELECT {COMPANY_COLUMNS}, r.office_id, r.client_id, r.api_access, r.office_is_admin
+             FROM companies c LEFT JOIN accountant_relations r ON r.client_id = c.id ORDER BY c.id"
+        );
+        let mut statement = self.conn.prepare_cached(&sql)?;
+        let rows = statement.query_map([], |r| {
+            Ok(CompanyRow {
+                company: company_from(r, 0)?,
+                relation: relation_from(r, 8)?,
+            })
+        })?;
+        rows.collect()
+    }
+
+    pub fn relation(&self, office_id: i64, client_id: i64) -> rusqlite::Result<Option<AccountantRelation>> {
+        self.conn
+            .prepare_cached(
+                "SELECT office_id, client_id, api_access, office_is_admin FROM accountant_relations
+                 WHERE office_id = ?1 AND client_id = ?2",
+            )?
+            .query_row([office_id, client_id], |r| relation_from(r, 0))
+            .optional()
+            .map(Option::flatten)
+    }
+
+    pub fn key_linked(&self, key_id: i64, client_id: i64) -> rusqlite::Result<bool> {
+        self.conn
+            .prepare_cached("SELECT 1 FROM client_key_links WHERE key_id = ?1 AND client_id = ?2")?
+            .exists([key_id, client_id])
+    }
+
+    /// The clients a key can log into: linked to the key, related to its office, and consenting («API-tilgang»).
+    pub fn login_clients(&self, key: &Key) -> rusqlite::Result<Vec<Company>> {
+        let sql = format!(
+            "SELECT {COMPANY_COLUMNS} FROM client_key_links l
+             JOIN accountant_relations r ON r.client_id = l.client_id AND r.office_id = ?2 AND r.api_access = 1
+             JOIN companies c ON c.id = l.client_id
+             WHERE l.key_id = ?1 ORDER BY c.id"
+        );
+        let mut statement = self.conn.prepare_cached(&sql)?;
+        let rows = statement.query_map([key.id, key.company_id], |r| company_from(r, 0))?;
+        rows.collect()
+    }
+
+    pub fn person(&self, id: i64) -> rusqlite::Result<Option<Person>> {
+        let sql = format!("SELECT {PERSON_COLUMNS} FROM people p WHERE p.id = ?1");
+        self.conn
+            .prepare_cached(&sql)?
+            .query_row([id], |r| person_from(r, 0))
+            .optional()
+    }
+
+    /// The record that stands for an accounting office inside one of its clients.
+    pub fn proxy_person(&self, client_id: i64, office_id: i64) -> rusqlite::Result<Option<Person>> {
+        let sql = format!(
+            "SELECT {PERSON_COLUMNS} FROM people p WHERE p.company_id = ?1 AND p.proxy_for_office = ?2 AND p.is_proxy = 1"
+        );
+        self.conn
+            .prepare_cached(&sql)?
+            .query_row([client_id, office_id], |r| person_from(r, 0))
+            .optional()
+    }
+
+    pub fn session_by_token(&self, token: &str) -> rusqlite::Result<SessionLookup> {
+        let sql = format!(
+            "SELECT s.id, s.integration_id, s.expiration_date, s.expires_at, s.deleted, {KEY_COLUMNS}
+             FROM sessions s JOIN keys k ON k.id = s.key_id WHERE s.token = ?1"
+        );
+        let found = self
+            .conn
+            .prepare_cached(&sql)?
+            .query_row([token], |r| {
+                let date: String = r.get(2)?;
+                let expires_at: i64 = r.get(3)?;
+                Ok(Session {
+                    id: r.get(0)?,
+                    integration_id: r.get(1)?,
+                    expiration_date: date.parse().map_err(|_| conversion_error(2, "date"))?,
+                    expires_at: Timestamp::from_second(expires_at).map_err(|_| conversion_error(3, "timestamp"))?,
+                    deleted: r.get(4)?,
+                    key: key_from(r, 5)?,
+                })
+            })
+            .optional()?;
+        Ok(found.map_or(SessionLookup::Unknown, SessionLookup::Found))
+    }
+
+    /// Every active key with its token, owner, company and (if registered) integration.
+    pub fn credentials(&self) -> rusqlite::Result<Vec<CredentialRow>> {
+        let sql = format!(
+            "SELECT {KEY_COLUMNS}, k.token, {PERSON_COLUMNS}, {COMPANY_COLUMNS}, {INTEGRATION_COLUMNS}
+             FROM keys k
+             JOIN people p ON p.id = k.person_id
+             JOIN companies c ON c.id = k.company_id
+             LEFT JOIN integrations i ON i.id = COALESCE(k.integration_id,
+                 (SELECT MIN(id) FROM integrations WHERE application_name = k.application_name))
+             WHERE k.state = 'active' ORDER BY k.id"
+        );
+        let mut statement = self.conn.prepare_cached(&sql)?;
+        let rows = statement.query_map([], |r| {
+            let integration_id: Option<i64> = r.get(23)?;
+            Ok(CredentialRow {
+                key: key_from(r, 0)?,
+                token: r.get(7)?,
+                person: person_from(r, 8)?,
+                company: company_from(r, 15)?,
+                integration: integration_id.map(|_| integration_from(r, 23)).transpose()?,
+            })
+        })?;
+        rows.collect()
+    }
+
+    // ---- writes ------------------------------------------------------------------------
+
+    pub fn set_meta(&self, key: &str, value: &str) -> rusqlite::Result<()> {
+        self.conn
+            .prepare_cached(
+                "INSERT INTO meta(key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            )?
+            .execute([key, value])
+            .map(drop)
+    }
+
+    pub fn insert_session(&self, session: &NewSession<'_>) -> rusqlite::Result<()> {
+        self.conn
+            .prepare_cached(
+                "INSERT INTO sessions(id, token, key_id, integration_id, expiration_date, expires_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            )?
+            .execute(params![
+                session.id,
+                session.token,
+                session.key_id,
+                session.integration_id,
+                session.expiration_date.to_string(),
+                session.expires_at.as_second(),
+            ])
+            .map(drop)
+    }
+
+    /// Marks a live session of the given key deleted; false if the key has no such session.
+    pub fn delete_session(&self, token: &str, key_id: i64) -> rusqlite::Result<bool> {
+        let changed = self
+            .conn
+            .prepare_cached("UPDATE sessions SET deleted = 1 WHERE token = ?1 AND key_id = ?2 AND deleted = 0")?
+            .execute(params![token, key_id])?;
+        Ok(changed == 1)
+    }
+
+    pub fn insert_company(&self, company: &Company) -> rusqlite::Result<()> {
+        self.conn
+            .prepare_cached(
+                "INSERT INTO companies(id, name, organization_number, kind, package, integrations_enabled, company_type, email)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            )?
+            .execute(params![
+                company.id,
+                company.name,
+                company.organization_number,
+                company.kind.as_str(),
+                company.package.as_str(),
+                company.integrations_enabled,
+                company.company_type,
+                company.email,
+            ])
+            .map(drop)
+    }
+
+    pub fn insert_relation(&self, relation: &AccountantRelation) -> rusqlite::Result<()> {
+        self.conn
+            .prepare_cached(
+                "INSERT INTO accountant_relations(office_id, client_id, api_access, office_is_admin) VALUES (?1, ?2, ?3, ?4)",
+            )?
+            .execute(params![relation.office_id, relation.client_id, relation.api_access, relation.office_is_admin])
+            .map(drop)
+    }
+
+    /// Stores a person; `proxy_for_office` is set for the record standing for an office in a client.
+    pub fn insert_person(
+        &self,
+        person: &Person,
+        proxy_for_office: Option<i64>,
+        user_type: &str,
+        roles_json: &str,
+        entitlements_json: &str,
+    ) -> rusqlite::Result<()> {
+        self.conn
+            .prepare_cached(
+                "INSERT INTO people(id, company_id, first_name, last_name, email, is_contact, is_proxy, proxy_for_office, user_type, roles, entitlements)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+            )?
+            .execute(params![
+                person.id,
+                person.company_id,
+                person.first_name,
+                person.last_name,
+                person.email,
+                person.is_contact,
+                person.is_proxy,
+                proxy_for_office,
+                user_type,
+                roles_json,
+                entitlements_json,
+            ])
+            .map(drop)
+    }
+
+    pub fn insert_integration(
+        &self,
+        integration: &Integration,
+        in_catalog: bool,
+        supports_accountant_keys: bool,
+        may_create_employee_tokens: bool,
+    ) -> rusqlite::Result<()> {
+        self.conn
+            .prepare_cached(
+                "INSERT INTO integrations(id, application_name, consumer_token, emails, in_catalog, supports_accountant_keys, may_create_employee_tokens)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            )?
+            .execute(params![
+                integration.id,
+                integration.application_name,
+                integration.consumer_token,
+                integration.emails,
+                in_catalog,
+                supports_accountant_keys,
+                may_create_employee_tokens,
+            ])
+            .map(drop)
+    }
+
+    pub fn insert_key(
+        &self,
+        key: &Key,
+        integration_id: Option<i64>,
+        accesses_json: &str,
+        token: &str,
+        created_at: Timestamp,
+    ) -> rusqlite::Result<()> {
+        let state = match key.state {
+            KeyState::Active => "active",
+            KeyState::Deleted => "deleted",
+        };
+        self.conn
+            .prepare_cached(
+                "INSERT INTO keys(id, name, person_id, company_id, integration_id, application_name, accesses, accountant_key, token, state, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+            )?
+            .execute(params![
+                key.id,
+                key.name,
+                key.person_id,
+                key.company_id,
+                integration_id,
+                key.application_name,
+                accesses_json,
+                key.accountant_key,
+                token,
+                state,
+                created_at.to_string(),
+            ])
+            .map(drop)
+    }
+
+    pub fn insert_retired_token(&self, token: &str, key_id: i64, retired_at: Timestamp) -> rusqlite::Result<()> {
+        self.conn
+            .prepare_cached("INSERT INTO retired_tokens(token, key_id, retired_at) VALUES (?1, ?2, ?3)")?
+            .execute(params![token, key_id, retired_at.to_string()])
+            .map(drop)
+    }
+
+    pub fn insert_link(&self, key_id: i64, client_id: i64, accesses_json: &str) -> rusqlite::Result<()> {
+        self.conn
+            .prepare_cached("INSERT INTO client_key_links(key_id, client_id, accesses) VALUES (?1, ?2, ?3)")?
+            .execute(params![key_id, client_id, accesses_json])
+            .map(drop)
+    }
+}

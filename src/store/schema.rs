@@ -1,0 +1,136 @@
+//! The database schema and its migrations, versioned with `PRAGMA user_version`.
+
+use rusqlite::Connection;
+
+/// Each entry migrates the schema from version `index` to `index + 1`.
+const MIGRATIONS: &[&str] = &[r#"
+CREATE TABLE meta (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+CREATE TABLE companies (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL,
+    organization_number TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    package TEXT NOT NULL,
+    integrations_enabled INTEGER NOT NULL,
+    company_type TEXT NOT NULL,
+    email TEXT NOT NULL
+);
+CREATE TABLE accountant_relations (
+    office_id INTEGER NOT NULL REFERENCES companies(id),
+    client_id INTEGER NOT NULL REFERENCES companies(id),
+    api_access INTEGER NOT NULL,
+    office_is_admin INTEGER NOT NULL,
+    PRIMARY KEY (office_id, client_id)
+) WITHOUT ROWID;
+CREATE TABLE people (
+    id INTEGER PRIMARY KEY,
+    company_id INTEGER NOT NULL REFERENCES companies(id),
+    first_name TEXT NOT NULL,
+    last_name TEXT NOT NULL,
+    email TEXT NOT NULL,
+    is_contact INTEGER NOT NULL,
+    is_proxy INTEGER NOT NULL,
+    proxy_for_office INTEGER REFERENCES companies(id),
+    user_type TEXT NOT NULL,
+    roles TEXT NOT NULL,
+    entitlements TEXT NOT NULL
+);
+CREATE INDEX people_proxy ON people(company_id, proxy_for_office) WHERE is_proxy = 1;
+CREATE TABLE integrations (
+    id INTEGER PRIMARY KEY,
+    application_name TEXT NOT NULL,
+    consumer_token TEXT NOT NULL UNIQUE,
+    emails TEXT NOT NULL,
+    in_catalog INTEGER NOT NULL,
+    supports_accountant_keys INTEGER NOT NULL,
+    may_create_employee_tokens INTEGER NOT NULL
+);
+CREATE TABLE keys (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL,
+    person_id INTEGER NOT NULL REFERENCES people(id),
+    company_id INTEGER NOT NULL REFERENCES companies(id),
+    integration_id INTEGER REFERENCES integrations(id),
+    application_name TEXT NOT NULL,
+    accesses TEXT NOT NULL,
+    accountant_key INTEGER NOT NULL,
+    token TEXT NOT NULL UNIQUE,
+    state TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    regenerated_at TEXT
+);
+CREATE TABLE retired_tokens (
+    token TEXT PRIMARY KEY,
+    key_id INTEGER NOT NULL REFERENCES keys(id),
+    retired_at TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE client_key_links (
+    key_id INTEGER NOT NULL REFERENCES keys(id),
+    client_id INTEGER NOT NULL REFERENCES companies(id),
+    accesses TEXT NOT NULL,
+    PRIMARY KEY (key_id, client_id)
+) WITHOUT ROWID;
+CREATE TABLE sessions (
+    id INTEGER PRIMARY KEY,
+    token TEXT NOT NULL UNIQUE,
+    key_id INTEGER NOT NULL REFERENCES keys(id),
+    integration_id INTEGER NOT NULL REFERENCES integrations(id),
+    expiration_date TEXT NOT NULL,
+    expires_at INTEGER NOT NULL,
+    deleted INTEGER NOT NULL DEFAULT 0
+);
+"#];
+
+/// The schema version this build writes.
+pub const SCHEMA_VERSION: usize = MIGRATIONS.len();
+
+#[derive(Debug, thiserror::Error)]
+pub enum MigrationError {
+    #[error(
+        "the database is at schema version {found}, newer than the {SCHEMA_VERSION} this tripletex-sandbox knows; use a newer build or another --db file"
+    )]
+    TooNew { found: usize },
+    #[error(transparent)]
+    Sqlite(#[from] rusqlite::Error),
+}
+
+/// Brings the database up to [`SCHEMA_VERSION`], one transaction per step.
+pub fn migrate(conn: &mut Connection) -> Result<(), MigrationError> {
+    let found: i64 = conn.query_row("PRAGMA user_version", [], |row| row.get(0))?;
+    let found = usize::try_from(found).unwrap_or(usize::MAX);
+    if found > SCHEMA_VERSION {
+        return Err(MigrationError::TooNew { found });
+    }
+    for (version, sql) in MIGRATIONS.iter().enumerate().skip(found) {
+        let tx = conn.transaction()?;
+        tx.execute_batch(sql)?;
+        tx.pragma_update(None, "user_version", (version + 1) as i64)?;
+        tx.commit()?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn migrating_twice_is_harmless_and_sets_the_version() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        migrate(&mut conn).unwrap();
+        migrate(&mut conn).unwrap();
+        let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
+        assert_eq!(version, SCHEMA_VERSION as i64);
+    }
+
+    #[test]
+    fn a_database_from_a_newer_build_is_refused() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        conn.pragma_update(None, "user_version", SCHEMA_VERSION as i64 + 1)
+            .unwrap();
+        assert!(matches!(migrate(&mut conn), Err(MigrationError::TooNew { .. })));
+    }
+}

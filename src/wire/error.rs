@@ -1,0 +1,210 @@
+//! The Tripletex error envelope and the one table of error kinds (status, code, default message).
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, ResponseError};
+use serde::Serialize;
+use std::borrow::Cow;
+
+/// The documentation link the real API puts in every error body.
+pub const DOCS_LINK: &str = "https://tripletex.no/v2-docs/";
+
+macro_rules! error_kinds {
+    ($($kind:ident => $status:literal, $code:literal, $message:literal;)*) => {
+        /// Every kind of error the emulator answers with: HTTP status, Tripletex code, default message.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub enum ErrorKind { $($kind,)* }
+
+        impl ErrorKind {
+            pub fn status(self) -> u16 { match self { $(Self::$kind => $status,)* } }
+            pub fn code(self) -> u32 { match self { $(Self::$kind => $code,)* } }
+            pub fn default_message(self) -> &'static str { match self { $(Self::$kind => $message,)* } }
+        }
+    };
+}
+
+error_kinds! {
+    BadRequest => 400, 4000, "Bad Request";
+    IllegalFilter => 400, 11000, "Illegal Filter Exception";
+    PathParam => 400, 12000, "Path Param Exception";
+    Unauthorized => 401, 3000, "Unauthorized";
+    Forbidden => 403, 9000, "You do not have permission to access this feature.";
+    NotFound => 404, 6000, "Object not found";
+    MethodNotAllowed => 405, 4000, "Method Not Allowed";
+    ObjectExists => 409, 7000, "Object Exists Exception";
+    RevisionConflict => 409, 8000, "Revision Exception";
+    Locked => 409, 10000, "Locked Exception";
+    Duplicate => 409, 14000, "Duplicate entry";
+    PayloadTooLarge => 413, 4000, "Payload Too Large";
+    UnsupportedMediaType => 415, 4000, "Unsupported Media Type";
+    ValueValidation => 422, 15000, "Validation failed";
+    Mapping => 422, 16000, "Mapping Exception";
+    Sorting => 422, 17000, "Sorting Exception";
+    Validation => 422, 18000, "Validering feilet.";
+    Param => 422, 21000, "Param Exception";
+    InvalidJson => 422, 22000, "Invalid JSON Exception";
+    ResultSetTooLarge => 422, 23000, "Result Set Too Large";
+    Internal => 500, 1000, "Exception";
+}
+
+/// One entry of `validationMessages`: the real API always sends all four keys.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ValidationMessage {
+    pub field: Option<Cow<'static, str>>,
+    pub message: Cow<'static, str>,
+    pub path: Option<Cow<'static, str>>,
+    pub root_id: Option<i64>,
+}
+
+impl ValidationMessage {
+    /// A message about a query argument: field and path are both `arg:<name>`, as the real API sends.
+    pub fn arg(name: &str, message: impl Into<Cow<'static, str>>) -> Self {
+        let field = format!("arg:{name}");
+        Self {
+            path: Some(field.clone().into()),
+            field: Some(field.into()),
+            message: message.into(),
+            root_id: None,
+        }
+    }
+
+    /// A message about a named field without a path.
+    pub fn field(name: impl Into<Cow<'static, str>>, message: impl Into<Cow<'static, str>>) -> Self {
+        Self {
+            field: Some(name.into()),
+            message: message.into(),
+            path: None,
+            root_id: None,
+        }
+    }
+}
+
+/// An error on its way to the wire. The request id is added by the request-id middleware,
+/// which is the one place that renders error bodies.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{} {}: {}", kind.status(), kind.code(), message)]
+pub struct ApiError {
+    pub kind: ErrorKind,
+    pub message: Cow<'static, str>,
+    pub developer_message: Option<Cow<'static, str>>,
+    pub validation_messages: Option<Vec<ValidationMessage>>,
+}
+
+impl ApiError {
+    pub fn new(kind: ErrorKind) -> Self {
+        Self {
+            kind,
+            message: Cow::Borrowed(kind.default_message()),
+            developer_message: None,
+            validation_messages: None,
+        }
+    }
+
+    pub fn with_developer_message(mut self, text: impl Into<Cow<'static, str>>) -> Self {
+        self.developer_message = Some(text.into());
+        self
+    }
+
+    pub fn with_message(mut self, text: impl Into<Cow<'static, str>>) -> Self {
+        self.message = text.into();
+        self
+    }
+
+    pub fn with_validation(mut self, messages: Vec<ValidationMessage>) -> Self {
+        self.validation_messages = Some(messages);
+        self
+    }
+
+    /// Shorthand for the common "bad request" with a reason.
+    pub fn bad_request(developer_message: impl Into<Cow<'static, str>>) -> Self {
+        Self::new(ErrorKind::BadRequest).with_developer_message(developer_message)
+    }
+
+    pub fn not_found(developer_message: impl Into<Cow<'static, str>>) -> Self {
+        Self::new(ErrorKind::NotFound).with_developer_message(developer_message)
+    }
+
+    /// Logs an internal failure and returns the opaque 500 that never echoes its cause.
+    pub fn internal(cause: &dyn std::fmt::Display) -> Self {
+        log::error!("internal error: {cause}");
+        Self::new(ErrorKind::Internal).with_developer_message("The sandbox hit an internal error; see its log.")
+    }
+
+    /// Renders the Tripletex error envelope with all seven keys.
+    pub fn body(&self, request_id: &str) -> Vec<u8> {
+        #[derive(Serialize)]
+        #[serde(rename_all = "camelCase")]
+        struct Envelope<'a> {
+            status: u16,
+            code: u32,
+            message: &'a str,
+            link: &'static str,
+            developer_message: Option<&'a str>,
+            validation_messages: Option<&'a [ValidationMessage]>,
+            request_id: &'a str,
+        }
+        let envelope = Envelope {
+            status: self.kind.status(),
+            code: self.kind.code(),
+            message: &self.message,
+            link: DOCS_LINK,
+            developer_message: self.developer_message.as_deref(),
+            validation_messages: self.validation_messages.as_deref(),
+            request_id,
+        };
+        // Serialising plain strings and numbers cannot fail.
+        serde_json::to_vec(&envelope).unwrap_or_default()
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        StatusCode::from_u16(self.kind.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+    }
+
+    /// The body is written by the request-id middleware, which knows the request id.
+    fn error_response(&self) -> HttpResponse {
+        HttpResponse::build(self.status_code()).finish()
+    }
+}
+
+impl From<rusqlite::Error> for ApiError {
+    fn from(err: rusqlite::Error) -> Self {
+        ApiError::internal(&err)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_error_body_has_all_seven_keys() {
+        let body = ApiError::new(ErrorKind::NotFound).body("rid");
+        let value: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        let keys: Vec<&str> = value.as_object().unwrap().keys().map(String::as_str).collect();
+        assert_eq!(
+            keys,
+            [
+                "status",
+                "code",
+                "message",
+                "link",
+                "developerMessage",
+                "validationMessages",
+                "requestId"
+            ]
+        );
+        assert_eq!(value["status"], 404);
+        assert_eq!(value["code"], 6000);
+        assert_eq!(value["message"], "Object not found");
+        assert_eq!(value["requestId"], "rid");
+    }
+
+    #[test]
+    fn an_argument_validation_message_names_field_and_path() {
+        let message = ValidationMessage::arg("consumerToken", "bad");
+        assert_eq!(message.field.as_deref(), Some("arg:consumerToken"));
+        assert_eq!(message.path.as_deref(), Some("arg:consumerToken"));
+    }
+}

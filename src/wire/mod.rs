@@ -1,0 +1,10 @@
+//! Tripletex HTTP conventions, free of business rules: envelopes, the error envelope and its
+//! code table, request ids, Basic-auth parsing, the fields filter, paging and sorting.
+
+pub mod auth;
+pub mod envelope;
+pub mod error;
+pub mod fields;
+pub mod request_id;
+
+pub use error::{ApiError, ErrorKind, ValidationMessage};

@@ -1,0 +1,89 @@
+//! Stamps every response with `x-tlx-request-id` and the emulator marker, and renders error
+//! bodies (ours and actix's own) as the Tripletex error envelope carrying that same id.
+
+use crate::wire::error::{ApiError, ErrorKind};
+use actix_web::body::{BoxBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header::{CONTENT_TYPE, HeaderName, HeaderValue};
+use actix_web::middleware::Next;
+use actix_web::{Error, HttpResponse};
+
+pub const REQUEST_ID_HEADER: HeaderName = HeaderName::from_static("x-tlx-request-id");
+/// Says openly, on every response, that this is an emulator and not Tripletex.
+pub const EMULATOR_HEADER: HeaderName = HeaderName::from_static("x-tripletex-sandbox");
+pub const JSON_UTF8: HeaderValue = HeaderValue::from_static("application/json;charset=UTF-8");
+
+/// The middleware function; install with `actix_web::middleware::from_fn(stamp)`.
+pub async fn stamp(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, Error> {
+    // Handler and extractor errors arrive here as responses carrying their error; an `Err` could
+    // only come from an inner middleware, and there is none.
+    let response = next.call(req).await?.map_into_boxed_body();
+    let mut buffer = uuid::Uuid::encode_buffer();
+    let request_id = uuid::Uuid::new_v4().hyphenated().encode_lower(&mut buffer);
+    let response = if response.status().as_u16() >= 400 {
+        let error = as_api_error(&response);
+        let body = error.body(request_id);
+        response.map_body(|head, _| {
+            head.headers.insert(CONTENT_TYPE, JSON_UTF8);
+            BoxBody::new(body)
+        })
+    } else {
+        response
+    };
+    let mut response = response;
+    let headers = response.headers_mut();
+    if let Ok(value) = HeaderValue::from_str(request_id) {
+        headers.insert(REQUEST_ID_HEADER, value);
+    }
+    headers.insert(EMULATOR_HEADER, HeaderValue::from_static(env!("CARGO_PKG_VERSION")));
+    Ok(response)
+}
+
+/// Our own errors pass through; anything actix produced on its own is translated by status.
+fn as_api_error(response: &ServiceResponse<BoxBody>) -> ApiError {
+    let cause = response.response().error();
+    if let Some(api_error) = cause.and_then(|e| e.as_error::<ApiError>()) {
+        return api_error.clone();
+    }
+    let kind = match response.status().as_u16() {
+        400 => ErrorKind::BadRequest,
+        401 => ErrorKind::Unauthorized,
+        403 => ErrorKind::Forbidden,
+        404 => ErrorKind::NotFound,
+        405 => ErrorKind::MethodNotAllowed,
+        413 => ErrorKind::PayloadTooLarge,
+        415 => ErrorKind::UnsupportedMediaType,
+        422 => ErrorKind::Validation,
+        status => {
+            log::error!("unexpected {status} from the HTTP layer: {cause:?}");
+            ErrorKind::Internal
+        }
+    };
+    let error = ApiError::new(kind);
+    match cause {
+        Some(cause) if kind != ErrorKind::Internal => error.with_developer_message(cause.to_string()),
+        _ => error,
+    }
+}
+
+/// The response for routes that do not exist and methods a route does not have.
+pub async fn no_route(req: actix_web::HttpRequest) -> Result<HttpResponse, ApiError> {
+    Err(ApiError::not_found(format!(
+        "No endpoint {} {} in the sandbox. Paths are /v2/… (Tripletex API), /_sandbox/… (control plane).",
+        req.method(),
+        req.path()
+    )))
+}
+
+pub async fn method_not_allowed(req: actix_web::HttpRequest) -> Result<HttpResponse, ApiError> {
+    Err(
+        ApiError::new(ErrorKind::MethodNotAllowed).with_developer_message(format!(
+            "{} is not allowed on {}. See the Tripletex API documentation for the methods this path has.",
+            req.method(),
+            req.path()
+        )),
+    )
+}
