@@ -17,6 +17,9 @@ use actix_web::{App, HttpServer, web};
 use std::fmt::Write as _;
 use std::net::{SocketAddr, TcpListener};
 
+/// The banner's last line, so people and scripts know the credentials are complete.
+pub const READY_LINE: &str = "ready: Ctrl-C stops the sandbox";
+
 /// The largest request body the sandbox accepts.
 const MAX_BODY: usize = 1024 * 1024;
 
@@ -99,6 +102,8 @@ impl Application {
         for credential in control::credentials(&self.sandbox)? {
             write_credential(&mut out, &credential);
         }
+        out.push_str(READY_LINE);
+        out.push('\n');
         Ok(out)
     }
 

@@ -14,7 +14,18 @@ use jiff::Timestamp;
 use std::path::Path;
 
 /// The scenarios built into the binary, so `serve` works from any directory.
-pub const EMBEDDED_SCENARIOS: &[(&str, &str)] = &[("quickstart", include_str!("../../scenarios/quickstart.json"))];
+pub const EMBEDDED_SCENARIOS: &[(&str, &str)] = &[
+    ("quickstart", include_str!("../../scenarios/quickstart.json")),
+    (
+        "integrations-not-activated",
+        include_str!("../../scenarios/integrations-not-activated.json"),
+    ),
+    ("regenerated-key", include_str!("../../scenarios/regenerated-key.json")),
+    (
+        "custom-setup-mismatch",
+        include_str!("../../scenarios/custom-setup-mismatch.json"),
+    ),
+];
 
 /// The fixture files scenarios may compose from, by name.
 pub const EMBEDDED_FIXTURES: &[(&str, &str)] = &[(

@@ -1,0 +1,303 @@
+//! The real binary on port 0: help, the startup line, credentials that open a session, startup
+//! errors, `scenarios` subcommands, a curl + jq session, seeds and `--db` persistence.
+
+use crate::helpers::{FUTURE, spawn_with};
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use tripletex_sandbox::config::Config;
+
+const BIN: &str = env!("CARGO_BIN_EXE_tripletex-sandbox");
+
+struct Served {
+    child: Child,
+    base: String,
+    banner: Vec<String>,
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn serve(args: &[&str]) -> Served {
+    let mut child = Command::new(BIN)
+        .arg("serve")
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("the binary starts");
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let first = lines.next().expect("a first line").expect("text");
+    let base = first
+        .strip_prefix("listening on ")
+        .expect("the listening line comes first")
+        .to_owned();
+    let mut banner = vec![first];
+    // Read the credentials block up to the ready line that closes it.
+    for line in lines.by_ref() {
+        let line = line.expect("text");
+        let done = line == tripletex_sandbox::startup::READY_LINE;
+        banner.push(line);
+        if done {
+            break;
+        }
+    }
+    Served { child, base, banner }
+}
+
+fn temp_path(name: &str) -> PathBuf {
+    std::env::temp_dir().join(format!("tripletex-sandbox-test-{}-{name}", std::process::id()))
+}
+
+#[test]
+fn help_describes_the_commands() {
+    let output = Command::new(BIN).arg("--help").output().unwrap();
+    assert!(output.status.success());
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(text.contains("serve") && text.contains("scenarios"), "{text}");
+    let serve_help = Command::new(BIN).args(["serve", "--help"]).output().unwrap();
+    let text = String::from_utf8_lossy(&serve_help.stdout);
+    assert!(
+        text.contains("TRIPLETEX_SANDBOX_PORT") && text.contains("--seed"),
+        "{text}"
+    );
+}
+
+#[test]
+fn the_printed_credentials_open_a_session() {
+    let served = serve(&["--port", "0"]);
+    assert!(served.base.starts_with("http://127.0.0.1:"), "{}", served.base);
+    assert_eq!(
+        served.banner.iter().filter(|l| l.starts_with("listening on")).count(),
+        1
+    );
+    let token = |label: &str| {
+        served
+            .banner
+            .iter()
+            .find_map(|l| l.trim().strip_prefix(label).map(|t| t.trim().to_owned()))
+            .expect(label)
+    };
+    let client = reqwest::blocking::Client::new();
+    let reply: serde_json::Value = client
+        .put(format!("{}/v2/token/session/:create", served.base))
+        .query(&[
+            ("consumerToken", token("consumerToken:")),
+            ("employeeToken", token("employeeToken:")),
+            ("expirationDate", FUTURE.to_owned()),
+        ])
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    let session = reply["value"]["token"].as_str().expect("a session token");
+    let who = client
+        .get(format!("{}/v2/token/session/%3EwhoAmI", served.base))
+        .basic_auth("0", Some(session))
+        .send()
+        .unwrap();
+    assert_eq!(who.status(), 200);
+}
+
+#[test]
+fn flags_have_environment_twins() {
+    let mut child = Command::new(BIN)
+        .arg("serve")
+        .env("TRIPLETEX_SANDBOX_PORT", "0")
+        .env("TRIPLETEX_SANDBOX_SCENARIO", "regenerated-key")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let first = lines.next().unwrap().unwrap();
+    let second = lines.next().unwrap().unwrap();
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(
+        first.starts_with("listening on http://127.0.0.1:") && !first.ends_with(":8080"),
+        "{first}"
+    );
+    assert!(second.contains("regenerated-key"), "{second}");
+}
+
+#[test]
+fn a_bad_scenario_is_a_startup_error_that_says_how_to_fix_it() {
+    let output = Command::new(BIN)
+        .args(["serve", "--port", "0", "--scenario", "no-such-scenario"])
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let text = String::from_utf8_lossy(&output.stderr);
+    assert!(text.contains("quickstart"), "names the embedded scenarios: {text}");
+
+    let path = temp_path("broken.json");
+    std::fs::write(
+        &path,
+        r#"{"name": "x", "description": "y", "world": {"companies": [{"id": 1, "nme": "typo"}]}}"#,
+    )
+    .unwrap();
+    let output = Command::new(BIN)
+        .args(["serve", "--port", "0", "--scenario"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let text = String::from_utf8_lossy(&output.stderr);
+    assert!(text.contains("world.companies[0]") && text.contains("nme"), "{text}");
+}
+
+#[test]
+fn scenarios_check_names_file_path_and_fix() {
+    let good = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/quickstart.json");
+    let output = Command::new(BIN)
+        .args(["scenarios", "check"])
+        .arg(&good)
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stdout));
+
+    let bad = temp_path("dangling.json");
+    std::fs::write(
+        &bad,
+        r#"{"name": "dangling", "description": "d", "fixtures": ["integration-catalog"], "world": {
+            "companies": [{"id": 1, "name": "A", "kind": "standalone", "package": "BASIS", "integrationsEnabled": true}],
+            "people": [{"id": 2, "companyId": 1, "firstName": "A", "lastName": "B"}],
+            "keys": [{"id": 3, "name": "k", "personId": 99, "integrationId": 101, "token": "same"},
+                     {"id": 4, "name": "k2", "personId": 2, "integrationId": 555, "token": "same"}]}}"#,
+    )
+    .unwrap();
+    let output = Command::new(BIN)
+        .args(["scenarios", "check"])
+        .arg(&bad)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&output.stdout);
+    let shown = bad.display().to_string();
+    for expected in [
+        format!("{shown}: world.companies[0].integrationsEnabled: "),
+        format!("{shown}: world.keys[0].personId: no person has id 99"),
+        format!("{shown}: world.keys[1].integrationId: no integration has id 555"),
+        format!("{shown}: world.keys[1].token: this token is already used at world.keys[0].token"),
+    ] {
+        assert!(text.contains(&expected), "missing {expected:?} in:\n{text}");
+    }
+}
+
+#[test]
+fn scenarios_list_and_show_the_embedded_library() {
+    let output = Command::new(BIN).args(["scenarios", "list"]).output().unwrap();
+    let text = String::from_utf8_lossy(&output.stdout);
+    for (name, _) in tripletex_sandbox::scenario::EMBEDDED_SCENARIOS {
+        assert!(text.contains(name), "{name} in {text}");
+    }
+    let shown = Command::new(BIN)
+        .args(["scenarios", "show", "quickstart"])
+        .output()
+        .unwrap();
+    let value: serde_json::Value = serde_json::from_slice(&shown.stdout).unwrap();
+    assert_eq!(value["name"], "quickstart");
+    let missing = Command::new(BIN).args(["scenarios", "show", "nope"]).output().unwrap();
+    assert!(!missing.status.success());
+}
+
+#[test]
+fn a_curl_and_jq_session_works_unchanged() {
+    let served = serve(&["--port", "0"]);
+    let credentials: serde_json::Value = reqwest::blocking::get(format!("{}/_sandbox/credentials", served.base))
+        .unwrap()
+        .json()
+        .unwrap();
+    let office = credentials["values"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["accountantKey"] == true)
+        .unwrap();
+    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/scripts/mint-and-who-am-i.sh");
+    for company in ["0", "2101"] {
+        let output = Command::new("bash")
+            .arg(&script)
+            .env("API_HOST", &served.base)
+            .env("CONSUMER_TOKEN", office["consumerToken"].as_str().unwrap())
+            .env("EMPLOYEE_TOKEN", office["employeeToken"].as_str().unwrap())
+            .env("COMPANY_ID", company)
+            .env("EXPIRATION_DATE", FUTURE)
+            .output()
+            .expect("bash runs (curl and jq must be installed)");
+        let text = String::from_utf8_lossy(&output.stdout);
+        assert!(
+            output.status.success(),
+            "{text}{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let who: serde_json::Value = serde_json::from_str(&text).unwrap_or_else(|_| panic!("JSON from whoAmI: {text}"));
+        let expected = if company == "0" {
+            office["companyId"].clone()
+        } else {
+            serde_json::json!(2101)
+        };
+        assert_eq!(who["value"]["companyId"], expected);
+    }
+}
+
+#[test]
+fn the_same_seed_generates_the_same_tokens() {
+    let path = temp_path("unpinned.json");
+    std::fs::write(
+        &path,
+        r#"{"name": "unpinned", "description": "tokens generated", "world": {
+            "integrations": [{"id": 1, "applicationName": "App"}],
+            "companies": [{"id": 1, "name": "A", "kind": "standalone", "package": "SMART", "integrationsEnabled": true}],
+            "people": [{"id": 2, "companyId": 1, "firstName": "A", "lastName": "B"}],
+            "keys": [{"id": 3, "name": "k", "personId": 2, "integrationId": 1}]}}"#,
+    )
+    .unwrap();
+    let config = |seed| Config {
+        scenario: path.display().to_string(),
+        seed,
+        ..Config::for_tests()
+    };
+    let tokens = |app: &crate::helpers::TestApp| {
+        let c = app.credential(false);
+        (c["consumerToken"].clone(), c["employeeToken"].clone())
+    };
+    let a = tokens(&spawn_with(config(Some(7))));
+    let b = tokens(&spawn_with(config(Some(7))));
+    let c = tokens(&spawn_with(config(Some(8))));
+    assert_eq!(a, b);
+    assert_ne!(a, c);
+    assert!(a.0.as_str().unwrap().starts_with("test-eyJ"));
+    let app = spawn_with(config(Some(7)));
+    let session = app.session_for(&app.credential(false));
+    assert_eq!(app.get_as("0", &session, "/v2/token/session/%3EwhoAmI").status, 200);
+}
+
+#[test]
+fn a_database_file_serves_the_same_world_after_a_restart() {
+    let path = temp_path("world.db");
+    let _ = std::fs::remove_file(&path);
+    let config = || Config {
+        db: Some(path.clone()),
+        ..Config::for_tests()
+    };
+    let first = spawn_with(config());
+    let credential = first.credential(true);
+    let session = first.session_for(&credential);
+    // A second emulator on the same file sees the world and the session the first one wrote.
+    let second = spawn_with(Config {
+        scenario: "regenerated-key".into(),
+        ..config()
+    });
+    assert_eq!(second.credentials(), first.credentials());
+    assert_eq!(second.get("/_sandbox/health").body["value"]["scenario"], "quickstart");
+    let who = second.get_as("2101", &session, "/v2/token/session/%3EwhoAmI");
+    assert_eq!(who.status, 200);
+    let new_session = second.session_for(&credential);
+    assert_ne!(new_session, session, "ids continue after the stored ones");
+}

@@ -1,0 +1,48 @@
+//! The control plane: credentials and companies.
+
+use crate::helpers::spawn_app;
+
+#[test]
+fn credentials_list_every_usable_pair_and_each_opens_a_session() {
+    let app = spawn_app();
+    let credentials = app.credentials();
+    assert_eq!(credentials.len(), 2);
+    for credential in &credentials {
+        for key in [
+            "label",
+            "consumerToken",
+            "employeeToken",
+            "companyId",
+            "employeeId",
+            "integration",
+            "accountantKey",
+            "clients",
+        ] {
+            assert!(credential.get(key).is_some(), "{key} in {credential}");
+        }
+        let session = app.session_for(credential);
+        let who = app.get_as("0", &session, "/v2/token/session/%3EwhoAmI");
+        assert_eq!(who.body["value"]["companyId"], credential["companyId"]);
+    }
+    let office = credentials.iter().find(|c| c["accountantKey"] == true).unwrap();
+    assert_eq!(office["clients"], serde_json::json!([2101, 2102]));
+    let ordinary = credentials.iter().find(|c| c["accountantKey"] == false).unwrap();
+    assert_eq!(ordinary["clients"], serde_json::json!([]));
+}
+
+#[test]
+fn companies_show_kind_and_client_settings() {
+    let app = spawn_app();
+    let reply = app.get("/_sandbox/companies");
+    assert_eq!(reply.status, 200);
+    let companies = reply.body["values"].as_array().unwrap();
+    let office = companies.iter().find(|c| c["kind"] == "office").unwrap();
+    assert_eq!(office["package"], "ACCOUNTING_OFFICE");
+    assert_eq!(office["officeId"], serde_json::Value::Null);
+    let clients: Vec<_> = companies.iter().filter(|c| c["kind"] == "client").collect();
+    assert_eq!(clients.len(), 3);
+    assert!(clients.iter().all(|c| c["officeId"] == office["id"]));
+    assert_eq!(clients.iter().filter(|c| c["apiAccess"] == true).count(), 2);
+    let standalone = companies.iter().find(|c| c["kind"] == "standalone").unwrap();
+    assert_eq!(standalone["integrationsEnabled"], true);
+}

@@ -1,0 +1,180 @@
+//! Test harness: start an emulator on a free port in its own thread, and typed request helpers
+//! that return the status, the JSON body and the request id.
+
+use base64::Engine;
+use serde_json::Value;
+use std::sync::mpsc;
+use tripletex_sandbox::config::Config;
+use tripletex_sandbox::startup::Application;
+
+pub struct TestApp {
+    pub address: String,
+    client: reqwest::blocking::Client,
+}
+
+#[derive(Debug)]
+pub struct Reply {
+    pub status: u16,
+    pub body: Value,
+    pub request_id: Option<String>,
+    pub headers: reqwest::header::HeaderMap,
+}
+
+/// An emulator serving the default scenario.
+pub fn spawn_app() -> TestApp {
+    spawn_with(Config::for_tests())
+}
+
+/// An emulator serving the named embedded scenario (or scenario file).
+pub fn spawn_scenario(scenario: &str) -> TestApp {
+    spawn_with(Config {
+        scenario: scenario.to_owned(),
+        ..Config::for_tests()
+    })
+}
+
+pub fn spawn_with(config: Config) -> TestApp {
+    try_spawn(config).expect("the emulator starts")
+}
+
+pub fn try_spawn(config: Config) -> Result<TestApp, String> {
+    let (sender, receiver) = mpsc::channel();
+    std::thread::spawn(move || {
+        actix_web::rt::System::new().block_on(async move {
+            match Application::build(&config) {
+                Ok(app) => {
+                    let _ = sender.send(Ok(app.address().to_string()));
+                    let _ = app.run_until_stopped().await;
+                }
+                Err(err) => {
+                    let _ = sender.send(Err(err.to_string()));
+                }
+            }
+        })
+    });
+    let address = receiver.recv().map_err(|e| e.to_string())??;
+    Ok(TestApp {
+        address,
+        client: reqwest::blocking::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("a client"),
+    })
+}
+
+pub fn basic(username: &str, session_token: &str) -> String {
+    format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode(format!("{username}:{session_token}"))
+    )
+}
+
+/// A date far enough ahead that a session minted for it is alive during the test.
+pub const FUTURE: &str = "2099-12-31";
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.address)
+    }
+
+    pub fn send(&self, request: reqwest::blocking::RequestBuilder) -> Reply {
+        let response = request.send().expect("the emulator answers");
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let request_id = headers
+            .get("x-tlx-request-id")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        let text = response.text().expect("a body");
+        let body = if text.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_str(&text).unwrap_or_else(|_| panic!("a JSON body, got {text:?}"))
+        };
+        Reply {
+            status,
+            body,
+            request_id,
+            headers,
+        }
+    }
+
+    pub fn request(&self, method: reqwest::Method, path: &str) -> reqwest::blocking::RequestBuilder {
+        self.client.request(method, self.url(path))
+    }
+
+    /// GET with Basic auth as `username` using `session`.
+    pub fn get_as(&self, username: &str, session: &str, path: &str) -> Reply {
+        self.send(
+            self.request(reqwest::Method::GET, path)
+                .header("Authorization", basic(username, session)),
+        )
+    }
+
+    pub fn get(&self, path: &str) -> Reply {
+        self.send(self.request(reqwest::Method::GET, path))
+    }
+
+    /// PUT /v2/token/session/:create with the given arguments (None = left out).
+    pub fn create_session(&self, consumer: Option<&str>, employee: Option<&str>, date: Option<&str>) -> Reply {
+        let mut query = Vec::new();
+        if let Some(v) = consumer {
+            query.push(("consumerToken", v));
+        }
+        if let Some(v) = employee {
+            query.push(("employeeToken", v));
+        }
+        if let Some(v) = date {
+            query.push(("expirationDate", v));
+        }
+        self.send(
+            self.request(reqwest::Method::PUT, "/v2/token/session/:create")
+                .query(&query),
+        )
+    }
+
+    pub fn credentials(&self) -> Vec<Value> {
+        let reply = self.get("/_sandbox/credentials");
+        assert_eq!(reply.status, 200);
+        reply.body["values"].as_array().cloned().expect("values")
+    }
+
+    /// The credential of the first key that is (or is not) an accounting-office key.
+    pub fn credential(&self, accountant_key: bool) -> Value {
+        self.credentials()
+            .into_iter()
+            .find(|c| c["accountantKey"] == accountant_key)
+            .expect("a matching credential")
+    }
+
+    /// Mints a live session for a credential and returns its token.
+    pub fn session_for(&self, credential: &Value) -> String {
+        let reply = self.create_session(
+            credential["consumerToken"].as_str(),
+            credential["employeeToken"].as_str(),
+            Some(FUTURE),
+        );
+        assert_eq!(reply.status, 200, "{:?}", reply.body);
+        reply.body["value"]["token"].as_str().expect("a token").to_owned()
+    }
+
+    /// The consumer token of the integration catalog's first integration.
+    pub fn catalog_consumer_token(&self) -> String {
+        self.credential(false)["consumerToken"]
+            .as_str()
+            .expect("consumer token")
+            .to_owned()
+    }
+}
+
+/// The error body with its request id replaced, for whole-body comparisons.
+pub fn redacted(reply: &Reply) -> Value {
+    let mut body = reply.body.clone();
+    assert_eq!(
+        body["requestId"].as_str(),
+        reply.request_id.as_deref(),
+        "requestId equals the x-tlx-request-id header"
+    );
+    body["requestId"] = Value::String("<request-id>".into());
+    body
+}

@@ -1,0 +1,11 @@
+//! API tests over real HTTP on loopback: each test starts its own emulator on port 0.
+
+mod binary;
+mod company;
+mod conformance;
+mod control;
+mod helpers;
+mod malformed;
+mod session;
+mod session_auth;
+mod wire;
