@@ -5,22 +5,14 @@ use crate::api::render;
 use crate::domain::rules;
 use crate::wire::envelope::{ListParams, ListQuery, single};
 use crate::wire::fields::FieldFilter;
-use crate::wire::request_id::method_not_allowed;
+use crate::wire::request_id::resource;
 use crate::wire::{ApiError, ErrorKind};
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(
-        web::resource("/company/>withLoginAccess")
-            .route(web::get().to(with_login_access))
-            .default_service(web::to(method_not_allowed)),
-    )
-    .service(
-        web::resource("/company/{id}")
-            .route(web::get().to(get_company))
-            .default_service(web::to(method_not_allowed)),
-    );
+    cfg.service(resource("/company/>withLoginAccess").route(web::get().to(with_login_access)))
+        .service(resource("/company/{id}").route(web::get().to(get_company)));
 }
 
 async fn with_login_access(

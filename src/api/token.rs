@@ -7,7 +7,7 @@ use crate::domain::rules::{self, SessionArguments};
 use crate::store::NewSession;
 use crate::wire::envelope::{json_response, single};
 use crate::wire::fields::FieldFilter;
-use crate::wire::request_id::method_not_allowed;
+use crate::wire::request_id::resource;
 use crate::wire::{ApiError, ErrorKind, ValidationMessage};
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
@@ -15,26 +15,13 @@ use serde_json::json;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
-        web::resource("/token/session/:create")
+        resource("/token/session/:create")
             .route(web::put().to(create_session_put))
-            .route(web::post().to(create_session_post))
-            .default_service(web::to(method_not_allowed)),
+            .route(web::post().to(create_session_post)),
     )
-    .service(
-        web::resource("/token/session/>whoAmI")
-            .route(web::get().to(who_am_i))
-            .default_service(web::to(method_not_allowed)),
-    )
-    .service(
-        web::resource("/token/session/{token}")
-            .route(web::delete().to(delete_session))
-            .default_service(web::to(method_not_allowed)),
-    )
-    .service(
-        web::resource("/token/consumer/byToken")
-            .route(web::get().to(consumer_by_token))
-            .default_service(web::to(method_not_allowed)),
-    );
+    .service(resource("/token/session/>whoAmI").route(web::get().to(who_am_i)))
+    .service(resource("/token/session/{token}").route(web::delete().to(delete_session)))
+    .service(resource("/token/consumer/byToken").route(web::get().to(consumer_by_token)));
 }
 
 #[derive(Debug, Deserialize)]

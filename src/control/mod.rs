@@ -1,34 +1,72 @@
 //! The control plane (`/_sandbox/...`): what a person does in Tripletex's web UI and what a
 //! test needs to see of the world, in the same JSON envelopes and error envelope as `/v2`.
 
+mod actor;
+mod clients;
+mod company;
 mod credentials;
+mod people;
+mod views;
 
 pub use credentials::{Credential, credentials};
 
 use crate::api::auth::sandbox;
 use crate::wire::ApiError;
 use crate::wire::envelope::json_response;
-use crate::wire::request_id::method_not_allowed;
+use crate::wire::request_id::resource;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde_json::json;
 
 /// Mounts every `/_sandbox` route on the given config (the caller adds the `/_sandbox` scope).
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(
-        web::resource("/health")
-            .route(web::get().to(health))
-            .default_service(web::to(method_not_allowed)),
-    )
-    .service(
-        web::resource("/credentials")
-            .route(web::get().to(get_credentials))
-            .default_service(web::to(method_not_allowed)),
-    )
-    .service(
-        web::resource("/companies")
-            .route(web::get().to(companies))
-            .default_service(web::to(method_not_allowed)),
-    );
+    cfg.service(resource("/health").route(web::get().to(health)))
+        .service(resource("/credentials").route(web::get().to(get_credentials)))
+        .service(resource("/companies").route(web::get().to(companies)))
+        .service(
+            resource("/settings")
+                .route(web::get().to(get_settings))
+                .route(web::put().to(put_settings)),
+        )
+        .service(
+            resource("/companies/{id}/subscription")
+                .route(web::get().to(company::get_subscription))
+                .route(web::put().to(company::put_subscription)),
+        )
+        .service(resource("/integrations").route(web::get().to(company::search_integrations)))
+        .service(resource("/companies/{id}/integrations").route(web::post().to(company::add_integration)))
+        .service(
+            resource("/companies/{id}/people")
+                .route(web::get().to(people::list_people))
+                .route(web::post().to(people::create_person)),
+        )
+        .service(resource("/people/{id}/access").route(web::put().to(people::put_access)))
+        .service(resource("/people/{id}/client-access/{clientId}").route(web::put().to(people::put_client_access)))
+        .service(
+            resource("/people/{id}/keys")
+                .route(web::get().to(people::list_keys))
+                .route(web::post().to(people::create_key)),
+        )
+        .service(resource("/keys/{id}/regenerate").route(web::post().to(people::regenerate_key)))
+        .service(resource("/keys/{id}").route(web::delete().to(people::delete_key)))
+        .service(resource("/clients/{clientId}/accountant").route(web::put().to(clients::put_accountant)))
+        .service(
+            resource("/clients/{clientId}/keys/{keyId}")
+                .route(web::put().to(clients::put_link))
+                .route(web::delete().to(clients::delete_link)),
+        )
+        .service(resource("/clients/{clientId}/access").route(web::get().to(clients::get_client_access)));
+}
+
+async fn get_settings(req: HttpRequest) -> Result<HttpResponse, ApiError> {
+    let settings = sandbox(&req)?.settings()?;
+    Ok(json_response(200, &json!({ "value": settings })))
+}
+
+async fn put_settings(req: HttpRequest, body: web::Json<crate::scenario::Settings>) -> Result<HttpResponse, ApiError> {
+    let sandbox = sandbox(&req)?;
+    let text = crate::store::json_text(&*body);
+    sandbox.store().with(|db| db.set_meta("settings", &text))?;
+    Ok(json_response(200, &json!({ "value": *body })))
 }
 
 async fn health(req: HttpRequest) -> Result<HttpResponse, ApiError> {

@@ -2,6 +2,8 @@
 //! and one function per decision (`rules`). No HTTP, no SQL.
 
 pub mod denial;
+pub mod entitlements;
 pub mod model;
 pub mod rules;
 pub mod token;
+pub mod ui;

@@ -94,6 +94,45 @@ pub struct AccountantRelation {
     pub office_is_admin: bool,
 }
 
+/// A person's user type (`Employee.userType`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum UserType {
+    /// Reduced access: may not hold administrator entitlements.
+    Standard,
+    /// «Utvidet tilgang»: may hold every entitlement.
+    #[default]
+    Extended,
+    /// «Uten systemtilgang»: cannot log in; keys on such a person have no access.
+    NoAccess,
+}
+
+/// User accesses that are roles rather than entitlements in Tripletex's UI.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Role {
+    /// «Kontoadministrator».
+    AccountAdministrator,
+    /// «Brukeradministrator»: sees the API-tilgang tab and creates keys.
+    UserAdministrator,
+    /// «Brukeradministrator i klientkontoer»: creates accounting-office keys and links them to clients.
+    ClientUserAdministrator,
+    /// «Regnskapskontorets brukernøkkel» held as a user access.
+    AccountantKeyHolder,
+}
+
+impl Role {
+    /// The name Tripletex's UI gives the role.
+    pub fn ui_name(self) -> &'static str {
+        match self {
+            Self::AccountAdministrator => "Kontoadministrator",
+            Self::UserAdministrator => "Brukeradministrator",
+            Self::ClientUserAdministrator => "Brukeradministrator i klientkontoer",
+            Self::AccountantKeyHolder => "Regnskapskontorets brukernøkkel",
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Person {
     pub id: i64,
@@ -104,6 +143,18 @@ pub struct Person {
     pub is_contact: bool,
     /// The record that represents an accounting office inside a client company.
     pub is_proxy: bool,
+    pub user_type: UserType,
+    pub roles: Vec<Role>,
+    /// Entitlement names in the person's own company.
+    pub entitlements: Vec<String>,
+    /// For office people: entitlement names per client company id.
+    pub client_entitlements: std::collections::BTreeMap<i64, Vec<String>>,
+}
+
+impl Person {
+    pub fn has_role(&self, role: Role) -> bool {
+        self.roles.contains(&role)
+    }
 }
 
 impl Person {

@@ -2,7 +2,7 @@
 //! sequence. Building a sandbox installs its scenario into an empty store.
 
 use crate::domain::token::token_string;
-use crate::scenario::{self, Scenario};
+use crate::scenario::{self, Scenario, Settings};
 use crate::store::{Store, StoreError};
 use jiff::Timestamp;
 use rand::rngs::StdRng;
@@ -66,6 +66,12 @@ impl Sandbox {
 
     pub fn scenario_name(&self) -> &str {
         &self.scenario_name
+    }
+
+    /// The behaviour switches in force (stored with the world).
+    pub fn settings(&self) -> Result<Settings, crate::wire::ApiError> {
+        let text = self.store.with(|db| db.meta("settings"))?;
+        Ok(text.and_then(|t| serde_json::from_str(&t).ok()).unwrap_or_default())
     }
 
     /// The sandbox's notion of now.

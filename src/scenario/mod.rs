@@ -4,10 +4,12 @@
 pub mod format;
 mod validate;
 
-pub use format::{ScenarioFile, World};
+pub use format::{ScenarioFile, Settings, World};
 pub use validate::Problem;
 
-use crate::domain::model::{AccountantRelation, Company, CompanyKind, Integration, Key, KeyState, Package, Person};
+use crate::domain::model::{
+    AccountantRelation, Company, CompanyKind, Integration, Key, KeyState, Package, Person, UserType,
+};
 use crate::store::Db;
 use format::{CompanyKindSpec, KeyStateSpec, PackageSpec};
 use jiff::Timestamp;
@@ -25,6 +27,7 @@ pub const EMBEDDED_SCENARIOS: &[(&str, &str)] = &[
         "custom-setup-mismatch",
         include_str!("../../scenarios/custom-setup-mismatch.json"),
     ),
+    ("empty-office", include_str!("../../scenarios/empty-office.json")),
 ];
 
 /// The fixture files scenarios may compose from, by name.
@@ -168,6 +171,7 @@ pub fn install(
 ) -> rusqlite::Result<()> {
     let world = &scenario.world;
     db.set_meta("scenario", scenario.name())?;
+    db.set_meta("settings", &json_text(&scenario.file.settings))?;
     for spec in &world.companies {
         db.insert_company(&Company {
             id: spec.id,
@@ -189,14 +193,12 @@ pub fn install(
             email: spec.email.clone(),
             is_contact: spec.is_contact,
             is_proxy: false,
+            user_type: spec.user_type,
+            roles: spec.roles.clone(),
+            entitlements: spec.entitlements.clone(),
+            client_entitlements: spec.client_entitlements.clone(),
         };
-        db.insert_person(
-            &person,
-            None,
-            spec.user_type.as_str(),
-            &json_text(&spec.roles),
-            &json_text(&spec.entitlements),
-        )?;
+        db.insert_person(&person, None)?;
     }
     // Each office is represented inside each of its clients by a proxy employee record.
     let first_proxy_id = world.people.iter().map(|p| p.id).max().unwrap_or(0) + 1;
@@ -220,8 +222,12 @@ pub fn install(
             email: String::new(),
             is_contact: false,
             is_proxy: true,
+            user_type: UserType::Extended,
+            roles: Vec::new(),
+            entitlements: Vec::new(),
+            client_entitlements: Default::default(),
         };
-        db.insert_person(&proxy, Some(spec.office_id), "EXTENDED", "[]", "[]")?;
+        db.insert_person(&proxy, Some(spec.office_id))?;
     }
     for spec in &world.integrations {
         let integration = Integration {
@@ -278,7 +284,7 @@ pub fn install(
         }
     }
     for spec in &world.client_key_links {
-        db.insert_link(spec.key_id, spec.client_id, &json_text(&spec.accesses))?;
+        db.insert_link(spec.key_id, spec.client_id, &json_text(&spec.accesses), spec.pending)?;
     }
     Ok(())
 }

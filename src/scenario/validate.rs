@@ -3,6 +3,7 @@
 
 use super::format::{CompanyKindSpec, World};
 use super::package;
+use crate::domain::entitlements;
 use jiff::Timestamp;
 use std::collections::{HashMap, HashSet};
 use std::fmt;
@@ -83,6 +84,17 @@ const LINKS: usize = 5;
 fn duplicates<'a>(ids: impl Iterator<Item = i64> + 'a) -> impl Iterator<Item = (usize, i64)> + 'a {
     let mut seen = HashSet::new();
     ids.enumerate().filter(move |(_, id)| !seen.insert(*id))
+}
+
+fn check_entitlement(c: &mut Checker<'_>, collection: usize, index: usize, field: &str, name: &str) {
+    if !entitlements::is_known(name) {
+        c.report(
+            collection,
+            index,
+            field,
+            format!("unknown entitlement or template {name:?}; use a name from the entitlement catalogue (README) such as AUTH_CUSTOMER, or a template such as ALL_PRIVILEGES"),
+        );
+    }
 }
 
 pub fn world(world: &World, origins: &[(String, Counts)]) -> Vec<Problem> {
@@ -283,6 +295,11 @@ pub fn world(world: &World, origins: &[(String, Counts)]) -> Vec<Problem> {
         if let Some(token) = &key.token {
             claim_token(&mut c, token, KEYS, i, "token");
         }
+        if let Some(custom) = &key.custom {
+            for (j, name) in custom.accesses.iter().enumerate() {
+                check_entitlement(&mut c, KEYS, i, &format!("custom.accesses[{j}]"), name);
+            }
+        }
         for (j, retired) in key.retired_tokens.iter().enumerate() {
             claim_token(&mut c, &retired.token, KEYS, i, &format!("retiredTokens[{j}].token"));
             if retired.retired_at.parse::<Timestamp>().is_err() {
@@ -336,6 +353,9 @@ pub fn world(world: &World, origins: &[(String, Counts)]) -> Vec<Problem> {
                     link.client_id
                 ),
             );
+        }
+        for (j, name) in link.accesses.iter().enumerate() {
+            check_entitlement(&mut c, LINKS, i, &format!("accesses[{j}]"), name);
         }
         if !links.insert((link.key_id, link.client_id)) {
             c.report(

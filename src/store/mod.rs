@@ -1,10 +1,12 @@
 //! SQLite storage of one sandbox's world through rusqlite: one connection behind a mutex,
 //! cached prepared statements, short transactions. The store reads and writes; it never decides.
 
+mod admin;
 mod queries;
 pub mod schema;
 
-pub use queries::{CompanyRow, CredentialRow, Db, NewSession};
+pub use admin::{ClientLinkRow, IntegrationRow, KeyRow, accesses_text};
+pub use queries::{CompanyRow, CredentialRow, Db, NewSession, json_text};
 
 use rusqlite::{Connection, OpenFlags};
 use std::path::Path;

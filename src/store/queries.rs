@@ -43,7 +43,7 @@ pub struct NewSession<'a> {
 const COMPANY_COLUMNS: &str =
     "c.id, c.name, c.organization_number, c.kind, c.package, c.integrations_enabled, c.company_type, c.email";
 const KEY_COLUMNS: &str = "k.id, k.name, k.person_id, k.company_id, k.application_name, k.accountant_key, k.state";
-const PERSON_COLUMNS: &str = "p.id, p.company_id, p.first_name, p.last_name, p.email, p.is_contact, p.is_proxy";
+pub(crate) const PERSON_COLUMNS: &str = "p.id, p.company_id, p.first_name, p.last_name, p.email, p.is_contact, p.is_proxy, p.user_type, p.roles, p.entitlements, p.client_entitlements";
 const INTEGRATION_COLUMNS: &str = "i.id, i.application_name, i.consumer_token, i.emails";
 
 fn conversion_error(column: usize, what: &str) -> rusqlite::Error {
@@ -69,7 +69,7 @@ fn company_from(row: &Row<'_>, at: usize) -> rusqlite::Result<Company> {
     })
 }
 
-fn key_from(row: &Row<'_>, at: usize) -> rusqlite::Result<Key> {
+pub(crate) fn key_from(row: &Row<'_>, at: usize) -> rusqlite::Result<Key> {
     let state: String = row.get(at + 6)?;
     Ok(Key {
         id: row.get(at)?,
@@ -86,8 +86,19 @@ fn key_from(row: &Row<'_>, at: usize) -> rusqlite::Result<Key> {
     })
 }
 
-fn person_from(row: &Row<'_>, at: usize) -> rusqlite::Result<Person> {
+fn json_column<T: serde::de::DeserializeOwned>(row: &Row<'_>, at: usize, what: &str) -> rusqlite::Result<T> {
+    let text: String = row.get(at)?;
+    serde_json::from_str(&text).map_err(|_| conversion_error(at, what))
+}
+
+pub(crate) fn person_from(row: &Row<'_>, at: usize) -> rusqlite::Result<Person> {
+    let user_type: String = row.get(at + 7)?;
     Ok(Person {
+        user_type: serde_json::from_value(serde_json::Value::String(user_type))
+            .map_err(|_| conversion_error(at + 7, "user type"))?,
+        roles: json_column(row, at + 8, "roles")?,
+        entitlements: json_column(row, at + 9, "entitlements")?,
+        client_entitlements: json_column(row, at + 10, "client entitlements")?,
         id: row.get(at)?,
         company_id: row.get(at + 1)?,
         first_name: row.get(at + 2)?,
@@ -118,6 +129,18 @@ fn relation_from(row: &Row<'_>, at: usize) -> rusqlite::Result<Option<Accountant
     }))
 }
 
+pub fn json_text<T: serde::Serialize + ?Sized>(value: &T) -> String {
+    serde_json::to_string(value).unwrap_or_else(|_| "null".to_owned())
+}
+
+pub(crate) fn user_type_text(user_type: crate::domain::model::UserType) -> &'static str {
+    match user_type {
+        crate::domain::model::UserType::Standard => "STANDARD",
+        crate::domain::model::UserType::Extended => "EXTENDED",
+        crate::domain::model::UserType::NoAccess => "NO_ACCESS",
+    }
+}
+
 fn timestamp(text: &str, column: usize) -> rusqlite::Result<Timestamp> {
     text.parse().map_err(|_| conversion_error(column, "timestamp"))
 }
@@ -125,6 +148,10 @@ fn timestamp(text: &str, column: usize) -> rusqlite::Result<Timestamp> {
 impl<'c> Db<'c> {
     pub fn new(conn: &'c Connection) -> Self {
         Self { conn }
+    }
+
+    pub(crate) fn conn(&self) -> &'c Connection {
+        self.conn
     }
 
     // ---- reads -------------------------------------------------------------------------
@@ -231,7 +258,7 @@ impl<'c> Db<'c> {
 
     pub fn key_linked(&self, key_id: i64, client_id: i64) -> rusqlite::Result<bool> {
         self.conn
-            .prepare_cached("SELECT 1 FROM client_key_links WHERE key_id = ?1 AND client_id = ?2")?
+            .prepare_cached("SELECT 1 FROM client_key_links WHERE key_id = ?1 AND client_id = ?2 AND pending = 0")?
             .exists([key_id, client_id])
     }
 
@@ -241,7 +268,7 @@ impl<'c> Db<'c> {
             "SELECT {COMPANY_COLUMNS} FROM client_key_links l
              JOIN accountant_relations r ON r.client_id = l.client_id AND r.office_id = ?2 AND r.api_access = 1
              JOIN companies c ON c.id = l.client_id
-             WHERE l.key_id = ?1 ORDER BY c.id"
+             WHERE l.key_id = ?1 AND l.pending = 0 ORDER BY c.id"
         );
         let mut statement = self.conn.prepare_cached(&sql)?;
         let rows = statement.query_map([key.id, key.company_id], |r| company_from(r, 0))?;
@@ -304,13 +331,13 @@ impl<'c> Db<'c> {
         );
         let mut statement = self.conn.prepare_cached(&sql)?;
         let rows = statement.query_map([], |r| {
-            let integration_id: Option<i64> = r.get(23)?;
+            let integration_id: Option<i64> = r.get(27)?;
             Ok(CredentialRow {
                 key: key_from(r, 0)?,
                 token: r.get(7)?,
                 person: person_from(r, 8)?,
-                company: company_from(r, 15)?,
-                integration: integration_id.map(|_| integration_from(r, 23)).transpose()?,
+                company: company_from(r, 19)?,
+                integration: integration_id.map(|_| integration_from(r, 27)).transpose()?,
             })
         })?;
         rows.collect()
@@ -382,18 +409,11 @@ impl<'c> Db<'c> {
     }
 
     /// Stores a person; `proxy_for_office` is set for the record standing for an office in a client.
-    pub fn insert_person(
-        &self,
-        person: &Person,
-        proxy_for_office: Option<i64>,
-        user_type: &str,
-        roles_json: &str,
-        entitlements_json: &str,
-    ) -> rusqlite::Result<()> {
+    pub fn insert_person(&self, person: &Person, proxy_for_office: Option<i64>) -> rusqlite::Result<()> {
         self.conn
             .prepare_cached(
-                "INSERT INTO people(id, company_id, first_name, last_name, email, is_contact, is_proxy, proxy_for_office, user_type, roles, entitlements)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                "INSERT INTO people(id, company_id, first_name, last_name, email, is_contact, is_proxy, proxy_for_office, user_type, roles, entitlements, client_entitlements)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
             )?
             .execute(params![
                 person.id,
@@ -404,9 +424,10 @@ impl<'c> Db<'c> {
                 person.is_contact,
                 person.is_proxy,
                 proxy_for_office,
-                user_type,
-                roles_json,
-                entitlements_json,
+                user_type_text(person.user_type),
+                json_text(&person.roles),
+                json_text(&person.entitlements),
+                json_text(&person.client_entitlements),
             ])
             .map(drop)
     }
@@ -475,10 +496,14 @@ impl<'c> Db<'c> {
             .map(drop)
     }
 
-    pub fn insert_link(&self, key_id: i64, client_id: i64, accesses_json: &str) -> rusqlite::Result<()> {
+    /// Links an office key to a client, or replaces the accesses of an existing link.
+    pub fn insert_link(&self, key_id: i64, client_id: i64, accesses_json: &str, pending: bool) -> rusqlite::Result<()> {
         self.conn
-            .prepare_cached("INSERT INTO client_key_links(key_id, client_id, accesses) VALUES (?1, ?2, ?3)")?
-            .execute(params![key_id, client_id, accesses_json])
+            .prepare_cached(
+                "INSERT INTO client_key_links(key_id, client_id, accesses, pending) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT(key_id, client_id) DO UPDATE SET accesses = excluded.accesses",
+            )?
+            .execute(params![key_id, client_id, accesses_json, pending])
             .map(drop)
     }
 }

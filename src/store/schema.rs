@@ -36,7 +36,8 @@ CREATE TABLE people (
     proxy_for_office INTEGER REFERENCES companies(id),
     user_type TEXT NOT NULL,
     roles TEXT NOT NULL,
-    entitlements TEXT NOT NULL
+    entitlements TEXT NOT NULL,
+    client_entitlements TEXT NOT NULL DEFAULT '{}'
 );
 CREATE INDEX people_proxy ON people(company_id, proxy_for_office) WHERE is_proxy = 1;
 CREATE TABLE integrations (
@@ -71,7 +72,15 @@ CREATE TABLE client_key_links (
     key_id INTEGER NOT NULL REFERENCES keys(id),
     client_id INTEGER NOT NULL REFERENCES companies(id),
     accesses TEXT NOT NULL,
+    -- Linked after the key's token was made, while links are snapshotted at (re)generation:
+    -- shown under Klient > Tilganger but not effective until «Gjenopprett nøkkel».
+    pending INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (key_id, client_id)
+) WITHOUT ROWID;
+CREATE TABLE company_integrations (
+    company_id INTEGER NOT NULL REFERENCES companies(id),
+    integration_id INTEGER NOT NULL REFERENCES integrations(id),
+    PRIMARY KEY (company_id, integration_id)
 ) WITHOUT ROWID;
 CREATE TABLE sessions (
     id INTEGER PRIMARY KEY,

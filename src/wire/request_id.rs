@@ -87,3 +87,8 @@ pub async fn method_not_allowed(req: actix_web::HttpRequest) -> Result<HttpRespo
         )),
     )
 }
+
+/// A route whose unsupported methods answer 405 in the Tripletex envelope.
+pub fn resource(path: &str) -> actix_web::Resource {
+    actix_web::web::resource(path).default_service(actix_web::web::to(method_not_allowed))
+}

@@ -178,3 +178,57 @@ pub fn redacted(reply: &Reply) -> Value {
     body["requestId"] = Value::String("<request-id>".into());
     body
 }
+
+impl TestApp {
+    /// A control-plane call with a JSON body, acting as `actor` (None = the default actor).
+    pub fn control(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        actor: Option<i64>,
+        body: Option<serde_json::Value>,
+    ) -> Reply {
+        let mut request = self.request(method, path);
+        if let Some(actor) = actor {
+            request = request.header("X-Sandbox-Actor", actor.to_string());
+        }
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        self.send(request)
+    }
+
+    /// Mints a session from a consumer token and an employee token, asserting success.
+    pub fn session_from(&self, consumer: &str, employee: &str) -> String {
+        let reply = self.create_session(Some(consumer), Some(employee), Some(FUTURE));
+        assert_eq!(reply.status, 200, "{}", reply.body);
+        reply.body["value"]["token"].as_str().expect("a token").to_owned()
+    }
+
+    /// The ids `withLoginAccess` lists for a session.
+    pub fn login_access_ids(&self, session: &str) -> Vec<i64> {
+        let reply = self.get_as("0", session, "/v2/company/%3EwithLoginAccess?fields=id");
+        assert_eq!(reply.status, 200, "{}", reply.body);
+        reply.body["values"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["id"].as_i64().unwrap())
+            .collect()
+    }
+}
+
+/// Asserts a refusal: status, code, and the rule named in developerMessage.
+pub fn assert_denied(reply: &Reply, status: u16, code: i64, rule: &str) {
+    assert_eq!(
+        (reply.status, reply.body["code"].as_i64()),
+        (status, Some(code)),
+        "{}",
+        reply.body
+    );
+    let message = reply.body["developerMessage"].as_str().unwrap_or_default();
+    assert!(
+        message.contains(&format!("(rule: {rule})")),
+        "expected rule {rule} in {message}"
+    );
+}

@@ -8,4 +8,5 @@ mod helpers;
 mod malformed;
 mod session;
 mod session_auth;
+mod ui;
 mod wire;

@@ -1,0 +1,169 @@
+//! The client side of an accounting office: Selskap > Regnskapsfører (API access, office admin
+//! rights), office keys linked to clients, and Klient > Tilganger filtered on API keys.
+
+use crate::api::auth::sandbox;
+use crate::control::actor::actor;
+use crate::control::company::company_or_404;
+use crate::domain::entitlements;
+use crate::domain::model::{AccountantRelation, Company, KeyState};
+use crate::domain::ui;
+use crate::store::Db;
+use crate::wire::envelope::json_response;
+use crate::wire::{ApiError, ErrorKind, ValidationMessage};
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde::Deserialize;
+use serde_json::json;
+
+fn client_and_relation(db: &Db<'_>, client_id: i64) -> Result<(Company, AccountantRelation), ApiError> {
+    let client = company_or_404(db, client_id)?;
+    let relation = db.relation_of_client(client_id)?.ok_or_else(|| {
+        ApiError::new(ErrorKind::Validation).with_developer_message(format!(
+            "\"{}\" (id {client_id}) has no accounting office; only clients of an office have these settings.",
+            client.name
+        ))
+    })?;
+    Ok((client, relation))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct AccountantBody {
+    api_access: Option<bool>,
+    office_is_admin: Option<bool>,
+}
+
+pub async fn put_accountant(
+    req: HttpRequest,
+    client_id: web::Path<i64>,
+    body: web::Json<AccountantBody>,
+) -> Result<HttpResponse, ApiError> {
+    let sandbox = sandbox(&req)?;
+    let relation = sandbox.store().transaction(|db| {
+        let (client, relation) = client_and_relation(db, *client_id)?;
+        let actor = actor(&req, db, client.id)?;
+        ui::actor_may_change_client_settings(&actor, &client, &relation)?;
+        let updated = AccountantRelation {
+            api_access: body.api_access.unwrap_or(relation.api_access),
+            office_is_admin: body.office_is_admin.unwrap_or(relation.office_is_admin),
+            ..relation
+        };
+        db.update_relation(client.id, updated.api_access, updated.office_is_admin)?;
+        Ok::<_, ApiError>(updated)
+    })?;
+    Ok(json_response(
+        200,
+        &json!({"value": {"clientId": relation.client_id, "officeId": relation.office_id,
+                          "apiAccess": relation.api_access, "officeIsAdmin": relation.office_is_admin}}),
+    ))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct LinkBody {
+    #[serde(default)]
+    accesses: Vec<String>,
+    template: Option<String>,
+}
+
+pub async fn put_link(
+    req: HttpRequest,
+    path: web::Path<(i64, i64)>,
+    body: web::Json<LinkBody>,
+) -> Result<HttpResponse, ApiError> {
+    let (client_id, key_id) = path.into_inner();
+    let sandbox = sandbox(&req)?;
+    let mut accesses = body.accesses.clone();
+    accesses.extend(body.template.clone());
+    if accesses.is_empty() {
+        accesses.push("STANDARD_PRIVILEGES_ACCOUNTANT".to_owned());
+    }
+    let unknown: Vec<_> = accesses
+        .iter()
+        .filter(|n| !entitlements::is_known(n))
+        .map(|n| ValidationMessage::field("accesses", format!("Ukjent tilgang: {n}")))
+        .collect();
+    if !unknown.is_empty() {
+        return Err(ApiError::new(ErrorKind::Validation)
+            .with_developer_message("Use entitlement or template names, e.g. STANDARD_PRIVILEGES_ACCOUNTANT.")
+            .with_validation(unknown));
+    }
+    let pending = sandbox.settings()?.link_snapshot;
+    sandbox.store().transaction(|db| {
+        let (client, relation) = client_and_relation(db, client_id)?;
+        let key = db
+            .key_row(key_id)?
+            .filter(|r| r.key.state == KeyState::Active)
+            .ok_or_else(|| ApiError::not_found(format!("No key has id {key_id}.")))?;
+        if !key.key.accountant_key {
+            return Err(ApiError::new(ErrorKind::Validation).with_developer_message(format!(
+                "Key {key_id} is not an accounting-office key («Regnskapskontorets brukernøkkel»); only office keys reach clients."
+            )));
+        }
+        if key.key.company_id != relation.office_id {
+            return Err(ApiError::new(ErrorKind::Validation).with_developer_message(format!(
+                "\"{}\" is not a client of the office that owns key {key_id}.",
+                client.name
+            )));
+        }
+        let actor = actor(&req, db, relation.office_id)?;
+        ui::actor_may_link_office_keys(&actor, relation.office_id)?;
+        let already_linked = db.link_accesses(key_id, client_id)?.is_some();
+        db.insert_link(key_id, client_id, &crate::store::json_text(&accesses), pending && !already_linked)?;
+        Ok::<_, ApiError>(())
+    })?;
+    client_access_response(&req, client_id)
+}
+
+pub async fn delete_link(req: HttpRequest, path: web::Path<(i64, i64)>) -> Result<HttpResponse, ApiError> {
+    let (client_id, key_id) = path.into_inner();
+    let sandbox = sandbox(&req)?;
+    sandbox.store().transaction(|db| {
+        let (_, relation) = client_and_relation(db, client_id)?;
+        let actor = actor(&req, db, relation.office_id)?;
+        ui::actor_may_link_office_keys(&actor, relation.office_id)?;
+        if !db.delete_link(key_id, client_id)? {
+            return Err(ApiError::not_found(format!(
+                "Key {key_id} is not linked to client {client_id}."
+            )));
+        }
+        Ok(())
+    })?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+#[derive(Debug, Deserialize)]
+pub struct AccessQuery {
+    #[serde(rename = "type")]
+    kind: Option<String>,
+}
+
+pub async fn get_client_access(
+    req: HttpRequest,
+    client_id: web::Path<i64>,
+    query: web::Query<AccessQuery>,
+) -> Result<HttpResponse, ApiError> {
+    match query.kind.as_deref() {
+        None | Some("api-key") => client_access_response(&req, *client_id),
+        Some(other) => Err(ApiError::bad_request(format!(
+            "type={other} is not supported; the sandbox lists API keys (type=api-key)."
+        ))),
+    }
+}
+
+fn client_access_response(req: &HttpRequest, client_id: i64) -> Result<HttpResponse, ApiError> {
+    let links = sandbox(req)?.store().with(|db| {
+        client_and_relation(db, client_id)?;
+        Ok::<_, ApiError>(db.client_links(client_id)?)
+    })?;
+    let values: Vec<_> = links
+        .iter()
+        .map(|l| {
+            json!({
+                "key": {"id": l.key.id, "name": l.key.name, "personId": l.key.person_id},
+                "accesses": l.accesses,
+                "effective": !l.pending,
+            })
+        })
+        .collect();
+    Ok(json_response(200, &json!({ "values": values })))
+}

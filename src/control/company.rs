@@ -1,0 +1,119 @@
+//! Selskap > Mitt abonnement and the Integrasjoner menu.
+
+use crate::api::auth::sandbox;
+use crate::control::actor::actor;
+use crate::domain::model::{Company, Package};
+use crate::domain::ui;
+use crate::store::Db;
+use crate::wire::envelope::json_response;
+use crate::wire::{ApiError, ErrorKind, ValidationMessage};
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde::Deserialize;
+use serde_json::json;
+
+pub fn company_or_404(db: &Db<'_>, id: i64) -> Result<Company, ApiError> {
+    db.company(id)?
+        .ok_or_else(|| ApiError::not_found(format!("No company has id {id}; GET /_sandbox/companies lists them.")))
+}
+
+fn subscription_view(company: &Company) -> serde_json::Value {
+    json!({"value": {"package": company.package.as_str(), "integrationsEnabled": company.integrations_enabled}})
+}
+
+pub async fn get_subscription(req: HttpRequest, id: web::Path<i64>) -> Result<HttpResponse, ApiError> {
+    let company = sandbox(&req)?.store().with(|db| company_or_404(db, *id))?;
+    Ok(json_response(200, &subscription_view(&company)))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SubscriptionBody {
+    package: Option<String>,
+    integrations_enabled: Option<bool>,
+}
+
+pub async fn put_subscription(
+    req: HttpRequest,
+    id: web::Path<i64>,
+    body: web::Json<SubscriptionBody>,
+) -> Result<HttpResponse, ApiError> {
+    let sandbox = sandbox(&req)?;
+    let company = sandbox.store().transaction(|db| {
+        let company = company_or_404(db, *id)?;
+        let actor = actor(&req, db, company.id)?;
+        ui::actor_belongs_to_company(&actor, &company)?;
+        ui::actor_may_change_subscription(&actor)?;
+        let package = match &body.package {
+            Some(name) => Package::parse(name).ok_or_else(|| {
+                ApiError::new(ErrorKind::Validation)
+                    .with_developer_message("package must be one of MIKRO, BASIS, SMART, KOMPLETT, ACCOUNTING_OFFICE.")
+                    .with_validation(vec![ValidationMessage::field("package", "Ugyldig pakke.")])
+            })?,
+            None => company.package,
+        };
+        let enabled = body
+            .integrations_enabled
+            .unwrap_or(company.integrations_enabled && package.allows_integrations());
+        ui::package_allows_integrations(package, enabled)?;
+        db.set_subscription(company.id, package, enabled)?;
+        company_or_404(db, company.id)
+    })?;
+    Ok(json_response(200, &subscription_view(&company)))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct CatalogQuery {
+    query: Option<String>,
+}
+
+pub async fn search_integrations(req: HttpRequest, query: web::Query<CatalogQuery>) -> Result<HttpResponse, ApiError> {
+    let needle = query.query.as_deref().unwrap_or("").to_lowercase();
+    let rows = sandbox(&req)?.store().with(|db| db.integrations())?;
+    let values: Vec<_> = rows
+        .iter()
+        .filter(|r| r.in_catalog && r.integration.application_name.to_lowercase().contains(&needle))
+        .map(|r| {
+            json!({
+                "id": r.integration.id,
+                "applicationName": r.integration.application_name,
+                "supportsAccountantKeys": r.supports_accountant_keys,
+            })
+        })
+        .collect();
+    Ok(json_response(200, &json!({ "values": values })))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct AddIntegrationBody {
+    integration_id: i64,
+    #[serde(default)]
+    accept_terms: bool,
+}
+
+pub async fn add_integration(
+    req: HttpRequest,
+    id: web::Path<i64>,
+    body: web::Json<AddIntegrationBody>,
+) -> Result<HttpResponse, ApiError> {
+    let sandbox = sandbox(&req)?;
+    let added = sandbox.store().transaction(|db| {
+        let company = company_or_404(db, *id)?;
+        let actor = actor(&req, db, company.id)?;
+        ui::actor_belongs_to_company(&actor, &company)?;
+        ui::integrations_are_active(&company)?;
+        ui::actor_is_user_administrator(&actor)?;
+        let integration = db
+            .integrations()?
+            .into_iter()
+            .find(|r| r.integration.id == body.integration_id && r.in_catalog)
+            .ok_or_else(|| ApiError::not_found(format!("No catalog integration has id {}.", body.integration_id)))?;
+        ui::terms_are_accepted(body.accept_terms)?;
+        db.add_company_integration(company.id, integration.integration.id)?;
+        Ok::<_, ApiError>(db.company_integrations(company.id)?)
+    })?;
+    Ok(json_response(
+        201,
+        &json!({"value": {"companyId": *id, "integrationIds": added}}),
+    ))
+}

@@ -1,0 +1,313 @@
+//! Selskap > Ansatte / Kunde > Kontakter: people, their user access, their access in clients,
+//! and the API-tilgang tab (keys: create, list, regenerate, delete).
+
+use crate::api::auth::sandbox;
+use crate::control::actor::actor;
+use crate::control::company::company_or_404;
+use crate::control::views;
+use crate::domain::entitlements::{self, KeyAccesses};
+use crate::domain::model::{Key, KeyState, Person, Role, UserType};
+use crate::domain::ui;
+use crate::store::{Db, accesses_text};
+use crate::wire::envelope::json_response;
+use crate::wire::{ApiError, ErrorKind, ValidationMessage};
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde::Deserialize;
+use serde_json::json;
+use std::collections::BTreeMap;
+
+fn person_or_404(db: &Db<'_>, id: i64) -> Result<Person, ApiError> {
+    db.person(id)?
+        .filter(|p| !p.is_proxy)
+        .ok_or_else(|| ApiError::not_found(format!("No person has id {id}.")))
+}
+
+/// Every name must be a catalogue entitlement or a template.
+fn check_entitlements(field: &str, names: &[String]) -> Result<(), ApiError> {
+    let unknown: Vec<ValidationMessage> = names
+        .iter()
+        .filter(|n| !entitlements::is_known(n))
+        .map(|n| ValidationMessage::field(field.to_owned(), format!("Ukjent tilgang: {n}")))
+        .collect();
+    if unknown.is_empty() {
+        return Ok(());
+    }
+    Err(ApiError::new(ErrorKind::Validation)
+        .with_developer_message("Use entitlement names from the catalogue (README), such as AUTH_CUSTOMER, or template names such as ALL_PRIVILEGES.")
+        .with_validation(unknown))
+}
+
+pub async fn list_people(req: HttpRequest, company: web::Path<i64>) -> Result<HttpResponse, ApiError> {
+    let people = sandbox(&req)?.store().with(|db| {
+        company_or_404(db, *company)?;
+        Ok::<_, ApiError>(db.people_of(*company)?)
+    })?;
+    let values: Vec<_> = people.iter().map(views::person).collect();
+    Ok(json_response(200, &json!({ "values": values })))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct NewPersonBody {
+    first_name: String,
+    last_name: String,
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    is_contact: bool,
+    #[serde(default)]
+    user_type: UserType,
+    #[serde(default)]
+    roles: Vec<Role>,
+    #[serde(default)]
+    entitlements: Vec<String>,
+}
+
+pub async fn create_person(
+    req: HttpRequest,
+    company: web::Path<i64>,
+    body: web::Json<NewPersonBody>,
+) -> Result<HttpResponse, ApiError> {
+    let sandbox = sandbox(&req)?;
+    let body = body.into_inner();
+    check_entitlements("entitlements", &body.entitlements)?;
+    let person = sandbox.store().transaction(|db| {
+        let company = company_or_404(db, *company)?;
+        let actor = actor(&req, db, company.id)?;
+        ui::actor_belongs_to_company(&actor, &company)?;
+        ui::actor_is_user_administrator(&actor)?;
+        let person = Person {
+            id: sandbox.next_id(),
+            company_id: company.id,
+            first_name: body.first_name,
+            last_name: body.last_name,
+            email: body.email,
+            is_contact: body.is_contact,
+            is_proxy: false,
+            user_type: body.user_type,
+            roles: body.roles,
+            entitlements: body.entitlements,
+            client_entitlements: BTreeMap::new(),
+        };
+        db.insert_person(&person, None)?;
+        Ok::<_, ApiError>(person)
+    })?;
+    Ok(json_response(201, &json!({ "value": views::person(&person) })))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct AccessBody {
+    user_type: Option<UserType>,
+    roles: Option<Vec<Role>>,
+    entitlements: Option<Vec<String>>,
+}
+
+pub async fn put_access(
+    req: HttpRequest,
+    id: web::Path<i64>,
+    body: web::Json<AccessBody>,
+) -> Result<HttpResponse, ApiError> {
+    let sandbox = sandbox(&req)?;
+    let body = body.into_inner();
+    if let Some(names) = &body.entitlements {
+        check_entitlements("entitlements", names)?;
+    }
+    let person = sandbox.store().transaction(|db| {
+        let mut person = person_or_404(db, *id)?;
+        let company = company_or_404(db, person.company_id)?;
+        let actor = actor(&req, db, company.id)?;
+        ui::actor_belongs_to_company(&actor, &company)?;
+        ui::actor_is_user_administrator(&actor)?;
+        if let Some(user_type) = body.user_type {
+            person.user_type = user_type;
+        }
+        if let Some(roles) = body.roles {
+            person.roles = roles;
+        }
+        if let Some(names) = body.entitlements {
+            person.entitlements = names;
+        }
+        db.update_person_access(&person)?;
+        Ok::<_, ApiError>(person)
+    })?;
+    Ok(json_response(200, &json!({ "value": views::person(&person) })))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ClientAccessBody {
+    entitlements: Vec<String>,
+}
+
+pub async fn put_client_access(
+    req: HttpRequest,
+    path: web::Path<(i64, i64)>,
+    body: web::Json<ClientAccessBody>,
+) -> Result<HttpResponse, ApiError> {
+    let (person_id, client_id) = path.into_inner();
+    check_entitlements("entitlements", &body.entitlements)?;
+    let sandbox = sandbox(&req)?;
+    let person = sandbox.store().transaction(|db| {
+        let mut person = person_or_404(db, person_id)?;
+        company_or_404(db, client_id)?;
+        if db.relation(person.company_id, client_id)?.is_none() {
+            return Err(ApiError::new(ErrorKind::Validation).with_developer_message(format!(
+                "Company {client_id} is not a client of the office of person {person_id}; client access exists only between an office and its clients."
+            )));
+        }
+        let actor = actor(&req, db, person.company_id)?;
+        ui::actor_may_link_office_keys(&actor, person.company_id)?;
+        if body.entitlements.is_empty() {
+            person.client_entitlements.remove(&client_id);
+        } else {
+            person.client_entitlements.insert(client_id, body.entitlements.clone());
+        }
+        db.update_person_access(&person)?;
+        Ok(person)
+    })?;
+    Ok(json_response(200, &json!({ "value": views::person(&person) })))
+}
+
+/// The API-tilgang tab: visible to user administrators once Integrations is on.
+fn open_api_tab(req: &HttpRequest, db: &Db<'_>, person: &Person) -> Result<crate::domain::model::Company, ApiError> {
+    let company = company_or_404(db, person.company_id)?;
+    let actor = actor(req, db, company.id)?;
+    ui::actor_belongs_to_company(&actor, &company)?;
+    ui::integrations_are_active(&company)?;
+    ui::actor_is_user_administrator(&actor)?;
+    Ok(company)
+}
+
+pub async fn list_keys(req: HttpRequest, id: web::Path<i64>) -> Result<HttpResponse, ApiError> {
+    let rows = sandbox(&req)?.store().with(|db| {
+        let person = person_or_404(db, *id)?;
+        open_api_tab(&req, db, &person)?;
+        Ok::<_, ApiError>(db.keys_of_person(person.id)?)
+    })?;
+    let values: Vec<_> = rows.iter().map(|r| views::key(r, None)).collect();
+    Ok(json_response(200, &json!({ "values": values })))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct CustomSetup {
+    application_name: String,
+    /// A list of entitlement names, "ALL" or "COPY_USER".
+    accesses: serde_json::Value,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct NewKeyBody {
+    name: String,
+    integration_id: Option<i64>,
+    custom: Option<CustomSetup>,
+    #[serde(default)]
+    accountant_key: bool,
+}
+
+fn custom_accesses(value: &serde_json::Value, owner: &Person) -> Result<KeyAccesses, ApiError> {
+    match value {
+        serde_json::Value::String(s) if s == "ALL" => Ok(KeyAccesses::All),
+        serde_json::Value::String(s) if s == "COPY_USER" => Ok(KeyAccesses::Only(owner.entitlements.clone())),
+        serde_json::Value::Array(items) => {
+            let names: Option<Vec<String>> = items.iter().map(|v| v.as_str().map(str::to_owned)).collect();
+            let names = names.ok_or_else(|| ApiError::bad_request("custom.accesses lists entitlement names as strings."))?;
+            check_entitlements("custom.accesses", &names)?;
+            Ok(KeyAccesses::Only(names))
+        }
+        _ => Err(ApiError::new(ErrorKind::Validation)
+            .with_developer_message("custom.accesses is \"ALL\" («Alle tilganger»), \"COPY_USER\" («Gi brukernøkkelen denne brukerens tilganger») or a list of entitlement names («Bestem selv»).")
+            .with_validation(vec![ValidationMessage::field("custom.accesses", "Ugyldig verdi.")])),
+    }
+}
+
+pub async fn create_key(
+    req: HttpRequest,
+    id: web::Path<i64>,
+    body: web::Json<NewKeyBody>,
+) -> Result<HttpResponse, ApiError> {
+    let sandbox = sandbox(&req)?;
+    let body = body.into_inner();
+    let (row, token) = sandbox.store().transaction(|db| {
+        let owner = person_or_404(db, *id)?;
+        let company = open_api_tab(&req, db, &owner)?;
+        let integrations = db.integrations()?;
+        let (integration, accesses, supports) = match (&body.integration_id, &body.custom) {
+            (Some(integration_id), None) => {
+                let row = integrations
+                    .iter()
+                    .find(|r| r.integration.id == *integration_id && r.in_catalog)
+                    .ok_or_else(|| ApiError::not_found(format!("No catalog integration has id {integration_id}; use custom for integrations not in the catalog.")))?;
+                (row.integration.clone(), KeyAccesses::All, row.supports_accountant_keys)
+            }
+            (None, Some(custom)) => {
+                let registered: Vec<_> = integrations.iter().map(|r| r.integration.clone()).collect();
+                let integration = ui::application_is_registered(&custom.application_name, &registered)?.clone();
+                let supports = integrations.iter().any(|r| r.integration.id == integration.id && r.supports_accountant_keys);
+                (integration, custom_accesses(&custom.accesses, &owner)?, supports)
+            }
+            _ => {
+                return Err(ApiError::new(ErrorKind::Validation)
+                    .with_developer_message("Give either integrationId (an integration from the catalog) or custom {applicationName, accesses} («Tilpasset oppsett»), not both.")
+                    .with_validation(vec![ValidationMessage::field("integrationId", "Velg en integrasjon eller tilpasset oppsett.")]));
+            }
+        };
+        if body.accountant_key {
+            let actor = actor(&req, db, company.id)?;
+            ui::office_key_is_allowed(&company, &actor, Some(&integration), supports)?;
+        }
+        let key = Key {
+            id: sandbox.next_id(),
+            name: body.name.clone(),
+            person_id: owner.id,
+            company_id: company.id,
+            application_name: integration.application_name.clone(),
+            accountant_key: body.accountant_key,
+            state: KeyState::Active,
+        };
+        let token = sandbox.new_token(key.id);
+        let integration_id = body.integration_id.or(Some(integration.id)).filter(|_| body.custom.is_none());
+        db.insert_key(&key, integration_id, &accesses_text(&accesses), &token, sandbox.now())?;
+        let row = db.key_row(key.id)?.ok_or_else(|| ApiError::internal(&"a key just stored is missing"))?;
+        Ok::<_, ApiError>((row, token))
+    })?;
+    Ok(json_response(201, &json!({ "value": views::key(&row, Some(&token)) })))
+}
+
+fn key_or_404(db: &Db<'_>, id: i64) -> Result<crate::store::KeyRow, ApiError> {
+    db.key_row(id)?
+        .filter(|r| r.key.state == KeyState::Active)
+        .ok_or_else(|| ApiError::not_found(format!("No key has id {id} (or it was deleted).")))
+}
+
+pub async fn regenerate_key(req: HttpRequest, id: web::Path<i64>) -> Result<HttpResponse, ApiError> {
+    let sandbox = sandbox(&req)?;
+    let revoke = sandbox.settings()?.revoke_sessions_on_regenerate;
+    let (row, token) = sandbox.store().transaction(|db| {
+        let row = key_or_404(db, *id)?;
+        let owner = person_or_404(db, row.key.person_id)?;
+        open_api_tab(&req, db, &owner)?;
+        let token = sandbox.new_token(row.key.id);
+        db.regenerate_key(row.key.id, &token, sandbox.now())?;
+        if revoke {
+            db.revoke_sessions(row.key.id)?;
+        }
+        let row = key_or_404(db, row.key.id)?;
+        Ok::<_, ApiError>((row, token))
+    })?;
+    Ok(json_response(200, &json!({ "value": views::key(&row, Some(&token)) })))
+}
+
+pub async fn delete_key(req: HttpRequest, id: web::Path<i64>) -> Result<HttpResponse, ApiError> {
+    let sandbox = sandbox(&req)?;
+    sandbox.store().transaction(|db| {
+        let row = key_or_404(db, *id)?;
+        let owner = person_or_404(db, row.key.person_id)?;
+        open_api_tab(&req, db, &owner)?;
+        db.delete_key(row.key.id)?;
+        Ok::<_, ApiError>(())
+    })?;
+    Ok(HttpResponse::NoContent().finish())
+}

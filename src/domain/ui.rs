@@ -1,0 +1,325 @@
+//! Rules of the actions a person performs in Tripletex's web UI (the control plane): who may
+//! switch on Integrations, create keys, tick a client's checkboxes, link office keys to clients.
+//! Each refusal names the missing role or setting, where the real UI would refuse.
+
+use crate::domain::denial::{Denial, DenialKind};
+use crate::domain::model::{AccountantRelation, Company, CompanyKind, Integration, Package, Person, Role};
+
+fn forbidden(rule: &'static str, reason: String, remedy: &str) -> Denial {
+    Denial::new(DenialKind::Forbidden, rule, reason).remedy(remedy)
+}
+
+/// The acting person must be a user of the company the action is in.
+pub fn actor_belongs_to_company(actor: &Person, company: &Company) -> Result<(), Denial> {
+    if actor.company_id == company.id && !actor.is_proxy {
+        return Ok(());
+    }
+    Err(forbidden(
+        "actor_belongs_to_company",
+        format!(
+            "Person {} is not a user of \"{}\" (id {}).",
+            actor.id, company.name, company.id
+        ),
+        "send X-Sandbox-Actor with the id of a person in that company, or leave it out to act as its first account administrator.",
+    ))
+}
+
+fn require_role(actor: &Person, role: Role, rule: &'static str, what: &str) -> Result<(), Denial> {
+    if actor.has_role(role) {
+        return Ok(());
+    }
+    Err(forbidden(
+        rule,
+        format!(
+            "{} (id {}) lacks the user access «{}», needed to {what}.",
+            actor.first_name,
+            actor.id,
+            role.ui_name()
+        ),
+        &format!(
+            "give the person «{}» under Selskap > Ansatte > (person) > Brukertilgang (PUT /_sandbox/people/{{id}}/access), or act as someone who has it.",
+            role.ui_name()
+        ),
+    ))
+}
+
+/// Selskap > Mitt abonnement is changed by an account administrator.
+pub fn actor_may_change_subscription(actor: &Person) -> Result<(), Denial> {
+    require_role(
+        actor,
+        Role::AccountAdministrator,
+        "actor_may_change_subscription",
+        "change the subscription",
+    )
+}
+
+/// The Integrations module can be switched on only under a package that has it.
+pub fn package_allows_integrations(package: Package, enabling: bool) -> Result<(), Denial> {
+    if !enabling || package.allows_integrations() {
+        return Ok(());
+    }
+    Err(Denial::new(
+        DenialKind::Invalid,
+        "package_allows_integrations",
+        format!("The package {} does not include the Integrations module.", package.as_str()),
+    )
+    .remedy("upgrade to Smart or Komplett (accounting offices have it) under Selskap > Mitt abonnement, then activate «Integrasjoner».")
+    .field("integrationsEnabled", "Pakken har ikke Integrasjoner."))
+}
+
+/// Keys, the API-tilgang tab and the Integrasjoner menu exist only once Integrations is on.
+pub fn integrations_are_active(company: &Company) -> Result<(), Denial> {
+    if company.integrations_enabled {
+        return Ok(());
+    }
+    Err(forbidden(
+        "integrations_are_active",
+        format!("\"{}\" has not activated the Integrations module.", company.name),
+        "an account administrator activates «Integrasjoner» under Selskap > Mitt abonnement first.",
+    ))
+}
+
+/// Only a user administrator sees the API-tilgang tab and manages people's access and keys.
+pub fn actor_is_user_administrator(actor: &Person) -> Result<(), Denial> {
+    require_role(
+        actor,
+        Role::UserAdministrator,
+        "actor_is_user_administrator",
+        "manage users and API keys",
+    )
+}
+
+/// Adding an integration from the catalog requires accepting its terms.
+pub fn terms_are_accepted(accepted: bool) -> Result<(), Denial> {
+    if accepted {
+        return Ok(());
+    }
+    Err(Denial::new(
+        DenialKind::Invalid,
+        "terms_are_accepted",
+        "The integration's terms were not accepted.",
+    )
+    .remedy("tick the box that accepts the agreement before «Legg til» (acceptTerms: true).")
+    .field("acceptTerms", "Avtalen må godkjennes."))
+}
+
+/// «Tilpasset oppsett»: the application name must be identical to a registered integration's.
+pub fn application_is_registered<'a>(name: &str, registered: &'a [Integration]) -> Result<&'a Integration, Denial> {
+    registered.iter().find(|i| i.application_name == name).ok_or_else(|| {
+        let close = registered
+            .iter()
+            .find(|i| i.application_name.eq_ignore_ascii_case(name));
+        let hint = close.map_or_else(String::new, |i| {
+            format!(" Did you mean \"{}\"? Case matters.", i.application_name)
+        });
+        Denial::new(
+            DenialKind::Invalid,
+            "application_is_registered",
+            format!("The application could not be found: no integration is registered as \"{name}\".{hint}"),
+        )
+        .remedy("type the Applikasjonsnavn exactly as the integration partner registered it; ask them if unsure.")
+        .field("custom.applicationName", "The application could not be found")
+    })
+}
+
+/// «Regnskapskontorets brukernøkkel» needs an office account, the right role and an integration
+/// that supports such keys.
+pub fn office_key_is_allowed(
+    company: &Company,
+    actor: &Person,
+    integration: Option<&Integration>,
+    supports: bool,
+) -> Result<(), Denial> {
+    if company.kind != CompanyKind::Office {
+        return Err(forbidden(
+            "office_key_is_allowed",
+            format!(
+                "\"{}\" is not an accounting office; the «Regnskapskontorets brukernøkkel» checkbox exists only in office accounts.",
+                company.name
+            ),
+            "make an ordinary key here, or make the office key in the accounting office's account.",
+        ));
+    }
+    require_role(
+        actor,
+        Role::ClientUserAdministrator,
+        "office_key_is_allowed",
+        "create an accounting-office key",
+    )?;
+    if let Some(integration) = integration
+        && !supports
+    {
+        return Err(forbidden(
+            "office_key_is_allowed",
+            format!(
+                "\"{}\" does not support accounting-office keys.",
+                integration.application_name
+            ),
+            "leave «Regnskapskontorets brukernøkkel» unticked and make an end-user key inside each client account instead.",
+        ));
+    }
+    Ok(())
+}
+
+/// A client's Selskap > Regnskapsfører settings are changed by the client's administrator, or by
+/// the office when the client gave it admin rights.
+pub fn actor_may_change_client_settings(
+    actor: &Person,
+    client: &Company,
+    relation: &AccountantRelation,
+) -> Result<(), Denial> {
+    let is_client_admin = actor.company_id == client.id && actor.has_role(Role::AccountAdministrator);
+    let is_office_admin = actor.company_id == relation.office_id
+        && relation.office_is_admin
+        && (actor.has_role(Role::AccountAdministrator) || actor.has_role(Role::ClientUserAdministrator));
+    if is_client_admin || is_office_admin {
+        return Ok(());
+    }
+    let reason = if actor.company_id == relation.office_id {
+        format!(
+            "The office has no admin rights in \"{}\", so it cannot change the client's Selskap > Regnskapsfører settings.",
+            client.name
+        )
+    } else {
+        format!(
+            "{} (id {}) is not an account administrator of \"{}\".",
+            actor.first_name, actor.id, client.name
+        )
+    };
+    Err(forbidden(
+        "actor_may_change_client_settings",
+        reason,
+        "ask the client's administrator to do it in the client's account (Selskap > Regnskapsfører), or have the client give the office admin rights.",
+    ))
+}
+
+/// Linking an office key to a client (Klient > Tilganger) takes «Brukeradministrator i
+/// klientkontoer» in the office.
+pub fn actor_may_link_office_keys(actor: &Person, office_id: i64) -> Result<(), Denial> {
+    if actor.company_id != office_id {
+        return Err(forbidden(
+            "actor_may_link_office_keys",
+            format!("Person {} is not a user of the office that owns the key.", actor.id),
+            "act as a person of the accounting office (X-Sandbox-Actor).",
+        ));
+    }
+    require_role(
+        actor,
+        Role::ClientUserAdministrator,
+        "actor_may_link_office_keys",
+        "give an office key access to a client",
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::model::UserType;
+
+    fn person(company_id: i64, roles: &[Role]) -> Person {
+        Person {
+            id: 9,
+            company_id,
+            first_name: "Ada".into(),
+            last_name: "L".into(),
+            email: String::new(),
+            is_contact: false,
+            is_proxy: false,
+            user_type: UserType::Extended,
+            roles: roles.to_vec(),
+            entitlements: Vec::new(),
+            client_entitlements: Default::default(),
+        }
+    }
+
+    fn company(id: i64, kind: CompanyKind) -> Company {
+        Company {
+            id,
+            name: "C".into(),
+            organization_number: String::new(),
+            kind,
+            package: Package::Smart,
+            integrations_enabled: true,
+            company_type: "AS".into(),
+            email: String::new(),
+        }
+    }
+
+    fn integration(name: &str) -> Integration {
+        Integration {
+            id: 1,
+            application_name: name.into(),
+            consumer_token: "c".into(),
+            emails: String::new(),
+        }
+    }
+
+    #[test]
+    fn actor_may_change_subscription_needs_an_account_administrator() {
+        assert!(actor_may_change_subscription(&person(1, &[Role::AccountAdministrator])).is_ok());
+        let denial = actor_may_change_subscription(&person(1, &[Role::UserAdministrator])).unwrap_err();
+        assert!(denial.developer_message().contains("Kontoadministrator"));
+    }
+
+    #[test]
+    fn package_allows_integrations_only_for_smart_komplett_and_offices() {
+        assert!(package_allows_integrations(Package::Basis, true).is_err());
+        assert!(package_allows_integrations(Package::Basis, false).is_ok());
+        assert!(package_allows_integrations(Package::Komplett, true).is_ok());
+    }
+
+    #[test]
+    fn application_is_registered_compares_names_exactly() {
+        let registered = [integration("Fjord Sync")];
+        assert!(application_is_registered("Fjord Sync", &registered).is_ok());
+        let denial = application_is_registered("fjord sync", &registered).unwrap_err();
+        assert!(denial.reason.starts_with("The application could not be found"));
+        assert!(denial.reason.contains("Did you mean \"Fjord Sync\""));
+    }
+
+    #[test]
+    fn office_key_is_allowed_needs_an_office_the_role_and_support() {
+        let office = company(1, CompanyKind::Office);
+        let admin = person(1, &[Role::ClientUserAdministrator]);
+        let i = integration("X");
+        assert!(office_key_is_allowed(&office, &admin, Some(&i), true).is_ok());
+        assert!(office_key_is_allowed(&office, &admin, Some(&i), false).is_err());
+        assert!(office_key_is_allowed(&office, &person(1, &[Role::UserAdministrator]), Some(&i), true).is_err());
+        assert!(office_key_is_allowed(&company(1, CompanyKind::Standalone), &admin, Some(&i), true).is_err());
+    }
+
+    #[test]
+    fn actor_may_change_client_settings_as_client_admin_or_admin_office() {
+        let client = company(2, CompanyKind::Client);
+        let mut relation = AccountantRelation {
+            office_id: 1,
+            client_id: 2,
+            api_access: false,
+            office_is_admin: false,
+        };
+        assert!(
+            actor_may_change_client_settings(&person(2, &[Role::AccountAdministrator]), &client, &relation).is_ok()
+        );
+        let office_admin = person(1, &[Role::AccountAdministrator]);
+        assert!(actor_may_change_client_settings(&office_admin, &client, &relation).is_err());
+        relation.office_is_admin = true;
+        assert!(actor_may_change_client_settings(&office_admin, &client, &relation).is_ok());
+    }
+
+    #[test]
+    fn actor_may_link_office_keys_needs_the_client_user_administrator_role() {
+        assert!(actor_may_link_office_keys(&person(1, &[Role::ClientUserAdministrator]), 1).is_ok());
+        assert!(actor_may_link_office_keys(&person(1, &[Role::AccountAdministrator]), 1).is_err());
+        assert!(actor_may_link_office_keys(&person(2, &[Role::ClientUserAdministrator]), 1).is_err());
+    }
+
+    #[test]
+    fn terms_are_accepted_and_integrations_are_active_refuse_otherwise() {
+        assert!(terms_are_accepted(false).is_err());
+        let mut c = company(1, CompanyKind::Standalone);
+        c.integrations_enabled = false;
+        assert!(integrations_are_active(&c).is_err());
+        assert!(actor_is_user_administrator(&person(1, &[])).is_err());
+        assert!(actor_belongs_to_company(&person(2, &[]), &company(1, CompanyKind::Standalone)).is_err());
+    }
+}

@@ -1,0 +1,256 @@
+//! Queries behind the control plane: people and their access, subscriptions, the integration
+//! catalog, keys (create, regenerate, delete) and office-key links to clients.
+
+use super::queries::{Db, json_text, user_type_text};
+use crate::domain::entitlements::KeyAccesses;
+use crate::domain::model::{Integration, Key, Package, Person};
+use jiff::Timestamp;
+use rusqlite::{OptionalExtension, params};
+
+/// A catalog integration with its flags.
+#[derive(Debug, Clone)]
+pub struct IntegrationRow {
+    pub integration: Integration,
+    pub in_catalog: bool,
+    pub supports_accountant_keys: bool,
+    pub may_create_employee_tokens: bool,
+}
+
+/// A key as the API-tilgang tab shows it (never with its token).
+#[derive(Debug, Clone)]
+pub struct KeyRow {
+    pub key: Key,
+    pub integration_id: Option<i64>,
+    pub accesses: KeyAccesses,
+    pub created_at: String,
+    pub regenerated_at: Option<String>,
+}
+
+/// An office key active on a client, as Klient > Tilganger filtered on API keys shows it.
+#[derive(Debug, Clone)]
+pub struct ClientLinkRow {
+    pub key: Key,
+    pub accesses: Vec<String>,
+    /// Linked, but not effective for the key's current token (see the link snapshot setting).
+    pub pending: bool,
+}
+
+fn accesses_from(text: &str) -> KeyAccesses {
+    match serde_json::from_str::<serde_json::Value>(text) {
+        Ok(serde_json::Value::Array(items)) => KeyAccesses::Only(
+            items
+                .into_iter()
+                .filter_map(|v| v.as_str().map(str::to_owned))
+                .collect(),
+        ),
+        _ => KeyAccesses::All,
+    }
+}
+
+pub fn accesses_text(accesses: &KeyAccesses) -> String {
+    match accesses {
+        KeyAccesses::All => json_text("ALL"),
+        KeyAccesses::Only(names) => json_text(names),
+    }
+}
+
+const KEY_ROW_SQL: &str = "SELECT k.id, k.name, k.person_id, k.company_id, k.application_name, k.accountant_key, k.state, k.integration_id, k.accesses, k.created_at, k.regenerated_at FROM keys k";
+
+impl Db<'_> {
+    /// The people of a company (employees and contacts, not proxy records), by id.
+    pub fn people_of(&self, company_id: i64) -> rusqlite::Result<Vec<Person>> {
+        let mut statement = self.conn().prepare_cached(&format!(
+            "SELECT {} FROM people p WHERE p.company_id = ?1 AND p.is_proxy = 0 ORDER BY p.id",
+            super::queries::PERSON_COLUMNS
+        ))?;
+        let rows = statement.query_map([company_id], |r| super::queries::person_from(r, 0))?;
+        rows.collect()
+    }
+
+    pub fn set_subscription(&self, company_id: i64, package: Package, enabled: bool) -> rusqlite::Result<()> {
+        self.conn()
+            .prepare_cached("UPDATE companies SET package = ?2, integrations_enabled = ?3 WHERE id = ?1")?
+            .execute(params![company_id, package.as_str(), enabled])
+            .map(drop)
+    }
+
+    pub fn integrations(&self) -> rusqlite::Result<Vec<IntegrationRow>> {
+        let mut statement = self.conn().prepare_cached(
+            "SELECT id, application_name, consumer_token, emails, in_catalog, supports_accountant_keys, may_create_employee_tokens
+             FROM integrations ORDER BY id",
+        )?;
+        let rows = statement.query_map([], |r| {
+            Ok(IntegrationRow {
+                integration: Integration {
+                    id: r.get(0)?,
+                    application_name: r.get(1)?,
+                    consumer_token: r.get(2)?,
+                    emails: r.get(3)?,
+                },
+                in_catalog: r.get(4)?,
+                supports_accountant_keys: r.get(5)?,
+                may_create_employee_tokens: r.get(6)?,
+            })
+        })?;
+        rows.collect()
+    }
+
+    pub fn add_company_integration(&self, company_id: i64, integration_id: i64) -> rusqlite::Result<()> {
+        self.conn()
+            .prepare_cached("INSERT OR IGNORE INTO company_integrations(company_id, integration_id) VALUES (?1, ?2)")?
+            .execute([company_id, integration_id])
+            .map(drop)
+    }
+
+    pub fn company_integrations(&self, company_id: i64) -> rusqlite::Result<Vec<i64>> {
+        let mut statement = self.conn().prepare_cached(
+            "SELECT integration_id FROM company_integrations WHERE company_id = ?1 ORDER BY integration_id",
+        )?;
+        let rows = statement.query_map([company_id], |r| r.get(0))?;
+        rows.collect()
+    }
+
+    /// Replaces a person's user type, roles, entitlements and client entitlements.
+    pub fn update_person_access(&self, person: &Person) -> rusqlite::Result<()> {
+        self.conn()
+            .prepare_cached(
+                "UPDATE people SET user_type = ?2, roles = ?3, entitlements = ?4, client_entitlements = ?5 WHERE id = ?1",
+            )?
+            .execute(params![
+                person.id,
+                user_type_text(person.user_type),
+                json_text(&person.roles),
+                json_text(&person.entitlements),
+                json_text(&person.client_entitlements),
+            ])
+            .map(drop)
+    }
+
+    fn key_row_from(r: &rusqlite::Row<'_>) -> rusqlite::Result<KeyRow> {
+        let accesses: String = r.get(8)?;
+        Ok(KeyRow {
+            key: super::queries::key_from(r, 0)?,
+            integration_id: r.get(7)?,
+            accesses: accesses_from(&accesses),
+            created_at: r.get(9)?,
+            regenerated_at: r.get(10)?,
+        })
+    }
+
+    pub fn key_row(&self, key_id: i64) -> rusqlite::Result<Option<KeyRow>> {
+        self.conn()
+            .prepare_cached(&format!("{KEY_ROW_SQL} WHERE k.id = ?1"))?
+            .query_row([key_id], Self::key_row_from)
+            .optional()
+    }
+
+    pub fn keys_of_person(&self, person_id: i64) -> rusqlite::Result<Vec<KeyRow>> {
+        let mut statement = self.conn().prepare_cached(&format!(
+            "{KEY_ROW_SQL} WHERE k.person_id = ?1 AND k.state = 'active' ORDER BY k.id"
+        ))?;
+        let rows = statement.query_map([person_id], Self::key_row_from)?;
+        rows.collect()
+    }
+
+    pub fn key_token(&self, key_id: i64) -> rusqlite::Result<Option<String>> {
+        self.conn()
+            .prepare_cached("SELECT token FROM keys WHERE id = ?1")?
+            .query_row([key_id], |r| r.get(0))
+            .optional()
+    }
+
+    /// «Gjenopprett nøkkel»: a new token for the same key; the old one is retired, and every
+    /// client link takes effect for the new token.
+    pub fn regenerate_key(&self, key_id: i64, new_token: &str, now: Timestamp) -> rusqlite::Result<()> {
+        let conn = self.conn();
+        conn.prepare_cached(
+            "INSERT INTO retired_tokens(token, key_id, retired_at) SELECT token, id, ?2 FROM keys WHERE id = ?1",
+        )?
+        .execute(params![key_id, now.to_string()])?;
+        conn.prepare_cached("UPDATE keys SET token = ?2, regenerated_at = ?3 WHERE id = ?1")?
+            .execute(params![key_id, new_token, now.to_string()])?;
+        conn.prepare_cached("UPDATE client_key_links SET pending = 0 WHERE key_id = ?1")?
+            .execute([key_id])?;
+        Ok(())
+    }
+
+    /// Ends every live session of a key.
+    pub fn revoke_sessions(&self, key_id: i64) -> rusqlite::Result<usize> {
+        self.conn()
+            .prepare_cached("UPDATE sessions SET deleted = 1 WHERE key_id = ?1 AND deleted = 0")?
+            .execute([key_id])
+    }
+
+    pub fn delete_key(&self, key_id: i64) -> rusqlite::Result<bool> {
+        let changed = self
+            .conn()
+            .prepare_cached("UPDATE keys SET state = 'deleted' WHERE id = ?1 AND state = 'active'")?
+            .execute([key_id])?;
+        Ok(changed == 1)
+    }
+
+    pub fn update_relation(&self, client_id: i64, api_access: bool, office_is_admin: bool) -> rusqlite::Result<()> {
+        self.conn()
+            .prepare_cached(
+                "UPDATE accountant_relations SET api_access = ?2, office_is_admin = ?3 WHERE client_id = ?1",
+            )?
+            .execute(params![client_id, api_access, office_is_admin])
+            .map(drop)
+    }
+
+    /// The office relation of a client, if it has one.
+    pub fn relation_of_client(
+        &self,
+        client_id: i64,
+    ) -> rusqlite::Result<Option<crate::domain::model::AccountantRelation>> {
+        self.conn()
+            .prepare_cached(
+                "SELECT office_id, client_id, api_access, office_is_admin FROM accountant_relations WHERE client_id = ?1",
+            )?
+            .query_row([client_id], |r| {
+                Ok(crate::domain::model::AccountantRelation {
+                    office_id: r.get(0)?,
+                    client_id: r.get(1)?,
+                    api_access: r.get(2)?,
+                    office_is_admin: r.get(3)?,
+                })
+            })
+            .optional()
+    }
+
+    pub fn delete_link(&self, key_id: i64, client_id: i64) -> rusqlite::Result<bool> {
+        let changed = self
+            .conn()
+            .prepare_cached("DELETE FROM client_key_links WHERE key_id = ?1 AND client_id = ?2")?
+            .execute([key_id, client_id])?;
+        Ok(changed == 1)
+    }
+
+    /// The office keys linked to a client, with their accesses there.
+    pub fn client_links(&self, client_id: i64) -> rusqlite::Result<Vec<ClientLinkRow>> {
+        let mut statement = self.conn().prepare_cached(
+            "SELECT k.id, k.name, k.person_id, k.company_id, k.application_name, k.accountant_key, k.state, l.accesses, l.pending
+             FROM client_key_links l JOIN keys k ON k.id = l.key_id
+             WHERE l.client_id = ?1 AND k.state = 'active' ORDER BY k.id",
+        )?;
+        let rows = statement.query_map([client_id], |r| {
+            let accesses: String = r.get(7)?;
+            Ok(ClientLinkRow {
+                key: super::queries::key_from(r, 0)?,
+                accesses: serde_json::from_str(&accesses).unwrap_or_default(),
+                pending: r.get(8)?,
+            })
+        })?;
+        rows.collect()
+    }
+
+    /// The accesses of one link, if the key is linked (effective or not) to the client.
+    pub fn link_accesses(&self, key_id: i64, client_id: i64) -> rusqlite::Result<Option<Vec<String>>> {
+        let text: Option<String> = self
+            .conn()
+            .prepare_cached("SELECT accesses FROM client_key_links WHERE key_id = ?1 AND client_id = ?2")?
+            .query_row([key_id, client_id], |r| r.get(0))
+            .optional()?;
+        Ok(text.map(|t| serde_json::from_str(&t).unwrap_or_default()))
+    }
+}
