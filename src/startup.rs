@@ -167,7 +167,11 @@ pub fn routes(sandbox: web::Data<Sandbox>) -> impl FnOnce(&mut web::ServiceConfi
                     .with_developer_message(format!("A path parameter is not valid: {err}."))
                     .into()
             }))
-            .service(web::scope("/v2").configure(api::configure))
+            .service(
+                web::scope("/v2")
+                    .wrap(from_fn(crate::sandbox::journal::record))
+                    .configure(api::configure),
+            )
             .service(web::scope("/_sandbox").configure(control::configure))
             .default_service(web::to(no_route));
     }

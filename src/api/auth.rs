@@ -9,7 +9,7 @@ use crate::wire::auth::{CompanyChoice, parse_basic};
 use crate::wire::{ApiError, ErrorKind, ValidationMessage};
 use actix_web::dev::Payload;
 use actix_web::http::header::AUTHORIZATION;
-use actix_web::{FromRequest, HttpRequest, web};
+use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
 use std::future::{Ready, ready};
 
 impl From<Denial> for ApiError {
@@ -20,7 +20,8 @@ impl From<Denial> for ApiError {
             DenialKind::Invalid => ErrorKind::Validation,
             DenialKind::MissingArgument => ErrorKind::ValueValidation,
         };
-        let error = ApiError::new(kind).with_developer_message(denial.developer_message());
+        let mut error = ApiError::new(kind).with_developer_message(denial.developer_message());
+        error.denial = Some((denial.rule, denial.remedy.clone()));
         if denial.fields.is_empty() {
             return error;
         }
@@ -45,6 +46,14 @@ pub fn sandbox(req: &HttpRequest) -> Result<&web::Data<Sandbox>, ApiError> {
         .ok_or_else(|| ApiError::internal(&"no sandbox registered for this request"))
 }
 
+/// Who a request was made by, as far as it got: for the journal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AuthContext {
+    pub key_id: i64,
+    /// Set once the company context was accepted.
+    pub company_id: Option<i64>,
+}
+
 /// A logged-in caller in any company context, including an office key with username 0.
 /// Only whoAmI and withLoginAccess take this; everything else takes [`CompanyPrincipal`].
 #[derive(Debug, Clone)]
@@ -60,6 +69,10 @@ impl Principal {
         let now = sandbox.now();
         sandbox.store().with(|db| {
             let session = rules::session_is_alive(db.session_by_token(&credentials.session_token)?, now)?;
+            req.extensions_mut().insert(AuthContext {
+                key_id: session.key.id,
+                company_id: None,
+            });
             let requested = match credentials.company {
                 CompanyChoice::Own => None,
                 CompanyChoice::Company(id) => Some(RequestedCompany {
@@ -70,6 +83,10 @@ impl Principal {
                 }),
             };
             let context = rules::company_context_is_allowed(&session.key, requested.clone())?;
+            req.extensions_mut().insert(AuthContext {
+                key_id: session.key.id,
+                company_id: Some(context.company_id()),
+            });
             if let (CompanyContext::Client { .. }, Some(requested)) = (context, requested)
                 && let (Some(relation), Some(client)) = (requested.relation, requested.company)
             {

@@ -1,6 +1,6 @@
 //! `/token/...`: minting and deleting session tokens, whoAmI, and consumer-token look-up.
 
-use crate::api::auth::{CompanyPrincipal, Principal, sandbox};
+use crate::api::auth::{AuthContext, CompanyPrincipal, Principal, sandbox};
 use crate::api::render;
 use crate::domain::model::CompanyContext;
 use crate::domain::rules::{self, SessionArguments};
@@ -9,7 +9,7 @@ use crate::wire::envelope::{json_response, single};
 use crate::wire::fields::FieldFilter;
 use crate::wire::request_id::resource;
 use crate::wire::{ApiError, ErrorKind, ValidationMessage};
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpMessage, HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 use serde_json::json;
 
@@ -55,6 +55,10 @@ fn create_session(req: &HttpRequest, query: &SessionCreateQuery, status: u16) ->
     let (session_id, token, key_id, consumer_id) = sandbox.store().with(|db| {
         let consumer = rules::consumer_token_is_known(db.integration_by_consumer_token(consumer_token)?)?;
         let key = rules::employee_token_is_current(db.employee_token(employee_token)?)?;
+        req.extensions_mut().insert(AuthContext {
+            key_id: key.id,
+            company_id: Some(key.company_id),
+        });
         rules::key_matches_consumer(&key, &consumer)?;
         let company = db
             .company(key.company_id)?

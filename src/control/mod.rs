@@ -23,6 +23,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(resource("/credentials").route(web::get().to(get_credentials)))
         .service(resource("/companies").route(web::get().to(companies)))
         .service(
+            resource("/journal")
+                .route(web::get().to(get_journal))
+                .route(web::delete().to(clear_journal)),
+        )
+        .service(
             resource("/settings")
                 .route(web::get().to(get_settings))
                 .route(web::put().to(put_settings)),
@@ -55,6 +60,29 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .route(web::delete().to(clients::delete_link)),
         )
         .service(resource("/clients/{clientId}/access").route(web::get().to(clients::get_client_access)));
+}
+
+#[derive(Debug, serde::Deserialize)]
+struct JournalQuery {
+    path: Option<String>,
+    status: Option<u16>,
+    key: Option<i64>,
+}
+
+async fn get_journal(req: HttpRequest, query: web::Query<JournalQuery>) -> Result<HttpResponse, ApiError> {
+    let query = query.into_inner();
+    let filter = crate::sandbox::journal::Filter {
+        path: query.path,
+        status: query.status,
+        key: query.key,
+    };
+    let values = sandbox(&req)?.journal().read(&filter);
+    Ok(json_response(200, &json!({ "values": values })))
+}
+
+async fn clear_journal(req: HttpRequest) -> Result<HttpResponse, ApiError> {
+    sandbox(&req)?.journal().clear();
+    Ok(HttpResponse::NoContent().finish())
 }
 
 async fn get_settings(req: HttpRequest) -> Result<HttpResponse, ApiError> {

@@ -13,8 +13,11 @@ use std::sync::atomic::{AtomicI64, Ordering};
 /// Generated ids (sessions, proxy records) start above this, so they look like real Tripletex ids.
 const FIRST_GENERATED_ID: i64 = 1_000_000;
 
+pub mod journal;
+
 pub struct Sandbox {
     store: Store,
+    journal: journal::Journal,
     rng: Mutex<StdRng>,
     next_id: AtomicI64,
     scenario_name: String,
@@ -53,11 +56,16 @@ impl Sandbox {
         let max_id = store.with(|db| db.max_generated_id())?;
         let sandbox = Self {
             store,
+            journal: journal::Journal::default(),
             rng: Mutex::new(rng),
             next_id: AtomicI64::new(max_id.max(FIRST_GENERATED_ID) + 1),
             scenario_name,
         };
         Ok((sandbox, origin))
+    }
+
+    pub fn journal(&self) -> &journal::Journal {
+        &self.journal
     }
 
     pub fn store(&self) -> &Store {

@@ -88,6 +88,8 @@ pub struct ApiError {
     pub message: Cow<'static, str>,
     pub developer_message: Option<Cow<'static, str>>,
     pub validation_messages: Option<Vec<ValidationMessage>>,
+    /// For a denial: the rule that said no and its remedy, for the journal.
+    pub denial: Option<(&'static str, Option<String>)>,
 }
 
 impl ApiError {
@@ -97,6 +99,7 @@ impl ApiError {
             message: Cow::Borrowed(kind.default_message()),
             developer_message: None,
             validation_messages: None,
+            denial: None,
         }
     }
 

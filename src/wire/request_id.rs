@@ -6,23 +6,29 @@ use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{CONTENT_TYPE, HeaderName, HeaderValue};
 use actix_web::middleware::Next;
-use actix_web::{Error, HttpResponse};
+use actix_web::{Error, HttpMessage, HttpResponse};
 
 pub const REQUEST_ID_HEADER: HeaderName = HeaderName::from_static("x-tlx-request-id");
 /// Says openly, on every response, that this is an emulator and not Tripletex.
 pub const EMULATOR_HEADER: HeaderName = HeaderName::from_static("x-tripletex-sandbox");
 pub const JSON_UTF8: HeaderValue = HeaderValue::from_static("application/json;charset=UTF-8");
 
+/// The id of the request being served, readable from the request's extensions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RequestId(pub uuid::Uuid);
+
 /// The middleware function; install with `actix_web::middleware::from_fn(stamp)`.
 pub async fn stamp(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, Error> {
+    let id = RequestId(uuid::Uuid::new_v4());
+    req.extensions_mut().insert(id);
     // Handler and extractor errors arrive here as responses carrying their error; an `Err` could
-    // only come from an inner middleware, and there is none.
+    // only come from an inner middleware, and ours answer with responses.
     let response = next.call(req).await?.map_into_boxed_body();
     let mut buffer = uuid::Uuid::encode_buffer();
-    let request_id = uuid::Uuid::new_v4().hyphenated().encode_lower(&mut buffer);
+    let request_id = id.0.hyphenated().encode_lower(&mut buffer);
     let response = if response.status().as_u16() >= 400 {
         let error = as_api_error(&response);
         let body = error.body(request_id);
@@ -43,7 +49,7 @@ pub async fn stamp(
 }
 
 /// Our own errors pass through; anything actix produced on its own is translated by status.
-fn as_api_error(response: &ServiceResponse<BoxBody>) -> ApiError {
+pub fn as_api_error(response: &ServiceResponse<BoxBody>) -> ApiError {
     let cause = response.response().error();
     if let Some(api_error) = cause.and_then(|e| e.as_error::<ApiError>()) {
         return api_error.clone();

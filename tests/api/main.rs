@@ -5,6 +5,7 @@ mod company;
 mod conformance;
 mod control;
 mod helpers;
+mod journal;
 mod malformed;
 mod session;
 mod session_auth;
