@@ -90,7 +90,7 @@ impl Application {
     pub fn banner(&self) -> Result<String, ApiError> {
         let base = format!("http://{}", self.address);
         let mut out = format!("listening on {base}\n");
-        let scenario = self.sandbox.scenario_name();
+        let scenario = self.sandbox.scenario_name()?;
         let _ = match &self.origin {
             Origin::Installed => writeln!(out, "scenario: {scenario} (in-memory unless --db)"),
             Origin::Reopened { .. } => writeln!(

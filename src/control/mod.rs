@@ -23,6 +23,13 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(resource("/credentials").route(web::get().to(get_credentials)))
         .service(resource("/companies").route(web::get().to(companies)))
         .service(
+            resource("/state")
+                .route(web::get().to(get_state))
+                .route(web::put().to(put_state)),
+        )
+        .service(resource("/reset").route(web::post().to(reset)))
+        .service(resource("/scenario").route(web::post().to(load_scenario)))
+        .service(
             resource("/journal")
                 .route(web::get().to(get_journal))
                 .route(web::delete().to(clear_journal)),
@@ -60,6 +67,65 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .route(web::delete().to(clients::delete_link)),
         )
         .service(resource("/clients/{clientId}/access").route(web::get().to(clients::get_client_access)));
+}
+
+async fn get_state(req: HttpRequest) -> Result<HttpResponse, ApiError> {
+    let file = sandbox(&req)?.store().with(|db| crate::scenario::export(db))?;
+    let body = serde_json::to_value(&file).map_err(|e| ApiError::internal(&e))?;
+    Ok(json_response(200, &body))
+}
+
+/// Imports a world in the scenario format; a bad file changes nothing and says what is wrong.
+async fn put_state(req: HttpRequest, body: web::Bytes) -> Result<HttpResponse, ApiError> {
+    let text = std::str::from_utf8(&body).map_err(|_| ApiError::bad_request("The body must be UTF-8 JSON."))?;
+    let scenario = crate::scenario::parse("PUT /_sandbox/state", text).map_err(scenario_error)?;
+    sandbox(&req)?.load(&scenario)?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+fn scenario_error(err: crate::scenario::ScenarioError) -> ApiError {
+    let messages = err
+        .problems
+        .iter()
+        .map(|p| crate::wire::ValidationMessage {
+            field: Some(p.path.clone().into()),
+            message: p.message.clone().into(),
+            path: Some(p.path.clone().into()),
+            root_id: None,
+        })
+        .collect();
+    ApiError::new(crate::wire::ErrorKind::Validation)
+        .with_developer_message(err.to_string())
+        .with_validation(messages)
+}
+
+async fn reset(req: HttpRequest) -> Result<HttpResponse, ApiError> {
+    sandbox(&req)?.reset()?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ScenarioBody {
+    name: String,
+}
+
+/// Loads an embedded scenario by name.
+async fn load_scenario(req: HttpRequest, body: web::Json<ScenarioBody>) -> Result<HttpResponse, ApiError> {
+    let Some((name, text)) = crate::scenario::EMBEDDED_SCENARIOS
+        .iter()
+        .find(|(n, _)| *n == body.name)
+    else {
+        let names: Vec<&str> = crate::scenario::EMBEDDED_SCENARIOS.iter().map(|(n, _)| *n).collect();
+        return Err(ApiError::not_found(format!(
+            "No embedded scenario is named {:?}; choose one of: {}. PUT /_sandbox/state loads a world of your own.",
+            body.name,
+            names.join(", ")
+        )));
+    };
+    let scenario = crate::scenario::parse(name, text).map_err(scenario_error)?;
+    sandbox(&req)?.load(&scenario)?;
+    Ok(json_response(200, &json!({"value": {"scenario": name}})))
 }
 
 #[derive(Debug, serde::Deserialize)]
@@ -101,7 +167,7 @@ async fn health(req: HttpRequest) -> Result<HttpResponse, ApiError> {
     let sandbox = sandbox(&req)?;
     Ok(json_response(
         200,
-        &json!({"value": {"status": "ok", "scenario": sandbox.scenario_name(), "version": env!("CARGO_PKG_VERSION")}}),
+        &json!({"value": {"status": "ok", "scenario": sandbox.scenario_name()?, "version": env!("CARGO_PKG_VERSION")}}),
     ))
 }
 

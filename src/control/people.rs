@@ -209,7 +209,7 @@ pub struct NewKeyBody {
 
 fn custom_accesses(value: &serde_json::Value, owner: &Person) -> Result<KeyAccesses, ApiError> {
     match value {
-        serde_json::Value::String(s) if s == "ALL" => Ok(KeyAccesses::All),
+        serde_json::Value::String(s) if s == "ALL" => Ok(KeyAccesses::Only(vec!["ALL_PRIVILEGES".to_owned()])),
         serde_json::Value::String(s) if s == "COPY_USER" => Ok(KeyAccesses::Only(owner.entitlements.clone())),
         serde_json::Value::Array(items) => {
             let names: Option<Vec<String>> = items.iter().map(|v| v.as_str().map(str::to_owned)).collect();

@@ -20,7 +20,8 @@ pub struct Sandbox {
     journal: journal::Journal,
     rng: Mutex<StdRng>,
     next_id: AtomicI64,
-    scenario_name: String,
+    /// The scenario the current world started from: what `reset` goes back to.
+    base: Mutex<Scenario>,
 }
 
 /// How the sandbox came to hold its world.
@@ -49,17 +50,13 @@ impl Sandbox {
             let name = store.with(|db| db.meta("scenario"))?.unwrap_or_default();
             Origin::Reopened { scenario: name }
         };
-        let scenario_name = match &origin {
-            Origin::Installed => scenario.name().to_owned(),
-            Origin::Reopened { scenario } => scenario.clone(),
-        };
         let max_id = store.with(|db| db.max_generated_id())?;
         let sandbox = Self {
             store,
             journal: journal::Journal::default(),
             rng: Mutex::new(rng),
             next_id: AtomicI64::new(max_id.max(FIRST_GENERATED_ID) + 1),
-            scenario_name,
+            base: Mutex::new(scenario.clone()),
         };
         Ok((sandbox, origin))
     }
@@ -72,8 +69,26 @@ impl Sandbox {
         &self.store
     }
 
-    pub fn scenario_name(&self) -> &str {
-        &self.scenario_name
+    /// The name of the scenario the current world came from.
+    pub fn scenario_name(&self) -> Result<String, StoreError> {
+        Ok(self.store.with(|db| db.meta("scenario"))?.unwrap_or_default())
+    }
+
+    /// Replaces the whole world (and its sessions) with a scenario's, in one transaction.
+    pub fn load(&self, scenario: &Scenario) -> Result<(), StoreError> {
+        let now = self.now();
+        self.store.transaction(|db| {
+            db.clear_world()?;
+            scenario::install(scenario, db, &mut |id| self.new_token(id), now)
+        })?;
+        *self.base.lock().unwrap_or_else(|p| p.into_inner()) = scenario.clone();
+        Ok(())
+    }
+
+    /// Back to the scenario the current world started from.
+    pub fn reset(&self) -> Result<(), StoreError> {
+        let base = self.base.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        self.load(&base)
     }
 
     /// The behaviour switches in force (stored with the world).

@@ -49,6 +49,16 @@ pub struct World {
     pub keys: Vec<KeySpec>,
     #[serde(default)]
     pub client_key_links: Vec<LinkSpec>,
+    /// Integrations a company added from the catalog (Integrasjoner > Legg til).
+    #[serde(default)]
+    pub company_integrations: Vec<CompanyIntegrationSpec>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct CompanyIntegrationSpec {
+    pub company_id: i64,
+    pub integration_id: i64,
 }
 
 impl World {
@@ -60,6 +70,7 @@ impl World {
         self.people.extend(other.people);
         self.keys.extend(other.keys);
         self.client_key_links.extend(other.client_key_links);
+        self.company_integrations.extend(other.company_integrations);
     }
 }
 
@@ -177,10 +188,6 @@ pub struct CustomSetupSpec {
     pub application_name: String,
     #[serde(default)]
     pub accesses: Vec<String>,
-    /// Linked after the key's token was made while the sandbox snapshots links: visible under
-    /// Klient > Tilganger, not effective until the key is regenerated.
-    #[serde(default)]
-    pub pending: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]

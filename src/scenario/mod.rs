@@ -1,8 +1,11 @@
 //! Scenario and fixture files: the embedded library, parsing with JSON-path errors, validation
 //! of references and tokens, and installing a world into a store.
 
+mod export;
 pub mod format;
 mod validate;
+
+pub use export::export;
 
 pub use format::{ScenarioFile, Settings, World};
 pub use validate::Problem;
@@ -10,7 +13,7 @@ pub use validate::Problem;
 use crate::domain::model::{
     AccountantRelation, Company, CompanyKind, Integration, Key, KeyState, Package, Person, UserType,
 };
-use crate::store::Db;
+use crate::store::{Db, json_text};
 use format::{CompanyKindSpec, KeyStateSpec, PackageSpec};
 use jiff::Timestamp;
 use std::path::Path;
@@ -158,10 +161,6 @@ pub(crate) fn package(spec: PackageSpec) -> Package {
     }
 }
 
-fn json_text<T: serde::Serialize>(value: &T) -> String {
-    serde_json::to_string(value).unwrap_or_else(|_| "null".to_owned())
-}
-
 /// Writes a validated world into an empty store. `new_token(id)` generates unpinned tokens.
 pub fn install(
     scenario: &Scenario,
@@ -172,6 +171,7 @@ pub fn install(
     let world = &scenario.world;
     db.set_meta("scenario", scenario.name())?;
     db.set_meta("settings", &json_text(&scenario.file.settings))?;
+    db.set_meta("description", &scenario.file.description)?;
     for spec in &world.companies {
         db.insert_company(&Company {
             id: spec.id,
@@ -282,6 +282,9 @@ pub fn install(
             let at = retired.retired_at.parse().unwrap_or(now);
             db.insert_retired_token(&retired.token, spec.id, at)?;
         }
+    }
+    for spec in &world.company_integrations {
+        db.add_company_integration(spec.company_id, spec.integration_id)?;
     }
     for spec in &world.client_key_links {
         db.insert_link(spec.key_id, spec.client_id, &json_text(&spec.accesses), spec.pending)?;

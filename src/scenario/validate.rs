@@ -23,15 +23,16 @@ impl fmt::Display for Problem {
 
 /// How many items of each collection one source contributed, to map indices back to files.
 #[derive(Debug, Clone, Copy, Default)]
-pub struct Counts([usize; 6]);
+pub struct Counts([usize; 7]);
 
-const COLLECTIONS: [&str; 6] = [
+const COLLECTIONS: [&str; 7] = [
     "integrations",
     "companies",
     "accountantRelations",
     "people",
     "keys",
     "clientKeyLinks",
+    "companyIntegrations",
 ];
 
 impl Counts {
@@ -43,6 +44,7 @@ impl Counts {
             world.people.len(),
             world.keys.len(),
             world.client_key_links.len(),
+            world.company_integrations.len(),
         ])
     }
 }
@@ -80,6 +82,7 @@ const RELATIONS: usize = 2;
 const PEOPLE: usize = 3;
 const KEYS: usize = 4;
 const LINKS: usize = 5;
+const ADDED: usize = 6;
 
 fn duplicates<'a>(ids: impl Iterator<Item = i64> + 'a) -> impl Iterator<Item = (usize, i64)> + 'a {
     let mut seen = HashSet::new();
@@ -365,6 +368,27 @@ pub fn world(world: &World, origins: &[(String, Counts)]) -> Vec<Problem> {
                 format!(
                     "key {} is linked to client {} twice; keep one link",
                     link.key_id, link.client_id
+                ),
+            );
+        }
+    }
+    for (i, added) in world.company_integrations.iter().enumerate() {
+        if !companies.contains_key(&added.company_id) {
+            c.report(
+                ADDED,
+                i,
+                "companyId",
+                format!("no company has id {}; name one from companies", added.company_id),
+            );
+        }
+        if !integrations.contains_key(&added.integration_id) {
+            c.report(
+                ADDED,
+                i,
+                "integrationId",
+                format!(
+                    "no integration has id {}; name one from integrations",
+                    added.integration_id
                 ),
             );
         }

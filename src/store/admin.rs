@@ -254,3 +254,74 @@ impl Db<'_> {
         Ok(text.map(|t| serde_json::from_str(&t).unwrap_or_default()))
     }
 }
+
+/// Every row of one world, as stored, for exporting it.
+#[derive(Debug, Clone, Default)]
+pub struct WorldRows {
+    pub people: Vec<Person>,
+    pub keys: Vec<(KeyRow, String)>,
+    pub retired_tokens: Vec<(i64, String, String)>,
+    pub links: Vec<(i64, i64, Vec<String>, bool)>,
+    pub company_integrations: Vec<(i64, i64)>,
+}
+
+impl Db<'_> {
+    /// People, keys with tokens, retired tokens, links and added integrations, in id order.
+    pub fn world_rows(&self) -> rusqlite::Result<WorldRows> {
+        let conn = self.conn();
+        let mut people = conn.prepare_cached(&format!(
+            "SELECT {} FROM people p WHERE p.is_proxy = 0 ORDER BY p.id",
+            super::queries::PERSON_COLUMNS
+        ))?;
+        let people = people
+            .query_map([], |r| super::queries::person_from(r, 0))?
+            .collect::<Result<_, _>>()?;
+        let mut keys = conn.prepare_cached(&format!("{KEY_ROW_SQL_WITH_TOKEN} ORDER BY k.id"))?;
+        let keys = keys
+            .query_map([], |r| Ok((Self::key_row_from(r)?, r.get(11)?)))?
+            .collect::<Result<_, _>>()?;
+        let mut retired =
+            conn.prepare_cached("SELECT key_id, token, retired_at FROM retired_tokens ORDER BY retired_at, token")?;
+        let retired_tokens = retired
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+            .collect::<Result<_, _>>()?;
+        let mut links = conn.prepare_cached(
+            "SELECT key_id, client_id, accesses, pending FROM client_key_links ORDER BY key_id, client_id",
+        )?;
+        let links = links
+            .query_map([], |r| {
+                let accesses: String = r.get(2)?;
+                Ok((
+                    r.get(0)?,
+                    r.get(1)?,
+                    serde_json::from_str(&accesses).unwrap_or_default(),
+                    r.get(3)?,
+                ))
+            })?
+            .collect::<Result<_, _>>()?;
+        let mut added = conn.prepare_cached(
+            "SELECT company_id, integration_id FROM company_integrations ORDER BY company_id, integration_id",
+        )?;
+        let company_integrations = added
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<Result<_, _>>()?;
+        Ok(WorldRows {
+            people,
+            keys,
+            retired_tokens,
+            links,
+            company_integrations,
+        })
+    }
+
+    /// Removes the whole world (and its sessions) so another can be installed.
+    pub fn clear_world(&self) -> rusqlite::Result<()> {
+        self.conn().execute_batch(
+            "DELETE FROM sessions; DELETE FROM client_key_links; DELETE FROM retired_tokens; DELETE FROM keys;
+             DELETE FROM company_integrations; DELETE FROM integrations; DELETE FROM people;
+             DELETE FROM accountant_relations; DELETE FROM companies; DELETE FROM meta;",
+        )
+    }
+}
+
+const KEY_ROW_SQL_WITH_TOKEN: &str = "SELECT k.id, k.name, k.person_id, k.company_id, k.application_name, k.accountant_key, k.state, k.integration_id, k.accesses, k.created_at, k.regenerated_at, k.token FROM keys k";

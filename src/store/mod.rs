@@ -5,7 +5,7 @@ mod admin;
 mod queries;
 pub mod schema;
 
-pub use admin::{ClientLinkRow, IntegrationRow, KeyRow, accesses_text};
+pub use admin::{ClientLinkRow, IntegrationRow, KeyRow, WorldRows, accesses_text};
 pub use queries::{CompanyRow, CredentialRow, Db, NewSession, json_text};
 
 use rusqlite::{Connection, OpenFlags};

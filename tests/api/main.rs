@@ -9,5 +9,6 @@ mod journal;
 mod malformed;
 mod session;
 mod session_auth;
+mod state;
 mod ui;
 mod wire;
