@@ -70,7 +70,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 }
 
 async fn get_state(req: HttpRequest) -> Result<HttpResponse, ApiError> {
-    let file = sandbox(&req)?.store().with(|db| crate::scenario::export(db))?;
+    let file = sandbox(&req)?.store().with(crate::scenario::export)?;
     let body = serde_json::to_value(&file).map_err(|e| ApiError::internal(&e))?;
     Ok(json_response(200, &body))
 }
