@@ -60,6 +60,10 @@ fn create_session(req: &HttpRequest, query: &SessionCreateQuery, status: u16) ->
             company_id: Some(key.company_id),
         });
         rules::key_matches_consumer(&key, &consumer)?;
+        let owner = db
+            .person(key.person_id)?
+            .ok_or_else(|| ApiError::internal(&format!("key {} has no owner", key.id)))?;
+        rules::key_owner_has_system_access(&key, &owner)?;
         let company = db
             .company(key.company_id)?
             .ok_or_else(|| ApiError::internal(&format!("key {} has no company", key.id)))?;

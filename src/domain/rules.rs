@@ -3,7 +3,8 @@
 
 use crate::domain::denial::{Denial, DenialKind};
 use crate::domain::model::{
-    AccountantRelation, Company, CompanyContext, EmployeeTokenLookup, Integration, Key, KeyState, Session,
+    AccountantRelation, Company, CompanyContext, EmployeeTokenLookup, Integration, Key, KeyState, Person, Session,
+    UserType,
 };
 use jiff::civil::Date;
 use jiff::tz::TimeZone;
@@ -136,6 +137,25 @@ pub fn key_matches_consumer(key: &Key, consumer: &Integration) -> Result<(), Den
         consumer.application_name
     ))
     .argument("employeeToken", "The employee token is not valid for this consumer token."))
+}
+
+/// A key works only while its owner has system access (user type other than NO_ACCESS).
+pub fn key_owner_has_system_access(key: &Key, owner: &Person) -> Result<(), Denial> {
+    if owner.user_type != UserType::NoAccess {
+        return Ok(());
+    }
+    Err(Denial::new(
+        DenialKind::Invalid,
+        "key_owner_has_system_access",
+        format!(
+            "The key \"{}\" belongs to {} (id {}), who has no system access («Uten systemtilgang»), so the key has no access either.",
+            key.name,
+            owner.display_name(),
+            owner.id
+        ),
+    )
+    .remedy("give the person system access (user type Standard or Utvidet) under Selskap > Ansatte > Brukertilgang, or make the key on another person.")
+    .argument("employeeToken", "The employee token is invalid or does not exist."))
 }
 
 /// The company that owns the key has the Integrations module switched on.
@@ -450,6 +470,27 @@ mod tests {
         assert!(key_matches_consumer(&key(false), &consumer("Acme Sync")).is_ok());
         assert!(key_matches_consumer(&key(false), &consumer("acme sync")).is_err());
         assert!(key_matches_consumer(&key(false), &consumer("Acme Sync ")).is_err());
+    }
+
+    #[test]
+    fn key_owner_has_system_access_refuses_keys_of_people_without_access() {
+        let mut owner = Person {
+            id: 3,
+            company_id: 100,
+            first_name: "A".into(),
+            last_name: "B".into(),
+            email: String::new(),
+            is_contact: false,
+            is_proxy: false,
+            user_type: UserType::Extended,
+            roles: Vec::new(),
+            entitlements: Vec::new(),
+            client_entitlements: Default::default(),
+        };
+        assert!(key_owner_has_system_access(&key(false), &owner).is_ok());
+        owner.user_type = UserType::NoAccess;
+        let denial = key_owner_has_system_access(&key(false), &owner).unwrap_err();
+        assert!(denial.developer_message().contains("Uten systemtilgang"));
     }
 
     #[test]

@@ -152,5 +152,6 @@ pub fn export(db: &Db<'_>) -> rusqlite::Result<ScenarioFile> {
         fixtures: Vec::new(),
         settings,
         world,
+        expect: Vec::new(),
     })
 }

@@ -18,6 +18,90 @@ pub struct ScenarioFile {
     pub settings: Settings,
     #[serde(default)]
     pub world: World,
+    /// What the API must answer in this world, in order; the test suite runs every entry.
+    #[serde(default)]
+    pub expect: Vec<Expectation>,
+}
+
+/// One request against the scenario's world and the answer it must get.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Expectation {
+    pub description: String,
+    pub request: ExpectedRequest,
+    pub status: u16,
+    /// The Tripletex error code, for errors.
+    #[serde(default)]
+    pub code: Option<u32>,
+    /// The rule named in developerMessage, for denials.
+    #[serde(default)]
+    pub rule: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub enum ExpectedRequest {
+    /// `PUT /v2/token/session/:create` with a key's token and its integration's consumer token.
+    Mint {
+        key: i64,
+        /// The integration whose consumer token is sent; by default the one named like the key's application.
+        #[serde(default)]
+        consumer: Option<i64>,
+        #[serde(default)]
+        token: TokenChoice,
+        #[serde(default)]
+        expiration: ExpirationChoice,
+    },
+    /// A `/v2` call with a session of the key, as company `company` (0 = own).
+    Call {
+        key: i64,
+        #[serde(default)]
+        company: i64,
+        method: String,
+        path: String,
+        #[serde(default)]
+        session: SessionChoice,
+    },
+    /// A control-plane call (a UI action), as `actor` or the default actor.
+    Control {
+        method: String,
+        path: String,
+        #[serde(default)]
+        actor: Option<i64>,
+        #[serde(default)]
+        body: Option<serde_json::Value>,
+    },
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum TokenChoice {
+    /// The key's current token.
+    #[default]
+    Current,
+    /// The newest token the key had before it was regenerated.
+    Retired,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum ExpirationChoice {
+    /// A date after today: a live session.
+    #[default]
+    Future,
+    /// Today: a session born expired.
+    Today,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum SessionChoice {
+    #[default]
+    Live,
+    /// Minted for today, so already expired.
+    Expired,
+    /// Minted, then deleted with `DELETE /token/session/{token}`.
+    Deleted,
 }
 
 /// Behaviour switches of a sandbox.

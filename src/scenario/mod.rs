@@ -31,6 +31,38 @@ pub const EMBEDDED_SCENARIOS: &[(&str, &str)] = &[
         include_str!("../../scenarios/custom-setup-mismatch.json"),
     ),
     ("empty-office", include_str!("../../scenarios/empty-office.json")),
+    (
+        "office-several-clients",
+        include_str!("../../scenarios/office-several-clients.json"),
+    ),
+    (
+        "package-without-integrations",
+        include_str!("../../scenarios/package-without-integrations.json"),
+    ),
+    (
+        "missing-client-user-admin",
+        include_str!("../../scenarios/missing-client-user-admin.json"),
+    ),
+    (
+        "client-without-api-access",
+        include_str!("../../scenarios/client-without-api-access.json"),
+    ),
+    (
+        "office-without-admin-rights",
+        include_str!("../../scenarios/office-without-admin-rights.json"),
+    ),
+    (
+        "office-key-needs-regeneration",
+        include_str!("../../scenarios/office-key-needs-regeneration.json"),
+    ),
+    (
+        "owner-rights-reduced",
+        include_str!("../../scenarios/owner-rights-reduced.json"),
+    ),
+    (
+        "expired-and-deleted-sessions",
+        include_str!("../../scenarios/expired-and-deleted-sessions.json"),
+    ),
 ];
 
 /// The fixture files scenarios may compose from, by name.
@@ -133,7 +165,8 @@ pub fn parse(source_name: &str, text: &str) -> Result<Scenario, ScenarioError> {
     }
     origins.push(("world.".to_owned(), validate::Counts::of(&file.world)));
     world.extend(file.world.clone());
-    let problems = validate::world(&world, &origins);
+    let mut problems = validate::world(&world, &origins);
+    problems.extend(validate::expectations(&file.expect, &world));
     if !problems.is_empty() {
         return Err(ScenarioError {
             source_name: source_name.to_owned(),

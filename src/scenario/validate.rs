@@ -395,3 +395,36 @@ pub fn world(world: &World, origins: &[(String, Counts)]) -> Vec<Problem> {
     }
     c.problems
 }
+
+/// Expectations must name keys of the world and real HTTP methods.
+pub fn expectations(expect: &[super::format::Expectation], world: &World) -> Vec<Problem> {
+    use super::format::ExpectedRequest;
+    let keys: HashSet<i64> = world.keys.iter().map(|k| k.id).collect();
+    let mut problems = Vec::new();
+    for (i, expectation) in expect.iter().enumerate() {
+        let (key, method) = match &expectation.request {
+            ExpectedRequest::Mint { key, .. } => (Some(*key), "PUT"),
+            ExpectedRequest::Call { key, method, .. } => (Some(*key), method.as_str()),
+            ExpectedRequest::Control { method, .. } => (None, method.as_str()),
+        };
+        if let Some(key) = key.filter(|k| !keys.contains(k)) {
+            problems.push(Problem {
+                path: format!("expect[{i}].request"),
+                message: format!("no key has id {key}; name one from world.keys"),
+            });
+        }
+        if !["GET", "PUT", "POST", "DELETE"].contains(&method) {
+            problems.push(Problem {
+                path: format!("expect[{i}].request.method"),
+                message: format!("{method:?} is not a method the sandbox serves; use GET, PUT, POST or DELETE"),
+            });
+        }
+        if !(100..600).contains(&expectation.status) {
+            problems.push(Problem {
+                path: format!("expect[{i}].status"),
+                message: "not an HTTP status; use e.g. 200, 401, 403 or 422".into(),
+            });
+        }
+    }
+    problems
+}

@@ -7,6 +7,7 @@ mod control;
 mod helpers;
 mod journal;
 mod malformed;
+mod scenarios;
 mod session;
 mod session_auth;
 mod state;
