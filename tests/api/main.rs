@@ -2,6 +2,7 @@
 
 mod binary;
 mod company;
+mod concurrency;
 mod conformance;
 mod control;
 mod helpers;

@@ -468,3 +468,86 @@ fn control_plane_bodies_are_checked() {
     let no_person = app.control(Method::PUT, "/_sandbox/people/424242/access", None, Some(json!({})));
     assert_eq!(no_person.status, 404);
 }
+
+#[test]
+fn only_an_account_administrator_changes_the_subscription() {
+    let app = spawn_app();
+    let person = app.control(
+        Method::POST,
+        "/_sandbox/companies/1001/people",
+        None,
+        Some(json!({"firstName": "Una", "lastName": "Bruker", "roles": ["USER_ADMINISTRATOR"]})),
+    );
+    let una = person.body["value"]["id"].as_i64().unwrap();
+    let refused = app.control(
+        Method::PUT,
+        "/_sandbox/companies/1001/subscription",
+        Some(una),
+        Some(json!({"integrationsEnabled": false})),
+    );
+    assert_denied(&refused, 403, 9000, "actor_may_change_subscription");
+    assert!(
+        refused.body["developerMessage"]
+            .as_str()
+            .unwrap()
+            .contains("Kontoadministrator")
+    );
+}
+
+#[test]
+fn linking_office_keys_needs_the_client_user_administrator_role() {
+    let app = spawn_app();
+    let linked = app.control(
+        Method::PUT,
+        "/_sandbox/clients/2101/keys/7101",
+        Some(5101),
+        Some(json!({})),
+    );
+    assert_eq!(linked.status, 200, "Ola has the role: {}", linked.body);
+    let person = app.control(
+        Method::POST,
+        "/_sandbox/companies/2000/people",
+        Some(5101),
+        Some(json!({"firstName": "Liv", "lastName": "Lite", "roles": ["ACCOUNT_ADMINISTRATOR"]})),
+    );
+    let liv = person.body["value"]["id"].as_i64().unwrap();
+    let refused = app.control(
+        Method::PUT,
+        "/_sandbox/clients/2101/keys/7101",
+        Some(liv),
+        Some(json!({})),
+    );
+    assert_denied(&refused, 403, 9000, "actor_may_link_office_keys");
+    let refused = app.control(
+        Method::PUT,
+        "/_sandbox/people/5101/client-access/2101",
+        Some(liv),
+        Some(json!({"entitlements": ["ALL_PRIVILEGES"]})),
+    );
+    assert_denied(&refused, 403, 9000, "actor_may_link_office_keys");
+}
+
+#[test]
+fn office_keys_need_an_office_and_an_integration_that_supports_them() {
+    let app = spawn_app();
+    let in_standalone = app.control(
+        Method::POST,
+        "/_sandbox/people/5001/keys",
+        None,
+        Some(json!({"name": "x", "integrationId": 101, "accountantKey": true})),
+    );
+    assert_denied(&in_standalone, 403, 9000, "office_key_is_allowed");
+    let unsupported = app.control(
+        Method::POST,
+        "/_sandbox/people/5101/keys",
+        None,
+        Some(json!({"name": "x", "integrationId": 102, "accountantKey": true})),
+    );
+    assert_denied(&unsupported, 403, 9000, "office_key_is_allowed");
+    assert!(
+        unsupported.body["developerMessage"]
+            .as_str()
+            .unwrap()
+            .contains("does not support")
+    );
+}
