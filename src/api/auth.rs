@@ -1,44 +1,15 @@
 //! Authentication in the handler signature: extractors that turn the Basic header into a
 //! principal (session, key, company context) or into the exact 401/403 the real API answers.
 
-use crate::domain::denial::{Denial, DenialKind};
 use crate::domain::model::{CompanyContext, Session};
 use crate::domain::rules::{self, RequestedCompany};
 use crate::sandbox::Sandbox;
+use crate::wire::ApiError;
 use crate::wire::auth::{CompanyChoice, parse_basic};
-use crate::wire::{ApiError, ErrorKind, ValidationMessage};
 use actix_web::dev::Payload;
 use actix_web::http::header::AUTHORIZATION;
 use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
 use std::future::{Ready, ready};
-
-impl From<Denial> for ApiError {
-    fn from(denial: Denial) -> Self {
-        let kind = match denial.kind {
-            DenialKind::Unauthorized => ErrorKind::Unauthorized,
-            DenialKind::Forbidden => ErrorKind::Forbidden,
-            DenialKind::Invalid => ErrorKind::Validation,
-            DenialKind::MissingArgument => ErrorKind::ValueValidation,
-        };
-        let mut error = ApiError::new(kind).with_developer_message(denial.developer_message());
-        error.denial = Some((denial.rule, denial.remedy.clone()));
-        if denial.fields.is_empty() {
-            return error;
-        }
-        let messages = denial
-            .fields
-            .into_iter()
-            .map(|f| {
-                if f.is_argument {
-                    ValidationMessage::arg(&f.field, f.message)
-                } else {
-                    ValidationMessage::field(f.field, f.message)
-                }
-            })
-            .collect();
-        error.with_validation(messages)
-    }
-}
 
 /// The sandbox a request is served by.
 pub fn sandbox(req: &HttpRequest) -> Result<&web::Data<Sandbox>, ApiError> {

@@ -3,6 +3,7 @@
 
 pub mod auth;
 mod company;
+mod errors;
 pub mod render;
 mod token;
 

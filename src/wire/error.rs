@@ -171,18 +171,6 @@ impl ResponseError for ApiError {
     }
 }
 
-impl From<crate::store::StoreError> for ApiError {
-    fn from(err: crate::store::StoreError) -> Self {
-        ApiError::internal(&err)
-    }
-}
-
-impl From<rusqlite::Error> for ApiError {
-    fn from(err: rusqlite::Error) -> Self {
-        ApiError::internal(&err)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

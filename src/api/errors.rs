@@ -1,0 +1,44 @@
+//! How the domain's denials and the store's failures become Tripletex errors on the wire.
+
+use crate::domain::denial::{Denial, DenialKind};
+use crate::wire::{ApiError, ErrorKind, ValidationMessage};
+
+impl From<Denial> for ApiError {
+    fn from(denial: Denial) -> Self {
+        let kind = match denial.kind {
+            DenialKind::Unauthorized => ErrorKind::Unauthorized,
+            DenialKind::Forbidden => ErrorKind::Forbidden,
+            DenialKind::Invalid => ErrorKind::Validation,
+            DenialKind::MissingArgument => ErrorKind::ValueValidation,
+        };
+        let mut error = ApiError::new(kind).with_developer_message(denial.developer_message());
+        error.denial = Some((denial.rule, denial.remedy.clone()));
+        if denial.fields.is_empty() {
+            return error;
+        }
+        let messages = denial
+            .fields
+            .into_iter()
+            .map(|f| {
+                if f.is_argument {
+                    ValidationMessage::arg(&f.field, f.message)
+                } else {
+                    ValidationMessage::field(f.field, f.message)
+                }
+            })
+            .collect();
+        error.with_validation(messages)
+    }
+}
+
+impl From<crate::store::StoreError> for ApiError {
+    fn from(err: crate::store::StoreError) -> Self {
+        ApiError::internal(&err)
+    }
+}
+
+impl From<rusqlite::Error> for ApiError {
+    fn from(err: rusqlite::Error) -> Self {
+        ApiError::internal(&err)
+    }
+}
