@@ -58,6 +58,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .route(web::get().to(people::list_keys))
                 .route(web::post().to(people::create_key)),
         )
+        .service(resource("/keys/{id}/access").route(web::get().to(people::effective_access)))
         .service(resource("/keys/{id}/regenerate").route(web::post().to(people::regenerate_key)))
         .service(resource("/keys/{id}").route(web::delete().to(people::delete_key)))
         .service(resource("/clients/{clientId}/accountant").route(web::put().to(clients::put_accountant)))

@@ -311,3 +311,56 @@ pub async fn delete_key(req: HttpRequest, id: web::Path<i64>) -> Result<HttpResp
     })?;
     Ok(HttpResponse::NoContent().finish())
 }
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EffectiveQuery {
+    company_id: Option<i64>,
+}
+
+/// What a key may do right now in its own company or, for an office key, in a client: the key's
+/// accesses ∩ its owner's current access (∩ the client link).
+pub async fn effective_access(
+    req: HttpRequest,
+    id: web::Path<i64>,
+    query: web::Query<EffectiveQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let (row, company_id, access) = sandbox(&req)?.store().with(|db| {
+        let row = key_or_404(db, *id)?;
+        let owner = person_or_404(db, row.key.person_id)?;
+        let company_id = query.company_id.filter(|c| *c != 0).unwrap_or(row.key.company_id);
+        let access = access_in(db, &row, &owner, company_id)?;
+        Ok::<_, ApiError>((row, company_id, access))
+    })?;
+    Ok(json_response(
+        200,
+        &json!({"value": {"keyId": row.key.id, "companyId": company_id, "accesses": access}}),
+    ))
+}
+
+/// The effective access of a key in one company; empty where the key cannot act at all.
+pub fn access_in(
+    db: &Db<'_>,
+    row: &crate::store::KeyRow,
+    owner: &Person,
+    company_id: i64,
+) -> Result<Vec<&'static str>, ApiError> {
+    if company_id == row.key.company_id {
+        return Ok(
+            entitlements::effective_access(&row.accesses, owner.user_type, &owner.entitlements, None)
+                .into_iter()
+                .collect(),
+        );
+    }
+    let effective_link = db.key_linked(row.key.id, company_id)?;
+    let link = db
+        .link_accesses(row.key.id, company_id)?
+        .filter(|_| effective_link && row.key.accountant_key);
+    let Some(link) = link else { return Ok(Vec::new()) };
+    let owner_access = owner.client_entitlements.get(&company_id).cloned().unwrap_or_default();
+    Ok(
+        entitlements::effective_access(&row.accesses, owner.user_type, &owner_access, Some(&link))
+            .into_iter()
+            .collect(),
+    )
+}

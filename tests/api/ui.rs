@@ -551,3 +551,51 @@ fn office_keys_need_an_office_and_an_integration_that_supports_them() {
             .contains("does not support")
     );
 }
+
+#[test]
+fn reducing_a_persons_rights_shrinks_their_keys_at_once() {
+    let app = spawn_app();
+    let custom = app.control(
+        Method::POST,
+        "/_sandbox/people/5001/keys",
+        None,
+        Some(json!({"name": "Faktura", "custom": {"applicationName": "Fjord Regnskap Sync", "accesses": ["AUTH_CUSTOMER", "AUTH_INVOICING", "AUTH_SALARY"]}})),
+    );
+    let key = custom.body["value"]["id"].as_i64().unwrap();
+    let access = |app: &TestApp| app.get(&format!("/_sandbox/keys/{key}/access")).body["value"]["accesses"].clone();
+    // AUTH_SALARY is not Kari's, so the key never has it.
+    assert_eq!(access(&app), json!(["AUTH_CUSTOMER", "AUTH_INVOICING"]));
+    let reduced = app.control(
+        Method::PUT,
+        "/_sandbox/people/5001/access",
+        None,
+        Some(json!({"entitlements": ["ROLE_ADMINISTRATOR", "AUTH_CUSTOMER"]})),
+    );
+    assert_eq!(reduced.status, 200);
+    assert_eq!(access(&app), json!(["AUTH_CUSTOMER"]));
+    // An office key in a client: the link's accesses and the owner's client access limit it too.
+    let client = app.get("/_sandbox/keys/7101/access?companyId=2101").body["value"]["accesses"].clone();
+    assert!(
+        client.as_array().unwrap().contains(&json!("AUTH_INVOICING")),
+        "{client}"
+    );
+    assert!(!client.as_array().unwrap().contains(&json!("ROLE_ADMINISTRATOR")));
+    assert_eq!(
+        app.control(
+            Method::PUT,
+            "/_sandbox/clients/2101/keys/7101",
+            None,
+            Some(json!({"accesses": ["AUTH_CUSTOMER"]}))
+        )
+        .status,
+        200
+    );
+    assert_eq!(
+        app.get("/_sandbox/keys/7101/access?companyId=2101").body["value"]["accesses"],
+        json!(["AUTH_CUSTOMER"])
+    );
+    assert_eq!(
+        app.get("/_sandbox/keys/7101/access?companyId=1001").body["value"]["accesses"],
+        json!([])
+    );
+}
