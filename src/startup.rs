@@ -27,6 +27,8 @@ const MAX_BODY: usize = 1024 * 1024;
 pub enum StartupError {
     #[error("cannot load the scenario:\n{0}")]
     Scenario(#[from] ScenarioError),
+    #[error("{0}")]
+    Catalogue(String),
     #[error("cannot open the store: {0}")]
     Store(#[from] StoreError),
     #[error("cannot listen on {address}: {source}; choose another --port (0 picks a free one) or --bind")]
@@ -47,6 +49,7 @@ pub struct Application {
 
 impl Application {
     pub fn build(config: &Config) -> Result<Self, StartupError> {
+        crate::domain::resource::catalogue().map_err(StartupError::Catalogue)?;
         let scenario = scenario::resolve(&config.scenario)?;
         let store = match &config.db {
             Some(path) => Store::open_file(path)?,

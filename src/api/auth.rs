@@ -77,6 +77,50 @@ impl FromRequest for Principal {
     }
 }
 
+impl Principal {
+    /// What the key may do now in the company the request acts in.
+    pub fn access(&self, db: &crate::store::Db<'_>) -> Result<Vec<&'static str>, ApiError> {
+        let key = &self.session.key;
+        let row = db
+            .key_row(key.id)?
+            .ok_or_else(|| ApiError::internal(&format!("key {} vanished", key.id)))?;
+        let owner = db
+            .person(key.person_id)?
+            .ok_or_else(|| ApiError::internal(&format!("owner of key {} vanished", key.id)))?;
+        access_in(db, &row, &owner, self.context.company_id())
+    }
+}
+
+/// The effective access of a key in one company; empty where the key cannot act at all.
+pub fn access_in(
+    db: &crate::store::Db<'_>,
+    row: &crate::store::KeyRow,
+    owner: &crate::domain::model::Person,
+    company_id: i64,
+) -> Result<Vec<&'static str>, ApiError> {
+    if company_id == row.key.company_id {
+        return Ok(crate::domain::entitlements::effective_access(
+            &row.accesses,
+            owner.user_type,
+            &owner.entitlements,
+            None,
+        )
+        .into_iter()
+        .collect());
+    }
+    let effective_link = db.key_linked(row.key.id, company_id)?;
+    let link = db
+        .link_accesses(row.key.id, company_id)?
+        .filter(|_| effective_link && row.key.accountant_key);
+    let Some(link) = link else { return Ok(Vec::new()) };
+    let owner_access = owner.client_entitlements.get(&company_id).cloned().unwrap_or_default();
+    Ok(
+        crate::domain::entitlements::effective_access(&row.accesses, owner.user_type, &owner_access, Some(&link))
+            .into_iter()
+            .collect(),
+    )
+}
+
 /// A logged-in caller allowed to work with company data: an office key must act as a client.
 #[derive(Debug, Clone)]
 pub struct CompanyPrincipal(pub Principal);

@@ -10,6 +10,8 @@ impl From<Denial> for ApiError {
             DenialKind::Forbidden => ErrorKind::Forbidden,
             DenialKind::Invalid => ErrorKind::Validation,
             DenialKind::MissingArgument => ErrorKind::ValueValidation,
+            DenialKind::Conflict => ErrorKind::RevisionConflict,
+            DenialKind::NotFound => ErrorKind::NotFound,
         };
         let mut error = ApiError::new(kind).with_developer_message(denial.developer_message());
         error.denial = Some((denial.rule, denial.remedy.clone()));

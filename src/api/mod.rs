@@ -5,6 +5,7 @@ pub mod auth;
 mod company;
 mod errors;
 pub mod render;
+mod resources;
 mod token;
 
 use actix_web::web;
@@ -13,4 +14,5 @@ use actix_web::web;
 pub fn configure(cfg: &mut web::ServiceConfig) {
     token::configure(cfg);
     company::configure(cfg);
+    resources::configure(cfg);
 }

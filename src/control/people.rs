@@ -329,38 +329,11 @@ pub async fn effective_access(
         let row = key_or_404(db, *id)?;
         let owner = person_or_404(db, row.key.person_id)?;
         let company_id = query.company_id.filter(|c| *c != 0).unwrap_or(row.key.company_id);
-        let access = access_in(db, &row, &owner, company_id)?;
+        let access = crate::api::auth::access_in(db, &row, &owner, company_id)?;
         Ok::<_, ApiError>((row, company_id, access))
     })?;
     Ok(json_response(
         200,
         &json!({"value": {"keyId": row.key.id, "companyId": company_id, "accesses": access}}),
     ))
-}
-
-/// The effective access of a key in one company; empty where the key cannot act at all.
-pub fn access_in(
-    db: &Db<'_>,
-    row: &crate::store::KeyRow,
-    owner: &Person,
-    company_id: i64,
-) -> Result<Vec<&'static str>, ApiError> {
-    if company_id == row.key.company_id {
-        return Ok(
-            entitlements::effective_access(&row.accesses, owner.user_type, &owner.entitlements, None)
-                .into_iter()
-                .collect(),
-        );
-    }
-    let effective_link = db.key_linked(row.key.id, company_id)?;
-    let link = db
-        .link_accesses(row.key.id, company_id)?
-        .filter(|_| effective_link && row.key.accountant_key);
-    let Some(link) = link else { return Ok(Vec::new()) };
-    let owner_access = owner.client_entitlements.get(&company_id).cloned().unwrap_or_default();
-    Ok(
-        entitlements::effective_access(&row.accesses, owner.user_type, &owner_access, Some(&link))
-            .into_iter()
-            .collect(),
-    )
 }

@@ -12,6 +12,10 @@ pub enum DenialKind {
     Invalid,
     /// 422/15000: a required query argument is missing.
     MissingArgument,
+    /// 409/8000: the object changed since the caller read it.
+    Conflict,
+    /// 404/6000: no such object where the caller looks.
+    NotFound,
 }
 
 /// One field-level complaint of a denial.

@@ -4,6 +4,7 @@
 pub mod denial;
 pub mod entitlements;
 pub mod model;
+pub mod resource;
 pub mod rules;
 pub mod token;
 pub mod ui;

@@ -50,7 +50,7 @@ impl Sandbox {
             let name = store.with(|db| db.meta("scenario"))?.unwrap_or_default();
             Origin::Reopened { scenario: name }
         };
-        let max_id = store.with(|db| db.max_generated_id())?;
+        let max_id = store.with(|db| Ok::<_, StoreError>(db.max_generated_id()?.max(db.max_object_id()?)))?;
         let sandbox = Self {
             store,
             journal: journal::Journal::default(),

@@ -3,6 +3,7 @@
 
 mod export;
 pub mod format;
+mod seed;
 mod validate;
 
 pub use export::export;
@@ -316,6 +317,8 @@ pub fn install(
             db.insert_retired_token(&retired.token, spec.id, at)?;
         }
     }
+    let company_ids: Vec<i64> = world.companies.iter().map(|c| c.id).collect();
+    seed::install(db, &company_ids, now)?;
     for spec in &world.company_integrations {
         db.add_company_integration(spec.company_id, spec.integration_id)?;
     }

@@ -2,10 +2,12 @@
 //! cached prepared statements, short transactions. The store reads and writes; it never decides.
 
 mod admin;
+mod objects;
 mod queries;
 pub mod schema;
 
 pub use admin::{ClientLinkRow, IntegrationRow, KeyRow, WorldRows, accesses_text};
+pub use objects::StoredObject;
 pub use queries::{CompanyRow, CredentialRow, Db, NewSession, json_text};
 
 use rusqlite::{Connection, OpenFlags};

@@ -77,6 +77,18 @@ CREATE TABLE client_key_links (
     pending INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (key_id, client_id)
 ) WITHOUT ROWID;
+-- Data objects of the emulated resources (customer, product, …): one JSON body per object.
+-- company_id 0 holds reference data shared by every company.
+CREATE TABLE objects (
+    resource TEXT NOT NULL,
+    id INTEGER NOT NULL,
+    company_id INTEGER NOT NULL,
+    version INTEGER NOT NULL,
+    body TEXT NOT NULL,
+    changes TEXT NOT NULL,
+    PRIMARY KEY (resource, id)
+) WITHOUT ROWID;
+CREATE INDEX objects_by_company ON objects(resource, company_id);
 CREATE TABLE company_integrations (
     company_id INTEGER NOT NULL REFERENCES companies(id),
     integration_id INTEGER NOT NULL REFERENCES integrations(id),

@@ -70,7 +70,17 @@ impl ListParams {
     }
 
     /// Sorts, pages and filters already rendered objects into the list envelope.
-    pub fn respond(&self, mut values: Vec<Value>, model: &str) -> Result<HttpResponse, ApiError> {
+    pub fn respond(&self, values: Vec<Value>, model: &str) -> Result<HttpResponse, ApiError> {
+        self.respond_with_digest(values, model, None)
+    }
+
+    /// As [`respond`](Self::respond), with the checksum of the whole result as `versionDigest`.
+    pub fn respond_with_digest(
+        &self,
+        mut values: Vec<Value>,
+        model: &str,
+        digest: Option<&str>,
+    ) -> Result<HttpResponse, ApiError> {
         sort(&mut values, &self.sorting, model)?;
         let full = values.len();
         let page: Vec<Value> = values.into_iter().skip(self.from).take(self.count).collect();
@@ -82,7 +92,7 @@ impl ListParams {
                 "fullResultSize": full,
                 "from": self.from,
                 "count": shown,
-                "versionDigest": NO_DIGEST,
+                "versionDigest": digest.unwrap_or(NO_DIGEST),
                 "values": page,
             }),
         ))

@@ -38,6 +38,14 @@ impl FieldFilter {
         Ok(filter)
     }
 
+    /// The sub-filter of a field expanded with `name(…)` at this level, if it was.
+    pub fn expansion(&self, name: &str) -> Option<&FieldFilter> {
+        self.named
+            .iter()
+            .find(|(n, _)| n == name)
+            .and_then(|(_, sub)| sub.as_ref())
+    }
+
     /// Applies the filter to one rendered object of the named model.
     pub fn apply(&self, value: Value, model: &str) -> Result<Value, ApiError> {
         match value {

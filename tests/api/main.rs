@@ -8,6 +8,7 @@ mod control;
 mod helpers;
 mod journal;
 mod malformed;
+mod resources;
 mod scenarios;
 mod session;
 mod session_auth;

@@ -1,0 +1,353 @@
+//! The data endpoints (`/customer`, `/product`, `/ledger/account`, …), served by one generic
+//! engine from the resource definitions: list with filters, paging, sorting, `fields` and
+//! checksums; get; create; update with version check; delete. Every call needs the resource's
+//! entitlement in the key's effective access, and sees only the acting company's objects.
+
+use crate::api::auth::{CompanyPrincipal, sandbox};
+use crate::api::render;
+use crate::domain::resource::{self, FieldKind, Match, Operation, ResourceDef, Scope};
+use crate::store::{Db, StoredObject};
+use crate::wire::envelope::{ListParams, ListQuery, json_response};
+use crate::wire::fields::FieldFilter;
+use crate::wire::request_id::resource as route;
+use crate::wire::{ApiError, ErrorKind, ValidationMessage};
+use actix_web::http::header::{ETAG, IF_NONE_MATCH};
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde_json::{Map, Value, json};
+use std::collections::HashMap;
+use std::hash::{Hash, Hasher};
+
+type Query = web::Query<HashMap<String, String>>;
+
+/// Mounts every resource of the catalogue with the methods the real API has for it.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    let Ok(catalogue) = resource::catalogue() else { return };
+    for def in catalogue {
+        let def: &'static ResourceDef = def;
+        let mut collection = route(&format!("/{}", def.path));
+        if def.allows(Operation::List) {
+            collection = collection
+                .route(web::get().to(move |req: HttpRequest, p: CompanyPrincipal, q: Query| list(def, req, p, q)));
+        }
+        if def.allows(Operation::Create) {
+            collection = collection.route(
+                web::post()
+                    .to(move |req: HttpRequest, p: CompanyPrincipal, b: web::Json<Value>| create(def, req, p, b)),
+            );
+        }
+        let mut item = route(&format!("/{}/{{id}}", def.path));
+        if def.allows(Operation::Get) {
+            item = item.route(web::get().to(
+                move |req: HttpRequest, p: CompanyPrincipal, id: web::Path<String>, q: Query| get(def, req, p, id, q),
+            ));
+        }
+        if def.allows(Operation::Update) {
+            item = item.route(web::put().to(
+                move |req: HttpRequest, p: CompanyPrincipal, id: web::Path<String>, b: web::Json<Value>| {
+                    update(def, req, p, id, b)
+                },
+            ));
+        }
+        if def.allows(Operation::Delete) {
+            item = item.route(
+                web::delete()
+                    .to(move |req: HttpRequest, p: CompanyPrincipal, id: web::Path<String>| delete(def, req, p, id)),
+            );
+        }
+        cfg.service(collection).service(item);
+    }
+}
+
+/// The company whose objects the request sees: the acting company, or 0 for shared data.
+fn owner_company(def: &ResourceDef, principal: &CompanyPrincipal) -> i64 {
+    match def.scope {
+        Scope::Company => principal.0.context.company_id(),
+        Scope::Global => 0,
+    }
+}
+
+fn check_access(def: &ResourceDef, principal: &CompanyPrincipal, db: &Db<'_>) -> Result<(), ApiError> {
+    if def.entitlement.is_none() {
+        return Ok(());
+    }
+    let access = principal.0.access(db)?;
+    resource::access_allows(def, &access.into_iter().collect())?;
+    Ok(())
+}
+
+fn parse_id(text: &str) -> Result<i64, ApiError> {
+    text.parse().map_err(|_| {
+        ApiError::new(ErrorKind::PathParam)
+            .with_developer_message(format!("The id in the path must be a number, not {text:?}."))
+    })
+}
+
+fn not_found(def: &ResourceDef, id: i64) -> ApiError {
+    ApiError::not_found(format!(
+        "No {} with id {id} in the company you act in. Objects of other companies are not visible; list them with GET /v2/{}.",
+        def.model, def.path
+    ))
+}
+
+fn load(def: &ResourceDef, db: &Db<'_>, company: i64, id: i64) -> Result<StoredObject, ApiError> {
+    db.object(&def.path, id)?
+        .filter(|o| o.company_id == company)
+        .ok_or_else(|| not_found(def, id))
+}
+
+/// Renders a stored object: id, version, url, its fields with references as `{id,url}` (or
+/// expanded when the fields filter asks), and its change log.
+fn render_object(
+    def: &ResourceDef,
+    base: &str,
+    object: &StoredObject,
+    fields: &FieldFilter,
+    db: &Db<'_>,
+    company: i64,
+) -> Result<Value, ApiError> {
+    let mut out = Map::with_capacity(object.body.len() + 4);
+    out.insert("id".into(), json!(object.id));
+    out.insert("version".into(), json!(object.version));
+    out.insert("url".into(), json!(format!("{base}/{}/{}", def.path, object.id)));
+    for (name, value) in &object.body {
+        let field = def.fields.get(name);
+        let rendered = match (field, value.get("id").and_then(Value::as_i64)) {
+            (Some(field), Some(id)) if field.kind == FieldKind::Ref => {
+                let target = field.resource.as_deref().unwrap_or_default();
+                if fields.expansion(name).is_some() {
+                    expand(target, base, id, db, company)?
+                } else {
+                    render::stub(base, target, id)
+                }
+            }
+            _ => value.clone(),
+        };
+        out.insert(name.clone(), rendered);
+    }
+    out.insert("changes".into(), Value::Array(object.changes.clone()));
+    Ok(Value::Object(out))
+}
+
+/// A referenced object rendered in full, one level deep (the caller's fields filter then picks).
+fn expand(target: &str, base: &str, id: i64, db: &Db<'_>, company: i64) -> Result<Value, ApiError> {
+    if target == "employee" {
+        return Ok(db
+            .person(id)?
+            .map_or_else(|| render::stub(base, target, id), |p| render::employee(base, &p)));
+    }
+    let Some(def) = resource::find(target) else {
+        return Ok(render::stub(base, target, id));
+    };
+    match db.object(&def.path, id)? {
+        Some(object) if object.company_id == company || object.company_id == 0 => {
+            render_object(def, base, &object, &FieldFilter::everything(), db, company)
+        }
+        _ => Ok(render::stub(base, target, id)),
+    }
+}
+
+fn matches(def: &ResourceDef, object: &StoredObject, query: &HashMap<String, String>) -> bool {
+    def.filters.iter().all(|(param, filter)| {
+        let Some(wanted) = query.get(param).map(String::as_str).or(filter.default.as_deref()) else {
+            return true;
+        };
+        if wanted.is_empty() {
+            return true;
+        }
+        let value = filter.field.as_deref().and_then(|f| object.body.get(f));
+        match filter.matching {
+            Match::Ids => wanted
+                .split(',')
+                .any(|id| id.trim().parse::<i64>().ok() == Some(object.id)),
+            Match::Ref => {
+                let id = value.and_then(|v| v.get("id")).and_then(Value::as_i64);
+                wanted
+                    .split(',')
+                    .any(|w| w.trim().parse::<i64>().ok() == id && id.is_some())
+            }
+            Match::Equals => value.is_some_and(|v| as_text(v).eq_ignore_ascii_case(wanted)),
+            Match::Contains => value.is_some_and(|v| as_text(v).to_lowercase().contains(&wanted.to_lowercase())),
+        }
+    })
+}
+
+fn as_text(value: &Value) -> String {
+    match value {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// A checksum of a result: changes whenever an object in it is added, removed or changed.
+fn digest(objects: &[&StoredObject]) -> String {
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    for object in objects {
+        (object.id, object.version).hash(&mut hasher);
+    }
+    format!("{:016x}", hasher.finish())
+}
+
+async fn list(
+    def: &'static ResourceDef,
+    req: HttpRequest,
+    principal: CompanyPrincipal,
+    query: Query,
+) -> Result<HttpResponse, ApiError> {
+    let list_query = ListQuery {
+        from: query.get("from").cloned(),
+        count: query.get("count").cloned(),
+        sorting: query.get("sorting").cloned(),
+        fields: query.get("fields").cloned(),
+    };
+    let params = ListParams::parse(&list_query)?;
+    let base = render::api_base(&req);
+    let company = owner_company(def, &principal);
+    let (values, checksum) = sandbox(&req)?.store().with(|db| {
+        check_access(def, &principal, db)?;
+        let objects = db.objects(&def.path, company)?;
+        let selected: Vec<&StoredObject> = objects.iter().filter(|o| matches(def, o, &query)).collect();
+        let checksum = digest(&selected);
+        let values = selected
+            .iter()
+            .map(|o| render_object(def, &base, o, &params.fields, db, principal.0.context.company_id()))
+            .collect::<Result<Vec<_>, ApiError>>()?;
+        Ok::<_, ApiError>((values, checksum))
+    })?;
+    match req.headers().get(IF_NONE_MATCH).and_then(|v| v.to_str().ok()) {
+        Some(sent) if sent.trim_matches('"') == checksum => Ok(HttpResponse::NotModified()
+            .insert_header((ETAG, format!("\"{checksum}\"")))
+            .finish()),
+        Some(_) => params.respond_with_digest(values, &def.model, Some(&checksum)),
+        None => params.respond(values, &def.model),
+    }
+}
+
+async fn get(
+    def: &'static ResourceDef,
+    req: HttpRequest,
+    principal: CompanyPrincipal,
+    id: web::Path<String>,
+    query: Query,
+) -> Result<HttpResponse, ApiError> {
+    let id = parse_id(&id)?;
+    let fields = FieldFilter::parse(query.get("fields").map(String::as_str))?;
+    let base = render::api_base(&req);
+    let company = owner_company(def, &principal);
+    let value = sandbox(&req)?.store().with(|db| {
+        check_access(def, &principal, db)?;
+        let object = load(def, db, company, id)?;
+        render_object(def, &base, &object, &fields, db, principal.0.context.company_id())
+    })?;
+    crate::wire::envelope::single(value, &fields, &def.model)
+}
+
+/// References must point at objects the acting company can see.
+fn check_references(db: &Db<'_>, company: i64, references: &[resource::Reference]) -> Result<(), ApiError> {
+    let mut problems = Vec::new();
+    for reference in references {
+        let found = if reference.resource == "employee" {
+            db.person(reference.id)?
+                .is_some_and(|p| p.company_id == company && !p.is_proxy)
+        } else {
+            db.object(&reference.resource, reference.id)?
+                .is_some_and(|o| o.company_id == company || o.company_id == 0)
+        };
+        if !found {
+            problems.push(ValidationMessage::field(
+                format!("{}.id", reference.field),
+                format!("Objektet med id {} finnes ikke.", reference.id),
+            ));
+        }
+    }
+    if problems.is_empty() {
+        return Ok(());
+    }
+    Err(ApiError::new(ErrorKind::Validation)
+        .with_developer_message("A reference names an object that does not exist in the company you act in. Fix: use ids from the matching GET list. (rule: references_exist)")
+        .with_validation(problems))
+}
+
+fn change(principal: &CompanyPrincipal, kind: &str, now: &str) -> Value {
+    json!({"employeeId": principal.0.session.key.person_id, "timestamp": now, "changeType": kind})
+}
+
+async fn create(
+    def: &'static ResourceDef,
+    req: HttpRequest,
+    principal: CompanyPrincipal,
+    body: web::Json<Value>,
+) -> Result<HttpResponse, ApiError> {
+    let sandbox = sandbox(&req)?;
+    let base = render::api_base(&req);
+    let company = owner_company(def, &principal);
+    let value = sandbox.store().transaction(|db| {
+        check_access(def, &principal, db)?;
+        let (merged, references) = resource::merge_body(def, &def.template, &body)?;
+        check_references(db, company, &references)?;
+        resource::required_fields_are_present(def, &merged)?;
+        let highest = match &def.number {
+            Some(number) => db.max_number(&def.path, company, &number.field)?,
+            None => None,
+        };
+        let body = resource::new_object_body(def, merged, resource::next_number(def, highest));
+        let object = StoredObject {
+            id: sandbox.next_id(),
+            company_id: company,
+            version: 0,
+            body,
+            changes: vec![change(&principal, "CREATE", &sandbox.now().to_string())],
+        };
+        db.insert_object(&def.path, &object)?;
+        render_object(def, &base, &object, &FieldFilter::everything(), db, company)
+    })?;
+    let value = FieldFilter::everything().apply(value, &def.model)?;
+    Ok(json_response(201, &json!({ "value": value })))
+}
+
+async fn update(
+    def: &'static ResourceDef,
+    req: HttpRequest,
+    principal: CompanyPrincipal,
+    id: web::Path<String>,
+    body: web::Json<Value>,
+) -> Result<HttpResponse, ApiError> {
+    let id = parse_id(&id)?;
+    let sandbox = sandbox(&req)?;
+    let base = render::api_base(&req);
+    let company = owner_company(def, &principal);
+    let value = sandbox.store().transaction(|db| {
+        check_access(def, &principal, db)?;
+        let mut object = load(def, db, company, id)?;
+        resource::version_is_current(body.get("version").and_then(Value::as_i64), object.version)?;
+        let (mut merged, references) = resource::merge_body(def, &object.body, &body)?;
+        check_references(db, company, &references)?;
+        resource::required_fields_are_present(def, &merged)?;
+        resource::refresh_display_name(def, &mut merged);
+        object.body = merged;
+        object.version += 1;
+        object
+            .changes
+            .push(change(&principal, "UPDATE", &sandbox.now().to_string()));
+        db.update_object(&def.path, &object)?;
+        render_object(def, &base, &object, &FieldFilter::everything(), db, company)
+    })?;
+    let value = FieldFilter::everything().apply(value, &def.model)?;
+    Ok(json_response(200, &json!({ "value": value })))
+}
+
+async fn delete(
+    def: &'static ResourceDef,
+    req: HttpRequest,
+    principal: CompanyPrincipal,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let id = parse_id(&id)?;
+    let company = owner_company(def, &principal);
+    sandbox(&req)?.store().transaction(|db| {
+        check_access(def, &principal, db)?;
+        load(def, db, company, id)?;
+        db.delete_object(&def.path, id)?;
+        Ok::<_, ApiError>(())
+    })?;
+    Ok(HttpResponse::NoContent().finish())
+}

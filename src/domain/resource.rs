@@ -1,0 +1,425 @@
+//! The data resources integrations call (customer, product, …) as a table of definitions read
+//! from `fixtures/resources.json`, and the rules of writing them: known fields, types, required
+//! fields, references, numbering, display names and versions. Pure: no HTTP, no SQL.
+
+use crate::domain::denial::{Denial, DenialKind};
+use serde::Deserialize;
+use serde_json::{Map, Value};
+use std::collections::BTreeMap;
+use std::sync::OnceLock;
+
+/// How a field of a resource is typed.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FieldDef {
+    #[serde(rename = "type")]
+    pub kind: FieldKind,
+    /// For references: the resource path of the referenced object.
+    #[serde(default)]
+    pub resource: Option<String>,
+    #[serde(default)]
+    pub read_only: bool,
+    #[serde(default, rename = "enum")]
+    pub allowed: Option<Vec<String>>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FieldKind {
+    String,
+    Integer,
+    Number,
+    Boolean,
+    /// `{"id": n}` pointing at another emulated resource.
+    Ref,
+    /// An embedded object the sandbox does not model; kept at its default.
+    Object,
+    /// A list the sandbox does not model; kept at its default.
+    Array,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Match {
+    Ids,
+    Equals,
+    Contains,
+    Ref,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct FilterDef {
+    #[serde(default)]
+    pub field: Option<String>,
+    #[serde(rename = "match")]
+    pub matching: Match,
+    #[serde(default)]
+    pub default: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct NumberDef {
+    pub field: String,
+    pub start: i64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Operation {
+    List,
+    Get,
+    Create,
+    Update,
+    Delete,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Scope {
+    /// Each company has its own objects.
+    Company,
+    /// Reference data shared by every company (countries, currencies, VAT types).
+    Global,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ResourceDef {
+    /// The URL path below `/v2`, e.g. `ledger/account`.
+    pub path: String,
+    /// The official schema's model name.
+    pub model: String,
+    /// The entitlement every operation needs; none for open reference data.
+    pub entitlement: Option<String>,
+    pub scope: Scope,
+    pub methods: Vec<Operation>,
+    pub required: Vec<String>,
+    pub filters: BTreeMap<String, FilterDef>,
+    pub fields: BTreeMap<String, FieldDef>,
+    /// Every field with its default, in the order the API renders them.
+    pub template: Map<String, Value>,
+    #[serde(default)]
+    pub number: Option<NumberDef>,
+    /// `{field}` placeholders, e.g. `{name} ({customerNumber})`.
+    #[serde(default)]
+    pub display_name: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+struct Catalogue {
+    resources: Vec<ResourceDef>,
+}
+
+static CATALOGUE: OnceLock<Result<Vec<ResourceDef>, String>> = OnceLock::new();
+
+/// The resource definitions, parsed once. Startup calls this first, so a broken file stops the
+/// emulator before it serves anything.
+pub fn catalogue() -> Result<&'static [ResourceDef], String> {
+    CATALOGUE
+        .get_or_init(|| {
+            serde_json::from_str::<Catalogue>(include_str!("../../fixtures/resources.json"))
+                .map(|c| c.resources)
+                .map_err(|e| format!("fixtures/resources.json is not valid: {e}"))
+        })
+        .as_ref()
+        .map(Vec::as_slice)
+        .map_err(Clone::clone)
+}
+
+impl ResourceDef {
+    pub fn allows(&self, operation: Operation) -> bool {
+        self.methods.contains(&operation)
+    }
+
+    /// The display name from its pattern and the object's fields.
+    pub fn display_name(&self, body: &Map<String, Value>) -> Option<String> {
+        let pattern = self.display_name.as_ref()?;
+        let mut out = String::with_capacity(pattern.len() + 16);
+        let mut rest = pattern.as_str();
+        while let Some(start) = rest.find('{') {
+            out.push_str(&rest[..start]);
+            let Some(end) = rest[start..].find('}') else { break };
+            let name = &rest[start + 1..start + end];
+            match body.get(name) {
+                Some(Value::String(s)) => out.push_str(s),
+                Some(Value::Number(n)) => out.push_str(&n.to_string()),
+                _ => {}
+            }
+            rest = &rest[start + end + 1..];
+        }
+        out.push_str(rest);
+        Some(out.trim().to_owned())
+    }
+}
+
+/// A reference a body makes to another object, to be checked against the store.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reference {
+    pub field: String,
+    pub resource: String,
+    pub id: i64,
+}
+
+const UNKNOWN_FIELD: &str = "Feltet eksisterer ikke i objektet.";
+const WRONG_TYPE: &str = "Verdien er ikke av korrekt type for dette feltet.";
+const NOT_NULL: &str = "Kan ikke være null.";
+
+fn invalid(rule: &'static str) -> Denial {
+    Denial::new(
+        DenialKind::Invalid,
+        rule,
+        "The request body has fields the API does not accept.",
+    )
+    .remedy("fix the fields named in validationMessages; GET the object to see the fields the API knows.")
+}
+
+/// Checks a written body and merges it onto `base` (the template for a create, the stored object
+/// for an update). Unknown fields and wrong types are refused; read-only fields are ignored, as
+/// the real API does. Returns the merged body and the references to check.
+pub fn merge_body(
+    def: &ResourceDef,
+    base: &Map<String, Value>,
+    body: &Value,
+) -> Result<(Map<String, Value>, Vec<Reference>), Denial> {
+    let Value::Object(incoming) = body else {
+        return Err(invalid("body_is_an_object").field("", "Forventet et JSON-objekt."));
+    };
+    let mut merged = base.clone();
+    let mut references = Vec::new();
+    let mut denial: Option<Denial> = None;
+    let mut complain = |field: &str, message: &str| {
+        let d = denial
+            .take()
+            .unwrap_or_else(|| invalid("body_fields_are_known_and_typed"));
+        denial = Some(d.field(field, message));
+    };
+    for (name, value) in incoming {
+        if matches!(name.as_str(), "id" | "version" | "url" | "changes") {
+            continue;
+        }
+        let Some(field) = def.fields.get(name) else {
+            complain(name, UNKNOWN_FIELD);
+            continue;
+        };
+        if field.read_only {
+            continue;
+        }
+        let accepted = match (field.kind, value) {
+            (_, Value::Null) => Some(Value::Null),
+            (FieldKind::String, Value::String(s)) => match &field.allowed {
+                Some(allowed) if !allowed.iter().any(|a| a == s) => {
+                    complain(name, "Ugyldig verdi.");
+                    None
+                }
+                _ => Some(value.clone()),
+            },
+            (FieldKind::Integer, Value::Number(n)) if n.is_i64() => Some(value.clone()),
+            (FieldKind::Number, Value::Number(_)) => Some(value.clone()),
+            (FieldKind::Boolean, Value::Bool(_)) => Some(value.clone()),
+            (FieldKind::Ref, Value::Object(object)) => match object.get("id").and_then(Value::as_i64) {
+                Some(id) => {
+                    references.push(Reference {
+                        field: name.clone(),
+                        resource: field.resource.clone().unwrap_or_default(),
+                        id,
+                    });
+                    Some(serde_json::json!({ "id": id }))
+                }
+                None => {
+                    complain(&format!("{name}.id"), "Kan ikke opprette subelement");
+                    None
+                }
+            },
+            (FieldKind::Object, Value::Object(_)) | (FieldKind::Array, Value::Array(_)) => None,
+            _ => {
+                complain(name, WRONG_TYPE);
+                None
+            }
+        };
+        if let Some(value) = accepted {
+            merged.insert(name.clone(), value);
+        }
+    }
+    if let Some(denial) = denial {
+        return Err(denial);
+    }
+    Ok((merged, references))
+}
+
+/// Every required field has a value.
+pub fn required_fields_are_present(def: &ResourceDef, body: &Map<String, Value>) -> Result<(), Denial> {
+    let missing: Vec<&String> = def
+        .required
+        .iter()
+        .filter(|f| match body.get(*f) {
+            None | Some(Value::Null) => true,
+            Some(Value::String(s)) => s.trim().is_empty(),
+            Some(Value::Object(o)) => o.get("id").is_none_or(Value::is_null),
+            _ => false,
+        })
+        .collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    let mut denial = Denial::new(
+        DenialKind::Invalid,
+        "required_fields_are_present",
+        format!("{} needs {}.", def.model, def.required.join(", ")),
+    )
+    .remedy("send the fields named in validationMessages.");
+    for field in missing {
+        let name = if def.fields.get(field).is_some_and(|f| f.kind == FieldKind::Ref) {
+            format!("{field}.id")
+        } else {
+            field.clone()
+        };
+        denial = denial.field(&name, NOT_NULL);
+    }
+    Err(denial)
+}
+
+/// A PUT that names a version must name the current one (optimistic locking).
+pub fn version_is_current(sent: Option<i64>, current: i64) -> Result<(), Denial> {
+    match sent {
+        Some(version) if version != current => Err(Denial::new(
+            DenialKind::Conflict,
+            "version_is_current",
+            format!("The object is at version {current}, the request sent version {version}: someone changed it since you read it."),
+        )
+        .remedy("GET the object again and send its current version, or leave version out to skip the check.")),
+        _ => Ok(()),
+    }
+}
+
+/// The operation needs an entitlement the key's effective access lacks.
+pub fn access_allows(def: &ResourceDef, access: &std::collections::BTreeSet<&'static str>) -> Result<(), Denial> {
+    let Some(needed) = def.entitlement.as_deref() else {
+        return Ok(());
+    };
+    if access.contains(needed) {
+        return Ok(());
+    }
+    Err(Denial::new(
+        DenialKind::Forbidden,
+        "access_allows",
+        format!("/{} needs the access {needed}, which the key does not have here.", def.path),
+    )
+    .remedy(format!(
+        "a key has at most its owner's accesses: give the owner {needed} under Brukertilgang (or, acting as a client, in the client access and the key's link under Klient > Tilganger), and make sure the key's own accesses include it."
+    )))
+}
+
+/// The body of a new object: defaults, the given fields, its number and display name.
+pub fn new_object_body(
+    def: &ResourceDef,
+    mut body: Map<String, Value>,
+    next_number: Option<i64>,
+) -> Map<String, Value> {
+    if let (Some(number), Some(next)) = (&def.number, next_number) {
+        let unset = body.get(&number.field).is_none_or(|v| v.as_i64().unwrap_or(0) == 0);
+        if unset {
+            body.insert(number.field.clone(), Value::from(next));
+        }
+    }
+    refresh_display_name(def, &mut body);
+    body
+}
+
+/// Recomputes the display name after a change of the fields it is made of.
+pub fn refresh_display_name(def: &ResourceDef, body: &mut Map<String, Value>) {
+    if let Some(name) = def.display_name(body) {
+        body.insert("displayName".to_owned(), Value::String(name));
+    }
+}
+
+/// The number a new object gets when it names none: one above the company's highest.
+pub fn next_number(def: &ResourceDef, highest: Option<i64>) -> Option<i64> {
+    def.number
+        .as_ref()
+        .map(|n| highest.map_or(n.start, |h| (h + 1).max(n.start)))
+}
+
+pub fn find(path: &str) -> Option<&'static ResourceDef> {
+    catalogue().ok()?.iter().find(|d| d.path == path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn customer() -> &'static ResourceDef {
+        catalogue().unwrap().iter().find(|d| d.path == "customer").unwrap()
+    }
+
+    #[test]
+    fn the_catalogue_parses_and_every_template_covers_its_fields() {
+        for def in catalogue().unwrap() {
+            for name in def.fields.keys() {
+                assert!(def.template.contains_key(name), "{}.{name} has a default", def.path);
+            }
+            for required in &def.required {
+                assert!(def.fields.contains_key(required), "{}.{required} is a field", def.path);
+            }
+        }
+    }
+
+    #[test]
+    fn body_fields_are_known_and_typed() {
+        let def = customer();
+        assert!(def.fields["isCustomer"].read_only);
+        let body = json!({"name": "A", "currency": {"id": 1}, "isCustomer": false});
+        let (merged, refs) = merge_body(def, &def.template, &body).unwrap();
+        assert_eq!(merged["name"], "A");
+        assert_eq!(merged["isCustomer"], true, "read-only fields are ignored");
+        assert_eq!(
+            refs,
+            [Reference {
+                field: "currency".into(),
+                resource: "currency".into(),
+                id: 1
+            }]
+        );
+        let denial = merge_body(def, &def.template, &json!({"name": 5, "nope": true})).unwrap_err();
+        let fields: Vec<_> = denial
+            .fields
+            .iter()
+            .map(|f| (f.field.as_str(), f.message.as_str()))
+            .collect();
+        assert!(fields.contains(&("nope", UNKNOWN_FIELD)));
+        assert!(fields.contains(&("name", WRONG_TYPE)));
+        assert!(merge_body(def, &def.template, &json!([1])).is_err());
+    }
+
+    #[test]
+    fn required_fields_are_present_names_each_missing_field() {
+        let def = customer();
+        let denial = required_fields_are_present(def, &def.template).unwrap_err();
+        assert_eq!(denial.fields[0].field, "name");
+        assert_eq!(denial.fields[0].message, NOT_NULL);
+    }
+
+    #[test]
+    fn version_is_current_refuses_a_stale_version() {
+        assert!(version_is_current(None, 3).is_ok());
+        assert!(version_is_current(Some(3), 3).is_ok());
+        assert_eq!(version_is_current(Some(2), 3).unwrap_err().kind, DenialKind::Conflict);
+    }
+
+    #[test]
+    fn access_allows_only_with_the_resources_entitlement() {
+        let def = customer();
+        let mut access = std::collections::BTreeSet::new();
+        assert_eq!(access_allows(def, &access).unwrap_err().kind, DenialKind::Forbidden);
+        access.insert("AUTH_CUSTOMER");
+        assert!(access_allows(def, &access).is_ok());
+    }
+
+    #[test]
+    fn a_display_name_follows_its_pattern() {
+        let mut body = customer().template.clone();
+        body.insert("name".into(), json!("Kunde"));
+        body.insert("customerNumber".into(), json!(10004));
+        assert_eq!(customer().display_name(&body).as_deref(), Some("Kunde (10004)"));
+    }
+}

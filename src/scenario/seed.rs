@@ -1,0 +1,110 @@
+//! Seed data: reference lists shared by every company (countries, currencies, VAT types) and,
+//! for each company, a chart of accounts, a department, customers, suppliers, products and an
+//! activity, so a fresh sandbox has something to list. Built from `fixtures/seed.json`.
+
+use crate::domain::resource::{self, ResourceDef};
+use crate::store::{Db, StoredObject};
+use jiff::Timestamp;
+use serde::Deserialize;
+use serde_json::{Map, Value, json};
+use std::collections::BTreeMap;
+
+#[derive(Debug, Deserialize)]
+struct SeedFile {
+    global: BTreeMap<String, Vec<Map<String, Value>>>,
+    company: BTreeMap<String, Vec<Map<String, Value>>>,
+}
+
+/// Seed objects of one company get ids `company_id * 10_000 + n`, so they are stable.
+const IDS_PER_COMPANY: i64 = 10_000;
+
+fn definition(path: &str) -> rusqlite::Result<&'static ResourceDef> {
+    resource::find(path).ok_or_else(|| {
+        rusqlite::Error::InvalidParameterName(format!("fixtures/seed.json names the unknown resource {path}"))
+    })
+}
+
+fn seed_file() -> rusqlite::Result<SeedFile> {
+    serde_json::from_str(include_str!("../../fixtures/seed.json"))
+        .map_err(|e| rusqlite::Error::InvalidParameterName(format!("fixtures/seed.json is not valid: {e}")))
+}
+
+fn created(now: Timestamp) -> Vec<Value> {
+    vec![json!({"employeeId": null, "timestamp": now.to_string(), "changeType": "CREATE"})]
+}
+
+/// Installs the shared reference data and every company's seed objects.
+pub fn install(db: &Db<'_>, company_ids: &[i64], now: Timestamp) -> rusqlite::Result<()> {
+    let seed = seed_file()?;
+    for (path, objects) in &seed.global {
+        let def = definition(path)?;
+        for fields in objects {
+            let id = fields.get("id").and_then(Value::as_i64).unwrap_or_default();
+            let mut body = def.template.clone();
+            body.extend(
+                fields
+                    .iter()
+                    .filter(|(k, _)| *k != "id")
+                    .map(|(k, v)| (k.clone(), v.clone())),
+            );
+            db.insert_object(
+                &def.path,
+                &StoredObject {
+                    id,
+                    company_id: 0,
+                    version: 0,
+                    body,
+                    changes: created(now),
+                },
+            )?;
+        }
+    }
+    for company_id in company_ids {
+        let mut next_id = company_id * IDS_PER_COMPANY;
+        for (path, objects) in &seed.company {
+            let def = definition(path)?;
+            let mut highest = None;
+            for fields in objects {
+                next_id += 1;
+                let mut body = def.template.clone();
+                body.extend(fields.iter().map(|(k, v)| (k.clone(), v.clone())));
+                let number = resource::next_number(def, highest);
+                highest = number.or(highest);
+                let body = resource::new_object_body(def, body, number);
+                db.insert_object(
+                    &def.path,
+                    &StoredObject {
+                        id: next_id,
+                        company_id: *company_id,
+                        version: 0,
+                        body,
+                        changes: created(now),
+                    },
+                )?;
+            }
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_seed_field_is_a_field_of_its_resource() {
+        let seed = seed_file().unwrap();
+        for (path, objects) in seed.global.iter().chain(seed.company.iter()) {
+            let def = definition(path).unwrap();
+            for object in objects {
+                for name in object.keys().filter(|k| *k != "id") {
+                    assert!(
+                        def.fields.contains_key(name),
+                        "seed {path}.{name} is not a field of {}",
+                        def.model
+                    );
+                }
+            }
+        }
+    }
+}

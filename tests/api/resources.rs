@@ -1,0 +1,390 @@
+//! The data endpoints: a generic client's round trip on every resource, entitlement checks on
+//! every operation, isolation between companies, validation, checksums.
+
+use crate::helpers::{TestApp, basic, spawn_app};
+use reqwest::Method;
+use serde_json::{Value, json};
+use tripletex_sandbox::domain::resource::{FieldKind, Operation, ResourceDef, catalogue};
+
+/// A key on Kari (the bakery) holding exactly `accesses`, and a live session for it.
+fn session_with(app: &TestApp, accesses: &[&str]) -> String {
+    let made = app.control(
+        Method::POST,
+        "/_sandbox/people/5001/keys",
+        None,
+        Some(json!({"name": "test", "custom": {"applicationName": "Fjord Regnskap Sync", "accesses": accesses}})),
+    );
+    assert_eq!(made.status, 201, "{}", made.body);
+    let consumer = app.catalog_consumer_token();
+    app.session_from(&consumer, made.body["value"]["token"].as_str().unwrap())
+}
+
+fn give_kari_everything(app: &TestApp) {
+    let reply = app.control(
+        Method::PUT,
+        "/_sandbox/people/5001/access",
+        None,
+        Some(json!({"entitlements": ["ALL_PRIVILEGES"]})),
+    );
+    assert_eq!(reply.status, 200);
+}
+
+/// The least body a generic client sends to create one: every required field with a value.
+fn minimal_body(app: &TestApp, session: &str, def: &ResourceDef) -> Value {
+    let mut body = serde_json::Map::new();
+    for name in &def.required {
+        let field = &def.fields[name];
+        let value = match field.kind {
+            FieldKind::String => match &field.allowed {
+                Some(allowed) => json!(allowed[0]),
+                None => json!(format!("Test {name} {}", def.path)),
+            },
+            FieldKind::Integer | FieldKind::Number => json!(4242),
+            FieldKind::Boolean => json!(true),
+            FieldKind::Ref => {
+                let target = field.resource.as_deref().unwrap();
+                let listed = app.get_as("0", session, &format!("/v2/{target}?count=1&fields=id"));
+                json!({"id": listed.body["values"][0]["id"]})
+            }
+            FieldKind::Object | FieldKind::Array => continue,
+        };
+        body.insert(name.clone(), value);
+    }
+    Value::Object(body)
+}
+
+fn send(
+    app: &TestApp,
+    method: Method,
+    username: &str,
+    session: &str,
+    path: &str,
+    body: Option<&Value>,
+) -> crate::helpers::Reply {
+    let mut request = app
+        .request(method, path)
+        .header("Authorization", basic(username, session));
+    if let Some(body) = body {
+        request = request.json(body);
+    }
+    app.send(request)
+}
+
+#[test]
+fn a_generic_client_round_trips_every_resource() {
+    let app = spawn_app();
+    give_kari_everything(&app);
+    let session = app.session_for(&app.credential(false));
+    for def in catalogue().unwrap() {
+        let collection = format!("/v2/{}", def.path);
+        let listed = app.get_as("0", &session, &collection);
+        assert_eq!(listed.status, 200, "list {}: {}", def.path, listed.body);
+        assert!(
+            listed.body["fullResultSize"].as_u64().unwrap() > 0,
+            "{} has seed data",
+            def.path
+        );
+        let first = listed.body["values"][0]["id"].as_i64().unwrap();
+        assert_eq!(
+            app.get_as("0", &session, &format!("{collection}/{first}")).status,
+            200,
+            "get {}",
+            def.path
+        );
+        if !def.allows(Operation::Create) {
+            let refused = send(&app, Method::POST, "0", &session, &collection, Some(&json!({})));
+            assert_eq!(refused.status, 405, "{} has no POST", def.path);
+            continue;
+        }
+        let body = minimal_body(&app, &session, def);
+        let created = send(&app, Method::POST, "0", &session, &collection, Some(&body));
+        assert_eq!(created.status, 201, "create {}: {}", def.path, created.body);
+        let id = created.body["value"]["id"].as_i64().unwrap();
+        let item = format!("{collection}/{id}");
+        let read = app.get_as("0", &session, &item);
+        assert_eq!(read.body["value"], created.body["value"], "read back {}", def.path);
+        if def.allows(Operation::Update) {
+            let name = def
+                .required
+                .iter()
+                .find(|f| def.fields[*f].kind == FieldKind::String && def.fields[*f].allowed.is_none())
+                .unwrap();
+            let version = read.body["value"]["version"].clone();
+            let updated = send(
+                &app,
+                Method::PUT,
+                "0",
+                &session,
+                &item,
+                Some(&json!({name: "Endret", "version": version})),
+            );
+            assert_eq!(updated.status, 200, "update {}: {}", def.path, updated.body);
+            assert_eq!(updated.body["value"][name], "Endret");
+            assert_eq!(updated.body["value"]["version"], version.as_i64().unwrap() + 1);
+            let stale = send(
+                &app,
+                Method::PUT,
+                "0",
+                &session,
+                &item,
+                Some(&json!({name: "Igjen", "version": version})),
+            );
+            assert_eq!(
+                (stale.status, stale.body["code"].as_i64()),
+                (409, Some(8000)),
+                "stale version on {}",
+                def.path
+            );
+        }
+        if def.allows(Operation::Delete) {
+            assert_eq!(
+                send(&app, Method::DELETE, "0", &session, &item, None).status,
+                204,
+                "delete {}",
+                def.path
+            );
+            assert_eq!(app.get_as("0", &session, &item).status, 404, "{} is gone", def.path);
+        }
+    }
+}
+
+#[test]
+fn every_operation_needs_the_resources_entitlement() {
+    let app = spawn_app();
+    give_kari_everything(&app);
+    let full = app.session_for(&app.credential(false));
+    for def in catalogue().unwrap() {
+        let Some(entitlement) = def.entitlement.as_deref() else {
+            continue;
+        };
+        let other = if entitlement == "AUTH_COMPANY_INFO" {
+            "AUTH_HOURLIST"
+        } else {
+            "AUTH_COMPANY_INFO"
+        };
+        let holding = session_with(&app, &[entitlement]);
+        let lacking = session_with(&app, &[other]);
+        let collection = format!("/v2/{}", def.path);
+        let existing = app.get_as("0", &full, &collection).body["values"][0]["id"]
+            .as_i64()
+            .unwrap();
+        let item = format!("{collection}/{existing}");
+        let body = minimal_body(&app, &full, def);
+        let mut operations = vec![
+            (Method::GET, collection.clone(), None),
+            (Method::GET, item.clone(), None),
+        ];
+        if def.allows(Operation::Create) {
+            operations.push((Method::POST, collection.clone(), Some(body.clone())));
+        }
+        if def.allows(Operation::Update) {
+            operations.push((Method::PUT, item.clone(), Some(json!({}))));
+        }
+        for (method, path, body) in &operations {
+            let refused = send(&app, method.clone(), "0", &lacking, path, body.as_ref());
+            assert_eq!(
+                (refused.status, refused.body["code"].as_i64()),
+                (403, Some(9000)),
+                "{method} {path} without {entitlement}"
+            );
+            assert!(refused.body["developerMessage"].as_str().unwrap().contains(entitlement));
+            let allowed = send(&app, method.clone(), "0", &holding, path, body.as_ref());
+            assert!(
+                allowed.status < 300,
+                "{method} {path} with {entitlement}: {}",
+                allowed.body
+            );
+        }
+        if def.allows(Operation::Delete) {
+            assert_eq!(
+                send(&app, Method::DELETE, "0", &lacking, &item, None).status,
+                403,
+                "DELETE {item}"
+            );
+            assert_eq!(
+                send(&app, Method::DELETE, "0", &holding, &item, None).status,
+                204,
+                "DELETE {item}"
+            );
+        }
+    }
+}
+
+#[test]
+fn an_office_key_acting_as_one_client_never_sees_anothers_data() {
+    let app = spawn_app();
+    let session = app.session_for(&app.credential(true));
+    let created = send(
+        &app,
+        Method::POST,
+        "2101",
+        &session,
+        "/v2/customer",
+        Some(&json!({"name": "Bare Havbris"})),
+    );
+    assert_eq!(created.status, 201, "{}", created.body);
+    let id = created.body["value"]["id"].as_i64().unwrap();
+    let in_a = app.get_as("2101", &session, "/v2/customer?fields=id").body["values"].clone();
+    let in_b = app.get_as("2102", &session, "/v2/customer?fields=id").body["values"].clone();
+    assert!(in_a.as_array().unwrap().contains(&json!({"id": id})));
+    assert!(!in_b.as_array().unwrap().contains(&json!({"id": id})));
+    assert_eq!(app.get_as("2102", &session, &format!("/v2/customer/{id}")).status, 404);
+    assert_eq!(
+        send(
+            &app,
+            Method::PUT,
+            "2102",
+            &session,
+            &format!("/v2/customer/{id}"),
+            Some(&json!({"name": "x"}))
+        )
+        .status,
+        404
+    );
+    assert_eq!(
+        send(
+            &app,
+            Method::DELETE,
+            "2102",
+            &session,
+            &format!("/v2/customer/{id}"),
+            None
+        )
+        .status,
+        404
+    );
+    let bakery = app.session_for(&app.credential(false));
+    assert_eq!(app.get_as("0", &bakery, &format!("/v2/customer/{id}")).status, 404);
+}
+
+#[test]
+fn bad_bodies_get_the_real_validation_errors() {
+    let app = spawn_app();
+    let session = app.session_for(&app.credential(false));
+    let unknown = send(
+        &app,
+        Method::POST,
+        "0",
+        &session,
+        "/v2/customer",
+        Some(&json!({"name": "A", "startDate": "2020-01-01"})),
+    );
+    assert_eq!((unknown.status, unknown.body["code"].as_i64()), (422, Some(18000)));
+    assert_eq!(
+        unknown.body["validationMessages"][0],
+        json!({"field": "startDate", "message": "Feltet eksisterer ikke i objektet.", "path": null, "rootId": null})
+    );
+    let wrong = send(
+        &app,
+        Method::POST,
+        "0",
+        &session,
+        "/v2/customer",
+        Some(&json!({"name": 5})),
+    );
+    assert_eq!(
+        wrong.body["validationMessages"][0]["message"],
+        "Verdien er ikke av korrekt type for dette feltet."
+    );
+    let missing = send(
+        &app,
+        Method::POST,
+        "0",
+        &session,
+        "/v2/customer",
+        Some(&json!({"email": "a@b.example"})),
+    );
+    assert_eq!(
+        missing.body["validationMessages"][0],
+        json!({"field": "name", "message": "Kan ikke være null.", "path": null, "rootId": null})
+    );
+    let dangling = send(
+        &app,
+        Method::POST,
+        "0",
+        &session,
+        "/v2/product",
+        Some(&json!({"name": "P", "currency": {"id": 999999}})),
+    );
+    assert_eq!(dangling.body["validationMessages"][0]["field"], "currency.id");
+    let not_json = app.send(
+        app.request(Method::POST, "/v2/customer")
+            .header("Authorization", basic("0", &session))
+            .header("Content-Type", "application/json")
+            .body("{"),
+    );
+    assert_eq!((not_json.status, not_json.body["code"].as_i64()), (422, Some(22000)));
+    let not_object = send(&app, Method::POST, "0", &session, "/v2/customer", Some(&json!([1, 2])));
+    assert_eq!(not_object.status, 422);
+    let huge = app.get_as("0", &session, "/v2/ledger/account?count=999999");
+    assert_eq!((huge.status, huge.body["code"].as_i64()), (422, Some(23000)));
+    let bad_id = app.get_as("0", &session, "/v2/customer/abc");
+    assert_eq!((bad_id.status, bad_id.body["code"].as_i64()), (400, Some(12000)));
+}
+
+#[test]
+fn numbering_defaults_and_filters_work_like_tripletex() {
+    let app = spawn_app();
+    let session = app.session_for(&app.credential(false));
+    let created = send(
+        &app,
+        Method::POST,
+        "0",
+        &session,
+        "/v2/customer",
+        Some(&json!({"name": "Nummer Test"})),
+    );
+    let value = &created.body["value"];
+    let number = value["customerNumber"].as_i64().unwrap();
+    assert!(number > 10000);
+    assert_eq!(value["displayName"], format!("Nummer Test ({number})"));
+    assert_eq!(value["invoicesDueIn"], 14);
+    assert_eq!(value["currency"]["id"], 1);
+    let found = app.get_as("0", &session, "/v2/customer?customerName=nummer&fields=id");
+    assert_eq!(found.body["values"], json!([{"id": value["id"]}]));
+    let account = app.get_as("0", &session, "/v2/ledger/account?number=1920&fields=number,name");
+    assert_eq!(account.body["values"][0]["number"], 1920);
+    let expanded = app.get_as(
+        "0",
+        &session,
+        &format!("/v2/customer/{}?fields=name,currency(code)", value["id"]),
+    );
+    assert_eq!(
+        expanded.body["value"],
+        json!({"name": "Nummer Test", "currency": {"code": "NOK"}})
+    );
+}
+
+#[test]
+fn if_none_match_gives_a_checksum_and_304_when_unchanged() {
+    let app = spawn_app();
+    let session = app.session_for(&app.credential(false));
+    let first = app.send(
+        app.request(Method::GET, "/v2/customer")
+            .header("Authorization", basic("0", &session))
+            .header("If-None-Match", "0"),
+    );
+    let digest = first.body["versionDigest"].as_str().unwrap().to_owned();
+    assert_ne!(digest, "'If-None-Match' header not specified");
+    let again = app.send(
+        app.request(Method::GET, "/v2/customer")
+            .header("Authorization", basic("0", &session))
+            .header("If-None-Match", &digest),
+    );
+    assert_eq!(again.status, 304);
+    send(
+        &app,
+        Method::POST,
+        "0",
+        &session,
+        "/v2/customer",
+        Some(&json!({"name": "Endring"})),
+    );
+    let changed = app.send(
+        app.request(Method::GET, "/v2/customer")
+            .header("Authorization", basic("0", &session))
+            .header("If-None-Match", &digest),
+    );
+    assert_eq!(changed.status, 200);
+    assert_ne!(changed.body["versionDigest"].as_str().unwrap(), digest);
+}
