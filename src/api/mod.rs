@@ -3,6 +3,7 @@
 
 pub mod auth;
 mod company;
+mod entitlement;
 mod errors;
 pub mod render;
 mod resources;
@@ -14,5 +15,6 @@ use actix_web::web;
 pub fn configure(cfg: &mut web::ServiceConfig) {
     token::configure(cfg);
     company::configure(cfg);
+    entitlement::configure(cfg);
     resources::configure(cfg);
 }

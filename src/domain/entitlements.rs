@@ -197,3 +197,92 @@ mod tests {
         assert!(is_known("STANDARD_PRIVILEGES_ACCOUNTANT") && is_known("AUTH_VOUCHER") && !is_known("AUTH_NOPE"));
     }
 }
+
+/// Templates `:grantEntitlementsByTemplate` accepts.
+pub const EMPLOYEE_TEMPLATES: &[&str] = &[
+    "NONE_PRIVILEGES",
+    "ALL_PRIVILEGES",
+    "INVOICING_MANAGER",
+    "PERSONELL_MANAGER",
+    "ACCOUNTANT",
+    "AUDITOR",
+    "DEPARTMENT_LEADER",
+];
+
+/// Templates `:grantClientEntitlementsByTemplate` accepts for clients that are not Agro-migrated.
+pub const CLIENT_TEMPLATES: &[&str] = &[
+    "NONE_PRIVILEGES",
+    "STANDARD_PRIVILEGES_ACCOUNTANT",
+    "STANDARD_PRIVILEGES_AUDITOR",
+    "ALL_PRIVILEGES",
+];
+
+fn lacks(rule: &'static str, needed: &str, what: &str) -> crate::domain::denial::Denial {
+    crate::domain::denial::Denial::new(
+        crate::domain::denial::DenialKind::Forbidden,
+        rule,
+        format!("{what} needs {needed} (or ROLE_ADMINISTRATOR) in the key's effective access."),
+    )
+    .remedy(format!(
+        "make the key on a user administrator: the owner needs {needed} (Brukertilgang), and the key must carry it."
+    ))
+}
+
+/// Granting entitlements in the own company takes a user administrator's key.
+pub fn may_grant_entitlements(access: &BTreeSet<&'static str>) -> Result<(), crate::domain::denial::Denial> {
+    if access.contains("ROLE_ADMINISTRATOR") || access.contains("AUTH_USER_ADMIN") {
+        return Ok(());
+    }
+    Err(lacks(
+        "may_grant_entitlements",
+        "AUTH_USER_ADMIN",
+        "Granting entitlements",
+    ))
+}
+
+/// Granting an office person access in a client takes «Brukeradministrator i klientkontoer».
+pub fn may_grant_client_entitlements(access: &BTreeSet<&'static str>) -> Result<(), crate::domain::denial::Denial> {
+    if access.contains("ROLE_ADMINISTRATOR") || access.contains("AUTH_CLIENT_USER_ADMIN") {
+        return Ok(());
+    }
+    Err(lacks(
+        "may_grant_client_entitlements",
+        "AUTH_CLIENT_USER_ADMIN",
+        "Granting access in a client",
+    ))
+}
+
+/// Reading another person's entitlements takes a user administrator's key too.
+pub fn may_read_entitlements_of_others(access: &BTreeSet<&'static str>) -> Result<(), crate::domain::denial::Denial> {
+    may_grant_entitlements(access).map_err(|mut d| {
+        d.rule = "may_read_entitlements_of_others";
+        d.reason = "Reading another person's entitlements needs AUTH_USER_ADMIN (or ROLE_ADMINISTRATOR) in the key's effective access.".into();
+        d
+    })
+}
+
+#[cfg(test)]
+mod grant_tests {
+    use super::*;
+
+    #[test]
+    fn may_grant_entitlements_needs_user_admin_or_administrator() {
+        assert!(may_grant_entitlements(&BTreeSet::from(["AUTH_CUSTOMER"])).is_err());
+        assert!(may_grant_entitlements(&BTreeSet::from(["AUTH_USER_ADMIN"])).is_ok());
+        assert!(may_grant_entitlements(&BTreeSet::from(["ROLE_ADMINISTRATOR"])).is_ok());
+    }
+
+    #[test]
+    fn may_grant_client_entitlements_needs_the_client_user_admin_right() {
+        assert!(may_grant_client_entitlements(&BTreeSet::from(["AUTH_USER_ADMIN"])).is_err());
+        assert!(may_grant_client_entitlements(&BTreeSet::from(["AUTH_CLIENT_USER_ADMIN"])).is_ok());
+    }
+
+    #[test]
+    fn may_read_entitlements_of_others_needs_user_admin() {
+        assert_eq!(
+            may_read_entitlements_of_others(&BTreeSet::new()).unwrap_err().rule,
+            "may_read_entitlements_of_others"
+        );
+    }
+}

@@ -160,6 +160,26 @@ fn every_emulated_response_validates_against_the_official_schema() {
             app.get_as("0", &session, &format!("/v2{collection}/{id}")),
         ));
     }
+    let entitlements = app.get_as("0", &session, "/v2/employee/entitlement?fields=*,changes");
+    let entitlement_id = entitlements.body["values"][0]["id"].as_i64().expect("an entitlement");
+    cases.push(("get", "/employee/entitlement", entitlements));
+    cases.push((
+        "get",
+        "/employee/entitlement/{id}",
+        app.get_as("0", &session, &format!("/v2/employee/entitlement/{entitlement_id}")),
+    ));
+    let ola_key = app.control(
+        reqwest::Method::POST,
+        "/_sandbox/people/5101/keys",
+        None,
+        Some(json!({"name": "c", "integrationId": 101})),
+    );
+    let ola = app.session_from(consumer, ola_key.body["value"]["token"].as_str().unwrap());
+    cases.push((
+        "get",
+        "/employee/entitlement/client",
+        app.get_as("0", &ola, "/v2/employee/entitlement/client"),
+    ));
     let created = app.send(
         app.request(reqwest::Method::POST, "/v2/customer")
             .header("Authorization", crate::helpers::basic("0", &session))
