@@ -160,7 +160,7 @@ fn every_emulated_response_validates_against_the_official_schema() {
             app.get_as("0", &session, &format!("/v2{collection}/{id}")),
         ));
     }
-    let entitlements = app.get_as("0", &session, "/v2/employee/entitlement?fields=*,changes");
+    let entitlements = app.get_as("0", &session, "/v2/employee/entitlement?fields=*,employee(*)");
     let entitlement_id = entitlements.body["values"][0]["id"].as_i64().expect("an entitlement");
     cases.push(("get", "/employee/entitlement", entitlements));
     cases.push((
