@@ -41,6 +41,7 @@ fn render_entitlement(base: &str, person: &Person, company_id: i64, name: &'stat
         "name": name,
         "entitlementId": entitlement,
         "customer": render::stub(base, "company", company_id),
+        "changes": [],
     })
 }
 

@@ -3,6 +3,7 @@
 
 pub mod auth;
 mod company;
+mod employee;
 mod entitlement;
 mod errors;
 pub mod render;
@@ -16,5 +17,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     token::configure(cfg);
     company::configure(cfg);
     entitlement::configure(cfg);
+    employee::configure(cfg);
     resources::configure(cfg);
 }

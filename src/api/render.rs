@@ -35,6 +35,7 @@ pub fn company(base: &str, company: &Company) -> Value {
         "accountantOrSimilar": company.kind == crate::domain::model::CompanyKind::Office,
         "companyMigration": "NONE",
         "invoiceShowDeliveryDate": false,
+        "changes": [],
     })
 }
 
@@ -83,6 +84,7 @@ pub fn employee(base: &str, person: &Person) -> Value {
         "isAuthProjectOverviewURL": false,
         "pictureId": 0,
         "companyId": person.company_id,
+        "changes": [],
     })
 }
 
@@ -93,5 +95,6 @@ pub fn api_consumer(base: &str, integration: &Integration) -> Value {
         "url": format!("{base}/token/consumer/{}", integration.id),
         "consumerName": integration.application_name,
         "emails": integration.emails,
+        "changes": [],
     })
 }

@@ -88,6 +88,7 @@ pub async fn create_person(
             roles: body.roles,
             entitlements: body.entitlements,
             client_entitlements: BTreeMap::new(),
+            version: 0,
         };
         db.insert_person(&person, None)?;
         Ok::<_, ApiError>(person)

@@ -2,6 +2,7 @@
 //! and one function per decision (`rules`). No HTTP, no SQL.
 
 pub mod denial;
+pub mod employee;
 pub mod entitlements;
 pub mod model;
 pub mod resource;

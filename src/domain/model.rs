@@ -149,9 +149,29 @@ pub struct Person {
     pub entitlements: Vec<String>,
     /// For office people: entitlement names per client company id.
     pub client_entitlements: std::collections::BTreeMap<i64, Vec<String>>,
+    /// Revision of the employee record, raised by each update through the API.
+    pub version: i64,
 }
 
 impl Person {
+    /// A person with no name, roles or rights, to build others from.
+    pub fn blank() -> Self {
+        Self {
+            id: 0,
+            company_id: 0,
+            first_name: String::new(),
+            last_name: String::new(),
+            email: String::new(),
+            is_contact: false,
+            is_proxy: false,
+            user_type: UserType::default(),
+            roles: Vec::new(),
+            entitlements: Vec::new(),
+            client_entitlements: std::collections::BTreeMap::new(),
+            version: 0,
+        }
+    }
+
     pub fn has_role(&self, role: Role) -> bool {
         self.roles.contains(&role)
     }

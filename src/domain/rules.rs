@@ -486,6 +486,7 @@ mod tests {
             roles: Vec::new(),
             entitlements: Vec::new(),
             client_entitlements: Default::default(),
+            version: 0,
         };
         assert!(key_owner_has_system_access(&key(false), &owner).is_ok());
         owner.user_type = UserType::NoAccess;

@@ -229,6 +229,7 @@ mod tests {
             roles: roles.to_vec(),
             entitlements: Vec::new(),
             client_entitlements: Default::default(),
+            version: 0,
         }
     }
 

@@ -231,6 +231,7 @@ pub fn install(
             roles: spec.roles.clone(),
             entitlements: spec.entitlements.clone(),
             client_entitlements: spec.client_entitlements.clone(),
+            version: 0,
         };
         db.insert_person(&person, None)?;
     }
@@ -260,6 +261,7 @@ pub fn install(
             roles: Vec::new(),
             entitlements: Vec::new(),
             client_entitlements: Default::default(),
+            version: 0,
         };
         db.insert_person(&proxy, Some(spec.office_id))?;
     }

@@ -325,3 +325,29 @@ impl Db<'_> {
 }
 
 const KEY_ROW_SQL_WITH_TOKEN: &str = "SELECT k.id, k.name, k.person_id, k.company_id, k.application_name, k.accountant_key, k.state, k.integration_id, k.accesses, k.created_at, k.regenerated_at, k.token FROM keys k";
+
+impl Db<'_> {
+    /// Saves an employee's own details (names, e-mail, user type) and its new version.
+    pub fn update_person_details(&self, person: &Person) -> rusqlite::Result<()> {
+        self.conn()
+            .prepare_cached("UPDATE people SET first_name = ?2, last_name = ?3, email = ?4, user_type = ?5, version = ?6 WHERE id = ?1")?
+            .execute(params![
+                person.id,
+                person.first_name,
+                person.last_name,
+                person.email,
+                user_type_text(person.user_type),
+                person.version,
+            ])
+            .map(drop)
+    }
+
+    /// True if another person of the company already has this e-mail address.
+    pub fn email_taken(&self, company_id: i64, email: &str, except: i64) -> rusqlite::Result<bool> {
+        self.conn()
+            .prepare_cached(
+                "SELECT 1 FROM people WHERE company_id = ?1 AND lower(email) = lower(?2) AND id != ?3 AND email != ''",
+            )?
+            .exists(params![company_id, email, except])
+    }
+}

@@ -43,7 +43,7 @@ pub struct NewSession<'a> {
 const COMPANY_COLUMNS: &str =
     "c.id, c.name, c.organization_number, c.kind, c.package, c.integrations_enabled, c.company_type, c.email";
 const KEY_COLUMNS: &str = "k.id, k.name, k.person_id, k.company_id, k.application_name, k.accountant_key, k.state";
-pub(crate) const PERSON_COLUMNS: &str = "p.id, p.company_id, p.first_name, p.last_name, p.email, p.is_contact, p.is_proxy, p.user_type, p.roles, p.entitlements, p.client_entitlements";
+pub(crate) const PERSON_COLUMNS: &str = "p.id, p.company_id, p.first_name, p.last_name, p.email, p.is_contact, p.is_proxy, p.user_type, p.roles, p.entitlements, p.client_entitlements, p.version";
 const INTEGRATION_COLUMNS: &str = "i.id, i.application_name, i.consumer_token, i.emails";
 
 fn conversion_error(column: usize, what: &str) -> rusqlite::Error {
@@ -99,6 +99,7 @@ pub(crate) fn person_from(row: &Row<'_>, at: usize) -> rusqlite::Result<Person> 
         roles: json_column(row, at + 8, "roles")?,
         entitlements: json_column(row, at + 9, "entitlements")?,
         client_entitlements: json_column(row, at + 10, "client entitlements")?,
+        version: row.get(at + 11)?,
         id: row.get(at)?,
         company_id: row.get(at + 1)?,
         first_name: row.get(at + 2)?,
@@ -331,13 +332,13 @@ impl<'c> Db<'c> {
         );
         let mut statement = self.conn.prepare_cached(&sql)?;
         let rows = statement.query_map([], |r| {
-            let integration_id: Option<i64> = r.get(27)?;
+            let integration_id: Option<i64> = r.get(28)?;
             Ok(CredentialRow {
                 key: key_from(r, 0)?,
                 token: r.get(7)?,
                 person: person_from(r, 8)?,
-                company: company_from(r, 19)?,
-                integration: integration_id.map(|_| integration_from(r, 27)).transpose()?,
+                company: company_from(r, 20)?,
+                integration: integration_id.map(|_| integration_from(r, 28)).transpose()?,
             })
         })?;
         rows.collect()

@@ -37,7 +37,8 @@ CREATE TABLE people (
     user_type TEXT NOT NULL,
     roles TEXT NOT NULL,
     entitlements TEXT NOT NULL,
-    client_entitlements TEXT NOT NULL DEFAULT '{}'
+    client_entitlements TEXT NOT NULL DEFAULT '{}',
+    version INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX people_proxy ON people(company_id, proxy_for_office) WHERE is_proxy = 1;
 CREATE TABLE integrations (

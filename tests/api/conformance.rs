@@ -180,6 +180,12 @@ fn every_emulated_response_validates_against_the_official_schema() {
         "/employee/entitlement/client",
         app.get_as("0", &ola, "/v2/employee/entitlement/client"),
     ));
+    cases.push((
+        "get",
+        "/employee",
+        app.get_as("0", &session, "/v2/employee?fields=*,changes"),
+    ));
+    cases.push(("get", "/employee/{id}", app.get_as("0", &session, "/v2/employee/5001")));
     let created = app.send(
         app.request(reqwest::Method::POST, "/v2/customer")
             .header("Authorization", crate::helpers::basic("0", &session))

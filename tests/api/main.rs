@@ -5,6 +5,7 @@ mod company;
 mod concurrency;
 mod conformance;
 mod control;
+mod employee;
 mod entitlement;
 mod helpers;
 mod journal;

@@ -1,0 +1,113 @@
+//! /employee over the people of the acting company.
+
+use crate::helpers::{assert_denied, basic, spawn_app};
+use reqwest::Method;
+use serde_json::json;
+
+#[test]
+fn employees_round_trip_with_the_real_validation_messages() {
+    let app = spawn_app();
+    let session = app.session_for(&app.credential(false));
+    let post = |body: serde_json::Value| {
+        app.send(
+            app.request(Method::POST, "/v2/employee")
+                .header("Authorization", basic("0", &session))
+                .json(&body),
+        )
+    };
+    let listed = app.get_as("0", &session, "/v2/employee?fields=id,firstName");
+    assert!(
+        listed.body["values"]
+            .as_array()
+            .unwrap()
+            .contains(&json!({"id": 5001, "firstName": "Kari"}))
+    );
+
+    let no_type = post(json!({"firstName": "Per", "lastName": "Ny"}));
+    assert_eq!(
+        no_type.body["validationMessages"][0]["message"],
+        "Brukertype kan ikke være «0» eller tom."
+    );
+    let no_email = post(json!({"firstName": "Per", "lastName": "Ny", "userType": "STANDARD"}));
+    assert_eq!(
+        no_email.body["validationMessages"][0]["message"],
+        "Må angis for Tripletex-brukere"
+    );
+    let taken =
+        post(json!({"firstName": "Per", "lastName": "Ny", "userType": "STANDARD", "email": "kari@solsikke.example"}));
+    assert_eq!(
+        taken.body["validationMessages"][0]["message"],
+        "Det finnes allerede en bruker med denne e-postadressen"
+    );
+    let unknown =
+        post(json!({"firstName": "Per", "lastName": "Ny", "userType": "NO_ACCESS", "startDate": "2020-01-01"}));
+    assert_eq!(
+        unknown.body["validationMessages"][0],
+        json!({"field": "startDate", "message": "Feltet eksisterer ikke i objektet.", "path": null, "rootId": null})
+    );
+
+    let created =
+        post(json!({"firstName": "Per", "lastName": "Ny", "userType": "STANDARD", "email": "per@solsikke.example"}));
+    assert_eq!(created.status, 201, "{}", created.body);
+    assert_eq!(
+        created.body["value"]["userType"],
+        serde_json::Value::Null,
+        "userType is echoed as null, as the real API does"
+    );
+    let id = created.body["value"]["id"].as_i64().unwrap();
+    let item = format!("/v2/employee/{id}");
+    assert_eq!(app.get_as("0", &session, &item).body["value"]["displayName"], "Per Ny");
+    let put = |body: serde_json::Value| {
+        app.send(
+            app.request(Method::PUT, &item)
+                .header("Authorization", basic("0", &session))
+                .json(&body),
+        )
+    };
+    let updated = put(json!({"lastName": "Nyere", "version": 0}));
+    assert_eq!(updated.status, 200, "{}", updated.body);
+    assert_eq!(updated.body["value"]["version"], 1);
+    let stale = put(json!({"lastName": "Igjen", "version": 0}));
+    assert_eq!((stale.status, stale.body["code"].as_i64()), (409, Some(8000)));
+}
+
+#[test]
+fn employees_need_auth_employee_and_stay_in_their_company() {
+    let app = spawn_app();
+    let made = app.control(
+        Method::POST,
+        "/_sandbox/people/5001/keys",
+        None,
+        Some(json!({"name": "k", "custom": {"applicationName": "Fjord Regnskap Sync", "accesses": ["AUTH_CUSTOMER"]}})),
+    );
+    let weak = app.session_from(
+        &app.catalog_consumer_token(),
+        made.body["value"]["token"].as_str().unwrap(),
+    );
+    assert_denied(&app.get_as("0", &weak, "/v2/employee"), 403, 9000, "access_allows");
+    assert_denied(&app.get_as("0", &weak, "/v2/employee/5001"), 403, 9000, "access_allows");
+    let session = app.session_for(&app.credential(false));
+    assert_eq!(
+        app.get_as("0", &session, "/v2/employee/5101").status,
+        404,
+        "another company's employee"
+    );
+    let office = app.session_for(&app.credential(true));
+    let in_client = app.get_as("2101", &office, "/v2/employee?fields=id,isProxy");
+    assert_eq!(in_client.status, 200, "{}", in_client.body);
+    assert!(
+        in_client.body["values"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["isProxy"] == true),
+        "the office's proxy record is an employee of the client"
+    );
+    assert!(
+        !in_client.body["values"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["id"] == 5001)
+    );
+}
