@@ -91,6 +91,15 @@ impl Principal {
     }
 }
 
+impl CompanyPrincipal {
+    /// Refuses with 403/9000 unless the key's effective access here includes `needed`.
+    pub fn require(&self, db: &crate::store::Db<'_>, needed: &str, what: &str) -> Result<(), ApiError> {
+        let access: std::collections::BTreeSet<&'static str> = self.0.access(db)?.into_iter().collect();
+        crate::domain::entitlements::access_includes(&access, needed, what)?;
+        Ok(())
+    }
+}
+
 /// The effective access of a key in one company; empty where the key cannot act at all.
 pub fn access_in(
     db: &crate::store::Db<'_>,

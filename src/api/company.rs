@@ -3,15 +3,23 @@
 use crate::api::auth::{CompanyPrincipal, Principal, sandbox};
 use crate::api::render;
 use crate::domain::rules;
+use crate::wire::ValidationMessage;
 use crate::wire::envelope::{ListParams, ListQuery, single};
 use crate::wire::fields::FieldFilter;
 use crate::wire::request_id::resource;
 use crate::wire::{ApiError, ErrorKind};
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
+use serde_json::json;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(resource("/company/>withLoginAccess").route(web::get().to(with_login_access)))
+    cfg.service(resource("/company").route(web::put().to(put_company)))
+        .service(
+            resource("/company/salesmodules")
+                .route(web::get().to(list_sales_modules))
+                .route(web::post().to(add_sales_module)),
+        )
+        .service(resource("/company/>withLoginAccess").route(web::get().to(with_login_access)))
         .service(resource("/company/{id}").route(web::get().to(get_company)));
 }
 
@@ -53,4 +61,207 @@ async fn get_company(
         .ok_or_else(|| ApiError::not_found(format!("No company has id {id}.")))?;
     rules::company_is_the_acting_company(principal.context, &company)?;
     single(render::company(&render::api_base(&req), &company), &fields, "Company")
+}
+
+/// The sales modules the API knows (`SalesModule.name`).
+const SALES_MODULES: &[&str] = &[
+    "MAMUT",
+    "MAMUT_WITH_WAGE",
+    "AGRO_LICENCE",
+    "AGRO_CLIENT",
+    "AGRO_DOCUMENT_CENTER",
+    "AGRO_INVOICE",
+    "AGRO_INVOICE_MIGRATED",
+    "AGRO_WAGE",
+    "NO1TS",
+    "NO1TS_TRAVELREPORT",
+    "NO1TS_ACCOUNTING",
+    "DIYPACKAGE",
+    "BASIS",
+    "SMART",
+    "KOMPLETT",
+    "VVS",
+    "ELECTRO",
+    "ACCOUNTING_OFFICE",
+    "SMART_WAGE",
+    "SMART_TIME_TRACKING",
+    "SMART_PROJECT",
+    "OCR",
+    "API_V2",
+    "ELECTRONIC_VOUCHERS",
+    "UP_TO_100_VOUCHERS",
+    "UP_TO_500_VOUCHERS",
+    "UP_TO_1000_VOUCHERS",
+    "UP_TO_2000_VOUCHERS",
+    "UP_TO_3500_VOUCHERS",
+    "UP_TO_5000_VOUCHERS",
+    "UP_TO_10000_VOUCHERS",
+    "UNLIMITED_VOUCHERS",
+    "UP_TO_100_VOUCHERS_AUTOMATION",
+    "UP_TO_500_VOUCHERS_AUTOMATION",
+    "UP_TO_1000_VOUCHERS_AUTOMATION",
+    "UP_TO_2000_VOUCHERS_AUTOMATION",
+    "UP_TO_3500_VOUCHERS_AUTOMATION",
+    "UP_TO_5000_VOUCHERS_AUTOMATION",
+    "UP_TO_10000_VOUCHERS_AUTOMATION",
+    "UNLIMITED_VOUCHERS_AUTOMATION",
+    "LOGISTICS",
+    "MIKRO",
+    "AUTOPLUS_MINI",
+    "AUTOPLUS_MEDIUM",
+    "AUTOPLUS_STOR",
+    "INTEGRATION_PARTNER",
+    "PROJECT",
+    "YEAR_END_REPORTING_ENK",
+    "YEAR_END_REPORTING_AS",
+    "YEAR_END_REPORTING_ANS",
+    "YEAR_END_REPORTING_DA",
+    "YEAR_END_REPORTING_STI",
+    "YEAR_END_REPORTING_ORG",
+    "YEAR_END_REPORTING_SA",
+    "YEAR_END_REPORTING_FLI",
+    "YEAR_END_REPORTING_NUF",
+    "PRIMARY_INDUSTRY",
+    "STICOS",
+];
+
+/// The company's active modules: its package, Integrations (API_V2) when on, and what it added.
+async fn list_sales_modules(
+    req: HttpRequest,
+    principal: CompanyPrincipal,
+    query: web::Query<ListQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let params = ListParams::parse(&query)?;
+    let company_id = principal.0.context.company_id();
+    let (company, added) = sandbox(&req)?.store().with(|db| {
+        principal.require(db, "AUTH_COMPANY_INFO", "/company/salesmodules")?;
+        let company = db
+            .company(company_id)?
+            .ok_or_else(|| ApiError::not_found("The acting company is gone."))?;
+        Ok::<_, ApiError>((company, db.company_modules(company_id)?))
+    })?;
+    let mut values = vec![json!({"name": company.package.as_str(), "costStartDate": null})];
+    if company.integrations_enabled {
+        values.push(json!({"name": "API_V2", "costStartDate": null}));
+    }
+    values.extend(
+        added
+            .into_iter()
+            .map(|(name, date)| json!({"name": name, "costStartDate": date})),
+    );
+    params.respond(values, "SalesModule")
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct SalesModuleBody {
+    name: String,
+    #[serde(default)]
+    cost_start_date: Option<String>,
+}
+
+/// Orders a module. API_V2 switches the Integrations module on, where the package allows it.
+async fn add_sales_module(
+    req: HttpRequest,
+    principal: CompanyPrincipal,
+    body: web::Json<SalesModuleBody>,
+) -> Result<HttpResponse, ApiError> {
+    if !SALES_MODULES.contains(&body.name.as_str()) {
+        return Err(ApiError::new(ErrorKind::Validation)
+            .with_developer_message(format!(
+                "{:?} is not a sales module; see SalesModule.name in the API documentation.",
+                body.name
+            ))
+            .with_validation(vec![ValidationMessage::field("name", "Ugyldig verdi.")]));
+    }
+    let sandbox = sandbox(&req)?;
+    let company_id = principal.0.context.company_id();
+    let today = sandbox
+        .now()
+        .to_zoned_datetime(jiff::tz::TimeZone::UTC)
+        .date()
+        .to_string();
+    let date = body.cost_start_date.clone().unwrap_or(today);
+    sandbox.store().transaction(|db| {
+        principal.require(db, "ROLE_ADMINISTRATOR", "Ordering sales modules")?;
+        let company = db
+            .company(company_id)?
+            .ok_or_else(|| ApiError::not_found("The acting company is gone."))?;
+        if body.name == "API_V2" {
+            crate::domain::ui::package_allows_integrations(company.package, true)?;
+            db.set_subscription(company.id, company.package, true)?;
+        }
+        db.add_company_module(company.id, &body.name, &date)?;
+        Ok::<_, ApiError>(())
+    })?;
+    Ok(crate::wire::envelope::json_response(
+        201,
+        &json!({"value": {"name": body.name, "costStartDate": date}}),
+    ))
+}
+
+/// Updates the acting company's own details (name, organization number, e-mail).
+async fn put_company(
+    req: HttpRequest,
+    principal: CompanyPrincipal,
+    body: web::Json<serde_json::Value>,
+) -> Result<HttpResponse, ApiError> {
+    let company_id = principal.0.context.company_id();
+    let base = render::api_base(&req);
+    let company = sandbox(&req)?.store().transaction(|db| {
+        principal.require(db, "AUTH_COMPANY_INFO", "PUT /company")?;
+        let mut company = db
+            .company(company_id)?
+            .ok_or_else(|| ApiError::not_found("The acting company is gone."))?;
+        let serde_json::Value::Object(fields) = &*body else {
+            return Err(
+                ApiError::new(ErrorKind::Validation).with_developer_message("The body must be a Company object.")
+            );
+        };
+        let known = render::company("", &company);
+        let mut problems = Vec::new();
+        for (name, value) in fields {
+            if known.get(name).is_none() {
+                problems.push(ValidationMessage::field(
+                    name.clone(),
+                    "Feltet eksisterer ikke i objektet.",
+                ));
+                continue;
+            }
+            let slot = match name.as_str() {
+                "name" => &mut company.name,
+                "organizationNumber" => &mut company.organization_number,
+                "email" => &mut company.email,
+                _ => continue,
+            };
+            match value {
+                serde_json::Value::String(s) => *slot = s.clone(),
+                serde_json::Value::Null => {}
+                _ => problems.push(ValidationMessage::field(
+                    name.clone(),
+                    "Verdien er ikke av korrekt type for dette feltet.",
+                )),
+            }
+        }
+        if company.name.trim().is_empty() {
+            problems.push(ValidationMessage::field("name", "Kan ikke være null."));
+        }
+        if let Some(id) = fields
+            .get("id")
+            .and_then(serde_json::Value::as_i64)
+            .filter(|id| *id != company_id)
+        {
+            return Err(ApiError::new(ErrorKind::Validation).with_developer_message(format!(
+                "PUT /company changes the company you act in ({company_id}), not {id}."
+            )));
+        }
+        if !problems.is_empty() {
+            return Err(ApiError::new(ErrorKind::Validation)
+                .with_developer_message("Fix the fields named in validationMessages.")
+                .with_validation(problems));
+        }
+        db.update_company_details(&company)?;
+        Ok(company)
+    })?;
+    single(render::company(&base, &company), &FieldFilter::everything(), "Company")
 }

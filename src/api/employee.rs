@@ -13,7 +13,7 @@ use crate::wire::request_id::resource;
 use crate::wire::{ApiError, ErrorKind, ValidationMessage};
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde_json::{Map, Value, json};
-use std::collections::{BTreeSet, HashMap};
+use std::collections::HashMap;
 
 const ENTITLEMENT: &str = "AUTH_EMPLOYEE";
 
@@ -31,19 +31,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 }
 
 fn check_access(principal: &CompanyPrincipal, db: &Db<'_>) -> Result<(), ApiError> {
-    let access: BTreeSet<&'static str> = principal.0.access(db)?.into_iter().collect();
-    if access.contains(ENTITLEMENT) {
-        return Ok(());
-    }
-    Err(crate::domain::denial::Denial::new(
-        crate::domain::denial::DenialKind::Forbidden,
-        "access_allows",
-        format!("/employee needs the access {ENTITLEMENT}, which the key does not have here."),
-    )
-    .remedy(format!(
-        "give the key's owner {ENTITLEMENT} under Brukertilgang and make sure the key's own accesses include it."
-    ))
-    .into())
+    principal.require(db, ENTITLEMENT, "/employee")
 }
 
 fn person_view(base: &str, person: &Person) -> Value {

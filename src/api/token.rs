@@ -21,6 +21,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     )
     .service(resource("/token/session/>whoAmI").route(web::get().to(who_am_i)))
     .service(resource("/token/session/{token}").route(web::delete().to(delete_session)))
+    .service(resource("/token/employee/:create").route(web::put().to(create_employee_token)))
     .service(resource("/token/consumer/byToken").route(web::get().to(consumer_by_token)));
 }
 
@@ -186,4 +187,103 @@ async fn consumer_by_token(
         "expirationDate": null,
     });
     single(value, &fields, "ConsumerToken")
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct EmployeeTokenQuery {
+    token_name: Option<String>,
+    consumer_name: Option<String>,
+    employee_id: Option<String>,
+    company_owned: Option<String>,
+    expiration_date: Option<String>,
+}
+
+/// `PUT /token/employee/:create`: only integrations Tripletex allows may make keys through the API.
+async fn create_employee_token(
+    req: HttpRequest,
+    principal: CompanyPrincipal,
+    query: web::Query<EmployeeTokenQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let arguments = [
+        ("tokenName", query.token_name.as_deref()),
+        ("consumerName", query.consumer_name.as_deref()),
+        ("employeeId", query.employee_id.as_deref()),
+        ("companyOwned", query.company_owned.as_deref()),
+        ("expirationDate", query.expiration_date.as_deref()),
+    ];
+    let missing: Vec<ValidationMessage> = arguments
+        .iter()
+        .filter(|(_, value)| value.is_none_or(str::is_empty))
+        .map(|(name, _)| ValidationMessage::field(*name, "Kan ikke være null."))
+        .collect();
+    if !missing.is_empty() {
+        return Err(ApiError::new(ErrorKind::ValueValidation)
+            .with_developer_message("PUT /token/employee/:create needs tokenName, consumerName, employeeId, companyOwned and expirationDate.")
+            .with_validation(missing));
+    }
+    let [name, consumer_name, employee, owned, date] = arguments.map(|(_, v)| v.unwrap_or_default());
+    let employee: i64 = employee.parse().map_err(|_| {
+        ApiError::new(ErrorKind::Param).with_validation(vec![ValidationMessage::arg(
+            "employeeId",
+            "Verdien er ikke av korrekt type for dette feltet.",
+        )])
+    })?;
+    let expiration = rules::expiration_date_is_a_date(date)?;
+    let company_owned = owned == "true";
+    let sandbox = sandbox(&req)?;
+    let base = render::api_base(&req);
+    let (key_id, token, owner, integration) = sandbox.store().transaction(|db| {
+        let integrations = db.integrations()?;
+        let caller = integrations
+            .iter()
+            .find(|r| r.integration.id == principal.0.session.integration_id);
+        rules::consumer_may_create_employee_tokens(caller.is_some_and(|r| r.may_create_employee_tokens))?;
+        principal
+            .require(db, "AUTH_USER_ADMIN", "Creating employee tokens")
+            .or_else(|_| principal.require(db, "ROLE_ADMINISTRATOR", "Creating employee tokens"))?;
+        let registered: Vec<_> = integrations.iter().map(|r| r.integration.clone()).collect();
+        let integration = crate::domain::ui::application_is_registered(consumer_name, &registered)?.clone();
+        let company_id = principal.0.context.company_id();
+        let owner = db
+            .person(employee)?
+            .filter(|p| p.company_id == company_id && !p.is_proxy)
+            .ok_or_else(|| ApiError::not_found(format!("No employee {employee} in the company you act in.")))?;
+        let company = db
+            .company(company_id)?
+            .ok_or_else(|| ApiError::not_found("The acting company is gone."))?;
+        if company_owned && company.kind != crate::domain::model::CompanyKind::Office {
+            return Err(ApiError::new(ErrorKind::Validation)
+                .with_developer_message("companyOwned keys exist only for accounting and auditor offices.")
+                .with_validation(vec![ValidationMessage::arg("companyOwned", "Ugyldig verdi.")]));
+        }
+        let key = crate::domain::model::Key {
+            id: sandbox.next_id(),
+            name: name.to_owned(),
+            person_id: owner.id,
+            company_id,
+            application_name: integration.application_name.clone(),
+            accountant_key: company_owned,
+            state: crate::domain::model::KeyState::Active,
+        };
+        let token = sandbox.new_token(key.id);
+        db.insert_key(
+            &key,
+            Some(integration.id),
+            &crate::store::json_text("ALL"),
+            &token,
+            sandbox.now(),
+        )?;
+        Ok::<_, ApiError>((key.id, token, owner, integration))
+    })?;
+    let value = json!({
+        "id": key_id,
+        "version": 0,
+        "url": format!("{base}/token/employee/{key_id}"),
+        "employee": render::employee(&base, &owner),
+        "apiConsumer": render::api_consumer(&base, &integration),
+        "token": token,
+        "expirationDate": expiration.to_string(),
+    });
+    single(value, &FieldFilter::everything(), "EmployeeToken")
 }

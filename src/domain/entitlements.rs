@@ -147,7 +147,12 @@ pub fn effective_access(
     owner_access: &[String],
     link: Option<&[String]>,
 ) -> BTreeSet<&'static str> {
-    let owner = holdable(owner_user_type, expand(owner_access.iter().map(String::as_str)));
+    let mut owner = expand(owner_access.iter().map(String::as_str));
+    // The account administrator may do everything in the account.
+    if owner.contains("ROLE_ADMINISTRATOR") {
+        owner = expand(["ALL_PRIVILEGES"]);
+    }
+    let owner = holdable(owner_user_type, owner);
     let mut access: BTreeSet<&'static str> = match key {
         KeyAccesses::All => owner,
         KeyAccesses::Only(names) => {
@@ -180,6 +185,20 @@ mod tests {
     }
 
     #[test]
+    fn an_account_administrator_holds_every_entitlement() {
+        let owner = names(&["ROLE_ADMINISTRATOR"]);
+        let access = effective_access(&KeyAccesses::All, UserType::Extended, &owner, None);
+        assert_eq!(access.len(), CATALOGUE.len());
+        let key = KeyAccesses::Only(names(&["AUTH_SALARY"]));
+        assert_eq!(
+            effective_access(&key, UserType::Extended, &owner, None)
+                .into_iter()
+                .collect::<Vec<_>>(),
+            ["AUTH_SALARY"]
+        );
+    }
+
+    #[test]
     fn acting_as_a_client_is_also_limited_by_the_link() {
         let owner = names(&["ALL_PRIVILEGES"]);
         let link = names(&["AUTH_CUSTOMER"]);
@@ -196,6 +215,25 @@ mod tests {
         assert!(standard.contains("AUTH_CUSTOMER"));
         assert!(is_known("STANDARD_PRIVILEGES_ACCOUNTANT") && is_known("AUTH_VOUCHER") && !is_known("AUTH_NOPE"));
     }
+}
+
+/// An operation on `what` needs `needed` in the key's effective access.
+pub fn access_includes(
+    access: &BTreeSet<&'static str>,
+    needed: &str,
+    what: &str,
+) -> Result<(), crate::domain::denial::Denial> {
+    if access.contains(needed) {
+        return Ok(());
+    }
+    Err(crate::domain::denial::Denial::new(
+        crate::domain::denial::DenialKind::Forbidden,
+        "access_allows",
+        format!("{what} needs the access {needed}, which the key does not have here."),
+    )
+    .remedy(format!(
+        "a key has at most its owner's accesses: give the owner {needed} under Brukertilgang (or, acting as a client, in the client access and the key's link under Klient > Tilganger), and make sure the key's own accesses include it."
+    )))
 }
 
 /// Templates `:grantEntitlementsByTemplate` accepts.

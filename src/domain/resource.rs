@@ -293,20 +293,10 @@ pub fn version_is_current(sent: Option<i64>, current: i64) -> Result<(), Denial>
 
 /// The operation needs an entitlement the key's effective access lacks.
 pub fn access_allows(def: &ResourceDef, access: &std::collections::BTreeSet<&'static str>) -> Result<(), Denial> {
-    let Some(needed) = def.entitlement.as_deref() else {
-        return Ok(());
-    };
-    if access.contains(needed) {
-        return Ok(());
+    match def.entitlement.as_deref() {
+        Some(needed) => crate::domain::entitlements::access_includes(access, needed, &format!("/{}", def.path)),
+        None => Ok(()),
     }
-    Err(Denial::new(
-        DenialKind::Forbidden,
-        "access_allows",
-        format!("/{} needs the access {needed}, which the key does not have here.", def.path),
-    )
-    .remedy(format!(
-        "a key has at most its owner's accesses: give the owner {needed} under Brukertilgang (or, acting as a client, in the client access and the key's link under Klient > Tilganger), and make sure the key's own accesses include it."
-    )))
 }
 
 /// The body of a new object: defaults, the given fields, its number and display name.

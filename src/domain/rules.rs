@@ -158,6 +158,19 @@ pub fn key_owner_has_system_access(key: &Key, owner: &Person) -> Result<(), Deni
     .argument("employeeToken", "The employee token is invalid or does not exist."))
 }
 
+/// Only integrations Tripletex has selected may create employee tokens through the API.
+pub fn consumer_may_create_employee_tokens(allowed: bool) -> Result<(), Denial> {
+    if allowed {
+        return Ok(());
+    }
+    Err(Denial::new(
+        DenialKind::Forbidden,
+        "consumer_may_create_employee_tokens",
+        "Only selected consumers are allowed to create employee tokens through the API, and this integration is not one of them.",
+    )
+    .remedy("have a user administrator make the key in Tripletex (API-tilgang > «Ny nøkkel»), or ask Tripletex to allow your integration."))
+}
+
 /// The company that owns the key has the Integrations module switched on.
 pub fn company_has_integrations(company: &Company) -> Result<(), Denial> {
     if company.integrations_enabled {
@@ -492,6 +505,15 @@ mod tests {
         owner.user_type = UserType::NoAccess;
         let denial = key_owner_has_system_access(&key(false), &owner).unwrap_err();
         assert!(denial.developer_message().contains("Uten systemtilgang"));
+    }
+
+    #[test]
+    fn consumer_may_create_employee_tokens_only_when_selected() {
+        assert!(consumer_may_create_employee_tokens(true).is_ok());
+        assert_eq!(
+            consumer_may_create_employee_tokens(false).unwrap_err().kind,
+            DenialKind::Forbidden
+        );
     }
 
     #[test]

@@ -317,7 +317,7 @@ impl Db<'_> {
     /// Removes the whole world (and its sessions) so another can be installed.
     pub fn clear_world(&self) -> rusqlite::Result<()> {
         self.conn().execute_batch(
-            "DELETE FROM sessions; DELETE FROM objects; DELETE FROM client_key_links; DELETE FROM retired_tokens; DELETE FROM keys;
+            "DELETE FROM sessions; DELETE FROM objects; DELETE FROM company_modules; DELETE FROM client_key_links; DELETE FROM retired_tokens; DELETE FROM keys;
              DELETE FROM company_integrations; DELETE FROM integrations; DELETE FROM people;
              DELETE FROM accountant_relations; DELETE FROM companies; DELETE FROM meta;",
         )
@@ -349,5 +349,39 @@ impl Db<'_> {
                 "SELECT 1 FROM people WHERE company_id = ?1 AND lower(email) = lower(?2) AND id != ?3 AND email != ''",
             )?
             .exists(params![company_id, email, except])
+    }
+}
+
+impl Db<'_> {
+    /// Sales modules a company added beyond its package, with their cost start dates.
+    pub fn company_modules(&self, company_id: i64) -> rusqlite::Result<Vec<(String, String)>> {
+        let mut statement = self
+            .conn()
+            .prepare_cached("SELECT name, cost_start_date FROM company_modules WHERE company_id = ?1 ORDER BY name")?;
+        let rows = statement.query_map([company_id], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        rows.collect()
+    }
+
+    pub fn add_company_module(&self, company_id: i64, name: &str, cost_start_date: &str) -> rusqlite::Result<()> {
+        self.conn()
+            .prepare_cached(
+                "INSERT INTO company_modules(company_id, name, cost_start_date) VALUES (?1, ?2, ?3)
+                 ON CONFLICT(company_id, name) DO UPDATE SET cost_start_date = excluded.cost_start_date",
+            )?
+            .execute(params![company_id, name, cost_start_date])
+            .map(drop)
+    }
+
+    /// Saves the details PUT /company may change.
+    pub fn update_company_details(&self, company: &crate::domain::model::Company) -> rusqlite::Result<()> {
+        self.conn()
+            .prepare_cached("UPDATE companies SET name = ?2, organization_number = ?3, email = ?4 WHERE id = ?1")?
+            .execute(params![
+                company.id,
+                company.name,
+                company.organization_number,
+                company.email
+            ])
+            .map(drop)
     }
 }

@@ -90,6 +90,14 @@ CREATE TABLE objects (
     PRIMARY KEY (resource, id)
 ) WITHOUT ROWID;
 CREATE INDEX objects_by_company ON objects(resource, company_id);
+-- Sales modules a company ordered through POST /company/salesmodules (its package and the
+-- Integrations module are kept on the company itself).
+CREATE TABLE company_modules (
+    company_id INTEGER NOT NULL REFERENCES companies(id),
+    name TEXT NOT NULL,
+    cost_start_date TEXT NOT NULL,
+    PRIMARY KEY (company_id, name)
+) WITHOUT ROWID;
 CREATE TABLE company_integrations (
     company_id INTEGER NOT NULL REFERENCES companies(id),
     integration_id INTEGER NOT NULL REFERENCES integrations(id),

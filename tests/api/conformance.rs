@@ -186,6 +186,17 @@ fn every_emulated_response_validates_against_the_official_schema() {
         app.get_as("0", &session, "/v2/employee?fields=*,changes"),
     ));
     cases.push(("get", "/employee/{id}", app.get_as("0", &session, "/v2/employee/5001")));
+    cases.push((
+        "get",
+        "/company/salesmodules",
+        app.get_as("0", &session, "/v2/company/salesmodules"),
+    ));
+    let renamed = app.send(
+        app.request(reqwest::Method::PUT, "/v2/company")
+            .header("Authorization", crate::helpers::basic("0", &session))
+            .json(&json!({"email": "post@solsikke.example"})),
+    );
+    cases.push(("put", "/company", renamed));
     let created = app.send(
         app.request(reqwest::Method::POST, "/v2/customer")
             .header("Authorization", crate::helpers::basic("0", &session))

@@ -2,6 +2,7 @@
 
 mod binary;
 mod company;
+mod company_admin;
 mod concurrency;
 mod conformance;
 mod control;
