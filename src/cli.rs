@@ -20,6 +20,13 @@ pub enum Command {
     /// Inspect and validate scenario files.
     #[command(subcommand)]
     Scenarios(ScenariosCommand),
+    /// Check every emulated response against an official Tripletex OpenAPI document (a drift
+    /// report); exits 1 if any response does not match.
+    Conformance {
+        /// Path to Tripletex's openapi.json (or the subset you hold).
+        #[arg(long, env = "TRIPLETEX_OPENAPI")]
+        spec: PathBuf,
+    },
 }
 
 #[derive(Debug, Clone, Args)]

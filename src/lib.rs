@@ -18,6 +18,7 @@ pub mod api;
 pub mod cli;
 pub mod commands;
 pub mod config;
+pub mod conformance;
 pub mod control;
 pub mod domain;
 pub mod sandbox;

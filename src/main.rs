@@ -12,6 +12,7 @@ fn main() -> ExitCode {
     env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("warn")).init();
     match cli.command {
         Command::Serve(args) => serve(args),
+        Command::Conformance { spec } => conformance(&spec),
         Command::Scenarios(ScenariosCommand::List) => {
             print!("{}", commands::list());
             ExitCode::SUCCESS
@@ -52,6 +53,37 @@ fn serve(args: tripletex_sandbox::cli::ServeArgs) -> ExitCode {
     });
     match result {
         Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("error: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn conformance(spec: &std::path::Path) -> ExitCode {
+    let report = tripletex_sandbox::conformance::Spec::load(spec)
+        .and_then(|loaded| actix_web::rt::System::new().block_on(tripletex_sandbox::conformance::run(&loaded)));
+    match report {
+        Ok(report) => {
+            for problem in &report.problems {
+                println!("drift: {problem}");
+            }
+            println!(
+                "{} responses checked against {}: {}",
+                report.checked,
+                spec.display(),
+                if report.problems.is_empty() {
+                    "all match".to_owned()
+                } else {
+                    format!("{} problems", report.problems.len())
+                }
+            );
+            if report.problems.is_empty() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            }
+        }
         Err(message) => {
             eprintln!("error: {message}");
             ExitCode::FAILURE

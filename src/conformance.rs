@@ -1,0 +1,370 @@
+//! Conformance of the emulator against an official Tripletex OpenAPI document, read by path:
+//! every emulated endpoint is called in-process and its body validated against the document's
+//! response schema for that operation. Used by `tripletex-sandbox conformance --spec FILE` and
+//! by the test suite.
+//!
+//! The official schemas mark nothing nullable and allow extra properties; the real API sends
+//! nulls freely, and the sandbox should send no field the schema does not know. So each schema
+//! is checked with null allowed everywhere and unknown properties refused.
+
+use crate::domain::resource::{self, Operation};
+use crate::sandbox::Sandbox;
+use crate::scenario;
+use crate::startup;
+use crate::store::Store;
+use actix_web::test::{TestRequest, call_service, init_service, read_body};
+use actix_web::web;
+use base64::Engine;
+use serde_json::{Map, Value, json};
+
+/// Makes an OpenAPI 3.0 schema a JSON Schema that allows null and refuses undeclared properties.
+pub fn tighten(schema: &Value) -> Value {
+    match schema {
+        Value::Object(object) => {
+            if let Some(reference) = object.get("$ref") {
+                return json!({"anyOf": [{"$ref": reference}, {"type": "null"}]});
+            }
+            let mut out = Map::new();
+            for (key, value) in object {
+                let value = match key.as_str() {
+                    "properties" => Value::Object(
+                        value
+                            .as_object()
+                            .map(|p| p.iter().map(|(k, v)| (k.clone(), tighten(v))).collect())
+                            .unwrap_or_default(),
+                    ),
+                    "items" | "additionalProperties" => tighten(value),
+                    "type" => json!([value, "null"]),
+                    "enum" => {
+                        let mut values = value.as_array().cloned().unwrap_or_default();
+                        values.push(Value::Null);
+                        Value::Array(values)
+                    }
+                    _ => value.clone(),
+                };
+                out.insert(key.clone(), value);
+            }
+            if out.contains_key("properties") {
+                out.insert("additionalProperties".into(), Value::Bool(false));
+            }
+            Value::Object(out)
+        }
+        other => other.clone(),
+    }
+}
+
+/// An official OpenAPI document, ready to check responses against.
+pub struct Spec {
+    document: Value,
+    components: Value,
+}
+
+impl Spec {
+    pub fn load(path: &std::path::Path) -> Result<Self, String> {
+        let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        let document: Value = serde_json::from_str(&text).map_err(|e| format!("{}: not JSON: {e}", path.display()))?;
+        let schemas = document["components"]["schemas"].as_object().ok_or_else(|| {
+            format!(
+                "{}: no components.schemas; is this an OpenAPI 3 document?",
+                path.display()
+            )
+        })?;
+        let tightened: Map<String, Value> = schemas.iter().map(|(k, v)| (k.clone(), tighten(v))).collect();
+        Ok(Self {
+            components: json!({ "schemas": tightened }),
+            document,
+        })
+    }
+
+    /// Problems of one response against the document's schema for the operation; empty if none.
+    pub fn check(&self, method: &str, path: &str, status: u16, body: &Value) -> Vec<String> {
+        let operation = &self.document["paths"][path][method];
+        if !operation.is_object() {
+            return vec![format!(
+                "{} {path}: the document has no such operation",
+                method.to_uppercase()
+            )];
+        }
+        let responses = &operation["responses"];
+        let Some(response) = [status.to_string().as_str(), "default"]
+            .iter()
+            .map(|k| &responses[*k])
+            .find(|r| r.is_object())
+        else {
+            return vec![format!(
+                "{} {path}: the document has no response for {status}",
+                method.to_uppercase()
+            )];
+        };
+        let Some(schema) = response["content"]["application/json"].get("schema") else {
+            return if body.is_null() {
+                Vec::new()
+            } else {
+                vec![format!(
+                    "{} {path}: the document says no body, the sandbox sent one",
+                    method.to_uppercase()
+                )]
+            };
+        };
+        let root = json!({"$ref": schema["$ref"], "components": self.components});
+        match jsonschema::validator_for(&root) {
+            Ok(validator) => validator
+                .iter_errors(body)
+                .map(|e| format!("{} {path}: {} at {}", method.to_uppercase(), e, e.instance_path()))
+                .collect(),
+            Err(e) => vec![format!(
+                "{} {path}: the document's schema cannot be used: {e}",
+                method.to_uppercase()
+            )],
+        }
+    }
+}
+
+/// What a conformance run found.
+#[derive(Debug, Default)]
+pub struct Report {
+    pub checked: usize,
+    pub problems: Vec<String>,
+}
+
+/// Calls every emulated endpoint on a fresh quickstart sandbox and checks each response.
+pub async fn run(spec: &Spec) -> Result<Report, String> {
+    let scenario = scenario::resolve(scenario::DEFAULT_SCENARIO).map_err(|e| e.to_string())?;
+    let store = Store::open_in_memory().map_err(|e| e.to_string())?;
+    let (sandbox, _) = Sandbox::open(store, &scenario, Some(1)).map_err(|e| e.to_string())?;
+    let app = init_service(startup::app(web::Data::new(sandbox))).await;
+    let mut report = Report::default();
+
+    let call = |method: &'static str, uri: String, auth: Option<(String, String)>, body: Option<Value>| {
+        let mut request = match method {
+            "put" => TestRequest::put(),
+            "post" => TestRequest::post(),
+            "delete" => TestRequest::delete(),
+            _ => TestRequest::get(),
+        }
+        .uri(&uri);
+        if let Some((user, token)) = auth {
+            let encoded = base64::engine::general_purpose::STANDARD.encode(format!("{user}:{token}"));
+            request = request.insert_header(("Authorization", format!("Basic {encoded}")));
+        }
+        if let Some(body) = body {
+            request = request.set_json(body);
+        }
+        request.to_request()
+    };
+    macro_rules! fetch {
+        ($method:expr, $uri:expr, $auth:expr, $body:expr) => {{
+            let response = call_service(&app, call($method, $uri, $auth, $body)).await;
+            let status = response.status().as_u16();
+            let bytes = read_body(response).await;
+            let body: Value = if bytes.is_empty() {
+                Value::Null
+            } else {
+                serde_json::from_slice(&bytes).unwrap_or(Value::Null)
+            };
+            (status, body)
+        }};
+    }
+    macro_rules! check {
+        ($method:expr, $template:expr, $reply:expr) => {{
+            let (status, body) = $reply;
+            report.checked += 1;
+            if status >= 300 {
+                report.problems.push(format!(
+                    "{} {}: the sandbox answered {status}: {body}",
+                    $method.to_uppercase(),
+                    $template
+                ));
+            } else {
+                report.problems.extend(spec.check($method, $template, status, &body));
+            }
+            body
+        }};
+    }
+
+    let world = &scenario.world;
+    let consumer = world
+        .integrations
+        .first()
+        .and_then(|i| i.consumer_token.clone())
+        .unwrap_or_default();
+    let own_key = world
+        .keys
+        .iter()
+        .find(|k| !k.accountant_key)
+        .and_then(|k| k.token.clone())
+        .unwrap_or_default();
+    let office_key = world
+        .keys
+        .iter()
+        .find(|k| k.accountant_key)
+        .and_then(|k| k.token.clone())
+        .unwrap_or_default();
+    let mint = |key: &str| {
+        format!("/v2/token/session/:create?consumerToken={consumer}&employeeToken={key}&expirationDate=2099-12-31")
+    };
+    let minted = check!(
+        "put",
+        "/token/session/:create",
+        fetch!("put", mint(&own_key), None, None)
+    );
+    let session = minted["value"]["token"].as_str().unwrap_or_default().to_owned();
+    let office = fetch!("put", mint(&office_key), None, None).1["value"]["token"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let own = || Some(("0".to_owned(), session.clone()));
+    let first_client = world
+        .client_key_links
+        .iter()
+        .find(|l| !l.pending)
+        .map_or(0, |l| l.client_id);
+
+    let all = "fields=*,company(*,currency(*)),employee(*)";
+    check!(
+        "get",
+        "/token/session/>whoAmI",
+        fetch!("get", format!("/v2/token/session/%3EwhoAmI?{all}"), own(), None)
+    );
+    check!(
+        "get",
+        "/token/session/>whoAmI",
+        fetch!(
+            "get",
+            format!("/v2/token/session/%3EwhoAmI?{all}"),
+            Some((first_client.to_string(), office.clone())),
+            None
+        )
+    );
+    check!(
+        "get",
+        "/company/>withLoginAccess",
+        fetch!(
+            "get",
+            "/v2/company/%3EwithLoginAccess?fields=*,currency(*)".into(),
+            Some(("0".into(), office.clone())),
+            None
+        )
+    );
+    let company_id = world
+        .people
+        .iter()
+        .find(|p| world.keys.iter().any(|k| !k.accountant_key && k.person_id == p.id))
+        .map_or(0, |p| p.company_id);
+    check!(
+        "get",
+        "/company/{id}",
+        fetch!("get", format!("/v2/company/{company_id}"), own(), None)
+    );
+    check!(
+        "get",
+        "/token/consumer/byToken",
+        fetch!(
+            "get",
+            format!("/v2/token/consumer/byToken?token={consumer}&fields=*,apiConsumer(*)"),
+            own(),
+            None
+        )
+    );
+    check!(
+        "get",
+        "/company/salesmodules",
+        fetch!("get", "/v2/company/salesmodules".into(), own(), None)
+    );
+    check!(
+        "put",
+        "/company",
+        fetch!(
+            "put",
+            "/v2/company".into(),
+            own(),
+            Some(json!({"email": "post@example.com"}))
+        )
+    );
+    let entitlements = check!(
+        "get",
+        "/employee/entitlement",
+        fetch!(
+            "get",
+            "/v2/employee/entitlement?fields=*,employee(*)".into(),
+            own(),
+            None
+        )
+    );
+    let entitlement = entitlements["values"][0]["id"].as_i64().unwrap_or_default();
+    check!(
+        "get",
+        "/employee/entitlement/{id}",
+        fetch!("get", format!("/v2/employee/entitlement/{entitlement}"), own(), None)
+    );
+    check!(
+        "get",
+        "/employee/entitlement/client",
+        fetch!("get", "/v2/employee/entitlement/client".into(), own(), None)
+    );
+    check!(
+        "get",
+        "/employee",
+        fetch!("get", "/v2/employee?fields=*,changes".into(), own(), None)
+    );
+    let person = world.people.first().map_or(0, |p| p.id);
+    check!(
+        "get",
+        "/employee/{id}",
+        fetch!("get", format!("/v2/employee/{person}"), own(), None)
+    );
+
+    for def in resource::catalogue()? {
+        let collection = format!("/{}", def.path);
+        let listed = check!(
+            "get",
+            collection.as_str(),
+            fetch!("get", format!("/v2{collection}?fields=*,changes&count=5"), own(), None)
+        );
+        if let Some(id) = listed["values"][0]["id"].as_i64() {
+            check!(
+                "get",
+                format!("{collection}/{{id}}").as_str(),
+                fetch!("get", format!("/v2{collection}/{id}"), own(), None)
+            );
+        }
+        if def.allows(Operation::Create) && def.path == "customer" {
+            check!(
+                "post",
+                collection.as_str(),
+                fetch!(
+                    "post",
+                    format!("/v2{collection}"),
+                    own(),
+                    Some(json!({"name": "Conformance"}))
+                )
+            );
+        }
+    }
+    check!(
+        "delete",
+        "/token/session/{token}",
+        fetch!("delete", format!("/v2/token/session/{session}"), own(), None)
+    );
+    Ok(report)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_tightened_schema_refuses_undeclared_fields_and_wrong_types() {
+        let schema = tighten(
+            &json!({"type": "object", "properties": {"id": {"type": "integer"}, "sub": {"$ref": "#/components/schemas/S"}}}),
+        );
+        let root = json!({"$ref": "#/components/schemas/T", "components": {"schemas": {
+            "T": schema, "S": tighten(&json!({"type": "object", "properties": {"x": {"type": "string"}}}))}}});
+        let validator = jsonschema::validator_for(&root).unwrap();
+        assert!(validator.is_valid(&json!({"id": 1, "sub": {"x": "a"}})));
+        assert!(validator.is_valid(&json!({"id": null, "sub": null})));
+        assert!(!validator.is_valid(&json!({"id": "1"})));
+        assert!(!validator.is_valid(&json!({"id": 1, "extra": true})));
+        assert!(!validator.is_valid(&json!({"sub": {"x": 1}})));
+    }
+}
