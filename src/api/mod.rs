@@ -6,8 +6,9 @@ mod company;
 mod employee;
 mod entitlement;
 mod errors;
+mod invoice;
 pub mod render;
-mod resources;
+pub(crate) mod resources;
 mod token;
 
 use actix_web::web;

@@ -22,12 +22,18 @@ type Query = web::Query<HashMap<String, String>>;
 /// Mounts every resource of the catalogue with the methods the real API has for it.
 pub fn configure(cfg: &mut web::ServiceConfig) {
     let Ok(catalogue) = resource::catalogue() else { return };
-    for def in catalogue {
+    for def in catalogue.iter().filter(|d| !d.embedded) {
         let def: &'static ResourceDef = def;
         let mut collection = route(&format!("/{}", def.path));
         if def.allows(Operation::List) {
             collection = collection
                 .route(web::get().to(move |req: HttpRequest, p: CompanyPrincipal, q: Query| list(def, req, p, q)));
+        }
+        if def.path == "invoice" {
+            collection = collection.route(web::post().to(super::invoice::create));
+        }
+        if def.path == "order" {
+            cfg.service(route("/order/{id}/:invoice").route(web::put().to(super::invoice::invoice_order)));
         }
         if def.allows(Operation::Create) {
             collection = collection.route(
@@ -95,6 +101,17 @@ fn load(def: &ResourceDef, db: &Db<'_>, company: i64, id: i64) -> Result<StoredO
         .ok_or_else(|| not_found(def, id))
 }
 
+/// Renders a stored object with every field (callers apply their fields filter).
+pub fn render(
+    def: &ResourceDef,
+    base: &str,
+    object: &StoredObject,
+    db: &Db<'_>,
+    company: i64,
+) -> Result<Value, ApiError> {
+    render_object(def, base, object, &FieldFilter::everything(), db, company)
+}
+
 /// Renders a stored object: id, version, url, its fields with references as `{id,url}` (or
 /// expanded when the fields filter asks), and its change log.
 fn render_object(
@@ -111,6 +128,29 @@ fn render_object(
     out.insert("url".into(), json!(format!("{base}/{}/{}", def.path, object.id)));
     for (name, value) in &object.body {
         let field = def.fields.get(name);
+        if let (Some(field), Value::Array(lines)) = (field, value)
+            && field.kind == FieldKind::Lines
+        {
+            let child = field.resource.as_deref().and_then(resource::find);
+            let rendered = lines.iter().map(|line| render_line(child, base, line)).collect();
+            out.insert(name.clone(), Value::Array(rendered));
+            continue;
+        }
+        if let (Some(field), Value::Array(items)) = (field, value)
+            && field.kind == FieldKind::Array
+            && let Some(target) = field.resource.as_deref()
+        {
+            let stubs = items
+                .iter()
+                .map(|i| {
+                    i.get("id")
+                        .and_then(Value::as_i64)
+                        .map_or(Value::Null, |id| render::stub(base, target, id))
+                })
+                .collect();
+            out.insert(name.clone(), Value::Array(stubs));
+            continue;
+        }
         let rendered = match (field, value.get("id").and_then(Value::as_i64)) {
             (Some(field), Some(id)) if field.kind == FieldKind::Ref => {
                 let target = field.resource.as_deref().unwrap_or_default();
@@ -126,6 +166,82 @@ fn render_object(
     }
     out.insert("changes".into(), Value::Array(object.changes.clone()));
     Ok(Value::Object(out))
+}
+
+/// An embedded line (order line, posting) with its url and its references as stubs.
+fn render_line(child: Option<&ResourceDef>, base: &str, line: &Value) -> Value {
+    let (Some(child), Value::Object(fields)) = (child, line) else {
+        return line.clone();
+    };
+    let id = fields.get("id").and_then(Value::as_i64).unwrap_or_default();
+    let mut out = Map::with_capacity(fields.len() + 2);
+    out.insert("id".into(), json!(id));
+    out.insert("version".into(), json!(0));
+    out.insert("url".into(), json!(format!("{base}/{}/{id}", child.path)));
+    for (name, value) in fields.iter().filter(|(n, _)| *n != "id") {
+        let target = child
+            .fields
+            .get(name)
+            .filter(|f| f.kind == FieldKind::Ref)
+            .and_then(|f| f.resource.as_deref());
+        let rendered = match (target, value.get("id").and_then(Value::as_i64)) {
+            (Some(target), Some(ref_id)) => render::stub(base, target, ref_id),
+            _ => value.clone(),
+        };
+        out.insert(name.clone(), rendered);
+    }
+    Value::Object(out)
+}
+
+/// Gives new embedded lines their ids.
+fn number_lines(def: &ResourceDef, body: &mut Map<String, Value>, mut next_id: impl FnMut() -> i64) {
+    for (name, field) in &def.fields {
+        if field.kind != FieldKind::Lines {
+            continue;
+        }
+        if let Some(Value::Array(lines)) = body.get_mut(name) {
+            for line in lines.iter_mut().filter_map(Value::as_object_mut) {
+                if line.get("id").and_then(Value::as_i64).is_none() {
+                    line.insert("id".into(), json!(next_id()));
+                }
+            }
+        }
+    }
+}
+
+/// The rules only some resources have, checked before an object is saved.
+fn resource_rules(
+    def: &ResourceDef,
+    db: &Db<'_>,
+    company: i64,
+    body: &Map<String, Value>,
+    sent: &Value,
+) -> Result<(), ApiError> {
+    match def.path.as_str() {
+        "ledger/voucher" => {
+            let has_postings = sent.get("postings").is_some_and(|p| !p.is_null())
+                || body
+                    .get("postings")
+                    .is_some_and(|p| p.as_array().is_some_and(|a| !a.is_empty()));
+            resource::postings_balance(body, has_postings)?
+        }
+        "project" => {
+            let manager = body
+                .get("projectManager")
+                .and_then(|m| m.get("id"))
+                .and_then(Value::as_i64);
+            if let Some(person) = manager
+                .map(|id| db.person(id))
+                .transpose()?
+                .flatten()
+                .filter(|p| p.company_id == company)
+            {
+                crate::domain::employee::project_manager_is_allowed(&person)?;
+            }
+        }
+        _ => {}
+    }
+    Ok(())
 }
 
 /// A referenced object rendered in full, one level deep (the caller's fields filter then picks).
@@ -289,7 +405,9 @@ async fn create(
             Some(number) => db.max_number(&def.path, company, &number.field)?,
             None => None,
         };
-        let body = resource::new_object_body(def, merged, resource::next_number(def, highest));
+        resource_rules(def, db, company, &merged, &body)?;
+        let mut body = resource::new_object_body(def, merged, resource::next_number(def, highest));
+        number_lines(def, &mut body, || sandbox.next_id());
         let object = StoredObject {
             id: sandbox.next_id(),
             company_id: company,
@@ -322,7 +440,9 @@ async fn update(
         let (mut merged, references) = resource::merge_body(def, &object.body, &body)?;
         check_references(db, company, &references)?;
         resource::required_fields_are_present(def, &merged)?;
+        resource_rules(def, db, company, &merged, &body)?;
         resource::refresh_display_name(def, &mut merged);
+        number_lines(def, &mut merged, || sandbox.next_id());
         object.body = merged;
         object.version += 1;
         object

@@ -48,6 +48,29 @@ pub fn employee_is_valid(draft: &EmployeeDraft, email_taken: bool) -> Result<(),
     if wrong { Err(denial) } else { Ok(()) }
 }
 
+/// A project manager must hold AUTH_PROJECT_MANAGER (an account administrator holds everything).
+pub fn project_manager_is_allowed(manager: &crate::domain::model::Person) -> Result<(), Denial> {
+    let held = crate::domain::entitlements::effective_access(
+        &crate::domain::entitlements::KeyAccesses::All,
+        manager.user_type,
+        &manager.entitlements,
+        None,
+    );
+    if held.contains("AUTH_PROJECT_MANAGER") {
+        return Ok(());
+    }
+    Err(Denial::new(
+        DenialKind::Invalid,
+        "project_manager_is_allowed",
+        format!("{} does not hold AUTH_PROJECT_MANAGER, so cannot manage projects.", manager.display_name()),
+    )
+    .remedy("give the person the project manager access (AUTH_PROJECT_MANAGER, with AUTH_CREATE_PROJECT) under Brukertilgang, or pick another project manager.")
+    .field(
+        "projectManager.id",
+        &format!("Oppgitt prosjektleder har ikke fått tilgang som prosjektleder i kontoen: {}.", manager.display_name()),
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

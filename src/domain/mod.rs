@@ -4,6 +4,7 @@
 pub mod denial;
 pub mod employee;
 pub mod entitlements;
+pub mod invoice;
 pub mod model;
 pub mod resource;
 pub mod rules;

@@ -21,6 +21,9 @@ pub struct FieldDef {
     pub read_only: bool,
     #[serde(default, rename = "enum")]
     pub allowed: Option<Vec<String>>,
+    /// `date` for fields that hold `YYYY-MM-DD`.
+    #[serde(default)]
+    pub format: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -36,6 +39,8 @@ pub enum FieldKind {
     Object,
     /// A list the sandbox does not model; kept at its default.
     Array,
+    /// Embedded child objects (order lines, postings) of the resource named by `resource`.
+    Lines,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -58,9 +63,13 @@ pub struct FilterDef {
 }
 
 #[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct NumberDef {
     pub field: String,
     pub start: i64,
+    /// The field holds the number as text (project and order numbers).
+    #[serde(default)]
+    pub as_string: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -103,6 +112,9 @@ pub struct ResourceDef {
     /// `{field}` placeholders, e.g. `{name} ({customerNumber})`.
     #[serde(default)]
     pub display_name: Option<String>,
+    /// Lives only inside its parent (order lines, postings): no routes of its own.
+    #[serde(default)]
+    pub embedded: bool,
 }
 
 #[derive(Debug, Deserialize)]
@@ -211,8 +223,40 @@ pub fn merge_body(
                     complain(name, "Ugyldig verdi.");
                     None
                 }
+                _ if field.format.as_deref() == Some("date")
+                    && !s.is_empty()
+                    && s.parse::<jiff::civil::Date>().is_err() =>
+                {
+                    complain(name, "Ugyldig dato. Bruk formatet YYYY-MM-DD.");
+                    None
+                }
                 _ => Some(value.clone()),
             },
+            (FieldKind::Lines, Value::Array(items)) => {
+                let child = field.resource.as_deref().and_then(find);
+                let mut lines = Vec::with_capacity(items.len());
+                for (index, item) in items.iter().enumerate() {
+                    let Some(child) = child else { break };
+                    match merge_body(child, &child.template, item) {
+                        Ok((mut line, line_refs)) => {
+                            if let Some(id) = item.get("id").and_then(Value::as_i64) {
+                                line.insert("id".into(), Value::from(id));
+                            }
+                            references.extend(line_refs.into_iter().map(|r| Reference {
+                                field: format!("{name}[{index}].{}", r.field),
+                                ..r
+                            }));
+                            lines.push(Value::Object(line));
+                        }
+                        Err(d) => {
+                            for f in d.fields {
+                                complain(&format!("{name}[{index}].{}", f.field), &f.message);
+                            }
+                        }
+                    }
+                }
+                Some(Value::Array(lines))
+            }
             (FieldKind::Integer, Value::Number(n)) if n.is_i64() => Some(value.clone()),
             (FieldKind::Number, Value::Number(_)) => Some(value.clone()),
             (FieldKind::Boolean, Value::Bool(_)) => Some(value.clone()),
@@ -306,9 +350,18 @@ pub fn new_object_body(
     next_number: Option<i64>,
 ) -> Map<String, Value> {
     if let (Some(number), Some(next)) = (&def.number, next_number) {
-        let unset = body.get(&number.field).is_none_or(|v| v.as_i64().unwrap_or(0) == 0);
+        let unset = match body.get(&number.field) {
+            None | Some(Value::Null) => true,
+            Some(Value::String(s)) => s.trim().is_empty(),
+            Some(v) => v.as_i64().unwrap_or(0) == 0,
+        };
         if unset {
-            body.insert(number.field.clone(), Value::from(next));
+            let value = if number.as_string {
+                Value::from(next.to_string())
+            } else {
+                Value::from(next)
+            };
+            body.insert(number.field.clone(), value);
         }
     }
     refresh_display_name(def, &mut body);
@@ -327,6 +380,43 @@ pub fn next_number(def: &ResourceDef, highest: Option<i64>) -> Option<i64> {
     def.number
         .as_ref()
         .map(|n| highest.map_or(n.start, |h| (h + 1).max(n.start)))
+}
+
+/// A voucher's postings must be sent, be there, and add up to zero.
+pub fn postings_balance(body: &Map<String, Value>, sent: bool) -> Result<(), Denial> {
+    if !sent {
+        return Err(
+            Denial::new(DenialKind::Invalid, "postings_balance", "A voucher needs postings.")
+                .remedy("send postings: at least two rows whose amountGross add up to 0.")
+                .field("postings", "Kan ikke være null."),
+        );
+    }
+    let postings = body
+        .get("postings")
+        .and_then(Value::as_array)
+        .map(Vec::as_slice)
+        .unwrap_or_default();
+    if postings.is_empty() {
+        return Err(
+            Denial::new(DenialKind::Invalid, "postings_balance", "A voucher needs postings.")
+                .remedy("send postings: at least two rows whose amountGross add up to 0.")
+                .field("postings", "Et bilag kan ikke registreres uten posteringer."),
+        );
+    }
+    let sum: f64 = postings
+        .iter()
+        .filter_map(|p| p.get("amountGross").and_then(Value::as_f64))
+        .sum();
+    if sum.abs() < 0.005 {
+        return Ok(());
+    }
+    Err(Denial::new(
+        DenialKind::Invalid,
+        "postings_balance",
+        format!("The postings add up to {sum:.2}, not 0: debit and credit must balance."),
+    )
+    .remedy("make the amountGross of the postings sum to 0 (positive = debit, negative = credit).")
+    .field("postings", "Bilaget er ikke i balanse."))
 }
 
 pub fn find(path: &str) -> Option<&'static ResourceDef> {

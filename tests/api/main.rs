@@ -1,6 +1,7 @@
 //! API tests over real HTTP on loopback: each test starts its own emulator on port 0.
 
 mod binary;
+mod business;
 mod company;
 mod company_admin;
 mod concurrency;

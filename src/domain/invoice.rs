@@ -1,0 +1,107 @@
+//! Invoicing rules: which orders can be invoiced, the company's bank account, and the amounts.
+
+use crate::domain::denial::{Denial, DenialKind};
+use serde_json::{Map, Value};
+
+/// An invoice needs the company's bank account number (ledger account 1920), as in Tripletex.
+pub fn company_has_bank_account(bank_account_number: Option<&str>) -> Result<(), Denial> {
+    if bank_account_number.is_some_and(|n| !n.trim().is_empty()) {
+        return Ok(());
+    }
+    Err(Denial::new(
+        DenialKind::Invalid,
+        "company_has_bank_account",
+        "The company has not registered a bank account number, so it cannot invoice.",
+    )
+    .remedy(
+        "set bankAccountNumber on ledger account 1920 (PUT /v2/ledger/account/{id}), as under Selskap > Bankkontoer.",
+    )
+    .field(
+        "",
+        "Faktura kan ikke opprettes før selskapet har registrert et bankkontonummer.",
+    ))
+}
+
+/// An order can be invoiced once, and only if it has lines.
+pub fn order_can_be_invoiced(order_id: i64, order: &Map<String, Value>) -> Result<(), Denial> {
+    let closed = order.get("isClosed").and_then(Value::as_bool).unwrap_or(false);
+    let lines = order
+        .get("orderLines")
+        .and_then(Value::as_array)
+        .is_some_and(|l| !l.is_empty());
+    let problem = if closed {
+        "is already invoiced (closed)"
+    } else if !lines {
+        "has no order lines"
+    } else {
+        return Ok(());
+    };
+    Err(Denial::new(
+        DenialKind::Invalid,
+        "order_can_be_invoiced",
+        format!("Order {order_id} {problem}."),
+    )
+    .remedy("invoice an open order that has order lines; create a new order for new work.")
+    .field("orders", &format!("Ordre {order_id} kan ikke faktureres.")))
+}
+
+/// The amounts of the lines of some orders, excluding and including VAT. `vat_percent` gives the
+/// rate of a VAT type id.
+pub fn amounts(lines: &[&Value], vat_percent: impl Fn(i64) -> f64) -> (f64, f64) {
+    let mut excluding = 0.0;
+    let mut including = 0.0;
+    for line in lines {
+        let count = line.get("count").and_then(Value::as_f64).unwrap_or(0.0);
+        let price = line
+            .get("unitPriceExcludingVatCurrency")
+            .and_then(Value::as_f64)
+            .unwrap_or(0.0);
+        let discount = line.get("discount").and_then(Value::as_f64).unwrap_or(0.0);
+        let net = count * price * (1.0 - discount / 100.0);
+        let vat = line
+            .get("vatType")
+            .and_then(|v| v.get("id"))
+            .and_then(Value::as_i64)
+            .map_or(0.0, &vat_percent);
+        excluding += net;
+        including += net * (1.0 + vat / 100.0);
+    }
+    ((excluding * 100.0).round() / 100.0, (including * 100.0).round() / 100.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn company_has_bank_account_gives_the_real_message() {
+        assert!(company_has_bank_account(Some("15030012345")).is_ok());
+        let denial = company_has_bank_account(Some("")).unwrap_err();
+        assert_eq!(
+            denial.fields[0].message,
+            "Faktura kan ikke opprettes før selskapet har registrert et bankkontonummer."
+        );
+    }
+
+    #[test]
+    fn order_can_be_invoiced_once_and_with_lines() {
+        let open: Map<String, Value> =
+            serde_json::from_value(json!({"isClosed": false, "orderLines": [{"id": 1}]})).unwrap();
+        assert!(order_can_be_invoiced(1, &open).is_ok());
+        let closed: Map<String, Value> =
+            serde_json::from_value(json!({"isClosed": true, "orderLines": [{"id": 1}]})).unwrap();
+        assert!(order_can_be_invoiced(1, &closed).is_err());
+        let empty: Map<String, Value> = serde_json::from_value(json!({"isClosed": false, "orderLines": []})).unwrap();
+        assert!(order_can_be_invoiced(1, &empty).is_err());
+    }
+
+    #[test]
+    fn amounts_add_vat_per_line() {
+        let a = json!({"count": 2, "unitPriceExcludingVatCurrency": 100, "vatType": {"id": 3}});
+        let b = json!({"count": 1, "unitPriceExcludingVatCurrency": 50, "discount": 10});
+        let (excluding, including) = amounts(&[&a, &b], |id| if id == 3 { 25.0 } else { 0.0 });
+        assert_eq!(excluding, 245.0);
+        assert_eq!(including, 295.0);
+    }
+}
