@@ -98,4 +98,13 @@ mod tests {
             "Det finnes allerede en bruker med denne e-postadressen"
         );
     }
+
+    #[test]
+    fn project_manager_is_allowed_only_with_the_project_manager_access() {
+        let mut person = crate::domain::model::Person::blank();
+        person.entitlements = vec!["AUTH_HOURLIST".into()];
+        assert!(project_manager_is_allowed(&person).is_err());
+        person.entitlements.push("AUTH_PROJECT_MANAGER".into());
+        assert!(project_manager_is_allowed(&person).is_ok());
+    }
 }
