@@ -76,3 +76,77 @@ fn garbage_on_the_socket_never_brings_the_server_down() {
     }
     assert_eq!(app.get("/_sandbox/health").status, 200);
 }
+
+#[test]
+fn no_body_or_query_on_any_data_endpoint_produces_a_5xx() {
+    let app = spawn_app();
+    let session = app.session_for(&app.credential(false));
+    let office = app.session_for(&app.credential(true));
+    let deep = format!("{}1{}", "[".repeat(200), "]".repeat(200));
+    let bodies = [
+        "{not json".to_owned(),
+        "[]".to_owned(),
+        "{}".to_owned(),
+        "null".to_owned(),
+        r#"{"id": "x", "version": "y", "name": {"a": 1}, "customer": {"id": "nope"}, "orderLines": [1, {"count": "many"}], "postings": {"x": 1}}"#.to_owned(),
+        r#"{"name": "x", "number": 99999999999999999999999, "hours": 1e400, "date": "2026-02-30"}"#.to_owned(),
+        deep,
+    ];
+    let paths = [
+        "/v2/customer",
+        "/v2/customer/1",
+        "/v2/customer/10010002",
+        "/v2/order",
+        "/v2/order/1/:invoice?invoiceDate=x",
+        "/v2/invoice",
+        "/v2/invoice/1",
+        "/v2/ledger/voucher",
+        "/v2/ledger/account/10010140",
+        "/v2/project",
+        "/v2/timesheet/entry",
+        "/v2/employee",
+        "/v2/employee/5001",
+        "/v2/employee/entitlement/:grantEntitlementsByTemplate?employeeId=x&template=y",
+        "/v2/employee/entitlement/:grantClientEntitlementsByTemplate?employeeId=5001&customerId=abc&template=ALL_PRIVILEGES",
+        "/v2/employee/entitlement/abc",
+        "/v2/company",
+        "/v2/company/salesmodules",
+        "/v2/token/employee/:create?employeeId=abc",
+        "/v2/product?ids=a,b&count=5&from=2&sorting=-name,nope",
+        "/v2/country?fields=*,nope(x)",
+        "/_sandbox/people/5001/keys",
+        "/_sandbox/people/5001/access",
+        "/_sandbox/clients/2101/keys/7101",
+        "/_sandbox/state",
+        "/_sandbox/companies/1001/subscription",
+        "/_sandbox/scenario",
+        "/_sandbox/settings",
+        "/_sandbox/keys/abc/access",
+    ];
+    for (username, token) in [("0", &session), ("2101", &office)] {
+        for path in paths {
+            for method in [
+                reqwest::Method::GET,
+                reqwest::Method::PUT,
+                reqwest::Method::POST,
+                reqwest::Method::DELETE,
+            ] {
+                for body in &bodies {
+                    let reply = app.send(
+                        app.request(method.clone(), path)
+                            .header("Authorization", basic(username, token))
+                            .header("Content-Type", "application/json")
+                            .body(body.clone()),
+                    );
+                    assert!(
+                        reply.status < 500,
+                        "{method} {path} as {username} with {body:.40} → {}: {}",
+                        reply.status,
+                        reply.body
+                    );
+                }
+            }
+        }
+    }
+    assert_eq!(app.get("/_sandbox/health").status, 200);
+}
