@@ -28,6 +28,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .route(web::put().to(put_state)),
         )
         .service(resource("/reset").route(web::post().to(reset)))
+        .service(
+            resource("/clock")
+                .route(web::get().to(get_clock))
+                .route(web::put().to(put_clock)),
+        )
         .service(resource("/scenario").route(web::post().to(load_scenario)))
         .service(
             resource("/journal")
@@ -98,6 +103,57 @@ fn scenario_error(err: crate::scenario::ScenarioError) -> ApiError {
     ApiError::new(crate::wire::ErrorKind::Validation)
         .with_developer_message(err.to_string())
         .with_validation(messages)
+}
+
+async fn get_clock(req: HttpRequest) -> Result<HttpResponse, ApiError> {
+    let now = sandbox(&req)?.now();
+    Ok(json_response(200, &json!({"value": {"now": now.to_string()}})))
+}
+
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ClockBody {
+    now: Option<String>,
+    advance: Option<String>,
+}
+
+/// Sets the sandbox clock (`{"now": "2026-01-31T12:00:00Z"}`) or moves it (`{"advance": "PT2H"}`,
+/// `"P1D"`, `"-PT30M"`): sessions expire and journal times follow it.
+async fn put_clock(req: HttpRequest, body: web::Json<ClockBody>) -> Result<HttpResponse, ApiError> {
+    let sandbox = sandbox(&req)?;
+    let invalid = |field: &'static str, message: String| {
+        ApiError::new(crate::wire::ErrorKind::Validation)
+            .with_developer_message(message)
+            .with_validation(vec![crate::wire::ValidationMessage::field(field, "Ugyldig verdi.")])
+    };
+    match (&body.now, &body.advance) {
+        (Some(now), None) => {
+            let now: jiff::Timestamp = now.parse().map_err(|e| {
+                invalid(
+                    "now",
+                    format!("now must be an RFC 3339 time such as 2026-01-31T12:00:00Z: {e}"),
+                )
+            })?;
+            sandbox.set_clock(now);
+        }
+        (None, Some(advance)) => {
+            let span: jiff::Span = advance.parse().map_err(|e| {
+                invalid(
+                    "advance",
+                    format!("advance must be an ISO 8601 duration such as PT2H or P1D: {e}"),
+                )
+            })?;
+            let duration = span
+                .to_duration(jiff::SpanRelativeTo::days_are_24_hours())
+                .map_err(|e| invalid("advance", format!("advance cannot use months or years: {e}")))?;
+            sandbox.advance_clock(duration).map_err(|e| invalid("advance", e))?;
+        }
+        _ => return Err(invalid("now", "Send either now or advance.".into())),
+    }
+    Ok(json_response(
+        200,
+        &json!({"value": {"now": sandbox.now().to_string()}}),
+    ))
 }
 
 async fn reset(req: HttpRequest) -> Result<HttpResponse, ApiError> {

@@ -22,6 +22,8 @@ pub struct Sandbox {
     next_id: AtomicI64,
     /// The scenario the current world started from: what `reset` goes back to.
     base: Mutex<Scenario>,
+    /// How far the sandbox clock runs ahead of (or behind) real time, in nanoseconds.
+    clock_offset_ns: AtomicI64,
 }
 
 /// How the sandbox came to hold its world.
@@ -57,6 +59,7 @@ impl Sandbox {
             rng: Mutex::new(rng),
             next_id: AtomicI64::new(max_id.max(FIRST_GENERATED_ID) + 1),
             base: Mutex::new(scenario.clone()),
+            clock_offset_ns: AtomicI64::new(0),
         };
         Ok((sandbox, origin))
     }
@@ -99,7 +102,29 @@ impl Sandbox {
 
     /// The sandbox's notion of now.
     pub fn now(&self) -> Timestamp {
-        Timestamp::now()
+        let offset = self.clock_offset_ns.load(Ordering::Relaxed);
+        let real = Timestamp::now();
+        if offset == 0 {
+            return real;
+        }
+        real.checked_add(jiff::SignedDuration::from_nanos(offset))
+            .unwrap_or(real)
+    }
+
+    /// Sets the sandbox clock to `now`; it runs on from there.
+    pub fn set_clock(&self, now: Timestamp) {
+        let offset = now.duration_since(Timestamp::now()).as_nanos();
+        self.clock_offset_ns
+            .store(i64::try_from(offset).unwrap_or(0), Ordering::Relaxed);
+    }
+
+    /// Moves the sandbox clock by a signed duration.
+    pub fn advance_clock(&self, by: jiff::SignedDuration) -> Result<(), String> {
+        let by = i64::try_from(by.as_nanos()).map_err(|_| "the duration is too long".to_owned())?;
+        self.clock_offset_ns
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |o| o.checked_add(by))
+            .map(drop)
+            .map_err(|_| "the clock cannot move that far".to_owned())
     }
 
     /// A fresh id for a generated object.

@@ -2,6 +2,7 @@
 
 mod binary;
 mod business;
+mod clock;
 mod company;
 mod company_admin;
 mod concurrency;

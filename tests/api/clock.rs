@@ -1,0 +1,62 @@
+//! The sandbox clock: set or advanced through the control plane, it decides session expiry.
+
+use crate::helpers::{assert_denied, spawn_app};
+use reqwest::Method;
+use serde_json::json;
+
+#[test]
+fn advancing_the_clock_expires_sessions() {
+    let app = spawn_app();
+    let credential = app.credential(false);
+    let oslo = jiff::tz::TimeZone::get("Europe/Oslo").unwrap();
+    let tomorrow = jiff::Timestamp::now()
+        .to_zoned_datetime(oslo)
+        .date()
+        .tomorrow()
+        .unwrap()
+        .to_string();
+    let minted = app.create_session(
+        credential["consumerToken"].as_str(),
+        credential["employeeToken"].as_str(),
+        Some(&tomorrow),
+    );
+    let session = minted.body["value"]["token"].as_str().unwrap().to_owned();
+    assert_eq!(app.get_as("0", &session, "/v2/token/session/%3EwhoAmI").status, 200);
+    let moved = app.control(Method::PUT, "/_sandbox/clock", None, Some(json!({"advance": "P2D"})));
+    assert_eq!(moved.status, 200, "{}", moved.body);
+    assert_denied(
+        &app.get_as("0", &session, "/v2/token/session/%3EwhoAmI"),
+        401,
+        3000,
+        "session_is_alive",
+    );
+    let set = app.control(
+        Method::PUT,
+        "/_sandbox/clock",
+        None,
+        Some(json!({"now": "2020-06-01T12:00:00Z"})),
+    );
+    assert!(
+        set.body["value"]["now"]
+            .as_str()
+            .unwrap()
+            .starts_with("2020-06-01T12:00")
+    );
+    assert_eq!(
+        app.get_as("0", &session, "/v2/token/session/%3EwhoAmI").status,
+        200,
+        "back before the expiry"
+    );
+    let bad = app.control(
+        Method::PUT,
+        "/_sandbox/clock",
+        None,
+        Some(json!({"advance": "two hours"})),
+    );
+    assert_eq!((bad.status, bad.body["code"].as_i64()), (422, Some(18000)));
+    assert_eq!(
+        app.control(Method::PUT, "/_sandbox/clock", None, Some(json!({})))
+            .status,
+        422
+    );
+}
