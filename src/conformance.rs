@@ -132,7 +132,8 @@ pub async fn run(spec: &Spec) -> Result<Report, String> {
     let scenario = scenario::resolve(scenario::DEFAULT_SCENARIO).map_err(|e| e.to_string())?;
     let store = Store::open_in_memory().map_err(|e| e.to_string())?;
     let (sandbox, _) = Sandbox::open(store, &scenario, Some(1)).map_err(|e| e.to_string())?;
-    let app = init_service(startup::app(web::Data::new(sandbox))).await;
+    let registry = crate::sandbox::registry::Registry::new(web::Data::new(sandbox), Some(1));
+    let app = init_service(startup::app(web::Data::new(registry))).await;
     let mut report = Report::default();
 
     let call = |method: &'static str, uri: String, auth: Option<(String, String)>, body: Option<Value>| {

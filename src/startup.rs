@@ -4,6 +4,7 @@
 use crate::api;
 use crate::config::Config;
 use crate::control::{self, Credential};
+use crate::sandbox::registry::Registry;
 use crate::sandbox::{Origin, Sandbox};
 use crate::scenario::{self, ScenarioError};
 use crate::store::{Store, StoreError};
@@ -57,14 +58,14 @@ impl Application {
         };
         let (sandbox, origin) = Sandbox::open(store, &scenario, config.seed)?;
         let sandbox = web::Data::new(sandbox);
+        let registry = web::Data::new(Registry::new(sandbox.clone(), config.seed));
         let requested = SocketAddr::new(config.bind, config.port);
         let listener = TcpListener::bind(requested).map_err(|source| StartupError::Bind {
             address: requested,
             source,
         })?;
         let address = listener.local_addr().map_err(StartupError::Server)?;
-        let app_sandbox = sandbox.clone();
-        let mut server = HttpServer::new(move || app(app_sandbox.clone()));
+        let mut server = HttpServer::new(move || app(registry.clone()));
         if let Some(workers) = config.workers {
             server = server.workers(workers);
         }
@@ -132,9 +133,9 @@ fn write_credential(out: &mut String, credential: &Credential) {
     }
 }
 
-/// The whole HTTP application of one sandbox: every response passes the request-id stamp.
+/// The whole HTTP application: every response passes the request-id stamp.
 pub fn app(
-    sandbox: web::Data<Sandbox>,
+    registry: web::Data<Registry>,
 ) -> App<
     impl ServiceFactory<
         ServiceRequest,
@@ -144,13 +145,14 @@ pub fn app(
         InitError = (),
     >,
 > {
-    App::new().wrap(from_fn(stamp)).configure(routes(sandbox))
+    App::new().wrap(from_fn(stamp)).configure(routes(registry))
 }
 
-/// Every route of one sandbox, with actix's own failures answered in the Tripletex envelope.
-pub fn routes(sandbox: web::Data<Sandbox>) -> impl FnOnce(&mut web::ServiceConfig) {
+/// Every route: the default sandbox at the root, the others under `/sb/{id}`, with actix's own
+/// failures answered in the Tripletex envelope.
+pub fn routes(registry: web::Data<Registry>) -> impl FnOnce(&mut web::ServiceConfig) {
     move |cfg| {
-        cfg.app_data(sandbox)
+        cfg.app_data(registry)
             .app_data(web::JsonConfig::default().limit(MAX_BODY).error_handler(|err, _| {
                 let kind = match &err {
                     actix_web::error::JsonPayloadError::OverflowKnownLength { .. }
@@ -175,7 +177,20 @@ pub fn routes(sandbox: web::Data<Sandbox>) -> impl FnOnce(&mut web::ServiceConfi
                     .wrap(from_fn(crate::sandbox::journal::record))
                     .configure(api::configure),
             )
-            .service(web::scope("/_sandbox").configure(control::configure))
+            .service(
+                web::scope("/_sandbox")
+                    .configure(control::configure_global)
+                    .configure(control::configure),
+            )
+            .service(
+                web::scope(&format!("/sb/{{{}}}", crate::api::auth::SANDBOX_ID))
+                    .service(
+                        web::scope("/v2")
+                            .wrap(from_fn(crate::sandbox::journal::record))
+                            .configure(api::configure),
+                    )
+                    .service(web::scope("/_sandbox").configure(control::configure)),
+            )
             .default_service(web::to(no_route));
     }
 }

@@ -12,9 +12,20 @@ use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
 use std::future::{Ready, ready};
 
 /// The sandbox a request is served by.
-pub fn sandbox(req: &HttpRequest) -> Result<&web::Data<Sandbox>, ApiError> {
-    req.app_data::<web::Data<Sandbox>>()
-        .ok_or_else(|| ApiError::internal(&"no sandbox registered for this request"))
+/// The path parameter that names a sandbox other than the default one (`/sb/{sandbox_id}/…`).
+pub const SANDBOX_ID: &str = "sandbox_id";
+
+pub fn sandbox(req: &HttpRequest) -> Result<web::Data<Sandbox>, ApiError> {
+    let registry = req
+        .app_data::<web::Data<crate::sandbox::registry::Registry>>()
+        .ok_or_else(|| ApiError::internal(&"no sandbox registry for this request"))?;
+    let id = req.match_info().get(SANDBOX_ID);
+    registry.resolve(id).ok_or_else(|| {
+        ApiError::not_found(format!(
+            "No sandbox {:?}: it was deleted or never made. POST /_sandbox/sandboxes makes one.",
+            id.unwrap_or_default()
+        ))
+    })
 }
 
 /// Who a request was made by, as far as it got: for the journal.

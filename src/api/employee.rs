@@ -103,9 +103,10 @@ async fn list(
 async fn get(
     req: HttpRequest,
     principal: CompanyPrincipal,
-    id: web::Path<String>,
+    id: web::Path<crate::wire::params::Id>,
     query: web::Query<HashMap<String, String>>,
 ) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner().id;
     let fields = FieldFilter::parse(query.get("fields").map(String::as_str))?;
     let id = parse_id(&id)?;
     let base = render::api_base(&req);
@@ -217,9 +218,10 @@ async fn create(
 async fn update(
     req: HttpRequest,
     principal: CompanyPrincipal,
-    id: web::Path<String>,
+    id: web::Path<crate::wire::params::Id>,
     body: web::Json<Value>,
 ) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner().id;
     let id = parse_id(&id)?;
     let sandbox = sandbox(&req)?;
     let base = render::api_base(&req);

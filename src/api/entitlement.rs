@@ -154,9 +154,10 @@ struct FieldsQuery {
 async fn get(
     req: HttpRequest,
     principal: CompanyPrincipal,
-    id: web::Path<String>,
+    id: web::Path<crate::wire::params::Id>,
     query: web::Query<FieldsQuery>,
 ) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner().id;
     let fields = FieldFilter::parse(query.fields.as_deref())?;
     let id: i64 = id.parse().map_err(|_| {
         ApiError::new(ErrorKind::PathParam).with_developer_message("The id in the path must be a number.")

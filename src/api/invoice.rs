@@ -144,9 +144,10 @@ pub async fn create(
 pub async fn invoice_order(
     req: HttpRequest,
     principal: CompanyPrincipal,
-    id: web::Path<String>,
+    id: web::Path<crate::wire::params::Id>,
     query: web::Query<HashMap<String, String>>,
 ) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner().id;
     let (invoice_def, order_def) = definitions()?;
     let id: i64 = id.parse().map_err(|_| {
         ApiError::new(ErrorKind::PathParam).with_developer_message("The order id in the path must be a number.")

@@ -44,21 +44,25 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         let mut item = route(&format!("/{}/{{id}}", def.path));
         if def.allows(Operation::Get) {
             item = item.route(web::get().to(
-                move |req: HttpRequest, p: CompanyPrincipal, id: web::Path<String>, q: Query| get(def, req, p, id, q),
+                move |req: HttpRequest, p: CompanyPrincipal, id: web::Path<crate::wire::params::Id>, q: Query| {
+                    get(def, req, p, id, q)
+                },
             ));
         }
         if def.allows(Operation::Update) {
             item = item.route(web::put().to(
-                move |req: HttpRequest, p: CompanyPrincipal, id: web::Path<String>, b: web::Json<Value>| {
-                    update(def, req, p, id, b)
-                },
+                move |req: HttpRequest,
+                      p: CompanyPrincipal,
+                      id: web::Path<crate::wire::params::Id>,
+                      b: web::Json<Value>| { update(def, req, p, id, b) },
             ));
         }
         if def.allows(Operation::Delete) {
-            item = item.route(
-                web::delete()
-                    .to(move |req: HttpRequest, p: CompanyPrincipal, id: web::Path<String>| delete(def, req, p, id)),
-            );
+            item = item.route(web::delete().to(
+                move |req: HttpRequest, p: CompanyPrincipal, id: web::Path<crate::wire::params::Id>| {
+                    delete(def, req, p, id)
+                },
+            ));
         }
         cfg.service(collection).service(item);
     }
@@ -342,9 +346,10 @@ async fn get(
     def: &'static ResourceDef,
     req: HttpRequest,
     principal: CompanyPrincipal,
-    id: web::Path<String>,
+    id: web::Path<crate::wire::params::Id>,
     query: Query,
 ) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner().id;
     let id = parse_id(&id)?;
     let fields = FieldFilter::parse(query.get("fields").map(String::as_str))?;
     let base = render::api_base(&req);
@@ -426,9 +431,10 @@ async fn update(
     def: &'static ResourceDef,
     req: HttpRequest,
     principal: CompanyPrincipal,
-    id: web::Path<String>,
+    id: web::Path<crate::wire::params::Id>,
     body: web::Json<Value>,
 ) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner().id;
     let id = parse_id(&id)?;
     let sandbox = sandbox(&req)?;
     let base = render::api_base(&req);
@@ -459,8 +465,9 @@ async fn delete(
     def: &'static ResourceDef,
     req: HttpRequest,
     principal: CompanyPrincipal,
-    id: web::Path<String>,
+    id: web::Path<crate::wire::params::Id>,
 ) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner().id;
     let id = parse_id(&id)?;
     let company = owner_company(def, &principal);
     sandbox(&req)?.store().transaction(|db| {

@@ -140,8 +140,9 @@ async fn who_am_i(
 async fn delete_session(
     req: HttpRequest,
     CompanyPrincipal(principal): CompanyPrincipal,
-    token: web::Path<String>,
+    token: web::Path<crate::wire::params::Token>,
 ) -> Result<HttpResponse, ApiError> {
+    let token = token.into_inner().token;
     let sandbox = sandbox(&req)?;
     let deleted = sandbox
         .store()

@@ -34,12 +34,13 @@ pub struct AccountantBody {
 
 pub async fn put_accountant(
     req: HttpRequest,
-    client_id: web::Path<i64>,
+    client_id: web::Path<crate::wire::params::ClientId>,
     body: web::Json<AccountantBody>,
 ) -> Result<HttpResponse, ApiError> {
+    let client_id = client_id.into_inner().client_id;
     let sandbox = sandbox(&req)?;
     let relation = sandbox.store().transaction(|db| {
-        let (client, relation) = client_and_relation(db, *client_id)?;
+        let (client, relation) = client_and_relation(db, client_id)?;
         let actor = actor(&req, db, client.id)?;
         ui::actor_may_change_client_settings(&actor, &client, &relation)?;
         let updated = AccountantRelation {
@@ -67,10 +68,10 @@ pub struct LinkBody {
 
 pub async fn put_link(
     req: HttpRequest,
-    path: web::Path<(i64, i64)>,
+    path: web::Path<crate::wire::params::ClientKey>,
     body: web::Json<LinkBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let (client_id, key_id) = path.into_inner();
+    let crate::wire::params::ClientKey { client_id, key_id } = path.into_inner();
     let sandbox = sandbox(&req)?;
     let mut accesses = body.accesses.clone();
     accesses.extend(body.template.clone());
@@ -114,8 +115,11 @@ pub async fn put_link(
     client_access_response(&req, client_id)
 }
 
-pub async fn delete_link(req: HttpRequest, path: web::Path<(i64, i64)>) -> Result<HttpResponse, ApiError> {
-    let (client_id, key_id) = path.into_inner();
+pub async fn delete_link(
+    req: HttpRequest,
+    path: web::Path<crate::wire::params::ClientKey>,
+) -> Result<HttpResponse, ApiError> {
+    let crate::wire::params::ClientKey { client_id, key_id } = path.into_inner();
     let sandbox = sandbox(&req)?;
     sandbox.store().transaction(|db| {
         let (_, relation) = client_and_relation(db, client_id)?;
@@ -139,11 +143,12 @@ pub struct AccessQuery {
 
 pub async fn get_client_access(
     req: HttpRequest,
-    client_id: web::Path<i64>,
+    client_id: web::Path<crate::wire::params::ClientId>,
     query: web::Query<AccessQuery>,
 ) -> Result<HttpResponse, ApiError> {
+    let client_id = client_id.into_inner().client_id;
     match query.kind.as_deref() {
-        None | Some("api-key") => client_access_response(&req, *client_id),
+        None | Some("api-key") => client_access_response(&req, client_id),
         Some(other) => Err(ApiError::bad_request(format!(
             "type={other} is not supported; the sandbox lists API keys (type=api-key)."
         ))),

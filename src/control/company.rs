@@ -20,8 +20,12 @@ fn subscription_view(company: &Company) -> serde_json::Value {
     json!({"value": {"package": company.package.as_str(), "integrationsEnabled": company.integrations_enabled}})
 }
 
-pub async fn get_subscription(req: HttpRequest, id: web::Path<i64>) -> Result<HttpResponse, ApiError> {
-    let company = sandbox(&req)?.store().with(|db| company_or_404(db, *id))?;
+pub async fn get_subscription(
+    req: HttpRequest,
+    id: web::Path<crate::wire::params::NumericId>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner().id;
+    let company = sandbox(&req)?.store().with(|db| company_or_404(db, id))?;
     Ok(json_response(200, &subscription_view(&company)))
 }
 
@@ -34,12 +38,13 @@ pub struct SubscriptionBody {
 
 pub async fn put_subscription(
     req: HttpRequest,
-    id: web::Path<i64>,
+    id: web::Path<crate::wire::params::NumericId>,
     body: web::Json<SubscriptionBody>,
 ) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner().id;
     let sandbox = sandbox(&req)?;
     let company = sandbox.store().transaction(|db| {
-        let company = company_or_404(db, *id)?;
+        let company = company_or_404(db, id)?;
         let actor = actor(&req, db, company.id)?;
         ui::actor_belongs_to_company(&actor, &company)?;
         ui::actor_may_change_subscription(&actor)?;
@@ -93,12 +98,13 @@ pub struct AddIntegrationBody {
 
 pub async fn add_integration(
     req: HttpRequest,
-    id: web::Path<i64>,
+    id: web::Path<crate::wire::params::NumericId>,
     body: web::Json<AddIntegrationBody>,
 ) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner().id;
     let sandbox = sandbox(&req)?;
     let added = sandbox.store().transaction(|db| {
-        let company = company_or_404(db, *id)?;
+        let company = company_or_404(db, id)?;
         let actor = actor(&req, db, company.id)?;
         ui::actor_belongs_to_company(&actor, &company)?;
         ui::integrations_are_active(&company)?;
@@ -114,6 +120,6 @@ pub async fn add_integration(
     })?;
     Ok(json_response(
         201,
-        &json!({"value": {"companyId": *id, "integrationIds": added}}),
+        &json!({"value": {"companyId": id, "integrationIds": added}}),
     ))
 }

@@ -17,6 +17,79 @@ use crate::wire::request_id::resource;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde_json::json;
 
+/// Mounts the process-wide routes: the list of sandboxes, making and deleting them.
+pub fn configure_global(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        resource("/sandboxes")
+            .route(web::get().to(list_sandboxes))
+            .route(web::post().to(create_sandbox)),
+    )
+    .service(resource("/sandboxes/{id}").route(web::delete().to(delete_sandbox)));
+}
+
+fn registry(req: &HttpRequest) -> Result<&web::Data<crate::sandbox::registry::Registry>, ApiError> {
+    req.app_data::<web::Data<crate::sandbox::registry::Registry>>()
+        .ok_or_else(|| ApiError::internal(&"no sandbox registry"))
+}
+
+async fn list_sandboxes(req: HttpRequest) -> Result<HttpResponse, ApiError> {
+    let host = req.connection_info().host().to_owned();
+    let values: Vec<_> = registry(&req)?
+        .ids()
+        .into_iter()
+        .map(|id| json!({"id": id, "baseUrl": format!("http://{host}/sb/{id}")}))
+        .collect();
+    Ok(json_response(200, &json!({ "values": values })))
+}
+
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewSandboxBody {
+    scenario: Option<String>,
+}
+
+/// Makes a sandbox of its own (a scenario by name, the default one if none) under `/sb/{id}`.
+async fn create_sandbox(req: HttpRequest, body: web::Bytes) -> Result<HttpResponse, ApiError> {
+    let body: NewSandboxBody = if body.iter().all(u8::is_ascii_whitespace) {
+        NewSandboxBody::default()
+    } else {
+        serde_json::from_slice(&body).map_err(|e| {
+            ApiError::new(crate::wire::ErrorKind::InvalidJson)
+                .with_developer_message(format!("The body must be {{\"scenario\": NAME}} or empty: {e}."))
+        })?
+    };
+    let name = body
+        .scenario
+        .unwrap_or_else(|| crate::scenario::DEFAULT_SCENARIO.to_owned());
+    let Some((name, text)) = crate::scenario::EMBEDDED_SCENARIOS.iter().find(|(n, _)| *n == name) else {
+        return Err(ApiError::not_found(format!(
+            "No embedded scenario is named {name:?}; GET /_sandbox/sandboxes lists sandboxes, `tripletex-sandbox scenarios list` the scenarios."
+        )));
+    };
+    let scenario = crate::scenario::parse(name, text).map_err(scenario_error)?;
+    let (id, sandbox) = registry(&req)?.create(&scenario).map_err(|e| match e {
+        crate::sandbox::registry::RegistryError::Full => {
+            ApiError::new(crate::wire::ErrorKind::Locked).with_developer_message(e.to_string())
+        }
+        other => ApiError::internal(&other),
+    })?;
+    let host = req.connection_info().host().to_owned();
+    let values = credentials(&sandbox)?;
+    Ok(json_response(
+        201,
+        &json!({"value": {"id": id, "scenario": name, "baseUrl": format!("http://{host}/sb/{id}"), "credentials": values}}),
+    ))
+}
+
+async fn delete_sandbox(req: HttpRequest, id: web::Path<crate::wire::params::Id>) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner().id;
+    if registry(&req)?.remove(&id) {
+        Ok(HttpResponse::NoContent().finish())
+    } else {
+        Err(ApiError::not_found(format!("No sandbox {:?}.", id.as_str())))
+    }
+}
+
 /// Mounts every `/_sandbox` route on the given config (the caller adds the `/_sandbox` scope).
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(resource("/health").route(web::get().to(health)))
@@ -230,7 +303,7 @@ async fn health(req: HttpRequest) -> Result<HttpResponse, ApiError> {
 
 async fn get_credentials(req: HttpRequest) -> Result<HttpResponse, ApiError> {
     let sandbox = sandbox(&req)?;
-    let values = credentials(sandbox)?;
+    let values = credentials(&sandbox)?;
     Ok(json_response(200, &json!({ "values": values })))
 }
 

@@ -37,10 +37,14 @@ fn check_entitlements(field: &str, names: &[String]) -> Result<(), ApiError> {
         .with_validation(unknown))
 }
 
-pub async fn list_people(req: HttpRequest, company: web::Path<i64>) -> Result<HttpResponse, ApiError> {
+pub async fn list_people(
+    req: HttpRequest,
+    company: web::Path<crate::wire::params::NumericId>,
+) -> Result<HttpResponse, ApiError> {
+    let company = company.into_inner().id;
     let people = sandbox(&req)?.store().with(|db| {
-        company_or_404(db, *company)?;
-        Ok::<_, ApiError>(db.people_of(*company)?)
+        company_or_404(db, company)?;
+        Ok::<_, ApiError>(db.people_of(company)?)
     })?;
     let values: Vec<_> = people.iter().map(views::person).collect();
     Ok(json_response(200, &json!({ "values": values })))
@@ -65,14 +69,15 @@ pub struct NewPersonBody {
 
 pub async fn create_person(
     req: HttpRequest,
-    company: web::Path<i64>,
+    company: web::Path<crate::wire::params::NumericId>,
     body: web::Json<NewPersonBody>,
 ) -> Result<HttpResponse, ApiError> {
+    let company = company.into_inner().id;
     let sandbox = sandbox(&req)?;
     let body = body.into_inner();
     check_entitlements("entitlements", &body.entitlements)?;
     let person = sandbox.store().transaction(|db| {
-        let company = company_or_404(db, *company)?;
+        let company = company_or_404(db, company)?;
         let actor = actor(&req, db, company.id)?;
         ui::actor_belongs_to_company(&actor, &company)?;
         ui::actor_is_user_administrator(&actor)?;
@@ -106,16 +111,17 @@ pub struct AccessBody {
 
 pub async fn put_access(
     req: HttpRequest,
-    id: web::Path<i64>,
+    id: web::Path<crate::wire::params::NumericId>,
     body: web::Json<AccessBody>,
 ) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner().id;
     let sandbox = sandbox(&req)?;
     let body = body.into_inner();
     if let Some(names) = &body.entitlements {
         check_entitlements("entitlements", names)?;
     }
     let person = sandbox.store().transaction(|db| {
-        let mut person = person_or_404(db, *id)?;
+        let mut person = person_or_404(db, id)?;
         let company = company_or_404(db, person.company_id)?;
         let actor = actor(&req, db, company.id)?;
         ui::actor_belongs_to_company(&actor, &company)?;
@@ -143,10 +149,13 @@ pub struct ClientAccessBody {
 
 pub async fn put_client_access(
     req: HttpRequest,
-    path: web::Path<(i64, i64)>,
+    path: web::Path<crate::wire::params::PersonClient>,
     body: web::Json<ClientAccessBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let (person_id, client_id) = path.into_inner();
+    let crate::wire::params::PersonClient {
+        id: person_id,
+        client_id,
+    } = path.into_inner();
     check_entitlements("entitlements", &body.entitlements)?;
     let sandbox = sandbox(&req)?;
     let person = sandbox.store().transaction(|db| {
@@ -180,9 +189,13 @@ fn open_api_tab(req: &HttpRequest, db: &Db<'_>, person: &Person) -> Result<crate
     Ok(company)
 }
 
-pub async fn list_keys(req: HttpRequest, id: web::Path<i64>) -> Result<HttpResponse, ApiError> {
+pub async fn list_keys(
+    req: HttpRequest,
+    id: web::Path<crate::wire::params::NumericId>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner().id;
     let rows = sandbox(&req)?.store().with(|db| {
-        let person = person_or_404(db, *id)?;
+        let person = person_or_404(db, id)?;
         open_api_tab(&req, db, &person)?;
         Ok::<_, ApiError>(db.keys_of_person(person.id)?)
     })?;
@@ -226,13 +239,14 @@ fn custom_accesses(value: &serde_json::Value, owner: &Person) -> Result<KeyAcces
 
 pub async fn create_key(
     req: HttpRequest,
-    id: web::Path<i64>,
+    id: web::Path<crate::wire::params::NumericId>,
     body: web::Json<NewKeyBody>,
 ) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner().id;
     let sandbox = sandbox(&req)?;
     let body = body.into_inner();
     let (row, token) = sandbox.store().transaction(|db| {
-        let owner = person_or_404(db, *id)?;
+        let owner = person_or_404(db, id)?;
         let company = open_api_tab(&req, db, &owner)?;
         let integrations = db.integrations()?;
         let (integration, accesses, supports) = match (&body.integration_id, &body.custom) {
@@ -283,11 +297,15 @@ fn key_or_404(db: &Db<'_>, id: i64) -> Result<crate::store::KeyRow, ApiError> {
         .ok_or_else(|| ApiError::not_found(format!("No key has id {id} (or it was deleted).")))
 }
 
-pub async fn regenerate_key(req: HttpRequest, id: web::Path<i64>) -> Result<HttpResponse, ApiError> {
+pub async fn regenerate_key(
+    req: HttpRequest,
+    id: web::Path<crate::wire::params::NumericId>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner().id;
     let sandbox = sandbox(&req)?;
     let revoke = sandbox.settings()?.revoke_sessions_on_regenerate;
     let (row, token) = sandbox.store().transaction(|db| {
-        let row = key_or_404(db, *id)?;
+        let row = key_or_404(db, id)?;
         let owner = person_or_404(db, row.key.person_id)?;
         open_api_tab(&req, db, &owner)?;
         let token = sandbox.new_token(row.key.id);
@@ -301,10 +319,14 @@ pub async fn regenerate_key(req: HttpRequest, id: web::Path<i64>) -> Result<Http
     Ok(json_response(200, &json!({ "value": views::key(&row, Some(&token)) })))
 }
 
-pub async fn delete_key(req: HttpRequest, id: web::Path<i64>) -> Result<HttpResponse, ApiError> {
+pub async fn delete_key(
+    req: HttpRequest,
+    id: web::Path<crate::wire::params::NumericId>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner().id;
     let sandbox = sandbox(&req)?;
     sandbox.store().transaction(|db| {
-        let row = key_or_404(db, *id)?;
+        let row = key_or_404(db, id)?;
         let owner = person_or_404(db, row.key.person_id)?;
         open_api_tab(&req, db, &owner)?;
         db.delete_key(row.key.id)?;
@@ -323,11 +345,12 @@ pub struct EffectiveQuery {
 /// accesses ∩ its owner's current access (∩ the client link).
 pub async fn effective_access(
     req: HttpRequest,
-    id: web::Path<i64>,
+    id: web::Path<crate::wire::params::NumericId>,
     query: web::Query<EffectiveQuery>,
 ) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner().id;
     let (row, company_id, access) = sandbox(&req)?.store().with(|db| {
-        let row = key_or_404(db, *id)?;
+        let row = key_or_404(db, id)?;
         let owner = person_or_404(db, row.key.person_id)?;
         let company_id = query.company_id.filter(|c| *c != 0).unwrap_or(row.key.company_id);
         let access = crate::api::auth::access_in(db, &row, &owner, company_id)?;

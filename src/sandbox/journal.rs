@@ -2,7 +2,6 @@
 //! and the remedy. Kept in memory, bounded: the oldest entries are dropped first.
 
 use crate::api::auth::AuthContext;
-use crate::sandbox::Sandbox;
 use crate::wire::request_id::{RequestId, as_api_error};
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
@@ -78,7 +77,9 @@ pub async fn record(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<impl MessageBody>, Error> {
-    let sandbox = req.app_data::<web::Data<Sandbox>>().cloned();
+    let sandbox = req
+        .app_data::<web::Data<crate::sandbox::registry::Registry>>()
+        .and_then(|r| r.resolve(req.match_info().get(crate::api::auth::SANDBOX_ID)));
     let method = req.method().to_string();
     let path = req.path().to_owned();
     let response = next.call(req).await?.map_into_boxed_body();

@@ -14,6 +14,7 @@ use std::sync::atomic::{AtomicI64, Ordering};
 const FIRST_GENERATED_ID: i64 = 1_000_000;
 
 pub mod journal;
+pub mod registry;
 
 pub struct Sandbox {
     store: Store,

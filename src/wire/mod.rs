@@ -5,6 +5,7 @@ pub mod auth;
 pub mod envelope;
 pub mod error;
 pub mod fields;
+pub mod params;
 pub mod request_id;
 
 pub use error::{ApiError, ErrorKind, ValidationMessage};

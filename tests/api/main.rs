@@ -14,6 +14,7 @@ mod helpers;
 mod journal;
 mod malformed;
 mod resources;
+mod sandboxes;
 mod scenarios;
 mod session;
 mod session_auth;

@@ -1,0 +1,87 @@
+//! The sandboxes one process serves: the default one at the root, and any number of further
+//! ones under `/sb/{id}`, created and deleted over the control plane (one per test, if you like).
+
+use crate::sandbox::Sandbox;
+use crate::scenario::Scenario;
+use crate::store::{Store, StoreError};
+use actix_web::web;
+use std::collections::HashMap;
+use std::sync::RwLock;
+
+/// How many extra sandboxes may live at once; each is a small in-memory database.
+pub const MAX_SANDBOXES: usize = 500;
+
+pub struct Registry {
+    default: web::Data<Sandbox>,
+    others: RwLock<HashMap<String, web::Data<Sandbox>>>,
+    seed: Option<u64>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum RegistryError {
+    #[error(
+        "{MAX_SANDBOXES} sandboxes are alive already; DELETE /_sandbox/sandboxes/{{id}} the ones you are done with"
+    )]
+    Full,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl Registry {
+    pub fn new(default: web::Data<Sandbox>, seed: Option<u64>) -> Self {
+        Self {
+            default,
+            others: RwLock::new(HashMap::new()),
+            seed,
+        }
+    }
+
+    pub fn default_sandbox(&self) -> web::Data<Sandbox> {
+        self.default.clone()
+    }
+
+    /// The sandbox named in a path (`/sb/{id}`), or the default one.
+    pub fn resolve(&self, id: Option<&str>) -> Option<web::Data<Sandbox>> {
+        match id {
+            None => Some(self.default.clone()),
+            Some(id) => self.others.read().unwrap_or_else(|p| p.into_inner()).get(id).cloned(),
+        }
+    }
+
+    /// A new in-memory sandbox holding `scenario`, and its id.
+    pub fn create(&self, scenario: &Scenario) -> Result<(String, web::Data<Sandbox>), RegistryError> {
+        if self.others.read().unwrap_or_else(|p| p.into_inner()).len() >= MAX_SANDBOXES {
+            return Err(RegistryError::Full);
+        }
+        let (sandbox, _) = Sandbox::open(Store::open_in_memory()?, scenario, self.seed)?;
+        let sandbox = web::Data::new(sandbox);
+        let id = uuid::Uuid::new_v4().simple().to_string();
+        let mut others = self.others.write().unwrap_or_else(|p| p.into_inner());
+        if others.len() >= MAX_SANDBOXES {
+            return Err(RegistryError::Full);
+        }
+        others.insert(id.clone(), sandbox.clone());
+        Ok((id, sandbox))
+    }
+
+    pub fn remove(&self, id: &str) -> bool {
+        self.others
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(id)
+            .is_some()
+    }
+
+    /// The extra sandboxes' ids, sorted.
+    pub fn ids(&self) -> Vec<String> {
+        let mut ids: Vec<String> = self
+            .others
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .keys()
+            .cloned()
+            .collect();
+        ids.sort();
+        ids
+    }
+}
