@@ -69,6 +69,11 @@ impl Sandbox {
         &self.journal
     }
 
+    /// Gives up the sandbox, keeping its store (to copy it as a template).
+    pub fn into_store(self) -> Store {
+        self.store
+    }
+
     pub fn store(&self) -> &Store {
         &self.store
     }

@@ -14,6 +14,8 @@ pub const MAX_SANDBOXES: usize = 500;
 pub struct Registry {
     default: web::Data<Sandbox>,
     others: RwLock<HashMap<String, web::Data<Sandbox>>>,
+    /// Each scenario installed once, then copied for every new sandbox that asks for it.
+    templates: RwLock<HashMap<String, std::sync::Arc<Store>>>,
     seed: Option<u64>,
 }
 
@@ -32,6 +34,7 @@ impl Registry {
         Self {
             default,
             others: RwLock::new(HashMap::new()),
+            templates: RwLock::new(HashMap::new()),
             seed,
         }
     }
@@ -53,7 +56,8 @@ impl Registry {
         if self.others.read().unwrap_or_else(|p| p.into_inner()).len() >= MAX_SANDBOXES {
             return Err(RegistryError::Full);
         }
-        let (sandbox, _) = Sandbox::open(Store::open_in_memory()?, scenario, self.seed)?;
+        let template = self.template(scenario)?;
+        let (sandbox, _) = Sandbox::open(Store::copy_of(&template)?, scenario, self.seed)?;
         let sandbox = web::Data::new(sandbox);
         let id = uuid::Uuid::new_v4().simple().to_string();
         let mut others = self.others.write().unwrap_or_else(|p| p.into_inner());
@@ -62,6 +66,27 @@ impl Registry {
         }
         others.insert(id.clone(), sandbox.clone());
         Ok((id, sandbox))
+    }
+
+    /// The installed world of a scenario, built on first use.
+    fn template(&self, scenario: &Scenario) -> Result<std::sync::Arc<Store>, RegistryError> {
+        if let Some(template) = self
+            .templates
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(scenario.name())
+        {
+            return Ok(template.clone());
+        }
+        let store = Store::open_in_memory()?;
+        // Opening a sandbox on an empty store installs the scenario into it.
+        let (built, _) = Sandbox::open(store, scenario, self.seed)?;
+        let template = std::sync::Arc::new(built.into_store());
+        self.templates
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(scenario.name().to_owned(), template.clone());
+        Ok(template)
     }
 
     pub fn remove(&self, id: &str) -> bool {

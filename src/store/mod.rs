@@ -51,6 +51,21 @@ impl Store {
         Self::prepare(conn)
     }
 
+    /// A private in-memory copy of another store, made with SQLite's backup API: far cheaper than
+    /// installing a scenario again.
+    pub fn copy_of(template: &Store) -> Result<Self, StoreError> {
+        let mut conn = Connection::open_in_memory().map_err(|source| StoreError::Open {
+            path: ":memory:".into(),
+            source,
+        })?;
+        {
+            let source = template.lock();
+            let backup = rusqlite::backup::Backup::new(&source, &mut conn)?;
+            backup.run_to_completion(1024, std::time::Duration::ZERO, None)?;
+        }
+        Self::prepare(conn)
+    }
+
     fn prepare(mut conn: Connection) -> Result<Self, StoreError> {
         conn.pragma_update(None, "foreign_keys", "ON")?;
         conn.set_prepared_statement_cache_capacity(64);
