@@ -107,3 +107,36 @@ fn a_sandbox_of_its_own_is_isolated_from_the_default_one() {
     let default = app.send(app.request(Method::POST, "/_sandbox/sandboxes"));
     assert_eq!(default.body["value"]["scenario"], "quickstart");
 }
+
+#[test]
+fn sandboxes_of_the_same_scenario_do_not_share_state() {
+    let app = spawn_app();
+    let make = || {
+        app.send(app.request(Method::POST, "/_sandbox/sandboxes")).body["value"]["id"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    let (a, b) = (make(), make());
+    let off = app.control(
+        Method::PUT,
+        &format!("/sb/{a}/_sandbox/companies/1001/subscription"),
+        None,
+        Some(json!({"integrationsEnabled": false})),
+    );
+    assert_eq!(off.status, 200);
+    let state =
+        |id: &str| app.get(&format!("/sb/{id}/_sandbox/companies")).body["values"][0]["integrationsEnabled"].clone();
+    assert_eq!(state(&a), json!(false));
+    assert_eq!(state(&b), json!(true), "a copy of the template, not the same database");
+    assert_eq!(
+        app.get("/_sandbox/companies").body["values"][0]["integrationsEnabled"],
+        json!(true)
+    );
+    assert_eq!(
+        app.send(app.request(Method::POST, &format!("/sb/{a}/_sandbox/reset")))
+            .status,
+        204
+    );
+    assert_eq!(state(&a), json!(true));
+}
