@@ -47,14 +47,8 @@ async fn get_company(
     id: web::Path<crate::wire::params::Id>,
     query: web::Query<FieldsQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = id.into_inner().id;
     let fields = FieldFilter::parse(query.fields.as_deref())?;
-    let id: i64 = id.parse().map_err(|_| {
-        ApiError::new(ErrorKind::PathParam).with_developer_message(format!(
-            "The company id in the path must be a number, not {:?}.",
-            id.as_str()
-        ))
-    })?;
+    let id = id.number()?;
     let sandbox = sandbox(&req)?;
     let company = sandbox
         .store()

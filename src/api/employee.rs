@@ -106,22 +106,14 @@ async fn get(
     id: web::Path<crate::wire::params::Id>,
     query: web::Query<HashMap<String, String>>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = id.into_inner().id;
     let fields = FieldFilter::parse(query.get("fields").map(String::as_str))?;
-    let id = parse_id(&id)?;
+    let id = id.number()?;
     let base = render::api_base(&req);
     let person = sandbox(&req)?.store().with(|db| {
         check_access(&principal, db)?;
         load(db, principal.0.context.company_id(), id)
     })?;
     single(person_view(&base, &person), &fields, "Employee")
-}
-
-fn parse_id(text: &str) -> Result<i64, ApiError> {
-    text.parse().map_err(|_| {
-        ApiError::new(ErrorKind::PathParam)
-            .with_developer_message(format!("The id in the path must be a number, not {text:?}."))
-    })
 }
 
 /// Reads the fields an employee write may carry; fields the schema has but the sandbox does not
@@ -221,8 +213,7 @@ async fn update(
     id: web::Path<crate::wire::params::Id>,
     body: web::Json<Value>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = id.into_inner().id;
-    let id = parse_id(&id)?;
+    let id = id.number()?;
     let sandbox = sandbox(&req)?;
     let base = render::api_base(&req);
     let company = principal.0.context.company_id();

@@ -157,11 +157,8 @@ async fn get(
     id: web::Path<crate::wire::params::Id>,
     query: web::Query<FieldsQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = id.into_inner().id;
     let fields = FieldFilter::parse(query.fields.as_deref())?;
-    let id: i64 = id.parse().map_err(|_| {
-        ApiError::new(ErrorKind::PathParam).with_developer_message("The id in the path must be a number.")
-    })?;
+    let id = id.number()?;
     let base = render::api_base(&req);
     let value = sandbox(&req)?.store().with(|db| {
         let not_found = || ApiError::not_found(format!("No entitlement has id {id} in the company you act in."));

@@ -147,11 +147,8 @@ pub async fn invoice_order(
     id: web::Path<crate::wire::params::Id>,
     query: web::Query<HashMap<String, String>>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = id.into_inner().id;
     let (invoice_def, order_def) = definitions()?;
-    let id: i64 = id.parse().map_err(|_| {
-        ApiError::new(ErrorKind::PathParam).with_developer_message("The order id in the path must be a number.")
-    })?;
+    let id = id.number()?;
     let date_text = query.get("invoiceDate").filter(|d| !d.is_empty()).ok_or_else(|| {
         ApiError::new(ErrorKind::ValueValidation)
             .with_developer_message("PUT /order/{id}/:invoice needs the query argument invoiceDate (YYYY-MM-DD).")

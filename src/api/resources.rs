@@ -85,13 +85,6 @@ fn check_access(def: &ResourceDef, principal: &CompanyPrincipal, db: &Db<'_>) ->
     Ok(())
 }
 
-fn parse_id(text: &str) -> Result<i64, ApiError> {
-    text.parse().map_err(|_| {
-        ApiError::new(ErrorKind::PathParam)
-            .with_developer_message(format!("The id in the path must be a number, not {text:?}."))
-    })
-}
-
 fn not_found(def: &ResourceDef, id: i64) -> ApiError {
     ApiError::not_found(format!(
         "No {} with id {id} in the company you act in. Objects of other companies are not visible; list them with GET /v2/{}.",
@@ -349,8 +342,7 @@ async fn get(
     id: web::Path<crate::wire::params::Id>,
     query: Query,
 ) -> Result<HttpResponse, ApiError> {
-    let id = id.into_inner().id;
-    let id = parse_id(&id)?;
+    let id = id.number()?;
     let fields = FieldFilter::parse(query.get("fields").map(String::as_str))?;
     let base = render::api_base(&req);
     let company = owner_company(def, &principal);
@@ -434,8 +426,7 @@ async fn update(
     id: web::Path<crate::wire::params::Id>,
     body: web::Json<Value>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = id.into_inner().id;
-    let id = parse_id(&id)?;
+    let id = id.number()?;
     let sandbox = sandbox(&req)?;
     let base = render::api_base(&req);
     let company = owner_company(def, &principal);
@@ -467,8 +458,7 @@ async fn delete(
     principal: CompanyPrincipal,
     id: web::Path<crate::wire::params::Id>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = id.into_inner().id;
-    let id = parse_id(&id)?;
+    let id = id.number()?;
     let company = owner_company(def, &principal);
     sandbox(&req)?.store().transaction(|db| {
         check_access(def, &principal, db)?;
