@@ -174,6 +174,7 @@ pub fn routes(registry: web::Data<Registry>) -> impl FnOnce(&mut web::ServiceCon
             }))
             .service(
                 web::scope("/v2")
+                    .wrap(from_fn(crate::sandbox::faults::apply))
                     .wrap(from_fn(crate::sandbox::journal::record))
                     .configure(api::configure),
             )
@@ -186,6 +187,7 @@ pub fn routes(registry: web::Data<Registry>) -> impl FnOnce(&mut web::ServiceCon
                 web::scope(&format!("/sb/{{{}}}", crate::api::auth::SANDBOX_ID))
                     .service(
                         web::scope("/v2")
+                            .wrap(from_fn(crate::sandbox::faults::apply))
                             .wrap(from_fn(crate::sandbox::journal::record))
                             .configure(api::configure),
                     )

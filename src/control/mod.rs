@@ -108,6 +108,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         )
         .service(resource("/scenario").route(web::post().to(load_scenario)))
         .service(
+            resource("/faults")
+                .route(web::get().to(get_faults))
+                .route(web::put().to(put_faults)),
+        )
+        .service(
             resource("/journal")
                 .route(web::get().to(get_journal))
                 .route(web::delete().to(clear_journal)),
@@ -176,6 +181,24 @@ fn scenario_error(err: crate::scenario::ScenarioError) -> ApiError {
     ApiError::new(crate::wire::ErrorKind::Validation)
         .with_developer_message(err.to_string())
         .with_validation(messages)
+}
+
+async fn get_faults(req: HttpRequest) -> Result<HttpResponse, ApiError> {
+    let config = sandbox(&req)?.faults().config();
+    Ok(json_response(200, &json!({ "value": config })))
+}
+
+/// Replaces the rate limit and fault rules (`{}` clears them).
+async fn put_faults(
+    req: HttpRequest,
+    body: web::Json<crate::sandbox::faults::FaultConfig>,
+) -> Result<HttpResponse, ApiError> {
+    let config = body.into_inner();
+    config
+        .check()
+        .map_err(|message| ApiError::new(crate::wire::ErrorKind::Validation).with_developer_message(message))?;
+    sandbox(&req)?.faults().set(config.clone());
+    Ok(json_response(200, &json!({ "value": config })))
 }
 
 async fn get_clock(req: HttpRequest) -> Result<HttpResponse, ApiError> {

@@ -13,12 +13,14 @@ use std::sync::atomic::{AtomicI64, Ordering};
 /// Generated ids (sessions, proxy records) start above this, so they look like real Tripletex ids.
 const FIRST_GENERATED_ID: i64 = 1_000_000;
 
+pub mod faults;
 pub mod journal;
 pub mod registry;
 
 pub struct Sandbox {
     store: Store,
     journal: journal::Journal,
+    faults: faults::Faults,
     rng: Mutex<StdRng>,
     next_id: AtomicI64,
     /// The scenario the current world started from: what `reset` goes back to.
@@ -57,12 +59,17 @@ impl Sandbox {
         let sandbox = Self {
             store,
             journal: journal::Journal::default(),
+            faults: faults::Faults::default(),
             rng: Mutex::new(rng),
             next_id: AtomicI64::new(max_id.max(FIRST_GENERATED_ID) + 1),
             base: Mutex::new(scenario.clone()),
             clock_offset_ns: AtomicI64::new(0),
         };
         Ok((sandbox, origin))
+    }
+
+    pub fn faults(&self) -> &faults::Faults {
+        &self.faults
     }
 
     pub fn journal(&self) -> &journal::Journal {

@@ -43,6 +43,10 @@ error_kinds! {
     Param => 422, 21000, "Param Exception";
     InvalidJson => 422, 22000, "Invalid JSON Exception";
     ResultSetTooLarge => 422, 23000, "Result Set Too Large";
+    TooManyRequests => 429, 0, "Too Many Requests";
+    BadGateway => 502, 0, "Bad Gateway";
+    ServiceUnavailable => 503, 0, "Service Unavailable";
+    GatewayTimeout => 504, 0, "Gateway Timeout";
     Internal => 500, 1000, "Exception";
 }
 

@@ -10,6 +10,7 @@ mod conformance;
 mod control;
 mod employee;
 mod entitlement;
+mod faults;
 mod helpers;
 mod journal;
 mod malformed;
