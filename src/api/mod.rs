@@ -18,6 +18,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     token::configure(cfg);
     company::configure(cfg);
     entitlement::configure(cfg);
-    employee::configure(cfg);
+    // Before /employee/{id}, so /employee/employment is not taken for an employee id.
     resources::configure(cfg);
+    employee::configure(cfg);
 }

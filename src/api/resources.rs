@@ -35,6 +35,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         if def.path == "order" {
             cfg.service(route("/order/{id}/:invoice").route(web::put().to(super::invoice::invoice_order)));
         }
+        if def.allows(Operation::DeleteList) {
+            collection = collection.route(
+                web::delete()
+                    .to(move |req: HttpRequest, p: CompanyPrincipal, b: web::Json<Value>| delete_list(def, req, p, b)),
+            );
+        }
         if def.allows(Operation::Create) {
             collection = collection.route(
                 web::post()
@@ -464,6 +470,40 @@ async fn delete(
         check_access(def, &principal, db)?;
         load(def, db, company, id)?;
         db.delete_object(&def.path, id)?;
+        Ok::<_, ApiError>(())
+    })?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// `DELETE` on a collection with `[{"id": …}, …]`: all of them go, or none does.
+async fn delete_list(
+    def: &'static ResourceDef,
+    req: HttpRequest,
+    principal: CompanyPrincipal,
+    body: web::Json<Value>,
+) -> Result<HttpResponse, ApiError> {
+    let Value::Array(items) = &*body else {
+        return Err(ApiError::new(ErrorKind::Validation).with_developer_message(format!(
+            "DELETE /{} takes a list of objects with ids: [{{\"id\": 1}}].",
+            def.path
+        )));
+    };
+    let ids: Vec<i64> = items
+        .iter()
+        .filter_map(|i| i.get("id").and_then(Value::as_i64))
+        .collect();
+    if ids.len() != items.len() || ids.is_empty() {
+        return Err(ApiError::new(ErrorKind::Validation)
+            .with_developer_message("Every element needs a numeric id.")
+            .with_validation(vec![ValidationMessage::field("id", "Kan ikke være null.")]));
+    }
+    let company = owner_company(def, &principal);
+    sandbox(&req)?.store().transaction(|db| {
+        check_access(def, &principal, db)?;
+        for id in &ids {
+            load(def, db, company, *id)?;
+            db.delete_object(&def.path, *id)?;
+        }
         Ok::<_, ApiError>(())
     })?;
     Ok(HttpResponse::NoContent().finish())

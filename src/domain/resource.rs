@@ -80,6 +80,9 @@ pub enum Operation {
     Create,
     Update,
     Delete,
+    /// `DELETE` on the collection with a list of `{id}` (projects).
+    #[serde(rename = "deleteList")]
+    DeleteList,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]

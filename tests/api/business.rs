@@ -207,3 +207,61 @@ fn a_project_manager_needs_the_project_manager_access() {
     assert_eq!(created.status, 201, "{}", created.body);
     assert_eq!(created.body["value"]["number"], "1");
 }
+
+#[test]
+fn projects_can_be_deleted_as_a_list_all_or_none() {
+    let app = spawn_app();
+    let session = app.session_for(&app.credential(false));
+    let make = |name: &str| {
+        post(
+            &app,
+            &session,
+            "/v2/project",
+            json!({"name": name, "startDate": "2026-01-01", "projectManager": {"id": 5001}}),
+        )
+        .body["value"]["id"]
+            .clone()
+    };
+    let (a, b) = (make("A"), make("B"));
+    let delete = |body: Value| {
+        app.send(
+            app.request(Method::DELETE, "/v2/project")
+                .header("Authorization", basic("0", &session))
+                .json(&body),
+        )
+    };
+    assert_eq!(delete(json!([{"id": a}, {"id": 424242}])).status, 404);
+    assert_eq!(
+        app.get_as("0", &session, &format!("/v2/project/{a}")).status,
+        200,
+        "nothing deleted when one id is unknown"
+    );
+    assert_eq!(delete(json!([{"id": a}, {"id": b}])).status, 204);
+    assert_eq!(app.get_as("0", &session, &format!("/v2/project/{b}")).status, 404);
+    assert_eq!(delete(json!({"id": a})).status, 422);
+}
+
+#[test]
+fn employments_belong_to_employees_of_the_company() {
+    let app = spawn_app();
+    let session = app.session_for(&app.credential(false));
+    let created = post(
+        &app,
+        &session,
+        "/v2/employee/employment",
+        json!({"employee": {"id": 5001}, "startDate": "2026-01-01"}),
+    );
+    assert_eq!(created.status, 201, "{}", created.body);
+    let other = post(
+        &app,
+        &session,
+        "/v2/employee/employment",
+        json!({"employee": {"id": 5101}, "startDate": "2026-01-01"}),
+    );
+    assert_eq!(
+        other.body["validationMessages"][0]["field"], "employee.id",
+        "another company's employee"
+    );
+    let listed = app.get_as("0", &session, "/v2/employee/employment?employeeId=5001&fields=id");
+    assert_eq!(listed.body["values"], json!([{"id": created.body["value"]["id"]}]));
+}
