@@ -236,8 +236,9 @@ pub fn install(
         db.insert_person(&person, None)?;
     }
     // Each office is represented inside each of its clients by a proxy employee record.
-    let first_proxy_id = world.people.iter().map(|p| p.id).max().unwrap_or(0) + 1;
-    for (proxy_id, spec) in (first_proxy_id..).zip(&world.accountant_relations) {
+    for spec in &world.accountant_relations {
+        // A client has one office, so its proxy record's id follows from the client's.
+        let proxy_id = spec.client_id * 10_000 + 9_900;
         db.insert_relation(&AccountantRelation {
             office_id: spec.office_id,
             client_id: spec.client_id,

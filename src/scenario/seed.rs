@@ -9,8 +9,19 @@ use serde::Deserialize;
 use serde_json::{Map, Value, json};
 use std::collections::BTreeMap;
 
+/// A few employees every company starts with, besides the people its scenario names.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct SeedPerson {
+    first_name: String,
+    last_name: String,
+    user_type: crate::domain::model::UserType,
+    entitlements: Vec<String>,
+}
+
 #[derive(Debug, Deserialize)]
 struct SeedFile {
+    people: Vec<SeedPerson>,
     global: BTreeMap<String, Vec<Map<String, Value>>>,
     company: BTreeMap<String, Vec<Map<String, Value>>>,
 }
@@ -60,6 +71,24 @@ pub fn install(db: &Db<'_>, company_ids: &[i64], now: Timestamp) -> rusqlite::Re
         }
     }
     for company_id in company_ids {
+        for (n, person) in (9001..).zip(&seed.people) {
+            let id = company_id * IDS_PER_COMPANY + n;
+            // An imported world already holds the seeded people it exported.
+            if db.person(id)?.is_some() {
+                continue;
+            }
+            let record = crate::domain::model::Person {
+                id,
+                company_id: *company_id,
+                first_name: person.first_name.clone(),
+                last_name: person.last_name.clone(),
+                email: format!("{}.{}@{company_id}.example", person.first_name, person.last_name).to_lowercase(),
+                user_type: person.user_type,
+                entitlements: person.entitlements.clone(),
+                ..crate::domain::model::Person::blank()
+            };
+            db.insert_person(&record, None)?;
+        }
         let mut next_id = company_id * IDS_PER_COMPANY;
         for (path, objects) in &seed.company {
             let def = definition(path)?;

@@ -17,6 +17,10 @@ fn employees_round_trip_with_the_real_validation_messages() {
     };
     let listed = app.get_as("0", &session, "/v2/employee?fields=id,firstName");
     assert!(
+        listed.body["fullResultSize"].as_u64().unwrap() >= 4,
+        "the scenario's people and a few seeded employees"
+    );
+    assert!(
         listed.body["values"]
             .as_array()
             .unwrap()
