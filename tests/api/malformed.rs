@@ -150,3 +150,27 @@ fn no_body_or_query_on_any_data_endpoint_produces_a_5xx() {
     }
     assert_eq!(app.get("/_sandbox/health").status, 200);
 }
+
+#[test]
+fn an_oversized_body_is_413_in_the_error_envelope() {
+    let app = spawn_app();
+    let session = app.session_for(&app.credential(false));
+    let huge = format!(r#"{{"name": "{}"}}"#, "x".repeat(2 * 1024 * 1024));
+    let reply = app.send(
+        app.request(reqwest::Method::POST, "/v2/customer")
+            .header("Authorization", basic("0", &session))
+            .header("Content-Type", "application/json")
+            .body(huge),
+    );
+    assert_eq!(reply.status, 413);
+    assert_eq!(reply.body["status"], 413);
+    assert!(reply.body["requestId"].is_string());
+    let wrong_type = app.send(
+        app.request(reqwest::Method::POST, "/v2/customer")
+            .header("Authorization", basic("0", &session))
+            .header("Content-Type", "text/plain")
+            .body("name=x"),
+    );
+    assert_eq!(wrong_type.status, 415);
+    assert_eq!(wrong_type.body["status"], 415);
+}
