@@ -1,5 +1,5 @@
-//! One sandbox: an isolated world with its own store, its random source for tokens and its id
-//! sequence. Building a sandbox installs its scenario into an empty store.
+//! One sandbox: an isolated world with its own store, clock, random source for tokens, id
+//! sequence, journal and faults. Opening a sandbox on an empty store installs its scenario.
 
 use crate::domain::token::token_string;
 use crate::scenario::{self, Scenario, Settings};
