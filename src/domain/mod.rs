@@ -1,5 +1,7 @@
-//! The access model, pure and synchronous: the nouns (`model`), denials as data (`denial`),
-//! and one function per decision (`rules`). No HTTP, no SQL.
+//! The rules of the emulated world, pure and synchronous — no HTTP, no SQL: the nouns (`model`),
+//! denials as data (`denial`), one function per decision of the token flow (`rules`) and of the UI
+//! (`ui`), entitlements and effective access (`entitlements`), and the data resources with their
+//! write rules (`resource`, `employee`, `invoice`).
 
 pub mod denial;
 pub mod employee;
