@@ -79,6 +79,16 @@ fn person_in_context(db: &Db<'_>, principal: &CompanyPrincipal, employee: Option
         .ok_or_else(|| ApiError::not_found(format!("No employee {id} in the company you act in.")))
 }
 
+/// The person whose entitlements are read: the key's owner, or anyone in the acting company
+/// for a user administrator's key.
+fn readable_person(db: &Db<'_>, principal: &CompanyPrincipal, employee: Option<i64>) -> Result<Person, ApiError> {
+    let person = person_in_context(db, principal, employee)?;
+    if person.id != principal.0.session.key.person_id {
+        entitlements::may_read_entitlements_of_others(&access(principal, db)?)?;
+    }
+    Ok(person)
+}
+
 fn access(principal: &CompanyPrincipal, db: &Db<'_>) -> Result<BTreeSet<&'static str>, ApiError> {
     Ok(principal.0.access(db)?.into_iter().collect())
 }
@@ -101,10 +111,7 @@ async fn list(
     let employee = parse_arg("employeeId", query.employee_id.as_ref())?;
     let base = render::api_base(&req);
     let values = sandbox(&req)?.store().with(|db| {
-        let person = person_in_context(db, &principal, employee)?;
-        if person.id != principal.0.session.key.person_id {
-            entitlements::may_read_entitlements_of_others(&access(&principal, db)?)?;
-        }
+        let person = readable_person(db, &principal, employee)?;
         let names = held(&person, &person.entitlements);
         Ok::<_, ApiError>(
             names
@@ -126,10 +133,7 @@ async fn list_client(
     let client = parse_arg("customerId", query.customer_id.as_ref())?;
     let base = render::api_base(&req);
     let values = sandbox(&req)?.store().with(|db| {
-        let person = person_in_context(db, &principal, employee)?;
-        if person.id != principal.0.session.key.person_id {
-            entitlements::may_read_entitlements_of_others(&access(&principal, db)?)?;
-        }
+        let person = readable_person(db, &principal, employee)?;
         let mut values = Vec::new();
         for (client_id, names) in &person.client_entitlements {
             if client.is_some_and(|c| c != *client_id) {
