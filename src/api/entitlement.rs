@@ -50,9 +50,7 @@ fn held(person: &Person, names: &[String]) -> BTreeSet<&'static str> {
 }
 
 fn missing_argument(name: &'static str) -> ApiError {
-    ApiError::new(ErrorKind::ValueValidation)
-        .with_developer_message(format!("The query argument {name} is required."))
-        .with_validation(vec![ValidationMessage::field(name, "Kan ikke være null.")])
+    ApiError::missing_arguments(&[name], format!("The query argument {name} is required."))
 }
 
 fn parse_arg(name: &'static str, text: Option<&String>) -> Result<Option<i64>, ApiError> {

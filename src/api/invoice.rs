@@ -150,9 +150,10 @@ pub async fn invoice_order(
     let (invoice_def, order_def) = definitions()?;
     let id = id.number()?;
     let date_text = query.get("invoiceDate").filter(|d| !d.is_empty()).ok_or_else(|| {
-        ApiError::new(ErrorKind::ValueValidation)
-            .with_developer_message("PUT /order/{id}/:invoice needs the query argument invoiceDate (YYYY-MM-DD).")
-            .with_validation(vec![ValidationMessage::field("invoiceDate", "Kan ikke være null.")])
+        ApiError::missing_arguments(
+            &["invoiceDate"],
+            "PUT /order/{id}/:invoice needs the query argument invoiceDate (YYYY-MM-DD).",
+        )
     })?;
     let date: Date = date_text.parse().map_err(|_| {
         ApiError::new(ErrorKind::Validation).with_validation(vec![ValidationMessage::arg(

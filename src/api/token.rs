@@ -169,9 +169,10 @@ async fn consumer_by_token(
 ) -> Result<HttpResponse, ApiError> {
     let fields = FieldFilter::parse(query.fields.as_deref())?;
     let Some(token) = query.token.as_deref().filter(|t| !t.is_empty()) else {
-        return Err(ApiError::new(ErrorKind::ValueValidation)
-            .with_developer_message("GET /token/consumer/byToken needs the query argument token.")
-            .with_validation(vec![ValidationMessage::field("token", "Kan ikke være null.")]));
+        return Err(ApiError::missing_arguments(
+            &["token"],
+            "GET /token/consumer/byToken needs the query argument token.",
+        ));
     };
     let sandbox = sandbox(&req)?;
     let integration = sandbox
@@ -213,15 +214,16 @@ async fn create_employee_token(
         ("companyOwned", query.company_owned.as_deref()),
         ("expirationDate", query.expiration_date.as_deref()),
     ];
-    let missing: Vec<ValidationMessage> = arguments
+    let missing: Vec<&str> = arguments
         .iter()
         .filter(|(_, value)| value.is_none_or(str::is_empty))
-        .map(|(name, _)| ValidationMessage::field(*name, "Kan ikke være null."))
+        .map(|(name, _)| *name)
         .collect();
     if !missing.is_empty() {
-        return Err(ApiError::new(ErrorKind::ValueValidation)
-            .with_developer_message("PUT /token/employee/:create needs tokenName, consumerName, employeeId, companyOwned and expirationDate.")
-            .with_validation(missing));
+        return Err(ApiError::missing_arguments(
+            &missing,
+            "PUT /token/employee/:create needs tokenName, consumerName, employeeId, companyOwned and expirationDate.",
+        ));
     }
     let [name, consumer_name, employee, owned, date] = arguments.map(|(_, v)| v.unwrap_or_default());
     let employee: i64 = employee.parse().map_err(|_| {

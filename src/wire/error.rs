@@ -127,6 +127,18 @@ impl ApiError {
         Self::new(ErrorKind::BadRequest).with_developer_message(developer_message)
     }
 
+    /// 422/15000 for required query arguments that are missing, each named with "Kan ikke være null.".
+    pub fn missing_arguments(names: &[&str], developer_message: impl Into<Cow<'static, str>>) -> Self {
+        Self::new(ErrorKind::ValueValidation)
+            .with_developer_message(developer_message)
+            .with_validation(
+                names
+                    .iter()
+                    .map(|name| ValidationMessage::field(name.to_string(), "Kan ikke være null."))
+                    .collect(),
+            )
+    }
+
     pub fn not_found(developer_message: impl Into<Cow<'static, str>>) -> Self {
         Self::new(ErrorKind::NotFound).with_developer_message(developer_message)
     }

@@ -6,11 +6,7 @@ use reqwest::Method;
 use serde_json::{Value, json};
 
 fn post(app: &TestApp, session: &str, path: &str, body: Value) -> crate::helpers::Reply {
-    app.send(
-        app.request(Method::POST, path)
-            .header("Authorization", basic("0", session))
-            .json(&body),
-    )
+    app.call_as(Method::POST, "0", session, path, Some(&body))
 }
 
 fn first(app: &TestApp, session: &str, path: &str) -> Value {
@@ -223,13 +219,7 @@ fn projects_can_be_deleted_as_a_list_all_or_none() {
             .clone()
     };
     let (a, b) = (make("A"), make("B"));
-    let delete = |body: Value| {
-        app.send(
-            app.request(Method::DELETE, "/v2/project")
-                .header("Authorization", basic("0", &session))
-                .json(&body),
-        )
-    };
+    let delete = |body: Value| app.call_as(Method::DELETE, "0", &session, "/v2/project", Some(&body));
     assert_eq!(delete(json!([{"id": a}, {"id": 424242}])).status, 404);
     assert_eq!(
         app.get_as("0", &session, &format!("/v2/project/{a}")).status,

@@ -3,7 +3,7 @@
 
 use crate::helpers::{TestApp, assert_denied, basic, spawn_app};
 use reqwest::Method;
-use serde_json::json;
+use serde_json::{Value, json};
 
 fn consumer_of(app: &TestApp, integration: i64) -> String {
     app.get("/_sandbox/state").body["world"]["integrations"]
@@ -28,13 +28,7 @@ fn sales_modules_list_the_package_and_ordering_api_v2_activates_integrations() {
         "{}",
         listed.body
     );
-    let post = |body: serde_json::Value| {
-        app.send(
-            app.request(Method::POST, "/v2/company/salesmodules")
-                .header("Authorization", basic("0", &session))
-                .json(&body),
-        )
-    };
+    let post = |body: Value| app.call_as(Method::POST, "0", &session, "/v2/company/salesmodules", Some(&body));
     let ordered = post(json!({"name": "SMART_WAGE"}));
     assert_eq!(ordered.status, 201, "{}", ordered.body);
     assert_eq!(
@@ -49,13 +43,7 @@ fn sales_modules_list_the_package_and_ordering_api_v2_activates_integrations() {
 fn put_company_changes_the_acting_company_only() {
     let app = spawn_app();
     let session = app.session_for(&app.credential(false));
-    let put = |body: serde_json::Value| {
-        app.send(
-            app.request(Method::PUT, "/v2/company")
-                .header("Authorization", basic("0", &session))
-                .json(&body),
-        )
-    };
+    let put = |body: Value| app.call_as(Method::PUT, "0", &session, "/v2/company", Some(&body));
     let renamed = put(json!({"name": "Solsikke Bakeri og Kafé AS"}));
     assert_eq!(renamed.status, 200, "{}", renamed.body);
     assert_eq!(

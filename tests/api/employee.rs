@@ -1,20 +1,14 @@
 //! /employee over the people of the acting company.
 
-use crate::helpers::{assert_denied, basic, spawn_app};
+use crate::helpers::{assert_denied, spawn_app};
 use reqwest::Method;
-use serde_json::json;
+use serde_json::{Value, json};
 
 #[test]
 fn employees_round_trip_with_the_real_validation_messages() {
     let app = spawn_app();
     let session = app.session_for(&app.credential(false));
-    let post = |body: serde_json::Value| {
-        app.send(
-            app.request(Method::POST, "/v2/employee")
-                .header("Authorization", basic("0", &session))
-                .json(&body),
-        )
-    };
+    let post = |body: Value| app.call_as(Method::POST, "0", &session, "/v2/employee", Some(&body));
     let listed = app.get_as("0", &session, "/v2/employee?fields=id,firstName");
     assert!(
         listed.body["fullResultSize"].as_u64().unwrap() >= 4,
@@ -61,13 +55,7 @@ fn employees_round_trip_with_the_real_validation_messages() {
     let id = created.body["value"]["id"].as_i64().unwrap();
     let item = format!("/v2/employee/{id}");
     assert_eq!(app.get_as("0", &session, &item).body["value"]["displayName"], "Per Ny");
-    let put = |body: serde_json::Value| {
-        app.send(
-            app.request(Method::PUT, &item)
-                .header("Authorization", basic("0", &session))
-                .json(&body),
-        )
-    };
+    let put = |body: Value| app.call_as(Method::PUT, "0", &session, &item, Some(&body));
     let updated = put(json!({"lastName": "Nyere", "version": 0}));
     assert_eq!(updated.status, 200, "{}", updated.body);
     assert_eq!(updated.body["value"]["version"], 1);

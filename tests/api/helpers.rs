@@ -232,3 +232,23 @@ pub fn assert_denied(reply: &Reply, status: u16, code: i64, rule: &str) {
         "expected rule {rule} in {message}"
     );
 }
+
+impl TestApp {
+    /// A request with Basic auth as `username` (a company id, or 0) and an optional JSON body.
+    pub fn call_as(
+        &self,
+        method: reqwest::Method,
+        username: &str,
+        session: &str,
+        path: &str,
+        body: Option<&Value>,
+    ) -> Reply {
+        let mut request = self
+            .request(method, path)
+            .header("Authorization", basic(username, session));
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        self.send(request)
+    }
+}

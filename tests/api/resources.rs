@@ -69,8 +69,7 @@ fn minimal_body(app: &TestApp, session: &str, def: &ResourceDef) -> Value {
         }
         "invoice" => {
             let order_def = catalogue().unwrap().iter().find(|d| d.path == "order").unwrap();
-            let order = send(
-                app,
+            let order = app.call_as(
                 Method::POST,
                 "0",
                 session,
@@ -109,8 +108,7 @@ fn existing(app: &TestApp, session: &str, def: &ResourceDef) -> i64 {
     if let Some(id) = listed.body["values"][0]["id"].as_i64() {
         return id;
     }
-    let created = send(
-        app,
+    let created = app.call_as(
         Method::POST,
         "0",
         session,
@@ -119,23 +117,6 @@ fn existing(app: &TestApp, session: &str, def: &ResourceDef) -> i64 {
     );
     assert_eq!(created.status, 201, "creating a {}: {}", def.path, created.body);
     created.body["value"]["id"].as_i64().unwrap()
-}
-
-fn send(
-    app: &TestApp,
-    method: Method,
-    username: &str,
-    session: &str,
-    path: &str,
-    body: Option<&Value>,
-) -> crate::helpers::Reply {
-    let mut request = app
-        .request(method, path)
-        .header("Authorization", basic(username, session));
-    if let Some(body) = body {
-        request = request.json(body);
-    }
-    app.send(request)
 }
 
 /// Resources a client can create: by the generic POST, or by POST /invoice from orders.
@@ -160,12 +141,12 @@ fn a_generic_client_round_trips_every_resource() {
             def.path
         );
         if !creatable(def) {
-            let refused = send(&app, Method::POST, "0", &session, &collection, Some(&json!({})));
+            let refused = app.call_as(Method::POST, "0", &session, &collection, Some(&json!({})));
             assert_eq!(refused.status, 405, "{} has no POST", def.path);
             continue;
         }
         let body = minimal_body(&app, &session, def);
-        let created = send(&app, Method::POST, "0", &session, &collection, Some(&body));
+        let created = app.call_as(Method::POST, "0", &session, &collection, Some(&body));
         assert_eq!(created.status, 201, "create {}: {}", def.path, created.body);
         let id = created.body["value"]["id"].as_i64().unwrap();
         let item = format!("{collection}/{id}");
@@ -174,8 +155,7 @@ fn a_generic_client_round_trips_every_resource() {
         if def.allows(Operation::Update) {
             let name = editable_text(def);
             let version = read.body["value"]["version"].clone();
-            let updated = send(
-                &app,
+            let updated = app.call_as(
                 Method::PUT,
                 "0",
                 &session,
@@ -185,8 +165,7 @@ fn a_generic_client_round_trips_every_resource() {
             assert_eq!(updated.status, 200, "update {}: {}", def.path, updated.body);
             assert_eq!(updated.body["value"][&name], "Endret");
             assert_eq!(updated.body["value"]["version"], version.as_i64().unwrap() + 1);
-            let stale = send(
-                &app,
+            let stale = app.call_as(
                 Method::PUT,
                 "0",
                 &session,
@@ -202,7 +181,7 @@ fn a_generic_client_round_trips_every_resource() {
         }
         if def.allows(Operation::Delete) {
             assert_eq!(
-                send(&app, Method::DELETE, "0", &session, &item, None).status,
+                app.call_as(Method::DELETE, "0", &session, &item, None).status,
                 204,
                 "delete {}",
                 def.path
@@ -241,14 +220,14 @@ fn every_operation_needs_the_resources_entitlement() {
             operations.push((Method::PUT, item.clone(), Some(json!({}))));
         }
         for (method, path, body) in &operations {
-            let refused = send(&app, method.clone(), "0", &lacking, path, body.as_ref());
+            let refused = app.call_as(method.clone(), "0", &lacking, path, body.as_ref());
             assert_eq!(
                 (refused.status, refused.body["code"].as_i64()),
                 (403, Some(9000)),
                 "{method} {path} without {entitlement}"
             );
             assert!(refused.body["developerMessage"].as_str().unwrap().contains(entitlement));
-            let allowed = send(&app, method.clone(), "0", &holding, path, body.as_ref());
+            let allowed = app.call_as(method.clone(), "0", &holding, path, body.as_ref());
             assert!(
                 allowed.status < 300,
                 "{method} {path} with {entitlement}: {}",
@@ -257,12 +236,12 @@ fn every_operation_needs_the_resources_entitlement() {
         }
         if def.allows(Operation::Delete) {
             assert_eq!(
-                send(&app, Method::DELETE, "0", &lacking, &item, None).status,
+                app.call_as(Method::DELETE, "0", &lacking, &item, None).status,
                 403,
                 "DELETE {item}"
             );
             assert_eq!(
-                send(&app, Method::DELETE, "0", &holding, &item, None).status,
+                app.call_as(Method::DELETE, "0", &holding, &item, None).status,
                 204,
                 "DELETE {item}"
             );
@@ -274,8 +253,7 @@ fn every_operation_needs_the_resources_entitlement() {
 fn an_office_key_acting_as_one_client_never_sees_anothers_data() {
     let app = spawn_app();
     let session = app.session_for(&app.credential(true));
-    let created = send(
-        &app,
+    let created = app.call_as(
         Method::POST,
         "2101",
         &session,
@@ -290,8 +268,7 @@ fn an_office_key_acting_as_one_client_never_sees_anothers_data() {
     assert!(!in_b.as_array().unwrap().contains(&json!({"id": id})));
     assert_eq!(app.get_as("2102", &session, &format!("/v2/customer/{id}")).status, 404);
     assert_eq!(
-        send(
-            &app,
+        app.call_as(
             Method::PUT,
             "2102",
             &session,
@@ -302,15 +279,8 @@ fn an_office_key_acting_as_one_client_never_sees_anothers_data() {
         404
     );
     assert_eq!(
-        send(
-            &app,
-            Method::DELETE,
-            "2102",
-            &session,
-            &format!("/v2/customer/{id}"),
-            None
-        )
-        .status,
+        app.call_as(Method::DELETE, "2102", &session, &format!("/v2/customer/{id}"), None)
+            .status,
         404
     );
     let bakery = app.session_for(&app.credential(false));
@@ -321,8 +291,7 @@ fn an_office_key_acting_as_one_client_never_sees_anothers_data() {
 fn bad_bodies_get_the_real_validation_errors() {
     let app = spawn_app();
     let session = app.session_for(&app.credential(false));
-    let unknown = send(
-        &app,
+    let unknown = app.call_as(
         Method::POST,
         "0",
         &session,
@@ -334,20 +303,12 @@ fn bad_bodies_get_the_real_validation_errors() {
         unknown.body["validationMessages"][0],
         json!({"field": "startDate", "message": "Feltet eksisterer ikke i objektet.", "path": null, "rootId": null})
     );
-    let wrong = send(
-        &app,
-        Method::POST,
-        "0",
-        &session,
-        "/v2/customer",
-        Some(&json!({"name": 5})),
-    );
+    let wrong = app.call_as(Method::POST, "0", &session, "/v2/customer", Some(&json!({"name": 5})));
     assert_eq!(
         wrong.body["validationMessages"][0]["message"],
         "Verdien er ikke av korrekt type for dette feltet."
     );
-    let missing = send(
-        &app,
+    let missing = app.call_as(
         Method::POST,
         "0",
         &session,
@@ -358,8 +319,7 @@ fn bad_bodies_get_the_real_validation_errors() {
         missing.body["validationMessages"][0],
         json!({"field": "name", "message": "Kan ikke være null.", "path": null, "rootId": null})
     );
-    let dangling = send(
-        &app,
+    let dangling = app.call_as(
         Method::POST,
         "0",
         &session,
@@ -374,7 +334,7 @@ fn bad_bodies_get_the_real_validation_errors() {
             .body("{"),
     );
     assert_eq!((not_json.status, not_json.body["code"].as_i64()), (422, Some(22000)));
-    let not_object = send(&app, Method::POST, "0", &session, "/v2/customer", Some(&json!([1, 2])));
+    let not_object = app.call_as(Method::POST, "0", &session, "/v2/customer", Some(&json!([1, 2])));
     assert_eq!(not_object.status, 422);
     let huge = app.get_as("0", &session, "/v2/ledger/account?count=999999");
     assert_eq!((huge.status, huge.body["code"].as_i64()), (422, Some(23000)));
@@ -386,8 +346,7 @@ fn bad_bodies_get_the_real_validation_errors() {
 fn numbering_defaults_and_filters_work_like_tripletex() {
     let app = spawn_app();
     let session = app.session_for(&app.credential(false));
-    let created = send(
-        &app,
+    let created = app.call_as(
         Method::POST,
         "0",
         &session,
@@ -432,8 +391,7 @@ fn if_none_match_gives_a_checksum_and_304_when_unchanged() {
             .header("If-None-Match", &digest),
     );
     assert_eq!(again.status, 304);
-    send(
-        &app,
+    app.call_as(
         Method::POST,
         "0",
         &session,
