@@ -55,16 +55,7 @@ fn put_company_changes_the_acting_company_only() {
         put(json!({"foundedIn": 1999})).body["validationMessages"][0]["message"],
         "Feltet eksisterer ikke i objektet."
     );
-    let made = app.control(
-        Method::POST,
-        "/_sandbox/people/5001/keys",
-        None,
-        Some(json!({"name": "k", "custom": {"applicationName": "Fjord Regnskap Sync", "accesses": ["AUTH_CUSTOMER"]}})),
-    );
-    let weak = app.session_from(
-        &app.catalog_consumer_token(),
-        made.body["value"]["token"].as_str().unwrap(),
-    );
+    let weak = app.session_with_accesses(&["AUTH_CUSTOMER"]);
     let refused = app.send(
         app.request(Method::PUT, "/v2/company")
             .header("Authorization", basic("0", &weak))

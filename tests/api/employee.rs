@@ -66,16 +66,7 @@ fn employees_round_trip_with_the_real_validation_messages() {
 #[test]
 fn employees_need_auth_employee_and_stay_in_their_company() {
     let app = spawn_app();
-    let made = app.control(
-        Method::POST,
-        "/_sandbox/people/5001/keys",
-        None,
-        Some(json!({"name": "k", "custom": {"applicationName": "Fjord Regnskap Sync", "accesses": ["AUTH_CUSTOMER"]}})),
-    );
-    let weak = app.session_from(
-        &app.catalog_consumer_token(),
-        made.body["value"]["token"].as_str().unwrap(),
-    );
+    let weak = app.session_with_accesses(&["AUTH_CUSTOMER"]);
     assert_denied(&app.get_as("0", &weak, "/v2/employee"), 403, 9000, "access_allows");
     assert_denied(&app.get_as("0", &weak, "/v2/employee/5001"), 403, 9000, "access_allows");
     let session = app.session_for(&app.credential(false));

@@ -57,16 +57,7 @@ fn granting_by_template_needs_a_user_administrators_key_and_takes_effect() {
     assert!(names.contains(&"AUTH_INVOICING".to_owned()), "{names:?}");
 
     // A key without AUTH_USER_ADMIN (or ROLE_ADMINISTRATOR) may not grant.
-    let made = app.control(
-        Method::POST,
-        "/_sandbox/people/5001/keys",
-        None,
-        Some(json!({"name": "k", "custom": {"applicationName": "Fjord Regnskap Sync", "accesses": ["AUTH_CUSTOMER"]}})),
-    );
-    let weak = app.session_from(
-        &app.catalog_consumer_token(),
-        made.body["value"]["token"].as_str().unwrap(),
-    );
+    let weak = app.session_with_accesses(&["AUTH_CUSTOMER"]);
     let refused = app.send(
         app.request(Method::PUT, &grant)
             .header("Authorization", basic("0", &weak)),

@@ -234,6 +234,21 @@ pub fn assert_denied(reply: &Reply, status: u16, code: i64, rule: &str) {
 }
 
 impl TestApp {
+    /// A live session of a new key on Kari (the bakery's administrator) holding exactly `accesses`.
+    pub fn session_with_accesses(&self, accesses: &[&str]) -> String {
+        let made = self.control(
+            reqwest::Method::POST,
+            "/_sandbox/people/5001/keys",
+            None,
+            Some(serde_json::json!({"name": "test", "custom": {"applicationName": "Fjord Regnskap Sync", "accesses": accesses}})),
+        );
+        assert_eq!(made.status, 201, "{}", made.body);
+        self.session_from(
+            &self.catalog_consumer_token(),
+            made.body["value"]["token"].as_str().unwrap(),
+        )
+    }
+
     /// A request with Basic auth as `username` (a company id, or 0) and an optional JSON body.
     pub fn call_as(
         &self,

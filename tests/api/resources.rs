@@ -6,19 +6,6 @@ use reqwest::Method;
 use serde_json::{Value, json};
 use tripletex_sandbox::domain::resource::{FieldKind, Operation, ResourceDef, catalogue};
 
-/// A key on Kari (the bakery) holding exactly `accesses`, and a live session for it.
-fn session_with(app: &TestApp, accesses: &[&str]) -> String {
-    let made = app.control(
-        Method::POST,
-        "/_sandbox/people/5001/keys",
-        None,
-        Some(json!({"name": "test", "custom": {"applicationName": "Fjord Regnskap Sync", "accesses": accesses}})),
-    );
-    assert_eq!(made.status, 201, "{}", made.body);
-    let consumer = app.catalog_consumer_token();
-    app.session_from(&consumer, made.body["value"]["token"].as_str().unwrap())
-}
-
 fn give_kari_everything(app: &TestApp) {
     let reply = app.control(
         Method::PUT,
@@ -205,8 +192,8 @@ fn every_operation_needs_the_resources_entitlement() {
         } else {
             "AUTH_COMPANY_INFO"
         };
-        let holding = session_with(&app, &[entitlement]);
-        let lacking = session_with(&app, &[other]);
+        let holding = app.session_with_accesses(&[entitlement]);
+        let lacking = app.session_with_accesses(&[other]);
         let collection = format!("/v2/{}", def.path);
         let item = format!("{collection}/{}", existing(&app, &full, def));
         let mut operations = vec![
