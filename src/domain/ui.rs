@@ -315,12 +315,28 @@ mod tests {
     }
 
     #[test]
-    fn terms_are_accepted_and_integrations_are_active_refuse_otherwise() {
+    fn terms_are_accepted_refuses_unaccepted_terms() {
         assert!(terms_are_accepted(false).is_err());
+        assert!(terms_are_accepted(true).is_ok());
+    }
+
+    #[test]
+    fn integrations_are_active_refuses_while_the_module_is_off() {
         let mut c = company(1, CompanyKind::Standalone);
+        assert!(integrations_are_active(&c).is_ok());
         c.integrations_enabled = false;
         assert!(integrations_are_active(&c).is_err());
+    }
+
+    #[test]
+    fn actor_is_user_administrator_needs_the_role() {
         assert!(actor_is_user_administrator(&person(1, &[])).is_err());
+        assert!(actor_is_user_administrator(&person(1, &[Role::UserAdministrator])).is_ok());
+    }
+
+    #[test]
+    fn actor_belongs_to_company_refuses_people_of_other_companies() {
         assert!(actor_belongs_to_company(&person(2, &[]), &company(1, CompanyKind::Standalone)).is_err());
+        assert!(actor_belongs_to_company(&person(1, &[]), &company(1, CompanyKind::Standalone)).is_ok());
     }
 }

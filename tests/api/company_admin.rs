@@ -105,3 +105,43 @@ fn only_selected_integrations_create_employee_tokens() {
     assert_eq!((missing.status, missing.body["code"].as_i64()), (422, Some(15000)));
     assert_eq!(missing.body["validationMessages"].as_array().unwrap().len(), 5);
 }
+
+#[test]
+fn sales_modules_and_employee_tokens_need_their_accesses() {
+    let app = spawn_app();
+    let weak = app.session_with_accesses(&["AUTH_CUSTOMER"]);
+    assert_denied(
+        &app.get_as("0", &weak, "/v2/company/salesmodules"),
+        403,
+        9000,
+        "access_allows",
+    );
+    let ordered = app.call_as(
+        Method::POST,
+        "0",
+        &weak,
+        "/v2/company/salesmodules",
+        Some(&json!({"name": "SMART_WAGE"})),
+    );
+    assert_denied(&ordered, 403, 9000, "access_allows");
+    // A selected integration, but a key without AUTH_USER_ADMIN or ROLE_ADMINISTRATOR.
+    let made = app.control(
+        Method::POST,
+        "/_sandbox/people/5001/keys",
+        None,
+        Some(json!({"name": "kv", "custom": {"applicationName": "Kvittering Pro", "accesses": ["AUTH_CUSTOMER"]}})),
+    );
+    let selected = app.session_from(&consumer_of(&app, 103), made.body["value"]["token"].as_str().unwrap());
+    let refused = app.send(
+        app.request(Method::PUT, "/v2/token/employee/:create")
+            .header("Authorization", basic("0", &selected))
+            .query(&[
+                ("tokenName", "x"),
+                ("consumerName", "Fjord Regnskap Sync"),
+                ("employeeId", "5001"),
+                ("companyOwned", "false"),
+                ("expirationDate", "2099-01-01"),
+            ]),
+    );
+    assert_denied(&refused, 403, 9000, "access_allows");
+}
