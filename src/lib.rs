@@ -8,6 +8,8 @@
 //! - [`api`] (`/v2/...`) and [`control`] (`/_sandbox/...`): thin actix handlers that parse with
 //!   [`wire`], decide with [`domain`], read and write with [`store`], and render with [`wire`].
 //!   Data resources are served by one generic engine from a table of resource definitions.
+//! - [`http`]: the per-request layer: the request context (sandbox, clock reading, caller)
+//!   resolved once per request, and the middleware around `/v2` (faults, journal).
 //! - [`wire`]: Tripletex HTTP conventions only: envelopes, the error table, request ids,
 //!   Basic-auth parsing, `fields`, paging, sorting, path parameters.
 //! - [`domain`]: the access model and the data rules, pure: one function per rule, denials as data.
@@ -24,8 +26,92 @@ pub mod config;
 pub mod conformance;
 pub mod control;
 pub mod domain;
+pub mod http;
 pub mod sandbox;
 pub mod scenario;
 pub mod startup;
 pub mod store;
 pub mod wire;
+
+/// The layering of the map above, checked: imports only go down.
+#[cfg(test)]
+mod architecture {
+    use std::path::Path;
+
+    /// Each room and the rooms of ours it may import (besides itself).
+    const MAY_IMPORT: &[(&str, &[&str])] = &[
+        ("wire", &[]),
+        ("domain", &["rule_name"]),
+        ("store", &["domain"]),
+        ("scenario", &["domain", "store"]),
+        ("sandbox", &["domain", "store", "wire", "scenario"]),
+        ("http", &["domain", "store", "wire", "sandbox", "scenario"]),
+        ("control", &["domain", "store", "wire", "sandbox", "scenario", "http"]),
+        ("api", &["domain", "store", "wire", "sandbox", "scenario", "http"]),
+    ];
+
+    /// The rooms of ours a source text names through `crate::…` paths, grouped ones included.
+    fn imported_rooms(text: &str) -> Vec<String> {
+        let mut rooms = Vec::new();
+        for (at, _) in text.match_indices("crate::") {
+            let rest = &text[at + "crate::".len()..];
+            if let Some(group) = rest.strip_prefix('{') {
+                let inner = group.split('}').next().unwrap_or_default();
+                rooms.extend(
+                    inner
+                        .split(',')
+                        .map(|part| part.trim().split("::").next().unwrap_or_default().to_owned()),
+                );
+            } else {
+                let name: String = rest
+                    .chars()
+                    .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                    .collect();
+                rooms.push(name);
+            }
+        }
+        rooms.retain(|r| !r.is_empty());
+        rooms
+    }
+
+    fn sources(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
+        for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                sources(&path, out);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                out.push(path);
+            }
+        }
+    }
+
+    #[test]
+    fn imports_only_go_down() {
+        let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+        let mut violations = Vec::new();
+        for (room, allowed) in MAY_IMPORT {
+            let mut files = Vec::new();
+            sources(&src.join(room), &mut files);
+            assert!(!files.is_empty(), "src/{room} has no sources: update MAY_IMPORT");
+            for file in files {
+                let text = std::fs::read_to_string(&file).unwrap_or_default();
+                for imported in imported_rooms(&text) {
+                    if imported != *room && !allowed.contains(&imported.as_str()) {
+                        violations.push(format!("{} imports crate::{imported}", file.display()));
+                    }
+                }
+            }
+        }
+        assert!(
+            violations.is_empty(),
+            "imports that go up or sideways:\n{}",
+            violations.join("\n")
+        );
+    }
+
+    #[test]
+    fn the_import_check_sees_plain_and_grouped_paths() {
+        let rooms = imported_rooms("use crate::api::auth::X;\nuse crate::{control::y, wire};");
+        assert_eq!(rooms, ["api", "control", "wire"]);
+    }
+}

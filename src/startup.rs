@@ -174,8 +174,7 @@ pub fn routes(registry: web::Data<Registry>) -> impl FnOnce(&mut web::ServiceCon
             }))
             .service(
                 web::scope("/v2")
-                    .wrap(from_fn(crate::sandbox::faults::apply))
-                    .wrap(from_fn(crate::sandbox::journal::record))
+                    .wrap(from_fn(crate::http::observe::observe))
                     .configure(api::configure),
             )
             .service(
@@ -184,11 +183,10 @@ pub fn routes(registry: web::Data<Registry>) -> impl FnOnce(&mut web::ServiceCon
                     .configure(control::configure),
             )
             .service(
-                web::scope(&format!("/sb/{{{}}}", crate::api::auth::SANDBOX_ID))
+                web::scope(&format!("/sb/{{{}}}", crate::http::SANDBOX_ID))
                     .service(
                         web::scope("/v2")
-                            .wrap(from_fn(crate::sandbox::faults::apply))
-                            .wrap(from_fn(crate::sandbox::journal::record))
+                            .wrap(from_fn(crate::http::observe::observe))
                             .configure(api::configure),
                     )
                     .service(web::scope("/_sandbox").configure(control::configure)),

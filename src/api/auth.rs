@@ -1,57 +1,36 @@
 //! Authentication in the handler signature: extractors that turn the Basic header into a
 //! principal (session, key, company context) or into the exact 401/403 the real API answers.
 
+use crate::domain::entitlements::{self, AccessSet, Entitlement};
 use crate::domain::model::{CompanyContext, Session};
 use crate::domain::rules::{self, RequestedCompany};
-use crate::sandbox::Sandbox;
+use crate::http::{Caller, RequestContext};
+use crate::store::Db;
 use crate::wire::ApiError;
 use crate::wire::auth::{CompanyChoice, parse_basic};
 use actix_web::dev::Payload;
 use actix_web::http::header::AUTHORIZATION;
-use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
+use actix_web::{FromRequest, HttpMessage, HttpRequest};
 use std::future::{Ready, ready};
-
-/// The sandbox a request is served by.
-/// The path parameter that names a sandbox other than the default one (`/sb/{sandbox_id}/…`).
-pub const SANDBOX_ID: &str = "sandbox_id";
-
-pub fn sandbox(req: &HttpRequest) -> Result<web::Data<Sandbox>, ApiError> {
-    let registry = req
-        .app_data::<web::Data<crate::sandbox::registry::Registry>>()
-        .ok_or_else(|| ApiError::internal(&"no sandbox registry for this request"))?;
-    let id = req.match_info().get(SANDBOX_ID);
-    registry.resolve(id).ok_or_else(|| {
-        ApiError::not_found(format!(
-            "No sandbox {:?}: it was deleted or never made. POST /_sandbox/sandboxes makes one.",
-            id.unwrap_or_default()
-        ))
-    })
-}
-
-/// Who a request was made by, as far as it got: for the journal.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct AuthContext {
-    pub key_id: i64,
-    /// Set once the company context was accepted.
-    pub company_id: Option<i64>,
-}
 
 /// A logged-in caller in any company context, including an office key with username 0.
 /// Only whoAmI and withLoginAccess take this; everything else takes [`CompanyPrincipal`].
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Principal {
     pub session: Session,
     pub context: CompanyContext,
+    /// The sandbox and clock reading the request was authenticated in.
+    pub here: RequestContext,
 }
 
 impl Principal {
     fn authenticate(req: &HttpRequest) -> Result<Self, ApiError> {
         let credentials = parse_basic(req.headers().get(AUTHORIZATION).map(|v| v.as_bytes()))?;
-        let sandbox = sandbox(req)?;
-        let now = sandbox.now();
-        sandbox.store().with(|db| {
-            let session = rules::session_is_alive(db.session_by_token(&credentials.session_token)?, now)?;
-            req.extensions_mut().insert(AuthContext {
+        let here = RequestContext::of(req)?;
+        let mut caller = None;
+        let outcome = here.sandbox.store().with(|db| {
+            let session = rules::session_is_alive(db.session_by_token(&credentials.session_token)?, here.now)?;
+            caller = Some(Caller {
                 key_id: session.key.id,
                 company_id: None,
             });
@@ -65,7 +44,7 @@ impl Principal {
                 }),
             };
             let context = rules::company_context_is_allowed(&session.key, requested.clone())?;
-            req.extensions_mut().insert(AuthContext {
+            caller = Some(Caller {
                 key_id: session.key.id,
                 company_id: Some(context.company_id()),
             });
@@ -74,9 +53,29 @@ impl Principal {
             {
                 rules::client_allows_api_access(&relation, &client.name)?;
             }
-            Ok(Self { session, context })
-        })
+            Ok::<_, ApiError>((session, context))
+        });
+        // One insert, however far authentication got: the journal names the key even for a refusal.
+        if let Some(caller) = caller {
+            req.extensions_mut().insert(caller);
+        }
+        let (session, context) = outcome?;
+        Ok(Self { session, context, here })
     }
+
+    /// What the key may do now in the company the request acts in.
+    pub fn access(&self, db: &Db<'_>) -> Result<AccessSet, ApiError> {
+        access_in(db, self.session.key.id, self.context.company_id())
+    }
+}
+
+/// The effective access of a key in one company (empty where the key cannot act at all): one
+/// store read of the facts, then the domain's rule.
+pub fn access_in(db: &Db<'_>, key_id: i64, company_id: i64) -> Result<AccessSet, ApiError> {
+    let facts = db
+        .access_facts(key_id, company_id)?
+        .ok_or_else(|| ApiError::internal(&format!("key {key_id} or its owner vanished")))?;
+    Ok(entitlements::effective_access(&facts))
 }
 
 impl FromRequest for Principal {
@@ -88,62 +87,17 @@ impl FromRequest for Principal {
     }
 }
 
-impl Principal {
-    /// What the key may do now in the company the request acts in.
-    pub fn access(&self, db: &crate::store::Db<'_>) -> Result<Vec<&'static str>, ApiError> {
-        let key = &self.session.key;
-        let row = db
-            .key_row(key.id)?
-            .ok_or_else(|| ApiError::internal(&format!("key {} vanished", key.id)))?;
-        let owner = db
-            .person(key.person_id)?
-            .ok_or_else(|| ApiError::internal(&format!("owner of key {} vanished", key.id)))?;
-        access_in(db, &row, &owner, self.context.company_id())
-    }
-}
+/// A logged-in caller allowed to work with company data: an office key must act as a client.
+#[derive(Clone)]
+pub struct CompanyPrincipal(pub Principal);
 
 impl CompanyPrincipal {
     /// Refuses with 403/9000 unless the key's effective access here includes `needed`.
-    pub fn require(&self, db: &crate::store::Db<'_>, needed: &str, what: &str) -> Result<(), ApiError> {
-        let access: std::collections::BTreeSet<&'static str> = self.0.access(db)?.into_iter().collect();
-        crate::domain::entitlements::access_includes(&access, needed, what)?;
+    pub fn require(&self, db: &Db<'_>, needed: Entitlement, what: &str) -> Result<(), ApiError> {
+        entitlements::access_allows(self.0.access(db)?, needed, what)?;
         Ok(())
     }
 }
-
-/// The effective access of a key in one company; empty where the key cannot act at all.
-pub fn access_in(
-    db: &crate::store::Db<'_>,
-    row: &crate::store::KeyRow,
-    owner: &crate::domain::model::Person,
-    company_id: i64,
-) -> Result<Vec<&'static str>, ApiError> {
-    if company_id == row.key.company_id {
-        return Ok(crate::domain::entitlements::effective_access(
-            &row.accesses,
-            owner.user_type,
-            &owner.entitlements,
-            None,
-        )
-        .into_iter()
-        .collect());
-    }
-    let effective_link = db.key_linked(row.key.id, company_id)?;
-    let link = db
-        .link_accesses(row.key.id, company_id)?
-        .filter(|_| effective_link && row.key.accountant_key);
-    let Some(link) = link else { return Ok(Vec::new()) };
-    let owner_access = owner.client_entitlements.get(&company_id).cloned().unwrap_or_default();
-    Ok(
-        crate::domain::entitlements::effective_access(&row.accesses, owner.user_type, &owner_access, Some(&link))
-            .into_iter()
-            .collect(),
-    )
-}
-
-/// A logged-in caller allowed to work with company data: an office key must act as a client.
-#[derive(Debug, Clone)]
-pub struct CompanyPrincipal(pub Principal);
 
 impl FromRequest for CompanyPrincipal {
     type Error = ApiError;

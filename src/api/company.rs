@@ -1,8 +1,9 @@
 //! `/company/...`: the company a caller acts in and the clients it can log into.
 
-use crate::api::auth::{CompanyPrincipal, Principal, sandbox};
+use crate::api::auth::{CompanyPrincipal, Principal};
 use crate::api::render;
 use crate::domain::rules;
+use crate::http::sandbox;
 use crate::wire::ValidationMessage;
 use crate::wire::envelope::{ListParams, ListQuery, single};
 use crate::wire::fields::FieldFilter;
@@ -129,7 +130,11 @@ async fn list_sales_modules(
     let params = ListParams::parse(&query)?;
     let company_id = principal.0.context.company_id();
     let (company, added) = sandbox(&req)?.store().with(|db| {
-        principal.require(db, "AUTH_COMPANY_INFO", "/company/salesmodules")?;
+        principal.require(
+            db,
+            crate::domain::entitlements::Entitlement::AUTH_COMPANY_INFO,
+            "/company/salesmodules",
+        )?;
         let company = db
             .company(company_id)?
             .ok_or_else(|| ApiError::not_found("The acting company is gone."))?;
@@ -178,7 +183,11 @@ async fn add_sales_module(
         .to_string();
     let date = body.cost_start_date.clone().unwrap_or(today);
     sandbox.store().transaction(|db| {
-        principal.require(db, "ROLE_ADMINISTRATOR", "Ordering sales modules")?;
+        principal.require(
+            db,
+            crate::domain::entitlements::Entitlement::ROLE_ADMINISTRATOR,
+            "Ordering sales modules",
+        )?;
         let company = db
             .company(company_id)?
             .ok_or_else(|| ApiError::not_found("The acting company is gone."))?;
@@ -204,7 +213,11 @@ async fn put_company(
     let company_id = principal.0.context.company_id();
     let base = render::api_base(&req);
     let company = sandbox(&req)?.store().transaction(|db| {
-        principal.require(db, "AUTH_COMPANY_INFO", "PUT /company")?;
+        principal.require(
+            db,
+            crate::domain::entitlements::Entitlement::AUTH_COMPANY_INFO,
+            "PUT /company",
+        )?;
         let mut company = db
             .company(company_id)?
             .ok_or_else(|| ApiError::not_found("The acting company is gone."))?;

@@ -1,11 +1,12 @@
 //! `/employee`: the people of the acting company as Tripletex employees — list, get, create,
 //! update with version check — behind AUTH_EMPLOYEE.
 
-use crate::api::auth::{CompanyPrincipal, sandbox};
+use crate::api::auth::CompanyPrincipal;
 use crate::api::render;
 use crate::domain::employee::{EmployeeDraft, employee_is_valid};
 use crate::domain::model::{Person, UserType};
 use crate::domain::resource::version_is_current;
+use crate::http::sandbox;
 use crate::store::Db;
 use crate::wire::envelope::{ListParams, ListQuery, json_response, single};
 use crate::wire::fields::FieldFilter;
@@ -15,7 +16,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use serde_json::{Map, Value, json};
 use std::collections::HashMap;
 
-const ENTITLEMENT: &str = "AUTH_EMPLOYEE";
+const ENTITLEMENT: crate::domain::entitlements::Entitlement = crate::domain::entitlements::Entitlement::AUTH_EMPLOYEE;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(

@@ -1,10 +1,12 @@
 //! `/employee/entitlement`: the rights people hold (in their company and, for office people, in
 //! clients) and granting them by template, checked against the key's effective access.
 
-use crate::api::auth::{CompanyPrincipal, sandbox};
+use crate::api::auth::CompanyPrincipal;
 use crate::api::render;
+use crate::domain::entitlements::AccessSet;
 use crate::domain::entitlements::{self, CATALOGUE, CLIENT_TEMPLATES, EMPLOYEE_TEMPLATES};
 use crate::domain::model::Person;
+use crate::http::sandbox;
 use crate::store::Db;
 use crate::wire::envelope::{ListParams, ListQuery, single};
 use crate::wire::fields::FieldFilter;
@@ -13,7 +15,6 @@ use crate::wire::{ApiError, ErrorKind, ValidationMessage};
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 use serde_json::{Value, json};
-use std::collections::BTreeSet;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(resource("/employee/entitlement").route(web::get().to(list)))
@@ -45,8 +46,9 @@ fn render_entitlement(base: &str, person: &Person, company_id: i64, name: &'stat
     })
 }
 
-fn held(person: &Person, names: &[String]) -> BTreeSet<&'static str> {
-    entitlements::holdable(person.user_type, entitlements::expand(names.iter().map(String::as_str)))
+/// What a person holds, by name in name order (as the API lists entitlements).
+fn held(person: &Person, names: &[String]) -> Vec<&'static str> {
+    entitlements::holdable(person.user_type, entitlements::expand(names.iter().map(String::as_str))).names()
 }
 
 fn missing_argument(name: &'static str) -> ApiError {
@@ -82,13 +84,13 @@ fn person_in_context(db: &Db<'_>, principal: &CompanyPrincipal, employee: Option
 fn readable_person(db: &Db<'_>, principal: &CompanyPrincipal, employee: Option<i64>) -> Result<Person, ApiError> {
     let person = person_in_context(db, principal, employee)?;
     if person.id != principal.0.session.key.person_id {
-        entitlements::may_read_entitlements_of_others(&access(principal, db)?)?;
+        entitlements::may_read_entitlements_of_others(access(principal, db)?)?;
     }
     Ok(person)
 }
 
-fn access(principal: &CompanyPrincipal, db: &Db<'_>) -> Result<BTreeSet<&'static str>, ApiError> {
-    Ok(principal.0.access(db)?.into_iter().collect())
+fn access(principal: &CompanyPrincipal, db: &Db<'_>) -> Result<AccessSet, ApiError> {
+    principal.0.access(db)
 }
 
 #[derive(Debug, Deserialize)]
@@ -169,7 +171,7 @@ async fn get(
             .filter(|p| p.company_id == principal.0.context.company_id())
             .ok_or_else(not_found)?;
         if person.id != principal.0.session.key.person_id {
-            entitlements::may_read_entitlements_of_others(&access(&principal, db)?)?;
+            entitlements::may_read_entitlements_of_others(access(&principal, db)?)?;
         }
         let name = CATALOGUE
             .iter()
@@ -213,7 +215,7 @@ async fn grant(
         parse_arg("employeeId", query.employee_id.as_ref())?.ok_or_else(|| missing_argument("employeeId"))?;
     let template = template_arg(query.template.as_ref(), EMPLOYEE_TEMPLATES)?;
     sandbox(&req)?.store().transaction(|db| {
-        entitlements::may_grant_entitlements(&access(&principal, db)?)?;
+        entitlements::may_grant_entitlements(access(&principal, db)?)?;
         let mut person = person_in_context(db, &principal, Some(employee))?;
         if template == "NONE_PRIVILEGES" {
             person.entitlements.clear();
@@ -237,7 +239,7 @@ async fn grant_client(
     let template = template_arg(query.template.as_ref(), CLIENT_TEMPLATES)?;
     let add = query.add_to_existing.as_deref() == Some("true");
     sandbox(&req)?.store().transaction(|db| {
-        entitlements::may_grant_client_entitlements(&access(&principal, db)?)?;
+        entitlements::may_grant_client_entitlements(access(&principal, db)?)?;
         let mut person = person_in_context(db, &principal, Some(employee))?;
         if db.relation(person.company_id, client)?.is_none() {
             return Err(ApiError::new(ErrorKind::Validation)

@@ -1,10 +1,11 @@
 //! Invoicing: `POST /invoice` from orders and `PUT /order/{id}/:invoice`. The rest of
 //! `/invoice` (list, get) is the generic resource engine's.
 
-use crate::api::auth::{CompanyPrincipal, sandbox};
+use crate::api::auth::CompanyPrincipal;
 use crate::api::render;
 use crate::domain::invoice;
 use crate::domain::resource::{self, ResourceDef};
+use crate::http::sandbox;
 use crate::store::{Db, StoredObject};
 use crate::wire::envelope::json_response;
 use crate::wire::fields::FieldFilter;
@@ -33,7 +34,7 @@ fn invoice_orders(
     let sandbox = sandbox(req)?;
     let (invoice_def, order_def) = definitions()?;
     let company = principal.0.context.company_id();
-    principal.require(db, "AUTH_INVOICING", "/invoice")?;
+    principal.require(db, crate::domain::entitlements::Entitlement::AUTH_INVOICING, "/invoice")?;
     resource::required_fields_are_present(invoice_def, &body)?;
     if order_ids.is_empty() {
         return Err(ApiError::new(ErrorKind::Validation)

@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 /// The host-relative API base of this request, e.g. `127.0.0.1:8080/v2`, as real `url` fields are.
 pub fn api_base(req: &HttpRequest) -> String {
     let info = req.connection_info();
-    match req.match_info().get(crate::api::auth::SANDBOX_ID) {
+    match req.match_info().get(crate::http::SANDBOX_ID) {
         Some(id) => format!("{}/sb/{id}/v2", info.host()),
         None => format!("{}/v2", info.host()),
     }

@@ -3,9 +3,10 @@
 //! checksums; get; create; update with version check; delete. Every call needs the resource's
 //! entitlement in the key's effective access, and sees only the acting company's objects.
 
-use crate::api::auth::{CompanyPrincipal, sandbox};
+use crate::api::auth::CompanyPrincipal;
 use crate::api::render;
 use crate::domain::resource::{self, FieldKind, Match, Operation, ResourceDef, Scope};
+use crate::http::sandbox;
 use crate::store::{Db, StoredObject};
 use crate::wire::envelope::{ListParams, ListQuery, json_response};
 use crate::wire::fields::FieldFilter;
@@ -86,8 +87,7 @@ fn check_access(def: &ResourceDef, principal: &CompanyPrincipal, db: &Db<'_>) ->
     if def.entitlement.is_none() {
         return Ok(());
     }
-    let access = principal.0.access(db)?;
-    resource::access_allows(def, &access.into_iter().collect())?;
+    resource::access_allows(def, principal.0.access(db)?)?;
     Ok(())
 }
 

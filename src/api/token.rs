@@ -1,11 +1,12 @@
 //! `/token/...`: minting and deleting session tokens, whoAmI, and consumer-token look-up.
 
-use crate::api::auth::{AuthContext, CompanyPrincipal, Principal, sandbox};
+use crate::api::auth::{CompanyPrincipal, Principal};
 use crate::api::render;
 use crate::domain::model::CompanyContext;
 use crate::domain::rules::{self, SessionArguments};
+use crate::http::{Caller, sandbox};
 use crate::store::NewSession;
-use crate::wire::envelope::{json_response, single};
+use crate::wire::envelope::{Single, Stub, single, typed_response};
 use crate::wire::fields::FieldFilter;
 use crate::wire::request_id::resource;
 use crate::wire::{ApiError, ErrorKind, ValidationMessage};
@@ -56,7 +57,7 @@ fn create_session(req: &HttpRequest, query: &SessionCreateQuery, status: u16) ->
     let (session_id, token, key_id, consumer_id) = sandbox.store().with(|db| {
         let consumer = rules::consumer_token_is_known(db.integration_by_consumer_token(consumer_token)?)?;
         let key = rules::employee_token_is_current(db.employee_token(employee_token)?)?;
-        req.extensions_mut().insert(AuthContext {
+        req.extensions_mut().insert(Caller {
             key_id: key.id,
             company_id: Some(key.company_id),
         });
@@ -82,18 +83,43 @@ fn create_session(req: &HttpRequest, query: &SessionCreateQuery, status: u16) ->
         Ok::<_, ApiError>((id, token, key.id, consumer.id))
     })?;
     let base = render::api_base(req);
-    let value = json!({
-        "value": {
-            "id": session_id,
-            "version": 0,
-            "url": format!("{base}/token/session/{session_id}"),
-            "consumerToken": render::stub(&base, "token/consumer", consumer_id),
-            "employeeToken": render::stub(&base, "token/employee", key_id),
-            "expirationDate": expiration_date.to_string(),
-            "token": token,
-        }
-    });
-    Ok(json_response(status, &value))
+    let view = SessionTokenView {
+        id: session_id,
+        version: 0,
+        url: format!("{base}/token/session/{session_id}"),
+        consumer_token: Stub::new(&base, "token/consumer", consumer_id),
+        employee_token: Stub::new(&base, "token/employee", key_id),
+        expiration_date: expiration_date.to_string(),
+        token,
+    };
+    Ok(typed_response(status, &Single { value: view }))
+}
+
+/// `SessionToken` as `:create` answers it.
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SessionTokenView {
+    id: i64,
+    version: i64,
+    url: String,
+    consumer_token: Stub,
+    employee_token: Stub,
+    expiration_date: String,
+    token: String,
+}
+
+/// `LoggedInUserInfo` with the default fields: nested employee and company as stubs.
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct WhoAmIView {
+    employee_id: i64,
+    actual_employee_id: i64,
+    employee: Stub,
+    company_id: i64,
+    company: Stub,
+    language: &'static str,
+    logged_in_with_connect: bool,
+    employee_is_proxy: bool,
 }
 
 #[derive(Debug, Deserialize)]
@@ -107,9 +133,36 @@ async fn who_am_i(
     query: web::Query<FieldsQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let fields = FieldFilter::parse(query.fields.as_deref())?;
-    let sandbox = sandbox(&req)?;
+    let sandbox = &principal.here.sandbox;
     let key = &principal.session.key;
     let company_id = principal.context.company_id();
+    if fields.is_everything() {
+        // The default answer needs only ids: no person or company is read or rendered.
+        let employee_id = match principal.context {
+            CompanyContext::Own(_) => Some(key.person_id),
+            CompanyContext::Client { client_id, office_id } => {
+                sandbox.store().with(|db| db.proxy_person_id(client_id, office_id))?
+            }
+        };
+        let Some(employee_id) = employee_id else {
+            return Err(ApiError::internal(&format!(
+                "whoAmI: no proxy person for key {}",
+                key.id
+            )));
+        };
+        let base = render::api_base(&req);
+        let view = WhoAmIView {
+            employee_id,
+            actual_employee_id: key.person_id,
+            employee: Stub::new(&base, "employee", employee_id),
+            company_id,
+            company: Stub::new(&base, "company", company_id),
+            language: "no",
+            logged_in_with_connect: false,
+            employee_is_proxy: matches!(principal.context, CompanyContext::Client { .. }),
+        };
+        return Ok(typed_response(200, &Single { value: view }));
+    }
     let (employee, company) = sandbox.store().with(|db| {
         let acting = match principal.context {
             CompanyContext::Own(_) => db.person(key.person_id)?,
@@ -242,9 +295,7 @@ async fn create_employee_token(
             .iter()
             .find(|r| r.integration.id == principal.0.session.integration_id);
         rules::consumer_may_create_employee_tokens(caller.is_some_and(|r| r.may_create_employee_tokens))?;
-        principal
-            .require(db, "AUTH_USER_ADMIN", "Creating employee tokens")
-            .or_else(|_| principal.require(db, "ROLE_ADMINISTRATOR", "Creating employee tokens"))?;
+        crate::domain::entitlements::may_create_employee_tokens(principal.0.access(db)?)?;
         let registered: Vec<_> = integrations.iter().map(|r| r.integration.clone()).collect();
         let integration = crate::domain::ui::application_is_registered(consumer_name, &registered)?.clone();
         let company_id = principal.0.context.company_id();
@@ -273,7 +324,7 @@ async fn create_employee_token(
         db.insert_key(
             &key,
             Some(integration.id),
-            &crate::store::json_text("ALL"),
+            &crate::domain::entitlements::KeyAccesses::All,
             &token,
             sandbox.now(),
         )?;

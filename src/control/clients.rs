@@ -1,12 +1,12 @@
 //! The client side of an accounting office: Selskap > Regnskapsfører (API access, office admin
 //! rights), office keys linked to clients, and Klient > Tilganger filtered on API keys.
 
-use crate::api::auth::sandbox;
 use crate::control::actor::actor;
 use crate::control::company::company_or_404;
 use crate::domain::entitlements;
 use crate::domain::model::{AccountantRelation, Company, KeyState};
 use crate::domain::ui;
+use crate::http::sandbox;
 use crate::store::Db;
 use crate::wire::envelope::json_response;
 use crate::wire::{ApiError, ErrorKind, ValidationMessage};

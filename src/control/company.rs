@@ -1,9 +1,9 @@
 //! Selskap > Mitt abonnement and the Integrasjoner menu.
 
-use crate::api::auth::sandbox;
 use crate::control::actor::actor;
 use crate::domain::model::{Company, Package};
 use crate::domain::ui;
+use crate::http::sandbox;
 use crate::store::Db;
 use crate::wire::envelope::json_response;
 use crate::wire::{ApiError, ErrorKind, ValidationMessage};

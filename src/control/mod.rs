@@ -10,7 +10,7 @@ mod views;
 
 pub use credentials::{Credential, credentials};
 
-use crate::api::auth::sandbox;
+use crate::http::sandbox;
 use crate::wire::ApiError;
 use crate::wire::envelope::json_response;
 use crate::wire::request_id::resource;

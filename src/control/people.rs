@@ -1,14 +1,14 @@
 //! Selskap > Ansatte / Kunde > Kontakter: people, their user access, their access in clients,
 //! and the API-tilgang tab (keys: create, list, regenerate, delete).
 
-use crate::api::auth::sandbox;
 use crate::control::actor::actor;
 use crate::control::company::company_or_404;
 use crate::control::views;
-use crate::domain::entitlements::{self, KeyAccesses};
+use crate::domain::entitlements::{self, Grant, KeyAccesses, Template};
 use crate::domain::model::{Key, KeyState, Person, Role, UserType};
 use crate::domain::ui;
-use crate::store::{Db, accesses_text};
+use crate::http::sandbox;
+use crate::store::Db;
 use crate::wire::envelope::json_response;
 use crate::wire::{ApiError, ErrorKind, ValidationMessage};
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -223,13 +223,15 @@ pub struct NewKeyBody {
 
 fn custom_accesses(value: &serde_json::Value, owner: &Person) -> Result<KeyAccesses, ApiError> {
     match value {
-        serde_json::Value::String(s) if s == "ALL" => Ok(KeyAccesses::Only(vec!["ALL_PRIVILEGES".to_owned()])),
-        serde_json::Value::String(s) if s == "COPY_USER" => Ok(KeyAccesses::Only(owner.entitlements.clone())),
+        serde_json::Value::String(s) if s == "ALL" => Ok(KeyAccesses::Only(vec![Grant::Template(Template::ALL_PRIVILEGES)])),
+        serde_json::Value::String(s) if s == "COPY_USER" => {
+            Ok(KeyAccesses::from_names(owner.entitlements.iter().map(String::as_str)))
+        }
         serde_json::Value::Array(items) => {
             let names: Option<Vec<String>> = items.iter().map(|v| v.as_str().map(str::to_owned)).collect();
             let names = names.ok_or_else(|| ApiError::bad_request("custom.accesses lists entitlement names as strings."))?;
             check_entitlements("custom.accesses", &names)?;
-            Ok(KeyAccesses::Only(names))
+            Ok(KeyAccesses::from_names(names.iter().map(String::as_str)))
         }
         _ => Err(ApiError::new(ErrorKind::Validation)
             .with_developer_message("custom.accesses is \"ALL\" («Alle tilganger»), \"COPY_USER\" («Gi brukernøkkelen denne brukerens tilganger») or a list of entitlement names («Bestem selv»).")
@@ -284,7 +286,7 @@ pub async fn create_key(
         };
         let token = sandbox.new_token(key.id);
         let integration_id = body.integration_id.or(Some(integration.id)).filter(|_| body.custom.is_none());
-        db.insert_key(&key, integration_id, &accesses_text(&accesses), &token, sandbox.now())?;
+        db.insert_key(&key, integration_id, &accesses, &token, sandbox.now())?;
         let row = db.key_row(key.id)?.ok_or_else(|| ApiError::internal(&"a key just stored is missing"))?;
         Ok::<_, ApiError>((row, token))
     })?;
@@ -351,9 +353,11 @@ pub async fn effective_access(
     let id = id.into_inner().id;
     let (row, company_id, access) = sandbox(&req)?.store().with(|db| {
         let row = key_or_404(db, id)?;
-        let owner = person_or_404(db, row.key.person_id)?;
         let company_id = query.company_id.filter(|c| *c != 0).unwrap_or(row.key.company_id);
-        let access = crate::api::auth::access_in(db, &row, &owner, company_id)?;
+        let facts = db
+            .access_facts(row.key.id, company_id)?
+            .ok_or_else(|| ApiError::internal(&format!("the owner of key {} vanished", row.key.id)))?;
+        let access = crate::domain::entitlements::effective_access(&facts);
         Ok::<_, ApiError>((row, company_id, access))
     })?;
     Ok(json_response(

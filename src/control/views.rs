@@ -23,7 +23,7 @@ pub fn person(person: &Person) -> Value {
 pub fn accesses(accesses: &KeyAccesses) -> Value {
     match accesses {
         KeyAccesses::All => json!("ALL"),
-        KeyAccesses::Only(names) => json!(names),
+        KeyAccesses::Only(grants) => json!(grants),
     }
 }
 

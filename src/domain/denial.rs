@@ -81,3 +81,36 @@ impl Denial {
         }
     }
 }
+
+/// The name of the rule function this is written in, for [`Denial::rule`]: rule names come from
+/// the functions themselves, so a renamed rule can never report a stale name.
+#[macro_export]
+macro_rules! rule_name {
+    () => {{
+        fn here() {}
+        $crate::domain::denial::rule_name_of(::std::any::type_name_of_val(&here))
+    }};
+}
+
+/// The last path segment of `…::rule::{{closure}}::here`: the function's own name.
+pub fn rule_name_of(path: &'static str) -> &'static str {
+    let mut path = path.strip_suffix("::here").unwrap_or(path);
+    while let Some(outer) = path.strip_suffix("::{{closure}}") {
+        path = outer;
+    }
+    path.rsplit("::").next().unwrap_or(path)
+}
+
+#[cfg(test)]
+mod tests {
+    fn a_rule() -> &'static str {
+        rule_name!()
+    }
+
+    #[test]
+    fn a_rule_name_is_its_functions_name_even_inside_a_closure() {
+        assert_eq!(a_rule(), "a_rule");
+        let inside = Some(()).map(|()| rule_name!()).unwrap_or_default();
+        assert_eq!(inside, "a_rule_name_is_its_functions_name_even_inside_a_closure");
+    }
+}

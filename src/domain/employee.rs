@@ -50,13 +50,9 @@ pub fn employee_is_valid(draft: &EmployeeDraft, email_taken: bool) -> Result<(),
 
 /// A project manager must hold AUTH_PROJECT_MANAGER (an account administrator holds everything).
 pub fn project_manager_is_allowed(manager: &crate::domain::model::Person) -> Result<(), Denial> {
-    let held = crate::domain::entitlements::effective_access(
-        &crate::domain::entitlements::KeyAccesses::All,
-        manager.user_type,
-        &manager.entitlements,
-        None,
-    );
-    if held.contains("AUTH_PROJECT_MANAGER") {
+    use crate::domain::entitlements::{Entitlement, KeyAccesses, limited_access};
+    let held = limited_access(&KeyAccesses::All, manager.user_type, &manager.entitlements, None);
+    if held.contains(Entitlement::AUTH_PROJECT_MANAGER) {
         return Ok(());
     }
     Err(Denial::new(

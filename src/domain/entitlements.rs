@@ -1,8 +1,9 @@
 //! The entitlement catalogue (stable ids), the access templates that expand to entitlements, and
 //! the effective access of a key: key ∩ owner's current access (∩ the client link when proxied).
 
+use crate::domain::denial::{Denial, DenialKind};
 use crate::domain::model::UserType;
-use std::collections::BTreeSet;
+use crate::rule_name;
 
 /// `(entitlementId, name)`. Ids 1, 10 and 45 are Tripletex's own; the rest are the sandbox's,
 /// kept stable so tests and scenarios can rely on them.
@@ -97,138 +98,327 @@ pub const TEMPLATES: &[(&str, &[&str])] = &[
     ),
 ];
 
+/// One entitlement of the catalogue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Entitlement(u8);
+
+impl Entitlement {
+    pub const ROLE_ADMINISTRATOR: Self = Self(0);
+    pub const AUTH_USER_ADMIN: Self = Self(1);
+    pub const AUTH_CLIENT_USER_ADMIN: Self = Self(2);
+    pub const AUTH_INVOICING: Self = Self(6);
+    pub const AUTH_EMPLOYEE: Self = Self(8);
+    pub const AUTH_PROJECT_MANAGER: Self = Self(9);
+    pub const AUTH_COMPANY_INFO: Self = Self(17);
+
+    pub fn parse(name: &str) -> Option<Self> {
+        CATALOGUE
+            .iter()
+            .position(|(_, n)| *n == name)
+            .and_then(|at| u8::try_from(at).ok())
+            .map(Self)
+    }
+
+    pub fn name(self) -> &'static str {
+        CATALOGUE.get(usize::from(self.0)).map_or("", |(_, n)| *n)
+    }
+
+    /// The stable `entitlementId` the API shows.
+    pub fn id(self) -> i32 {
+        CATALOGUE.get(usize::from(self.0)).map_or(0, |(id, _)| *id)
+    }
+
+    pub fn all() -> impl Iterator<Item = Self> {
+        (0..CATALOGUE.len()).filter_map(|at| u8::try_from(at).ok()).map(Self)
+    }
+}
+
+impl std::fmt::Display for Entitlement {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Entitlement {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let name = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+        Self::parse(&name).ok_or_else(|| serde::de::Error::custom(format!("{name:?} is not a catalogue entitlement")))
+    }
+}
+
+/// An access template («Standard», «Alle tilganger», …): a named set of entitlements.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Template(u8);
+
+impl Template {
+    pub const ALL_PRIVILEGES: Self = Self(1);
+
+    pub fn parse(name: &str) -> Option<Self> {
+        TEMPLATES
+            .iter()
+            .position(|(n, _)| *n == name)
+            .and_then(|at| u8::try_from(at).ok())
+            .map(Self)
+    }
+
+    pub fn name(self) -> &'static str {
+        TEMPLATES.get(usize::from(self.0)).map_or("", |(n, _)| *n)
+    }
+
+    /// The entitlements the template gives.
+    pub fn members(self) -> AccessSet {
+        match TEMPLATES.get(usize::from(self.0)) {
+            Some((_, members)) if members.first() == Some(&"*") => AccessSet::everything(),
+            Some((_, members)) => members.iter().filter_map(|n| Entitlement::parse(n)).collect(),
+            None => AccessSet::NONE,
+        }
+    }
+}
+
+/// One item of an access list: an entitlement or a template standing for several.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Grant {
+    Entitlement(Entitlement),
+    Template(Template),
+}
+
+impl Grant {
+    pub fn parse(name: &str) -> Option<Self> {
+        Entitlement::parse(name)
+            .map(Self::Entitlement)
+            .or_else(|| Template::parse(name).map(Self::Template))
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Entitlement(e) => e.name(),
+            Self::Template(t) => t.name(),
+        }
+    }
+
+    pub fn members(self) -> AccessSet {
+        match self {
+            Self::Entitlement(e) => AccessSet::NONE.with(e),
+            Self::Template(t) => t.members(),
+        }
+    }
+}
+
+impl serde::Serialize for Grant {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.name())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Grant {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let name = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+        Self::parse(&name)
+            .ok_or_else(|| serde::de::Error::custom(format!("{name:?} is neither an entitlement nor a template")))
+    }
+}
+
+/// A set of catalogue entitlements, one bit each: what effective access is computed in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct AccessSet(u32);
+
+const _: () = assert!(
+    CATALOGUE.len() <= 32,
+    "AccessSet holds one bit per catalogue entitlement"
+);
+
+impl AccessSet {
+    pub const NONE: Self = Self(0);
+
+    pub fn everything() -> Self {
+        Entitlement::all().collect()
+    }
+
+    pub fn contains(self, entitlement: Entitlement) -> bool {
+        self.0 & (1 << entitlement.0) != 0
+    }
+
+    #[must_use]
+    pub fn with(self, entitlement: Entitlement) -> Self {
+        Self(self.0 | (1 << entitlement.0))
+    }
+
+    #[must_use]
+    pub fn without(self, entitlement: Entitlement) -> Self {
+        Self(self.0 & !(1 << entitlement.0))
+    }
+
+    #[must_use]
+    pub fn intersection(self, other: Self) -> Self {
+        Self(self.0 & other.0)
+    }
+
+    #[must_use]
+    pub fn union(self, other: Self) -> Self {
+        Self(self.0 | other.0)
+    }
+
+    pub fn is_empty(self) -> bool {
+        self.0 == 0
+    }
+
+    pub fn len(self) -> usize {
+        self.0.count_ones() as usize
+    }
+
+    pub fn iter(self) -> impl Iterator<Item = Entitlement> {
+        Entitlement::all().filter(move |e| self.contains(*e))
+    }
+
+    /// The names, sorted by name (as the API and the control plane list them).
+    pub fn names(self) -> Vec<&'static str> {
+        let mut names: Vec<&'static str> = self.iter().map(Entitlement::name).collect();
+        names.sort_unstable();
+        names
+    }
+}
+
+impl FromIterator<Entitlement> for AccessSet {
+    fn from_iter<I: IntoIterator<Item = Entitlement>>(items: I) -> Self {
+        items.into_iter().fold(Self::NONE, Self::with)
+    }
+}
+
+impl serde::Serialize for AccessSet {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.names())
+    }
+}
+
 pub fn id_of(name: &str) -> Option<i32> {
-    CATALOGUE.iter().find(|(_, n)| *n == name).map(|(id, _)| *id)
+    Entitlement::parse(name).map(Entitlement::id)
 }
 
 /// True for a catalogue entitlement name or a template name.
 pub fn is_known(name: &str) -> bool {
-    id_of(name).is_some() || TEMPLATES.iter().any(|(t, _)| *t == name)
+    Grant::parse(name).is_some()
 }
 
-/// Expands names and template names into a set of catalogue entitlement names.
-pub fn expand<'a>(names: impl IntoIterator<Item = &'a str>) -> BTreeSet<&'static str> {
-    let mut out = BTreeSet::new();
-    for name in names {
-        if let Some((_, entitlement)) = CATALOGUE.iter().find(|(_, n)| *n == name) {
-            out.insert(*entitlement);
-        } else if let Some((_, members)) = TEMPLATES.iter().find(|(t, _)| *t == name) {
-            if members.first() == Some(&"*") {
-                out.extend(CATALOGUE.iter().map(|(_, n)| *n));
-            } else {
-                out.extend(members.iter().copied());
-            }
-        }
-    }
-    out
+/// Expands names and template names into the entitlements they give; unknown names give nothing.
+pub fn expand<'a>(names: impl IntoIterator<Item = &'a str>) -> AccessSet {
+    names
+        .into_iter()
+        .filter_map(Grant::parse)
+        .fold(AccessSet::NONE, |set, grant| set.union(grant.members()))
 }
 
 /// What a person can hold given their user type.
-pub fn holdable(user_type: UserType, names: BTreeSet<&'static str>) -> BTreeSet<&'static str> {
+pub fn holdable(user_type: UserType, names: AccessSet) -> AccessSet {
     match user_type {
-        UserType::NoAccess => BTreeSet::new(),
-        UserType::Standard => names.into_iter().filter(|n| !ADMINISTRATIVE.contains(n)).collect(),
+        UserType::NoAccess => AccessSet::NONE,
+        UserType::Standard => ADMINISTRATIVE
+            .iter()
+            .filter_map(|n| Entitlement::parse(n))
+            .fold(names, AccessSet::without),
         UserType::Extended => names,
     }
 }
 
-/// A key's own accesses: everything its integration's template gives, or a chosen list.
+/// A key's own accesses: everything its owner has («Alle tilganger» or a catalog integration),
+/// or a chosen list. Stored by the store only; a stored value it cannot read grants nothing.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum KeyAccesses {
     All,
-    Only(Vec<String>),
+    Only(Vec<Grant>),
+}
+
+impl KeyAccesses {
+    /// The entitlements the key itself carries, before its owner's and the link's limits.
+    pub fn grants(&self) -> AccessSet {
+        match self {
+            Self::All => AccessSet::everything(),
+            Self::Only(grants) => grants.iter().fold(AccessSet::NONE, |set, g| set.union(g.members())),
+        }
+    }
+
+    /// A list of names as a person typed them (validated by the caller); unknown names are dropped.
+    pub fn from_names<'a>(names: impl IntoIterator<Item = &'a str>) -> Self {
+        Self::Only(names.into_iter().filter_map(Grant::parse).collect())
+    }
+
+    pub fn names(&self) -> Option<Vec<&'static str>> {
+        match self {
+            Self::All => None,
+            Self::Only(grants) => Some(grants.iter().map(|g| g.name()).collect()),
+        }
+    }
+}
+
+/// The client link an accounting-office key has in one client (Klient > Tilganger).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LinkFacts {
+    pub accesses: Vec<Grant>,
+    /// Linked after the key's token was made, under the `linkSnapshot` setting: not in force
+    /// until «Gjenopprett nøkkel».
+    pub pending: bool,
+}
+
+/// Everything effective access depends on, for one key in one company, read in one store call.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccessFacts {
+    pub key: KeyAccesses,
+    pub key_company_id: i64,
+    pub accountant_key: bool,
+    /// The company the access is asked for.
+    pub company_id: i64,
+    pub owner_user_type: UserType,
+    /// The owner's entitlement names in the own company.
+    pub owner_entitlements: Vec<String>,
+    /// The owner's entitlement names in `company_id`, when that is a client.
+    pub owner_client_entitlements: Vec<String>,
+    /// The key's link to `company_id`, when there is one.
+    pub link: Option<LinkFacts>,
 }
 
 /// Effective access of a key on one request: the key's accesses ∩ the owner's current access
-/// (∩ the client link's accesses when acting as a client). Evaluated anew on every request.
-pub fn effective_access(
+/// (∩ the client link's accesses when acting as a client). Empty where the key cannot act at all.
+pub fn effective_access(facts: &AccessFacts) -> AccessSet {
+    if facts.company_id == facts.key_company_id {
+        return limited_access(&facts.key, facts.owner_user_type, &facts.owner_entitlements, None);
+    }
+    match &facts.link {
+        Some(link) if facts.accountant_key && !link.pending => limited_access(
+            &facts.key,
+            facts.owner_user_type,
+            &facts.owner_client_entitlements,
+            Some(&link.accesses),
+        ),
+        _ => AccessSet::NONE,
+    }
+}
+
+/// Key ∩ owner (∩ link), for an owner whose access in the company is `owner_access`.
+pub fn limited_access(
     key: &KeyAccesses,
     owner_user_type: UserType,
     owner_access: &[String],
-    link: Option<&[String]>,
-) -> BTreeSet<&'static str> {
+    link: Option<&[Grant]>,
+) -> AccessSet {
     let mut owner = expand(owner_access.iter().map(String::as_str));
     // The account administrator may do everything in the account.
-    if owner.contains("ROLE_ADMINISTRATOR") {
-        owner = expand(["ALL_PRIVILEGES"]);
+    if owner.contains(Entitlement::ROLE_ADMINISTRATOR) {
+        owner = AccessSet::everything();
     }
-    let owner = holdable(owner_user_type, owner);
-    let mut access: BTreeSet<&'static str> = match key {
-        KeyAccesses::All => owner,
-        KeyAccesses::Only(names) => {
-            let key = expand(names.iter().map(String::as_str));
-            key.intersection(&owner).copied().collect()
-        }
-    };
+    let mut access = holdable(owner_user_type, owner).intersection(key.grants());
     if let Some(link) = link {
-        let link = expand(link.iter().map(String::as_str));
-        access.retain(|n| link.contains(n));
+        access = access.intersection(link.iter().fold(AccessSet::NONE, |set, g| set.union(g.members())));
     }
     access
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn names(list: &[&str]) -> Vec<String> {
-        list.iter().map(|s| s.to_string()).collect()
-    }
-
-    #[test]
-    fn a_key_never_has_more_access_than_its_owner_has_now() {
-        let key = KeyAccesses::Only(names(&["AUTH_CUSTOMER", "AUTH_INVOICING"]));
-        let owner = names(&["AUTH_CUSTOMER"]);
-        let access = effective_access(&key, UserType::Extended, &owner, None);
-        assert_eq!(access.into_iter().collect::<Vec<_>>(), ["AUTH_CUSTOMER"]);
-        assert!(effective_access(&KeyAccesses::All, UserType::NoAccess, &owner, None).is_empty());
-    }
-
-    #[test]
-    fn an_account_administrator_holds_every_entitlement() {
-        let owner = names(&["ROLE_ADMINISTRATOR"]);
-        let access = effective_access(&KeyAccesses::All, UserType::Extended, &owner, None);
-        assert_eq!(access.len(), CATALOGUE.len());
-        let key = KeyAccesses::Only(names(&["AUTH_SALARY"]));
-        assert_eq!(
-            effective_access(&key, UserType::Extended, &owner, None)
-                .into_iter()
-                .collect::<Vec<_>>(),
-            ["AUTH_SALARY"]
-        );
-    }
-
-    #[test]
-    fn acting_as_a_client_is_also_limited_by_the_link() {
-        let owner = names(&["ALL_PRIVILEGES"]);
-        let link = names(&["AUTH_CUSTOMER"]);
-        let access = effective_access(&KeyAccesses::All, UserType::Extended, &owner, Some(&link));
-        assert_eq!(access.into_iter().collect::<Vec<_>>(), ["AUTH_CUSTOMER"]);
-    }
-
-    #[test]
-    fn templates_expand_and_standard_users_hold_no_administrative_rights() {
-        let all = expand(["ALL_PRIVILEGES"]);
-        assert_eq!(all.len(), CATALOGUE.len());
-        let standard = holdable(UserType::Standard, all);
-        assert!(!standard.contains("ROLE_ADMINISTRATOR"));
-        assert!(standard.contains("AUTH_CUSTOMER"));
-        assert!(is_known("STANDARD_PRIVILEGES_ACCOUNTANT") && is_known("AUTH_VOUCHER") && !is_known("AUTH_NOPE"));
-    }
-}
-
 /// An operation on `what` needs `needed` in the key's effective access.
-pub fn access_includes(
-    access: &BTreeSet<&'static str>,
-    needed: &str,
-    what: &str,
-) -> Result<(), crate::domain::denial::Denial> {
+pub fn access_allows(access: AccessSet, needed: Entitlement, what: &str) -> Result<(), Denial> {
     if access.contains(needed) {
         return Ok(());
     }
-    Err(crate::domain::denial::Denial::new(
-        crate::domain::denial::DenialKind::Forbidden,
-        "access_allows",
+    Err(Denial::new(
+        DenialKind::Forbidden,
+        rule_name!(),
         format!("{what} needs the access {needed}, which the key does not have here."),
     )
     .remedy(format!(
@@ -255,9 +445,9 @@ pub const CLIENT_TEMPLATES: &[&str] = &[
     "ALL_PRIVILEGES",
 ];
 
-fn lacks(rule: &'static str, needed: &str, what: &str) -> crate::domain::denial::Denial {
-    crate::domain::denial::Denial::new(
-        crate::domain::denial::DenialKind::Forbidden,
+fn lacks(rule: &'static str, needed: Entitlement, what: &str) -> Denial {
+    Denial::new(
+        DenialKind::Forbidden,
         rule,
         format!("{what} needs {needed} (or ROLE_ADMINISTRATOR) in the key's effective access."),
     )
@@ -267,60 +457,193 @@ fn lacks(rule: &'static str, needed: &str, what: &str) -> crate::domain::denial:
 }
 
 /// Granting entitlements in the own company takes a user administrator's key.
-pub fn may_grant_entitlements(access: &BTreeSet<&'static str>) -> Result<(), crate::domain::denial::Denial> {
-    if access.contains("ROLE_ADMINISTRATOR") || access.contains("AUTH_USER_ADMIN") {
+pub fn may_grant_entitlements(access: AccessSet) -> Result<(), Denial> {
+    if access.contains(Entitlement::ROLE_ADMINISTRATOR) || access.contains(Entitlement::AUTH_USER_ADMIN) {
         return Ok(());
     }
     Err(lacks(
-        "may_grant_entitlements",
-        "AUTH_USER_ADMIN",
+        rule_name!(),
+        Entitlement::AUTH_USER_ADMIN,
         "Granting entitlements",
     ))
 }
 
 /// Granting an office person access in a client takes «Brukeradministrator i klientkontoer».
-pub fn may_grant_client_entitlements(access: &BTreeSet<&'static str>) -> Result<(), crate::domain::denial::Denial> {
-    if access.contains("ROLE_ADMINISTRATOR") || access.contains("AUTH_CLIENT_USER_ADMIN") {
+pub fn may_grant_client_entitlements(access: AccessSet) -> Result<(), Denial> {
+    if access.contains(Entitlement::ROLE_ADMINISTRATOR) || access.contains(Entitlement::AUTH_CLIENT_USER_ADMIN) {
         return Ok(());
     }
     Err(lacks(
-        "may_grant_client_entitlements",
-        "AUTH_CLIENT_USER_ADMIN",
+        rule_name!(),
+        Entitlement::AUTH_CLIENT_USER_ADMIN,
         "Granting access in a client",
     ))
 }
 
 /// Reading another person's entitlements takes a user administrator's key too.
-pub fn may_read_entitlements_of_others(access: &BTreeSet<&'static str>) -> Result<(), crate::domain::denial::Denial> {
+pub fn may_read_entitlements_of_others(access: AccessSet) -> Result<(), Denial> {
     may_grant_entitlements(access).map_err(|mut d| {
-        d.rule = "may_read_entitlements_of_others";
+        d.rule = rule_name!();
         d.reason = "Reading another person's entitlements needs AUTH_USER_ADMIN (or ROLE_ADMINISTRATOR) in the key's effective access.".into();
         d
     })
 }
 
+/// Making employee tokens over the API takes a user administrator's (or administrator's) key.
+pub fn may_create_employee_tokens(access: AccessSet) -> Result<(), Denial> {
+    may_grant_entitlements(access).map_err(|mut d| {
+        d.rule = rule_name!();
+        d.reason =
+            "Creating employee tokens needs AUTH_USER_ADMIN (or ROLE_ADMINISTRATOR) in the key's effective access."
+                .into();
+        d
+    })
+}
+
 #[cfg(test)]
-mod grant_tests {
+mod tests {
     use super::*;
+
+    fn names(list: &[&str]) -> Vec<String> {
+        list.iter().map(|s| s.to_string()).collect()
+    }
+
+    fn set(list: &[&str]) -> AccessSet {
+        expand(list.iter().copied())
+    }
+
+    fn only(list: &[&str]) -> KeyAccesses {
+        KeyAccesses::from_names(list.iter().copied())
+    }
+
+    #[test]
+    fn the_named_entitlements_are_the_catalogues() {
+        for (constant, name) in [
+            (Entitlement::ROLE_ADMINISTRATOR, "ROLE_ADMINISTRATOR"),
+            (Entitlement::AUTH_USER_ADMIN, "AUTH_USER_ADMIN"),
+            (Entitlement::AUTH_CLIENT_USER_ADMIN, "AUTH_CLIENT_USER_ADMIN"),
+            (Entitlement::AUTH_INVOICING, "AUTH_INVOICING"),
+            (Entitlement::AUTH_EMPLOYEE, "AUTH_EMPLOYEE"),
+            (Entitlement::AUTH_PROJECT_MANAGER, "AUTH_PROJECT_MANAGER"),
+            (Entitlement::AUTH_COMPANY_INFO, "AUTH_COMPANY_INFO"),
+        ] {
+            assert_eq!(constant.name(), name);
+            assert_eq!(Entitlement::parse(name), Some(constant));
+        }
+        assert_eq!(Template::ALL_PRIVILEGES.name(), "ALL_PRIVILEGES");
+        assert_eq!(Entitlement::parse("AUTH_CREATE_PROJECT").map(Entitlement::id), Some(45));
+    }
+
+    #[test]
+    fn a_key_never_has_more_access_than_its_owner_has_now() {
+        let key = only(&["AUTH_CUSTOMER", "AUTH_INVOICING"]);
+        let owner = names(&["AUTH_CUSTOMER"]);
+        let access = limited_access(&key, UserType::Extended, &owner, None);
+        assert_eq!(access.names(), ["AUTH_CUSTOMER"]);
+        assert!(limited_access(&KeyAccesses::All, UserType::NoAccess, &owner, None).is_empty());
+    }
+
+    #[test]
+    fn an_account_administrator_holds_every_entitlement() {
+        let owner = names(&["ROLE_ADMINISTRATOR"]);
+        let access = limited_access(&KeyAccesses::All, UserType::Extended, &owner, None);
+        assert_eq!(access.len(), CATALOGUE.len());
+        let key = only(&["AUTH_SALARY"]);
+        assert_eq!(
+            limited_access(&key, UserType::Extended, &owner, None).names(),
+            ["AUTH_SALARY"]
+        );
+    }
+
+    fn facts(company_id: i64, link: Option<LinkFacts>) -> AccessFacts {
+        AccessFacts {
+            key: KeyAccesses::All,
+            key_company_id: 1,
+            accountant_key: true,
+            company_id,
+            owner_user_type: UserType::Extended,
+            owner_entitlements: names(&["AUTH_CUSTOMER", "AUTH_PRODUCT"]),
+            owner_client_entitlements: names(&["ALL_PRIVILEGES"]),
+            link,
+        }
+    }
+
+    #[test]
+    fn acting_as_a_client_is_also_limited_by_the_link() {
+        let link = LinkFacts {
+            accesses: vec![Grant::parse("AUTH_CUSTOMER").unwrap()],
+            pending: false,
+        };
+        assert_eq!(effective_access(&facts(2, Some(link))).names(), ["AUTH_CUSTOMER"]);
+        assert_eq!(
+            effective_access(&facts(1, None)).names(),
+            ["AUTH_CUSTOMER", "AUTH_PRODUCT"]
+        );
+    }
+
+    #[test]
+    fn a_key_without_a_link_in_force_has_no_access_in_the_client() {
+        assert!(effective_access(&facts(2, None)).is_empty());
+        let pending = LinkFacts {
+            accesses: vec![Grant::Template(Template::ALL_PRIVILEGES)],
+            pending: true,
+        };
+        assert!(effective_access(&facts(2, Some(pending.clone()))).is_empty());
+        let mut not_an_office_key = facts(
+            2,
+            Some(LinkFacts {
+                pending: false,
+                ..pending
+            }),
+        );
+        not_an_office_key.accountant_key = false;
+        assert!(effective_access(&not_an_office_key).is_empty());
+    }
+
+    #[test]
+    fn templates_expand_and_standard_users_hold_no_administrative_rights() {
+        let all = set(&["ALL_PRIVILEGES"]);
+        assert_eq!(all.len(), CATALOGUE.len());
+        let standard = holdable(UserType::Standard, all);
+        assert!(!standard.contains(Entitlement::ROLE_ADMINISTRATOR));
+        assert!(standard.names().contains(&"AUTH_CUSTOMER"));
+        assert!(is_known("STANDARD_PRIVILEGES_ACCOUNTANT") && is_known("AUTH_VOUCHER") && !is_known("AUTH_NOPE"));
+    }
+
+    #[test]
+    fn access_allows_names_the_missing_access() {
+        let denial = access_allows(set(&["AUTH_CUSTOMER"]), Entitlement::AUTH_INVOICING, "/invoice").unwrap_err();
+        assert_eq!((denial.kind, denial.rule), (DenialKind::Forbidden, "access_allows"));
+        assert!(denial.reason.contains("AUTH_INVOICING"));
+        assert!(access_allows(set(&["AUTH_INVOICING"]), Entitlement::AUTH_INVOICING, "/invoice").is_ok());
+    }
 
     #[test]
     fn may_grant_entitlements_needs_user_admin_or_administrator() {
-        assert!(may_grant_entitlements(&BTreeSet::from(["AUTH_CUSTOMER"])).is_err());
-        assert!(may_grant_entitlements(&BTreeSet::from(["AUTH_USER_ADMIN"])).is_ok());
-        assert!(may_grant_entitlements(&BTreeSet::from(["ROLE_ADMINISTRATOR"])).is_ok());
+        assert!(may_grant_entitlements(set(&["AUTH_CUSTOMER"])).is_err());
+        assert!(may_grant_entitlements(set(&["AUTH_USER_ADMIN"])).is_ok());
+        assert!(may_grant_entitlements(set(&["ROLE_ADMINISTRATOR"])).is_ok());
     }
 
     #[test]
     fn may_grant_client_entitlements_needs_the_client_user_admin_right() {
-        assert!(may_grant_client_entitlements(&BTreeSet::from(["AUTH_USER_ADMIN"])).is_err());
-        assert!(may_grant_client_entitlements(&BTreeSet::from(["AUTH_CLIENT_USER_ADMIN"])).is_ok());
+        assert!(may_grant_client_entitlements(set(&["AUTH_USER_ADMIN"])).is_err());
+        assert!(may_grant_client_entitlements(set(&["AUTH_CLIENT_USER_ADMIN"])).is_ok());
     }
 
     #[test]
     fn may_read_entitlements_of_others_needs_user_admin() {
         assert_eq!(
-            may_read_entitlements_of_others(&BTreeSet::new()).unwrap_err().rule,
+            may_read_entitlements_of_others(AccessSet::NONE).unwrap_err().rule,
             "may_read_entitlements_of_others"
         );
+    }
+
+    #[test]
+    fn may_create_employee_tokens_needs_user_admin_or_administrator() {
+        let denial = may_create_employee_tokens(set(&["AUTH_CUSTOMER"])).unwrap_err();
+        assert_eq!(denial.rule, "may_create_employee_tokens");
+        assert!(may_create_employee_tokens(set(&["AUTH_USER_ADMIN"])).is_ok());
+        assert!(may_create_employee_tokens(set(&["ROLE_ADMINISTRATOR"])).is_ok());
     }
 }

@@ -102,7 +102,7 @@ pub struct ResourceDef {
     /// The official schema's model name.
     pub model: String,
     /// The entitlement every operation needs; none for open reference data.
-    pub entitlement: Option<String>,
+    pub entitlement: Option<crate::domain::entitlements::Entitlement>,
     pub scope: Scope,
     pub methods: Vec<Operation>,
     pub required: Vec<String>,
@@ -339,9 +339,9 @@ pub fn version_is_current(sent: Option<i64>, current: i64) -> Result<(), Denial>
 }
 
 /// The operation needs an entitlement the key's effective access lacks.
-pub fn access_allows(def: &ResourceDef, access: &std::collections::BTreeSet<&'static str>) -> Result<(), Denial> {
-    match def.entitlement.as_deref() {
-        Some(needed) => crate::domain::entitlements::access_includes(access, needed, &format!("/{}", def.path)),
+pub fn access_allows(def: &ResourceDef, access: crate::domain::entitlements::AccessSet) -> Result<(), Denial> {
+    match def.entitlement {
+        Some(needed) => crate::domain::entitlements::access_allows(access, needed, &format!("/{}", def.path)),
         None => Ok(()),
     }
 }
@@ -492,10 +492,10 @@ mod tests {
     #[test]
     fn access_allows_only_with_the_resources_entitlement() {
         let def = customer();
-        let mut access = std::collections::BTreeSet::new();
-        assert_eq!(access_allows(def, &access).unwrap_err().kind, DenialKind::Forbidden);
-        access.insert("AUTH_CUSTOMER");
-        assert!(access_allows(def, &access).is_ok());
+        let none = crate::domain::entitlements::AccessSet::NONE;
+        assert_eq!(access_allows(def, none).unwrap_err().kind, DenialKind::Forbidden);
+        let customer = crate::domain::entitlements::expand(["AUTH_CUSTOMER"]);
+        assert!(access_allows(def, customer).is_ok());
     }
 
     #[test]

@@ -193,59 +193,6 @@ impl Faults {
     }
 }
 
-/// Middleware on `/v2`: applies the sandbox's rate limit and fault rules before the request is served.
-pub async fn apply(
-    req: actix_web::dev::ServiceRequest,
-    next: actix_web::middleware::Next<impl actix_web::body::MessageBody + 'static>,
-) -> Result<actix_web::dev::ServiceResponse<actix_web::body::BoxBody>, actix_web::Error> {
-    use actix_web::http::header::{HeaderName, HeaderValue};
-    let sandbox = req
-        .app_data::<actix_web::web::Data<crate::sandbox::registry::Registry>>()
-        .and_then(|r| r.resolve(req.match_info().get(crate::api::auth::SANDBOX_ID)));
-    let Some(sandbox) = sandbox.filter(|s| !s.faults().is_idle()) else {
-        return Ok(next.call(req).await?.map_into_boxed_body());
-    };
-    let caller = if sandbox.faults().needs_key() {
-        let header = req
-            .headers()
-            .get(actix_web::http::header::AUTHORIZATION)
-            .map(|v| v.as_bytes());
-        crate::wire::auth::parse_basic(header).ok().and_then(|credentials| {
-            let found = sandbox
-                .store()
-                .with(|db| db.session_by_token(&credentials.session_token))
-                .ok()?;
-            match found {
-                crate::domain::rules::SessionLookup::Found(s) => Some((s.key.id, s.key.person_id, s.integration_id)),
-                crate::domain::rules::SessionLookup::Unknown => None,
-            }
-        })
-    } else {
-        None
-    };
-    let verdict = sandbox
-        .faults()
-        .decide(req.method().as_str(), req.path(), caller, sandbox.now());
-    if verdict.latency_ms > 0 {
-        actix_web::rt::time::sleep(std::time::Duration::from_millis(verdict.latency_ms)).await;
-    }
-    let mut response = match verdict.error {
-        Some(error) => req.error_response(error),
-        None => next.call(req).await?.map_into_boxed_body(),
-    };
-    if let Some((limit, remaining, reset)) = verdict.rate_headers {
-        let headers = response.headers_mut();
-        for (name, value) in [
-            ("x-rate-limit-limit", u64::from(limit)),
-            ("x-rate-limit-remaining", u64::from(remaining)),
-            ("x-rate-limit-reset", reset),
-        ] {
-            headers.insert(HeaderName::from_static(name), HeaderValue::from(value));
-        }
-    }
-    Ok(response)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,13 +1,10 @@
 //! The journal: every `/v2` request of a sandbox with its outcome and, for a denial, the rule
 //! and the remedy. Kept in memory, bounded: the oldest entries are dropped first.
 
-use crate::api::auth::AuthContext;
-use crate::wire::request_id::{RequestId, as_api_error};
-use actix_web::body::MessageBody;
-use actix_web::dev::{ServiceRequest, ServiceResponse};
-use actix_web::middleware::Next;
-use actix_web::{Error, HttpMessage, web};
-use serde::Serialize;
+use actix_web::http::Method;
+use jiff::Timestamp;
+use serde::{Serialize, Serializer};
+use std::borrow::Cow;
 use std::collections::VecDeque;
 use std::sync::Mutex;
 
@@ -17,9 +14,12 @@ pub const CAPACITY: usize = 2_000;
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Entry {
-    pub time: String,
-    pub request_id: String,
-    pub method: String,
+    /// Kept as a timestamp and rendered only when the journal is read: the request path stays cheap.
+    #[serde(serialize_with = "display")]
+    pub time: Timestamp,
+    #[serde(serialize_with = "display_or_empty")]
+    pub request_id: Option<uuid::Uuid>,
+    pub method: Cow<'static, str>,
     pub path: String,
     /// The company the request acted in, once authenticated.
     pub company_id: Option<i64>,
@@ -30,6 +30,31 @@ pub struct Entry {
     pub rule: Option<&'static str>,
     pub remedy: Option<String>,
     pub developer_message: Option<String>,
+}
+
+fn display<S: Serializer, T: std::fmt::Display>(value: &T, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.collect_str(value)
+}
+
+fn display_or_empty<S: Serializer>(value: &Option<uuid::Uuid>, serializer: S) -> Result<S::Ok, S::Error> {
+    match value {
+        Some(id) => serializer.collect_str(&id.hyphenated()),
+        None => serializer.serialize_str(""),
+    }
+}
+
+/// The method's name without an allocation for the methods Tripletex has.
+pub fn method_name(method: &Method) -> Cow<'static, str> {
+    Cow::Borrowed(match *method {
+        Method::GET => "GET",
+        Method::POST => "POST",
+        Method::PUT => "PUT",
+        Method::DELETE => "DELETE",
+        Method::PATCH => "PATCH",
+        Method::HEAD => "HEAD",
+        Method::OPTIONS => "OPTIONS",
+        _ => return Cow::Owned(method.as_str().to_owned()),
+    })
 }
 
 /// What to keep of the journal when reading it.
@@ -70,42 +95,4 @@ impl Journal {
     pub fn clear(&self) {
         self.entries.lock().unwrap_or_else(|p| p.into_inner()).clear();
     }
-}
-
-/// Middleware on `/v2`: records each request once its response is known.
-pub async fn record(
-    req: ServiceRequest,
-    next: Next<impl MessageBody + 'static>,
-) -> Result<ServiceResponse<impl MessageBody>, Error> {
-    let sandbox = req
-        .app_data::<web::Data<crate::sandbox::registry::Registry>>()
-        .and_then(|r| r.resolve(req.match_info().get(crate::api::auth::SANDBOX_ID)));
-    let method = req.method().to_string();
-    let path = req.path().to_owned();
-    let response = next.call(req).await?.map_into_boxed_body();
-    if let Some(sandbox) = sandbox {
-        let (request_id, context) = {
-            let extensions = response.request().extensions();
-            (
-                extensions.get::<RequestId>().copied(),
-                extensions.get::<AuthContext>().copied(),
-            )
-        };
-        let status = response.status().as_u16();
-        let error = (status >= 400).then(|| as_api_error(&response));
-        sandbox.journal().record(Entry {
-            time: sandbox.now().to_string(),
-            request_id: request_id.map(|r| r.0.to_string()).unwrap_or_default(),
-            method,
-            path,
-            company_id: context.and_then(|c| c.company_id),
-            key_id: context.map(|c| c.key_id),
-            status,
-            code: error.as_ref().map(|e| e.kind.code()),
-            rule: error.as_ref().and_then(|e| e.denial.as_ref().map(|d| d.0)),
-            remedy: error.as_ref().and_then(|e| e.denial.as_ref().and_then(|d| d.1.clone())),
-            developer_message: error.and_then(|e| e.developer_message.map(|m| m.into_owned())),
-        });
-    }
-    Ok(response)
 }

@@ -90,9 +90,9 @@ pub fn export(db: &Db<'_>) -> rusqlite::Result<ScenarioFile> {
             .map(|(row, token)| {
                 let custom = match (&row.integration_id, row.accesses) {
                     (Some(_), _) => None,
-                    (None, KeyAccesses::Only(accesses)) => Some(CustomSetupSpec {
+                    (None, KeyAccesses::Only(grants)) => Some(CustomSetupSpec {
                         application_name: row.key.application_name.clone(),
-                        accesses,
+                        accesses: grants.iter().map(|g| g.name().to_owned()).collect(),
                     }),
                     (None, KeyAccesses::All) => Some(CustomSetupSpec {
                         application_name: row.key.application_name.clone(),

@@ -11,6 +11,7 @@ pub use export::export;
 pub use format::{ScenarioFile, Settings, World};
 pub use validate::Problem;
 
+use crate::domain::entitlements::KeyAccesses;
 use crate::domain::model::{
     AccountantRelation, Company, CompanyKind, Integration, Key, KeyState, Package, Person, UserType,
 };
@@ -308,11 +309,9 @@ pub fn install(
                 KeyStateSpec::Deleted => KeyState::Deleted,
             },
         };
-        let accesses = spec
-            .custom
-            .as_ref()
-            .map(|c| json_text(&c.accesses))
-            .unwrap_or_else(|| "null".to_owned());
+        let accesses = spec.custom.as_ref().map_or(KeyAccesses::All, |c| {
+            KeyAccesses::from_names(c.accesses.iter().map(String::as_str))
+        });
         let token = spec.token.clone().unwrap_or_else(|| new_token(spec.id));
         db.insert_key(&key, spec.integration_id, &accesses, &token, now)?;
         for retired in &spec.retired_tokens {

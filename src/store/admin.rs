@@ -2,7 +2,7 @@
 //! catalog, keys (create, regenerate, delete) and office-key links to clients.
 
 use super::queries::{Db, json_text, user_type_text};
-use crate::domain::entitlements::KeyAccesses;
+use crate::domain::entitlements::{AccessFacts, Grant, KeyAccesses, LinkFacts};
 use crate::domain::model::{Integration, Key, Package, Person};
 use jiff::Timestamp;
 use rusqlite::{OptionalExtension, params};
@@ -35,23 +35,42 @@ pub struct ClientLinkRow {
     pub pending: bool,
 }
 
-fn accesses_from(text: &str) -> KeyAccesses {
-    match serde_json::from_str::<serde_json::Value>(text) {
-        Ok(serde_json::Value::Array(items)) => KeyAccesses::Only(
-            items
-                .into_iter()
-                .filter_map(|v| v.as_str().map(str::to_owned))
-                .collect(),
-        ),
-        _ => KeyAccesses::All,
+/// How a key's accesses are stored: `"ALL"` (or `null`, for catalog keys) or a list of names.
+#[derive(serde::Serialize, serde::Deserialize)]
+#[serde(untagged)]
+enum StoredAccesses {
+    Word(Option<String>),
+    List(Vec<Grant>),
+}
+
+/// A stored accesses value as the domain sees it. One that cannot be read grants nothing (and
+/// says so in the log): a damaged row must never widen what a key may do.
+pub(crate) fn accesses_from(key_id: i64, text: &str) -> KeyAccesses {
+    match serde_json::from_str::<StoredAccesses>(text) {
+        Ok(StoredAccesses::Word(None)) => KeyAccesses::All,
+        Ok(StoredAccesses::Word(Some(word))) if word == "ALL" => KeyAccesses::All,
+        Ok(StoredAccesses::List(grants)) => KeyAccesses::Only(grants),
+        _ => {
+            log::error!("key {key_id}: stored accesses {text:?} cannot be read; the key is given no access");
+            KeyAccesses::Only(Vec::new())
+        }
     }
 }
 
-pub fn accesses_text(accesses: &KeyAccesses) -> String {
+/// The stored form of a key's accesses; only the store writes it.
+pub(crate) fn accesses_text(accesses: &KeyAccesses) -> String {
     match accesses {
-        KeyAccesses::All => json_text("ALL"),
-        KeyAccesses::Only(names) => json_text(names),
+        KeyAccesses::All => json_text(&StoredAccesses::Word(Some("ALL".to_owned()))),
+        KeyAccesses::Only(grants) => json_text(grants),
     }
+}
+
+/// A link's stored accesses; unreadable ones grant nothing.
+fn link_grants_from(text: &str) -> Vec<Grant> {
+    serde_json::from_str(text).unwrap_or_else(|_| {
+        log::error!("a client link's stored accesses {text:?} cannot be read; the link gives no access");
+        Vec::new()
+    })
 }
 
 const KEY_ROW_SQL: &str = "SELECT k.id, k.name, k.person_id, k.company_id, k.application_name, k.accountant_key, k.state, k.integration_id, k.accesses, k.created_at, k.regenerated_at FROM keys k";
@@ -128,10 +147,11 @@ impl Db<'_> {
 
     fn key_row_from(r: &rusqlite::Row<'_>) -> rusqlite::Result<KeyRow> {
         let accesses: String = r.get(8)?;
+        let key = super::queries::key_from(r, 0)?;
         Ok(KeyRow {
-            key: super::queries::key_from(r, 0)?,
+            accesses: accesses_from(key.id, &accesses),
+            key,
             integration_id: r.get(7)?,
-            accesses: accesses_from(&accesses),
             created_at: r.get(9)?,
             regenerated_at: r.get(10)?,
         })
@@ -252,6 +272,47 @@ impl Db<'_> {
             .query_row([key_id, client_id], |r| r.get(0))
             .optional()?;
         Ok(text.map(|t| serde_json::from_str(&t).unwrap_or_default()))
+    }
+
+    /// Everything the effective access of a key in `company_id` depends on, in one statement:
+    /// the key's accesses, its owner's user type and entitlements, and its link to that company.
+    pub fn access_facts(&self, key_id: i64, company_id: i64) -> rusqlite::Result<Option<AccessFacts>> {
+        self.conn()
+            .prepare_cached(
+                "SELECT k.accesses, k.company_id, k.accountant_key, p.user_type, p.entitlements, p.client_entitlements,
+                        l.accesses, l.pending
+                 FROM keys k JOIN people p ON p.id = k.person_id
+                 LEFT JOIN client_key_links l ON l.key_id = k.id AND l.client_id = ?2
+                 WHERE k.id = ?1",
+            )?
+            .query_row(params![key_id, company_id], |r| {
+                let accesses: String = r.get(0)?;
+                let user_type: String = r.get(3)?;
+                let entitlements: String = r.get(4)?;
+                let client_entitlements: String = r.get(5)?;
+                let link: Option<String> = r.get(6)?;
+                let mut clients: std::collections::BTreeMap<i64, Vec<String>> =
+                    serde_json::from_str(&client_entitlements).unwrap_or_default();
+                Ok(AccessFacts {
+                    key: accesses_from(key_id, &accesses),
+                    key_company_id: r.get(1)?,
+                    accountant_key: r.get(2)?,
+                    company_id,
+                    // An unreadable user type or entitlement list grants nothing.
+                    owner_user_type: super::queries::user_type_from(&user_type)
+                        .unwrap_or(crate::domain::model::UserType::NoAccess),
+                    owner_entitlements: serde_json::from_str(&entitlements).unwrap_or_default(),
+                    owner_client_entitlements: clients.remove(&company_id).unwrap_or_default(),
+                    link: match link {
+                        Some(text) => Some(LinkFacts {
+                            accesses: link_grants_from(&text),
+                            pending: r.get(7)?,
+                        }),
+                        None => None,
+                    },
+                })
+            })
+            .optional()
     }
 }
 

@@ -6,7 +6,7 @@ mod objects;
 mod queries;
 pub mod schema;
 
-pub use admin::{ClientLinkRow, IntegrationRow, KeyRow, WorldRows, accesses_text};
+pub use admin::{ClientLinkRow, IntegrationRow, KeyRow, WorldRows};
 pub use objects::StoredObject;
 pub use queries::{CompanyRow, CredentialRow, Db, NewSession, json_text};
 

@@ -94,8 +94,7 @@ fn json_column<T: serde::de::DeserializeOwned>(row: &Row<'_>, at: usize, what: &
 pub(crate) fn person_from(row: &Row<'_>, at: usize) -> rusqlite::Result<Person> {
     let user_type: String = row.get(at + 7)?;
     Ok(Person {
-        user_type: serde_json::from_value(serde_json::Value::String(user_type))
-            .map_err(|_| conversion_error(at + 7, "user type"))?,
+        user_type: user_type_from(&user_type).ok_or_else(|| conversion_error(at + 7, "user type"))?,
         roles: json_column(row, at + 8, "roles")?,
         entitlements: json_column(row, at + 9, "entitlements")?,
         client_entitlements: json_column(row, at + 10, "client entitlements")?,
@@ -140,6 +139,16 @@ pub(crate) fn user_type_text(user_type: crate::domain::model::UserType) -> &'sta
         crate::domain::model::UserType::Extended => "EXTENDED",
         crate::domain::model::UserType::NoAccess => "NO_ACCESS",
     }
+}
+
+pub(crate) fn user_type_from(text: &str) -> Option<crate::domain::model::UserType> {
+    use crate::domain::model::UserType;
+    Some(match text {
+        "STANDARD" => UserType::Standard,
+        "EXTENDED" => UserType::Extended,
+        "NO_ACCESS" => UserType::NoAccess,
+        _ => return None,
+    })
 }
 
 fn timestamp(text: &str, column: usize) -> rusqlite::Result<Timestamp> {
@@ -292,6 +301,16 @@ impl<'c> Db<'c> {
         self.conn
             .prepare_cached(&sql)?
             .query_row([client_id, office_id], |r| person_from(r, 0))
+            .optional()
+    }
+
+    /// The id of the record that stands for an accounting office inside one of its clients.
+    pub fn proxy_person_id(&self, client_id: i64, office_id: i64) -> rusqlite::Result<Option<i64>> {
+        self.conn
+            .prepare_cached(
+                "SELECT p.id FROM people p WHERE p.company_id = ?1 AND p.proxy_for_office = ?2 AND p.is_proxy = 1",
+            )?
+            .query_row([client_id, office_id], |r| r.get(0))
             .optional()
     }
 
@@ -461,7 +480,7 @@ impl<'c> Db<'c> {
         &self,
         key: &Key,
         integration_id: Option<i64>,
-        accesses_json: &str,
+        accesses: &crate::domain::entitlements::KeyAccesses,
         token: &str,
         created_at: Timestamp,
     ) -> rusqlite::Result<()> {
@@ -481,7 +500,7 @@ impl<'c> Db<'c> {
                 key.company_id,
                 integration_id,
                 key.application_name,
-                accesses_json,
+                super::admin::accesses_text(accesses),
                 key.accountant_key,
                 token,
                 state,

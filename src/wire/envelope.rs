@@ -21,6 +21,40 @@ pub fn single(value: Value, fields: &FieldFilter, model: &str) -> Result<HttpRes
     Ok(json_response(200, &json!({ "value": value })))
 }
 
+/// `{"value": …}` of a typed view, serialized straight to bytes (no `Value` tree on the way).
+#[derive(serde::Serialize)]
+pub struct Single<T> {
+    pub value: T,
+}
+
+/// A `{id, url}` reference to another object, as nested objects render by default.
+#[derive(Debug, serde::Serialize)]
+pub struct Stub {
+    pub id: i64,
+    pub url: String,
+}
+
+impl Stub {
+    /// A stub of `/{path}/{id}` under the API base `base`.
+    pub fn new(base: &str, path: &str, id: i64) -> Self {
+        Self {
+            id,
+            url: format!("{base}/{path}/{id}"),
+        }
+    }
+}
+
+/// A typed body with the JSON content type; `status` is a real HTTP status.
+pub fn typed_response<T: serde::Serialize>(status: u16, body: &T) -> HttpResponse {
+    let status = actix_web::http::StatusCode::from_u16(status).unwrap_or(actix_web::http::StatusCode::OK);
+    match serde_json::to_vec(body) {
+        Ok(bytes) => HttpResponse::build(status)
+            .insert_header((CONTENT_TYPE, JSON_UTF8))
+            .body(bytes),
+        Err(err) => HttpResponse::from_error(ApiError::internal(&err)),
+    }
+}
+
 pub fn json_response(status: u16, body: &Value) -> HttpResponse {
     let status = actix_web::http::StatusCode::from_u16(status).unwrap_or(actix_web::http::StatusCode::OK);
     HttpResponse::build(status)

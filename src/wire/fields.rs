@@ -22,6 +22,12 @@ impl FieldFilter {
         }
     }
 
+    /// True for the default (`*` or no `fields` at all): every field, nested objects as stubs.
+    /// Handlers may then render a typed view straight to JSON instead of filtering a tree.
+    pub fn is_everything(&self) -> bool {
+        self.all && self.named.is_empty()
+    }
+
     /// Parses a `fields` parameter; an empty or absent one means every field.
     pub fn parse(text: Option<&str>) -> Result<Self, ApiError> {
         let text = text.map(str::trim).unwrap_or("");

@@ -143,5 +143,5 @@ fn sales_modules_and_employee_tokens_need_their_accesses() {
                 ("expirationDate", "2099-01-01"),
             ]),
     );
-    assert_denied(&refused, 403, 9000, "access_allows");
+    assert_denied(&refused, 403, 9000, "may_create_employee_tokens");
 }

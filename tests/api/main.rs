@@ -20,5 +20,6 @@ mod scenarios;
 mod session;
 mod session_auth;
 mod state;
+mod stored_access;
 mod ui;
 mod wire;

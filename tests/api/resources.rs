@@ -184,7 +184,7 @@ fn every_operation_needs_the_resources_entitlement() {
     give_kari_everything(&app);
     let full = app.session_for(&app.credential(false));
     for def in catalogue().unwrap().iter().filter(|d| !d.embedded) {
-        let Some(entitlement) = def.entitlement.as_deref() else {
+        let Some(entitlement) = def.entitlement.map(|e| e.name()) else {
             continue;
         };
         let other = if entitlement == "AUTH_COMPANY_INFO" {

@@ -1,0 +1,116 @@
+//! The middleware around every `/v2` request: resolves the request context once, applies the
+//! sandbox's rate limit and fault rules before the request is served, and records it in the
+//! journal once its response is known (with the denying rule and remedy for a refusal).
+
+use crate::http::context::{Caller, RequestContext, SANDBOX_ID, resolve};
+use crate::sandbox::journal::Entry;
+use crate::sandbox::registry::Registry;
+use crate::wire::request_id::{RequestId, as_api_error};
+use actix_web::body::{BoxBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header::{AUTHORIZATION, HeaderName, HeaderValue};
+use actix_web::middleware::Next;
+use actix_web::{Error, HttpMessage, web};
+
+/// Install with `actix_web::middleware::from_fn(observe)` on each `/v2` scope.
+pub async fn observe(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, Error> {
+    let resolved = resolve(req.app_data::<web::Data<Registry>>(), req.match_info().get(SANDBOX_ID));
+    let Ok(sandbox) = resolved else {
+        // An unknown sandbox: the handler's extractor answers 404, and there is no journal to write.
+        return Ok(next.call(req).await?.map_into_boxed_body());
+    };
+    let context = RequestContext {
+        now: sandbox.now(),
+        sandbox: sandbox.clone(),
+    };
+    let method = crate::sandbox::journal::method_name(req.method());
+    let path = req.path().to_owned();
+    let now = context.now;
+    req.extensions_mut().insert(context);
+
+    let response = if sandbox.faults().is_idle() {
+        next.call(req).await?.map_into_boxed_body()
+    } else {
+        with_faults(req, next, &sandbox).await?
+    };
+
+    let status = response.status().as_u16();
+    let (request_id, caller) = {
+        let extensions = response.request().extensions();
+        (
+            extensions.get::<RequestId>().copied(),
+            extensions.get::<Caller>().copied(),
+        )
+    };
+    let mut entry = Entry {
+        time: now,
+        request_id: request_id.map(|r| r.0),
+        method,
+        path,
+        company_id: caller.and_then(|c| c.company_id),
+        key_id: caller.map(|c| c.key_id),
+        status,
+        code: None,
+        rule: None,
+        remedy: None,
+        developer_message: None,
+    };
+    if status >= 400 {
+        let error = as_api_error(&response);
+        entry.code = Some(error.kind.code());
+        if let Some((rule, remedy)) = error.denial {
+            entry.rule = Some(rule);
+            entry.remedy = remedy;
+        }
+        entry.developer_message = error.developer_message.map(|m| m.into_owned());
+    }
+    sandbox.journal().record(entry);
+    Ok(response)
+}
+
+/// The slow path, taken only while the sandbox has a rate limit or fault rules set.
+async fn with_faults(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+    sandbox: &crate::sandbox::Sandbox,
+) -> Result<ServiceResponse<BoxBody>, Error> {
+    let caller = if sandbox.faults().needs_key() {
+        let header = req.headers().get(AUTHORIZATION).map(|v| v.as_bytes());
+        crate::wire::auth::parse_basic(header).ok().and_then(|credentials| {
+            let found = sandbox
+                .store()
+                .with(|db| db.session_by_token(&credentials.session_token))
+                .ok()?;
+            match found {
+                crate::domain::rules::SessionLookup::Found(s) => Some((s.key.id, s.key.person_id, s.integration_id)),
+                crate::domain::rules::SessionLookup::Unknown => None,
+            }
+        })
+    } else {
+        None
+    };
+    let verdict = sandbox
+        .faults()
+        .decide(req.method().as_str(), req.path(), caller, sandbox.now());
+    if verdict.latency_ms > 0 {
+        actix_web::rt::time::sleep(std::time::Duration::from_millis(verdict.latency_ms)).await;
+    }
+    let mut response = match verdict.error {
+        Some(error) => req.error_response(error),
+        None => next.call(req).await?.map_into_boxed_body(),
+    };
+    if let Some((limit, remaining, reset)) = verdict.rate_headers {
+        let headers = response.headers_mut();
+        for (name, value) in [
+            ("x-rate-limit-limit", u64::from(limit)),
+            ("x-rate-limit-remaining", u64::from(remaining)),
+            ("x-rate-limit-reset", reset),
+        ] {
+            headers.insert(HeaderName::from_static(name), HeaderValue::from(value));
+        }
+    }
+    Ok(response)
+}
