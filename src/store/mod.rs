@@ -68,7 +68,11 @@ impl Store {
 
     fn prepare(mut conn: Connection) -> Result<Self, StoreError> {
         conn.pragma_update(None, "foreign_keys", "ON")?;
-        conn.set_prepared_statement_cache_capacity(64);
+        // Without the query planner stability guarantee SQLite marks statements whose plan could
+        // depend on a bound value (`col = ?` anywhere the planner weighs it) to be prepared again
+        // after every rebinding, so the statement cache saved nothing: each request re-parsed its SQL.
+        conn.set_db_config(rusqlite::config::DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true)?;
+        conn.set_prepared_statement_cache_capacity(128);
         schema::migrate(&mut conn)?;
         Ok(Self { conn: Mutex::new(conn) })
     }
@@ -92,5 +96,25 @@ impl Store {
         let out = f(&Db::new(&tx))?;
         tx.commit()?;
         Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rusqlite::StatementStatus;
+
+    #[test]
+    fn cached_statements_are_not_prepared_again_on_every_use() {
+        let store = Store::open_in_memory().unwrap();
+        let sql =
+            "SELECT s.id, k.id FROM sessions s JOIN keys k ON k.id = s.key_id WHERE s.token = ?1 AND s.deleted = ?2";
+        let conn = store.lock();
+        for token in ["a", "b", "c"] {
+            let mut statement = conn.prepare_cached(sql).unwrap();
+            let _ = statement.query_row(rusqlite::params![token, 0], |r| r.get::<_, i64>(0));
+        }
+        let statement = conn.prepare_cached(sql).unwrap();
+        assert_eq!(statement.get_status(StatementStatus::RePrepare), 0);
     }
 }
