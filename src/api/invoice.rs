@@ -93,7 +93,7 @@ fn invoice_orders(
     ] {
         body.insert(name.into(), value);
     }
-    let highest = db.max_number(&invoice_def.path, company, "invoiceNumber")?;
+    let highest = db.max_number(&invoice_def.path, company)?;
     let body = resource::new_object_body(invoice_def, body, resource::next_number(invoice_def, highest));
     let now = sandbox.now().to_string();
     let change =

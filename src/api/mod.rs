@@ -7,6 +7,7 @@ mod employee;
 mod entitlement;
 mod errors;
 mod invoice;
+mod object_json;
 pub mod render;
 pub(crate) mod resources;
 mod token;

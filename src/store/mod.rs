@@ -7,7 +7,7 @@ mod queries;
 pub mod schema;
 
 pub use admin::{ClientLinkRow, IntegrationRow, KeyRow, WorldRows};
-pub use objects::StoredObject;
+pub use objects::{ObjectRow, StoredObject};
 pub use queries::{CompanyRow, CredentialRow, Db, NewSession, json_text};
 
 use rusqlite::{Connection, OpenFlags};
@@ -73,7 +73,10 @@ impl Store {
         // after every rebinding, so the statement cache saved nothing: each request re-parsed its SQL.
         conn.set_db_config(rusqlite::config::DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true)?;
         conn.set_prepared_statement_cache_capacity(128);
-        schema::migrate(&mut conn)?;
+        let found = schema::migrate(&mut conn)?;
+        if found > 0 && found < schema::NUMBER_COLUMN_VERSION {
+            objects::fill_numbers(&conn)?;
+        }
         Ok(Self { conn: Mutex::new(conn) })
     }
 
@@ -116,5 +119,19 @@ mod tests {
         }
         let statement = conn.prepare_cached(sql).unwrap();
         assert_eq!(statement.get_status(StatementStatus::RePrepare), 0);
+    }
+
+    #[test]
+    fn a_database_from_before_the_number_column_gets_its_numbers() {
+        let conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch(schema::MIGRATIONS[0]).unwrap();
+        conn.pragma_update(None, "user_version", 1).unwrap();
+        conn.execute(
+            "INSERT INTO objects(resource, id, company_id, version, body, changes) VALUES ('customer', 1, 7, 0, '{\"customerNumber\": 10005}', '[]')",
+            [],
+        )
+        .unwrap();
+        let store = Store::prepare(conn).unwrap();
+        assert_eq!(store.with(|db| db.max_number("customer", 7)).unwrap(), Some(10005));
     }
 }

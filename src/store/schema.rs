@@ -3,7 +3,8 @@
 use rusqlite::Connection;
 
 /// Each entry migrates the schema from version `index` to `index + 1`.
-const MIGRATIONS: &[&str] = &[r#"
+pub(crate) const MIGRATIONS: &[&str] = &[
+    r#"
 CREATE TABLE meta (
     key TEXT PRIMARY KEY,
     value TEXT NOT NULL
@@ -112,7 +113,17 @@ CREATE TABLE sessions (
     expires_at INTEGER NOT NULL,
     deleted INTEGER NOT NULL DEFAULT 0
 );
-"#];
+"#,
+    r#"
+-- The number a numbered resource counts up (customerNumber, invoiceNumber, …), so the next one
+-- is found from an index instead of by reading every object's body.
+ALTER TABLE objects ADD COLUMN number INTEGER;
+CREATE INDEX objects_by_number ON objects(resource, company_id, number);
+"#,
+];
+
+/// The version that added `objects.number`: databases from before it get their numbers filled in.
+pub const NUMBER_COLUMN_VERSION: usize = 2;
 
 /// The schema version this build writes.
 pub const SCHEMA_VERSION: usize = MIGRATIONS.len();
@@ -127,8 +138,9 @@ pub enum MigrationError {
     Sqlite(#[from] rusqlite::Error),
 }
 
-/// Brings the database up to [`SCHEMA_VERSION`], one transaction per step.
-pub fn migrate(conn: &mut Connection) -> Result<(), MigrationError> {
+/// Brings the database up to [`SCHEMA_VERSION`], one transaction per step; answers the version
+/// the database was at.
+pub fn migrate(conn: &mut Connection) -> Result<usize, MigrationError> {
     let found: i64 = conn.query_row("PRAGMA user_version", [], |row| row.get(0))?;
     let found = usize::try_from(found).unwrap_or(usize::MAX);
     if found > SCHEMA_VERSION {
@@ -140,7 +152,7 @@ pub fn migrate(conn: &mut Connection) -> Result<(), MigrationError> {
         tx.pragma_update(None, "user_version", (version + 1) as i64)?;
         tx.commit()?;
     }
-    Ok(())
+    Ok(found)
 }
 
 #[cfg(test)]

@@ -55,6 +55,14 @@ pub fn typed_response<T: serde::Serialize>(status: u16, body: &T) -> HttpRespons
     }
 }
 
+/// Already serialized JSON with the JSON content type.
+pub fn json_bytes(status: u16, body: Vec<u8>) -> HttpResponse {
+    let status = actix_web::http::StatusCode::from_u16(status).unwrap_or(actix_web::http::StatusCode::OK);
+    HttpResponse::build(status)
+        .insert_header((CONTENT_TYPE, JSON_UTF8))
+        .body(body)
+}
+
 pub fn json_response(status: u16, body: &Value) -> HttpResponse {
     let status = actix_web::http::StatusCode::from_u16(status).unwrap_or(actix_web::http::StatusCode::OK);
     HttpResponse::build(status)

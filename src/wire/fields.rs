@@ -92,7 +92,8 @@ impl FieldFilter {
 }
 
 /// A nested object with an id collapses to `{id,url}`; lists of such objects collapse element-wise.
-fn stub(value: Value) -> Value {
+/// This is what the default `fields` does to every value below the top level.
+pub fn stub(value: Value) -> Value {
     match value {
         Value::Object(object) if object.contains_key("id") => {
             let mut stub = Map::with_capacity(2);
