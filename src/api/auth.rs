@@ -3,7 +3,7 @@
 
 use crate::domain::entitlements::{self, AccessSet, Entitlement};
 use crate::domain::model::{CompanyContext, Session};
-use crate::domain::rules::{self, RequestedCompany};
+use crate::domain::rules;
 use crate::http::{Caller, RequestContext};
 use crate::store::Db;
 use crate::wire::ApiError;
@@ -36,12 +36,7 @@ impl Principal {
             });
             let requested = match credentials.company {
                 CompanyChoice::Own => None,
-                CompanyChoice::Company(id) => Some(RequestedCompany {
-                    id,
-                    company: db.company(id)?,
-                    relation: db.relation(session.key.company_id, id)?,
-                    key_linked: db.key_linked(session.key.id, id)?,
-                }),
+                CompanyChoice::Company(id) => Some(db.requested_company(session.key.company_id, session.key.id, id)?),
             };
             let context = rules::company_context_is_allowed(&session.key, requested.clone())?;
             caller = Some(Caller {

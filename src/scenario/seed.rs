@@ -70,6 +70,22 @@ pub fn install(db: &Db<'_>, company_ids: &[i64], now: Timestamp) -> rusqlite::Re
             )?;
         }
     }
+    // Every company gets the same seed objects (only their ids differ): each body is made and
+    // serialized once, then stored for every company.
+    let changes = crate::store::json_text(&created(now));
+    let mut company_objects = Vec::new();
+    for (path, objects) in &seed.company {
+        let def = definition(path)?;
+        let mut highest = None;
+        for fields in objects {
+            let mut body = def.template.clone();
+            body.extend(fields.iter().map(|(k, v)| (k.clone(), v.clone())));
+            let number = resource::next_number(def, highest);
+            highest = number.or(highest);
+            let body = resource::new_object_body(def, body, number);
+            company_objects.push((def.path.as_str(), crate::store::json_text(&body), number));
+        }
+    }
     for company_id in company_ids {
         for (n, person) in (9001..).zip(&seed.people) {
             let id = company_id * IDS_PER_COMPANY + n;
@@ -90,27 +106,9 @@ pub fn install(db: &Db<'_>, company_ids: &[i64], now: Timestamp) -> rusqlite::Re
             db.insert_person(&record, None)?;
         }
         let mut next_id = company_id * IDS_PER_COMPANY;
-        for (path, objects) in &seed.company {
-            let def = definition(path)?;
-            let mut highest = None;
-            for fields in objects {
-                next_id += 1;
-                let mut body = def.template.clone();
-                body.extend(fields.iter().map(|(k, v)| (k.clone(), v.clone())));
-                let number = resource::next_number(def, highest);
-                highest = number.or(highest);
-                let body = resource::new_object_body(def, body, number);
-                db.insert_object(
-                    &def.path,
-                    &StoredObject {
-                        id: next_id,
-                        company_id: *company_id,
-                        version: 0,
-                        body,
-                        changes: created(now),
-                    },
-                )?;
-            }
+        for (path, body, number) in &company_objects {
+            next_id += 1;
+            db.insert_object_text(path, next_id, *company_id, body, &changes, *number)?;
         }
     }
     Ok(())

@@ -1,7 +1,7 @@
 //! Queries behind the control plane: people and their access, subscriptions, the integration
 //! catalog, keys (create, regenerate, delete) and office-key links to clients.
 
-use super::queries::{Db, json_text, user_type_text};
+use super::queries::{Db, json_text, person_columns, user_type_text};
 use crate::domain::entitlements::{AccessFacts, Grant, KeyAccesses, LinkFacts};
 use crate::domain::model::{Integration, Key, Package, Person};
 use jiff::Timestamp;
@@ -73,14 +73,25 @@ fn link_grants_from(text: &str) -> Vec<Grant> {
     })
 }
 
-const KEY_ROW_SQL: &str = "SELECT k.id, k.name, k.person_id, k.company_id, k.application_name, k.accountant_key, k.state, k.integration_id, k.accesses, k.created_at, k.regenerated_at FROM keys k";
+macro_rules! key_row_sql_with_token {
+    () => {
+        "SELECT k.id, k.name, k.person_id, k.company_id, k.application_name, k.accountant_key, k.state, k.integration_id, k.accesses, k.created_at, k.regenerated_at, k.token FROM keys k"
+    };
+}
+
+macro_rules! key_row_sql {
+    () => {
+        "SELECT k.id, k.name, k.person_id, k.company_id, k.application_name, k.accountant_key, k.state, k.integration_id, k.accesses, k.created_at, k.regenerated_at FROM keys k"
+    };
+}
 
 impl Db<'_> {
     /// The people of a company (employees and contacts, not proxy records), by id.
     pub fn people_of(&self, company_id: i64) -> rusqlite::Result<Vec<Person>> {
-        let mut statement = self.conn().prepare_cached(&format!(
-            "SELECT {} FROM people p WHERE p.company_id = ?1 AND p.is_proxy = 0 ORDER BY p.id",
-            super::queries::PERSON_COLUMNS
+        let mut statement = self.conn().prepare_cached(concat!(
+            "SELECT ",
+            person_columns!(),
+            " FROM people p WHERE p.company_id = ?1 AND p.is_proxy = 0 ORDER BY p.id"
         ))?;
         let rows = statement.query_map([company_id], |r| super::queries::person_from(r, 0))?;
         rows.collect()
@@ -159,14 +170,15 @@ impl Db<'_> {
 
     pub fn key_row(&self, key_id: i64) -> rusqlite::Result<Option<KeyRow>> {
         self.conn()
-            .prepare_cached(&format!("{KEY_ROW_SQL} WHERE k.id = ?1"))?
+            .prepare_cached(concat!(key_row_sql!(), " WHERE k.id = ?1"))?
             .query_row([key_id], Self::key_row_from)
             .optional()
     }
 
     pub fn keys_of_person(&self, person_id: i64) -> rusqlite::Result<Vec<KeyRow>> {
-        let mut statement = self.conn().prepare_cached(&format!(
-            "{KEY_ROW_SQL} WHERE k.person_id = ?1 AND k.state = 'active' ORDER BY k.id"
+        let mut statement = self.conn().prepare_cached(concat!(
+            key_row_sql!(),
+            " WHERE k.person_id = ?1 AND k.state = 'active' ORDER BY k.id"
         ))?;
         let rows = statement.query_map([person_id], Self::key_row_from)?;
         rows.collect()
@@ -330,14 +342,15 @@ impl Db<'_> {
     /// People, keys with tokens, retired tokens, links and added integrations, in id order.
     pub fn world_rows(&self) -> rusqlite::Result<WorldRows> {
         let conn = self.conn();
-        let mut people = conn.prepare_cached(&format!(
-            "SELECT {} FROM people p WHERE p.is_proxy = 0 ORDER BY p.id",
-            super::queries::PERSON_COLUMNS
+        let mut people = conn.prepare_cached(concat!(
+            "SELECT ",
+            person_columns!(),
+            " FROM people p WHERE p.is_proxy = 0 ORDER BY p.id"
         ))?;
         let people = people
             .query_map([], |r| super::queries::person_from(r, 0))?
             .collect::<Result<_, _>>()?;
-        let mut keys = conn.prepare_cached(&format!("{KEY_ROW_SQL_WITH_TOKEN} ORDER BY k.id"))?;
+        let mut keys = conn.prepare_cached(concat!(key_row_sql_with_token!(), " ORDER BY k.id"))?;
         let keys = keys
             .query_map([], |r| Ok((Self::key_row_from(r)?, r.get(11)?)))?
             .collect::<Result<_, _>>()?;
@@ -384,8 +397,6 @@ impl Db<'_> {
         )
     }
 }
-
-const KEY_ROW_SQL_WITH_TOKEN: &str = "SELECT k.id, k.name, k.person_id, k.company_id, k.application_name, k.accountant_key, k.state, k.integration_id, k.accesses, k.created_at, k.regenerated_at, k.token FROM keys k";
 
 impl Db<'_> {
     /// Saves an employee's own details (names, e-mail, user type) and its new version.

@@ -122,6 +122,25 @@ impl Db<'_> {
             .map(drop)
     }
 
+    /// Stores an object whose body and change log are already JSON text (seed data made once
+    /// for many companies); `number` is its numbered field's value, if the resource has one.
+    pub fn insert_object_text(
+        &self,
+        resource: &str,
+        id: i64,
+        company_id: i64,
+        body: &str,
+        changes: &str,
+        number: Option<i64>,
+    ) -> rusqlite::Result<()> {
+        self.conn()
+            .prepare_cached(
+                "INSERT INTO objects(resource, id, company_id, version, body, changes, number) VALUES (?1, ?2, ?3, 0, ?4, ?5, ?6)",
+            )?
+            .execute(params![resource, id, company_id, body, changes, number])
+            .map(drop)
+    }
+
     pub fn update_object(&self, resource: &str, object: &StoredObject) -> rusqlite::Result<()> {
         self.conn()
             .prepare_cached(

@@ -40,11 +40,29 @@ pub struct NewSession<'a> {
     pub expires_at: Timestamp,
 }
 
-const COMPANY_COLUMNS: &str =
-    "c.id, c.name, c.organization_number, c.kind, c.package, c.integrations_enabled, c.company_type, c.email";
-const KEY_COLUMNS: &str = "k.id, k.name, k.person_id, k.company_id, k.application_name, k.accountant_key, k.state";
-pub(crate) const PERSON_COLUMNS: &str = "p.id, p.company_id, p.first_name, p.last_name, p.email, p.is_contact, p.is_proxy, p.user_type, p.roles, p.entitlements, p.client_entitlements, p.version";
-const INTEGRATION_COLUMNS: &str = "i.id, i.application_name, i.consumer_token, i.emails";
+// Column lists are macros so every statement is one `concat!`ed literal: no SQL is formatted on
+// the request path, and the statement cache is keyed by a string that never changes.
+macro_rules! company_columns {
+    () => {
+        "c.id, c.name, c.organization_number, c.kind, c.package, c.integrations_enabled, c.company_type, c.email"
+    };
+}
+macro_rules! key_columns {
+    () => {
+        "k.id, k.name, k.person_id, k.company_id, k.application_name, k.accountant_key, k.state"
+    };
+}
+macro_rules! person_columns {
+    () => {
+        "p.id, p.company_id, p.first_name, p.last_name, p.email, p.is_contact, p.is_proxy, p.user_type, p.roles, p.entitlements, p.client_entitlements, p.version"
+    };
+}
+pub(crate) use person_columns;
+macro_rules! integration_columns {
+    () => {
+        "i.id, i.application_name, i.consumer_token, i.emails"
+    };
+}
 
 fn conversion_error(column: usize, what: &str) -> rusqlite::Error {
     rusqlite::Error::FromSqlConversionFailure(
@@ -189,37 +207,47 @@ impl<'c> Db<'c> {
     }
 
     pub fn integration_by_consumer_token(&self, token: &str) -> rusqlite::Result<Option<Integration>> {
-        let sql = format!("SELECT {INTEGRATION_COLUMNS} FROM integrations i WHERE i.consumer_token = ?1");
+        let sql = concat!(
+            "SELECT ",
+            integration_columns!(),
+            " FROM integrations i WHERE i.consumer_token = ?1"
+        );
         self.conn
-            .prepare_cached(&sql)?
+            .prepare_cached(sql)?
             .query_row([token], |r| integration_from(r, 0))
             .optional()
     }
 
     pub fn integration(&self, id: i64) -> rusqlite::Result<Option<Integration>> {
-        let sql = format!("SELECT {INTEGRATION_COLUMNS} FROM integrations i WHERE i.id = ?1");
+        let sql = concat!(
+            "SELECT ",
+            integration_columns!(),
+            " FROM integrations i WHERE i.id = ?1"
+        );
         self.conn
-            .prepare_cached(&sql)?
+            .prepare_cached(sql)?
             .query_row([id], |r| integration_from(r, 0))
             .optional()
     }
 
     pub fn employee_token(&self, token: &str) -> rusqlite::Result<EmployeeTokenLookup> {
-        let sql = format!("SELECT {KEY_COLUMNS} FROM keys k WHERE k.token = ?1");
+        let sql = concat!("SELECT ", key_columns!(), " FROM keys k WHERE k.token = ?1");
         if let Some(key) = self
             .conn
-            .prepare_cached(&sql)?
+            .prepare_cached(sql)?
             .query_row([token], |r| key_from(r, 0))
             .optional()?
         {
             return Ok(EmployeeTokenLookup::Current(key));
         }
-        let sql = format!(
-            "SELECT {KEY_COLUMNS}, t.retired_at FROM retired_tokens t JOIN keys k ON k.id = t.key_id WHERE t.token = ?1"
+        let sql = concat!(
+            "SELECT ",
+            key_columns!(),
+            ", t.retired_at FROM retired_tokens t JOIN keys k ON k.id = t.key_id WHERE t.token = ?1"
         );
         let retired = self
             .conn
-            .prepare_cached(&sql)?
+            .prepare_cached(sql)?
             .query_row([token], |r| {
                 let at: String = r.get(7)?;
                 Ok((key_from(r, 0)?, timestamp(&at, 7)?))
@@ -232,20 +260,22 @@ impl<'c> Db<'c> {
     }
 
     pub fn company(&self, id: i64) -> rusqlite::Result<Option<Company>> {
-        let sql = format!("SELECT {COMPANY_COLUMNS} FROM companies c WHERE c.id = ?1");
+        let sql = concat!("SELECT ", company_columns!(), " FROM companies c WHERE c.id = ?1");
         self.conn
-            .prepare_cached(&sql)?
+            .prepare_cached(sql)?
             .query_row([id], |r| company_from(r, 0))
             .optional()
     }
 
     /// Every company with its office relation (a client has at most one office).
     pub fn companies(&self) -> rusqlite::Result<Vec<CompanyRow>> {
-        let sql = format!(
-            "SELECT {COMPANY_COLUMNS}, r.office_id, r.client_id, r.api_access, r.office_is_admin
+        let sql = concat!(
+            "SELECT ",
+            company_columns!(),
+            ", r.office_id, r.client_id, r.api_access, r.office_is_admin
              FROM companies c LEFT JOIN accountant_relations r ON r.client_id = c.id ORDER BY c.id"
         );
-        let mut statement = self.conn.prepare_cached(&sql)?;
+        let mut statement = self.conn.prepare_cached(sql)?;
         let rows = statement.query_map([], |r| {
             Ok(CompanyRow {
                 company: company_from(r, 0)?,
@@ -253,6 +283,37 @@ impl<'c> Db<'c> {
             })
         })?;
         rows.collect()
+    }
+
+    /// What the session rules need to judge a request to act in `company_id`, in one statement:
+    /// the company, its relation to the key's company as office, and whether the key is linked.
+    pub fn requested_company(
+        &self,
+        key_company_id: i64,
+        key_id: i64,
+        company_id: i64,
+    ) -> rusqlite::Result<crate::domain::rules::RequestedCompany> {
+        let sql = concat!(
+            "SELECT ",
+            company_columns!(),
+            ", r.office_id, r.client_id, r.api_access, r.office_is_admin, l.key_id
+             FROM (SELECT ?3 AS id) q
+             LEFT JOIN companies c ON c.id = q.id
+             LEFT JOIN accountant_relations r ON r.office_id = ?1 AND r.client_id = q.id
+             LEFT JOIN client_key_links l ON l.key_id = ?2 AND l.client_id = q.id AND l.pending = 0"
+        );
+        self.conn
+            .prepare_cached(sql)?
+            .query_row(params![key_company_id, key_id, company_id], |r| {
+                let found: Option<i64> = r.get(0)?;
+                let linked: Option<i64> = r.get(12)?;
+                Ok(crate::domain::rules::RequestedCompany {
+                    id: company_id,
+                    company: found.map(|_| company_from(r, 0)).transpose()?,
+                    relation: relation_from(r, 8)?,
+                    key_linked: linked.is_some(),
+                })
+            })
     }
 
     pub fn relation(&self, office_id: i64, client_id: i64) -> rusqlite::Result<Option<AccountantRelation>> {
@@ -274,32 +335,36 @@ impl<'c> Db<'c> {
 
     /// The clients a key can log into: linked to the key, related to its office, and consenting («API-tilgang»).
     pub fn login_clients(&self, key: &Key) -> rusqlite::Result<Vec<Company>> {
-        let sql = format!(
-            "SELECT {COMPANY_COLUMNS} FROM client_key_links l
+        let sql = concat!(
+            "SELECT ",
+            company_columns!(),
+            " FROM client_key_links l
              JOIN accountant_relations r ON r.client_id = l.client_id AND r.office_id = ?2 AND r.api_access = 1
              JOIN companies c ON c.id = l.client_id
              WHERE l.key_id = ?1 AND l.pending = 0 ORDER BY c.id"
         );
-        let mut statement = self.conn.prepare_cached(&sql)?;
+        let mut statement = self.conn.prepare_cached(sql)?;
         let rows = statement.query_map([key.id, key.company_id], |r| company_from(r, 0))?;
         rows.collect()
     }
 
     pub fn person(&self, id: i64) -> rusqlite::Result<Option<Person>> {
-        let sql = format!("SELECT {PERSON_COLUMNS} FROM people p WHERE p.id = ?1");
+        let sql = concat!("SELECT ", person_columns!(), " FROM people p WHERE p.id = ?1");
         self.conn
-            .prepare_cached(&sql)?
+            .prepare_cached(sql)?
             .query_row([id], |r| person_from(r, 0))
             .optional()
     }
 
     /// The record that stands for an accounting office inside one of its clients.
     pub fn proxy_person(&self, client_id: i64, office_id: i64) -> rusqlite::Result<Option<Person>> {
-        let sql = format!(
-            "SELECT {PERSON_COLUMNS} FROM people p WHERE p.company_id = ?1 AND p.proxy_for_office = ?2 AND p.is_proxy = 1"
+        let sql = concat!(
+            "SELECT ",
+            person_columns!(),
+            " FROM people p WHERE p.company_id = ?1 AND p.proxy_for_office = ?2 AND p.is_proxy = 1"
         );
         self.conn
-            .prepare_cached(&sql)?
+            .prepare_cached(sql)?
             .query_row([client_id, office_id], |r| person_from(r, 0))
             .optional()
     }
@@ -315,13 +380,15 @@ impl<'c> Db<'c> {
     }
 
     pub fn session_by_token(&self, token: &str) -> rusqlite::Result<SessionLookup> {
-        let sql = format!(
-            "SELECT s.id, s.integration_id, s.expiration_date, s.expires_at, s.deleted, {KEY_COLUMNS}
+        let sql = concat!(
+            "SELECT s.id, s.integration_id, s.expiration_date, s.expires_at, s.deleted, ",
+            key_columns!(),
+            "
              FROM sessions s JOIN keys k ON k.id = s.key_id WHERE s.token = ?1"
         );
         let found = self
             .conn
-            .prepare_cached(&sql)?
+            .prepare_cached(sql)?
             .query_row([token], |r| {
                 let date: String = r.get(2)?;
                 let expires_at: i64 = r.get(3)?;
@@ -340,8 +407,16 @@ impl<'c> Db<'c> {
 
     /// Every active key with its token, owner, company and (if registered) integration.
     pub fn credentials(&self) -> rusqlite::Result<Vec<CredentialRow>> {
-        let sql = format!(
-            "SELECT {KEY_COLUMNS}, k.token, {PERSON_COLUMNS}, {COMPANY_COLUMNS}, {INTEGRATION_COLUMNS}
+        let sql = concat!(
+            "SELECT ",
+            key_columns!(),
+            ", k.token, ",
+            person_columns!(),
+            ", ",
+            company_columns!(),
+            ", ",
+            integration_columns!(),
+            "
              FROM keys k
              JOIN people p ON p.id = k.person_id
              JOIN companies c ON c.id = k.company_id
@@ -349,7 +424,7 @@ impl<'c> Db<'c> {
                  (SELECT MIN(id) FROM integrations WHERE application_name = k.application_name))
              WHERE k.state = 'active' ORDER BY k.id"
         );
-        let mut statement = self.conn.prepare_cached(&sql)?;
+        let mut statement = self.conn.prepare_cached(sql)?;
         let rows = statement.query_map([], |r| {
             let integration_id: Option<i64> = r.get(28)?;
             Ok(CredentialRow {
