@@ -254,15 +254,10 @@ async fn put_company(
         if company.name.trim().is_empty() {
             problems.push(ValidationMessage::field("name", "Kan ikke være null."));
         }
-        if let Some(id) = fields
-            .get("id")
-            .and_then(serde_json::Value::as_i64)
-            .filter(|id| *id != company_id)
-        {
-            return Err(ApiError::new(ErrorKind::Validation).with_developer_message(format!(
-                "PUT /company changes the company you act in ({company_id}), not {id}."
-            )));
-        }
+        crate::domain::rules::company_update_is_for_the_acting_company(
+            principal.0.context,
+            fields.get("id").and_then(serde_json::Value::as_i64),
+        )?;
         if !problems.is_empty() {
             return Err(ApiError::new(ErrorKind::Validation)
                 .with_developer_message("Fix the fields named in validationMessages.")

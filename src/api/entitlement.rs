@@ -241,13 +241,10 @@ async fn grant_client(
     sandbox(&req)?.store().transaction(|db| {
         entitlements::may_grant_client_entitlements(access(&principal, db)?)?;
         let mut person = person_in_context(db, &principal, Some(employee))?;
-        if db.relation(person.company_id, client)?.is_none() {
-            return Err(ApiError::new(ErrorKind::Validation)
-                .with_developer_message(format!(
-                    "Company {client} is not a client of the employee's accounting office."
-                ))
-                .with_validation(vec![ValidationMessage::arg("customerId", "Ugyldig klient.")]));
-        }
+        crate::domain::rules::company_is_a_client_of_the_office(
+            db.relation(person.company_id, client)?.as_ref(),
+            client,
+        )?;
         let entry = person.client_entitlements.entry(client).or_default();
         if !add || template == "NONE_PRIVILEGES" {
             entry.clear();
@@ -259,7 +256,7 @@ async fn grant_client(
             person.client_entitlements.remove(&client);
         }
         db.update_person_access(&person)?;
-        Ok(())
+        Ok::<_, ApiError>(())
     })?;
     Ok(HttpResponse::Ok().finish())
 }

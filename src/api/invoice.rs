@@ -36,13 +36,7 @@ fn invoice_orders(
     let company = principal.0.context.company_id();
     principal.require(db, crate::domain::entitlements::Entitlement::AUTH_INVOICING, "/invoice")?;
     resource::required_fields_are_present(invoice_def, &body)?;
-    if order_ids.is_empty() {
-        return Err(ApiError::new(ErrorKind::Validation)
-            .with_developer_message(
-                "An invoice is made from orders: send orders [{\"id\": …}]. (rule: invoice_has_orders)",
-            )
-            .with_validation(vec![ValidationMessage::field("orders", "Kan ikke være null.")]));
-    }
+    invoice::invoice_has_orders(order_ids)?;
     let bank = db
         .objects("ledger/account", company)?
         .into_iter()

@@ -448,7 +448,7 @@ async fn get(
 
 /// References must point at objects the acting company can see.
 fn check_references(db: &Db<'_>, company: i64, references: &[resource::Reference]) -> Result<(), ApiError> {
-    let mut problems = Vec::new();
+    let mut missing = Vec::new();
     for reference in references {
         let found = if reference.resource == "employee" {
             db.person(reference.id)?
@@ -458,18 +458,10 @@ fn check_references(db: &Db<'_>, company: i64, references: &[resource::Reference
                 .is_some_and(|o| o.company_id == company || o.company_id == 0)
         };
         if !found {
-            problems.push(ValidationMessage::field(
-                format!("{}.id", reference.field),
-                format!("Objektet med id {} finnes ikke.", reference.id),
-            ));
+            missing.push(reference);
         }
     }
-    if problems.is_empty() {
-        return Ok(());
-    }
-    Err(ApiError::new(ErrorKind::Validation)
-        .with_developer_message("A reference names an object that does not exist in the company you act in. Fix: use ids from the matching GET list. (rule: references_exist)")
-        .with_validation(problems))
+    Ok(resource::references_exist(&missing)?)
 }
 
 fn change(principal: &CompanyPrincipal, kind: &str, now: &str) -> Value {

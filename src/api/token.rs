@@ -306,11 +306,7 @@ async fn create_employee_token(
         let company = db
             .company(company_id)?
             .ok_or_else(|| ApiError::not_found("The acting company is gone."))?;
-        if company_owned && company.kind != crate::domain::model::CompanyKind::Office {
-            return Err(ApiError::new(ErrorKind::Validation)
-                .with_developer_message("companyOwned keys exist only for accounting and auditor offices.")
-                .with_validation(vec![ValidationMessage::arg("companyOwned", "Ugyldig verdi.")]));
-        }
+        rules::company_owned_keys_belong_to_offices(company_owned, &company)?;
         let key = crate::domain::model::Key {
             id: sandbox.next_id(),
             name: name.to_owned(),

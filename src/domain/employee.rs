@@ -2,6 +2,7 @@
 
 use crate::domain::denial::{Denial, DenialKind};
 use crate::domain::model::UserType;
+use crate::rule_name;
 
 /// What a POST or PUT wants an employee to be, after parsing.
 #[derive(Debug, Clone, Default)]
@@ -16,7 +17,7 @@ pub struct EmployeeDraft {
 pub fn employee_is_valid(draft: &EmployeeDraft, email_taken: bool) -> Result<(), Denial> {
     let mut denial = Denial::new(
         DenialKind::Invalid,
-        "employee_is_valid",
+        rule_name!(),
         "The employee cannot be saved as sent.",
     )
     .remedy("fix the fields named in validationMessages.");
@@ -57,7 +58,7 @@ pub fn project_manager_is_allowed(manager: &crate::domain::model::Person) -> Res
     }
     Err(Denial::new(
         DenialKind::Invalid,
-        "project_manager_is_allowed",
+        rule_name!(),
         format!("{} does not hold AUTH_PROJECT_MANAGER, so cannot manage projects.", manager.display_name()),
     )
     .remedy("give the person the project manager access (AUTH_PROJECT_MANAGER, with AUTH_CREATE_PROJECT) under Brukertilgang, or pick another project manager.")

@@ -1,7 +1,22 @@
 //! Invoicing rules: which orders can be invoiced, the company's bank account, and the amounts.
 
 use crate::domain::denial::{Denial, DenialKind};
+use crate::rule_name;
 use serde_json::{Map, Value};
+
+/// An invoice is made from orders: `POST /invoice` must name at least one.
+pub fn invoice_has_orders(order_ids: &[i64]) -> Result<(), Denial> {
+    if !order_ids.is_empty() {
+        return Ok(());
+    }
+    Err(Denial::new(
+        DenialKind::Invalid,
+        rule_name!(),
+        "An invoice is made from orders, and none were sent.",
+    )
+    .remedy("send the orders to invoice: \"orders\": [{\"id\": …}] (or use PUT /v2/order/{id}/:invoice).")
+    .field("orders", "Kan ikke være null."))
+}
 
 /// An invoice needs the company's bank account number (ledger account 1920), as in Tripletex.
 pub fn company_has_bank_account(bank_account_number: Option<&str>) -> Result<(), Denial> {
@@ -10,7 +25,7 @@ pub fn company_has_bank_account(bank_account_number: Option<&str>) -> Result<(),
     }
     Err(Denial::new(
         DenialKind::Invalid,
-        "company_has_bank_account",
+        rule_name!(),
         "The company has not registered a bank account number, so it cannot invoice.",
     )
     .remedy(
@@ -38,7 +53,7 @@ pub fn order_can_be_invoiced(order_id: i64, order: &Map<String, Value>) -> Resul
     };
     Err(Denial::new(
         DenialKind::Invalid,
-        "order_can_be_invoiced",
+        rule_name!(),
         format!("Order {order_id} {problem}."),
     )
     .remedy("invoice an open order that has order lines; create a new order for new work.")
@@ -73,6 +88,14 @@ pub fn amounts(lines: &[&Value], vat_percent: impl Fn(i64) -> f64) -> (f64, f64)
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn invoice_has_orders_refuses_an_invoice_without_orders() {
+        assert!(invoice_has_orders(&[7]).is_ok());
+        let denial = invoice_has_orders(&[]).unwrap_err();
+        assert_eq!((denial.kind, denial.rule), (DenialKind::Invalid, "invoice_has_orders"));
+        assert_eq!(denial.fields[0].field, "orders");
+    }
 
     #[test]
     fn company_has_bank_account_gives_the_real_message() {

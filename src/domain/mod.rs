@@ -12,3 +12,142 @@ pub mod resource;
 pub mod rules;
 pub mod token;
 pub mod ui;
+
+/// The rule table, walked: every public domain function that can answer a [`denial::Denial`] is a
+/// rule, and each must have a unit test named after it, say how to fix the refusal (a remedy) and
+/// take its name from the function itself (`rule_name!()`), never from a literal that can go stale.
+#[cfg(test)]
+mod rule_table {
+    const SOURCES: &[(&str, &str)] = &[
+        ("employee.rs", include_str!("employee.rs")),
+        ("entitlements.rs", include_str!("entitlements.rs")),
+        ("invoice.rs", include_str!("invoice.rs")),
+        ("resource.rs", include_str!("resource.rs")),
+        ("rules.rs", include_str!("rules.rs")),
+        ("ui.rs", include_str!("ui.rs")),
+    ];
+
+    struct Function<'a> {
+        file: &'static str,
+        name: &'a str,
+        public: bool,
+        returns_denial: bool,
+        body: &'a str,
+    }
+
+    /// The text from an opening brace to its matching close, skipping string literals.
+    fn block(text: &str) -> &str {
+        let (mut depth, mut in_string, mut escaped) = (0usize, false, false);
+        for (at, c) in text.char_indices() {
+            match (in_string, c) {
+                (true, '\\') if !escaped => escaped = true,
+                (true, '"') if !escaped => in_string = false,
+                (true, _) => escaped = false,
+                (false, '"') => in_string = true,
+                (false, '{') => depth += 1,
+                (false, '}') => {
+                    depth -= 1;
+                    if depth == 0 {
+                        return &text[..=at];
+                    }
+                }
+                _ => {}
+            }
+        }
+        text
+    }
+
+    /// The functions of the non-test part of each source.
+    fn functions() -> Vec<Function<'static>> {
+        let mut out = Vec::new();
+        for (file, text) in SOURCES {
+            let text = text.split("#[cfg(test)]").next().unwrap_or_default();
+            for (at, _) in text.match_indices("fn ") {
+                let before = &text[..at];
+                let line_start = before.rfind('\n').map_or(0, |n| n + 1);
+                let prefix = before[line_start..].trim();
+                if !(prefix.is_empty() || prefix == "pub" || prefix == "pub(crate)") {
+                    continue;
+                }
+                let rest = &text[at + 3..];
+                let name_end = rest
+                    .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                    .unwrap_or(0);
+                let Some(open) = rest.find('{') else { continue };
+                let signature = &rest[..open];
+                out.push(Function {
+                    file,
+                    name: &rest[..name_end],
+                    public: prefix == "pub",
+                    returns_denial: signature.contains("Denial"),
+                    body: block(&rest[open..]),
+                });
+            }
+        }
+        out
+    }
+
+    fn test_names() -> Vec<String> {
+        SOURCES
+            .iter()
+            .flat_map(|(_, text)| text.split("#[test]").skip(1))
+            .filter_map(|after| after.trim_start().strip_prefix("fn "))
+            .map(|rest| {
+                rest.chars()
+                    .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                    .collect()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn every_rule_has_a_unit_test_a_remedy_and_its_own_name() {
+        let functions = functions();
+        let rules: Vec<&Function<'_>> = functions.iter().filter(|f| f.public && f.returns_denial).collect();
+        assert!(
+            rules.len() > 30,
+            "only {} rules found: is the scan broken?",
+            rules.len()
+        );
+        // Private helpers that always attach a remedy, directly or through another such helper.
+        let mut helpers_with_remedy: Vec<&str> = Vec::new();
+        loop {
+            let more: Vec<&str> = functions
+                .iter()
+                .filter(|f| !f.public && !helpers_with_remedy.contains(&f.name))
+                .filter(|f| {
+                    f.body.contains(".remedy(") || helpers_with_remedy.iter().any(|h| f.body.contains(&format!("{h}(")))
+                })
+                .map(|f| f.name)
+                .collect();
+            if more.is_empty() {
+                break;
+            }
+            helpers_with_remedy.extend(more);
+        }
+        let tests = test_names();
+        let mut problems = Vec::new();
+        for rule in &rules {
+            if !tests.iter().any(|t| t.contains(rule.name)) {
+                problems.push(format!("{}: {} has no unit test named after it", rule.file, rule.name));
+            }
+            let calls = |name: &str| rule.body.contains(&format!("{name}("));
+            let remedied = rule.body.contains(".remedy(")
+                || helpers_with_remedy.iter().any(|h| calls(h))
+                || rules
+                    .iter()
+                    .any(|other| (other.file, other.name) != (rule.file, rule.name) && calls(other.name));
+            if !remedied {
+                problems.push(format!("{}: {} refuses without a remedy", rule.file, rule.name));
+            }
+            let literal = format!("\"{}\"", rule.name);
+            if rule.body.contains(&literal) {
+                problems.push(format!(
+                    "{}: {} names itself with a literal; use rule_name!()",
+                    rule.file, rule.name
+                ));
+            }
+        }
+        assert!(problems.is_empty(), "{}", problems.join("\n"));
+    }
+}

@@ -3,6 +3,7 @@
 //! fields, references, numbering, display names and versions. Pure: no HTTP, no SQL.
 
 use crate::domain::denial::{Denial, DenialKind};
+use crate::rule_name;
 use serde::Deserialize;
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
@@ -310,7 +311,7 @@ pub fn required_fields_are_present(def: &ResourceDef, body: &Map<String, Value>)
     }
     let mut denial = Denial::new(
         DenialKind::Invalid,
-        "required_fields_are_present",
+        rule_name!(),
         format!("{} needs {}.", def.model, def.required.join(", ")),
     )
     .remedy("send the fields named in validationMessages.");
@@ -330,7 +331,7 @@ pub fn version_is_current(sent: Option<i64>, current: i64) -> Result<(), Denial>
     match sent {
         Some(version) if version != current => Err(Denial::new(
             DenialKind::Conflict,
-            "version_is_current",
+            rule_name!(),
             format!("The object is at version {current}, the request sent version {version}: someone changed it since you read it."),
         )
         .remedy("GET the object again and send its current version, or leave version out to skip the check.")),
@@ -344,6 +345,27 @@ pub fn access_allows(def: &ResourceDef, access: crate::domain::entitlements::Acc
         Some(needed) => crate::domain::entitlements::access_allows(access, needed, &format!("/{}", def.path)),
         None => Ok(()),
     }
+}
+
+/// Every reference in a body names an object the acting company can see; `missing` are those
+/// that do not.
+pub fn references_exist(missing: &[&Reference]) -> Result<(), Denial> {
+    if missing.is_empty() {
+        return Ok(());
+    }
+    let mut denial = Denial::new(
+        DenialKind::Invalid,
+        crate::rule_name!(),
+        "A reference names an object that does not exist in the company you act in.",
+    )
+    .remedy("use ids from the matching GET list of the company you act in.");
+    for reference in missing {
+        denial = denial.field(
+            &format!("{}.id", reference.field),
+            &format!("Objektet med id {} finnes ikke.", reference.id),
+        );
+    }
+    Err(denial)
 }
 
 /// The body of a new object: defaults, the given fields, its number and display name.
@@ -389,7 +411,7 @@ pub fn next_number(def: &ResourceDef, highest: Option<i64>) -> Option<i64> {
 pub fn postings_balance(body: &Map<String, Value>, sent: bool) -> Result<(), Denial> {
     if !sent {
         return Err(
-            Denial::new(DenialKind::Invalid, "postings_balance", "A voucher needs postings.")
+            Denial::new(DenialKind::Invalid, rule_name!(), "A voucher needs postings.")
                 .remedy("send postings: at least two rows whose amountGross add up to 0.")
                 .field("postings", "Kan ikke være null."),
         );
@@ -401,7 +423,7 @@ pub fn postings_balance(body: &Map<String, Value>, sent: bool) -> Result<(), Den
         .unwrap_or_default();
     if postings.is_empty() {
         return Err(
-            Denial::new(DenialKind::Invalid, "postings_balance", "A voucher needs postings.")
+            Denial::new(DenialKind::Invalid, rule_name!(), "A voucher needs postings.")
                 .remedy("send postings: at least two rows whose amountGross add up to 0.")
                 .field("postings", "Et bilag kan ikke registreres uten posteringer."),
         );
@@ -415,7 +437,7 @@ pub fn postings_balance(body: &Map<String, Value>, sent: bool) -> Result<(), Den
     }
     Err(Denial::new(
         DenialKind::Invalid,
-        "postings_balance",
+        rule_name!(),
         format!("The postings add up to {sum:.2}, not 0: debit and credit must balance."),
     )
     .remedy("make the amountGross of the postings sum to 0 (positive = debit, negative = credit).")
@@ -448,7 +470,24 @@ mod tests {
     }
 
     #[test]
-    fn body_fields_are_known_and_typed() {
+    fn postings_balance_needs_postings_that_add_up_to_zero() {
+        let body = |postings: Value| json!({ "postings": postings }).as_object().cloned().unwrap();
+        assert_eq!(
+            postings_balance(&body(json!([])), false).unwrap_err().rule,
+            "postings_balance"
+        );
+        assert!(postings_balance(&body(json!([])), true).is_err());
+        let unbalanced = body(json!([{"amountGross": 100.0}, {"amountGross": -99.0}]));
+        assert_eq!(
+            postings_balance(&unbalanced, true).unwrap_err().kind,
+            DenialKind::Invalid
+        );
+        let balanced = body(json!([{"amountGross": 100.0}, {"amountGross": -100.0}]));
+        assert!(postings_balance(&balanced, true).is_ok());
+    }
+
+    #[test]
+    fn merge_body_checks_that_fields_are_known_and_typed() {
         let def = customer();
         assert!(def.fields["isCustomer"].read_only);
         let body = json!({"name": "A", "currency": {"id": 1}, "isCustomer": false});
@@ -487,6 +526,19 @@ mod tests {
         assert!(version_is_current(None, 3).is_ok());
         assert!(version_is_current(Some(3), 3).is_ok());
         assert_eq!(version_is_current(Some(2), 3).unwrap_err().kind, DenialKind::Conflict);
+    }
+
+    #[test]
+    fn references_exist_names_each_missing_reference() {
+        assert!(references_exist(&[]).is_ok());
+        let reference = Reference {
+            field: "customer".into(),
+            resource: "customer".into(),
+            id: 5,
+        };
+        let denial = references_exist(&[&reference]).unwrap_err();
+        assert_eq!((denial.kind, denial.rule), (DenialKind::Invalid, "references_exist"));
+        assert_eq!(denial.fields[0].field, "customer.id");
     }
 
     #[test]

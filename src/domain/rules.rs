@@ -6,6 +6,7 @@ use crate::domain::model::{
     AccountantRelation, Company, CompanyContext, EmployeeTokenLookup, Integration, Key, KeyState, Person, Session,
     UserType,
 };
+use crate::rule_name;
 use jiff::civil::Date;
 use jiff::tz::TimeZone;
 use jiff::{Timestamp, ToSpan};
@@ -38,7 +39,7 @@ pub fn session_arguments_are_complete<'a>(args: SessionArguments<'a>) -> Result<
         (c, e, d) => {
             let mut denial = Denial::new(
                 DenialKind::MissingArgument,
-                "session_arguments_are_complete",
+                rule_name!(),
                 "PUT /token/session/:create needs the query arguments consumerToken, employeeToken and expirationDate.",
             )
             .remedy(MINT_REMEDY);
@@ -61,7 +62,7 @@ pub fn expiration_date_is_a_date(text: &str) -> Result<Date, Denial> {
     date_part.and_then(|d| d.parse::<Date>().ok()).ok_or_else(|| {
         Denial::new(
             DenialKind::Invalid,
-            "expiration_date_is_a_date",
+            rule_name!(),
             format!("expirationDate {text:?} is not a date."),
         )
         .remedy("send expirationDate as YYYY-MM-DD, e.g. tomorrow's date.")
@@ -83,7 +84,7 @@ pub fn consumer_token_is_known(found: Option<Integration>) -> Result<Integration
     found.ok_or_else(|| {
         Denial::new(
             DenialKind::Invalid,
-            "consumer_token_is_known",
+            rule_name!(),
             "No integration in this sandbox has that consumer token.",
         )
         .remedy("use the consumerToken the integration was registered with; GET /_sandbox/credentials lists them.")
@@ -95,7 +96,7 @@ pub fn consumer_token_is_known(found: Option<Integration>) -> Result<Integration
 pub fn employee_token_is_current(found: EmployeeTokenLookup) -> Result<Key, Denial> {
     const MESSAGE: &str = "The employee token is invalid or does not exist.";
     let denial = |reason: String, remedy: &str| {
-        Err(Denial::new(DenialKind::Invalid, "employee_token_is_current", reason)
+        Err(Denial::new(DenialKind::Invalid, rule_name!(), reason)
             .remedy(remedy)
             .argument("employeeToken", MESSAGE))
     };
@@ -126,7 +127,7 @@ pub fn key_matches_consumer(key: &Key, consumer: &Integration) -> Result<(), Den
     }
     Err(Denial::new(
         DenialKind::Invalid,
-        "key_matches_consumer",
+        rule_name!(),
         format!(
             "The key \"{}\" was made for the application \"{}\", but the consumer token belongs to \"{}\". Names are compared exactly, case included.",
             key.name, key.application_name, consumer.application_name
@@ -146,7 +147,7 @@ pub fn key_owner_has_system_access(key: &Key, owner: &Person) -> Result<(), Deni
     }
     Err(Denial::new(
         DenialKind::Invalid,
-        "key_owner_has_system_access",
+        rule_name!(),
         format!(
             "The key \"{}\" belongs to {} (id {}), who has no system access («Uten systemtilgang»), so the key has no access either.",
             key.name,
@@ -165,7 +166,7 @@ pub fn consumer_may_create_employee_tokens(allowed: bool) -> Result<(), Denial> 
     }
     Err(Denial::new(
         DenialKind::Forbidden,
-        "consumer_may_create_employee_tokens",
+        rule_name!(),
         "Only selected consumers are allowed to create employee tokens through the API, and this integration is not one of them.",
     )
     .remedy("have a user administrator make the key in Tripletex (API-tilgang > «Ny nøkkel»), or ask Tripletex to allow your integration."))
@@ -178,7 +179,7 @@ pub fn company_has_integrations(company: &Company) -> Result<(), Denial> {
     }
     Err(Denial::new(
         DenialKind::Forbidden,
-        "company_has_integrations",
+        rule_name!(),
         format!(
             "The company \"{}\" (id {}) has not activated the Integrations module, so its keys cannot open sessions.",
             company.name, company.id
@@ -199,7 +200,7 @@ pub fn session_is_alive(found: SessionLookup, now: Timestamp) -> Result<Session,
     let denial = |reason: String| {
         Err(Denial::new(
             DenialKind::Unauthorized,
-            "session_is_alive",
+            rule_name!(),
             format!("Could not log in: {reason}"),
         )
         .remedy(MINT_REMEDY))
@@ -284,7 +285,7 @@ pub fn company_context_is_allowed(key: &Key, requested: Option<RequestedCompany>
     };
     Err(Denial::new(
         DenialKind::Unauthorized,
-        "company_context_is_allowed",
+        rule_name!(),
         format!("Could not log in to company {} ({name}): {reason}", requested.id),
     )
     .remedy(remedy))
@@ -297,7 +298,7 @@ pub fn client_allows_api_access(relation: &AccountantRelation, client_name: &str
     }
     Err(Denial::new(
         DenialKind::Forbidden,
-        "client_allows_api_access",
+        rule_name!(),
         format!(
             "The client \"{client_name}\" (id {}) has not given its accounting office API access.",
             relation.client_id
@@ -317,7 +318,7 @@ pub fn office_key_in_own_company_is_limited(key: &Key, context: CompanyContext) 
     }
     Err(Denial::new(
         DenialKind::Forbidden,
-        "office_key_in_own_company_is_limited",
+        rule_name!(),
         format!(
             "The key \"{}\" is an accounting-office key (Regnskapskontorets brukernøkkel); with username 0 it may only call GET /token/session/>whoAmI and GET /company/>withLoginAccess.",
             key.name
@@ -327,6 +328,55 @@ pub fn office_key_in_own_company_is_limited(key: &Key, context: CompanyContext) 
 }
 
 /// Company data can be read only in the company the request acts in.
+/// `PUT /company` changes the company the request acts in, never another one.
+pub fn company_update_is_for_the_acting_company(context: CompanyContext, sent_id: Option<i64>) -> Result<(), Denial> {
+    let acting_in = context.company_id();
+    match sent_id {
+        Some(id) if id != acting_in => Err(Denial::new(
+            DenialKind::Invalid,
+            rule_name!(),
+            format!("PUT /company changes the company you act in ({acting_in}), not {id}."),
+        )
+        .remedy(format!(
+            "leave id out or send {acting_in}; to change company {id}, act in it (Basic-auth username {id})."
+        ))
+        .field("id", "Ugyldig verdi.")),
+        _ => Ok(()),
+    }
+}
+
+/// A `companyOwned` employee token («Regnskapskontorets brukernøkkel») belongs to an accounting
+/// or auditor office.
+pub fn company_owned_keys_belong_to_offices(company_owned: bool, company: &Company) -> Result<(), Denial> {
+    if !company_owned || company.kind == crate::domain::model::CompanyKind::Office {
+        return Ok(());
+    }
+    Err(Denial::new(
+        DenialKind::Invalid,
+        rule_name!(),
+        format!(
+            "companyOwned keys exist only for accounting and auditor offices, and {} is not one.",
+            company.name
+        ),
+    )
+    .remedy("send companyOwned=false, or make the key in the accounting office's own account.")
+    .argument("companyOwned", "Ugyldig verdi."))
+}
+
+/// An office person can be given access only in a client of their own office.
+pub fn company_is_a_client_of_the_office(relation: Option<&AccountantRelation>, client_id: i64) -> Result<(), Denial> {
+    if relation.is_some() {
+        return Ok(());
+    }
+    Err(Denial::new(
+        DenialKind::Invalid,
+        rule_name!(),
+        format!("Company {client_id} is not a client of the employee's accounting office."),
+    )
+    .remedy("pick a client from GET /v2/company/>withLoginAccess, or register the client under the office's Klienter.")
+    .argument("customerId", "Ugyldig klient."))
+}
+
 pub fn company_is_the_acting_company(context: CompanyContext, company: &Company) -> Result<(), Denial> {
     let acting_in = context.company_id();
     if company.id == acting_in {
@@ -334,7 +384,7 @@ pub fn company_is_the_acting_company(context: CompanyContext, company: &Company)
     }
     Err(Denial::new(
         DenialKind::Forbidden,
-        "company_is_the_acting_company",
+        rule_name!(),
         format!(
             "You are acting in company {acting_in}; company {} (\"{}\") can only be read when acting in it.",
             company.id, company.name
@@ -618,6 +668,40 @@ mod tests {
                 .unwrap_err()
                 .kind,
             DenialKind::Forbidden
+        );
+    }
+
+    #[test]
+    fn company_update_is_for_the_acting_company_refuses_another_id() {
+        let own = CompanyContext::Own(100);
+        assert!(company_update_is_for_the_acting_company(own, None).is_ok());
+        assert!(company_update_is_for_the_acting_company(own, Some(100)).is_ok());
+        let denial = company_update_is_for_the_acting_company(own, Some(200)).unwrap_err();
+        assert_eq!(
+            (denial.kind, denial.rule),
+            (DenialKind::Invalid, "company_update_is_for_the_acting_company")
+        );
+    }
+
+    #[test]
+    fn company_owned_keys_belong_to_offices_only() {
+        let mut office = company(100, true);
+        office.kind = CompanyKind::Office;
+        assert!(company_owned_keys_belong_to_offices(true, &office).is_ok());
+        assert!(company_owned_keys_belong_to_offices(false, &company(200, true)).is_ok());
+        let denial = company_owned_keys_belong_to_offices(true, &company(200, true)).unwrap_err();
+        assert_eq!(denial.rule, "company_owned_keys_belong_to_offices");
+        assert!(denial.fields[0].is_argument);
+    }
+
+    #[test]
+    fn company_is_a_client_of_the_office_needs_the_relation() {
+        let relation = requested(true, false).relation;
+        assert!(company_is_a_client_of_the_office(relation.as_ref(), 200).is_ok());
+        let denial = company_is_a_client_of_the_office(None, 200).unwrap_err();
+        assert_eq!(
+            (denial.kind, denial.rule),
+            (DenialKind::Invalid, "company_is_a_client_of_the_office")
         );
     }
 }

@@ -4,6 +4,7 @@
 
 use crate::domain::denial::{Denial, DenialKind};
 use crate::domain::model::{AccountantRelation, Company, CompanyKind, Integration, Package, Person, Role};
+use crate::rule_name;
 
 fn forbidden(rule: &'static str, reason: String, remedy: &str) -> Denial {
     Denial::new(DenialKind::Forbidden, rule, reason).remedy(remedy)
@@ -15,7 +16,7 @@ pub fn actor_belongs_to_company(actor: &Person, company: &Company) -> Result<(),
         return Ok(());
     }
     Err(forbidden(
-        "actor_belongs_to_company",
+        rule_name!(),
         format!(
             "Person {} is not a user of \"{}\" (id {}).",
             actor.id, company.name, company.id
@@ -48,7 +49,7 @@ pub fn actor_may_change_subscription(actor: &Person) -> Result<(), Denial> {
     require_role(
         actor,
         Role::AccountAdministrator,
-        "actor_may_change_subscription",
+        rule_name!(),
         "change the subscription",
     )
 }
@@ -60,7 +61,7 @@ pub fn package_allows_integrations(package: Package, enabling: bool) -> Result<(
     }
     Err(Denial::new(
         DenialKind::Invalid,
-        "package_allows_integrations",
+        rule_name!(),
         format!("The package {} does not include the Integrations module.", package.as_str()),
     )
     .remedy("upgrade to Smart or Komplett (accounting offices have it) under Selskap > Mitt abonnement, then activate «Integrasjoner».")
@@ -73,7 +74,7 @@ pub fn integrations_are_active(company: &Company) -> Result<(), Denial> {
         return Ok(());
     }
     Err(forbidden(
-        "integrations_are_active",
+        rule_name!(),
         format!("\"{}\" has not activated the Integrations module.", company.name),
         "an account administrator activates «Integrasjoner» under Selskap > Mitt abonnement first.",
     ))
@@ -84,7 +85,7 @@ pub fn actor_is_user_administrator(actor: &Person) -> Result<(), Denial> {
     require_role(
         actor,
         Role::UserAdministrator,
-        "actor_is_user_administrator",
+        rule_name!(),
         "manage users and API keys",
     )
 }
@@ -96,7 +97,7 @@ pub fn terms_are_accepted(accepted: bool) -> Result<(), Denial> {
     }
     Err(Denial::new(
         DenialKind::Invalid,
-        "terms_are_accepted",
+        rule_name!(),
         "The integration's terms were not accepted.",
     )
     .remedy("tick the box that accepts the agreement before «Legg til» (acceptTerms: true).")
@@ -114,7 +115,7 @@ pub fn application_is_registered<'a>(name: &str, registered: &'a [Integration]) 
         });
         Denial::new(
             DenialKind::Invalid,
-            "application_is_registered",
+            rule_name!(),
             format!("The application could not be found: no integration is registered as \"{name}\".{hint}"),
         )
         .remedy("type the Applikasjonsnavn exactly as the integration partner registered it; ask them if unsure.")
@@ -132,7 +133,7 @@ pub fn office_key_is_allowed(
 ) -> Result<(), Denial> {
     if company.kind != CompanyKind::Office {
         return Err(forbidden(
-            "office_key_is_allowed",
+            rule_name!(),
             format!(
                 "\"{}\" is not an accounting office; the «Regnskapskontorets brukernøkkel» checkbox exists only in office accounts.",
                 company.name
@@ -143,14 +144,14 @@ pub fn office_key_is_allowed(
     require_role(
         actor,
         Role::ClientUserAdministrator,
-        "office_key_is_allowed",
+        rule_name!(),
         "create an accounting-office key",
     )?;
     if let Some(integration) = integration
         && !supports
     {
         return Err(forbidden(
-            "office_key_is_allowed",
+            rule_name!(),
             format!(
                 "\"{}\" does not support accounting-office keys.",
                 integration.application_name
@@ -187,7 +188,7 @@ pub fn actor_may_change_client_settings(
         )
     };
     Err(forbidden(
-        "actor_may_change_client_settings",
+        rule_name!(),
         reason,
         "ask the client's administrator to do it in the client's account (Selskap > Regnskapsfører), or have the client give the office admin rights.",
     ))
@@ -198,7 +199,7 @@ pub fn actor_may_change_client_settings(
 pub fn actor_may_link_office_keys(actor: &Person, office_id: i64) -> Result<(), Denial> {
     if actor.company_id != office_id {
         return Err(forbidden(
-            "actor_may_link_office_keys",
+            rule_name!(),
             format!("Person {} is not a user of the office that owns the key.", actor.id),
             "act as a person of the accounting office (X-Sandbox-Actor).",
         ));
@@ -206,7 +207,7 @@ pub fn actor_may_link_office_keys(actor: &Person, office_id: i64) -> Result<(), 
     require_role(
         actor,
         Role::ClientUserAdministrator,
-        "actor_may_link_office_keys",
+        rule_name!(),
         "give an office key access to a client",
     )
 }
