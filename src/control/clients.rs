@@ -95,21 +95,17 @@ pub async fn put_link(
             .key_row(key_id)?
             .filter(|r| r.key.state == KeyState::Active)
             .ok_or_else(|| ApiError::not_found(format!("No key has id {key_id}.")))?;
-        if !key.key.accountant_key {
-            return Err(ApiError::new(ErrorKind::Validation).with_developer_message(format!(
-                "Key {key_id} is not an accounting-office key («Regnskapskontorets brukernøkkel»); only office keys reach clients."
-            )));
-        }
-        if key.key.company_id != relation.office_id {
-            return Err(ApiError::new(ErrorKind::Validation).with_developer_message(format!(
-                "\"{}\" is not a client of the office that owns key {key_id}.",
-                client.name
-            )));
-        }
+        ui::key_is_an_office_key(&key.key)?;
+        ui::key_belongs_to_the_clients_office(&key.key, &relation, &client)?;
         let actor = actor(&req, db, relation.office_id)?;
         ui::actor_may_link_office_keys(&actor, relation.office_id)?;
         let already_linked = db.link_accesses(key_id, client_id)?.is_some();
-        db.insert_link(key_id, client_id, &crate::store::json_text(&accesses), pending && !already_linked)?;
+        db.insert_link(
+            key_id,
+            client_id,
+            &crate::store::json_text(&accesses),
+            pending && !already_linked,
+        )?;
         Ok::<_, ApiError>(())
     })?;
     client_access_response(&req, client_id)

@@ -161,11 +161,10 @@ pub async fn put_client_access(
     let person = sandbox.store().transaction(|db| {
         let mut person = person_or_404(db, person_id)?;
         company_or_404(db, client_id)?;
-        if db.relation(person.company_id, client_id)?.is_none() {
-            return Err(ApiError::new(ErrorKind::Validation).with_developer_message(format!(
-                "Company {client_id} is not a client of the office of person {person_id}; client access exists only between an office and its clients."
-            )));
-        }
+        crate::domain::rules::company_is_a_client_of_the_office(
+            db.relation(person.company_id, client_id)?.as_ref(),
+            client_id,
+        )?;
         let actor = actor(&req, db, person.company_id)?;
         ui::actor_may_link_office_keys(&actor, person.company_id)?;
         if body.entitlements.is_empty() {
@@ -174,7 +173,7 @@ pub async fn put_client_access(
             person.client_entitlements.insert(client_id, body.entitlements.clone());
         }
         db.update_person_access(&person)?;
-        Ok(person)
+        Ok::<_, ApiError>(person)
     })?;
     Ok(json_response(200, &json!({ "value": views::person(&person) })))
 }

@@ -212,6 +212,39 @@ pub fn actor_may_link_office_keys(actor: &Person, office_id: i64) -> Result<(), 
     )
 }
 
+/// Only an accounting-office key («Regnskapskontorets brukernøkkel») can be linked to a client.
+pub fn key_is_an_office_key(key: &crate::domain::model::Key) -> Result<(), Denial> {
+    if key.accountant_key {
+        return Ok(());
+    }
+    Err(Denial::new(
+        DenialKind::Invalid,
+        rule_name!(),
+        format!("Key {} («{}») is not an accounting-office key; only office keys reach clients.", key.id, key.name),
+    )
+    .remedy("make a new key with «Regnskapskontorets brukernøkkel» ticked under API-tilgang > «Ny nøkkel», and link that one."))
+}
+
+/// An office key reaches only the clients of the office that owns it.
+pub fn key_belongs_to_the_clients_office(
+    key: &crate::domain::model::Key,
+    relation: &AccountantRelation,
+    client: &Company,
+) -> Result<(), Denial> {
+    if key.company_id == relation.office_id {
+        return Ok(());
+    }
+    Err(Denial::new(
+        DenialKind::Invalid,
+        rule_name!(),
+        format!(
+            "\"{}\" is not a client of the office that owns key {}.",
+            client.name, key.id
+        ),
+    )
+    .remedy("link a key of the client's own accounting office (see the client's Selskap > Regnskapsfører)."))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -339,5 +372,47 @@ mod tests {
     fn actor_belongs_to_company_refuses_people_of_other_companies() {
         assert!(actor_belongs_to_company(&person(2, &[]), &company(1, CompanyKind::Standalone)).is_err());
         assert!(actor_belongs_to_company(&person(1, &[]), &company(1, CompanyKind::Standalone)).is_ok());
+    }
+
+    #[test]
+    fn key_is_an_office_key_refuses_ordinary_keys() {
+        let mut key = crate::domain::model::Key {
+            id: 7,
+            name: "Sync".into(),
+            person_id: 1,
+            company_id: 100,
+            application_name: "A".into(),
+            accountant_key: false,
+            state: crate::domain::model::KeyState::Active,
+        };
+        assert_eq!(key_is_an_office_key(&key).unwrap_err().rule, "key_is_an_office_key");
+        key.accountant_key = true;
+        assert!(key_is_an_office_key(&key).is_ok());
+    }
+
+    #[test]
+    fn key_belongs_to_the_clients_office_refuses_another_offices_key() {
+        let key = crate::domain::model::Key {
+            id: 7,
+            name: "Sync".into(),
+            person_id: 1,
+            company_id: 100,
+            application_name: "A".into(),
+            accountant_key: true,
+            state: crate::domain::model::KeyState::Active,
+        };
+        let relation = |office_id| AccountantRelation {
+            office_id,
+            client_id: 200,
+            api_access: true,
+            office_is_admin: false,
+        };
+        let client = company(200, CompanyKind::Client);
+        assert!(key_belongs_to_the_clients_office(&key, &relation(100), &client).is_ok());
+        let denial = key_belongs_to_the_clients_office(&key, &relation(300), &client).unwrap_err();
+        assert_eq!(
+            (denial.kind, denial.rule),
+            (DenialKind::Invalid, "key_belongs_to_the_clients_office")
+        );
     }
 }
