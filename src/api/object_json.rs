@@ -17,10 +17,6 @@ impl<'a> RawBody<'a> {
     pub fn parse(text: &'a str) -> Result<Self, serde_json::Error> {
         serde_json::from_str(text)
     }
-
-    pub fn get(&self, name: &str) -> Option<&'a RawValue> {
-        self.0.iter().find(|(key, _)| key == name).map(|(_, value)| *value)
-    }
 }
 
 /// A map key, borrowed from the text unless it had escapes.
@@ -76,11 +72,37 @@ fn write_str(out: &mut Vec<u8>, text: &str) {
     let _ = serde_json::to_writer(&mut *out, text);
 }
 
+fn write_int(out: &mut Vec<u8>, n: i64) {
+    use std::io::Write as _;
+    // Writing into a Vec cannot fail.
+    let _ = write!(out, "{n}");
+}
+
+/// True when a text can stand in a JSON string as it is.
+fn is_plain(text: &str) -> bool {
+    !text.bytes().any(|b| b == b'"' || b == b'\\' || b < 0x20)
+}
+
+/// `"{base}/{path}/{id}"`, escaped only when base or path need it (base comes from the Host header).
+fn write_url(out: &mut Vec<u8>, base: &str, path: &str, id: i64) {
+    if is_plain(base) && is_plain(path) {
+        out.push(b'"');
+        out.extend_from_slice(base.as_bytes());
+        out.push(b'/');
+        out.extend_from_slice(path.as_bytes());
+        out.push(b'/');
+        write_int(out, id);
+        out.push(b'"');
+    } else {
+        write_str(out, &format!("{base}/{path}/{id}"));
+    }
+}
+
 fn write_stub(out: &mut Vec<u8>, base: &str, path: &str, id: i64) {
     out.extend_from_slice(b"{\"id\":");
-    out.extend_from_slice(id.to_string().as_bytes());
+    write_int(out, id);
     out.extend_from_slice(b",\"url\":");
-    write_str(out, &format!("{base}/{path}/{id}"));
+    write_url(out, base, path, id);
     out.push(b'}');
 }
 
@@ -91,14 +113,22 @@ fn write_value(out: &mut Vec<u8>, value: &Value) {
 /// One stored object, as the default `fields` renders it.
 pub fn write_object(out: &mut Vec<u8>, def: &ResourceDef, base: &str, id: i64, version: i64, body: &RawBody<'_>) {
     out.extend_from_slice(b"{\"id\":");
-    out.extend_from_slice(id.to_string().as_bytes());
+    write_int(out, id);
     out.extend_from_slice(b",\"version\":");
-    out.extend_from_slice(version.to_string().as_bytes());
+    write_int(out, version);
     out.extend_from_slice(b",\"url\":");
-    write_str(out, &format!("{base}/{}/{id}", def.path));
+    write_url(out, base, &def.path, id);
     for (name, raw) in &body.0 {
         out.push(b',');
-        write_str(out, name);
+        match name {
+            // A key borrowed from the stored text had no escapes, so it is written as it was.
+            Cow::Borrowed(key) => {
+                out.push(b'"');
+                out.extend_from_slice(key.as_bytes());
+                out.push(b'"');
+            }
+            Cow::Owned(key) => write_str(out, key),
+        }
         out.push(b':');
         write_field(out, def, base, name, raw);
     }
@@ -107,9 +137,14 @@ pub fn write_object(out: &mut Vec<u8>, def: &ResourceDef, base: &str, id: i64, v
 
 fn write_field(out: &mut Vec<u8>, def: &ResourceDef, base: &str, name: &str, raw: &RawValue) {
     let text = raw.get();
-    let field = def.fields.get(name);
-    match text.as_bytes().first() {
+    let first = text.as_bytes().first();
+    if !matches!(first, Some(b'{' | b'[')) {
         // Scalars are written as they were stored: serde_json wrote them in the same form.
+        out.extend_from_slice(text.as_bytes());
+        return;
+    }
+    let field = def.fields.get(name);
+    match first {
         Some(b'{') => {
             if let Some(field) = field.filter(|f| f.kind == FieldKind::Ref)
                 && let Ok(IdOnly { id: Some(id) }) = serde_json::from_str::<IdOnly>(text)
@@ -127,7 +162,7 @@ fn write_field(out: &mut Vec<u8>, def: &ResourceDef, base: &str, name: &str, raw
             Some((FieldKind::Array, Some(target))) => write_ref_array(out, base, target, text),
             _ => write_general(out, text),
         },
-        _ => out.extend_from_slice(text.as_bytes()),
+        _ => write_general(out, text),
     }
 }
 
@@ -175,5 +210,20 @@ fn write_general(out: &mut Vec<u8>, text: &str) {
     match serde_json::from_str::<Value>(text) {
         Ok(value) => write_value(out, &crate::wire::fields::stub(value)),
         Err(_) => out.extend_from_slice(b"null"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_url_is_escaped_only_when_its_base_needs_it() {
+        let mut plain = Vec::new();
+        write_url(&mut plain, "h:1/v2", "customer", 5);
+        assert_eq!(plain, br#""h:1/v2/customer/5""#);
+        let mut odd = Vec::new();
+        write_url(&mut odd, "h\"x", "customer", 5);
+        assert_eq!(serde_json::from_slice::<String>(&odd).unwrap(), "h\"x/customer/5");
     }
 }

@@ -8,7 +8,7 @@ use crate::api::object_json::{self, RawBody};
 use crate::api::render;
 use crate::domain::resource::{self, FieldKind, Match, Operation, ResourceDef, Scope};
 use crate::http::sandbox;
-use crate::store::{Db, StoredObject};
+use crate::store::{Db, ObjectFilter, StoredObject};
 use crate::wire::envelope::{ListParams, ListQuery, NO_DIGEST, json_bytes};
 use crate::wire::fields::FieldFilter;
 use crate::wire::request_id::resource as route;
@@ -266,6 +266,28 @@ fn expand(target: &str, base: &str, id: i64, db: &Db<'_>, company: i64) -> Resul
     }
 }
 
+/// The list's search filters as the store evaluates them: the same decisions as [`matches`].
+fn object_filters<'q>(def: &'q ResourceDef, query: &'q HashMap<String, String>) -> Vec<ObjectFilter<'q>> {
+    let mut out = Vec::new();
+    for (param, filter) in &def.filters {
+        let Some(wanted) = query.get(param).map(String::as_str).or(filter.default.as_deref()) else {
+            continue;
+        };
+        if wanted.is_empty() {
+            continue;
+        }
+        let ids = || wanted.split(',').filter_map(|w| w.trim().parse::<i64>().ok()).collect();
+        out.push(match (filter.matching, filter.field.as_deref()) {
+            (Match::Ids, _) => ObjectFilter::Ids(ids()),
+            (_, None) => ObjectFilter::Nothing,
+            (Match::Ref, Some(field)) => ObjectFilter::RefIds { field, ids: ids() },
+            (Match::Equals, Some(field)) => ObjectFilter::Equals { field, text: wanted },
+            (Match::Contains, Some(field)) => ObjectFilter::Contains { field, text: wanted },
+        });
+    }
+    out
+}
+
 /// Whether an object passes the list's search filters; `field` reads one of its stored fields.
 fn matches(def: &ResourceDef, id: i64, field: impl Fn(&str) -> Option<Value>, query: &HashMap<String, String>) -> bool {
     def.filters.iter().all(|(param, filter)| {
@@ -359,18 +381,13 @@ fn list_default(
     company: i64,
 ) -> Result<HttpResponse, ApiError> {
     let sent = req.headers().get(IF_NONE_MATCH).and_then(|v| v.to_str().ok());
+    let filters = object_filters(def, query);
     principal.0.here.sandbox.store().with(|db| {
         check_access(def, principal, db)?;
-        let rows = db.object_rows(&def.path, company)?;
+        let found = db.object_page(&def.path, company, &filters, params.from, params.count)?;
         let mut hasher = std::collections::hash_map::DefaultHasher::new();
-        let mut selected = Vec::new();
-        for row in &rows {
-            let body = RawBody::parse(&row.body).map_err(|e| ApiError::internal(&e))?;
-            let field = |name: &str| body.get(name).and_then(|raw| serde_json::from_str(raw.get()).ok());
-            if matches(def, row.id, field, query) {
-                (row.id, row.version).hash(&mut hasher);
-                selected.push((row, body));
-            }
+        for pair in &found.matched {
+            pair.hash(&mut hasher);
         }
         let checksum = format!("{:016x}", hasher.finish());
         if sent.is_some_and(|sent| sent.trim_matches('"') == checksum) {
@@ -378,19 +395,24 @@ fn list_default(
                 .insert_header((ETAG, format!("\"{checksum}\"")))
                 .finish());
         }
-        let page: Vec<_> = selected.iter().skip(params.from).take(params.count).collect();
-        let mut out = Vec::with_capacity(128 + page.len() * 1024);
+        let bodies = found
+            .page
+            .iter()
+            .map(|row| RawBody::parse(&row.body).map(|body| (row, body)))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| ApiError::internal(&e))?;
+        let mut out = Vec::with_capacity(128 + bodies.len() * 1024);
         out.extend_from_slice(b"{\"fullResultSize\":");
-        out.extend_from_slice(selected.len().to_string().as_bytes());
+        out.extend_from_slice(found.matched.len().to_string().as_bytes());
         out.extend_from_slice(b",\"from\":");
         out.extend_from_slice(params.from.to_string().as_bytes());
         out.extend_from_slice(b",\"count\":");
-        out.extend_from_slice(page.len().to_string().as_bytes());
+        out.extend_from_slice(bodies.len().to_string().as_bytes());
         out.extend_from_slice(b",\"versionDigest\":");
         let digest = if sent.is_some() { checksum.as_str() } else { NO_DIGEST };
         out.extend_from_slice(serde_json::to_string(digest).unwrap_or_default().as_bytes());
         out.extend_from_slice(b",\"values\":[");
-        for (i, (row, body)) in page.into_iter().enumerate() {
+        for (i, (row, body)) in bodies.iter().enumerate() {
             if i > 0 {
                 out.push(b',');
             }
@@ -654,6 +676,76 @@ mod tests {
             })
             .unwrap();
         assert!(compared > 100, "only {compared} seeded objects compared");
+    }
+
+    #[test]
+    fn list_filters_in_the_store_select_what_the_general_path_selects() {
+        let scenario = crate::scenario::resolve(crate::scenario::DEFAULT_SCENARIO).unwrap();
+        let (sandbox, _) = Sandbox::open(Store::open_in_memory().unwrap(), &scenario, Some(7)).unwrap();
+        let customer = resource::find("customer").unwrap();
+        sandbox
+            .store()
+            .with(|db| {
+                // Odd values on purpose: non-ASCII case, null, a float reference id, a number.
+                let mut odd = db.objects("customer", 1001)?.remove(0);
+                odd.body.insert("name".into(), json!("ØSTLANDET İnc"));
+                odd.body.insert("email".into(), Value::Null);
+                odd.body.insert("accountManager".into(), json!({"id": 5001.0}));
+                odd.body.insert("phoneNumberMobile".into(), json!(4790));
+                db.update_object("customer", &odd)?;
+                let queries: &[&[(&str, &str)]] = &[
+                    &[],
+                    &[("isInactive", "")],
+                    &[("isInactive", "TRUE")],
+                    &[("customerName", "østland")],
+                    &[("customerName", "i̇nc")],
+                    &[("customerName", "KUNDE")],
+                    &[("email", "null")],
+                    &[("email", "POST@kunde.example")],
+                    &[("phoneNumberMobile", "4790")],
+                    &[("accountManagerId", "5001")],
+                    &[("id", &format!("{}, x, 1", odd.id))],
+                    &[("id", "x")],
+                    &[("organizationNumber", ""), ("customerName", "a")],
+                ];
+                let mut found = Vec::new();
+                let mut defs: Vec<&ResourceDef> = resource::catalogue().unwrap().iter().collect();
+                defs.sort_by_key(|d| d.path != "customer");
+                for def in defs {
+                    let company = if def.scope == Scope::Global { 0 } else { 1001 };
+                    for query in queries {
+                        let query: HashMap<String, String> =
+                            query.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
+                        let general: Vec<i64> = db
+                            .objects(&def.path, company)?
+                            .iter()
+                            .filter(|o| matches(def, o.id, |f| o.body.get(f).cloned(), &query))
+                            .map(|o| o.id)
+                            .collect();
+                        let stored: Vec<i64> = db
+                            .object_page(&def.path, company, &object_filters(def, &query), 0, 0)?
+                            .matched
+                            .iter()
+                            .map(|(id, _)| *id)
+                            .collect();
+                        assert_eq!(stored, general, "{} {query:?}", def.path);
+                        if def.path == "customer" {
+                            found.push(general.len());
+                        }
+                    }
+                }
+                // The odd customer is found by its non-ASCII name both ways, its null e-mail, its
+                // number and its id; the float reference id matches neither way.
+                assert_eq!(
+                    (found[3], found[4], found[6], found[8], found[9], found[10], found[11]),
+                    (1, 1, 1, 1, 0, 1, 0),
+                    "{found:?}"
+                );
+                assert!(found[0] > 1 && found[12] > 0, "{found:?}");
+                assert!(customer.filters.contains_key("customerName"));
+                Ok::<_, rusqlite::Error>(())
+            })
+            .unwrap();
     }
 
     #[test]

@@ -7,7 +7,7 @@ mod queries;
 pub mod schema;
 
 pub use admin::{ClientLinkRow, IntegrationRow, KeyRow, WorldRows};
-pub use objects::{ObjectRow, StoredObject};
+pub use objects::{ObjectFilter, ObjectPage, ObjectRow, StoredObject};
 pub use queries::{CompanyRow, CredentialRow, Db, NewSession, json_text};
 
 use rusqlite::{Connection, OpenFlags};
@@ -73,6 +73,13 @@ impl Store {
         // after every rebinding, so the statement cache saved nothing: each request re-parsed its SQL.
         conn.set_db_config(rusqlite::config::DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true)?;
         conn.set_prepared_statement_cache_capacity(128);
+        // Lists filter on text "case aside" as Rust's to_lowercase does, not only in ASCII.
+        conn.create_scalar_function(
+            "sandbox_lower",
+            1,
+            rusqlite::functions::FunctionFlags::SQLITE_UTF8 | rusqlite::functions::FunctionFlags::SQLITE_DETERMINISTIC,
+            |ctx| Ok(ctx.get::<Option<String>>(0)?.map(|text| text.to_lowercase())),
+        )?;
         let found = schema::migrate(&mut conn)?;
         if found > 0 && found < schema::NUMBER_COLUMN_VERSION {
             objects::fill_numbers(&conn)?;

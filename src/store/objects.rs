@@ -23,6 +23,33 @@ pub struct ObjectRow {
     pub body: String,
 }
 
+/// A list's search filter, as the store evaluates it over the stored bodies (in SQL, so a list
+/// reads only the bodies of its page).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ObjectFilter<'a> {
+    /// The object's id is one of these.
+    Ids(Vec<i64>),
+    /// The field holds a reference `{"id": …}` to one of these ids.
+    RefIds { field: &'a str, ids: Vec<i64> },
+    /// The field's text (a string as it is, anything else as JSON) equals `text`, ASCII case aside.
+    Equals { field: &'a str, text: &'a str },
+    /// The field's text contains `text`, case aside (both lower-cased as Rust does).
+    Contains { field: &'a str, text: &'a str },
+    /// Nothing matches (a filter on a field the resource does not store).
+    Nothing,
+}
+
+/// One page of a list: every matching object's (id, version), in id order, for the count and the
+/// checksum, and the page's objects with their bodies.
+#[derive(Debug, Default)]
+pub struct ObjectPage {
+    pub matched: Vec<(i64, i64)>,
+    pub page: Vec<ObjectRow>,
+}
+
+/// The filtered field's text: a string as it is, any other value as its JSON.
+const FIELD_TEXT: &str = "CASE json_type(body, ?N) WHEN 'text' THEN body ->> ?N ELSE body -> ?N END";
+
 fn object_row_from(row: &rusqlite::Row<'_>) -> rusqlite::Result<ObjectRow> {
     Ok(ObjectRow {
         id: row.get(0)?,
@@ -88,13 +115,78 @@ impl Db<'_> {
         rows.collect()
     }
 
-    /// Every object of a resource owned by the company, in id order, bodies unparsed.
-    pub fn object_rows(&self, resource: &str, company_id: i64) -> rusqlite::Result<Vec<ObjectRow>> {
-        let mut statement = self.conn().prepare_cached(
-            "SELECT id, company_id, version, body FROM objects WHERE resource = ?1 AND company_id = ?2 ORDER BY id",
-        )?;
-        let rows = statement.query_map(params![resource, company_id], object_row_from)?;
-        rows.collect()
+    /// The objects of a resource owned by the company that pass `filters`, in id order; only the
+    /// bodies of those from `from` to `from + count` are read.
+    pub fn object_page(
+        &self,
+        resource: &str,
+        company_id: i64,
+        filters: &[ObjectFilter<'_>],
+        from: usize,
+        count: usize,
+    ) -> rusqlite::Result<ObjectPage> {
+        use rusqlite::types::Value as Sql;
+        let mut sql = String::from("SELECT id, version, body FROM objects WHERE resource = ?1 AND company_id = ?2");
+        let mut values = vec![Sql::Text(resource.to_owned()), Sql::Integer(company_id)];
+        let next = |values: &mut Vec<Sql>, value: Sql| {
+            values.push(value);
+            values.len()
+        };
+        for filter in filters {
+            match filter {
+                ObjectFilter::Ids(ids) if ids.is_empty() => sql.push_str(" AND 0"),
+                ObjectFilter::Ids(ids) => {
+                    let marks: Vec<String> = ids
+                        .iter()
+                        .map(|id| format!("?{}", next(&mut values, Sql::Integer(*id))))
+                        .collect();
+                    sql.push_str(&format!(" AND id IN ({})", marks.join(",")));
+                }
+                ObjectFilter::RefIds { ids, .. } if ids.is_empty() => sql.push_str(" AND 0"),
+                ObjectFilter::RefIds { field, ids } => {
+                    let path = next(&mut values, Sql::Text(format!("$.{field}.id")));
+                    let marks: Vec<String> = ids
+                        .iter()
+                        .map(|id| format!("?{}", next(&mut values, Sql::Integer(*id))))
+                        .collect();
+                    sql.push_str(&format!(
+                        " AND json_type(body, ?{path}) = 'integer' AND json_extract(body, ?{path}) IN ({})",
+                        marks.join(",")
+                    ));
+                }
+                ObjectFilter::Equals { field, text } => {
+                    let path = next(&mut values, Sql::Text(format!("$.{field}")));
+                    let wanted = next(&mut values, Sql::Text((*text).to_owned()));
+                    let field_text = FIELD_TEXT.replace("?N", &format!("?{path}"));
+                    sql.push_str(&format!(" AND lower({field_text}) = lower(?{wanted})"));
+                }
+                ObjectFilter::Contains { field, text } => {
+                    let path = next(&mut values, Sql::Text(format!("$.{field}")));
+                    let wanted = next(&mut values, Sql::Text(text.to_lowercase()));
+                    let field_text = FIELD_TEXT.replace("?N", &format!("?{path}"));
+                    sql.push_str(&format!(" AND instr(sandbox_lower({field_text}), ?{wanted}) > 0"));
+                }
+                ObjectFilter::Nothing => sql.push_str(" AND 0"),
+            }
+        }
+        sql.push_str(" ORDER BY id");
+        let mut statement = self.conn().prepare_cached(&sql)?;
+        let mut rows = statement.query(rusqlite::params_from_iter(values))?;
+        let mut page = ObjectPage::default();
+        let wanted = from..from.saturating_add(count);
+        while let Some(row) = rows.next()? {
+            let (id, version) = (row.get(0)?, row.get(1)?);
+            if wanted.contains(&page.matched.len()) {
+                page.page.push(ObjectRow {
+                    id,
+                    company_id,
+                    version,
+                    body: row.get(2)?,
+                });
+            }
+            page.matched.push((id, version));
+        }
+        Ok(page)
     }
 
     /// One object with its body unparsed.
