@@ -74,7 +74,17 @@ pub const FUTURE: &str = "2099-12-31";
 
 impl TestApp {
     pub fn url(&self, path: &str) -> String {
-        format!("http://{}{path}", self.address)
+        format!("http://{}{}", self.address, self.path(path))
+    }
+
+    /// The path the emulator sees for `path`.
+    pub fn path(&self, path: &str) -> String {
+        path.to_owned()
+    }
+
+    /// What the emulator writes before `/v2` in `url` fields: its host:port.
+    pub fn base(&self) -> String {
+        self.address.clone()
     }
 
     pub fn send(&self, request: reqwest::blocking::RequestBuilder) -> Reply {
