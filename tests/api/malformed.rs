@@ -54,6 +54,20 @@ fn malformed_requests_get_4xx_envelopes_never_5xx() {
     assert_eq!(reply.status, 200);
 }
 
+/// What the server sends up to the end of the response head, or until it closes the connection
+/// or goes quiet: a connection it keeps alive would otherwise hold the read until the timeout.
+fn read_head(stream: &mut TcpStream) -> Vec<u8> {
+    let mut answer = Vec::new();
+    let mut buffer = [0; 4096];
+    while !answer.windows(4).any(|w| w == b"\r\n\r\n") {
+        match stream.read(&mut buffer) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => answer.extend_from_slice(&buffer[..n]),
+        }
+    }
+    answer
+}
+
 #[test]
 fn garbage_on_the_socket_never_brings_the_server_down() {
     let app = spawn_app();
@@ -83,8 +97,7 @@ fn garbage_on_the_socket_never_brings_the_server_down() {
         let mut stream = TcpStream::connect(&app.address).unwrap();
         stream.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
         stream.write_all(input).unwrap();
-        let mut answer = Vec::new();
-        let _ = stream.read_to_end(&mut answer);
+        let answer = read_head(&mut stream);
         let head = String::from_utf8_lossy(&answer);
         assert!(!head.starts_with("HTTP/1.1 5"), "{input:?} → {head}");
     }
