@@ -94,7 +94,7 @@ fn a_company_is_readable_in_its_own_context_only() {
     assert_eq!(own.body["value"]["id"], credential["companyId"]);
     assert_eq!(
         own.body["value"]["url"],
-        format!("{}/v2/company/{}", app.address, credential["companyId"])
+        format!("{}/v2/company/{}", app.base(), credential["companyId"])
     );
     let other = app.get_as("0", &session, "/v2/company/2000");
     assert_eq!((other.status, other.body["code"].as_i64()), (403, Some(9000)));

@@ -15,7 +15,7 @@ fn a_key_reads_its_owners_entitlements_with_stable_ids() {
     );
     assert_eq!(reply.status, 200, "{}", reply.body);
     let values = reply.body["values"].as_array().unwrap();
-    assert!(values.contains(&json!({"name": "ROLE_ADMINISTRATOR", "entitlementId": 1, "customer": {"id": 1001, "url": format!("{}/v2/company/1001", app.address)}})));
+    assert!(values.contains(&json!({"name": "ROLE_ADMINISTRATOR", "entitlementId": 1, "customer": {"id": 1001, "url": format!("{}/v2/company/1001", app.base())}})));
     let id = app.get_as("0", &session, "/v2/employee/entitlement").body["values"][0]["id"]
         .as_i64()
         .unwrap();

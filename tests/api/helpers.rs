@@ -1,14 +1,20 @@
-//! Test harness: start an emulator on a free port in its own thread, and typed request helpers
-//! that return the status, the JSON body and the request id.
+//! Test harness: one emulator shared by the whole test binary, a sandbox of its own for each
+//! test (deleted when its `TestApp` drops), emulators of their own where a test needs its own
+//! configuration, and typed request helpers that return the status, the JSON body and the
+//! request id.
 
 use base64::Engine;
-use serde_json::Value;
-use std::sync::mpsc;
+use serde_json::{Value, json};
+use std::sync::{OnceLock, mpsc};
 use tripletex_sandbox::config::Config;
+use tripletex_sandbox::scenario::DEFAULT_SCENARIO;
 use tripletex_sandbox::startup::Application;
 
 pub struct TestApp {
+    /// host:port of the emulator this test talks to.
     pub address: String,
+    /// The id of this test's own sandbox on the shared emulator (None on an emulator of its own).
+    sandbox: Option<String>,
     client: reqwest::blocking::Client,
 }
 
@@ -20,24 +26,63 @@ pub struct Reply {
     pub headers: reqwest::header::HeaderMap,
 }
 
-/// An emulator serving the default scenario.
+/// A sandbox of its own holding the default scenario, on the shared emulator.
 pub fn spawn_app() -> TestApp {
+    spawn_scenario(DEFAULT_SCENARIO)
+}
+
+/// A sandbox of its own holding the named embedded scenario, on the shared emulator.
+pub fn spawn_scenario(scenario: &str) -> TestApp {
+    let address = shared_server().to_owned();
+    let client = client();
+    let made = client
+        .post(format!("http://{address}/_sandbox/sandboxes"))
+        .json(&json!({ "scenario": scenario }))
+        .send()
+        .expect("the shared emulator answers");
+    assert_eq!(made.status(), 201, "a sandbox for {scenario}: {:?}", made.text());
+    let made: Value = made.json().expect("a JSON body");
+    let id = made["value"]["id"].as_str().expect("a sandbox id").to_owned();
+    assert_eq!(made["value"]["scenario"], scenario);
+    assert_eq!(made["value"]["baseUrl"], format!("http://{address}/sb/{id}"));
+    TestApp {
+        address,
+        sandbox: Some(id),
+        client,
+    }
+}
+
+/// An emulator of its own serving the default scenario, for tests of the default sandbox at the
+/// root and of the sandbox registry.
+pub fn spawn_server() -> TestApp {
     spawn_with(Config::for_tests())
 }
 
-/// An emulator serving the named embedded scenario (or scenario file).
-pub fn spawn_scenario(scenario: &str) -> TestApp {
-    spawn_with(Config {
-        scenario: scenario.to_owned(),
-        ..Config::for_tests()
+/// An emulator of its own with the given configuration (a seed, a database file, a scenario file).
+pub fn spawn_with(config: Config) -> TestApp {
+    TestApp {
+        address: start(config).expect("the emulator starts"),
+        sandbox: None,
+        client: client(),
+    }
+}
+
+/// The emulator every sandboxed test shares, started on first use and alive until the process
+/// ends.
+fn shared_server() -> &'static str {
+    static SERVER: OnceLock<String> = OnceLock::new();
+    SERVER.get_or_init(|| {
+        start(Config {
+            // Two workers, so that two tests running at once are answered at once.
+            workers: Some(2),
+            ..Config::for_tests()
+        })
+        .expect("the shared emulator starts")
     })
 }
 
-pub fn spawn_with(config: Config) -> TestApp {
-    try_spawn(config).expect("the emulator starts")
-}
-
-pub fn try_spawn(config: Config) -> Result<TestApp, String> {
+/// Starts an emulator on its own thread with its own actix System and returns its host:port.
+fn start(config: Config) -> Result<String, String> {
     let (sender, receiver) = mpsc::channel();
     std::thread::spawn(move || {
         actix_web::rt::System::new().block_on(async move {
@@ -52,14 +97,36 @@ pub fn try_spawn(config: Config) -> Result<TestApp, String> {
             }
         })
     });
-    let address = receiver.recv().map_err(|e| e.to_string())??;
-    Ok(TestApp {
-        address,
-        client: reqwest::blocking::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .expect("a client"),
-    })
+    receiver.recv().map_err(|e| e.to_string())?
+}
+
+fn client() -> reqwest::blocking::Client {
+    reqwest::blocking::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("a client")
+}
+
+impl Drop for TestApp {
+    /// Deletes the test's sandbox, so the registry never fills up.
+    fn drop(&mut self) {
+        let Some(id) = &self.sandbox else { return };
+        let deleted = self
+            .client
+            .delete(format!("http://{}/_sandbox/sandboxes/{id}", self.address))
+            .send();
+        if !std::thread::panicking() {
+            let status = deleted.expect("the shared emulator answers").status();
+            assert_eq!(status, 204, "deleting sandbox {id}");
+        }
+    }
+}
+
+/// Whether `path` starts with the segment `/{segment}`.
+fn under(path: &str, segment: &str) -> bool {
+    path.strip_prefix('/')
+        .and_then(|rest| rest.strip_prefix(segment))
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with(['/', '?']))
 }
 
 pub fn basic(username: &str, session_token: &str) -> String {
@@ -74,7 +141,28 @@ pub const FUTURE: &str = "2099-12-31";
 
 impl TestApp {
     pub fn url(&self, path: &str) -> String {
-        format!("http://{}{path}", self.address)
+        format!("http://{}{}", self.address, self.path(path))
+    }
+
+    /// The path the emulator sees: `/v2/…` and `/_sandbox/…` go under `/sb/{id}` when the test
+    /// has a sandbox of its own; the process-wide `/_sandbox/sandboxes…` and anything else stay
+    /// at the root.
+    pub fn path(&self, path: &str) -> String {
+        match &self.sandbox {
+            Some(id) if (under(path, "v2") || under(path, "_sandbox")) && !under(path, "_sandbox/sandboxes") => {
+                format!("/sb/{id}{path}")
+            }
+            _ => path.to_owned(),
+        }
+    }
+
+    /// What the emulator writes before `/v2` in `url` fields: host:port, then `/sb/{id}` when the
+    /// test has a sandbox of its own.
+    pub fn base(&self) -> String {
+        match &self.sandbox {
+            Some(id) => format!("{}/sb/{id}", self.address),
+            None => self.address.clone(),
+        }
     }
 
     pub fn send(&self, request: reqwest::blocking::RequestBuilder) -> Reply {

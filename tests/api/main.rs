@@ -1,4 +1,15 @@
-//! API tests over real HTTP on loopback: each test starts its own emulator on port 0.
+//! API tests over real HTTP on loopback.
+//!
+//! The test binary starts one emulator, on port 0 in a thread of its own with its own actix
+//! System, the first time a test asks for it. `spawn_app()` and `spawn_scenario(name)` then make
+//! the test a sandbox of its own on it (`POST /_sandbox/sandboxes`), and the returned `TestApp`
+//! sends `/v2/…` and `/_sandbox/…` to `/sb/{id}/…`; the sandbox is deleted when the `TestApp`
+//! drops. Sandboxes share nothing (world, sessions, clock, faults, journal), so the tests are
+//! independent of their order and run in parallel.
+//!
+//! A test that needs its own configuration starts an emulator of its own with `spawn_with(Config)`
+//! (a seed, a database file, a scenario file), and `spawn_server()` gives one for tests of the
+//! default sandbox at the root and of the list of sandboxes. `binary` runs the real executable.
 
 mod binary;
 mod business;

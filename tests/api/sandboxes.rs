@@ -1,12 +1,14 @@
-//! Several sandboxes in one process: each under `/sb/{id}`, isolated from the others.
+//! Several sandboxes in one process: each under `/sb/{id}`, isolated from the others. These tests
+//! run on emulators of their own, since they look at the default sandbox at the root and at the
+//! whole list of sandboxes.
 
-use crate::helpers::{basic, spawn_app};
+use crate::helpers::{basic, spawn_server};
 use reqwest::Method;
 use serde_json::json;
 
 #[test]
 fn a_sandbox_of_its_own_is_isolated_from_the_default_one() {
-    let app = spawn_app();
+    let app = spawn_server();
     let made = app.control(
         Method::POST,
         "/_sandbox/sandboxes",
@@ -110,7 +112,7 @@ fn a_sandbox_of_its_own_is_isolated_from_the_default_one() {
 
 #[test]
 fn sandboxes_of_the_same_scenario_do_not_share_state() {
-    let app = spawn_app();
+    let app = spawn_server();
     let make = || {
         app.send(app.request(Method::POST, "/_sandbox/sandboxes")).body["value"]["id"]
             .as_str()

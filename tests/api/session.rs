@@ -30,7 +30,7 @@ fn a_session_is_minted_with_the_documented_shape() {
         ]
     );
     let id = value["id"].as_i64().unwrap();
-    assert_eq!(value["url"], format!("{}/v2/token/session/{id}", app.address));
+    assert_eq!(value["url"], format!("{}/v2/token/session/{id}", app.base()));
     assert_eq!(value["expirationDate"], FUTURE);
     assert_eq!(
         value["consumerToken"].as_object().unwrap().len(),

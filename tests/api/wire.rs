@@ -34,7 +34,7 @@ fn unknown_routes_and_methods_answer_in_the_error_envelope() {
     assert_eq!(
         redacted(&unknown),
         json!({"status": 404, "code": 6000, "message": "Object not found", "link": "https://tripletex.no/v2-docs/",
-               "developerMessage": "No endpoint GET /v2/nothing/here in the sandbox. Paths are /v2/… (Tripletex API), /_sandbox/… (control plane).",
+               "developerMessage": format!("No endpoint GET {} in the sandbox. Paths are /v2/… (Tripletex API), /_sandbox/… (control plane).", app.path("/v2/nothing/here")),
                "validationMessages": null, "requestId": "<request-id>"})
     );
     let method = app.send(app.request(reqwest::Method::PATCH, "/v2/token/session/:create"));
