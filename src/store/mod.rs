@@ -129,16 +129,21 @@ mod tests {
     }
 
     #[test]
-    fn a_database_from_before_the_number_column_gets_its_numbers() {
+    fn a_database_from_before_the_number_and_inactive_columns_gets_them_filled_in() {
         let conn = Connection::open_in_memory().unwrap();
         conn.execute_batch(schema::MIGRATIONS[0]).unwrap();
         conn.pragma_update(None, "user_version", 1).unwrap();
         conn.execute(
-            "INSERT INTO objects(resource, id, company_id, version, body, changes) VALUES ('customer', 1, 7, 0, '{\"customerNumber\": 10005}', '[]')",
+            "INSERT INTO objects(resource, id, company_id, version, body, changes) VALUES ('customer', 1, 7, 0, '{\"customerNumber\": 10005, \"isInactive\": true}', '[]')",
             [],
         )
         .unwrap();
         let store = Store::prepare(conn).unwrap();
         assert_eq!(store.with(|db| db.max_number("customer", 7)).unwrap(), Some(10005));
+        let inactive = [ObjectFilter::Inactive(true)];
+        let page = store
+            .with(|db| db.object_page("customer", 7, &inactive, (0, 10), false))
+            .unwrap();
+        assert_eq!((page.total, page.page.len()), (1, 1), "isInactive is filled in too");
     }
 }

@@ -35,16 +35,30 @@ pub enum ObjectFilter<'a> {
     Equals { field: &'a str, text: &'a str },
     /// The field's text contains `text`, case aside (both lower-cased as Rust does).
     Contains { field: &'a str, text: &'a str },
+    /// `isInactive` is this boolean (answered from the `inactive` column's index).
+    Inactive(bool),
     /// Nothing matches (a filter on a field the resource does not store).
     Nothing,
 }
 
-/// One page of a list: every matching object's (id, version), in id order, for the count and the
-/// checksum, and the page's objects with their bodies.
+/// One page of a list: how many objects match, their (id, version) in id order when the checksum
+/// is wanted, and the page's objects with their bodies.
 #[derive(Debug, Default)]
 pub struct ObjectPage {
+    pub total: usize,
     pub matched: Vec<(i64, i64)>,
     pub page: Vec<ObjectRow>,
+}
+
+/// `objects.inactive` of a body: 1 or 0 where `isInactive` is a boolean, NULL otherwise.
+macro_rules! inactive_of {
+    ($body:literal) => {
+        concat!(
+            "CASE json_type(",
+            $body,
+            ", '$.isInactive') WHEN 'true' THEN 1 WHEN 'false' THEN 0 END"
+        )
+    };
 }
 
 /// The filtered field's text: a string as it is, any other value as its JSON.
@@ -96,6 +110,60 @@ pub(super) fn fill_numbers(conn: &rusqlite::Connection) -> rusqlite::Result<()> 
     Ok(())
 }
 
+/// The WHERE condition of a list and its bound values.
+fn filter_sql(resource: &str, company_id: i64, filters: &[ObjectFilter<'_>]) -> (String, Vec<rusqlite::types::Value>) {
+    use rusqlite::types::Value as Sql;
+    let mut sql = String::from("resource = ?1 AND company_id = ?2");
+    let mut values = vec![Sql::Text(resource.to_owned()), Sql::Integer(company_id)];
+    let next = |values: &mut Vec<Sql>, value: Sql| {
+        values.push(value);
+        values.len()
+    };
+    for filter in filters {
+        match filter {
+            ObjectFilter::Ids(ids) if ids.is_empty() => sql.push_str(" AND 0"),
+            ObjectFilter::Ids(ids) => {
+                let marks: Vec<String> = ids
+                    .iter()
+                    .map(|id| format!("?{}", next(&mut values, Sql::Integer(*id))))
+                    .collect();
+                sql.push_str(&format!(" AND id IN ({})", marks.join(",")));
+            }
+            ObjectFilter::RefIds { ids, .. } if ids.is_empty() => sql.push_str(" AND 0"),
+            ObjectFilter::RefIds { field, ids } => {
+                let path = next(&mut values, Sql::Text(format!("$.{field}.id")));
+                let marks: Vec<String> = ids
+                    .iter()
+                    .map(|id| format!("?{}", next(&mut values, Sql::Integer(*id))))
+                    .collect();
+                sql.push_str(&format!(
+                    " AND json_type(body, ?{path}) = 'integer' AND json_extract(body, ?{path}) IN ({})",
+                    marks.join(",")
+                ));
+            }
+            ObjectFilter::Equals { field, text } => {
+                let path = next(&mut values, Sql::Text(format!("$.{field}")));
+                let wanted = next(&mut values, Sql::Text((*text).to_owned()));
+                let field_text = FIELD_TEXT.replace("?N", &format!("?{path}"));
+                sql.push_str(&format!(" AND lower({field_text}) = lower(?{wanted})"));
+            }
+            ObjectFilter::Contains { field, text } => {
+                let path = next(&mut values, Sql::Text(format!("$.{field}")));
+                let wanted = next(&mut values, Sql::Text(text.to_lowercase()));
+                let field_text = FIELD_TEXT.replace("?N", &format!("?{path}"));
+                sql.push_str(&format!(" AND instr(sandbox_lower({field_text}), ?{wanted}) > 0"));
+            }
+            ObjectFilter::Inactive(inactive) => sql.push_str(if *inactive {
+                " AND inactive = 1"
+            } else {
+                " AND inactive = 0"
+            }),
+            ObjectFilter::Nothing => sql.push_str(" AND 0"),
+        }
+    }
+    (sql, values)
+}
+
 impl Db<'_> {
     pub fn object(&self, resource: &str, id: i64) -> rusqlite::Result<Option<StoredObject>> {
         self.conn()
@@ -115,77 +183,66 @@ impl Db<'_> {
         rows.collect()
     }
 
-    /// The objects of a resource owned by the company that pass `filters`, in id order; only the
-    /// bodies of those from `from` to `from + count` are read.
+    /// The objects of a resource owned by the company that pass `filters`, in id order: their
+    /// number, the bodies of those from `from` to `from + count`, and, with `checksum`, every
+    /// match's (id, version). Without a checksum only the page's rows are read.
     pub fn object_page(
         &self,
         resource: &str,
         company_id: i64,
         filters: &[ObjectFilter<'_>],
-        from: usize,
-        count: usize,
+        (from, count): (usize, usize),
+        checksum: bool,
     ) -> rusqlite::Result<ObjectPage> {
-        use rusqlite::types::Value as Sql;
-        let mut sql = String::from("SELECT id, version, body FROM objects WHERE resource = ?1 AND company_id = ?2");
-        let mut values = vec![Sql::Text(resource.to_owned()), Sql::Integer(company_id)];
-        let next = |values: &mut Vec<Sql>, value: Sql| {
-            values.push(value);
-            values.len()
-        };
-        for filter in filters {
-            match filter {
-                ObjectFilter::Ids(ids) if ids.is_empty() => sql.push_str(" AND 0"),
-                ObjectFilter::Ids(ids) => {
-                    let marks: Vec<String> = ids
-                        .iter()
-                        .map(|id| format!("?{}", next(&mut values, Sql::Integer(*id))))
-                        .collect();
-                    sql.push_str(&format!(" AND id IN ({})", marks.join(",")));
-                }
-                ObjectFilter::RefIds { ids, .. } if ids.is_empty() => sql.push_str(" AND 0"),
-                ObjectFilter::RefIds { field, ids } => {
-                    let path = next(&mut values, Sql::Text(format!("$.{field}.id")));
-                    let marks: Vec<String> = ids
-                        .iter()
-                        .map(|id| format!("?{}", next(&mut values, Sql::Integer(*id))))
-                        .collect();
-                    sql.push_str(&format!(
-                        " AND json_type(body, ?{path}) = 'integer' AND json_extract(body, ?{path}) IN ({})",
-                        marks.join(",")
-                    ));
-                }
-                ObjectFilter::Equals { field, text } => {
-                    let path = next(&mut values, Sql::Text(format!("$.{field}")));
-                    let wanted = next(&mut values, Sql::Text((*text).to_owned()));
-                    let field_text = FIELD_TEXT.replace("?N", &format!("?{path}"));
-                    sql.push_str(&format!(" AND lower({field_text}) = lower(?{wanted})"));
-                }
-                ObjectFilter::Contains { field, text } => {
-                    let path = next(&mut values, Sql::Text(format!("$.{field}")));
-                    let wanted = next(&mut values, Sql::Text(text.to_lowercase()));
-                    let field_text = FIELD_TEXT.replace("?N", &format!("?{path}"));
-                    sql.push_str(&format!(" AND instr(sandbox_lower({field_text}), ?{wanted}) > 0"));
-                }
-                ObjectFilter::Nothing => sql.push_str(" AND 0"),
-            }
-        }
-        sql.push_str(" ORDER BY id");
-        let mut statement = self.conn().prepare_cached(&sql)?;
-        let mut rows = statement.query(rusqlite::params_from_iter(values))?;
+        let (condition, values) = filter_sql(resource, company_id, filters);
         let mut page = ObjectPage::default();
-        let wanted = from..from.saturating_add(count);
-        while let Some(row) = rows.next()? {
-            let (id, version) = (row.get(0)?, row.get(1)?);
-            if wanted.contains(&page.matched.len()) {
-                page.page.push(ObjectRow {
-                    id,
-                    company_id,
-                    version,
-                    body: row.get(2)?,
-                });
+        if checksum {
+            let sql = format!("SELECT id, version, body FROM objects WHERE {condition} ORDER BY id");
+            let mut statement = self.conn().prepare_cached(&sql)?;
+            let mut rows = statement.query(rusqlite::params_from_iter(values))?;
+            let wanted = from..from.saturating_add(count);
+            while let Some(row) = rows.next()? {
+                let (id, version) = (row.get(0)?, row.get(1)?);
+                if wanted.contains(&page.matched.len()) {
+                    page.page.push(ObjectRow {
+                        id,
+                        company_id,
+                        version,
+                        body: row.get(2)?,
+                    });
+                }
+                page.matched.push((id, version));
             }
-            page.matched.push((id, version));
+            page.total = page.matched.len();
+            return Ok(page);
         }
+        let sql = format!("SELECT COUNT(*) FROM objects WHERE {condition}");
+        let total: i64 = self
+            .conn()
+            .prepare_cached(&sql)?
+            .query_row(rusqlite::params_from_iter(values.iter()), |r| r.get(0))?;
+        page.total = usize::try_from(total).unwrap_or_default();
+        // Page bounds are bound values, so every page of a list shares one cached statement.
+        let mut values = values;
+        let limit = values.len() + 1;
+        let sql = format!(
+            "SELECT id, version, body FROM objects WHERE {condition} ORDER BY id LIMIT ?{limit} OFFSET ?{}",
+            limit + 1
+        );
+        values.push(rusqlite::types::Value::Integer(
+            i64::try_from(count).unwrap_or(i64::MAX),
+        ));
+        values.push(rusqlite::types::Value::Integer(i64::try_from(from).unwrap_or(i64::MAX)));
+        let mut statement = self.conn().prepare_cached(&sql)?;
+        let rows = statement.query_map(rusqlite::params_from_iter(values), |row| {
+            Ok(ObjectRow {
+                id: row.get(0)?,
+                company_id,
+                version: row.get(1)?,
+                body: row.get(2)?,
+            })
+        })?;
+        page.page = rows.collect::<rusqlite::Result<_>>()?;
         Ok(page)
     }
 
@@ -200,7 +257,11 @@ impl Db<'_> {
     pub fn insert_object(&self, resource: &str, object: &StoredObject) -> rusqlite::Result<()> {
         self.conn()
             .prepare_cached(
-                "INSERT INTO objects(resource, id, company_id, version, body, changes, number) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                concat!(
+                    "INSERT INTO objects(resource, id, company_id, version, body, changes, number, inactive) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ",
+                    inactive_of!("?5"),
+                    ")"
+                ),
             )?
             .execute(params![
                 resource,
@@ -227,7 +288,11 @@ impl Db<'_> {
     ) -> rusqlite::Result<()> {
         self.conn()
             .prepare_cached(
-                "INSERT INTO objects(resource, id, company_id, version, body, changes, number) VALUES (?1, ?2, ?3, 0, ?4, ?5, ?6)",
+                concat!(
+                    "INSERT INTO objects(resource, id, company_id, version, body, changes, number, inactive) VALUES (?1, ?2, ?3, 0, ?4, ?5, ?6, ",
+                    inactive_of!("?4"),
+                    ")"
+                ),
             )?
             .execute(params![resource, id, company_id, body, changes, number])
             .map(drop)
@@ -235,9 +300,11 @@ impl Db<'_> {
 
     pub fn update_object(&self, resource: &str, object: &StoredObject) -> rusqlite::Result<()> {
         self.conn()
-            .prepare_cached(
-                "UPDATE objects SET version = ?3, body = ?4, changes = ?5, number = ?6 WHERE resource = ?1 AND id = ?2",
-            )?
+            .prepare_cached(concat!(
+                "UPDATE objects SET version = ?3, body = ?4, changes = ?5, number = ?6, inactive = ",
+                inactive_of!("?4"),
+                " WHERE resource = ?1 AND id = ?2"
+            ))?
             .execute(params![
                 resource,
                 object.id,

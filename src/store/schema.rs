@@ -120,6 +120,13 @@ CREATE TABLE sessions (
 ALTER TABLE objects ADD COLUMN number INTEGER;
 CREATE INDEX objects_by_number ON objects(resource, company_id, number);
 "#,
+    r#"
+-- isInactive, the filter every list applies by default, kept beside the body so a list counts
+-- and pages from an index instead of reading every body.
+ALTER TABLE objects ADD COLUMN inactive INTEGER;
+UPDATE objects SET inactive = CASE json_type(body, '$.isInactive') WHEN 'true' THEN 1 WHEN 'false' THEN 0 END;
+CREATE INDEX objects_by_inactive ON objects(resource, company_id, inactive, id, version);
+"#,
 ];
 
 /// The version that added `objects.number`: databases from before it get their numbers filled in.
