@@ -89,7 +89,7 @@ fn invoice_orders(
     }
     let highest = db.max_number(&invoice_def.path, company)?;
     let body = resource::new_object_body(invoice_def, body, resource::next_number(invoice_def, highest));
-    let now = sandbox.now().to_string();
+    let now = principal.0.here.now.to_string();
     let change =
         |kind: &str| json!({"employeeId": principal.0.session.key.person_id, "timestamp": now, "changeType": kind});
     let invoice = StoredObject {

@@ -528,7 +528,7 @@ async fn create(
             company_id: company,
             version: 0,
             body,
-            changes: vec![change(&principal, "CREATE", &sandbox.now().to_string())],
+            changes: vec![change(&principal, "CREATE", &principal.0.here.now.to_string())],
         };
         db.insert_object(&def.path, &object)?;
         Ok::<_, ApiError>(object)
@@ -568,7 +568,7 @@ async fn update(
         object.version += 1;
         object
             .changes
-            .push(change(&principal, "UPDATE", &sandbox.now().to_string()));
+            .push(change(&principal, "UPDATE", &principal.0.here.now.to_string()));
         db.update_object(&def.path, &object)?;
         Ok::<_, ApiError>(object)
     })?;

@@ -322,7 +322,7 @@ async fn create_employee_token(
             Some(integration.id),
             &crate::domain::entitlements::KeyAccesses::All,
             &token,
-            sandbox.now(),
+            principal.0.here.now,
         )?;
         Ok::<_, ApiError>((key.id, token, owner, integration))
     })?;

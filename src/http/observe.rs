@@ -34,7 +34,7 @@ pub async fn observe(
     let response = if sandbox.faults().is_idle() {
         next.call(req).await?.map_into_boxed_body()
     } else {
-        with_faults(req, next, &sandbox).await?
+        with_faults(req, next, &sandbox, now).await?
     };
 
     let status = response.status().as_u16();
@@ -76,6 +76,7 @@ async fn with_faults(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
     sandbox: &crate::sandbox::Sandbox,
+    now: jiff::Timestamp,
 ) -> Result<ServiceResponse<BoxBody>, Error> {
     let caller = if sandbox.faults().needs_key() {
         let header = req.headers().get(AUTHORIZATION).map(|v| v.as_bytes());
@@ -92,9 +93,7 @@ async fn with_faults(
     } else {
         None
     };
-    let verdict = sandbox
-        .faults()
-        .decide(req.method().as_str(), req.path(), caller, sandbox.now());
+    let verdict = sandbox.faults().decide(req.method().as_str(), req.path(), caller, now);
     if verdict.latency_ms > 0 {
         actix_web::rt::time::sleep(std::time::Duration::from_millis(verdict.latency_ms)).await;
     }

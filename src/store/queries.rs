@@ -327,12 +327,6 @@ impl<'c> Db<'c> {
             .map(Option::flatten)
     }
 
-    pub fn key_linked(&self, key_id: i64, client_id: i64) -> rusqlite::Result<bool> {
-        self.conn
-            .prepare_cached("SELECT 1 FROM client_key_links WHERE key_id = ?1 AND client_id = ?2 AND pending = 0")?
-            .exists([key_id, client_id])
-    }
-
     /// The clients a key can log into: linked to the key, related to its office, and consenting («API-tilgang»).
     pub fn login_clients(&self, key: &Key) -> rusqlite::Result<Vec<Company>> {
         let sql = concat!(
