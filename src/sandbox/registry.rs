@@ -1,12 +1,14 @@
 //! The sandboxes one process serves: the default one at the root, and any number of further
 //! ones under `/sb/{id}`, created and deleted over the control plane (one per test, if you like).
 
-use crate::sandbox::Sandbox;
+use crate::sandbox::{Sandbox, random_stream};
 use crate::scenario::Scenario;
 use crate::store::{Store, StoreError};
 use actix_web::web;
+use rand::RngExt;
+use rand::rngs::StdRng;
 use std::collections::HashMap;
-use std::sync::RwLock;
+use std::sync::{Mutex, RwLock};
 
 /// How many extra sandboxes may live at once; each is a small in-memory database.
 pub const MAX_SANDBOXES: usize = 500;
@@ -17,6 +19,9 @@ pub struct Registry {
     /// Each scenario installed once, then copied for every new sandbox that asks for it.
     templates: RwLock<HashMap<String, std::sync::Arc<Store>>>,
     seed: Option<u64>,
+    /// Where new sandbox ids come from: seeded with `--seed`, so the n-th sandbox of a run has the
+    /// same id (and so the same token stream) in every run.
+    ids: Mutex<StdRng>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -36,6 +41,7 @@ impl Registry {
             others: RwLock::new(HashMap::new()),
             templates: RwLock::new(HashMap::new()),
             seed,
+            ids: Mutex::new(random_stream(seed, "sandbox ids")),
         }
     }
 
@@ -57,15 +63,21 @@ impl Registry {
             return Err(RegistryError::Full);
         }
         let template = self.template(scenario)?;
-        let (sandbox, _) = Sandbox::open(Store::copy_of(&template)?, scenario, self.seed)?;
+        let id = self.new_id();
+        let (sandbox, _) = Sandbox::open_with(Store::copy_of(&template)?, scenario, random_stream(self.seed, &id))?;
         let sandbox = web::Data::new(sandbox);
-        let id = uuid::Uuid::new_v4().simple().to_string();
         let mut others = self.others.write().unwrap_or_else(|p| p.into_inner());
         if others.len() >= MAX_SANDBOXES {
             return Err(RegistryError::Full);
         }
         others.insert(id.clone(), sandbox.clone());
         Ok((id, sandbox))
+    }
+
+    /// A fresh sandbox id: 32 hex digits, like a UUID without dashes.
+    fn new_id(&self) -> String {
+        let bytes: [u8; 16] = self.ids.lock().unwrap_or_else(|p| p.into_inner()).random();
+        uuid::Builder::from_random_bytes(bytes).into_uuid().simple().to_string()
     }
 
     /// The installed world of a scenario, built on first use.
@@ -79,8 +91,9 @@ impl Registry {
             return Ok(template.clone());
         }
         let store = Store::open_in_memory()?;
-        // Opening a sandbox on an empty store installs the scenario into it.
-        let (built, _) = Sandbox::open(store, scenario, self.seed)?;
+        // Opening a sandbox on an empty store installs the scenario into it; its tokens are the
+        // scenario's, the same in every sandbox made from it.
+        let (built, _) = Sandbox::open_with(store, scenario, random_stream(self.seed, ""))?;
         let template = std::sync::Arc::new(built.into_store());
         self.templates
             .write()

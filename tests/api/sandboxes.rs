@@ -142,3 +142,74 @@ fn sandboxes_of_the_same_scenario_do_not_share_state() {
     );
     assert_eq!(state(&a), json!(true));
 }
+
+/// Mints a session in the sandbox under `prefix` from its first credential; returns the token.
+fn session_in(app: &crate::helpers::TestApp, prefix: &str) -> String {
+    let credentials = app.get(&format!("{prefix}/_sandbox/credentials"));
+    let credential = &credentials.body["values"][0];
+    let minted = app.send(
+        app.request(Method::PUT, &format!("{prefix}/v2/token/session/:create"))
+            .query(&[
+                ("consumerToken", credential["consumerToken"].as_str().unwrap()),
+                ("employeeToken", credential["employeeToken"].as_str().unwrap()),
+                ("expirationDate", crate::helpers::FUTURE),
+            ]),
+    );
+    assert_eq!(minted.status, 200, "{}", minted.body);
+    minted.body["value"]["token"].as_str().unwrap().to_owned()
+}
+
+/// Two sandboxes on a seeded emulator, and a session minted in each.
+fn two_seeded_sandboxes(seed: u64) -> (Vec<String>, Vec<String>, Vec<u16>) {
+    let app = crate::helpers::spawn_with(tripletex_sandbox::config::Config {
+        seed: Some(seed),
+        ..tripletex_sandbox::config::Config::for_tests()
+    });
+    let ids: Vec<String> = (0..2)
+        .map(|_| {
+            let made = app.control(Method::POST, "/_sandbox/sandboxes", None, Some(json!({})));
+            assert_eq!(made.status, 201, "{}", made.body);
+            made.body["value"]["id"].as_str().unwrap().to_owned()
+        })
+        .collect();
+    let sessions: Vec<String> = ids.iter().map(|id| session_in(&app, &format!("/sb/{id}"))).collect();
+    let crossed = vec![
+        app.get_as("0", &sessions[0], &format!("/sb/{}/v2/token/session/%3EwhoAmI", ids[1]))
+            .status,
+        app.get_as("0", &sessions[1], &format!("/sb/{}/v2/token/session/%3EwhoAmI", ids[0]))
+            .status,
+        app.get_as("0", &sessions[0], "/v2/token/session/%3EwhoAmI").status,
+        app.get_as("0", &sessions[0], &format!("/sb/{}/v2/token/session/%3EwhoAmI", ids[0]))
+            .status,
+    ];
+    (ids, sessions, crossed)
+}
+
+#[test]
+fn with_a_seed_a_token_minted_in_one_sandbox_is_unknown_in_every_other() {
+    let (ids, sessions, crossed) = two_seeded_sandboxes(42);
+    assert_ne!(sessions[0], sessions[1], "each sandbox draws from a stream of its own");
+    assert_eq!(
+        crossed,
+        [401, 401, 401, 200],
+        "a session works only where it was minted"
+    );
+
+    // The same seed gives the same sandbox ids and the same tokens in the next run.
+    let (again_ids, again_sessions, _) = two_seeded_sandboxes(42);
+    assert_eq!((ids, sessions), (again_ids, again_sessions));
+}
+
+#[test]
+fn without_a_seed_a_token_minted_in_one_sandbox_is_unknown_in_every_other() {
+    let app = spawn_server();
+    let ids: Vec<String> = (0..2)
+        .map(|_| {
+            let made = app.control(Method::POST, "/_sandbox/sandboxes", None, Some(json!({})));
+            made.body["value"]["id"].as_str().unwrap().to_owned()
+        })
+        .collect();
+    let session = session_in(&app, &format!("/sb/{}", ids[0]));
+    let elsewhere = app.get_as("0", &session, &format!("/sb/{}/v2/token/session/%3EwhoAmI", ids[1]));
+    assert_eq!(elsewhere.status, 401, "{}", elsewhere.body);
+}
