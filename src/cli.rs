@@ -49,6 +49,20 @@ pub struct ServeArgs {
     /// HTTP worker threads; defaults to the number of CPU cores.
     #[arg(long, env = "TRIPLETEX_SANDBOX_WORKERS")]
     pub workers: Option<usize>,
+    /// Secret that `/_sandbox` requests must carry (`Authorization: Bearer …` or
+    /// `X-Sandbox-Admin-Token: …`). Required when --bind is not a loopback address; `/v2` stays open.
+    #[arg(long, env = "TRIPLETEX_SANDBOX_ADMIN_TOKEN", hide_env_values = true)]
+    pub admin_token: Option<String>,
+    /// The scheme and host clients reach the emulator at (behind a proxy or a container's port
+    /// mapping), for `baseUrl` and `url` fields; by default the address each connection came in on.
+    #[arg(long, env = "TRIPLETEX_SANDBOX_PUBLIC_URL")]
+    pub public_url: Option<String>,
+    /// Seconds a client may take to send a request's head, and again its body; slower ones get 408.
+    #[arg(long, env = "TRIPLETEX_SANDBOX_CLIENT_TIMEOUT", default_value_t = 10)]
+    pub client_timeout: u64,
+    /// Connections each worker serves at once; one more is answered 503 and closed.
+    #[arg(long, env = "TRIPLETEX_SANDBOX_MAX_CONNECTIONS", default_value_t = 4096)]
+    pub max_connections: usize,
 }
 
 #[derive(Debug, Subcommand)]

@@ -1,8 +1,11 @@
 //! Validated configuration of a `serve` run, built from the CLI arguments.
 
 use crate::cli::ServeArgs;
+use crate::http::guard::AdminToken;
+use crate::http::origin::PublicOrigin;
 use std::net::IpAddr;
 use std::path::PathBuf;
+use std::time::Duration;
 
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -13,6 +16,13 @@ pub struct Config {
     pub db: Option<PathBuf>,
     pub seed: Option<u64>,
     pub workers: Option<usize>,
+    /// The secret the control plane asks for; None leaves it open (loopback only).
+    pub admin_token: Option<AdminToken>,
+    pub public_origin: Option<PublicOrigin>,
+    /// How long a client may take to send a request's head, and again its body.
+    pub client_timeout: Duration,
+    /// Connections each worker serves at once.
+    pub max_connections: usize,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -21,6 +31,22 @@ pub enum ConfigError {
     NoWorkers,
     #[error("--db {0} is a directory; give a file path such as ./sandbox.db")]
     DbIsDirectory(PathBuf),
+    #[error(
+        "--bind {0} is reachable from other machines, and the control plane (/_sandbox) hands out every token and changes any world: \
+         set an admin token with --admin-token SECRET (or TRIPLETEX_SANDBOX_ADMIN_TOKEN) and send it as `Authorization: Bearer SECRET`, \
+         or bind to 127.0.0.1"
+    )]
+    OpenControlPlane(IpAddr),
+    #[error("--admin-token {0}")]
+    AdminToken(&'static str),
+    #[error("{0}")]
+    PublicUrl(String),
+    #[error(
+        "--client-timeout must be at least 1 second; a client that never finishes its request would hold a connection forever"
+    )]
+    NoClientTimeout,
+    #[error("--max-connections must be at least 1")]
+    NoConnections,
 }
 
 impl Config {
@@ -33,6 +59,10 @@ impl Config {
             db: None,
             seed: None,
             workers: Some(1),
+            admin_token: None,
+            public_origin: None,
+            client_timeout: Duration::from_secs(10),
+            max_connections: 4096,
         }
     }
 }
@@ -49,7 +79,31 @@ impl TryFrom<ServeArgs> for Config {
         {
             return Err(ConfigError::DbIsDirectory(db.clone()));
         }
+        let admin_token = args
+            .admin_token
+            .map(AdminToken::new)
+            .transpose()
+            .map_err(ConfigError::AdminToken)?;
+        if !args.bind.is_loopback() && admin_token.is_none() {
+            return Err(ConfigError::OpenControlPlane(args.bind));
+        }
+        let public_origin = args
+            .public_url
+            .as_deref()
+            .map(PublicOrigin::parse)
+            .transpose()
+            .map_err(ConfigError::PublicUrl)?;
+        if args.client_timeout == 0 {
+            return Err(ConfigError::NoClientTimeout);
+        }
+        if args.max_connections == 0 {
+            return Err(ConfigError::NoConnections);
+        }
         Ok(Self {
+            admin_token,
+            public_origin,
+            client_timeout: Duration::from_secs(args.client_timeout),
+            max_connections: args.max_connections,
             bind: args.bind,
             port: args.port,
             scenario: args.scenario,

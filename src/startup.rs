@@ -4,6 +4,8 @@
 use crate::api;
 use crate::config::Config;
 use crate::control::{self, Credential};
+use crate::http::guard::admin_only;
+use crate::http::limits::{BodyDeadline, ConnectionSlot, body_deadline, connection_cap, is_timeout};
 use crate::sandbox::registry::Registry;
 use crate::sandbox::{Origin, Sandbox};
 use crate::scenario::{self, ScenarioError};
@@ -46,6 +48,8 @@ pub struct Application {
     address: SocketAddr,
     sandbox: web::Data<Sandbox>,
     origin: Origin,
+    /// The control plane asks for the admin token.
+    guarded: bool,
 }
 
 impl Application {
@@ -65,7 +69,23 @@ impl Application {
             source,
         })?;
         let address = listener.local_addr().map_err(StartupError::Server)?;
-        let mut server = HttpServer::new(move || app(registry.clone()));
+        let admin_token = web::Data::new(config.admin_token.clone());
+        let public_origin = web::Data::new(config.public_origin.clone());
+        let deadline = BodyDeadline(config.client_timeout);
+        let cap = config.max_connections;
+        let mut server = HttpServer::new(move || {
+            app(registry.clone())
+                .app_data(admin_token.clone())
+                .app_data(public_origin.clone())
+                .app_data(deadline)
+        })
+        .on_connect(move |_, data| {
+            data.insert(ConnectionSlot::open(cap));
+        })
+        .client_request_timeout(config.client_timeout)
+        // Past our own cap connections are still accepted (and refused with a 503); a little
+        // further actix stops accepting, so a flood cannot exhaust the process's files.
+        .max_connections(cap.saturating_add(cap / 8).saturating_add(16));
         if let Some(workers) = config.workers {
             server = server.workers(workers);
         }
@@ -75,6 +95,7 @@ impl Application {
             address,
             sandbox,
             origin,
+            guarded: config.admin_token.is_some(),
         })
     }
 
@@ -102,6 +123,12 @@ impl Application {
                 "scenario: {scenario} (reopened from --db; the world is as it was left)"
             ),
         };
+        if self.guarded {
+            let _ = writeln!(
+                out,
+                "control plane: /_sandbox asks for the admin token (Authorization: Bearer <--admin-token>); /v2 is open"
+            );
+        }
         let _ = writeln!(out, "credentials (also at GET {base}/_sandbox/credentials):");
         for credential in control::credentials(&self.sandbox)? {
             write_credential(&mut out, &credential);
@@ -145,7 +172,11 @@ pub fn app(
         InitError = (),
     >,
 > {
-    App::new().wrap(from_fn(stamp)).configure(routes(registry))
+    App::new()
+        .wrap(from_fn(body_deadline))
+        .wrap(from_fn(connection_cap))
+        .wrap(from_fn(stamp))
+        .configure(routes(registry))
 }
 
 /// Every route: the default sandbox at the root, the others under `/sb/{id}`, with actix's own
@@ -154,10 +185,16 @@ pub fn routes(registry: web::Data<Registry>) -> impl FnOnce(&mut web::ServiceCon
     move |cfg| {
         cfg.app_data(registry)
             .app_data(web::JsonConfig::default().limit(MAX_BODY).error_handler(|err, _| {
+                use actix_web::error::JsonPayloadError;
                 let kind = match &err {
-                    actix_web::error::JsonPayloadError::OverflowKnownLength { .. }
-                    | actix_web::error::JsonPayloadError::Overflow { .. } => ErrorKind::PayloadTooLarge,
-                    actix_web::error::JsonPayloadError::ContentType => ErrorKind::UnsupportedMediaType,
+                    JsonPayloadError::OverflowKnownLength { .. } | JsonPayloadError::Overflow { .. } => {
+                        ErrorKind::PayloadTooLarge
+                    }
+                    JsonPayloadError::ContentType => ErrorKind::UnsupportedMediaType,
+                    // The bytes never arrived whole (a bad chunk, a dropped or too slow client):
+                    // an HTTP problem, not a JSON one.
+                    JsonPayloadError::Payload(payload) if is_timeout(payload) => ErrorKind::RequestTimeout,
+                    JsonPayloadError::Payload(_) => ErrorKind::BadRequest,
                     _ => ErrorKind::InvalidJson,
                 };
                 ApiError::new(kind)
@@ -179,6 +216,7 @@ pub fn routes(registry: web::Data<Registry>) -> impl FnOnce(&mut web::ServiceCon
             )
             .service(
                 web::scope("/_sandbox")
+                    .wrap(from_fn(admin_only))
                     .configure(control::configure_global)
                     .configure(control::configure),
             )
@@ -189,7 +227,11 @@ pub fn routes(registry: web::Data<Registry>) -> impl FnOnce(&mut web::ServiceCon
                             .wrap(from_fn(crate::http::observe::observe))
                             .configure(api::configure),
                     )
-                    .service(web::scope("/_sandbox").configure(control::configure)),
+                    .service(
+                        web::scope("/_sandbox")
+                            .wrap(from_fn(admin_only))
+                            .configure(control::configure),
+                    ),
             )
             .default_service(web::to(no_route));
     }

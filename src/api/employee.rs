@@ -10,6 +10,7 @@ use crate::http::sandbox;
 use crate::store::Db;
 use crate::wire::envelope::{ListParams, ListQuery, json_response, single};
 use crate::wire::fields::FieldFilter;
+use crate::wire::query::{self, ValueType};
 use crate::wire::request_id::resource;
 use crate::wire::{ApiError, ErrorKind, ValidationMessage};
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -49,10 +50,6 @@ fn load(db: &Db<'_>, company: i64, id: i64) -> Result<Person, ApiError> {
         .ok_or_else(|| ApiError::not_found(format!("No employee with id {id} in the company you act in.")))
 }
 
-fn flag(query: &HashMap<String, String>, name: &str) -> bool {
-    query.get(name).is_some_and(|v| v == "true")
-}
-
 async fn list(
     req: HttpRequest,
     principal: CompanyPrincipal,
@@ -64,6 +61,11 @@ async fn list(
         sorting: query.get("sorting").cloned(),
         fields: query.get("fields").cloned(),
     })?;
+    let only_contacts = query::flag("onlyContacts", query.get("onlyContacts").map(String::as_str))?;
+    let include_contacts = query::flag("includeContacts", query.get("includeContacts").map(String::as_str))?;
+    if let Some(ids) = query.get("id") {
+        query::check("id", ids, ValueType::IdList)?;
+    }
     let base = render::api_base(&req);
     let company = principal.0.context.company_id();
     let people = sandbox(&req)?.store().with(|db| {
@@ -87,10 +89,10 @@ async fn list(
     let values = people
         .iter()
         .filter(|p| {
-            if flag(&query, "onlyContacts") {
+            if only_contacts {
                 p.is_contact
             } else {
-                !p.is_contact || flag(&query, "includeContacts")
+                !p.is_contact || include_contacts
             }
         })
         .filter(|p| contains(query.get("firstName"), &p.first_name) && contains(query.get("lastName"), &p.last_name))

@@ -134,9 +134,14 @@ async fn list_client(
     let base = render::api_base(&req);
     let values = sandbox(&req)?.store().with(|db| {
         let person = readable_person(db, &principal, employee)?;
+        // Acting as a client, a key sees that client only, never the office's other clients.
+        let acting_as = match principal.0.context {
+            crate::domain::model::CompanyContext::Client { client_id, .. } => Some(client_id),
+            crate::domain::model::CompanyContext::Own(_) => None,
+        };
         let mut values = Vec::new();
         for (client_id, names) in &person.client_entitlements {
-            if client.is_some_and(|c| c != *client_id) {
+            if client.is_some_and(|c| c != *client_id) || acting_as.is_some_and(|c| c != *client_id) {
                 continue;
             }
             values.extend(
@@ -225,7 +230,7 @@ async fn grant(
         db.update_person_access(&person)?;
         Ok::<_, ApiError>(())
     })?;
-    Ok(HttpResponse::Ok().finish())
+    Ok(granted())
 }
 
 async fn grant_client(
@@ -237,7 +242,7 @@ async fn grant_client(
         parse_arg("employeeId", query.employee_id.as_ref())?.ok_or_else(|| missing_argument("employeeId"))?;
     let client = parse_arg("customerId", query.customer_id.as_ref())?.ok_or_else(|| missing_argument("customerId"))?;
     let template = template_arg(query.template.as_ref(), CLIENT_TEMPLATES)?;
-    let add = query.add_to_existing.as_deref() == Some("true");
+    let add = crate::wire::query::flag("addToExisting", query.add_to_existing.as_deref())?;
     sandbox(&req)?.store().transaction(|db| {
         entitlements::may_grant_client_entitlements(access(&principal, db)?)?;
         let mut person = person_in_context(db, &principal, Some(employee))?;
@@ -258,5 +263,11 @@ async fn grant_client(
         db.update_person_access(&person)?;
         Ok::<_, ApiError>(())
     })?;
-    Ok(HttpResponse::Ok().finish())
+    Ok(granted())
+}
+
+/// The answer to a template grant: the document declares a JSON 200 without a schema, so the
+/// body is an empty JSON object (a client that parses every 2xx as JSON must not trip on it).
+fn granted() -> HttpResponse {
+    HttpResponse::Ok().content_type("application/json").body("{}")
 }

@@ -5,12 +5,13 @@ use crate::domain::model::{Company, Integration, Person};
 use actix_web::HttpRequest;
 use serde_json::{Value, json};
 
-/// The host-relative API base of this request, e.g. `127.0.0.1:8080/v2`, as real `url` fields are.
+/// The host-relative API base of this request, e.g. `127.0.0.1:8080/v2`, as real `url` fields are
+/// (the host is the emulator's own, see [`crate::http::origin`]).
 pub fn api_base(req: &HttpRequest) -> String {
-    let info = req.connection_info();
+    let host = crate::http::origin::authority(req);
     match req.match_info().get(crate::http::SANDBOX_ID) {
-        Some(id) => format!("{}/sb/{id}/v2", info.host()),
-        None => format!("{}/v2", info.host()),
+        Some(id) => format!("{host}/sb/{id}/v2"),
+        None => format!("{host}/v2"),
     }
 }
 

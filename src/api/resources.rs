@@ -11,6 +11,7 @@ use crate::http::sandbox;
 use crate::store::{Db, ObjectFilter, StoredObject};
 use crate::wire::envelope::{ListParams, ListQuery, NO_DIGEST, json_bytes};
 use crate::wire::fields::FieldFilter;
+use crate::wire::query::{self, ValueType};
 use crate::wire::request_id::resource as route;
 use crate::wire::{ApiError, ErrorKind, ValidationMessage};
 use actix_web::http::header::{ETAG, IF_NONE_MATCH};
@@ -266,6 +267,24 @@ fn expand(target: &str, base: &str, id: i64, db: &Db<'_>, company: i64) -> Resul
     }
 }
 
+/// Refuses a search filter whose value cannot have the type of what it searches (a boolean, ids,
+/// a number), so `isInactive=banana` is a 422 naming the argument, not an empty list.
+fn check_filter_values(def: &ResourceDef, query: &HashMap<String, String>) -> Result<(), ApiError> {
+    for (param, filter) in &def.filters {
+        let Some(text) = query.get(param) else { continue };
+        let field_kind = filter.field.as_deref().and_then(|f| def.fields.get(f)).map(|f| f.kind);
+        let wanted = match (filter.matching, field_kind) {
+            (Match::Ids | Match::Ref, _) => ValueType::IdList,
+            (Match::Equals, Some(FieldKind::Boolean)) => ValueType::Boolean,
+            (Match::Equals, Some(FieldKind::Integer)) => ValueType::Integer,
+            (Match::Equals, Some(FieldKind::Number)) => ValueType::Number,
+            _ => continue,
+        };
+        query::check(param, text, wanted)?;
+    }
+    Ok(())
+}
+
 /// The list's search filters as the store evaluates them: the same decisions as [`matches`].
 fn object_filters<'q>(def: &'q ResourceDef, query: &'q HashMap<String, String>) -> Vec<ObjectFilter<'q>> {
     let mut out = Vec::new();
@@ -346,6 +365,7 @@ async fn list(
         fields: query.get("fields").cloned(),
     };
     let params = ListParams::parse(&list_query)?;
+    check_filter_values(def, &query)?;
     let base = render::api_base(&req);
     let company = owner_company(def, &principal);
     if params.fields.is_everything() && params.sorting.is_empty() {

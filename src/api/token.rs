@@ -286,7 +286,7 @@ async fn create_employee_token(
         )])
     })?;
     let expiration = rules::expiration_date_is_a_date(date)?;
-    let company_owned = owned == "true";
+    let company_owned = crate::wire::query::flag("companyOwned", Some(owned))?;
     let sandbox = sandbox(&req)?;
     let base = render::api_base(&req);
     let (key_id, token, owner, integration) = sandbox.store().transaction(|db| {

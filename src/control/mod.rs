@@ -33,11 +33,11 @@ fn registry(req: &HttpRequest) -> Result<&web::Data<crate::sandbox::registry::Re
 }
 
 async fn list_sandboxes(req: HttpRequest) -> Result<HttpResponse, ApiError> {
-    let host = req.connection_info().host().to_owned();
+    let base = crate::http::origin::base_url(&req);
     let values: Vec<_> = registry(&req)?
         .ids()
         .into_iter()
-        .map(|id| json!({"id": id, "baseUrl": format!("http://{host}/sb/{id}")}))
+        .map(|id| json!({"id": id, "baseUrl": format!("{base}/sb/{id}")}))
         .collect();
     Ok(json_response(200, &json!({ "values": values })))
 }
@@ -73,11 +73,11 @@ async fn create_sandbox(req: HttpRequest, body: web::Bytes) -> Result<HttpRespon
         }
         other => ApiError::internal(&other),
     })?;
-    let host = req.connection_info().host().to_owned();
+    let base = crate::http::origin::base_url(&req);
     let values = credentials(&sandbox)?;
     Ok(json_response(
         201,
-        &json!({"value": {"id": id, "scenario": name, "baseUrl": format!("http://{host}/sb/{id}"), "credentials": values}}),
+        &json!({"value": {"id": id, "scenario": name, "baseUrl": format!("{base}/sb/{id}"), "credentials": values}}),
     ))
 }
 
@@ -230,7 +230,7 @@ async fn put_clock(req: HttpRequest, body: web::Json<ClockBody>) -> Result<HttpR
                     format!("now must be an RFC 3339 time such as 2026-01-31T12:00:00Z: {e}"),
                 )
             })?;
-            sandbox.set_clock(now);
+            sandbox.set_clock(now).map_err(|e| invalid("now", e))?;
         }
         (None, Some(advance)) => {
             let span: jiff::Span = advance.parse().map_err(|e| {

@@ -1,8 +1,12 @@
 //! The per-request layer between the HTTP server and the handlers: the request context (which
 //! sandbox serves the request, its clock reading, who the caller turned out to be) and the
-//! middleware that wraps every `/v2` request (fault injection and the journal).
+//! middleware that wraps every `/v2` request (fault injection and the journal), and the emulator's
+//! own address as response URLs show it, the admin token in front of the control plane, and the limits on slow and many clients.
 
 pub mod context;
+pub mod guard;
+pub mod limits;
 pub mod observe;
+pub mod origin;
 
 pub use context::{Caller, RequestContext, SANDBOX_ID, sandbox};

@@ -91,13 +91,23 @@ impl FaultConfig {
             if rule.nth == Some(0) {
                 return Err(format!("rules[{i}].nth counts from 1"));
             }
-            if rule.latency_ms.is_some_and(|ms| ms > 60_000) {
-                return Err(format!("rules[{i}].latencyMs is at most 60000"));
+            if rule.latency_ms.is_some_and(|ms| ms > MAX_LATENCY_MS) {
+                return Err(format!("rules[{i}].latencyMs is at most {MAX_LATENCY_MS}"));
             }
+        }
+        // Every rule may match the same request, and their delays add up: the cap is on the sum.
+        let total: u64 = self.rules.iter().filter_map(|r| r.latency_ms).sum();
+        if total > MAX_LATENCY_MS {
+            return Err(format!(
+                "rules[*].latencyMs add up to {total}, and one request may match them all; keep the sum at most {MAX_LATENCY_MS}"
+            ));
         }
         Ok(())
     }
 }
+
+/// The longest a request is ever held back by fault rules, all of them together.
+pub const MAX_LATENCY_MS: u64 = 60_000;
 
 /// What the faults decided for one request.
 #[derive(Debug, Default)]
@@ -179,7 +189,7 @@ impl Faults {
             if rule.probability.is_some_and(|p| rand::random::<f64>() >= p) {
                 continue;
             }
-            verdict.latency_ms += rule.latency_ms.unwrap_or(0);
+            verdict.latency_ms = (verdict.latency_ms + rule.latency_ms.unwrap_or(0)).min(MAX_LATENCY_MS);
             if let Some(kind) = rule.status.and_then(injected_kind)
                 && verdict.error.is_none()
             {
@@ -268,5 +278,22 @@ mod tests {
             nth: Some(0),
             ..Default::default()
         }));
+    }
+
+    #[test]
+    fn the_latency_cap_holds_for_all_rules_together() {
+        let slow = |ms| FaultRule {
+            latency_ms: Some(ms),
+            ..Default::default()
+        };
+        let config = |rules| FaultConfig {
+            rate_limit: None,
+            rules,
+        };
+        assert!(config(vec![slow(MAX_LATENCY_MS)]).check().is_ok());
+        let three = config(vec![slow(MAX_LATENCY_MS), slow(MAX_LATENCY_MS), slow(MAX_LATENCY_MS)]);
+        let refused = three.check().unwrap_err();
+        assert!(refused.contains("add up to 180000"), "{refused}");
+        assert!(config(vec![slow(30_000), slow(30_000)]).check().is_ok());
     }
 }

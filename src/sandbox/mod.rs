@@ -38,14 +38,59 @@ pub enum Origin {
     Reopened { scenario: String },
 }
 
+/// The times a sandbox clock may show: wide enough for any test of dates, narrow enough that
+/// the offset from real time always fits (and no date overflows a four-digit year).
+pub const CLOCK_RANGE: (&str, &str) = ("1970-01-01T00:00:00Z", "2199-12-31T23:59:59Z");
+
+fn check_clock(now: Timestamp) -> Result<(), String> {
+    let (first, last) = CLOCK_RANGE;
+    let inside =
+        first.parse::<Timestamp>().is_ok_and(|f| now >= f) && last.parse::<Timestamp>().is_ok_and(|l| now <= l);
+    if inside { Ok(()) } else { Err(clock_range_message(now)) }
+}
+
+fn clock_range_message(now: Timestamp) -> String {
+    format!(
+        "{now} is outside the times a sandbox clock can show; choose one between {} and {}",
+        CLOCK_RANGE.0, CLOCK_RANGE.1
+    )
+}
+
+/// The random stream of the sandbox called `name` (empty for the default sandbox at the root).
+///
+/// Without a seed every stream is fresh randomness. With a seed the default sandbox's stream is
+/// the seed's own (the tokens `serve --seed N` prints stay those of earlier versions), and every
+/// other sandbox's is derived from the seed and its name: reproducible from run to run, and never
+/// the same as another sandbox's, so a token minted in one sandbox means nothing in any other.
+pub fn random_stream(seed: Option<u64>, name: &str) -> StdRng {
+    match seed {
+        None => rand::make_rng(),
+        Some(seed) if name.is_empty() => StdRng::seed_from_u64(seed),
+        Some(seed) => StdRng::seed_from_u64(mix(seed, name)),
+    }
+}
+
+/// FNV-1a over the seed and the name: a stable 64-bit value (std's hasher may change between
+/// Rust releases, which would change seeded tokens).
+fn mix(seed: u64, name: &str) -> u64 {
+    const PRIME: u64 = 0x0100_0000_01b3;
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for byte in seed.to_le_bytes().iter().chain(name.as_bytes()) {
+        hash ^= u64::from(*byte);
+        hash = hash.wrapping_mul(PRIME);
+    }
+    hash
+}
+
 impl Sandbox {
-    /// Opens the sandbox over `store`, installing `scenario` if the store is empty.
+    /// Opens the default sandbox over `store`, installing `scenario` if the store is empty.
     /// With a seed every generated token is the same from run to run.
     pub fn open(store: Store, scenario: &Scenario, seed: Option<u64>) -> Result<(Self, Origin), StoreError> {
-        let mut rng = match seed {
-            Some(seed) => StdRng::seed_from_u64(seed),
-            None => rand::make_rng(),
-        };
+        Self::open_with(store, scenario, random_stream(seed, ""))
+    }
+
+    /// Opens a sandbox over `store` that draws its tokens from `rng` (see [`random_stream`]).
+    pub fn open_with(store: Store, scenario: &Scenario, mut rng: StdRng) -> Result<(Self, Origin), StoreError> {
         let empty = store.with(|db| db.company_count())? == 0;
         let origin = if empty {
             let now = Timestamp::now();
@@ -124,20 +169,32 @@ impl Sandbox {
             .unwrap_or(real)
     }
 
-    /// Sets the sandbox clock to `now`; it runs on from there.
-    pub fn set_clock(&self, now: Timestamp) {
+    /// Sets the sandbox clock to `now`; it runs on from there. Refused outside [`CLOCK_RANGE`].
+    pub fn set_clock(&self, now: Timestamp) -> Result<(), String> {
+        check_clock(now)?;
         let offset = now.duration_since(Timestamp::now()).as_nanos();
-        self.clock_offset_ns
-            .store(i64::try_from(offset).unwrap_or(0), Ordering::Relaxed);
+        let offset = i64::try_from(offset).map_err(|_| clock_range_message(now))?;
+        self.clock_offset_ns.store(offset, Ordering::Relaxed);
+        Ok(())
     }
 
-    /// Moves the sandbox clock by a signed duration.
+    /// Moves the sandbox clock by a signed duration, staying within [`CLOCK_RANGE`].
     pub fn advance_clock(&self, by: jiff::SignedDuration) -> Result<(), String> {
         let by = i64::try_from(by.as_nanos()).map_err(|_| "the duration is too long".to_owned())?;
+        let real = Timestamp::now();
         self.clock_offset_ns
-            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |o| o.checked_add(by))
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |offset| {
+                let moved = offset.checked_add(by)?;
+                let then = real.checked_add(jiff::SignedDuration::from_nanos(moved)).ok()?;
+                check_clock(then).ok().map(|()| moved)
+            })
             .map(drop)
-            .map_err(|_| "the clock cannot move that far".to_owned())
+            .map_err(|_| {
+                format!(
+                    "the clock cannot move that far: it stays between {} and {}",
+                    CLOCK_RANGE.0, CLOCK_RANGE.1
+                )
+            })
     }
 
     /// A fresh id for a generated object.

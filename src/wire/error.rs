@@ -30,6 +30,7 @@ error_kinds! {
     Forbidden => 403, 9000, "You do not have permission to access this feature.";
     NotFound => 404, 6000, "Object not found";
     MethodNotAllowed => 405, 4000, "Method Not Allowed";
+    RequestTimeout => 408, 4000, "Request Timeout";
     ObjectExists => 409, 7000, "Object Exists Exception";
     RevisionConflict => 409, 8000, "Revision Exception";
     Locked => 409, 10000, "Locked Exception";

@@ -1,11 +1,12 @@
 //! Tripletex HTTP conventions, free of business rules: envelopes, the error envelope and its
-//! code table, request ids, Basic-auth parsing, the fields filter, paging and sorting.
+//! code table, request ids, Basic-auth parsing, the fields filter, paging and sorting, typed query values.
 
 pub mod auth;
 pub mod envelope;
 pub mod error;
 pub mod fields;
 pub mod params;
+pub mod query;
 pub mod request_id;
 
 pub use error::{ApiError, ErrorKind, ValidationMessage};

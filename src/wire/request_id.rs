@@ -60,6 +60,7 @@ pub fn as_api_error(response: &ServiceResponse<BoxBody>) -> ApiError {
         403 => ErrorKind::Forbidden,
         404 => ErrorKind::NotFound,
         405 => ErrorKind::MethodNotAllowed,
+        408 => ErrorKind::RequestTimeout,
         413 => ErrorKind::PayloadTooLarge,
         415 => ErrorKind::UnsupportedMediaType,
         422 => ErrorKind::Validation,

@@ -301,3 +301,52 @@ fn a_database_file_serves_the_same_world_after_a_restart() {
     let new_session = second.session_for(&credential);
     assert_ne!(new_session, session, "ids continue after the stored ones");
 }
+
+#[test]
+fn off_loopback_serve_refuses_to_start_without_an_admin_token() {
+    let output = Command::new(BIN)
+        .args(["serve", "--port", "0", "--bind", "0.0.0.0"])
+        .env_remove("TRIPLETEX_SANDBOX_ADMIN_TOKEN")
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let text = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        text.contains("--admin-token") && text.contains("TRIPLETEX_SANDBOX_ADMIN_TOKEN") && text.contains("127.0.0.1"),
+        "says how to fix it: {text}"
+    );
+
+    // With a token (here from the environment twin) it serves, and guards /_sandbox.
+    let mut child = Command::new(BIN)
+        .args(["serve", "--port", "0", "--bind", "0.0.0.0"])
+        .env("TRIPLETEX_SANDBOX_ADMIN_TOKEN", "a-long-enough-admin-token")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let first = lines.next().unwrap().unwrap();
+    let base = first
+        .strip_prefix("listening on ")
+        .unwrap()
+        .replace("0.0.0.0", "127.0.0.1");
+    let banner: Vec<String> = lines
+        .by_ref()
+        .map_while(Result::ok)
+        .take_while(|l| l != tripletex_sandbox::startup::READY_LINE)
+        .collect();
+    assert!(
+        banner.iter().any(|l| l.contains("asks for the admin token")),
+        "{banner:?}"
+    );
+    let client = reqwest::blocking::Client::new();
+    let open = client.get(format!("{base}/_sandbox/credentials")).send().unwrap();
+    let guarded = client
+        .get(format!("{base}/_sandbox/credentials"))
+        .bearer_auth("a-long-enough-admin-token")
+        .send()
+        .unwrap();
+    let _ = child.kill();
+    let _ = child.wait();
+    assert_eq!((open.status().as_u16(), guarded.status().as_u16()), (401, 200));
+}

@@ -60,3 +60,43 @@ fn advancing_the_clock_expires_sessions() {
         422
     );
 }
+
+#[test]
+fn a_clock_outside_its_range_is_refused_and_the_clock_stays() {
+    let app = spawn_app();
+    let set = app.control(
+        Method::PUT,
+        "/_sandbox/clock",
+        None,
+        Some(json!({"now": "2030-01-01T00:00:00Z"})),
+    );
+    assert_eq!(set.status, 200, "{}", set.body);
+    for body in [
+        json!({"now": "2400-01-01T00:00:00Z"}),
+        json!({"now": "1969-12-31T23:59:59Z"}),
+        json!({"advance": "P73000D"}),
+        json!({"advance": "-P40000D"}),
+    ] {
+        let field = if body.get("now").is_some() { "now" } else { "advance" };
+        let refused = app.control(Method::PUT, "/_sandbox/clock", None, Some(body.clone()));
+        assert_eq!(
+            (refused.status, refused.body["code"].as_i64()),
+            (422, Some(18000)),
+            "{body}"
+        );
+        assert_eq!(refused.body["validationMessages"][0]["field"], field, "{body}");
+        assert!(
+            refused.body["developerMessage"]
+                .as_str()
+                .unwrap()
+                .contains("2199-12-31"),
+            "the message names the range: {}",
+            refused.body
+        );
+    }
+    let now = app.get("/_sandbox/clock").body["value"]["now"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(now.starts_with("2030-01-01"), "the clock was left where it was: {now}");
+}

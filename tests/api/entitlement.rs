@@ -42,6 +42,11 @@ fn granting_by_template_needs_a_user_administrators_key_and_takes_effect() {
             .header("Authorization", basic("0", &admin_session)),
     );
     assert_eq!(granted.status, 200, "{}", granted.body);
+    assert_eq!(granted.body, json!({}), "a JSON 200, as the document declares");
+    assert_eq!(
+        granted.headers.get("content-type").map(|v| v.to_str().unwrap()),
+        Some("application/json")
+    );
     let names: Vec<String> = app
         .get_as(
             "0",
@@ -126,4 +131,31 @@ fn client_entitlements_are_granted_by_the_office_and_limit_its_key() {
     );
     let not_a_client = app.send(app.request(Method::PUT, "/v2/employee/entitlement/:grantClientEntitlementsByTemplate?employeeId=5101&customerId=1001&template=ALL_PRIVILEGES").header("Authorization", basic("0", &own)));
     assert_eq!(not_a_client.status, 422);
+}
+
+#[test]
+fn acting_as_a_client_the_client_entitlement_list_shows_that_client_only() {
+    let app = spawn_app();
+    let session = app.session_for(&app.credential(true));
+    let clients_of = |username: &str, query: &str| -> Vec<i64> {
+        let listed = app.get_as(
+            username,
+            &session,
+            &format!("/v2/employee/entitlement/client?fields=customer(id){query}"),
+        );
+        assert_eq!(listed.status, 200, "{}", listed.body);
+        let mut ids: Vec<i64> = listed.body["values"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v["customer"]["id"].as_i64().unwrap())
+            .collect();
+        ids.dedup();
+        ids
+    };
+    assert_eq!(clients_of("2101", ""), [2101], "only the client acted as");
+    assert!(
+        clients_of("2101", "&customerId=2102").is_empty(),
+        "another client is not shown"
+    );
 }

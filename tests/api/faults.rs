@@ -76,3 +76,29 @@ fn a_fault_rule_injects_an_error_on_its_nth_match() {
         422
     );
 }
+
+#[test]
+fn fault_rules_whose_delays_add_up_past_the_cap_are_refused() {
+    let app = spawn_app();
+    let slow = json!({"latencyMs": 60000});
+    let refused = app.control(
+        Method::PUT,
+        "/_sandbox/faults",
+        None,
+        Some(json!({"rules": [slow, slow, slow]})),
+    );
+    assert_eq!(refused.status, 422, "{}", refused.body);
+    assert!(
+        refused.body["developerMessage"]
+            .as_str()
+            .unwrap()
+            .contains("add up to 180000"),
+        "{}",
+        refused.body
+    );
+    assert_eq!(
+        app.get("/_sandbox/faults").body["value"]["rules"],
+        json!([]),
+        "nothing was set"
+    );
+}

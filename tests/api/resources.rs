@@ -393,3 +393,36 @@ fn if_none_match_gives_a_checksum_and_304_when_unchanged() {
     assert_eq!(changed.status, 200);
     assert_ne!(changed.body["versionDigest"].as_str().unwrap(), digest);
 }
+
+#[test]
+fn a_filter_value_of_the_wrong_type_is_a_422_naming_the_argument() {
+    let app = spawn_app();
+    let session = app.session_for(&app.credential(false));
+    for (path, argument) in [
+        ("/v2/customer?isInactive=banana", "isInactive"),
+        ("/v2/customer?id=1,x", "id"),
+        ("/v2/customer?accountManagerId=me", "accountManagerId"),
+        ("/v2/employee?includeContacts=yes", "includeContacts"),
+        ("/v2/activity?isInactive=1", "isInactive"),
+    ] {
+        let refused = app.get_as("0", &session, path);
+        assert_eq!(
+            (refused.status, refused.body["code"].as_i64()),
+            (422, Some(21000)),
+            "{path}: {}",
+            refused.body
+        );
+        assert_eq!(
+            refused.body["validationMessages"][0]["field"],
+            format!("arg:{argument}"),
+            "{path}"
+        );
+    }
+    for path in [
+        "/v2/customer?isInactive=TRUE",
+        "/v2/customer?id=1, 2",
+        "/v2/customer?isInactive=",
+    ] {
+        assert_eq!(app.get_as("0", &session, path).status, 200, "{path}");
+    }
+}
