@@ -7,8 +7,17 @@ use tripletex_sandbox::commands;
 use tripletex_sandbox::config::Config;
 use tripletex_sandbox::startup::Application;
 
+/// jemalloc gives freed memory back to the system (its background thread purges unused pages
+/// after a decay time): a process that made and deleted 500 sandboxes returns to about its
+/// starting size, where the system allocator kept every page it had touched.
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if let Err(err) = tikv_jemalloc_ctl::background_thread::write(true) {
+        eprintln!("warning: memory freed by deleted sandboxes may not return to the system: {err}");
+    }
     env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("warn")).init();
     match cli.command {
         Command::Serve(args) => serve(args),

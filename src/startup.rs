@@ -55,6 +55,12 @@ pub struct Application {
 impl Application {
     pub fn build(config: &Config) -> Result<Self, StartupError> {
         crate::domain::resource::catalogue().map_err(StartupError::Catalogue)?;
+        // Every connection is a file: a CI fleet opens thousands, and the soft limit many
+        // machines start with (1,024) would refuse them long before --max-connections does.
+        match rlimit::increase_nofile_limit(u64::MAX) {
+            Ok(files) => log::debug!("open-file limit: {files}"),
+            Err(err) => log::warn!("cannot raise the open-file limit: {err}"),
+        }
         let scenario = scenario::resolve(&config.scenario)?;
         let store = match &config.db {
             Some(path) => Store::open_file(path)?,

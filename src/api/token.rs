@@ -4,7 +4,7 @@ use crate::api::auth::{CompanyPrincipal, Principal};
 use crate::api::render;
 use crate::domain::model::CompanyContext;
 use crate::domain::rules::{self, SessionArguments};
-use crate::http::{Caller, sandbox};
+use crate::http::{Caller, RequestContext, sandbox};
 use crate::store::NewSession;
 use crate::wire::envelope::{Single, Stub, single, typed_response};
 use crate::wire::fields::FieldFilter;
@@ -53,7 +53,7 @@ fn create_session(req: &HttpRequest, query: &SessionCreateQuery, status: u16) ->
         expiration_date: query.expiration_date.as_deref(),
     })?;
     let expiration_date = rules::expiration_date_is_a_date(expiration)?;
-    let sandbox = sandbox(req)?;
+    let RequestContext { sandbox, now } = RequestContext::of(req)?;
     let (session_id, token, key_id, consumer_id) = sandbox.store().with(|db| {
         let consumer = rules::consumer_token_is_known(db.integration_by_consumer_token(consumer_token)?)?;
         let key = rules::employee_token_is_current(db.employee_token(employee_token)?)?;
@@ -80,6 +80,7 @@ fn create_session(req: &HttpRequest, query: &SessionCreateQuery, status: u16) ->
             expiration_date,
             expires_at: rules::session_expires_at(expiration_date),
         })?;
+        sandbox.session_minted(db, now)?;
         Ok::<_, ApiError>((id, token, key.id, consumer.id))
     })?;
     let base = render::api_base(req);

@@ -72,6 +72,19 @@ pub fn expiration_date_is_a_date(text: &str) -> Result<Date, Denial> {
 
 /// When a session with this `expirationDate` stops working: 00:00 Europe/Oslo on that date.
 /// A date of today or earlier therefore gives a session that is born expired, as the real API does.
+/// How many sessions a sandbox keeps: past this, its oldest are forgotten (Tripletex sets no
+/// limit that is known; an emulator that kept every session would grow without bound).
+pub const SESSIONS_KEPT: usize = 50_000;
+
+/// How long an expired session is still recognised as expired (rather than unknown).
+pub const EXPIRED_SESSIONS_KEPT_DAYS: i64 = 7;
+
+/// The moment before which an expired session is forgotten.
+pub fn forget_sessions_expired_before(now: Timestamp) -> Timestamp {
+    now.checked_sub(jiff::SignedDuration::from_hours(24 * EXPIRED_SESSIONS_KEPT_DAYS))
+        .unwrap_or(Timestamp::MIN)
+}
+
 pub fn session_expires_at(expiration_date: Date) -> Timestamp {
     expiration_date
         .to_zoned_datetime(OSLO.clone())
@@ -206,7 +219,10 @@ pub fn session_is_alive(found: SessionLookup, now: Timestamp) -> Result<Session,
         .remedy(MINT_REMEDY))
     };
     match found {
-        SessionLookup::Unknown => denial("no session has that token in this sandbox.".into()),
+        SessionLookup::Unknown => denial(format!(
+            "no session has that token in this sandbox (a sandbox forgets a session {} days after it expired, and its oldest ones once more than {SESSIONS_KEPT} are kept).",
+            EXPIRED_SESSIONS_KEPT_DAYS
+        )),
         SessionLookup::Found(session) if session.deleted => denial(format!(
             "session {} was deleted with DELETE /token/session/{{token}}.",
             session.id

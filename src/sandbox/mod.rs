@@ -1,6 +1,7 @@
 //! One sandbox: an isolated world with its own store, clock, random source for tokens, id
 //! sequence, journal and faults. Opening a sandbox on an empty store installs its scenario.
 
+use crate::domain::rules;
 use crate::domain::token::token_string;
 use crate::scenario::{self, Scenario, Settings};
 use crate::store::{Store, StoreError};
@@ -8,7 +9,7 @@ use jiff::Timestamp;
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 
 /// Generated ids (sessions, proxy records) start above this, so they look like real Tripletex ids.
 const FIRST_GENERATED_ID: i64 = 1_000_000;
@@ -27,7 +28,12 @@ pub struct Sandbox {
     base: Mutex<Scenario>,
     /// How far the sandbox clock runs ahead of (or behind) real time, in nanoseconds.
     clock_offset_ns: AtomicI64,
+    /// Sessions minted since the sandbox opened, to prune now and then.
+    sessions_minted: AtomicU64,
 }
+
+/// Every this many new sessions, the sandbox forgets the ones it no longer keeps.
+const PRUNE_SESSIONS_EVERY: u64 = 1024;
 
 /// How the sandbox came to hold its world.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -109,6 +115,7 @@ impl Sandbox {
             next_id: AtomicI64::new(max_id.max(FIRST_GENERATED_ID) + 1),
             base: Mutex::new(scenario.clone()),
             clock_offset_ns: AtomicI64::new(0),
+            sessions_minted: AtomicU64::new(0),
         };
         Ok((sandbox, origin))
     }
@@ -195,6 +202,18 @@ impl Sandbox {
                     CLOCK_RANGE.0, CLOCK_RANGE.1
                 )
             })
+    }
+
+    /// Call once per session minted, inside its write: every [`PRUNE_SESSIONS_EVERY`] sessions
+    /// it forgets long-expired ones and all but the newest [`rules::SESSIONS_KEPT`], so memory
+    /// stays bounded however many sessions a test suite mints.
+    pub fn session_minted(&self, db: &crate::store::Db<'_>, now: Timestamp) -> rusqlite::Result<()> {
+        if self.sessions_minted.fetch_add(1, Ordering::Relaxed) % PRUNE_SESSIONS_EVERY != PRUNE_SESSIONS_EVERY - 1 {
+            return Ok(());
+        }
+        let forgotten = db.prune_sessions(rules::forget_sessions_expired_before(now), rules::SESSIONS_KEPT)?;
+        log::debug!("forgot {forgotten} sessions");
+        Ok(())
     }
 
     /// A fresh id for a generated object.

@@ -146,4 +146,45 @@ mod tests {
             .unwrap();
         assert_eq!((page.total, page.page.len()), (1, 1), "isInactive is filled in too");
     }
+
+    #[test]
+    fn pruning_forgets_long_expired_sessions_then_all_but_the_newest() {
+        let store = Store::open_in_memory().unwrap();
+        store.lock().pragma_update(None, "foreign_keys", false).unwrap();
+        let day = |d: i64| jiff::Timestamp::from_second(d * 86_400).unwrap();
+        let date: jiff::civil::Date = "2030-01-01".parse().unwrap();
+        let tokens: Vec<String> = (1..=10).map(|id| format!("token-{id}")).collect();
+        store
+            .with(|db| {
+                for (id, token) in (1..=10).zip(&tokens) {
+                    // Sessions 1 and 2 expired on day 1; the others live until day 100.
+                    let expires_at = if id <= 2 { day(1) } else { day(100) };
+                    db.insert_session(&NewSession {
+                        id,
+                        token,
+                        key_id: 1,
+                        integration_id: 1,
+                        expiration_date: date,
+                        expires_at,
+                    })?;
+                }
+                assert_eq!(db.prune_sessions(day(0), 10)?, 0, "nothing expired before day 0");
+                assert_eq!(
+                    db.prune_sessions(day(2), 5)?,
+                    2 + 3,
+                    "two expired, then the three oldest"
+                );
+                Ok::<_, rusqlite::Error>(())
+            })
+            .unwrap();
+        let kept: String = store
+            .lock()
+            .query_row(
+                "SELECT group_concat(id, ',') FROM (SELECT id FROM sessions ORDER BY id)",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(kept, "6,7,8,9,10");
+    }
 }

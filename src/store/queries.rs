@@ -460,6 +460,21 @@ impl<'c> Db<'c> {
             .map(drop)
     }
 
+    /// Forgets sessions that expired before `expired_before`, then all but the newest `keep`.
+    pub fn prune_sessions(&self, expired_before: Timestamp, keep: usize) -> rusqlite::Result<usize> {
+        let expired = self
+            .conn
+            .prepare_cached("DELETE FROM sessions WHERE expires_at < ?1")?
+            .execute([expired_before.as_second()])?;
+        let oldest = self
+            .conn
+            .prepare_cached(
+                "DELETE FROM sessions WHERE id <= (SELECT id FROM sessions ORDER BY id DESC LIMIT 1 OFFSET ?1)",
+            )?
+            .execute([i64::try_from(keep).unwrap_or(i64::MAX)])?;
+        Ok(expired + oldest)
+    }
+
     /// Marks a live session of the given key deleted; false if the key has no such session.
     pub fn delete_session(&self, token: &str, key_id: i64) -> rusqlite::Result<bool> {
         let changed = self

@@ -25,7 +25,6 @@ mod faults;
 mod guard;
 mod helpers;
 mod journal;
-mod limits;
 mod malformed;
 mod resources;
 mod sandboxes;

@@ -221,3 +221,46 @@ fn a_session_for_today_is_minted_already_expired() {
         );
     }
 }
+
+#[test]
+fn a_long_expired_session_is_forgotten_as_new_ones_are_minted() {
+    let app = spawn_app();
+    let credential = app.credential(false);
+    let consumer = credential["consumerToken"].as_str();
+    let employee = credential["employeeToken"].as_str();
+    let old = app.create_session(consumer, employee, Some("2031-01-01"));
+    let old = old.body["value"]["token"].as_str().unwrap().to_owned();
+    let moved = app.control(
+        reqwest::Method::PUT,
+        "/_sandbox/clock",
+        None,
+        Some(serde_json::json!({"now": "2031-01-05T00:00:00Z"})),
+    );
+    assert_eq!(moved.status, 200);
+    let expired = app.get_as("0", &old, "/v2/token/session/%3EwhoAmI");
+    assert!(
+        expired.body["developerMessage"].as_str().unwrap().contains("expired"),
+        "{}",
+        expired.body
+    );
+
+    // Eight days after it expired, a thousand or so new sessions later, it is forgotten.
+    let moved = app.control(
+        reqwest::Method::PUT,
+        "/_sandbox/clock",
+        None,
+        Some(serde_json::json!({"now": "2031-01-09T00:00:00Z"})),
+    );
+    assert_eq!(moved.status, 200);
+    for _ in 0..1024 {
+        let minted = app.create_session(consumer, employee, Some(crate::helpers::FUTURE));
+        assert_eq!(minted.status, 200);
+    }
+    let forgotten = app.get_as("0", &old, "/v2/token/session/%3EwhoAmI");
+    assert_eq!(forgotten.status, 401);
+    let message = forgotten.body["developerMessage"].as_str().unwrap();
+    assert!(
+        message.contains("no session has that token") && message.contains("7 days"),
+        "{message}"
+    );
+}
