@@ -44,7 +44,14 @@ def field_kind(prop):
         return {'type':'object'}
     t=prop.get('type')
     if t=='array': return {'type':'array'}
-    if t=='integer': return {'type':'integer'}
+    if t=='integer':
+        k={'type':'integer'}
+        # Bounds as the document states them; int32 fields cannot hold more than 32 bits.
+        low=prop.get('minimum', -2**31 if prop.get('format')=='int32' else None)
+        high=prop.get('maximum', 2**31-1 if prop.get('format')=='int32' else None)
+        if low is not None: k['minimum']=int(low)
+        if high is not None: k['maximum']=int(high)
+        return k
     if t=='number': return {'type':'number'}
     if t=='boolean': return {'type':'boolean'}
     if t=='string':

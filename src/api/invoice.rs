@@ -11,7 +11,6 @@ use crate::wire::envelope::json_response;
 use crate::wire::fields::FieldFilter;
 use crate::wire::{ApiError, ErrorKind, ValidationMessage};
 use actix_web::{HttpRequest, HttpResponse, web};
-use jiff::ToSpan;
 use jiff::civil::Date;
 use serde_json::{Map, Value, json};
 use std::collections::HashMap;
@@ -88,7 +87,7 @@ fn invoice_orders(
         body.insert(name.into(), value);
     }
     let highest = db.max_number(&invoice_def.path, company)?;
-    let body = resource::new_object_body(invoice_def, body, resource::next_number(invoice_def, highest));
+    let body = resource::new_object_body(invoice_def, body, highest)?;
     let now = principal.0.here.now.to_string();
     let change =
         |kind: &str| json!({"employeeId": principal.0.session.key.person_id, "timestamp": now, "changeType": kind});
@@ -163,7 +162,7 @@ pub async fn invoice_order(
             .filter(|o| o.company_id == company)
             .ok_or_else(|| ApiError::not_found(format!("No order with id {id} in the company you act in.")))?;
         let days = order.body.get("invoicesDueIn").and_then(Value::as_i64).unwrap_or(14);
-        let due = date.checked_add(days.days()).unwrap_or(date);
+        let due = crate::domain::invoice::due_date_exists(date, days)?;
         let mut body = invoice_def.template.clone();
         body.insert("invoiceDate".into(), json!(date.to_string()));
         body.insert("invoiceDueDate".into(), json!(due.to_string()));

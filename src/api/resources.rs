@@ -541,7 +541,7 @@ async fn create(
             None => None,
         };
         resource_rules(def, db, company, &merged, &body)?;
-        let mut body = resource::new_object_body(def, merged, resource::next_number(def, highest));
+        let mut body = resource::new_object_body(def, merged, highest)?;
         number_lines(def, &mut body, || sandbox.next_id());
         let object = StoredObject {
             id: sandbox.next_id(),

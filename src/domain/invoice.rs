@@ -60,6 +60,24 @@ pub fn order_can_be_invoiced(order_id: i64, order: &Map<String, Value>) -> Resul
     .field("orders", &format!("Ordre {order_id} kan ikke faktureres.")))
 }
 
+/// The invoice's due date, `days` after its date: refused when the calendar has no such day (an
+/// order stored with an `invoicesDueIn` beyond what the document allows, 0 to 10,000).
+pub fn due_date_exists(invoice_date: jiff::civil::Date, days: i64) -> Result<jiff::civil::Date, Denial> {
+    jiff::Span::new()
+        .try_days(days)
+        .ok()
+        .and_then(|span| invoice_date.checked_add(span).ok())
+        .ok_or_else(|| {
+            Denial::new(
+                DenialKind::Invalid,
+                rule_name!(),
+                format!("An invoice dated {invoice_date} due in {days} days would fall outside the calendar."),
+            )
+            .field("invoicesDueIn", "Verdien må være mellom 0 og 10000.")
+            .remedy("set the order's invoicesDueIn to between 0 and 10000 days, then invoice it.")
+        })
+}
+
 /// The amounts of the lines of some orders, excluding and including VAT. `vat_percent` gives the
 /// rate of a VAT type id.
 pub fn amounts(lines: &[&Value], vat_percent: impl Fn(i64) -> f64) -> (f64, f64) {
@@ -117,6 +135,17 @@ mod tests {
         assert!(order_can_be_invoiced(1, &closed).is_err());
         let empty: Map<String, Value> = serde_json::from_value(json!({"isClosed": false, "orderLines": []})).unwrap();
         assert!(order_can_be_invoiced(1, &empty).is_err());
+    }
+
+    #[test]
+    fn due_date_exists_within_the_calendar_only() {
+        let date: jiff::civil::Date = "2026-01-05".parse().unwrap();
+        assert_eq!(due_date_exists(date, 14).unwrap().to_string(), "2026-01-19");
+        for days in [10_000_000, i64::MAX, i64::MIN] {
+            let refused = due_date_exists(date, days).unwrap_err();
+            assert_eq!(refused.kind, DenialKind::Invalid);
+            assert!(refused.remedy.unwrap().contains("invoicesDueIn"));
+        }
     }
 
     #[test]

@@ -25,6 +25,18 @@ pub struct FieldDef {
     /// `date` for fields that hold `YYYY-MM-DD`.
     #[serde(default)]
     pub format: Option<String>,
+    /// For integers: the smallest and largest value the official document allows.
+    #[serde(default)]
+    pub minimum: Option<i64>,
+    #[serde(default)]
+    pub maximum: Option<i64>,
+}
+
+impl FieldDef {
+    /// Whether an integer lies within the field's bounds.
+    pub fn holds(&self, value: i64) -> bool {
+        self.minimum.is_none_or(|low| value >= low) && self.maximum.is_none_or(|high| value <= high)
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -261,7 +273,18 @@ pub fn merge_body(
                 }
                 Some(Value::Array(lines))
             }
-            (FieldKind::Integer, Value::Number(n)) if n.is_i64() => Some(value.clone()),
+            (FieldKind::Integer, Value::Number(n)) if n.as_i64().is_some_and(|v| field.holds(v)) => Some(value.clone()),
+            (FieldKind::Integer, Value::Number(n)) if n.is_i64() => {
+                complain(
+                    name,
+                    &format!(
+                        "Verdien må være mellom {} og {}.",
+                        field.minimum.unwrap_or(i64::MIN),
+                        field.maximum.unwrap_or(i64::MAX)
+                    ),
+                );
+                None
+            }
             (FieldKind::Number, Value::Number(_)) => Some(value.clone()),
             (FieldKind::Boolean, Value::Bool(_)) => Some(value.clone()),
             (FieldKind::Ref, Value::Object(object)) => match object.get("id").and_then(Value::as_i64) {
@@ -368,19 +391,20 @@ pub fn references_exist(missing: &[&Reference]) -> Result<(), Denial> {
     Err(denial)
 }
 
-/// The body of a new object: defaults, the given fields, its number and display name.
+/// The body of a new object: defaults, the given fields, its number (one above `highest`, the
+/// company's highest so far, unless the body names one) and display name.
 pub fn new_object_body(
     def: &ResourceDef,
     mut body: Map<String, Value>,
-    next_number: Option<i64>,
-) -> Map<String, Value> {
-    if let (Some(number), Some(next)) = (&def.number, next_number) {
+    highest: Option<i64>,
+) -> Result<Map<String, Value>, Denial> {
+    if let Some(number) = &def.number {
         let unset = match body.get(&number.field) {
             None | Some(Value::Null) => true,
             Some(Value::String(s)) => s.trim().is_empty(),
             Some(v) => v.as_i64().unwrap_or(0) == 0,
         };
-        if unset {
+        if unset && let Some(next) = numbers_are_left(def, highest)? {
             let value = if number.as_string {
                 Value::from(next.to_string())
             } else {
@@ -390,7 +414,7 @@ pub fn new_object_body(
         }
     }
     refresh_display_name(def, &mut body);
-    body
+    Ok(body)
 }
 
 /// Recomputes the display name after a change of the fields it is made of.
@@ -400,11 +424,34 @@ pub fn refresh_display_name(def: &ResourceDef, body: &mut Map<String, Value>) {
     }
 }
 
-/// The number a new object gets when it names none: one above the company's highest.
-pub fn next_number(def: &ResourceDef, highest: Option<i64>) -> Option<i64> {
-    def.number
-        .as_ref()
-        .map(|n| highest.map_or(n.start, |h| (h + 1).max(n.start)))
+/// The number a new object gets when it names none: one above the company's highest, refused
+/// when that is past what the number field can hold.
+pub fn numbers_are_left(def: &ResourceDef, highest: Option<i64>) -> Result<Option<i64>, Denial> {
+    let Some(number) = &def.number else { return Ok(None) };
+    let Some(highest) = highest else {
+        return Ok(Some(number.start));
+    };
+    let largest = def
+        .fields
+        .get(&number.field)
+        .and_then(|f| f.maximum)
+        .unwrap_or(i64::MAX);
+    match highest.checked_add(1).filter(|next| *next <= largest) {
+        Some(next) => Ok(Some(next.max(number.start))),
+        None => Err(Denial::new(
+            DenialKind::Invalid,
+            rule_name!(),
+            format!(
+                "The {} {highest} is the highest a {} can have, so there is no next one to give.",
+                number.field, def.model
+            ),
+        )
+        .field(&number.field, "Nummeret er allerede i bruk.")
+        .remedy(format!(
+            "send {} yourself with a number that is free, or change the object that holds {highest}.",
+            number.field
+        ))),
+    }
 }
 
 /// A voucher's postings must be sent, be there, and add up to zero.
@@ -467,6 +514,52 @@ mod tests {
                 assert!(def.fields.contains_key(required), "{}.{required} is a field", def.path);
             }
         }
+    }
+
+    #[test]
+    fn numbers_are_left_until_the_number_field_is_full() {
+        let def = customer();
+        assert_eq!(numbers_are_left(def, None).unwrap(), Some(10001));
+        assert_eq!(numbers_are_left(def, Some(10041)).unwrap(), Some(10042));
+        let full = numbers_are_left(def, Some(i64::from(i32::MAX))).unwrap_err();
+        assert_eq!((full.kind, full.rule), (DenialKind::Invalid, "numbers_are_left"));
+        assert!(full.remedy.unwrap().contains("customerNumber"));
+        assert!(numbers_are_left(def, Some(i64::MAX)).is_err(), "no overflow");
+    }
+
+    #[test]
+    fn new_object_body_needs_no_next_number_when_the_body_names_one() {
+        let def = customer();
+        let unnamed = json!({"name": "x"}).as_object().cloned().unwrap();
+        assert_eq!(
+            new_object_body(def, unnamed.clone(), Some(10001)).unwrap()["customerNumber"],
+            10002
+        );
+        assert!(new_object_body(def, unnamed, Some(i64::MAX)).is_err());
+        let named = json!({"name": "x", "customerNumber": 5}).as_object().cloned().unwrap();
+        assert!(new_object_body(def, named, Some(i64::MAX)).is_ok());
+    }
+
+    #[test]
+    fn an_integer_outside_the_documents_bounds_is_refused() {
+        let def = customer();
+        let field = &def.fields["customerNumber"];
+        assert!(field.holds(0) && field.holds(i64::from(i32::MAX)));
+        assert!(!field.holds(-1) && !field.holds(i64::from(i32::MAX) + 1));
+        assert!(def.fields["invoicesDueIn"].holds(10_000) && !def.fields["invoicesDueIn"].holds(10_001));
+        let denial = merge_body(
+            def,
+            &def.template,
+            &json!({"name": "x", "customerNumber": i64::MAX, "invoicesDueIn": 14}),
+        )
+        .unwrap_err();
+        assert_eq!(denial.fields.len(), 1);
+        assert_eq!(denial.fields[0].field, "customerNumber");
+        assert!(
+            denial.fields[0].message.contains("2147483647"),
+            "{}",
+            denial.fields[0].message
+        );
     }
 
     #[test]

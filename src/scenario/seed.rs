@@ -80,9 +80,12 @@ pub fn install(db: &Db<'_>, company_ids: &[i64], now: Timestamp) -> rusqlite::Re
         for fields in objects {
             let mut body = def.template.clone();
             body.extend(fields.iter().map(|(k, v)| (k.clone(), v.clone())));
-            let number = resource::next_number(def, highest);
+            let unusable = |d: crate::domain::denial::Denial| {
+                rusqlite::Error::InvalidParameterName(format!("fixtures/seed.json: {}", d.reason))
+            };
+            let number = resource::numbers_are_left(def, highest).map_err(unusable)?;
+            let body = resource::new_object_body(def, body, highest).map_err(unusable)?;
             highest = number.or(highest);
-            let body = resource::new_object_body(def, body, number);
             company_objects.push((def.path.as_str(), crate::store::json_text(&body), number));
         }
     }
