@@ -30,6 +30,9 @@ impl Principal {
         let mut caller = None;
         let outcome = here.sandbox.store().with(|db| {
             let session = rules::session_is_alive(db.session_by_token(&credentials.session_token)?, here.now)?;
+            if !session.used {
+                db.mark_session_used(session.id)?;
+            }
             caller = Some(Caller {
                 key_id: session.key.id,
                 company_id: None,

@@ -234,6 +234,8 @@ pub struct Session {
     pub expiration_date: Date,
     pub expires_at: Timestamp,
     pub deleted: bool,
+    /// The session has called the API at least once.
+    pub used: bool,
 }
 
 /// The company a request acts in, once the rules have accepted it.

@@ -220,7 +220,7 @@ pub fn session_is_alive(found: SessionLookup, now: Timestamp) -> Result<Session,
     };
     match found {
         SessionLookup::Unknown => denial(format!(
-            "no session has that token in this sandbox (a sandbox forgets a session {} days after it expired, and its oldest ones once more than {SESSIONS_KEPT} are kept).",
+            "no session has that token in this sandbox (a sandbox forgets a session {} days after it expired, and, once it holds more than {SESSIONS_KEPT}, the oldest that were never used, then the oldest).",
             EXPIRED_SESSIONS_KEPT_DAYS
         )),
         SessionLookup::Found(session) if session.deleted => denial(format!(
@@ -599,6 +599,7 @@ mod tests {
             expiration_date: "2030-01-02".parse().unwrap(),
             expires_at: session_expires_at("2030-01-02".parse().unwrap()),
             deleted: false,
+            used: false,
         };
         let before: Timestamp = "2030-01-01T12:00:00Z".parse().unwrap();
         let after: Timestamp = "2030-01-02T00:00:00Z".parse().unwrap();

@@ -148,7 +148,7 @@ mod tests {
     }
 
     #[test]
-    fn pruning_forgets_long_expired_sessions_then_all_but_the_newest() {
+    fn pruning_forgets_long_expired_sessions_then_the_oldest_unused_ones() {
         let store = Store::open_in_memory().unwrap();
         store.lock().pragma_update(None, "foreign_keys", false).unwrap();
         let day = |d: i64| jiff::Timestamp::from_second(d * 86_400).unwrap();
@@ -169,10 +169,11 @@ mod tests {
                     })?;
                 }
                 assert_eq!(db.prune_sessions(day(0), 10)?, 0, "nothing expired before day 0");
+                db.mark_session_used(3)?;
                 assert_eq!(
                     db.prune_sessions(day(2), 5)?,
                     2 + 3,
-                    "two expired, then the three oldest"
+                    "two expired, then the three oldest unused"
                 );
                 Ok::<_, rusqlite::Error>(())
             })
@@ -185,6 +186,6 @@ mod tests {
                 |r| r.get(0),
             )
             .unwrap();
-        assert_eq!(kept, "6,7,8,9,10");
+        assert_eq!(kept, "3,7,8,9,10", "the used session outlives newer unused ones");
     }
 }

@@ -375,7 +375,7 @@ impl<'c> Db<'c> {
 
     pub fn session_by_token(&self, token: &str) -> rusqlite::Result<SessionLookup> {
         let sql = concat!(
-            "SELECT s.id, s.integration_id, s.expiration_date, s.expires_at, s.deleted, ",
+            "SELECT s.id, s.integration_id, s.expiration_date, s.expires_at, s.deleted, s.used, ",
             key_columns!(),
             "
              FROM sessions s JOIN keys k ON k.id = s.key_id WHERE s.token = ?1"
@@ -392,7 +392,8 @@ impl<'c> Db<'c> {
                     expiration_date: date.parse().map_err(|_| conversion_error(2, "date"))?,
                     expires_at: Timestamp::from_second(expires_at).map_err(|_| conversion_error(3, "timestamp"))?,
                     deleted: r.get(4)?,
-                    key: key_from(r, 5)?,
+                    used: r.get(5)?,
+                    key: key_from(r, 6)?,
                 })
             })
             .optional()?;
@@ -460,18 +461,33 @@ impl<'c> Db<'c> {
             .map(drop)
     }
 
-    /// Forgets sessions that expired before `expired_before`, then all but the newest `keep`.
+    /// Notes that a session has called the API (once: later calls find it set).
+    pub fn mark_session_used(&self, id: i64) -> rusqlite::Result<()> {
+        self.conn
+            .prepare_cached("UPDATE sessions SET used = 1 WHERE id = ?1")?
+            .execute([id])
+            .map(drop)
+    }
+
+    /// Forgets sessions that expired before `expired_before`, then, while more than `keep` are
+    /// left, the oldest never used, then the oldest used.
     pub fn prune_sessions(&self, expired_before: Timestamp, keep: usize) -> rusqlite::Result<usize> {
         let expired = self
             .conn
             .prepare_cached("DELETE FROM sessions WHERE expires_at < ?1")?
             .execute([expired_before.as_second()])?;
+        let left: i64 = self
+            .conn
+            .prepare_cached("SELECT count(*) FROM sessions")?
+            .query_row([], |r| r.get(0))?;
+        let surplus = left - i64::try_from(keep).unwrap_or(i64::MAX);
+        if surplus <= 0 {
+            return Ok(expired);
+        }
         let oldest = self
             .conn
-            .prepare_cached(
-                "DELETE FROM sessions WHERE id <= (SELECT id FROM sessions ORDER BY id DESC LIMIT 1 OFFSET ?1)",
-            )?
-            .execute([i64::try_from(keep).unwrap_or(i64::MAX)])?;
+            .prepare_cached("DELETE FROM sessions WHERE id IN (SELECT id FROM sessions ORDER BY used, id LIMIT ?1)")?
+            .execute([surplus])?;
         Ok(expired + oldest)
     }
 

@@ -127,6 +127,11 @@ ALTER TABLE objects ADD COLUMN inactive INTEGER;
 UPDATE objects SET inactive = CASE json_type(body, '$.isInactive') WHEN 'true' THEN 1 WHEN 'false' THEN 0 END;
 CREATE INDEX objects_by_inactive ON objects(resource, company_id, inactive, id, version);
 "#,
+    r#"
+-- Whether a session was ever used to call the API: when a sandbox holds more sessions than it
+-- keeps, it forgets the ones minted and never used first.
+ALTER TABLE sessions ADD COLUMN used INTEGER NOT NULL DEFAULT 0;
+"#,
 ];
 
 /// The version that added `objects.number`: databases from before it get their numbers filled in.

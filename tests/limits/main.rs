@@ -77,6 +77,23 @@ fn a_body_that_does_not_arrive_in_time_is_answered_408() {
 }
 
 #[test]
+fn a_head_that_does_not_arrive_in_time_ends_the_connection() {
+    let app = spawn_with(Config {
+        client_timeout: Duration::from_secs(1),
+        ..Config::for_tests()
+    });
+    let mut stream = TcpStream::connect(&app.address).unwrap();
+    stream
+        .write_all(b"GET /_sandbox/health HTTP/1.1\r\nHost: x\r\n")
+        .unwrap();
+    let started = Instant::now();
+    let answer = read_all(&mut stream, Duration::from_secs(10));
+    let waited = started.elapsed();
+    assert!(answer.is_empty() || answer.starts_with("HTTP/1.1 408"), "{answer}");
+    assert!(waited < Duration::from_secs(5), "the connection was held {waited:?}");
+}
+
+#[test]
 fn a_bad_chunk_size_is_a_400_not_a_json_error() {
     let app = spawn_with(Config::for_tests());
     let mut stream = TcpStream::connect(&app.address).unwrap();
