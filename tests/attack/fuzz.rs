@@ -1,0 +1,674 @@
+//! Schema-driven fuzzing over real HTTP: every `/v2` operation (from the OpenAPI document or
+//! the built-in route list) gets generated path parameters, query values and JSON bodies, valid
+//! and hostile, with a live session, each operation in a sandbox of its own; the `/_sandbox`
+//! control plane gets malformed bodies. No answer may be a 5xx, lack the request id, or be an
+//! error outside the Tripletex error envelope. The seed (`ATTACK_SEED`, default 42) is printed.
+
+use crate::figures;
+use crate::harness::{Rng, Sandbox, basic, percent_encode, seed, send, server_panics, violations};
+use crate::operations::{self, Body, Kind, Operation, Param};
+use serde_json::{Map, Value, json};
+use std::time::{Duration, Instant};
+
+/// Requests generated for each `/v2` operation.
+const CASES_PER_OPERATION: usize = 150;
+/// Requests generated for each control-plane endpoint.
+const CASES_PER_CONTROL_ENDPOINT: usize = 40;
+/// A ceiling on the wall time of one fuzz run, so a slow machine cannot hang CI.
+const TIME_LIMIT: Duration = Duration::from_secs(75);
+
+/// What one fuzz run found.
+#[derive(Default)]
+struct Tally {
+    requests: usize,
+    server_errors: usize,
+    envelope_violations: usize,
+    /// The first problems, each with the request that showed it.
+    problems: Vec<String>,
+}
+
+impl Tally {
+    fn check(&mut self, request: &str, answer: &crate::harness::Answer) {
+        self.requests += 1;
+        let found = violations(answer);
+        if answer.status >= 500 {
+            self.server_errors += 1;
+        }
+        if found.iter().any(|v| !v.starts_with("a 5")) {
+            self.envelope_violations += 1;
+        }
+        if !found.is_empty() && self.problems.len() < 20 {
+            self.problems.push(format!(
+                "{request}\n    → {} {:.300}\n    problems: {}",
+                answer.status,
+                answer.text,
+                found.join("; ")
+            ));
+        }
+    }
+}
+
+/// What the generator may use as "valid": real ids and tokens of the operation's sandbox.
+struct Known {
+    ids: Vec<i64>,
+    consumer_token: String,
+    employee_token: String,
+}
+
+const HOSTILE_TEXT: &[&str] = &[
+    "banana",
+    "",
+    " ",
+    "-1",
+    "0",
+    "99999999999999999999999",
+    "-9223372036854775809",
+    "1e400",
+    "NaN",
+    "0x10",
+    "1.5",
+    "true",
+    "null",
+    "[]",
+    "{}",
+    "\u{0}",
+    "\u{0}\u{1}\u{7f}",
+    "ø",
+    "😀",
+    "\u{202e}evil",
+    "e\u{301}\u{301}\u{301}",
+    "%",
+    "%%",
+    "%zz",
+    "' OR 1=1 --",
+    "\"; DROP TABLE customer; --",
+    "../../etc/passwd",
+    "((((",
+    ")",
+    "*,nope(x)",
+    "a(b(c(d(e(f(g(h(i(j(k(l(m(n(o(p(q(r(s))))))))))))))))))",
+    "-",
+    ",,,",
+    "-.",
+    "2026-02-30",
+    "9999-12-31",
+    "10000-01-01",
+    "2026-1-1",
+    "\r\nX-Injected: 1",
+];
+
+fn long_text(rng: &mut Rng) -> String {
+    let unit = *rng.pick(&["a", "ø", "😀", "(", ","]);
+    unit.repeat(1 + rng.below(4000))
+}
+
+fn hostile_text(rng: &mut Rng) -> String {
+    if rng.chance(6) {
+        long_text(rng)
+    } else {
+        (*rng.pick(HOSTILE_TEXT)).to_owned()
+    }
+}
+
+fn valid_query_value(rng: &mut Rng, param: &Param, known: &Known) -> String {
+    match (param.name.as_str(), &param.kind) {
+        ("fields", _) => (*rng.pick(&["*", "id,name", "*,changes", "id,version", "id,company(*)", "*,*"])).to_owned(),
+        ("sorting", _) => (*rng.pick(&["id", "-id", "name,-id", "-version", "displayName"])).to_owned(),
+        ("consumerToken", _) => known.consumer_token.clone(),
+        ("employeeToken", _) => known.employee_token.clone(),
+        ("template", _) => {
+            (*rng.pick(&["ALL_PRIVILEGES", "NONE_PRIVILEGES", "INVOICING_MANAGER", "AUTH_READ"])).to_owned()
+        }
+        ("from", _) => rng.pick(&["0", "1", "5", "10000"]).to_string(),
+        ("count", _) => rng.pick(&["0", "1", "5", "100", "10000"]).to_string(),
+        (_, Kind::Integer) => rng.pick(&known.ids).to_string(),
+        (_, Kind::Number) => rng.pick(&["0", "1.5", "-2", "100000"]).to_string(),
+        (_, Kind::Boolean) => rng.pick(&["true", "false"]).to_string(),
+        (_, Kind::Date) => rng
+            .pick(&["2026-01-15", "2024-02-29", "2099-12-31", "1970-01-01"])
+            .to_string(),
+        (_, Kind::OneOf(values)) if !values.is_empty() => rng.pick(values).clone(),
+        (name, _) if name.ends_with("Id") || name == "id" || name == "ids" => {
+            let first = rng.pick(&known.ids).to_string();
+            if rng.chance(30) {
+                format!("{first},{}", rng.pick(&known.ids))
+            } else {
+                first
+            }
+        }
+        _ => (*rng.pick(&["a", "Fjord", "10001", "test@example.com", "Ærlig"])).to_owned(),
+    }
+}
+
+fn query_for(rng: &mut Rng, op: &Operation, known: &Known) -> Vec<(String, String)> {
+    let mut query = Vec::new();
+    for param in &op.query {
+        if rng.chance(50) {
+            continue;
+        }
+        let value = if rng.chance(65) {
+            valid_query_value(rng, param, known)
+        } else {
+            hostile_text(rng)
+        };
+        query.push((param.name.clone(), value));
+    }
+    if rng.chance(10) {
+        query.push((hostile_text(rng), hostile_text(rng)));
+    }
+    if rng.chance(5)
+        && let Some((name, value)) = query.first().cloned()
+    {
+        query.push((name, format!("{value}x")));
+    }
+    query
+}
+
+fn path_for(rng: &mut Rng, op: &Operation, known: &Known) -> String {
+    let mut path = op.path.replace('>', "%3E");
+    for param in &op.path_params {
+        let value = if rng.chance(60) {
+            match param.kind {
+                Kind::Integer => rng.pick(&known.ids).to_string(),
+                // Never the session the fuzzer itself uses: a random token-shaped text.
+                _ => format!("{:016x}", rng.next_u64()),
+            }
+        } else {
+            percent_encode(&hostile_text(rng))
+        };
+        path = path.replace(&format!("{{{}}}", param.name), &value);
+    }
+    path
+}
+
+fn valid_value(rng: &mut Rng, kind: &Kind, known: &Known) -> Value {
+    match kind {
+        Kind::Text => json!(*rng.pick(&[
+            "Fuzz AS",
+            "Ærlig Øl & Bakeri",
+            "名前",
+            "x",
+            "test@example.com",
+            "12345678"
+        ])),
+        Kind::Integer => json!(*rng.pick(&known.ids)),
+        Kind::Number => json!(*rng.pick(&[0.0, 1.5, -3.25, 1e10, 100.0])),
+        Kind::Boolean => json!(rng.chance(50)),
+        Kind::Date => json!(*rng.pick(&["2026-01-15", "2024-02-29", "2099-12-31", "1970-01-01"])),
+        Kind::OneOf(values) if !values.is_empty() => json!(rng.pick(values)),
+        Kind::OneOf(_) => json!("X"),
+        Kind::Reference => json!({"id": rng.pick(&known.ids)}),
+        Kind::Object => {
+            if rng.chance(50) {
+                json!({})
+            } else {
+                json!({"id": rng.pick(&known.ids)})
+            }
+        }
+        Kind::List => {
+            if rng.chance(50) {
+                json!([])
+            } else {
+                json!([{"id": rng.pick(&known.ids), "count": 1, "amountGross": 100, "amountGrossCurrency": 100,
+                        "account": {"id": rng.pick(&known.ids)}, "description": "line"}])
+            }
+        }
+    }
+}
+
+fn wrong_value(rng: &mut Rng) -> Value {
+    rng.pick(&[
+        json!("banana"),
+        json!(12345),
+        json!(true),
+        Value::Null,
+        json!([1, 2, "x"]),
+        json!({"id": "x"}),
+        json!({"id": {"id": {}}}),
+        json!(1.5e300),
+        json!(-0.0),
+        json!(""),
+        json!(u64::MAX),
+        json!(i64::MIN),
+        json!({"a": [[[[[]]]]]}),
+    ])
+    .clone()
+}
+
+/// A body of the schema's shape: a random subset of its writable fields, each with a valid value.
+fn shaped_object(rng: &mut Rng, body: &Body, known: &Known) -> Map<String, Value> {
+    let mut object = Map::new();
+    for field in body.fields.iter().filter(|f| !f.read_only) {
+        let wanted = matches!(field.name.as_str(), "name" | "firstName" | "lastName") || rng.chance(45);
+        if wanted {
+            object.insert(field.name.clone(), valid_value(rng, &field.kind, known));
+        }
+    }
+    object
+}
+
+fn wrap(body: &Body, objects: Vec<Map<String, Value>>) -> Value {
+    if body.list {
+        Value::Array(objects.into_iter().map(Value::Object).collect())
+    } else {
+        objects.into_iter().next().map(Value::Object).unwrap_or(Value::Null)
+    }
+}
+
+/// Appends `"name": literal` (raw JSON text, possibly invalid) to a serialized object.
+fn with_raw_member(object: &Map<String, Value>, name: &str, literal: &str) -> String {
+    let text = Value::Object(object.clone()).to_string();
+    let head = text.trim_end_matches('}');
+    let separator = if object.is_empty() { "" } else { "," };
+    format!("{head}{separator}{}:{literal}}}", Value::String(name.to_owned()))
+}
+
+const STRUCTURAL_JUNK: &[&str] = &[
+    "",
+    "[]",
+    "{}",
+    "{not json",
+    "\"just a string\"",
+    "42",
+    "null",
+    "true",
+    "{\"a\":",
+    "{\"name\":\"a\",\"name\":\"b\"}",
+    "\u{feff}{}",
+    "{} trailing",
+    "{\"name\": \"\\ud800\"}",
+    "{\"name\": \"\\u0000\"}",
+    "{\"name\": 'single'}",
+    "{\"name\": NaN}",
+    "{\"name\": Infinity}",
+    "{,}",
+    "[{\"id\":1},]",
+    "\u{0}\u{0}\u{0}",
+];
+
+/// One generated body (text) and what kind it is, for the report.
+fn body_for(rng: &mut Rng, body: &Body, known: &Known) -> (String, &'static str) {
+    let objects = |rng: &mut Rng| -> Vec<Map<String, Value>> {
+        (0..1 + rng.below(3)).map(|_| shaped_object(rng, body, known)).collect()
+    };
+    match rng.below(9) {
+        0 | 1 => (wrap(body, objects(rng)).to_string(), "valid-shaped"),
+        2 => {
+            let mut objects = objects(rng);
+            for object in &mut objects {
+                for _ in 0..1 + rng.below(3) {
+                    if body.fields.is_empty() {
+                        break;
+                    }
+                    let field = rng.pick(&body.fields).name.clone();
+                    object.insert(field, wrong_value(rng));
+                }
+            }
+            (wrap(body, objects).to_string(), "wrong-typed")
+        }
+        3 => {
+            let text = wrap(body, objects(rng)).to_string();
+            let cut = 1 + rng.below(text.len().max(2) - 1);
+            let cut = (0..=cut).rev().find(|&i| text.is_char_boundary(i)).unwrap_or(0);
+            (text[..cut].to_owned(), "truncated")
+        }
+        4 => {
+            let object = shaped_object(rng, body, known);
+            let name = body
+                .fields
+                .iter()
+                .find(|f| matches!(f.kind, Kind::Integer | Kind::Number))
+                .map_or("id", |f| f.name.as_str());
+            let literal = *rng.pick(&[
+                "99999999999999999999999",
+                "1e400",
+                "-9223372036854775809",
+                "18446744073709551616",
+                "1e-400",
+                "-0",
+                "0.0000000000000000000000000001",
+                "123456789012345678901234567890.5",
+            ]);
+            let text = with_raw_member(&object, name, literal);
+            (if body.list { format!("[{text}]") } else { text }, "huge-number")
+        }
+        5 => {
+            let mut object = shaped_object(rng, body, known);
+            for field in body.fields.iter().filter(|f| f.kind == Kind::Text) {
+                let text = *rng.pick(&[
+                    "😀😀😀",
+                    "\u{202e}RTL",
+                    "e\u{301}",
+                    "\u{fffd}",
+                    "名前\u{0}",
+                    "\u{10ffff}",
+                ]);
+                object.insert(field.name.clone(), json!(text));
+            }
+            object.insert("ü😀".into(), json!(1));
+            (wrap(body, vec![object]).to_string(), "unicode")
+        }
+        6 => {
+            let object: Map<String, Value> = body.fields.iter().map(|f| (f.name.clone(), Value::Null)).collect();
+            if rng.chance(30) {
+                ("null".to_owned(), "null")
+            } else {
+                (wrap(body, vec![object]).to_string(), "nulls")
+            }
+        }
+        7 => {
+            let text = if rng.chance(25) {
+                let depth = 100 + rng.below(400);
+                format!("{}1{}", "[".repeat(depth), "]".repeat(depth))
+            } else if rng.chance(4) {
+                format!("{{\"name\": \"{}\"}}", "x".repeat(1024 * 1024 + 10))
+            } else {
+                (*rng.pick(STRUCTURAL_JUNK)).to_owned()
+            };
+            (text, "structural-junk")
+        }
+        _ => {
+            let mut object = shaped_object(rng, body, known);
+            object.insert("noSuchField".into(), json!(1));
+            object.insert("id".into(), json!(rng.pick(&known.ids)));
+            object.insert("version".into(), json!(*rng.pick(&[-5i64, 0, 1, i64::MAX])));
+            object.insert("changes".into(), json!([{"changeType": "CREATE"}]));
+            (wrap(body, vec![object]).to_string(), "unknown-fields")
+        }
+    }
+}
+
+/// The ids found on the operation's collection (for valid path parameters and references).
+fn harvest_ids(sandbox: &Sandbox, auth: &str, op: &Operation) -> Vec<i64> {
+    let mut ids = vec![1, 2, 1001, 2101, 5001, 10001, 20001];
+    let collection = op.path.split("/{").next().unwrap_or_default().replace('>', "%3E");
+    if collection != op.path {
+        let answer = send(
+            sandbox
+                .client
+                .get(sandbox.url(&format!("/v2{collection}")))
+                .query(&[("fields", "id"), ("count", "5")])
+                .header("Authorization", auth),
+        );
+        if answer.status == 200 {
+            let body: Value = serde_json::from_str(&answer.text).unwrap_or(Value::Null);
+            ids.extend(
+                body["values"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|v| v["id"].as_i64()),
+            );
+        }
+    }
+    ids
+}
+
+fn fuzz_operation(op: &Operation, rng: &mut Rng, tally: &mut Tally) {
+    let sandbox = Sandbox::new();
+    let credential = sandbox.credential(false);
+    let office = sandbox.credential(true);
+    let own = basic("0", &sandbox.session(&credential));
+    let client_id = office["clients"][0].as_i64().unwrap_or(2101).to_string();
+    let as_client = basic(&client_id, &sandbox.session(&office));
+    let known = Known {
+        ids: harvest_ids(&sandbox, &own, op),
+        consumer_token: credential["consumerToken"].as_str().unwrap_or_default().to_owned(),
+        employee_token: credential["employeeToken"].as_str().unwrap_or_default().to_owned(),
+    };
+    for _ in 0..CASES_PER_OPERATION {
+        let path = path_for(rng, op, &known);
+        let query = query_for(rng, op, &known);
+        let mut request = sandbox
+            .client
+            .request(op.method.clone(), sandbox.url(&format!("/v2{path}")))
+            .query(&query);
+        let auth = match rng.below(100) {
+            0..80 => Some(own.clone()),
+            80..92 => Some(as_client.clone()),
+            92..96 => Some(basic(&hostile_text(rng), &hostile_text(rng))),
+            _ => None,
+        };
+        if let Some(auth) = &auth
+            && let Ok(value) = reqwest::header::HeaderValue::from_str(auth)
+        {
+            request = request.header("Authorization", value);
+        }
+        let (body, shape) = match &op.body {
+            Some(body) => body_for(rng, body, &known),
+            None if rng.chance(10) => ((*rng.pick(STRUCTURAL_JUNK)).to_owned(), "unexpected-body"),
+            None => (String::new(), "no-body"),
+        };
+        if !body.is_empty() || op.body.is_some() {
+            let content_type = match rng.below(100) {
+                0..88 => Some("application/json; charset=utf-8"),
+                88..93 => Some("text/plain"),
+                93..97 => None,
+                _ => Some("application/json; charset=latin1"),
+            };
+            if let Some(content_type) = content_type {
+                request = request.header("Content-Type", content_type);
+            }
+            request = request.body(body.clone());
+        }
+        let answer = send(request);
+        let described = format!(
+            "{} {path} query={query:?} auth={} body[{shape}]={:.200}",
+            op.method,
+            auth.as_deref()
+                .map_or("none", |a| if a == own { "own" } else { "other" }),
+            body
+        );
+        tally.check(&described, &answer);
+    }
+}
+
+#[test]
+fn every_v2_operation_survives_generated_requests() {
+    let seed = seed();
+    eprintln!("fuzz seed {seed} (set ATTACK_SEED to change it)");
+    let (operations, source) = operations::load();
+    assert!(!operations.is_empty(), "no operations from {source}");
+    let panics_before = server_panics();
+    let started = Instant::now();
+    let mut tally = Tally::default();
+    let mut fuzzed = 0;
+    for (index, op) in operations.iter().enumerate() {
+        if started.elapsed() > TIME_LIMIT {
+            break;
+        }
+        // One generator per operation, so a failure reproduces from the seed and the operation.
+        let mut rng = Rng::new(seed ^ (index as u64).wrapping_mul(0x100_0000_01B3));
+        fuzz_operation(op, &mut rng, &mut tally);
+        fuzzed += 1;
+    }
+    let panics = server_panics() - panics_before;
+    figures::report(&format!(
+        "fuzz: {} requests, {} 5xx, {} envelope violations, {} server panics, {fuzzed}/{} operations from {source} in {:.1}s (seed {seed})",
+        tally.requests,
+        tally.server_errors,
+        tally.envelope_violations,
+        panics,
+        operations.len(),
+        started.elapsed().as_secs_f64()
+    ));
+    assert!(
+        tally.problems.is_empty(),
+        "seed {seed}: {} 5xx, {} envelope violations; first problems:\n{}",
+        tally.server_errors,
+        tally.envelope_violations,
+        tally.problems.join("\n")
+    );
+    assert_eq!(panics, 0, "the emulator's threads panicked (seed {seed})");
+    assert_eq!(
+        fuzzed,
+        operations.len(),
+        "the time limit cut the run short (seed {seed})"
+    );
+    assert!(tally.requests >= operations.len() * CASES_PER_OPERATION);
+}
+
+/// The control-plane endpoints of one sandbox, with the methods they answer.
+const CONTROL_ENDPOINTS: &[(&str, &str)] = &[
+    ("GET", "/health"),
+    ("GET", "/credentials"),
+    ("GET", "/companies"),
+    ("PUT", "/state"),
+    ("POST", "/reset"),
+    ("PUT", "/clock"),
+    ("POST", "/scenario"),
+    ("PUT", "/faults"),
+    ("GET", "/journal"),
+    ("DELETE", "/journal"),
+    ("PUT", "/settings"),
+    ("PUT", "/companies/{id}/subscription"),
+    ("GET", "/integrations"),
+    ("POST", "/companies/{id}/integrations"),
+    ("GET", "/companies/{id}/people"),
+    ("POST", "/companies/{id}/people"),
+    ("PUT", "/people/{id}/access"),
+    ("PUT", "/people/{id}/client-access/{clientId}"),
+    ("GET", "/people/{id}/keys"),
+    ("POST", "/people/{id}/keys"),
+    ("GET", "/keys/{id}/access"),
+    ("POST", "/keys/{id}/regenerate"),
+    ("DELETE", "/keys/{id}"),
+    ("PUT", "/clients/{clientId}/accountant"),
+    ("PUT", "/clients/{clientId}/keys/{keyId}"),
+    ("DELETE", "/clients/{clientId}/keys/{keyId}"),
+    ("GET", "/clients/{clientId}/access"),
+    ("PATCH", "/state"),
+];
+
+/// Number and string literals that no JSON parser should take as they are.
+const LITERALS: [&str; 5] = ["1e400", "99999999999999999999999", "NaN", "\"\\ud800\"", "-"];
+
+/// Bodies that no control-plane endpoint can take as a valid request.
+fn malformed_control_body(rng: &mut Rng) -> String {
+    let keys = [
+        "package",
+        "integrationsEnabled",
+        "now",
+        "advance",
+        "rules",
+        "rateLimit",
+        "name",
+        "scenario",
+        "userType",
+        "roles",
+        "entitlements",
+        "accesses",
+        "template",
+        "apiAccess",
+        "officeIsAdmin",
+        "integrationId",
+        "acceptTerms",
+        "custom",
+        "world",
+        "revokeSessionsOnRegenerate",
+    ];
+    match rng.below(5) {
+        0 => (*rng.pick(STRUCTURAL_JUNK)).to_owned(),
+        1 => {
+            let text = json!({ *rng.pick(&keys): "x", *rng.pick(&keys): [1, {"a": null}] }).to_string();
+            let cut = 1 + rng.below(text.len() - 1);
+            text[..cut].to_owned()
+        }
+        2 => {
+            let depth = 50 + rng.below(300);
+            format!("{}{}", "{\"world\":".repeat(depth), "}".repeat(depth))
+        }
+        3 => with_raw_member(
+            &Map::new(),
+            keys[rng.below(keys.len())],
+            LITERALS[rng.below(LITERALS.len())],
+        ),
+        _ => {
+            let mut object = Map::new();
+            for _ in 0..1 + rng.below(4) {
+                object.insert((*rng.pick(&keys)).to_owned(), wrong_value(rng));
+            }
+            object.insert("rules".into(), json!("not a list"));
+            Value::Object(object).to_string()
+        }
+    }
+}
+
+#[test]
+fn the_control_plane_survives_malformed_bodies() {
+    let seed = seed();
+    let mut rng = Rng::new(seed.rotate_left(17) ^ 0xC0A7);
+    let sandbox = Sandbox::new();
+    let panics_before = server_panics();
+    let mut tally = Tally::default();
+    let valid_ids = ["1001", "2101", "5001", "7101", "101"];
+    for (method, template) in CONTROL_ENDPOINTS {
+        let method = reqwest::Method::from_bytes(method.as_bytes()).expect("a method");
+        for _ in 0..CASES_PER_CONTROL_ENDPOINT {
+            let mut path = template.to_string();
+            for name in ["{id}", "{clientId}", "{keyId}"] {
+                let value = if rng.chance(70) {
+                    (*rng.pick(&valid_ids)).to_owned()
+                } else {
+                    percent_encode(&hostile_text(&mut rng))
+                };
+                path = path.replace(name, &value);
+            }
+            let body = malformed_control_body(&mut rng);
+            let mut request = sandbox
+                .client
+                .request(method.clone(), sandbox.url(&format!("/_sandbox{path}")))
+                .header("Content-Type", "application/json")
+                .body(body.clone());
+            if rng.chance(20) {
+                request = request.header("X-Sandbox-Actor", percent_encode(&hostile_text(&mut rng)));
+            }
+            let answer = send(request);
+            tally.check(&format!("{method} /_sandbox{path} body={body:.200}"), &answer);
+        }
+    }
+    // The process-wide registry: bodies that cannot parse, so no sandbox is made.
+    for body in [
+        "{",
+        "[",
+        "{\"scenario\":",
+        "\u{0}",
+        "{\"scenario\": \"quickstart\"",
+        "nul",
+    ] {
+        let answer = send(
+            sandbox
+                .client
+                .post(format!("http://{}/_sandbox/sandboxes", sandbox.address))
+                .header("Content-Type", "application/json")
+                .body(body),
+        );
+        assert!(
+            (400..500).contains(&answer.status),
+            "POST /_sandbox/sandboxes {body:?} → {}",
+            answer.status
+        );
+        tally.check(&format!("POST /_sandbox/sandboxes body={body:?}"), &answer);
+    }
+    for junk in ["nope", "%00", "..", "99999999999999999999"] {
+        let answer = send(
+            sandbox
+                .client
+                .delete(format!("http://{}/_sandbox/sandboxes/{junk}", sandbox.address)),
+        );
+        tally.check(&format!("DELETE /_sandbox/sandboxes/{junk}"), &answer);
+    }
+    let panics = server_panics() - panics_before;
+    figures::report(&format!(
+        "control-plane fuzz: {} requests, {} 5xx, {} envelope violations, {} server panics (seed {seed})",
+        tally.requests, tally.server_errors, tally.envelope_violations, panics
+    ));
+    assert!(
+        tally.problems.is_empty(),
+        "seed {seed}: first problems:\n{}",
+        tally.problems.join("\n")
+    );
+    assert_eq!(panics, 0, "the emulator's threads panicked (seed {seed})");
+    let health = send(sandbox.client.get(sandbox.url("/_sandbox/health")));
+    assert_eq!(health.status, 200, "the sandbox still answers after the fuzz");
+}
