@@ -7,8 +7,10 @@
 use crate::figures;
 use crate::harness::{Rng, Sandbox, basic, percent_encode, seed, send, server_panics, violations};
 use crate::operations::{self, Body, Kind, Operation, Param};
+use crate::world::Known;
 use serde_json::{Map, Value, json};
 use std::time::{Duration, Instant};
+use tripletex_sandbox::domain::resource::find;
 
 /// Requests generated for each `/v2` operation.
 const CASES_PER_OPERATION: usize = 150;
@@ -21,8 +23,12 @@ const TIME_LIMIT: Duration = Duration::from_secs(75);
 #[derive(Default)]
 struct Tally {
     requests: usize,
+    /// Answers in 2xx: the generator got past validation into the handlers' work.
+    successes: usize,
     server_errors: usize,
     envelope_violations: usize,
+    seeded: usize,
+    seeds_tried: usize,
     /// The first problems, each with the request that showed it.
     problems: Vec<String>,
 }
@@ -30,6 +36,9 @@ struct Tally {
 impl Tally {
     fn check(&mut self, request: &str, answer: &crate::harness::Answer) {
         self.requests += 1;
+        if (200..300).contains(&answer.status) {
+            self.successes += 1;
+        }
         let found = violations(answer);
         if answer.status >= 500 {
             self.server_errors += 1;
@@ -48,12 +57,30 @@ impl Tally {
     }
 }
 
-/// What the generator may use as "valid": real ids and tokens of the operation's sandbox.
-struct Known {
-    ids: Vec<i64>,
-    consumer_token: String,
-    employee_token: String,
+/// What the generator knows of the operation it attacks and the sandbox it attacks it in.
+struct Context<'a> {
+    known: &'a Known,
+    /// The operation's resource path below `/v2` (`customer`, `ledger/account`, …).
+    own: String,
+    /// Fields the emulator's catalogue says a create needs.
+    required: Vec<String>,
 }
+
+impl Context<'_> {
+    fn ids_for(&self, name: &str) -> &[i64] {
+        self.known.ids_for(name, &self.own)
+    }
+}
+
+fn is_date(name: &str) -> bool {
+    name == "date"
+        || name.ends_with("Date")
+        || name.starts_with("period")
+        || name.ends_with("DateFrom")
+        || name.ends_with("DateTo")
+}
+
+const DATES: &[&str] = &["2026-01-15", "2024-02-29", "2099-12-31", "1970-01-01"];
 
 const HOSTILE_TEXT: &[&str] = &[
     "banana",
@@ -110,28 +137,28 @@ fn hostile_text(rng: &mut Rng) -> String {
     }
 }
 
-fn valid_query_value(rng: &mut Rng, param: &Param, known: &Known) -> String {
-    match (param.name.as_str(), &param.kind) {
+fn valid_query_value(rng: &mut Rng, param: &Param, cx: &Context) -> String {
+    let name = param.name.as_str();
+    match (name, &param.kind) {
         ("fields", _) => (*rng.pick(&["*", "id,name", "*,changes", "id,version", "id,company(*)", "*,*"])).to_owned(),
         ("sorting", _) => (*rng.pick(&["id", "-id", "name,-id", "-version", "displayName"])).to_owned(),
-        ("consumerToken", _) => known.consumer_token.clone(),
-        ("employeeToken", _) => known.employee_token.clone(),
+        ("consumerToken", _) => cx.known.consumer_token.clone(),
+        ("employeeToken", _) => cx.known.employee_token.clone(),
         ("template", _) => {
             (*rng.pick(&["ALL_PRIVILEGES", "NONE_PRIVILEGES", "INVOICING_MANAGER", "AUTH_READ"])).to_owned()
         }
         ("from", _) => rng.pick(&["0", "1", "5", "10000"]).to_string(),
         ("count", _) => rng.pick(&["0", "1", "5", "100", "10000"]).to_string(),
-        (_, Kind::Integer) => rng.pick(&known.ids).to_string(),
         (_, Kind::Number) => rng.pick(&["0", "1.5", "-2", "100000"]).to_string(),
         (_, Kind::Boolean) => rng.pick(&["true", "false"]).to_string(),
-        (_, Kind::Date) => rng
-            .pick(&["2026-01-15", "2024-02-29", "2099-12-31", "1970-01-01"])
-            .to_string(),
+        (_, Kind::Date) => rng.pick(DATES).to_string(),
+        (name, _) if is_date(name) => rng.pick(DATES).to_string(),
         (_, Kind::OneOf(values)) if !values.is_empty() => rng.pick(values).clone(),
-        (name, _) if name.ends_with("Id") || name == "id" || name == "ids" => {
-            let first = rng.pick(&known.ids).to_string();
+        (name, _) if matches!(param.kind, Kind::Integer) || name.ends_with("Id") || name == "id" || name == "ids" => {
+            let ids = cx.ids_for(name);
+            let first = rng.pick(ids).to_string();
             if rng.chance(30) {
-                format!("{first},{}", rng.pick(&known.ids))
+                format!("{first},{}", rng.pick(ids))
             } else {
                 first
             }
@@ -140,14 +167,14 @@ fn valid_query_value(rng: &mut Rng, param: &Param, known: &Known) -> String {
     }
 }
 
-fn query_for(rng: &mut Rng, op: &Operation, known: &Known) -> Vec<(String, String)> {
+fn query_for(rng: &mut Rng, op: &Operation, cx: &Context) -> Vec<(String, String)> {
     let mut query = Vec::new();
     for param in &op.query {
         if rng.chance(50) {
             continue;
         }
         let value = if rng.chance(65) {
-            valid_query_value(rng, param, known)
+            valid_query_value(rng, param, cx)
         } else {
             hostile_text(rng)
         };
@@ -164,12 +191,12 @@ fn query_for(rng: &mut Rng, op: &Operation, known: &Known) -> Vec<(String, Strin
     query
 }
 
-fn path_for(rng: &mut Rng, op: &Operation, known: &Known) -> String {
+fn path_for(rng: &mut Rng, op: &Operation, cx: &Context) -> String {
     let mut path = op.path.replace('>', "%3E");
     for param in &op.path_params {
         let value = if rng.chance(60) {
             match param.kind {
-                Kind::Integer => rng.pick(&known.ids).to_string(),
+                Kind::Integer => rng.pick(cx.known.ids(&cx.own)).to_string(),
                 // Never the session the fuzzer itself uses: a random token-shaped text.
                 _ => format!("{:016x}", rng.next_u64()),
             }
@@ -181,8 +208,27 @@ fn path_for(rng: &mut Rng, op: &Operation, known: &Known) -> String {
     path
 }
 
-fn valid_value(rng: &mut Rng, kind: &Kind, known: &Known) -> Value {
-    match kind {
+fn valid_list(rng: &mut Rng, name: &str, cx: &Context) -> Value {
+    match name {
+        "postings" => {
+            let (debit, credit) = cx.known.accounts();
+            let amount = *rng.pick(&[100.0, 0.5, 1e6]);
+            json!([{"account": {"id": debit}, "amountGross": amount, "amountGrossCurrency": amount},
+                   {"account": {"id": credit}, "amountGross": -amount, "amountGrossCurrency": -amount}])
+        }
+        "orderLines" => json!([{"product": {"id": cx.known.first_of("product")}, "count": *rng.pick(&[1, 3]),
+                                "unitPriceExcludingVatCurrency": 250}]),
+        "orders" => json!([{"id": rng.pick(cx.known.ids("order"))}]),
+        _ if rng.chance(50) => json!([]),
+        _ => json!([{"id": rng.pick(cx.ids_for(name))}]),
+    }
+}
+
+fn valid_value(rng: &mut Rng, field: &Param, cx: &Context) -> Value {
+    let name = field.name.as_str();
+    match &field.kind {
+        Kind::Date => json!(*rng.pick(DATES)),
+        Kind::Text if is_date(name) => json!(*rng.pick(DATES)),
         Kind::Text => json!(*rng.pick(&[
             "Fuzz AS",
             "Ærlig Øl & Bakeri",
@@ -191,28 +237,15 @@ fn valid_value(rng: &mut Rng, kind: &Kind, known: &Known) -> Value {
             "test@example.com",
             "12345678"
         ])),
-        Kind::Integer => json!(*rng.pick(&known.ids)),
-        Kind::Number => json!(*rng.pick(&[0.0, 1.5, -3.25, 1e10, 100.0])),
+        Kind::Integer => json!(*rng.pick(cx.ids_for(name))),
+        Kind::Number => json!(*rng.pick(&[0.0, 1.5, -3.25, 1e10, 100.0, 7.5])),
         Kind::Boolean => json!(rng.chance(50)),
-        Kind::Date => json!(*rng.pick(&["2026-01-15", "2024-02-29", "2099-12-31", "1970-01-01"])),
         Kind::OneOf(values) if !values.is_empty() => json!(rng.pick(values)),
         Kind::OneOf(_) => json!("X"),
-        Kind::Reference => json!({"id": rng.pick(&known.ids)}),
-        Kind::Object => {
-            if rng.chance(50) {
-                json!({})
-            } else {
-                json!({"id": rng.pick(&known.ids)})
-            }
-        }
-        Kind::List => {
-            if rng.chance(50) {
-                json!([])
-            } else {
-                json!([{"id": rng.pick(&known.ids), "count": 1, "amountGross": 100, "amountGrossCurrency": 100,
-                        "account": {"id": rng.pick(&known.ids)}, "description": "line"}])
-            }
-        }
+        Kind::Reference => json!({"id": rng.pick(cx.ids_for(name))}),
+        Kind::Object if rng.chance(50) => json!({}),
+        Kind::Object => json!({"id": rng.pick(cx.ids_for(name))}),
+        Kind::List => valid_list(rng, name, cx),
     }
 }
 
@@ -235,13 +268,14 @@ fn wrong_value(rng: &mut Rng) -> Value {
     .clone()
 }
 
-/// A body of the schema's shape: a random subset of its writable fields, each with a valid value.
-fn shaped_object(rng: &mut Rng, body: &Body, known: &Known) -> Map<String, Value> {
+/// A body of the schema's shape: the required fields and a random subset of the other
+/// writable ones, each with a valid value.
+fn shaped_object(rng: &mut Rng, body: &Body, cx: &Context) -> Map<String, Value> {
     let mut object = Map::new();
     for field in body.fields.iter().filter(|f| !f.read_only) {
-        let wanted = matches!(field.name.as_str(), "name" | "firstName" | "lastName") || rng.chance(45);
-        if wanted {
-            object.insert(field.name.clone(), valid_value(rng, &field.kind, known));
+        let required = cx.required.contains(&field.name) && rng.chance(90);
+        if required || rng.chance(35) {
+            object.insert(field.name.clone(), valid_value(rng, field, cx));
         }
     }
     object
@@ -287,9 +321,9 @@ const STRUCTURAL_JUNK: &[&str] = &[
 ];
 
 /// One generated body (text) and what kind it is, for the report.
-fn body_for(rng: &mut Rng, body: &Body, known: &Known) -> (String, &'static str) {
+fn body_for(rng: &mut Rng, body: &Body, cx: &Context) -> (String, &'static str) {
     let objects = |rng: &mut Rng| -> Vec<Map<String, Value>> {
-        (0..1 + rng.below(3)).map(|_| shaped_object(rng, body, known)).collect()
+        (0..1 + rng.below(3)).map(|_| shaped_object(rng, body, cx)).collect()
     };
     match rng.below(9) {
         0 | 1 => (wrap(body, objects(rng)).to_string(), "valid-shaped"),
@@ -313,7 +347,7 @@ fn body_for(rng: &mut Rng, body: &Body, known: &Known) -> (String, &'static str)
             (text[..cut].to_owned(), "truncated")
         }
         4 => {
-            let object = shaped_object(rng, body, known);
+            let object = shaped_object(rng, body, cx);
             let name = body
                 .fields
                 .iter()
@@ -333,7 +367,7 @@ fn body_for(rng: &mut Rng, body: &Body, known: &Known) -> (String, &'static str)
             (if body.list { format!("[{text}]") } else { text }, "huge-number")
         }
         5 => {
-            let mut object = shaped_object(rng, body, known);
+            let mut object = shaped_object(rng, body, cx);
             for field in body.fields.iter().filter(|f| f.kind == Kind::Text) {
                 let text = *rng.pick(&[
                     "😀😀😀",
@@ -368,40 +402,14 @@ fn body_for(rng: &mut Rng, body: &Body, known: &Known) -> (String, &'static str)
             (text, "structural-junk")
         }
         _ => {
-            let mut object = shaped_object(rng, body, known);
+            let mut object = shaped_object(rng, body, cx);
             object.insert("noSuchField".into(), json!(1));
-            object.insert("id".into(), json!(rng.pick(&known.ids)));
+            object.insert("id".into(), json!(rng.pick(cx.known.ids(&cx.own))));
             object.insert("version".into(), json!(*rng.pick(&[-5i64, 0, 1, i64::MAX])));
             object.insert("changes".into(), json!([{"changeType": "CREATE"}]));
             (wrap(body, vec![object]).to_string(), "unknown-fields")
         }
     }
-}
-
-/// The ids found on the operation's collection (for valid path parameters and references).
-fn harvest_ids(sandbox: &Sandbox, auth: &str, op: &Operation) -> Vec<i64> {
-    let mut ids = vec![1, 2, 1001, 2101, 5001, 10001, 20001];
-    let collection = op.path.split("/{").next().unwrap_or_default().replace('>', "%3E");
-    if collection != op.path {
-        let answer = send(
-            sandbox
-                .client
-                .get(sandbox.url(&format!("/v2{collection}")))
-                .query(&[("fields", "id"), ("count", "5")])
-                .header("Authorization", auth),
-        );
-        if answer.status == 200 {
-            let body: Value = serde_json::from_str(&answer.text).unwrap_or(Value::Null);
-            ids.extend(
-                body["values"]
-                    .as_array()
-                    .into_iter()
-                    .flatten()
-                    .filter_map(|v| v["id"].as_i64()),
-            );
-        }
-    }
-    ids
 }
 
 fn fuzz_operation(op: &Operation, rng: &mut Rng, tally: &mut Tally) {
@@ -411,14 +419,19 @@ fn fuzz_operation(op: &Operation, rng: &mut Rng, tally: &mut Tally) {
     let own = basic("0", &sandbox.session(&credential));
     let client_id = office["clients"][0].as_i64().unwrap_or(2101).to_string();
     let as_client = basic(&client_id, &sandbox.session(&office));
-    let known = Known {
-        ids: harvest_ids(&sandbox, &own, op),
-        consumer_token: credential["consumerToken"].as_str().unwrap_or_default().to_owned(),
-        employee_token: credential["employeeToken"].as_str().unwrap_or_default().to_owned(),
+    let known = Known::gather(&sandbox, &own, &credential);
+    tally.seeded += known.seeded;
+    tally.seeds_tried += known.seeds_tried;
+    let own_path = op.path.trim_start_matches('/');
+    let own_path = own_path.split("/{").next().unwrap_or(own_path);
+    let cx = Context {
+        known: &known,
+        own: own_path.to_owned(),
+        required: find(own_path).map(|def| def.required.clone()).unwrap_or_default(),
     };
     for _ in 0..CASES_PER_OPERATION {
-        let path = path_for(rng, op, &known);
-        let query = query_for(rng, op, &known);
+        let path = path_for(rng, op, &cx);
+        let query = query_for(rng, op, &cx);
         let mut request = sandbox
             .client
             .request(op.method.clone(), sandbox.url(&format!("/v2{path}")))
@@ -435,7 +448,7 @@ fn fuzz_operation(op: &Operation, rng: &mut Rng, tally: &mut Tally) {
             request = request.header("Authorization", value);
         }
         let (body, shape) = match &op.body {
-            Some(body) => body_for(rng, body, &known),
+            Some(body) => body_for(rng, body, &cx),
             None if rng.chance(10) => ((*rng.pick(STRUCTURAL_JUNK)).to_owned(), "unexpected-body"),
             None => (String::new(), "no-body"),
         };
@@ -473,23 +486,33 @@ fn every_v2_operation_survives_generated_requests() {
     let started = Instant::now();
     let mut tally = Tally::default();
     let mut fuzzed = 0;
+    let mut never_succeeded = Vec::new();
     for (index, op) in operations.iter().enumerate() {
         if started.elapsed() > TIME_LIMIT {
             break;
         }
         // One generator per operation, so a failure reproduces from the seed and the operation.
         let mut rng = Rng::new(seed ^ (index as u64).wrapping_mul(0x100_0000_01B3));
+        let successes_before = tally.successes;
         fuzz_operation(op, &mut rng, &mut tally);
+        if tally.successes == successes_before {
+            never_succeeded.push(op.label());
+        }
         fuzzed += 1;
     }
+    eprintln!("operations no generated request got a 2xx from: {never_succeeded:?}");
     let panics = server_panics() - panics_before;
     figures::report(&format!(
-        "fuzz: {} requests, {} 5xx, {} envelope violations, {} server panics, {fuzzed}/{} operations from {source} in {:.1}s (seed {seed})",
+        "fuzz: {} requests ({} 2xx), {} 5xx, {} envelope violations, {} server panics, {fuzzed}/{} operations from {source} ({} reached a 2xx, {}/{} seed objects accepted) in {:.1}s (seed {seed})",
         tally.requests,
+        tally.successes,
         tally.server_errors,
         tally.envelope_violations,
         panics,
         operations.len(),
+        fuzzed - never_succeeded.len(),
+        tally.seeded,
+        tally.seeds_tried,
         started.elapsed().as_secs_f64()
     ));
     assert!(
@@ -506,6 +529,11 @@ fn every_v2_operation_survives_generated_requests() {
         "the time limit cut the run short (seed {seed})"
     );
     assert!(tally.requests >= operations.len() * CASES_PER_OPERATION);
+    // A generator that only ever earns refusals tests the refusals alone.
+    assert!(
+        (fuzzed - never_succeeded.len()) * 4 >= fuzzed * 3,
+        "fewer than 3 in 4 operations ever answered 2xx: {never_succeeded:?}"
+    );
 }
 
 /// The control-plane endpoints of one sandbox, with the methods they answer.

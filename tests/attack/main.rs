@@ -20,3 +20,4 @@ mod operations;
 mod parsers;
 mod raw_tcp;
 mod soak;
+mod world;
