@@ -126,7 +126,8 @@ const HOSTILE_TEXT: &[&str] = &[
 
 fn long_text(rng: &mut Rng) -> String {
     let unit = *rng.pick(&["a", "ø", "😀", "(", ","]);
-    unit.repeat(1 + rng.below(4000))
+    // At most ~12 KB once percent-encoded: the client refuses URIs past 64 KB.
+    unit.repeat(1 + rng.below(1000))
 }
 
 fn hostile_text(rng: &mut Rng) -> String {
@@ -320,6 +321,18 @@ const STRUCTURAL_JUNK: &[&str] = &[
     "\u{0}\u{0}\u{0}",
 ];
 
+/// Headers a client may send that the emulator reads or could trip over.
+const ODD_HEADERS: [(&str, &str); 8] = [
+    ("If-None-Match", "\"junk\""),
+    ("If-None-Match", "*"),
+    ("If-None-Match", ""),
+    ("X-Sandbox-Actor", "5001"),
+    ("X-Sandbox-Actor", "-1"),
+    ("Accept", "text/html"),
+    ("Accept-Encoding", "gzip, br, zstd"),
+    ("Content-Encoding", "gzip"),
+];
+
 /// One generated body (text) and what kind it is, for the report.
 fn body_for(rng: &mut Rng, body: &Body, cx: &Context) -> (String, &'static str) {
     let objects = |rng: &mut Rng| -> Vec<Map<String, Value>> {
@@ -446,6 +459,10 @@ fn fuzz_operation(op: &Operation, rng: &mut Rng, tally: &mut Tally) {
             && let Ok(value) = reqwest::header::HeaderValue::from_str(auth)
         {
             request = request.header("Authorization", value);
+        }
+        if rng.chance(8) {
+            let (name, value) = rng.pick(&ODD_HEADERS);
+            request = request.header(*name, *value);
         }
         let (body, shape) = match &op.body {
             Some(body) => body_for(rng, body, &cx),

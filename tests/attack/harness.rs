@@ -116,7 +116,8 @@ pub fn send(request: reqwest::blocking::RequestBuilder) -> Answer {
 }
 
 /// What is wrong with an answer of the emulator's application, if anything: a 5xx, a missing
-/// request id, or an error whose body is not the Tripletex error envelope.
+/// request id, a success whose body is not JSON, or an error whose body is not the Tripletex
+/// error envelope.
 pub fn violations(answer: &Answer) -> Vec<String> {
     let mut found = Vec::new();
     if answer.status >= 500 {
@@ -125,7 +126,14 @@ pub fn violations(answer: &Answer) -> Vec<String> {
     if answer.request_id.is_none() {
         found.push(format!("no {REQUEST_ID} header"));
     }
-    if !(200..300).contains(&answer.status) && !answer.text.is_empty() {
+    let success = (200..300).contains(&answer.status);
+    if success && !answer.text.is_empty() && serde_json::from_str::<Value>(&answer.text).is_err() {
+        found.push(format!(
+            "a {} body that is not JSON: {:.200}",
+            answer.status, answer.text
+        ));
+    }
+    if !success && !answer.text.is_empty() {
         found.extend(envelope_violations(answer));
     }
     found

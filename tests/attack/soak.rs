@@ -12,6 +12,8 @@ use std::time::{Duration, Instant};
 
 const THREADS: usize = 4;
 const DURATION: Duration = Duration::from_secs(20);
+/// The objects every writer updates often, to make versions collide.
+const HOT_OBJECTS: usize = 4;
 
 /// One write the emulator acknowledged: the object as its answer rendered it.
 #[derive(Debug, Clone)]
@@ -50,7 +52,14 @@ fn writer(sandbox: &Sandbox, auth: &str, thread: usize, pool: &Mutex<Vec<i64>>, 
         let name = format!("soak t{thread} #{n}");
         let target = {
             let ids = pool.lock().expect("the pool");
-            (!ids.is_empty() && rng.chance(75)).then(|| *rng.pick(&ids))
+            // A third of the updates go to the first few objects, so that writers race.
+            let hot = &ids[..ids.len().min(HOT_OBJECTS)];
+            match rng.below(100) {
+                _ if ids.is_empty() => None,
+                0..25 => None,
+                25..50 => Some(*rng.pick(hot)),
+                _ => Some(*rng.pick(&ids)),
+            }
         };
         let Some(id) = target else {
             let answer = send(
