@@ -170,6 +170,8 @@ pub struct Sandbox {
     pub address: String,
     pub id: String,
     pub client: reqwest::blocking::Client,
+    /// Deleted already (by [`Sandbox::delete`]): nothing left for drop to do.
+    deleted: bool,
 }
 
 impl Sandbox {
@@ -183,7 +185,22 @@ impl Sandbox {
         );
         assert_eq!(made.status, 201, "a sandbox: {}", made.text);
         let id = made.json()["value"]["id"].as_str().expect("a sandbox id").to_owned();
-        Self { address, id, client }
+        Self {
+            address,
+            id,
+            client,
+            deleted: false,
+        }
+    }
+
+    /// Deletes the sandbox now; the status of `DELETE /_sandbox/sandboxes/{id}`.
+    pub fn delete(&mut self) -> u16 {
+        self.deleted = true;
+        send(
+            self.client
+                .delete(format!("http://{}/_sandbox/sandboxes/{}", self.address, self.id)),
+        )
+        .status
     }
 
     /// The full URL of `path` (`/v2/…` or `/_sandbox/…`) in this sandbox.
@@ -221,6 +238,9 @@ impl Sandbox {
 
 impl Drop for Sandbox {
     fn drop(&mut self) {
+        if self.deleted {
+            return;
+        }
         let deleted = self
             .client
             .delete(format!("http://{}/_sandbox/sandboxes/{}", self.address, self.id))

@@ -1,7 +1,8 @@
 //! A soak with invariants: for a fixed time several threads create customers and update them
 //! (`PUT /v2/customer/{id}` with `version`), racing each other on the same objects. Afterwards
 //! every acknowledged write is readable at its last acknowledged version with its last name, no
-//! two acknowledgements carry the same (id, version), and nothing answered a 5xx.
+//! two acknowledgements carry the same (id, version), and nothing answered a 5xx. And a sandbox
+//! deleted while clients are busy in it answers them 404, never a 5xx.
 
 use crate::figures;
 use crate::harness::{Rng, Sandbox, basic, seed, send, server_panics};
@@ -211,4 +212,64 @@ fn every_acknowledged_write_survives_a_concurrent_soak() {
         "the soak wrote too little to mean anything: {}",
         acks.len()
     );
+}
+
+#[test]
+fn a_sandbox_deleted_under_load_answers_404_never_a_server_error() {
+    let mut sandbox = Sandbox::new();
+    let auth = basic("0", &sandbox.session(&sandbox.credential(false)));
+    let stop = std::sync::atomic::AtomicBool::new(false);
+    let deleted = std::sync::atomic::AtomicBool::new(false);
+    let (who, customers) = (sandbox.url("/v2/token/session/%3EwhoAmI"), sandbox.url("/v2/customer"));
+    let client = sandbox.client.clone();
+    let statuses: Vec<(u16, bool, bool)> = std::thread::scope(|scope| {
+        let callers: Vec<_> = (0..THREADS)
+            .map(|thread| {
+                let (client, auth, stop, deleted, who, customers) = (&client, &auth, &stop, &deleted, &who, &customers);
+                scope.spawn(move || {
+                    let mut seen = Vec::new();
+                    while !stop.load(std::sync::atomic::Ordering::SeqCst) {
+                        let after_delete = deleted.load(std::sync::atomic::Ordering::SeqCst);
+                        let request = if thread % 2 == 0 {
+                            client.get(who.as_str())
+                        } else {
+                            client
+                                .post(customers.as_str())
+                                .json(&json!({"name": "racing the delete"}))
+                        };
+                        let answer = send(request.header("Authorization", auth.as_str()));
+                        let broken = !crate::harness::violations(&answer).is_empty();
+                        seen.push((answer.status, after_delete, broken));
+                    }
+                    seen
+                })
+            })
+            .collect();
+        std::thread::sleep(Duration::from_millis(500));
+        assert_eq!(sandbox.delete(), 204, "the sandbox is deleted under load");
+        deleted.store(true, std::sync::atomic::Ordering::SeqCst);
+        std::thread::sleep(Duration::from_millis(500));
+        stop.store(true, std::sync::atomic::Ordering::SeqCst);
+        callers
+            .into_iter()
+            .flat_map(|c| c.join().expect("a caller thread"))
+            .collect()
+    });
+    let server_errors = statuses.iter().filter(|(s, _, _)| *s >= 500).count();
+    let envelope_violations = statuses.iter().filter(|(_, _, broken)| *broken).count();
+    let after: Vec<u16> = statuses
+        .iter()
+        .filter(|(_, after, _)| *after)
+        .map(|(s, _, _)| *s)
+        .collect();
+    figures::report(&format!(
+        "sandbox deleted under load: {} requests, {} after the delete ({} of them 404), {server_errors} 5xx, {envelope_violations} envelope violations",
+        statuses.len(),
+        after.len(),
+        after.iter().filter(|s| **s == 404).count()
+    ));
+    assert_eq!(server_errors, 0, "5xx while the sandbox went away: {statuses:?}");
+    assert_eq!(envelope_violations, 0, "answers outside the error envelope");
+    assert!(!after.is_empty(), "requests were sent after the delete");
+    assert!(after.iter().all(|s| *s == 404), "after the delete only 404: {after:?}");
 }
