@@ -1,7 +1,8 @@
 //! kill -9 durability: the real binary serves a `--db` file while clients create customers, is
 //! killed with SIGKILL mid-load, and is restarted on the same file, a few rounds over. Every
 //! write it acknowledged must be there after each restart, and `PRAGMA integrity_check` on the
-//! file (between a kill and the next start) must say `ok`.
+//! file (between a kill and the next start) must say `ok`. A kill during startup (while the
+//! scenario is being written) must leave a file that the next start serves.
 
 use crate::figures;
 use crate::harness::{Rng, basic, client, mint_session, seed, send};
@@ -196,4 +197,43 @@ fn every_acknowledged_write_survives_kill_9() {
         "each round acknowledged writes before the kill: {}",
         acked.len()
     );
+}
+
+#[test]
+fn a_kill_9_during_startup_leaves_a_file_that_the_next_start_serves() {
+    let db = temp_db().with_extension("startup.db");
+    let mut restarts = 0;
+    for delay_ms in [0, 5, 15, 30, 60, 120] {
+        remove_db(&db);
+        let mut child = Command::new(BIN)
+            .args(["serve", "--port", "0", "--db"])
+            .arg(&db)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("the binary starts");
+        std::thread::sleep(Duration::from_millis(delay_ms));
+        child.kill().expect("SIGKILL reaches the server");
+        child.wait().expect("the killed server is reaped");
+        if db.exists() {
+            assert_eq!(
+                integrity_check(&db),
+                "ok",
+                "integrity_check after a kill at {delay_ms} ms"
+            );
+        }
+        let served = Served::start(&db);
+        let auth = session_auth(&served.base);
+        let who = send(
+            client()
+                .get(format!("{}/v2/token/session/%3EwhoAmI", served.base))
+                .header("Authorization", &auth),
+        );
+        assert_eq!(who.status, 200, "whoAmI after a kill at {delay_ms} ms: {}", who.text);
+        restarts += 1;
+    }
+    remove_db(&db);
+    figures::report(&format!(
+        "kill -9 during startup: {restarts} kills at 0-120 ms, {restarts} restarts served whoAmI 200"
+    ));
 }
