@@ -5,7 +5,7 @@
 //! error outside the Tripletex error envelope. The seed (`ATTACK_SEED`, default 42) is printed.
 
 use crate::figures;
-use crate::harness::{Rng, Sandbox, basic, percent_encode, seed, send, server_panics, violations};
+use crate::harness::{Emulator, Rng, Sandbox, basic, percent_encode, seed, send, try_send, violations};
 use crate::operations::{self, Body, Kind, Operation, Param};
 use crate::world::Known;
 use serde_json::{Map, Value, json};
@@ -27,6 +27,8 @@ struct Tally {
     successes: usize,
     server_errors: usize,
     envelope_violations: usize,
+    /// Requests whose connection closed without an answer.
+    dropped: usize,
     seeded: usize,
     seeds_tried: usize,
     /// The first problems, each with the request that showed it.
@@ -34,6 +36,20 @@ struct Tally {
 }
 
 impl Tally {
+    /// Counts an exchange whose answer never came (the connection closed under the request).
+    fn check_sent(&mut self, request: &str, sent: Result<crate::harness::Answer, String>) {
+        match sent {
+            Ok(answer) => self.check(request, &answer),
+            Err(why) => {
+                self.requests += 1;
+                self.dropped += 1;
+                if self.problems.len() < 20 {
+                    self.problems.push(format!("{request}\n    → {why:.300}"));
+                }
+            }
+        }
+    }
+
     fn check(&mut self, request: &str, answer: &crate::harness::Answer) {
         self.requests += 1;
         if (200..300).contains(&answer.status) {
@@ -78,6 +94,12 @@ fn is_date(name: &str) -> bool {
         || name.starts_with("period")
         || name.ends_with("DateFrom")
         || name.ends_with("DateTo")
+}
+
+/// A field that holds the object's number (customerNumber, number, …), which the emulator
+/// continues from when it numbers the next object.
+fn is_number(name: &str) -> bool {
+    name == "number" || name.ends_with("Number")
 }
 
 const DATES: &[&str] = &["2026-01-15", "2024-02-29", "2099-12-31", "1970-01-01"];
@@ -230,6 +252,14 @@ fn valid_value(rng: &mut Rng, field: &Param, cx: &Context) -> Value {
     match &field.kind {
         Kind::Date => json!(*rng.pick(DATES)),
         Kind::Text if is_date(name) => json!(*rng.pick(DATES)),
+        Kind::Text | Kind::Integer if is_number(name) && rng.chance(15) => {
+            let edge = *rng.pick(&[i64::MAX, i64::from(i32::MAX) + 1, 0, 999_999_999]);
+            if field.kind == Kind::Text {
+                json!(edge.to_string())
+            } else {
+                json!(edge)
+            }
+        }
         Kind::Text => json!(*rng.pick(&[
             "Fuzz AS",
             "Ærlig Øl & Bakeri",
@@ -425,8 +455,8 @@ fn body_for(rng: &mut Rng, body: &Body, cx: &Context) -> (String, &'static str) 
     }
 }
 
-fn fuzz_operation(op: &Operation, rng: &mut Rng, tally: &mut Tally) {
-    let sandbox = Sandbox::new();
+fn fuzz_operation(emulator: &Emulator, op: &Operation, rng: &mut Rng, tally: &mut Tally) {
+    let sandbox = Sandbox::on(emulator);
     let credential = sandbox.credential(false);
     let office = sandbox.credential(true);
     let own = basic("0", &sandbox.session(&credential));
@@ -481,7 +511,7 @@ fn fuzz_operation(op: &Operation, rng: &mut Rng, tally: &mut Tally) {
             }
             request = request.body(body.clone());
         }
-        let answer = send(request);
+        let sent = try_send(request);
         let described = format!(
             "{} {path} query={query:?} auth={} body[{shape}]={:.200}",
             op.method,
@@ -489,7 +519,7 @@ fn fuzz_operation(op: &Operation, rng: &mut Rng, tally: &mut Tally) {
                 .map_or("none", |a| if a == own { "own" } else { "other" }),
             body
         );
-        tally.check(&described, &answer);
+        tally.check_sent(&described, sent);
     }
 }
 
@@ -499,7 +529,7 @@ fn every_v2_operation_survives_generated_requests() {
     eprintln!("fuzz seed {seed} (set ATTACK_SEED to change it)");
     let (operations, source) = operations::load();
     assert!(!operations.is_empty(), "no operations from {source}");
-    let panics_before = server_panics();
+    let emulator = Emulator::start();
     let started = Instant::now();
     let mut tally = Tally::default();
     let mut fuzzed = 0;
@@ -511,20 +541,21 @@ fn every_v2_operation_survives_generated_requests() {
         // One generator per operation, so a failure reproduces from the seed and the operation.
         let mut rng = Rng::new(seed ^ (index as u64).wrapping_mul(0x100_0000_01B3));
         let successes_before = tally.successes;
-        fuzz_operation(op, &mut rng, &mut tally);
+        fuzz_operation(&emulator, op, &mut rng, &mut tally);
         if tally.successes == successes_before {
             never_succeeded.push(op.label());
         }
         fuzzed += 1;
     }
     eprintln!("operations no generated request got a 2xx from: {never_succeeded:?}");
-    let panics = server_panics() - panics_before;
+    let panics = emulator.panics();
     figures::report(&format!(
-        "fuzz: {} requests ({} 2xx), {} 5xx, {} envelope violations, {} server panics, {fuzzed}/{} operations from {source} ({} reached a 2xx, {}/{} seed objects accepted) in {:.1}s (seed {seed})",
+        "fuzz: {} requests ({} 2xx), {} 5xx, {} envelope violations, {} dropped connections, {} server panics, {fuzzed}/{} operations from {source} ({} reached a 2xx, {}/{} seed objects accepted) in {:.1}s (seed {seed})",
         tally.requests,
         tally.successes,
         tally.server_errors,
         tally.envelope_violations,
+        tally.dropped,
         panics,
         operations.len(),
         fuzzed - never_succeeded.len(),
@@ -534,9 +565,10 @@ fn every_v2_operation_survives_generated_requests() {
     ));
     assert!(
         tally.problems.is_empty(),
-        "seed {seed}: {} 5xx, {} envelope violations; first problems:\n{}",
+        "seed {seed}: {} 5xx, {} envelope violations, {} dropped connections; first problems:\n{}",
         tally.server_errors,
         tally.envelope_violations,
+        tally.dropped,
         tally.problems.join("\n")
     );
     assert_eq!(panics, 0, "the emulator's threads panicked (seed {seed})");
@@ -643,8 +675,8 @@ fn malformed_control_body(rng: &mut Rng) -> String {
 fn the_control_plane_survives_malformed_bodies() {
     let seed = seed();
     let mut rng = Rng::new(seed.rotate_left(17) ^ 0xC0A7);
-    let sandbox = Sandbox::new();
-    let panics_before = server_panics();
+    let emulator = Emulator::start();
+    let sandbox = Sandbox::on(&emulator);
     let mut tally = Tally::default();
     let valid_ids = ["1001", "2101", "5001", "7101", "101"];
     for (method, template) in CONTROL_ENDPOINTS {
@@ -668,8 +700,7 @@ fn the_control_plane_survives_malformed_bodies() {
             if rng.chance(20) {
                 request = request.header("X-Sandbox-Actor", percent_encode(&hostile_text(&mut rng)));
             }
-            let answer = send(request);
-            tally.check(&format!("{method} /_sandbox{path} body={body:.200}"), &answer);
+            tally.check_sent(&format!("{method} /_sandbox{path} body={body:.200}"), try_send(request));
         }
     }
     // The process-wide registry: bodies that cannot parse, so no sandbox is made.
@@ -703,7 +734,7 @@ fn the_control_plane_survives_malformed_bodies() {
         );
         tally.check(&format!("DELETE /_sandbox/sandboxes/{junk}"), &answer);
     }
-    let panics = server_panics() - panics_before;
+    let panics = emulator.panics();
     figures::report(&format!(
         "control-plane fuzz: {} requests, {} 5xx, {} envelope violations, {} server panics (seed {seed})",
         tally.requests, tally.server_errors, tally.envelope_violations, panics

@@ -4,8 +4,8 @@
 
 use base64::Engine;
 use serde_json::{Value, json};
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{OnceLock, mpsc};
+use std::collections::BTreeMap;
+use std::sync::{Mutex, OnceLock, mpsc};
 use std::time::Duration;
 use tripletex_sandbox::config::Config;
 use tripletex_sandbox::startup::Application;
@@ -15,13 +15,10 @@ pub const REQUEST_ID: &str = "x-tlx-request-id";
 /// A session expiry far enough ahead to outlive the suite.
 pub const FUTURE: &str = "2099-12-31";
 
-/// Panics seen on the emulator's threads (its System thread and actix's workers).
-static SERVER_PANICS: AtomicUsize = AtomicUsize::new(0);
-
-/// How many panics the emulator's threads have had since the binary started.
-pub fn server_panics() -> usize {
-    SERVER_PANICS.load(Ordering::SeqCst)
-}
+/// Panics seen on emulator threads, by the id of the actix System they ran in (workers are
+/// named `actix-rt|system:N|arbiter:M`); panics on a thread of no known System count for all.
+static SERVER_PANICS: Mutex<BTreeMap<usize, usize>> = Mutex::new(BTreeMap::new());
+const ANY_SYSTEM: usize = usize::MAX;
 
 fn count_server_panics() {
     static HOOK: OnceLock<()> = OnceLock::new();
@@ -29,18 +26,35 @@ fn count_server_panics() {
         let default = std::panic::take_hook();
         std::panic::set_hook(Box::new(move |info| {
             let name = std::thread::current().name().unwrap_or_default().to_owned();
-            if name.starts_with("actix") || name.starts_with("attack-emulator") {
-                SERVER_PANICS.fetch_add(1, Ordering::SeqCst);
+            let system = name
+                .split('|')
+                .find_map(|part| part.strip_prefix("system:"))
+                .and_then(|id| id.parse::<usize>().ok());
+            let key = match system {
+                Some(id) => Some(id),
+                None if name.starts_with("actix") || name.starts_with("attack-emulator") => Some(ANY_SYSTEM),
+                None => None,
+            };
+            if let Some(key) = key
+                && let Ok(mut panics) = SERVER_PANICS.lock()
+            {
+                *panics.entry(key).or_default() += 1;
             }
             default(info);
         }));
     });
 }
 
-/// The emulator every test of the binary shares, started on first use; its host:port.
-pub fn shared_emulator() -> &'static str {
-    static SERVER: OnceLock<String> = OnceLock::new();
-    SERVER.get_or_init(|| {
+/// An emulator in this process: port 0, a thread of its own with its own actix System.
+pub struct Emulator {
+    /// host:port.
+    pub address: String,
+    system: usize,
+}
+
+impl Emulator {
+    /// Starts an emulator of its own (two workers), so that the panics it counts are its own.
+    pub fn start() -> Self {
         count_server_panics();
         let (sender, receiver) = mpsc::channel();
         let config = Config {
@@ -50,10 +64,12 @@ pub fn shared_emulator() -> &'static str {
         std::thread::Builder::new()
             .name("attack-emulator".into())
             .spawn(move || {
-                actix_web::rt::System::new().block_on(async move {
+                let system = actix_web::rt::System::new();
+                let id = actix_web::rt::System::current().id();
+                system.block_on(async move {
                     match Application::build(&config) {
                         Ok(app) => {
-                            let _ = sender.send(Ok(app.address().to_string()));
+                            let _ = sender.send(Ok((app.address().to_string(), id)));
                             let _ = app.run_until_stopped().await;
                         }
                         Err(err) => {
@@ -63,11 +79,24 @@ pub fn shared_emulator() -> &'static str {
                 })
             })
             .expect("a thread for the emulator");
-        receiver
+        let (address, system) = receiver
             .recv()
             .expect("the emulator thread reports")
-            .expect("the emulator starts")
-    })
+            .expect("the emulator starts");
+        Self { address, system }
+    }
+
+    /// How many panics this emulator's threads have had so far.
+    pub fn panics(&self) -> usize {
+        let panics = SERVER_PANICS.lock().expect("the panic counts");
+        panics.get(&self.system).copied().unwrap_or(0) + panics.get(&ANY_SYSTEM).copied().unwrap_or(0)
+    }
+}
+
+/// The emulator the tests that count no panics share, started on first use.
+pub fn shared_emulator() -> &'static Emulator {
+    static SERVER: OnceLock<Emulator> = OnceLock::new();
+    SERVER.get_or_init(Emulator::start)
 }
 
 pub fn client() -> reqwest::blocking::Client {
@@ -100,19 +129,25 @@ impl Answer {
 }
 
 pub fn send(request: reqwest::blocking::RequestBuilder) -> Answer {
-    let response = request.send().expect("the emulator answers");
+    try_send(request).expect("the emulator answers")
+}
+
+/// The answer, or why there was none (the server closed the connection: a panic in a handler
+/// looks like this from the client).
+pub fn try_send(request: reqwest::blocking::RequestBuilder) -> Result<Answer, String> {
+    let response = request.send().map_err(|err| format!("no answer: {err}"))?;
     let status = response.status().as_u16();
     let request_id = response
         .headers()
         .get(REQUEST_ID)
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
-    let text = response.text().expect("a readable body");
-    Answer {
+    let text = response.text().map_err(|err| format!("no whole body: {err}"))?;
+    Ok(Answer {
         status,
         request_id,
         text,
-    }
+    })
 }
 
 /// What is wrong with an answer of the emulator's application, if anything: a 5xx, a missing
@@ -175,8 +210,14 @@ pub struct Sandbox {
 }
 
 impl Sandbox {
+    /// A sandbox on the shared emulator.
     pub fn new() -> Self {
-        let address = shared_emulator().to_owned();
+        Self::on(shared_emulator())
+    }
+
+    /// A sandbox on the given emulator.
+    pub fn on(emulator: &Emulator) -> Self {
+        let address = emulator.address.clone();
         let client = client();
         let made = send(
             client

@@ -5,8 +5,9 @@
 //!   bodies; and the `/_sandbox` control plane with malformed bodies.
 //! - `raw_tcp`: a corpus of malformed HTTP/1.1 requests written to a bare socket.
 //! - `soak`: concurrent customer creates and versioned updates, then every acknowledged write read
-//!   back.
+//!   back; a sandbox deleted under load.
 //! - `durability`: the real binary on a database file, killed with SIGKILL under load, restarted.
+//! - `numbering`: creates after an object holding the largest number its field takes.
 //! - `parsers`: property tests of every parser that sees client bytes.
 //!
 //! Each part prints its figures and appends them to `$CARGO_TARGET_TMPDIR/attack-figures.txt`.
@@ -16,6 +17,7 @@ mod durability;
 mod figures;
 mod fuzz;
 mod harness;
+mod numbering;
 mod operations;
 mod parsers;
 mod raw_tcp;

@@ -4,7 +4,7 @@
 //! may be a 5xx, no emulator thread may panic, and a normal whoAmI answers 200 afterwards.
 
 use crate::figures;
-use crate::harness::{Rng, Sandbox, basic, send, server_panics};
+use crate::harness::{Emulator, Rng, Sandbox, basic, send};
 use std::io::{Read, Write};
 use std::net::{Shutdown, TcpStream};
 use std::time::{Duration, Instant};
@@ -560,11 +560,11 @@ fn corpus(sandbox: &Sandbox, auth: &str) -> Vec<Case> {
 
 #[test]
 fn no_malformed_request_on_a_raw_socket_gets_a_server_error() {
-    let sandbox = Sandbox::new();
+    let emulator = Emulator::start();
+    let sandbox = Sandbox::on(&emulator);
     let credential = sandbox.credential(false);
     let auth = basic("0", &sandbox.session(&credential));
     let address = sandbox.address.clone();
-    let panics_before = server_panics();
     let started = Instant::now();
     let cases = corpus(&sandbox, &auth);
     let mut failures = Vec::new();
@@ -594,7 +594,7 @@ fn no_malformed_request_on_a_raw_socket_gets_a_server_error() {
             failures.push(format!("{}: {why}", case.name));
         }
     }
-    let panics = server_panics() - panics_before;
+    let panics = emulator.panics();
     figures::report(&format!(
         "raw-tcp: {} cases, {server_errors} 5xx, {rejected} rejected or closed, {answered} answered, {pipelined_answers}/1000 pipelined answered, {panics} server panics in {:.1}s",
         cases.len(),

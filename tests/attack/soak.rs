@@ -5,7 +5,7 @@
 //! deleted while clients are busy in it answers them 404, never a 5xx.
 
 use crate::figures;
-use crate::harness::{Rng, Sandbox, basic, seed, send, server_panics};
+use crate::harness::{Emulator, Rng, Sandbox, basic, seed, send};
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, HashSet};
 use std::sync::Mutex;
@@ -117,9 +117,9 @@ fn writer(sandbox: &Sandbox, auth: &str, thread: usize, pool: &Mutex<Vec<i64>>, 
 
 #[test]
 fn every_acknowledged_write_survives_a_concurrent_soak() {
-    let sandbox = Sandbox::new();
+    let emulator = Emulator::start();
+    let sandbox = Sandbox::on(&emulator);
     let auth = basic("0", &sandbox.session(&sandbox.credential(false)));
-    let panics_before = server_panics();
     let pool = Mutex::new(Vec::new());
     let started = Instant::now();
     let deadline = started + DURATION;
@@ -178,7 +178,7 @@ fn every_acknowledged_write_survives_a_concurrent_soak() {
         .filter(|ack| stored.get(&ack.id) != Some(&(ack.version, ack.name.clone())))
         .map(|ack| format!("{ack:?} is stored as {:?}", stored.get(&ack.id)))
         .collect();
-    let panics = server_panics() - panics_before;
+    let panics = emulator.panics();
     figures::report(&format!(
         "soak: {} writes acknowledged ({} creates, {} updates) by {THREADS} threads in {:.1}s, {}/{} objects found at their last acknowledged version, {} conflicts (409), {} duplicate (id, version), {} unexpected answers, {server_errors} 5xx, {panics} server panics",
         acks.len(),

@@ -1,0 +1,102 @@
+//! Boundary numbers: an object created with the largest number its field holds (a client may
+//! send `customerNumber`, `supplierNumber`, `number`), then one without, for every resource the
+//! emulator numbers itself. The next create must answer (a number or a refusal in the error
+//! envelope), never drop the connection or panic the emulator, and never repeat a number.
+
+use crate::figures;
+use crate::harness::{Emulator, Sandbox, basic, send, try_send, violations};
+use serde_json::{Value, json};
+
+/// Resource, number field, whether the number is sent as text, and the rest of a valid body.
+fn numbered(employee: i64, customer: i64) -> Vec<(&'static str, &'static str, bool, Value)> {
+    vec![
+        ("customer", "customerNumber", false, json!({"name": "edge"})),
+        ("supplier", "supplierNumber", false, json!({"name": "edge"})),
+        (
+            "project",
+            "number",
+            true,
+            json!({"name": "edge", "projectManager": {"id": employee}, "startDate": "2026-01-01"}),
+        ),
+        (
+            "order",
+            "number",
+            true,
+            json!({"customer": {"id": customer}, "orderDate": "2026-01-01", "deliveryDate": "2026-01-02"}),
+        ),
+    ]
+}
+
+fn first_id(sandbox: &Sandbox, auth: &str, collection: &str) -> i64 {
+    let answer = send(
+        sandbox
+            .client
+            .get(sandbox.url(&format!("/v2/{collection}?fields=id&count=1")))
+            .header("Authorization", auth),
+    );
+    answer.json()["values"][0]["id"].as_i64().expect("an id")
+}
+
+#[test]
+fn a_number_at_the_top_of_its_range_never_breaks_the_next_create() {
+    let emulator = Emulator::start();
+    let sandbox = Sandbox::on(&emulator);
+    let auth = basic("0", &sandbox.session(&sandbox.credential(false)));
+    let (employee, customer) = (
+        first_id(&sandbox, &auth, "employee"),
+        first_id(&sandbox, &auth, "customer"),
+    );
+    let mut problems = Vec::new();
+    let mut tried = 0;
+    for (resource, field, as_text, body) in numbered(employee, customer) {
+        let post = |body: &Value| {
+            try_send(
+                sandbox
+                    .client
+                    .post(sandbox.url(&format!("/v2/{resource}")))
+                    .header("Authorization", &auth)
+                    .json(body),
+            )
+        };
+        let mut edge = body.clone();
+        edge[field] = if as_text {
+            json!(i64::MAX.to_string())
+        } else {
+            json!(i64::MAX)
+        };
+        let mut numbers = Vec::new();
+        for (label, body) in [("with the largest number", &edge), ("next, without a number", &body)] {
+            tried += 1;
+            let request = format!("POST /v2/{resource} {label}: {body}");
+            match post(body) {
+                Err(why) => problems.push(format!("{request}\n    → {why:.200}")),
+                Ok(answer) => {
+                    let found = violations(&answer);
+                    if !found.is_empty() {
+                        problems.push(format!(
+                            "{request}\n    → {} {:.200}: {found:?}",
+                            answer.status, answer.text
+                        ));
+                    }
+                    if answer.status == 201 {
+                        numbers.push(answer.json()["value"][field].clone());
+                    }
+                }
+            }
+        }
+        if numbers.len() == 2 && numbers[0] == numbers[1] {
+            problems.push(format!("two {resource}s numbered {}", numbers[0]));
+        }
+    }
+    let panics = emulator.panics();
+    figures::report(&format!(
+        "numbering: {tried} creates at the edge of the number range, {} problems, {panics} server panics",
+        problems.len()
+    ));
+    assert!(
+        problems.is_empty(),
+        "creates after the largest number:\n{}",
+        problems.join("\n")
+    );
+    assert_eq!(panics, 0, "the emulator's threads panicked");
+}
