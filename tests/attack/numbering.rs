@@ -100,3 +100,57 @@ fn a_number_at_the_top_of_its_range_never_breaks_the_next_create() {
     );
     assert_eq!(panics, 0, "the emulator's threads panicked");
 }
+
+#[test]
+fn an_invoice_number_at_the_top_of_its_range_never_breaks_the_next_invoice() {
+    let emulator = Emulator::start();
+    let sandbox = Sandbox::on(&emulator);
+    let auth = basic("0", &sandbox.session(&sandbox.credential(false)));
+    let (customer, product) = (
+        first_id(&sandbox, &auth, "customer"),
+        first_id(&sandbox, &auth, "product"),
+    );
+    let order = json!({"customer": {"id": customer}, "orderDate": "2026-01-01", "deliveryDate": "2026-01-02",
+                       "orderLines": [{"product": {"id": product}, "count": 1, "unitPriceExcludingVatCurrency": 100}]});
+    let orders: Vec<i64> = (0..2)
+        .map(|_| {
+            let made = send(
+                sandbox
+                    .client
+                    .post(sandbox.url("/v2/order"))
+                    .header("Authorization", &auth)
+                    .json(&order),
+            );
+            assert_eq!(made.status, 201, "an order to invoice: {}", made.text);
+            made.json()["value"]["id"].as_i64().expect("an order id")
+        })
+        .collect();
+    let first = send(
+        sandbox
+            .client
+            .post(sandbox.url("/v2/invoice"))
+            .header("Authorization", &auth)
+            .json(
+                &json!({"invoiceNumber": i64::MAX, "invoiceDate": "2026-01-05", "invoiceDueDate": "2026-01-20",
+                          "orders": [{"id": orders[0]}]}),
+            ),
+    );
+    assert!(violations(&first).is_empty(), "{} {}", first.status, first.text);
+    let next = try_send(
+        sandbox
+            .client
+            .put(sandbox.url(&format!("/v2/order/{}/:invoice", orders[1])))
+            .query(&[("invoiceDate", "2026-01-05")])
+            .header("Authorization", &auth),
+    );
+    let panics = emulator.panics();
+    figures::report(&format!(
+        "invoice numbering: an invoice after invoiceNumber {} answered {}, {panics} server panics",
+        i64::MAX,
+        next.as_ref()
+            .map_or_else(|why| format!("nothing ({why:.60})"), |a| a.status.to_string())
+    ));
+    let next = next.expect("the invoice after the largest invoice number is answered");
+    assert!(violations(&next).is_empty(), "{} {}", next.status, next.text);
+    assert_eq!(panics, 0, "the emulator's threads panicked");
+}
