@@ -7,17 +7,18 @@
 //! - `soak`: concurrent customer creates and versioned updates, then every acknowledged write read
 //!   back; a sandbox deleted under load.
 //! - `durability`: the real binary on a database file, killed with SIGKILL under load, restarted.
-//! - `numbering`: creates after an object holding the largest number its field takes.
+//! - `boundaries`: boundary values a client stores and the emulator later computes with
+//!   (the largest numbers, due days beyond the calendar).
 //! - `parsers`: property tests of every parser that sees client bytes.
 //!
 //! Each part prints its figures and appends them to `$CARGO_TARGET_TMPDIR/attack-figures.txt`.
 //! The fuzz seed is `ATTACK_SEED` (default 42).
 
+mod boundaries;
 mod durability;
 mod figures;
 mod fuzz;
 mod harness;
-mod numbering;
 mod operations;
 mod parsers;
 mod raw_tcp;

@@ -1,7 +1,9 @@
-//! Boundary numbers: an object created with the largest number its field holds (a client may
-//! send `customerNumber`, `supplierNumber`, `number`), then one without, for every resource the
-//! emulator numbers itself. The next create must answer (a number or a refusal in the error
-//! envelope), never drop the connection or panic the emulator, and never repeat a number.
+//! Boundary values a client stores and the emulator later computes with. Numbers: an object
+//! created with the largest number its field holds (`customerNumber`, `supplierNumber`, `number`,
+//! `invoiceNumber`), then one without, for every resource the emulator numbers itself; the next
+//! create must answer (a number or a refusal in the error envelope), never drop the connection or
+//! panic the emulator, and never repeat a number. Due days: an order whose `invoicesDueIn` is
+//! beyond any calendar is invoiced or refused, never a crash.
 
 use crate::figures;
 use crate::harness::{Emulator, Sandbox, basic, send, try_send, violations};
@@ -152,5 +154,62 @@ fn an_invoice_number_at_the_top_of_its_range_never_breaks_the_next_invoice() {
     ));
     let next = next.expect("the invoice after the largest invoice number is answered");
     assert!(violations(&next).is_empty(), "{} {}", next.status, next.text);
+    assert_eq!(panics, 0, "the emulator's threads panicked");
+}
+
+#[test]
+fn an_order_due_in_more_days_than_a_calendar_holds_is_invoiced_or_refused() {
+    let emulator = Emulator::start();
+    let sandbox = Sandbox::on(&emulator);
+    let auth = basic("0", &sandbox.session(&sandbox.credential(false)));
+    let (customer, product) = (
+        first_id(&sandbox, &auth, "customer"),
+        first_id(&sandbox, &auth, "product"),
+    );
+    let mut problems = Vec::new();
+    let edges = [7_304_485, 10_000_000, i64::MAX, i64::MIN];
+    for due_in in edges {
+        let order = json!({"invoicesDueIn": due_in, "customer": {"id": customer}, "orderDate": "2026-01-01",
+                           "deliveryDate": "2026-01-02",
+                           "orderLines": [{"product": {"id": product}, "count": 1, "unitPriceExcludingVatCurrency": 100}]});
+        let made = send(
+            sandbox
+                .client
+                .post(sandbox.url("/v2/order"))
+                .header("Authorization", &auth)
+                .json(&order),
+        );
+        if made.status != 201 {
+            // Refused at the door: nothing stored to trip over later.
+            assert!(violations(&made).is_empty(), "{} {}", made.status, made.text);
+            continue;
+        }
+        let id = made.json()["value"]["id"].as_i64().expect("an order id");
+        let request = format!("PUT /v2/order/{id}/:invoice?invoiceDate=2026-01-05 (invoicesDueIn {due_in})");
+        match try_send(
+            sandbox
+                .client
+                .put(sandbox.url(&format!("/v2/order/{id}/:invoice")))
+                .query(&[("invoiceDate", "2026-01-05")])
+                .header("Authorization", &auth),
+        ) {
+            Err(why) => problems.push(format!("{request}\n    → {why:.200}")),
+            Ok(answer) if !violations(&answer).is_empty() => {
+                problems.push(format!("{request}\n    → {} {:.200}", answer.status, answer.text));
+            }
+            Ok(_) => {}
+        }
+    }
+    let panics = emulator.panics();
+    figures::report(&format!(
+        "due days: {} orders due beyond the calendar invoiced, {} problems, {panics} server panics",
+        edges.len(),
+        problems.len()
+    ));
+    assert!(
+        problems.is_empty(),
+        "invoicing orders due beyond the calendar:\n{}",
+        problems.join("\n")
+    );
     assert_eq!(panics, 0, "the emulator's threads panicked");
 }
