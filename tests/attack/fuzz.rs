@@ -31,11 +31,21 @@ struct Tally {
     dropped: usize,
     seeded: usize,
     seeds_tried: usize,
-    /// The first problems, each with the request that showed it.
+    /// The first problems (three per operation at most), each with the request that showed it.
     problems: Vec<String>,
+    /// The operation being fuzzed, and how many problems each operation has shown.
+    operation: String,
+    problems_by_operation: std::collections::BTreeMap<String, usize>,
 }
 
 impl Tally {
+    /// Whether to keep one more problem of the current operation for the report.
+    fn keep_problem(&mut self) -> bool {
+        let shown = self.problems_by_operation.entry(self.operation.clone()).or_default();
+        *shown += 1;
+        *shown <= 3 && self.problems.len() < 40
+    }
+
     /// Counts an exchange whose answer never came (the connection closed under the request).
     fn check_sent(&mut self, request: &str, sent: Result<crate::harness::Answer, String>) {
         match sent {
@@ -43,7 +53,7 @@ impl Tally {
             Err(why) => {
                 self.requests += 1;
                 self.dropped += 1;
-                if self.problems.len() < 20 {
+                if self.keep_problem() {
                     self.problems.push(format!("{request}\n    → {why:.300}"));
                 }
             }
@@ -62,7 +72,7 @@ impl Tally {
         if found.iter().any(|v| !v.starts_with("a 5")) {
             self.envelope_violations += 1;
         }
-        if !found.is_empty() && self.problems.len() < 20 {
+        if !found.is_empty() && self.keep_problem() {
             self.problems.push(format!(
                 "{request}\n    → {} {:.300}\n    problems: {}",
                 answer.status,
@@ -252,8 +262,10 @@ fn valid_value(rng: &mut Rng, field: &Param, cx: &Context) -> Value {
     match &field.kind {
         Kind::Date => json!(*rng.pick(DATES)),
         Kind::Text if is_date(name) => json!(*rng.pick(DATES)),
-        Kind::Text | Kind::Integer if is_number(name) && rng.chance(15) => {
-            let edge = *rng.pick(&[i64::MAX, i64::from(i32::MAX) + 1, 0, 999_999_999]);
+        Kind::Text | Kind::Integer
+            if (is_number(name) && rng.chance(15)) || (field.kind == Kind::Integer && rng.chance(6)) =>
+        {
+            let edge = *rng.pick(&[i64::MAX, i64::MIN, i64::from(i32::MAX) + 1, 10_000_000, 0, -1]);
             if field.kind == Kind::Text {
                 json!(edge.to_string())
             } else {
@@ -472,6 +484,9 @@ fn fuzz_operation(emulator: &Emulator, op: &Operation, rng: &mut Rng, tally: &mu
         own: own_path.to_owned(),
         required: find(own_path).map(|def| def.required.clone()).unwrap_or_default(),
     };
+    if let Some(body) = &op.body {
+        edge_then_plain(&sandbox, &own, op, body, rng, &cx, tally);
+    }
     for _ in 0..CASES_PER_OPERATION {
         let path = path_for(rng, op, &cx);
         let query = query_for(rng, op, &cx);
@@ -523,6 +538,42 @@ fn fuzz_operation(emulator: &Emulator, op: &Operation, rng: &mut Rng, tally: &mu
     }
 }
 
+/// A body with every integer and number field at `i64::MAX`, then a plain valid one: what a
+/// stored edge value does to the next write (numbering continues from the highest number).
+fn edge_then_plain(
+    sandbox: &Sandbox,
+    auth: &str,
+    op: &Operation,
+    body: &Body,
+    rng: &mut Rng,
+    cx: &Context,
+    tally: &mut Tally,
+) {
+    let mut edge = shaped_object(rng, body, cx);
+    for field in body.fields.iter().filter(|f| !f.read_only) {
+        if field.kind == Kind::Integer {
+            edge.insert(field.name.clone(), json!(i64::MAX));
+        } else if field.kind == Kind::Text && is_number(&field.name) {
+            edge.insert(field.name.clone(), json!(i64::MAX.to_string()));
+        }
+    }
+    let plain = shaped_object(rng, body, cx);
+    for (label, object) in [("edge", edge), ("after-edge", plain)] {
+        let text = wrap(body, vec![object]).to_string();
+        let path = path_for(rng, op, cx);
+        let request = sandbox
+            .client
+            .request(op.method.clone(), sandbox.url(&format!("/v2{path}")))
+            .header("Authorization", auth)
+            .header("Content-Type", "application/json")
+            .body(text.clone());
+        tally.check_sent(
+            &format!("{} {path} body[{label}]={text:.200}", op.method),
+            try_send(request),
+        );
+    }
+}
+
 #[test]
 fn every_v2_operation_survives_generated_requests() {
     let seed = seed();
@@ -541,6 +592,7 @@ fn every_v2_operation_survives_generated_requests() {
         // One generator per operation, so a failure reproduces from the seed and the operation.
         let mut rng = Rng::new(seed ^ (index as u64).wrapping_mul(0x100_0000_01B3));
         let successes_before = tally.successes;
+        tally.operation = op.label();
         fuzz_operation(&emulator, op, &mut rng, &mut tally);
         if tally.successes == successes_before {
             never_succeeded.push(op.label());
@@ -565,10 +617,11 @@ fn every_v2_operation_survives_generated_requests() {
     ));
     assert!(
         tally.problems.is_empty(),
-        "seed {seed}: {} 5xx, {} envelope violations, {} dropped connections; first problems:\n{}",
+        "seed {seed}: {} 5xx, {} envelope violations, {} dropped connections; problems by operation: {:?}; first problems:\n{}",
         tally.server_errors,
         tally.envelope_violations,
         tally.dropped,
+        tally.problems_by_operation,
         tally.problems.join("\n")
     );
     assert_eq!(panics, 0, "the emulator's threads panicked (seed {seed})");
@@ -680,6 +733,7 @@ fn the_control_plane_survives_malformed_bodies() {
     let mut tally = Tally::default();
     let valid_ids = ["1001", "2101", "5001", "7101", "101"];
     for (method, template) in CONTROL_ENDPOINTS {
+        tally.operation = format!("{method} {template}");
         let method = reqwest::Method::from_bytes(method.as_bytes()).expect("a method");
         for _ in 0..CASES_PER_CONTROL_ENDPOINT {
             let mut path = template.to_string();
