@@ -538,8 +538,9 @@ fn fuzz_operation(emulator: &Emulator, op: &Operation, rng: &mut Rng, tally: &mu
     }
 }
 
-/// A body with every integer and number field at `i64::MAX`, then a plain valid one: what a
-/// stored edge value does to the next write (numbering continues from the highest number).
+/// A body of the required fields with every number field (`customerNumber`, `number`, …) at
+/// `i64::MAX`, then a body of the required fields alone: what a stored edge value does to the
+/// next write (numbering continues from the highest number).
 fn edge_then_plain(
     sandbox: &Sandbox,
     auth: &str,
@@ -549,15 +550,23 @@ fn edge_then_plain(
     cx: &Context,
     tally: &mut Tally,
 ) {
-    let mut edge = shaped_object(rng, body, cx);
-    for field in body.fields.iter().filter(|f| !f.read_only) {
-        if field.kind == Kind::Integer {
-            edge.insert(field.name.clone(), json!(i64::MAX));
-        } else if field.kind == Kind::Text && is_number(&field.name) {
-            edge.insert(field.name.clone(), json!(i64::MAX.to_string()));
-        }
+    let required = |rng: &mut Rng| -> Map<String, Value> {
+        body.fields
+            .iter()
+            .filter(|f| cx.required.contains(&f.name))
+            .map(|f| (f.name.clone(), valid_value(rng, f, cx)))
+            .collect()
+    };
+    let mut edge = required(rng);
+    for field in body.fields.iter().filter(|f| !f.read_only && is_number(&f.name)) {
+        let value = match field.kind {
+            Kind::Integer => json!(i64::MAX),
+            Kind::Text => json!(i64::MAX.to_string()),
+            _ => continue,
+        };
+        edge.insert(field.name.clone(), value);
     }
-    let plain = shaped_object(rng, body, cx);
+    let plain = required(rng);
     for (label, object) in [("edge", edge), ("after-edge", plain)] {
         let text = wrap(body, vec![object]).to_string();
         let path = path_for(rng, op, cx);
