@@ -1,7 +1,7 @@
 //! Slow and many clients: a body that never arrives is answered 408 once its deadline passes,
-//! thousands of such connections do not slow anyone else down, and past the connection cap a
-//! client is told 503 at once. A test binary of its own, so that the latency it measures is not
-//! the other API tests' load on the machine.
+//! thousands of such connections do not slow anyone else down, past the connection cap a client
+//! is told 503 at once, and deleted sandboxes give their memory back. A test binary of its own,
+//! so that what it measures (latency, memory) is not the other API tests' load on the machine.
 
 // The API tests' harness; this binary uses only part of it.
 #[allow(dead_code)]
@@ -175,4 +175,76 @@ fn past_the_connection_cap_a_client_is_told_503_at_once() {
     // Once the others are gone, new connections are served again.
     std::thread::sleep(Duration::from_millis(200));
     assert_eq!(app.get("/_sandbox/health").status, 200);
+}
+
+/// The resident memory of a process, in MB.
+fn rss_mb(pid: u32) -> f64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.split_whitespace().next())
+        .and_then(|kb| kb.parse::<f64>().ok())
+        .map_or(f64::NAN, |kb| kb / 1024.0)
+}
+
+#[test]
+fn deleted_sandboxes_give_their_memory_back() {
+    use std::io::{BufRead, BufReader};
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_tripletex-sandbox"))
+        .args(["serve", "--port", "0"])
+        .env_remove("TRIPLETEX_SANDBOX_ADMIN_TOKEN")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let first = BufReader::new(child.stdout.take().unwrap())
+        .lines()
+        .next()
+        .unwrap()
+        .unwrap();
+    let base = first.strip_prefix("listening on ").unwrap().to_owned();
+    let client = reqwest::blocking::Client::new();
+    let pid = child.id();
+    assert_eq!(
+        client.get(format!("{base}/_sandbox/health")).send().unwrap().status(),
+        200
+    );
+    let start = rss_mb(pid);
+    let ids: Vec<String> = (0..60)
+        .map(|_| {
+            let made: serde_json::Value = client
+                .post(format!("{base}/_sandbox/sandboxes"))
+                .json(&serde_json::json!({}))
+                .send()
+                .unwrap()
+                .json()
+                .unwrap();
+            made["value"]["id"].as_str().unwrap().to_owned()
+        })
+        .collect();
+    let full = rss_mb(pid);
+    for id in &ids {
+        let deleted = client.delete(format!("{base}/_sandbox/sandboxes/{id}")).send().unwrap();
+        assert_eq!(deleted.status(), 204);
+    }
+    // The allocator purges freed pages after its decay time (about 10 s).
+    let deadline = Instant::now() + Duration::from_secs(40);
+    let mut after = rss_mb(pid);
+    while after - start > 50.0 && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(500));
+        after = rss_mb(pid);
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    eprintln!("memory: {start:.0} MB at start, {full:.0} MB with 60 sandboxes, {after:.0} MB after deleting them");
+    assert!(
+        full - start > 60.0,
+        "60 sandboxes should cost memory: {start:.0} → {full:.0} MB"
+    );
+    assert!(
+        after - start <= 50.0,
+        "RSS {start:.0} MB at start, {full:.0} MB with 60 sandboxes, still {after:.0} MB after deleting them"
+    );
 }
