@@ -5,7 +5,7 @@ use crate::api;
 use crate::config::Config;
 use crate::control::{self, Credential};
 use crate::http::guard::admin_only;
-use crate::http::limits::{BodyDeadline, ConnectionSlot, body_deadline, connection_cap, is_timeout};
+use crate::http::limits::{BodyDeadline, ConnectionSlot, is_timeout, limits};
 use crate::sandbox::registry::Registry;
 use crate::sandbox::{Origin, Sandbox};
 use crate::scenario::{self, ScenarioError};
@@ -179,8 +179,7 @@ pub fn app(
     >,
 > {
     App::new()
-        .wrap(from_fn(body_deadline))
-        .wrap(from_fn(connection_cap))
+        .wrap(from_fn(limits))
         .wrap(from_fn(stamp))
         .configure(routes(registry))
 }

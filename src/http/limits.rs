@@ -21,11 +21,17 @@ use std::time::Duration;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct BodyDeadline(pub Duration);
 
-/// Install with `from_fn(body_deadline)`; reads the deadline from the app data `BodyDeadline`.
-pub async fn body_deadline(
+/// Install with `from_fn(limits)` on the app: a connection past the cap is answered 503 with
+/// `Connection: close` at once (the client learns instead of waiting in a queue), and a body the
+/// head announces must arrive within the app data's `BodyDeadline`. One middleware for both, so
+/// the request path pays for one.
+pub async fn limits(
     mut req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, Error> {
+    if req.conn_data::<ConnectionSlot>().is_some_and(|slot| slot.over_cap) {
+        return Ok(over_cap(req));
+    }
     if let Some(deadline) = req.app_data::<BodyDeadline>().copied().filter(|_| has_body(&req)) {
         let inner = req.take_payload();
         let timed = TimedPayload {
@@ -104,26 +110,18 @@ impl Drop for ConnectionSlot {
     }
 }
 
-/// Install with `from_fn(connection_cap)` on the app: a connection past the cap is answered
-/// 503 with `Connection: close`, so the client learns at once instead of waiting in a queue.
-pub async fn connection_cap(
-    req: ServiceRequest,
-    next: Next<impl MessageBody + 'static>,
-) -> Result<ServiceResponse<BoxBody>, Error> {
-    if req.conn_data::<ConnectionSlot>().is_some_and(|slot| slot.over_cap) {
-        let refusal = ApiError::new(ErrorKind::ServiceUnavailable).with_developer_message(
-            "The sandbox serves as many connections as it allows (--max-connections per worker); \
-             close idle connections or reuse them (keep-alive), then try again.",
-        );
-        let mut response = req.error_response(refusal);
-        response
-            .response_mut()
-            .head_mut()
-            .set_connection_type(ConnectionType::Close);
-        response
-            .headers_mut()
-            .insert(RETRY_AFTER, HeaderValue::from_static("1"));
-        return Ok(response.map_into_boxed_body());
-    }
-    Ok(next.call(req).await?.map_into_boxed_body())
+fn over_cap(req: ServiceRequest) -> ServiceResponse<BoxBody> {
+    let refusal = ApiError::new(ErrorKind::ServiceUnavailable).with_developer_message(
+        "The sandbox serves as many connections as it allows (--max-connections per worker); \
+         close idle connections or reuse them (keep-alive), then try again.",
+    );
+    let mut response = req.error_response(refusal);
+    response
+        .response_mut()
+        .head_mut()
+        .set_connection_type(ConnectionType::Close);
+    response
+        .headers_mut()
+        .insert(RETRY_AFTER, HeaderValue::from_static("1"));
+    response.map_into_boxed_body()
 }
