@@ -152,19 +152,24 @@ pub async fn get_client_access(
 }
 
 fn client_access_response(req: &HttpRequest, client_id: i64) -> Result<HttpResponse, ApiError> {
-    let links = sandbox(req)?.store().with(|db| {
+    let values = sandbox(req)?.store().with(|db| {
         client_and_relation(db, client_id)?;
-        Ok::<_, ApiError>(db.client_links(client_id)?)
+        let mut values = Vec::new();
+        for link in db.client_links(client_id)? {
+            // The same facts and the same function as the API and GET /_sandbox/keys/{id}/access.
+            let facts = db
+                .access_facts(link.key.id, client_id)?
+                .ok_or_else(|| ApiError::internal(&format!("the owner of key {} vanished", link.key.id)))?;
+            let effective = entitlements::effective_access(&facts);
+            values.push(json!({
+                "key": {"id": link.key.id, "name": link.key.name, "personId": link.key.person_id},
+                "accesses": link.accesses,
+                "effective": !effective.is_empty(),
+                "effectiveAccesses": effective,
+                "reason": entitlements::why_no_access_in_client(&facts),
+            }));
+        }
+        Ok::<_, ApiError>(values)
     })?;
-    let values: Vec<_> = links
-        .iter()
-        .map(|l| {
-            json!({
-                "key": {"id": l.key.id, "name": l.key.name, "personId": l.key.person_id},
-                "accesses": l.accesses,
-                "effective": !l.pending,
-            })
-        })
-        .collect();
     Ok(json_response(200, &json!({ "values": values })))
 }

@@ -373,6 +373,8 @@ pub struct AccessFacts {
     pub owner_client_entitlements: Vec<String>,
     /// The key's link to `company_id`, when there is one.
     pub link: Option<LinkFacts>,
+    /// `company_id` is a client of the key's office that has ticked «API-tilgang» for it.
+    pub client_consents: bool,
 }
 
 /// Effective access of a key on one request: the key's accesses ∩ the owner's current access
@@ -382,7 +384,7 @@ pub fn effective_access(facts: &AccessFacts) -> AccessSet {
         return limited_access(&facts.key, facts.owner_user_type, &facts.owner_entitlements, None);
     }
     match &facts.link {
-        Some(link) if facts.accountant_key && !link.pending => limited_access(
+        Some(link) if facts.accountant_key && !link.pending && facts.client_consents => limited_access(
             &facts.key,
             facts.owner_user_type,
             &facts.owner_client_entitlements,
@@ -390,6 +392,30 @@ pub fn effective_access(facts: &AccessFacts) -> AccessSet {
         ),
         _ => AccessSet::NONE,
     }
+}
+
+/// Why a key has no access in a client of its office, in the UI's own words, as Klient >
+/// Tilganger explains it beside the key; None when it has some. The same facts as
+/// [`effective_access`], so the two never disagree.
+pub fn why_no_access_in_client(facts: &AccessFacts) -> Option<&'static str> {
+    if !effective_access(facts).is_empty() {
+        return None;
+    }
+    Some(match &facts.link {
+        _ if !facts.accountant_key => {
+            "not an accounting-office key: make one with «Regnskapskontorets brukernøkkel» ticked."
+        }
+        None => "not linked to this client: give the key access here (Klient > Tilganger).",
+        Some(link) if link.pending => {
+            "linked after the key's token was made: click «Gjenopprett nøkkel» on the key in its owner's API-tilgang tab and hand over the new token."
+        }
+        Some(_) if !facts.client_consents => {
+            "the client has not ticked «API-tilgang» for the office under Selskap > Regnskapsfører."
+        }
+        Some(_) => {
+            "the key, its owner's access in this client and the link allow nothing in common: give the owner access in the client (its entitlements there) or the link more accesses."
+        }
+    })
 }
 
 /// Key ∩ owner (∩ link), for an owner whose access in the company is `owner_access`.
@@ -565,6 +591,7 @@ mod tests {
             owner_entitlements: names(&["AUTH_CUSTOMER", "AUTH_PRODUCT"]),
             owner_client_entitlements: names(&["ALL_PRIVILEGES"]),
             link,
+            client_consents: true,
         }
     }
 
@@ -598,6 +625,44 @@ mod tests {
         );
         not_an_office_key.accountant_key = false;
         assert!(effective_access(&not_an_office_key).is_empty());
+    }
+
+    /// Every combination of link, consent and owner access: the explanation is given exactly
+    /// when the effective access is empty, and names the first thing to fix.
+    #[test]
+    fn why_no_access_in_client_agrees_with_effective_access_for_every_combination() {
+        let link = |pending| LinkFacts {
+            accesses: vec![Grant::Template(Template::ALL_PRIVILEGES)],
+            pending,
+        };
+        for accountant_key in [false, true] {
+            for linked in [None, Some(false), Some(true)] {
+                for client_consents in [false, true] {
+                    for owner in [&[][..], &["AUTH_CUSTOMER"][..]] {
+                        let mut f = facts(2, linked.map(link));
+                        f.accountant_key = accountant_key;
+                        f.client_consents = client_consents;
+                        f.owner_client_entitlements = names(owner);
+                        let access = effective_access(&f);
+                        let why = why_no_access_in_client(&f);
+                        assert_eq!(access.is_empty(), why.is_some(), "{f:?}");
+                        let expected = match (accountant_key, linked, client_consents, owner.is_empty()) {
+                            (false, ..) => Some("«Regnskapskontorets brukernøkkel»"),
+                            (_, None, ..) => Some("Klient > Tilganger"),
+                            (_, Some(true), ..) => Some("«Gjenopprett nøkkel»"),
+                            (_, _, false, _) => Some("«API-tilgang»"),
+                            (_, _, _, true) => Some("owner access"),
+                            _ => None,
+                        };
+                        match (why, expected) {
+                            (Some(why), Some(part)) => assert!(why.contains(part), "{why} for {f:?}"),
+                            (None, None) => assert_eq!(access.names(), ["AUTH_CUSTOMER"]),
+                            other => panic!("{other:?} for {f:?}"),
+                        }
+                    }
+                }
+            }
+        }
     }
 
     #[test]

@@ -249,6 +249,9 @@ pub struct RequestedCompany {
     pub relation: Option<AccountantRelation>,
     /// The key is linked to the requested company as a client.
     pub key_linked: bool,
+    /// The key was linked after its token was made (the `linkSnapshot` situation): the link shows
+    /// under Klient > Tilganger but is not in force until the key is regenerated.
+    pub key_link_pending: bool,
 }
 
 /// Username 0 is the key's own company; a numeric username must be a client the key may act as:
@@ -285,6 +288,15 @@ pub fn company_context_is_allowed(key: &Key, requested: Option<RequestedCompany>
         (
             String::from("it is not a client of the office that owns the key."),
             String::from("pick a client id from GET /v2/company/>withLoginAccess."),
+        )
+    } else if requested.key_link_pending {
+        (
+            String::from(
+                "the office key was linked to that client after its token was made, and such a link takes effect only with a new token.",
+            ),
+            String::from(
+                "in the office account open the key owner's API-tilgang tab and click «Gjenopprett nøkkel» on the key, then give the integration the new token (the old one stops working).",
+            ),
         )
     } else if !requested.key_linked {
         (
@@ -468,6 +480,7 @@ mod tests {
                 office_is_admin: false,
             }),
             key_linked: linked,
+            key_link_pending: false,
         }
     }
 
@@ -648,6 +661,17 @@ mod tests {
             assert_eq!(denial.kind, DenialKind::Unauthorized);
             assert!(denial.reason.contains("Company 200"), "{}", denial.reason);
         }
+        // Linked after the token was made: the fix is a new token, not another link.
+        let pending = RequestedCompany {
+            key_link_pending: true,
+            ..requested(true, false)
+        };
+        let denial = company_context_is_allowed(&key(true), Some(pending)).unwrap_err();
+        let remedy = denial.remedy.unwrap();
+        assert!(
+            remedy.contains("«Gjenopprett nøkkel»") && !remedy.contains("Klient > Tilganger"),
+            "{remedy}"
+        );
     }
 
     #[test]

@@ -292,9 +292,10 @@ impl Db<'_> {
         self.conn()
             .prepare_cached(
                 "SELECT k.accesses, k.company_id, k.accountant_key, p.user_type, p.entitlements, p.client_entitlements,
-                        l.accesses, l.pending
+                        l.accesses, l.pending, r.api_access
                  FROM keys k JOIN people p ON p.id = k.person_id
                  LEFT JOIN client_key_links l ON l.key_id = k.id AND l.client_id = ?2
+                 LEFT JOIN accountant_relations r ON r.office_id = k.company_id AND r.client_id = ?2
                  WHERE k.id = ?1",
             )?
             .query_row(params![key_id, company_id], |r| {
@@ -322,6 +323,7 @@ impl Db<'_> {
                         }),
                         None => None,
                     },
+                    client_consents: r.get::<_, Option<bool>>(8)?.unwrap_or(false),
                 })
             })
             .optional()

@@ -296,22 +296,24 @@ impl<'c> Db<'c> {
         let sql = concat!(
             "SELECT ",
             company_columns!(),
-            ", r.office_id, r.client_id, r.api_access, r.office_is_admin, l.key_id
+            ", r.office_id, r.client_id, r.api_access, r.office_is_admin, l.key_id, l.pending
              FROM (SELECT ?3 AS id) q
              LEFT JOIN companies c ON c.id = q.id
              LEFT JOIN accountant_relations r ON r.office_id = ?1 AND r.client_id = q.id
-             LEFT JOIN client_key_links l ON l.key_id = ?2 AND l.client_id = q.id AND l.pending = 0"
+             LEFT JOIN client_key_links l ON l.key_id = ?2 AND l.client_id = q.id"
         );
         self.conn
             .prepare_cached(sql)?
             .query_row(params![key_company_id, key_id, company_id], |r| {
                 let found: Option<i64> = r.get(0)?;
                 let linked: Option<i64> = r.get(12)?;
+                let pending: bool = r.get::<_, Option<bool>>(13)?.unwrap_or(false);
                 Ok(crate::domain::rules::RequestedCompany {
                     id: company_id,
                     company: found.map(|_| company_from(r, 0)).transpose()?,
                     relation: relation_from(r, 8)?,
-                    key_linked: linked.is_some(),
+                    key_linked: linked.is_some() && !pending,
+                    key_link_pending: linked.is_some() && pending,
                 })
             })
     }

@@ -599,3 +599,98 @@ fn reducing_a_persons_rights_shrinks_their_keys_at_once() {
         json!([])
     );
 }
+
+/// Klient > Tilganger, `GET /_sandbox/keys/{id}/access` and the API agree, for every combination
+/// of link (none, linked after the token was made, in force), the client's consent and the
+/// owner's access in the client.
+#[test]
+fn the_accesses_story_is_one_truth_for_every_combination() {
+    const KEY: i64 = 7101;
+    const OWNER: i64 = 5101;
+    const CLIENT: i64 = 2101;
+    let ok = |r: &crate::helpers::Reply| assert!(r.status < 300, "{}", r.body);
+    for link in ["none", "pending", "in force"] {
+        for consent in [false, true] {
+            for owner_access in [&[][..], &["AUTH_CUSTOMER"][..]] {
+                let app = spawn_app();
+                let case = format!("link {link}, consent {consent}, owner {owner_access:?}");
+                let session = app.session_for(&app.credential(true));
+                if link != "in force" {
+                    let unlinked = app.control(
+                        Method::DELETE,
+                        &format!("/_sandbox/clients/{CLIENT}/keys/{KEY}"),
+                        None,
+                        None,
+                    );
+                    assert_eq!(unlinked.status, 204, "{case}: {}", unlinked.body);
+                }
+                if link == "pending" {
+                    ok(&app.control(
+                        Method::PUT,
+                        "/_sandbox/settings",
+                        None,
+                        Some(json!({"linkSnapshot": true})),
+                    ));
+                    ok(&app.control(
+                        Method::PUT,
+                        &format!("/_sandbox/clients/{CLIENT}/keys/{KEY}"),
+                        None,
+                        Some(json!({"accesses": ["ALL_PRIVILEGES"]})),
+                    ));
+                }
+                ok(&app.control(
+                    Method::PUT,
+                    &format!("/_sandbox/clients/{CLIENT}/accountant"),
+                    None,
+                    Some(json!({"apiAccess": consent})),
+                ));
+                ok(&app.control(
+                    Method::PUT,
+                    &format!("/_sandbox/people/{OWNER}/client-access/{CLIENT}"),
+                    None,
+                    Some(json!({"entitlements": owner_access})),
+                ));
+
+                let listed = app.get(&format!("/_sandbox/clients/{CLIENT}/access?type=api-key"));
+                let row = listed.body["values"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .find(|v| v["key"]["id"] == KEY)
+                    .cloned();
+                let access = app.get(&format!("/_sandbox/keys/{KEY}/access?companyId={CLIENT}"));
+                let accesses: Vec<String> = access.body["value"]["accesses"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|a| a.as_str().unwrap().to_owned())
+                    .collect();
+                let customers = app.get_as(&CLIENT.to_string(), &session, "/v2/customer");
+
+                match &row {
+                    None => assert_eq!(link, "none", "{case}: a linked key is listed"),
+                    Some(row) => {
+                        assert_eq!(row["effective"], !accesses.is_empty(), "{case}: {row}");
+                        assert_eq!(row["effectiveAccesses"], json!(accesses), "{case}");
+                        assert_eq!(row["reason"].is_null(), !accesses.is_empty(), "{case}: {row}");
+                    }
+                }
+                assert_eq!(
+                    customers.status == 200,
+                    accesses.iter().any(|a| a == "AUTH_CUSTOMER"),
+                    "{case}: /v2 answered {} while the control plane says {accesses:?}",
+                    customers.status
+                );
+                let expect_some = link == "in force" && consent && !owner_access.is_empty();
+                assert_eq!(!accesses.is_empty(), expect_some, "{case}: {accesses:?}");
+                if link == "pending" {
+                    let reason = row.as_ref().unwrap()["reason"].as_str().unwrap_or_default().to_owned();
+                    assert!(reason.contains("«Gjenopprett nøkkel»"), "{case}: {reason}");
+                    let who = app.get_as(&CLIENT.to_string(), &session, "/v2/token/session/%3EwhoAmI");
+                    let message = who.body["developerMessage"].as_str().unwrap_or_default();
+                    assert!(message.contains("«Gjenopprett nøkkel»"), "{case}: {message}");
+                }
+            }
+        }
+    }
+}
