@@ -12,10 +12,9 @@ use crate::scenario::{self, ScenarioError};
 use crate::store::{Store, StoreError};
 use crate::wire::error::{ApiError, ErrorKind};
 use crate::wire::request_id::{no_route, stamp};
-use actix_web::body::BoxBody;
 use actix_web::dev::Server;
 use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
-use actix_web::middleware::from_fn;
+use actix_web::middleware::{Condition, Logger, from_fn};
 use actix_web::{App, HttpServer, web};
 use std::fmt::Write as _;
 use std::net::{SocketAddr, TcpListener};
@@ -173,14 +172,21 @@ pub fn app(
     impl ServiceFactory<
         ServiceRequest,
         Config = (),
-        Response = ServiceResponse<BoxBody>,
+        Response = ServiceResponse<impl actix_web::body::MessageBody>,
         Error = actix_web::Error,
         InitError = (),
     >,
 > {
+    // The access log costs its formatting on every request, so it is only there when asked for
+    // (RUST_LOG=info): one line per request with method, path, status, bytes and time.
+    let access_log = log::log_enabled!(target: "actix_web::middleware::logger", log::Level::Info);
     App::new()
         .wrap(from_fn(limits))
         .wrap(from_fn(stamp))
+        .wrap(Condition::new(
+            access_log,
+            Logger::new("%a \"%r\" %s %b bytes %D ms request %{x-tlx-request-id}o"),
+        ))
         .configure(routes(registry))
 }
 

@@ -104,7 +104,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(
             resource("/clock")
                 .route(web::get().to(get_clock))
-                .route(web::put().to(put_clock)),
+                .route(web::put().to(put_clock))
+                .route(web::delete().to(delete_clock)),
         )
         .service(resource("/scenario").route(web::post().to(load_scenario)))
         .service(
@@ -252,6 +253,16 @@ async fn put_clock(req: HttpRequest, body: web::Json<ClockBody>) -> Result<HttpR
     ))
 }
 
+/// Back to real time: the clock runs with the machine's again.
+async fn delete_clock(req: HttpRequest) -> Result<HttpResponse, ApiError> {
+    let sandbox = sandbox(&req)?;
+    sandbox.real_clock();
+    Ok(json_response(
+        200,
+        &json!({"value": {"now": sandbox.now().to_string()}}),
+    ))
+}
+
 async fn reset(req: HttpRequest) -> Result<HttpResponse, ApiError> {
     sandbox(&req)?.reset()?;
     Ok(HttpResponse::NoContent().finish())
@@ -284,19 +295,103 @@ async fn load_scenario(req: HttpRequest, body: web::Json<ScenarioBody>) -> Resul
 #[derive(Debug, serde::Deserialize)]
 struct JournalQuery {
     path: Option<String>,
-    status: Option<u16>,
+    status: Option<String>,
     key: Option<i64>,
+    /// A session token or an employee token: the key behind it.
+    token: Option<String>,
+    since: Option<String>,
+    from: Option<String>,
+    count: Option<String>,
 }
 
+/// The journal, newest first: `path` (part of), `status` (`403` or `4xx`), `key` (id) or `token`
+/// (a session or employee token), `since` (an RFC 3339 time), paged with `from` and `count`.
 async fn get_journal(req: HttpRequest, query: web::Query<JournalQuery>) -> Result<HttpResponse, ApiError> {
+    use crate::sandbox::journal::{Filter, StatusFilter};
+    use crate::wire::{ErrorKind, ValidationMessage};
     let query = query.into_inner();
-    let filter = crate::sandbox::journal::Filter {
-        path: query.path,
-        status: query.status,
-        key: query.key,
+    let invalid = |field: &'static str, message: String| {
+        ApiError::new(ErrorKind::Param)
+            .with_developer_message(message)
+            .with_validation(vec![ValidationMessage::arg(
+                field,
+                "Verdien er ikke av korrekt type for dette feltet.",
+            )])
     };
-    let values = sandbox(&req)?.journal().read(&filter);
-    Ok(json_response(200, &json!({ "values": values })))
+    let status = query
+        .status
+        .as_deref()
+        .filter(|s| !s.trim().is_empty())
+        .map(|s| {
+            StatusFilter::parse(s).ok_or_else(|| {
+                invalid(
+                    "status",
+                    format!("status must be a status such as 403 or a class such as 4xx, not {s:?}."),
+                )
+            })
+        })
+        .transpose()?;
+    let since = query
+        .since
+        .as_deref()
+        .filter(|s| !s.trim().is_empty())
+        .map(|s| {
+            s.parse::<jiff::Timestamp>().map_err(|e| {
+                invalid(
+                    "since",
+                    format!("since must be an RFC 3339 time such as 2026-01-31T12:00:00Z: {e}."),
+                )
+            })
+        })
+        .transpose()?;
+    let params = crate::wire::envelope::ListParams::parse(&crate::wire::envelope::ListQuery {
+        from: query.from,
+        // Unpaged, a read shows the whole journal, as it did before paging.
+        count: query
+            .count
+            .or_else(|| Some(crate::sandbox::journal::CAPACITY.to_string())),
+        sorting: None,
+        fields: None,
+    })?;
+    let sandbox = sandbox(&req)?;
+    let key = match (query.key, query.token.as_deref().filter(|t| !t.is_empty())) {
+        (Some(key), _) => Some(key),
+        (None, Some(token)) => Some(
+            sandbox
+                .store()
+                .with(|db| key_of_token(db, token))?
+                .ok_or_else(|| ApiError::not_found("No session or employee token in this sandbox is that token."))?,
+        ),
+        (None, None) => None,
+    };
+    let filter = Filter {
+        path: query.path,
+        status,
+        key,
+        since,
+    };
+    let page = sandbox.journal().read(&filter, params.from, params.count);
+    Ok(json_response(
+        200,
+        &json!({
+            "fullResultSize": page.full_result_size,
+            "from": params.from,
+            "count": page.entries.len(),
+            "values": page.entries,
+        }),
+    ))
+}
+
+/// The key behind a session token or an employee token.
+fn key_of_token(db: &crate::store::Db<'_>, token: &str) -> Result<Option<i64>, ApiError> {
+    use crate::domain::model::EmployeeTokenLookup;
+    if let crate::domain::rules::SessionLookup::Found(session) = db.session_by_token(token)? {
+        return Ok(Some(session.key.id));
+    }
+    Ok(match db.employee_token(token)? {
+        EmployeeTokenLookup::Current(key) | EmployeeTokenLookup::Superseded { key, .. } => Some(key.id),
+        EmployeeTokenLookup::Unknown => None,
+    })
 }
 
 async fn clear_journal(req: HttpRequest) -> Result<HttpResponse, ApiError> {

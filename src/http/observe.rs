@@ -28,6 +28,7 @@ pub async fn observe(
     };
     let method = crate::sandbox::journal::method_name(req.method());
     let path = req.path().to_owned();
+    let query = req.query_string().to_owned();
     let now = context.now;
     req.extensions_mut().insert(context);
 
@@ -50,6 +51,7 @@ pub async fn observe(
         request_id: request_id.map(|r| r.0),
         method,
         path,
+        query,
         company_id: caller.and_then(|c| c.company_id),
         key_id: caller.map(|c| c.key_id),
         status,

@@ -21,6 +21,8 @@ pub struct Entry {
     pub request_id: Option<uuid::Uuid>,
     pub method: Cow<'static, str>,
     pub path: String,
+    /// The query string as sent (without `?`), empty when there was none.
+    pub query: String,
     /// The company the request acted in, once authenticated.
     pub company_id: Option<i64>,
     pub key_id: Option<i64>,
@@ -57,12 +59,46 @@ pub fn method_name(method: &Method) -> Cow<'static, str> {
     })
 }
 
+/// Which statuses to keep: one (`403`) or a class (`4xx`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StatusFilter {
+    Exactly(u16),
+    Class(u16),
+}
+
+impl StatusFilter {
+    /// Reads `403` or `4xx`; None for anything else.
+    pub fn parse(text: &str) -> Option<Self> {
+        let text = text.trim();
+        if let Some(class) = text.strip_suffix("xx").or_else(|| text.strip_suffix("XX")) {
+            return class.parse().ok().filter(|c| (1..=5).contains(c)).map(Self::Class);
+        }
+        text.parse().ok().filter(|s| (100..=599).contains(s)).map(Self::Exactly)
+    }
+
+    fn keeps(self, status: u16) -> bool {
+        match self {
+            Self::Exactly(wanted) => status == wanted,
+            Self::Class(class) => status / 100 == class,
+        }
+    }
+}
+
 /// What to keep of the journal when reading it.
 #[derive(Debug, Default, Clone)]
 pub struct Filter {
     pub path: Option<String>,
-    pub status: Option<u16>,
+    pub status: Option<StatusFilter>,
     pub key: Option<i64>,
+    /// Only entries after this time.
+    pub since: Option<Timestamp>,
+}
+
+/// One page of matching entries, newest first, and how many matched in all.
+#[derive(Debug, Clone, Default)]
+pub struct Page {
+    pub full_result_size: usize,
+    pub entries: Vec<Entry>,
 }
 
 #[derive(Default)]
@@ -79,20 +115,80 @@ impl Journal {
         entries.push_back(entry);
     }
 
-    /// Matching entries, newest first.
-    pub fn read(&self, filter: &Filter) -> Vec<Entry> {
+    /// Matching entries, newest first: `count` of them from the `from`-th.
+    pub fn read(&self, filter: &Filter, from: usize, count: usize) -> Page {
         let entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
-        entries
+        let mut page = Page::default();
+        for entry in entries
             .iter()
             .rev()
             .filter(|e| filter.path.as_deref().is_none_or(|p| e.path.contains(p)))
-            .filter(|e| filter.status.is_none_or(|s| e.status == s))
+            .filter(|e| filter.status.is_none_or(|s| s.keeps(e.status)))
             .filter(|e| filter.key.is_none_or(|k| e.key_id == Some(k)))
-            .cloned()
-            .collect()
+            .filter(|e| filter.since.is_none_or(|t| e.time > t))
+        {
+            if page.full_result_size >= from && page.entries.len() < count {
+                page.entries.push(entry.clone());
+            }
+            page.full_result_size += 1;
+        }
+        page
     }
 
     pub fn clear(&self) {
         self.entries.lock().unwrap_or_else(|p| p.into_inner()).clear();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(status: u16, second: i64) -> Entry {
+        Entry {
+            time: Timestamp::from_second(second).unwrap_or_default(),
+            request_id: None,
+            method: Cow::Borrowed("GET"),
+            path: "/v2/customer".into(),
+            query: String::new(),
+            company_id: None,
+            key_id: Some(1),
+            status,
+            code: None,
+            rule: None,
+            remedy: None,
+            developer_message: None,
+        }
+    }
+
+    #[test]
+    fn the_journal_pages_and_filters_by_status_class_and_time() {
+        let journal = Journal::default();
+        for (second, status) in [(1, 200), (2, 403), (3, 404), (4, 201), (5, 422)] {
+            journal.record(entry(status, second));
+        }
+        let all = Filter::default();
+        let page = journal.read(&all, 1, 2);
+        assert_eq!(page.full_result_size, 5);
+        assert_eq!(page.entries.iter().map(|e| e.status).collect::<Vec<_>>(), [201, 404]);
+        let client_errors = Filter {
+            status: StatusFilter::parse("4xx"),
+            ..Filter::default()
+        };
+        let statuses: Vec<u16> = journal
+            .read(&client_errors, 0, 10)
+            .entries
+            .iter()
+            .map(|e| e.status)
+            .collect();
+        assert_eq!(statuses, [422, 404, 403]);
+        let since = Filter {
+            since: Timestamp::from_second(3).ok(),
+            ..Filter::default()
+        };
+        assert_eq!(journal.read(&since, 0, 10).full_result_size, 2);
+        assert_eq!(StatusFilter::parse("403"), Some(StatusFilter::Exactly(403)));
+        assert_eq!(StatusFilter::parse("9xx"), None);
+        assert_eq!(StatusFilter::parse("banana"), None);
     }
 }

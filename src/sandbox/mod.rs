@@ -185,6 +185,11 @@ impl Sandbox {
         Ok(())
     }
 
+    /// Back to real time.
+    pub fn real_clock(&self) {
+        self.clock_offset_ns.store(0, Ordering::Relaxed);
+    }
+
     /// Moves the sandbox clock by a signed duration, staying within [`CLOCK_RANGE`].
     pub fn advance_clock(&self, by: jiff::SignedDuration) -> Result<(), String> {
         let by = i64::try_from(by.as_nanos()).map_err(|_| "the duration is too long".to_owned())?;

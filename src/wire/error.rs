@@ -152,6 +152,12 @@ impl ApiError {
 
     /// Renders the Tripletex error envelope with all seven keys.
     pub fn body(&self, request_id: &str) -> Vec<u8> {
+        self.body_with_link(request_id, DOCS_LINK)
+    }
+
+    /// The envelope with another `link`: the control plane is the emulator's, not Tripletex's, so
+    /// its errors point to the emulator's own documentation.
+    pub fn body_with_link(&self, request_id: &str, link: &'static str) -> Vec<u8> {
         #[derive(Serialize)]
         #[serde(rename_all = "camelCase")]
         struct Envelope<'a> {
@@ -167,7 +173,7 @@ impl ApiError {
             status: self.kind.status(),
             code: self.kind.code(),
             message: &self.message,
-            link: DOCS_LINK,
+            link,
             developer_message: self.developer_message.as_deref(),
             validation_messages: self.validation_messages.as_deref(),
             request_id,

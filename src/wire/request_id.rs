@@ -13,6 +13,18 @@ pub const REQUEST_ID_HEADER: HeaderName = HeaderName::from_static("x-tlx-request
 pub const EMULATOR_HEADER: HeaderName = HeaderName::from_static("x-tripletex-sandbox");
 pub const JSON_UTF8: HeaderValue = HeaderValue::from_static("application/json;charset=UTF-8");
 
+/// Where a control-plane error points: the emulator's own documentation, never Tripletex's.
+pub const CONTROL_PLANE_DOCS: &str = "README.md#control-plane";
+
+/// `/_sandbox/…` or `/sb/{id}/_sandbox/…`.
+fn is_control_plane(path: &str) -> bool {
+    let rest = match path.strip_prefix("/sb/") {
+        Some(rest) => rest.split_once('/').map_or("", |(_, after)| after),
+        None => path.strip_prefix('/').unwrap_or(path),
+    };
+    rest == "_sandbox" || rest.starts_with("_sandbox/")
+}
+
 /// The id of the request being served, readable from the request's extensions.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RequestId(pub uuid::Uuid);
@@ -31,7 +43,11 @@ pub async fn stamp(
     let request_id = id.0.hyphenated().encode_lower(&mut buffer);
     let response = if response.status().as_u16() >= 400 {
         let error = as_api_error(&response);
-        let body = error.body(request_id);
+        let body = if is_control_plane(response.request().path()) {
+            error.body_with_link(request_id, CONTROL_PLANE_DOCS)
+        } else {
+            error.body(request_id)
+        };
         response.map_body(|head, _| {
             head.headers.insert(CONTENT_TYPE, JSON_UTF8);
             BoxBody::new(body)
@@ -98,4 +114,19 @@ pub async fn method_not_allowed(req: actix_web::HttpRequest) -> Result<HttpRespo
 /// A route whose unsupported methods answer 405 in the Tripletex envelope.
 pub fn resource(path: &str) -> actix_web::Resource {
     actix_web::web::resource(path).default_service(actix_web::web::to(method_not_allowed))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn control_plane_paths_are_told_apart_from_the_api() {
+        for path in ["/_sandbox/health", "/_sandbox", "/sb/abc/_sandbox/clock"] {
+            assert!(is_control_plane(path), "{path}");
+        }
+        for path in ["/v2/customer", "/sb/abc/v2/customer", "/_sandboxes", "/sb/_sandbox"] {
+            assert!(!is_control_plane(path), "{path}");
+        }
+    }
 }

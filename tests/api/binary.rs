@@ -350,3 +350,33 @@ fn off_loopback_serve_refuses_to_start_without_an_admin_token() {
     let _ = child.wait();
     assert_eq!((open.status().as_u16(), guarded.status().as_u16()), (401, 200));
 }
+
+#[test]
+fn rust_log_info_writes_an_access_log_line_per_request() {
+    let mut child = Command::new(BIN)
+        .args(["serve", "--port", "0"])
+        .env("RUST_LOG", "info")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let first = BufReader::new(child.stdout.take().unwrap())
+        .lines()
+        .next()
+        .unwrap()
+        .unwrap();
+    let base = first.strip_prefix("listening on ").unwrap().to_owned();
+    let reply = reqwest::blocking::get(format!("{base}/_sandbox/health")).unwrap();
+    let request_id = reply.headers()["x-tlx-request-id"].to_str().unwrap().to_owned();
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    let _ = child.kill();
+    let _ = child.wait();
+    let mut log = String::new();
+    use std::io::Read as _;
+    child.stderr.take().unwrap().read_to_string(&mut log).unwrap();
+    let line = log
+        .lines()
+        .find(|l| l.contains("GET /_sandbox/health"))
+        .unwrap_or_default();
+    assert!(line.contains(" 200 ") && line.contains(&request_id), "{log}");
+}

@@ -100,3 +100,23 @@ fn a_clock_outside_its_range_is_refused_and_the_clock_stays() {
         .to_owned();
     assert!(now.starts_with("2030-01-01"), "the clock was left where it was: {now}");
 }
+
+#[test]
+fn deleting_the_clock_returns_to_real_time() {
+    let app = spawn_app();
+    let set = app.control(
+        Method::PUT,
+        "/_sandbox/clock",
+        None,
+        Some(json!({"now": "2031-05-05T00:00:00Z"})),
+    );
+    assert_eq!(set.status, 200);
+    let back = app.send(app.request(Method::DELETE, "/_sandbox/clock"));
+    assert_eq!(back.status, 200, "{}", back.body);
+    let now: jiff::Timestamp = back.body["value"]["now"].as_str().unwrap().parse().unwrap();
+    let drift = jiff::Timestamp::now().duration_since(now).abs();
+    assert!(
+        drift < jiff::SignedDuration::from_secs(60),
+        "the clock is real time again: {now}"
+    );
+}

@@ -55,3 +55,54 @@ fn the_journal_is_bounded_and_drops_the_oldest() {
     let journal = app.get("/_sandbox/journal").body["values"].as_array().cloned().unwrap();
     assert_eq!(journal.len(), limit);
 }
+
+#[test]
+fn the_journal_pages_filters_by_class_token_and_time_and_keeps_the_query() {
+    let app = spawn_app();
+    let session = app.session_for(&app.credential(false));
+    let before = app.get("/_sandbox/clock").body["value"]["now"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(app.get_as("0", &session, "/v2/customer?count=1&fields=id").status, 200);
+    assert_eq!(app.get_as("0", &session, "/v2/customer/1").status, 404);
+    assert_eq!(app.get_as("0", "nope", "/v2/customer").status, 401);
+
+    let page = app.get("/_sandbox/journal?from=1&count=1");
+    assert_eq!(page.body["fullResultSize"], 4, "{}", page.body);
+    assert_eq!(
+        (page.body["from"].as_i64(), page.body["count"].as_i64()),
+        (Some(1), Some(1))
+    );
+    assert_eq!(page.body["values"][0]["status"], 404);
+
+    let errors = app.get("/_sandbox/journal?status=4xx").body["values"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["status"].as_i64().unwrap())
+        .collect::<Vec<_>>();
+    assert_eq!(errors, [401, 404]);
+
+    let by_token = app.get(&format!("/_sandbox/journal?token={session}&path=customer"));
+    let listed = by_token.body["values"].as_array().unwrap();
+    assert_eq!(listed.len(), 2, "{}", by_token.body);
+    assert_eq!(listed[1]["query"], "count=1&fields=id");
+
+    let since = app.get(&format!("/_sandbox/journal?since={before}"));
+    assert_eq!(
+        since.body["fullResultSize"], 3,
+        "the session create came before: {}",
+        since.body
+    );
+
+    for bad in ["status=4x", "since=yesterday", "count=x"] {
+        let refused = app.get(&format!("/_sandbox/journal?{bad}"));
+        assert_eq!(refused.status, 422, "{bad}: {}", refused.body);
+        assert_eq!(
+            refused.body["link"], "README.md#control-plane",
+            "control-plane errors point to our docs"
+        );
+    }
+    assert_eq!(app.get("/_sandbox/journal?token=unknown").status, 404);
+}
