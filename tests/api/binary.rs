@@ -244,6 +244,16 @@ fn a_curl_and_jq_session_works_unchanged() {
         };
         assert_eq!(who["value"]["companyId"], expected);
     }
+    let refused = Command::new("bash")
+        .arg(&script)
+        .env("API_HOST", &served.base)
+        .env("CONSUMER_TOKEN", office["consumerToken"].as_str().unwrap())
+        .env("EMPLOYEE_TOKEN", "not-a-token")
+        .env("EXPIRATION_DATE", FUTURE)
+        .output()
+        .unwrap();
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stdout).contains("Error generating session token"));
 }
 
 #[test]
