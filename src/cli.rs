@@ -80,4 +80,11 @@ pub enum ScenariosCommand {
         #[arg(required = true)]
         files: Vec<PathBuf>,
     },
+    /// Run each file's `expect` list against an in-process emulator holding that scenario; one
+    /// pass/fail line per expectation, exit 1 if any fails.
+    Run {
+        /// Scenario files to run.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
 }

@@ -4,7 +4,8 @@
 //! The architecture, outside in:
 //! - [`cli`] → [`config`] → [`startup`]: arguments, validated configuration, building the server
 //!   (bind, open the store, load the scenario) apart from running it; `main.rs` stays thin.
-//!   [`commands`] holds the `scenarios` subcommands, [`conformance`] the drift report.
+//!   [`commands`] holds the `scenarios` subcommands ([`scenario_run`] runs a file's `expect`
+//!   list), [`conformance`] the drift report.
 //! - [`api`] (`/v2/...`) and [`control`] (`/_sandbox/...`): thin actix handlers that parse with
 //!   [`wire`], decide with [`domain`], read and write with [`store`], and render with [`wire`].
 //!   Data resources are served by one generic engine from a table of resource definitions.
@@ -29,6 +30,7 @@ pub mod domain;
 pub mod http;
 pub mod sandbox;
 pub mod scenario;
+pub mod scenario_run;
 pub mod startup;
 pub mod store;
 pub mod wire;

@@ -36,6 +36,12 @@ fn main() -> ExitCode {
                 ExitCode::FAILURE
             }
         },
+        Command::Scenarios(ScenariosCommand::Run { files }) => {
+            let ran = actix_web::rt::System::new().block_on(tripletex_sandbox::scenario_run::run(&files));
+            let (report, held) = ran;
+            print!("{report}");
+            if held { ExitCode::SUCCESS } else { ExitCode::FAILURE }
+        }
         Command::Scenarios(ScenariosCommand::Check { files }) => {
             let (report, valid) = commands::check(&files);
             print!("{report}");

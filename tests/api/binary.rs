@@ -390,3 +390,47 @@ fn rust_log_info_writes_an_access_log_line_per_request() {
         .unwrap_or_default();
     assert!(line.contains(" 200 ") && line.contains(&request_id), "{log}");
 }
+
+#[test]
+fn scenarios_run_executes_the_expect_list_and_fails_on_a_wrong_answer() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+    let files: Vec<PathBuf> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).collect();
+    let output = Command::new(BIN)
+        .args(["scenarios", "run"])
+        .args(&files)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{text}");
+    assert_eq!(text.matches("expectations hold").count(), files.len(), "{text}");
+    assert!(!text.contains("FAIL"), "{text}");
+
+    let path = temp_path("wrong-expectation.json");
+    std::fs::write(
+        &path,
+        r#"{"name": "wrong", "description": "an expectation that does not hold", "world": {
+            "integrations": [{"id": 1, "applicationName": "App"}],
+            "companies": [{"id": 1, "name": "A", "kind": "standalone", "package": "SMART", "integrationsEnabled": true}],
+            "people": [{"id": 2, "companyId": 1, "firstName": "A", "lastName": "B", "roles": ["ACCOUNT_ADMINISTRATOR"]}],
+            "keys": [{"id": 3, "name": "k", "personId": 2, "integrationId": 1}]},
+          "expect": [
+            {"description": "minting works", "request": {"mint": {"key": 3}}, "status": 200},
+            {"description": "wrongly expected to be refused", "request": {"mint": {"key": 3}}, "status": 422, "code": 18000}
+          ]}"#,
+    )
+    .unwrap();
+    let output = Command::new(BIN)
+        .args(["scenarios", "run"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(!output.status.success(), "{text}");
+    assert!(
+        text.contains("expect[0] pass")
+            && text.contains("expect[1] FAIL")
+            && text.contains("status 200 (expected 422)"),
+        "{text}"
+    );
+    assert!(text.contains("1 of 2 expectations hold"), "{text}");
+}
