@@ -199,6 +199,20 @@ fn mint(
     choice: TokenChoice,
     date: &str,
 ) -> Result<TestRequest, String> {
+    let query = session_query(state, key, consumer, choice, date)?;
+    Ok(TestRequest::put().uri(&format!("/v2/token/session/:create?{query}")))
+}
+
+/// The query of a session create for key `key` in a world as `GET /_sandbox/state` exports it:
+/// its current or last retired token, and the consumer token of the integration named by
+/// `consumer`, else of the key's own, else of the one named like its custom setup.
+pub fn session_query(
+    state: &Value,
+    key: i64,
+    consumer: Option<i64>,
+    choice: TokenChoice,
+    date: &str,
+) -> Result<String, String> {
     let keys = state["world"]["keys"].as_array().ok_or("the world has no keys")?;
     let found = keys
         .iter()
@@ -228,11 +242,10 @@ fn mint(
     .or_else(|| integrations.first())
     .ok_or("the world has no integrations")?;
     let consumer = integration["consumerToken"].as_str().unwrap_or_default();
-    let query = serde_urlencoded::to_string([
+    serde_urlencoded::to_string([
         ("consumerToken", consumer),
         ("employeeToken", employee),
         ("expirationDate", date),
     ])
-    .map_err(|e| e.to_string())?;
-    Ok(TestRequest::put().uri(&format!("/v2/token/session/:create?{query}")))
+    .map_err(|e| e.to_string())
 }
