@@ -60,6 +60,25 @@ def field_kind(prop):
         return k
     return {'type':'object'}
 
+# The emulated operations and where the document keeps them: (method, path suffix) per operation.
+OPERATIONS={'list':('get',''),'create':('post',''),'deleteList':('delete',''),
+            'get':('get','/{id}'),'update':('put','/{id}'),'delete':('delete','/{id}')}
+def required_query(path, methods):
+    # The query parameters the document marks required, per operation the sandbox serves, so the
+    # engine refuses a call without them as Tripletex does (422/15000, one message per argument).
+    out={}
+    for op in methods:
+        method,suffix=OPERATIONS[op]
+        operation=d['paths'].get('/'+path+suffix,{}).get(method) or {}
+        names=[p['name'] for p in operation.get('parameters',[]) if p.get('in')=='query' and p.get('required')]
+        if names: out[op]=names
+    return out
+
+# A date range on a list: `…From` is inclusive, `…To` exclusive ("From and including" / "To and
+# excluding" in Tripletex's own parameter texts, which the stored document does not carry).
+def date_range(field, start, end):
+    return {start:{'field':field,'match':'from'}, end:{'field':field,'match':'before'}}
+
 LINES={'orderLines':'order/orderline','postings':'ledger/posting'}
 def definition(path, model, entitlement, required, filters, methods, scope='company', number=None, display=None, defaults=None, embedded=False, lines=()):
     props=S[model]['properties']
@@ -90,6 +109,8 @@ def definition(path, model, entitlement, required, filters, methods, scope='comp
         template[name]=v
     if defaults: template.update(defaults)
     dd={'path':path,'model':model,'entitlement':entitlement,'scope':scope,'methods':methods,'required':required,'filters':filters,'fields':fields,'template':template}
+    query=required_query(path, methods)
+    if query: dd['requiredQuery']=query
     if number: dd['number']=number
     if display: dd['displayName']=display
     if embedded: dd['embedded']=True
@@ -114,15 +135,17 @@ defs=[
 
  definition('project','Project','AUTH_CREATE_PROJECT',['name','projectManager','startDate'],{'id':{'match':'ids'},'name':{'field':'name','match':'contains'},'number':{'field':'number','match':'equals'},'projectManagerId':{'field':'projectManager','match':'ref'},'customerId':{'field':'customer','match':'ref'},'departmentId':{'field':'department','match':'ref'},'isClosed':{'field':'isClosed','match':'equals'}},ALL+['deleteList'],
    number={'field':'number','start':1,'asString':True}, display='{number} {name}', defaults={'currency':{'id':1}}),
- definition('timesheet/entry','TimesheetEntry','AUTH_HOURLIST',['employee','activity','date','hours'],{'id':{'match':'ids'},'employeeId':{'field':'employee','match':'ref'},'projectId':{'field':'project','match':'ref'},'activityId':{'field':'activity','match':'ref'},'comment':{'field':'comment','match':'contains'}},ALL),
+ definition('timesheet/entry','TimesheetEntry','AUTH_HOURLIST',['employee','activity','date','hours'],{'id':{'match':'ids'},'employeeId':{'field':'employee','match':'ref'},'projectId':{'field':'project','match':'ref'},'activityId':{'field':'activity','match':'ref'},'comment':{'field':'comment','match':'contains'},**date_range('date','dateFrom','dateTo')},ALL),
  definition('order/orderline','OrderLine',None,[],{},[],embedded=True),
- definition('order','Order','AUTH_ORDER',['customer','orderDate','deliveryDate'],{'id':{'match':'ids'},'number':{'field':'number','match':'equals'},'customerId':{'field':'customer','match':'ref'},'isClosed':{'field':'isClosed','match':'equals'},'isSubscription':{'field':'isSubscription','match':'equals'}},ALL,
+ definition('order','Order','AUTH_ORDER',['customer','orderDate','deliveryDate'],{'id':{'match':'ids'},'number':{'field':'number','match':'equals'},'customerId':{'field':'customer','match':'ref'},'isClosed':{'field':'isClosed','match':'equals'},'isSubscription':{'field':'isSubscription','match':'equals'},**date_range('orderDate','orderDateFrom','orderDateTo')},ALL,
    number={'field':'number','start':1,'asString':True}, defaults={'currency':{'id':1},'invoicesDueIn':14,'invoicesDueInType':'DAYS'}, lines=('orderLines',)),
  definition('ledger/posting','Posting',None,[],{},[],embedded=True),
- definition('ledger/voucher','Voucher','AUTH_VOUCHER',['date','description','postings'] if 'description' in S['Voucher']['properties'] else ['date','postings'],{'id':{'match':'ids'},'number':{'field':'number','match':'equals'}},ALL,
+ # description is optional: the document lists no required fields for Voucher, and the only
+ # refusals observed are for missing or empty postings (reference access-model, error table).
+ definition('ledger/voucher','Voucher','AUTH_VOUCHER',['date','postings'],{'id':{'match':'ids'},'number':{'field':'number','match':'equals'},**date_range('date','dateFrom','dateTo')},ALL,
    number={'field':'number','start':1}, lines=('postings',)),
  definition('employee/employment','Employment','AUTH_EMPLOYEE',['employee','startDate'],{'employeeId':{'field':'employee','match':'ref'}},['list','get','create','update']),
- definition('invoice','Invoice','AUTH_INVOICING',['invoiceDate','invoiceDueDate'],{'id':{'match':'ids'},'invoiceNumber':{'field':'invoiceNumber','match':'equals'},'kid':{'field':'kid','match':'equals'},'customerId':{'field':'customer','match':'ref'}},['list','get'],
+ definition('invoice','Invoice','AUTH_INVOICING',['invoiceDate','invoiceDueDate'],{'id':{'match':'ids'},'invoiceNumber':{'field':'invoiceNumber','match':'equals'},'kid':{'field':'kid','match':'equals'},'customerId':{'field':'customer','match':'ref'},**date_range('invoiceDate','invoiceDateFrom','invoiceDateTo')},['list','get'],
    number={'field':'invoiceNumber','start':1}, defaults={'currency':{'id':1}}),
 ]
 json.dump({'resources':defs}, open(os.path.join(OUT,'resources.json'),'w'), indent=1, ensure_ascii=False)
