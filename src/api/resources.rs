@@ -568,6 +568,17 @@ async fn get(
     crate::wire::envelope::single(value, &fields, &def.model)
 }
 
+/// The id of the company's ledger account with `number`, if its chart of accounts has one.
+fn account_with_number(db: &Db<'_>, company: i64, number: i64) -> Result<Option<i64>, ApiError> {
+    let text = number.to_string();
+    let filter = [ObjectFilter::Equals {
+        field: "number",
+        text: &text,
+    }];
+    let found = db.object_page("ledger/account", company, &filter, (0, 1), false)?;
+    Ok(found.page.first().map(|row| row.id))
+}
+
 /// References must point at objects the acting company can see.
 fn check_references(db: &Db<'_>, company: i64, references: &[resource::Reference]) -> Result<(), ApiError> {
     let mut missing = Vec::new();
@@ -610,6 +621,12 @@ async fn create(
             None => None,
         };
         resource_rules(def, db, company, &merged, &body)?;
+        let mut merged = merged;
+        if let Some(account) = resource::default_account_wanted(def, &merged)
+            && let Some(id) = account_with_number(db, company, account.number)?
+        {
+            merged.insert(account.field.clone(), json!({ "id": id }));
+        }
         let mut body = resource::new_object_body(def, merged, highest)?;
         number_lines(def, &mut body, || sandbox.next_id());
         let object = StoredObject {

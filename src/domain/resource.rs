@@ -109,6 +109,15 @@ pub struct NumberDef {
     pub as_string: bool,
 }
 
+/// The ledger account a new object is booked against unless the body names one.
+#[derive(Debug, Clone, Deserialize)]
+pub struct DefaultAccount {
+    /// The reference field that holds it (`ledgerAccount`).
+    pub field: String,
+    /// The account's number in the company's chart of accounts (1500 for customers).
+    pub number: i64,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Operation {
@@ -158,6 +167,8 @@ pub struct ResourceDef {
     /// The query arguments the official document marks required, per operation.
     #[serde(default)]
     pub required_query: BTreeMap<Operation, Vec<String>>,
+    #[serde(default)]
+    pub default_account: Option<DefaultAccount>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -456,6 +467,16 @@ pub fn new_object_body(
     Ok(body)
 }
 
+/// The default account a new object still needs: the resource has one and the body names none.
+pub fn default_account_wanted<'d>(def: &'d ResourceDef, body: &Map<String, Value>) -> Option<&'d DefaultAccount> {
+    let account = def.default_account.as_ref()?;
+    let named = body
+        .get(&account.field)
+        .and_then(|v| v.get("id"))
+        .is_some_and(|id| !id.is_null());
+    (!named).then_some(account)
+}
+
 /// Recomputes the display name after a change of the fields it is made of.
 pub fn refresh_display_name(def: &ResourceDef, body: &mut Map<String, Value>) {
     if let Some(name) = def.display_name(body) {
@@ -704,6 +725,15 @@ mod tests {
         assert!(date_in_range(Match::Before, "2026-01-31", "2026-02-01"));
         assert!(!date_in_range(Match::Before, "2026-02-01", "2026-02-01"));
         assert!(!date_in_range(Match::Before, "", "2026-02-01"), "no date, no range");
+    }
+
+    #[test]
+    fn a_new_customer_gets_its_default_account_unless_it_names_one() {
+        let def = customer();
+        assert_eq!(default_account_wanted(def, &def.template).map(|a| a.number), Some(1500));
+        let named = json!({"ledgerAccount": {"id": 7}}).as_object().cloned().unwrap();
+        assert!(default_account_wanted(def, &named).is_none());
+        assert!(default_account_wanted(find("product").unwrap(), &def.template).is_none());
     }
 
     #[test]

@@ -579,3 +579,28 @@ fn description_is_a_field_of_every_resource_the_document_gives_one() {
     let nok = app.get_as("0", &session, "/v2/currency?code=NOK&fields=code,description");
     assert_eq!(nok.body["values"], json!([{"code": "NOK", "description": "Norge"}]));
 }
+
+#[test]
+fn a_new_customer_or_supplier_is_booked_against_its_recorded_ledger_account() {
+    let app = spawn_app();
+    give_kari_everything(&app);
+    let session = app.session_for(&app.credential(false));
+    // Recorded create-customer / create-supplier: the new object points at 1500 Kundefordringer
+    // and 2400 Leverandørgjeld unless the body names an account.
+    for (path, number) in [("/v2/customer", 1500), ("/v2/supplier", 2400)] {
+        let created = app.call_as(Method::POST, "0", &session, path, Some(&json!({"name": "Ny"})));
+        assert_eq!(created.status, 201, "{path}: {}", created.body);
+        let account = &created.body["value"]["ledgerAccount"];
+        assert_eq!(account["id"], account_id(&app, &session, number), "{path}");
+        assert!(account["url"].as_str().unwrap().contains("/ledger/account/"), "{path}");
+    }
+    let bank = account_id(&app, &session, 1920);
+    let named = app.call_as(
+        Method::POST,
+        "0",
+        &session,
+        "/v2/customer",
+        Some(&json!({"name": "Egen konto", "ledgerAccount": {"id": bank}})),
+    );
+    assert_eq!(named.body["value"]["ledgerAccount"]["id"], bank);
+}
