@@ -60,8 +60,27 @@ def field_kind(prop):
         return k
     return {'type':'object'}
 
+# The emulated operations and where the document keeps them: (method, path suffix) per operation.
+OPERATIONS={'list':('get',''),'create':('post',''),'deleteList':('delete',''),
+            'get':('get','/{id}'),'update':('put','/{id}'),'delete':('delete','/{id}')}
+def required_query(path, methods):
+    # The query parameters the document marks required, per operation the sandbox serves, so the
+    # engine refuses a call without them as Tripletex does (422/15000, one message per argument).
+    out={}
+    for op in methods:
+        method,suffix=OPERATIONS[op]
+        operation=d['paths'].get('/'+path+suffix,{}).get(method) or {}
+        names=[p['name'] for p in operation.get('parameters',[]) if p.get('in')=='query' and p.get('required')]
+        if names: out[op]=names
+    return out
+
+# A date range on a list: `…From` is inclusive, `…To` exclusive ("From and including" / "To and
+# excluding" in Tripletex's own parameter texts, which the stored document does not carry).
+def date_range(field, start, end):
+    return {start:{'field':field,'match':'from'}, end:{'field':field,'match':'before'}}
+
 LINES={'orderLines':'order/orderline','postings':'ledger/posting'}
-def definition(path, model, entitlement, required, filters, methods, scope='company', number=None, display=None, defaults=None, embedded=False, lines=()):
+def definition(path, model, entitlement, required, filters, methods, scope='company', number=None, display=None, defaults=None, embedded=False, lines=(), account=None):
     props=S[model]['properties']
     rec=recorded_values(path)
     sample={}
@@ -90,7 +109,12 @@ def definition(path, model, entitlement, required, filters, methods, scope='comp
         template[name]=v
     if defaults: template.update(defaults)
     dd={'path':path,'model':model,'entitlement':entitlement,'scope':scope,'methods':methods,'required':required,'filters':filters,'fields':fields,'template':template}
+    query=required_query(path, methods)
+    if query: dd['requiredQuery']=query
     if number: dd['number']=number
+    # The company's ledger account a new object is booked against unless the body names one, by
+    # account number (recorded: a new customer gets 1500 Kundefordringer, a supplier 2400).
+    if account: dd['defaultAccount']={'field':'ledgerAccount','number':account}
     if display: dd['displayName']=display
     if embedded: dd['embedded']=True
     return dd
@@ -98,10 +122,10 @@ def definition(path, model, entitlement, required, filters, methods, scope='comp
 ALL=['list','get','create','update','delete']
 defs=[
  definition('customer','Customer','AUTH_CUSTOMER',['name'],{'id':{'match':'ids'},'customerName':{'field':'name','match':'contains'},'organizationNumber':{'field':'organizationNumber','match':'equals'},'email':{'field':'email','match':'equals'},'invoiceEmail':{'field':'invoiceEmail','match':'equals'},'phoneNumberMobile':{'field':'phoneNumberMobile','match':'equals'},'isInactive':{'field':'isInactive','match':'equals','default':'false'},'accountManagerId':{'field':'accountManager','match':'ref'}},ALL,
-   number={'field':'customerNumber','start':10001}, display='{name} ({customerNumber})',
+   number={'field':'customerNumber','start':10001}, display='{name} ({customerNumber})', account=1500,
    defaults={'isCustomer':True,'language':'NO','invoicesDueIn':14,'invoicesDueInType':'DAYS','invoiceSendMethod':'EMAIL','emailAttachmentType':'ATTACHMENT','currency':{'id':1}}),
  definition('supplier','Supplier','AUTH_SUPPLIER',['name'],{'id':{'match':'ids'},'supplierNumber':{'field':'supplierNumber','match':'equals'},'organizationNumber':{'field':'organizationNumber','match':'equals'},'email':{'field':'email','match':'equals'},'invoiceEmail':{'field':'invoiceEmail','match':'equals'},'isInactive':{'field':'isInactive','match':'equals','default':'false'},'accountManagerId':{'field':'accountManager','match':'ref'}},ALL,
-   number={'field':'supplierNumber','start':20001}, display='{name} ({supplierNumber})', defaults={'isSupplier':True,'currency':{'id':1}}),
+   number={'field':'supplierNumber','start':20001}, display='{name} ({supplierNumber})', account=2400, defaults={'isSupplier':True,'currency':{'id':1}}),
  definition('product','Product','AUTH_PRODUCT',['name'],{'ids':{'match':'ids'},'number':{'field':'number','match':'equals'},'productNumber':{'field':'number','match':'equals'},'name':{'field':'name','match':'contains'},'isInactive':{'field':'isInactive','match':'equals'},'currencyId':{'field':'currency','match':'ref'},'vatTypeId':{'field':'vatType','match':'ref'},'departmentId':{'field':'department','match':'ref'}},ALL,
    defaults={'currency':{'id':1},'vatType':{'id':3}}),
  definition('department','Department','AUTH_DEPARTMENT',['name'],{'id':{'match':'ids'},'name':{'field':'name','match':'contains'},'departmentNumber':{'field':'departmentNumber','match':'equals'},'departmentManagerId':{'field':'departmentManager','match':'ref'},'isInactive':{'field':'isInactive','match':'equals'}},ALL, display='{name}'),
@@ -114,15 +138,17 @@ defs=[
 
  definition('project','Project','AUTH_CREATE_PROJECT',['name','projectManager','startDate'],{'id':{'match':'ids'},'name':{'field':'name','match':'contains'},'number':{'field':'number','match':'equals'},'projectManagerId':{'field':'projectManager','match':'ref'},'customerId':{'field':'customer','match':'ref'},'departmentId':{'field':'department','match':'ref'},'isClosed':{'field':'isClosed','match':'equals'}},ALL+['deleteList'],
    number={'field':'number','start':1,'asString':True}, display='{number} {name}', defaults={'currency':{'id':1}}),
- definition('timesheet/entry','TimesheetEntry','AUTH_HOURLIST',['employee','activity','date','hours'],{'id':{'match':'ids'},'employeeId':{'field':'employee','match':'ref'},'projectId':{'field':'project','match':'ref'},'activityId':{'field':'activity','match':'ref'},'comment':{'field':'comment','match':'contains'}},ALL),
+ definition('timesheet/entry','TimesheetEntry','AUTH_HOURLIST',['employee','activity','date','hours'],{'id':{'match':'ids'},'employeeId':{'field':'employee','match':'ref'},'projectId':{'field':'project','match':'ref'},'activityId':{'field':'activity','match':'ref'},'comment':{'field':'comment','match':'contains'},**date_range('date','dateFrom','dateTo')},ALL),
  definition('order/orderline','OrderLine',None,[],{},[],embedded=True),
- definition('order','Order','AUTH_ORDER',['customer','orderDate','deliveryDate'],{'id':{'match':'ids'},'number':{'field':'number','match':'equals'},'customerId':{'field':'customer','match':'ref'},'isClosed':{'field':'isClosed','match':'equals'},'isSubscription':{'field':'isSubscription','match':'equals'}},ALL,
+ definition('order','Order','AUTH_ORDER',['customer','orderDate','deliveryDate'],{'id':{'match':'ids'},'number':{'field':'number','match':'equals'},'customerId':{'field':'customer','match':'ref'},'isClosed':{'field':'isClosed','match':'equals'},'isSubscription':{'field':'isSubscription','match':'equals'},**date_range('orderDate','orderDateFrom','orderDateTo')},ALL,
    number={'field':'number','start':1,'asString':True}, defaults={'currency':{'id':1},'invoicesDueIn':14,'invoicesDueInType':'DAYS'}, lines=('orderLines',)),
  definition('ledger/posting','Posting',None,[],{},[],embedded=True),
- definition('ledger/voucher','Voucher','AUTH_VOUCHER',['date','description','postings'] if 'description' in S['Voucher']['properties'] else ['date','postings'],{'id':{'match':'ids'},'number':{'field':'number','match':'equals'}},ALL,
+ # description is optional: the document lists no required fields for Voucher, and the only
+ # refusals observed are for missing or empty postings (reference access-model, error table).
+ definition('ledger/voucher','Voucher','AUTH_VOUCHER',['date','postings'],{'id':{'match':'ids'},'number':{'field':'number','match':'equals'},**date_range('date','dateFrom','dateTo')},ALL,
    number={'field':'number','start':1}, lines=('postings',)),
  definition('employee/employment','Employment','AUTH_EMPLOYEE',['employee','startDate'],{'employeeId':{'field':'employee','match':'ref'}},['list','get','create','update']),
- definition('invoice','Invoice','AUTH_INVOICING',['invoiceDate','invoiceDueDate'],{'id':{'match':'ids'},'invoiceNumber':{'field':'invoiceNumber','match':'equals'},'kid':{'field':'kid','match':'equals'},'customerId':{'field':'customer','match':'ref'}},['list','get'],
+ definition('invoice','Invoice','AUTH_INVOICING',['invoiceDate','invoiceDueDate'],{'id':{'match':'ids'},'invoiceNumber':{'field':'invoiceNumber','match':'equals'},'kid':{'field':'kid','match':'equals'},'customerId':{'field':'customer','match':'ref'},**date_range('invoiceDate','invoiceDateFrom','invoiceDateTo')},['list','get'],
    number={'field':'invoiceNumber','start':1}, defaults={'currency':{'id':1}}),
 ]
 json.dump({'resources':defs}, open(os.path.join(OUT,'resources.json'),'w'), indent=1, ensure_ascii=False)

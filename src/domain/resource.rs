@@ -63,6 +63,30 @@ pub enum Match {
     Equals,
     Contains,
     Ref,
+    /// A date range's start: the field's date is on or after the value (`dateFrom`).
+    From,
+    /// A date range's end: the field's date is before the value (`dateTo`, exclusive).
+    Before,
+}
+
+impl Match {
+    /// Whether the filter bounds a date range (the store cannot answer these; the engine can).
+    pub fn is_range(self) -> bool {
+        matches!(self, Self::From | Self::Before)
+    }
+}
+
+/// Whether a stored date lies on the filter's side of `bound`; both are `YYYY-MM-DD`, so their
+/// text order is their calendar order. An object without a date is in no range.
+pub fn date_in_range(matching: Match, date: &str, bound: &str) -> bool {
+    if date.is_empty() {
+        return false;
+    }
+    match matching {
+        Match::From => date >= bound,
+        Match::Before => date < bound,
+        _ => true,
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -85,7 +109,16 @@ pub struct NumberDef {
     pub as_string: bool,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+/// The ledger account a new object is booked against unless the body names one.
+#[derive(Debug, Clone, Deserialize)]
+pub struct DefaultAccount {
+    /// The reference field that holds it (`ledgerAccount`).
+    pub field: String,
+    /// The account's number in the company's chart of accounts (1500 for customers).
+    pub number: i64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Operation {
     List,
@@ -131,6 +164,11 @@ pub struct ResourceDef {
     /// Lives only inside its parent (order lines, postings): no routes of its own.
     #[serde(default)]
     pub embedded: bool,
+    /// The query arguments the official document marks required, per operation.
+    #[serde(default)]
+    pub required_query: BTreeMap<Operation, Vec<String>>,
+    #[serde(default)]
+    pub default_account: Option<DefaultAccount>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -157,6 +195,18 @@ pub fn catalogue() -> Result<&'static [ResourceDef], String> {
 impl ResourceDef {
     pub fn allows(&self, operation: Operation) -> bool {
         self.methods.contains(&operation)
+    }
+
+    /// The required query arguments of `operation` that were not sent (`sent` tells whether an
+    /// argument came with a value), in the document's order.
+    pub fn missing_query(&self, operation: Operation, sent: impl Fn(&str) -> bool) -> Vec<&str> {
+        self.required_query
+            .get(&operation)
+            .into_iter()
+            .flatten()
+            .map(String::as_str)
+            .filter(|name| !sent(name))
+            .collect()
     }
 
     /// The display name from its pattern and the object's fields.
@@ -417,6 +467,16 @@ pub fn new_object_body(
     Ok(body)
 }
 
+/// The default account a new object still needs: the resource has one and the body names none.
+pub fn default_account_wanted<'d>(def: &'d ResourceDef, body: &Map<String, Value>) -> Option<&'d DefaultAccount> {
+    let account = def.default_account.as_ref()?;
+    let named = body
+        .get(&account.field)
+        .and_then(|v| v.get("id"))
+        .is_some_and(|id| !id.is_null());
+    (!named).then_some(account)
+}
+
 /// Recomputes the display name after a change of the fields it is made of.
 pub fn refresh_display_name(def: &ResourceDef, body: &mut Map<String, Value>) {
     if let Some(name) = def.display_name(body) {
@@ -641,6 +701,39 @@ mod tests {
         assert_eq!(access_allows(def, none).unwrap_err().kind, DenialKind::Forbidden);
         let customer = crate::domain::entitlements::expand(["AUTH_CUSTOMER"]);
         assert!(access_allows(def, customer).is_ok());
+    }
+
+    #[test]
+    fn missing_query_names_each_required_argument_not_sent() {
+        let invoice = find("invoice").unwrap();
+        assert_eq!(
+            invoice.missing_query(Operation::List, |_| false),
+            ["invoiceDateFrom", "invoiceDateTo"]
+        );
+        assert_eq!(
+            invoice.missing_query(Operation::List, |n| n == "invoiceDateFrom"),
+            ["invoiceDateTo"]
+        );
+        assert!(invoice.missing_query(Operation::Get, |_| false).is_empty());
+        assert!(customer().missing_query(Operation::List, |_| false).is_empty());
+    }
+
+    #[test]
+    fn a_date_range_includes_its_start_and_excludes_its_end() {
+        assert!(date_in_range(Match::From, "2026-01-01", "2026-01-01"));
+        assert!(!date_in_range(Match::From, "2025-12-31", "2026-01-01"));
+        assert!(date_in_range(Match::Before, "2026-01-31", "2026-02-01"));
+        assert!(!date_in_range(Match::Before, "2026-02-01", "2026-02-01"));
+        assert!(!date_in_range(Match::Before, "", "2026-02-01"), "no date, no range");
+    }
+
+    #[test]
+    fn a_new_customer_gets_its_default_account_unless_it_names_one() {
+        let def = customer();
+        assert_eq!(default_account_wanted(def, &def.template).map(|a| a.number), Some(1500));
+        let named = json!({"ledgerAccount": {"id": 7}}).as_object().cloned().unwrap();
+        assert!(default_account_wanted(def, &named).is_none());
+        assert!(default_account_wanted(find("product").unwrap(), &def.template).is_none());
     }
 
     #[test]

@@ -97,7 +97,11 @@ fn invoicing_an_order_sums_its_lines_and_closes_it() {
         json!({"invoiceDate": "2026-02-10", "invoiceDueDate": "2026-02-24", "orders": [{"id": id}]}),
     );
     assert_denied(&again, 422, 18000, "order_can_be_invoiced");
-    let listed = app.get_as("0", &session, "/v2/invoice?fields=invoiceNumber");
+    let listed = app.get_as(
+        "0",
+        &session,
+        "/v2/invoice?invoiceDateFrom=2026-01-01&invoiceDateTo=2027-01-01&fields=invoiceNumber",
+    );
     assert_eq!(listed.body["values"], json!([{"invoiceNumber": 1}]));
 }
 

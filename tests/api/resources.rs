@@ -6,6 +6,32 @@ use reqwest::Method;
 use serde_json::{Value, json};
 use tripletex_sandbox::domain::resource::{FieldKind, Operation, ResourceDef, catalogue};
 
+/// The list URL of a resource with every query argument the document requires for a list (only
+/// date ranges so far; a wide one, so the list holds everything) and `query` after them.
+pub fn list_url(def: &ResourceDef, query: &str) -> String {
+    let mut arguments: Vec<String> = def
+        .required_query
+        .get(&Operation::List)
+        .into_iter()
+        .flatten()
+        .map(|name| {
+            let value = if name.ends_with("From") {
+                "2000-01-01"
+            } else {
+                "2100-01-01"
+            };
+            format!("{name}={value}")
+        })
+        .collect();
+    if !query.is_empty() {
+        arguments.push(query.to_owned());
+    }
+    match arguments.is_empty() {
+        true => format!("/v2/{}", def.path),
+        false => format!("/v2/{}?{}", def.path, arguments.join("&")),
+    }
+}
+
 fn give_kari_everything(app: &TestApp) {
     let reply = app.control(
         Method::PUT,
@@ -19,8 +45,13 @@ fn give_kari_everything(app: &TestApp) {
 /// The least body a generic client sends to create one: every required field with a value, and
 /// what Tripletex itself needs beyond the schema (order lines, balanced postings, orders to invoice).
 fn minimal_body(app: &TestApp, session: &str, def: &ResourceDef) -> Value {
-    let first =
-        |path: &str| app.get_as("0", session, &format!("/v2/{path}?count=1&fields=id")).body["values"][0]["id"].clone();
+    let first = |path: &str| {
+        let url = catalogue().unwrap().iter().find(|d| d.path == path).map_or_else(
+            || format!("/v2/{path}?count=1&fields=id"),
+            |d| list_url(d, "count=1&fields=id"),
+        );
+        app.get_as("0", session, &url).body["values"][0]["id"].clone()
+    };
     let mut body = serde_json::Map::new();
     for name in &def.required {
         let field = &def.fields[name];
@@ -91,7 +122,7 @@ fn editable_text(def: &ResourceDef) -> String {
 
 /// An existing object of the resource: the first listed, or a new one.
 fn existing(app: &TestApp, session: &str, def: &ResourceDef) -> i64 {
-    let listed = app.get_as("0", session, &format!("/v2/{}?count=1&fields=id", def.path));
+    let listed = app.get_as("0", session, &list_url(def, "count=1&fields=id"));
     if let Some(id) = listed.body["values"][0]["id"].as_i64() {
         return id;
     }
@@ -118,7 +149,7 @@ fn a_generic_client_round_trips_every_resource() {
     let session = app.session_for(&app.credential(false));
     for def in catalogue().unwrap().iter().filter(|d| !d.embedded) {
         let collection = format!("/v2/{}", def.path);
-        let listed = app.get_as("0", &session, &collection);
+        let listed = app.get_as("0", &session, &list_url(def, ""));
         assert_eq!(listed.status, 200, "list {}: {}", def.path, listed.body);
         let first = existing(&app, &session, def);
         assert_eq!(
@@ -197,7 +228,7 @@ fn every_operation_needs_the_resources_entitlement() {
         let collection = format!("/v2/{}", def.path);
         let item = format!("{collection}/{}", existing(&app, &full, def));
         let mut operations = vec![
-            (Method::GET, collection.clone(), None),
+            (Method::GET, list_url(def, ""), None),
             (Method::GET, item.clone(), None),
         ];
         if creatable(def) {
@@ -425,4 +456,151 @@ fn a_filter_value_of_the_wrong_type_is_a_422_naming_the_argument() {
     ] {
         assert_eq!(app.get_as("0", &session, path).status, 200, "{path}");
     }
+}
+
+/// The id of the company's ledger account with `number`.
+fn account_id(app: &TestApp, session: &str, number: u32) -> Value {
+    let found = app.get_as("0", session, &format!("/v2/ledger/account?number={number}&fields=id"));
+    assert_eq!(found.status, 200, "{}", found.body);
+    found.body["values"][0]["id"].clone()
+}
+
+#[test]
+fn the_recorded_real_voucher_request_is_booked_with_its_descriptions() {
+    let app = spawn_app();
+    let session = app.session_for(&app.credential(false));
+    // The body Tripletex answered 201 to (recorded create-ledger-voucher), with this company's
+    // ids for the same accounts (1920 Bankinnskudd, 6800 Kontorrekvisita).
+    let (bank, supplies) = (account_id(&app, &session, 1920), account_id(&app, &session, 6800));
+    let body = json!({
+        "date": "2024-01-15",
+        "description": "Test ledger voucher amountGross",
+        "postings": [
+            {"account": {"id": bank}, "amount": 100, "description": "Bank deposit debit"},
+            {"account": {"id": supplies}, "amount": -100, "description": "Office supplies credit"}
+        ]
+    });
+    let booked = app.call_as(Method::POST, "0", &session, "/v2/ledger/voucher", Some(&body));
+    assert_eq!(booked.status, 201, "{}", booked.body);
+    let value = &booked.body["value"];
+    assert_eq!(value["description"], "Test ledger voucher amountGross");
+    assert_eq!(value["date"], "2024-01-15");
+    // Lines render as {id,url} by default here (the recording shows them whole); ask for them.
+    let read = app.get_as(
+        "0",
+        &session,
+        &format!(
+            "/v2/ledger/voucher/{}?fields=description,postings(description,amount,account)",
+            value["id"]
+        ),
+    );
+    assert_eq!(read.status, 200, "{}", read.body);
+    let postings = read.body["value"]["postings"].as_array().unwrap().clone();
+    assert_eq!(postings.len(), 2, "{}", read.body);
+    assert_eq!(postings[0]["description"], "Bank deposit debit");
+    assert_eq!(postings[0]["account"]["id"], bank);
+    assert_eq!(postings[0]["amount"], 100);
+    assert_eq!(postings[1]["description"], "Office supplies credit");
+    assert_eq!(postings[1]["amount"], -100);
+    // The recorded list call (list-ledger-vouchers) finds it by its date range.
+    let listed = app.get_as(
+        "0",
+        &session,
+        "/v2/ledger/voucher?dateFrom=2024-01-01&dateTo=2026-12-31&fields=id,description",
+    );
+    assert_eq!(listed.status, 200, "{}", listed.body);
+    assert_eq!(
+        listed.body["values"],
+        json!([{"id": value["id"], "description": "Test ledger voucher amountGross"}])
+    );
+}
+
+#[test]
+fn the_recorded_customer_update_of_its_description_is_accepted() {
+    let app = spawn_app();
+    let session = app.session_for(&app.credential(false));
+    let customer = app.get_as("0", &session, "/v2/customer?count=1&fields=id,version").body["values"][0].clone();
+    let (id, version) = (customer["id"].as_i64().unwrap(), customer["version"].as_i64().unwrap());
+    // The body of the recorded PUT /customer/{id} (update-customer): id, version, description.
+    let body = json!({"id": id, "version": version, "description": "Updated via Nango action"});
+    let updated = app.call_as(Method::PUT, "0", &session, &format!("/v2/customer/{id}"), Some(&body));
+    assert_eq!(updated.status, 200, "{}", updated.body);
+    assert_eq!(updated.body["value"]["description"], "Updated via Nango action");
+    assert_eq!(updated.body["value"]["version"], version + 1);
+    let read = app.get_as("0", &session, &format!("/v2/customer/{id}?fields=description"));
+    assert_eq!(read.body["value"], json!({"description": "Updated via Nango action"}));
+}
+
+#[test]
+fn description_is_a_field_of_every_resource_the_document_gives_one() {
+    // The earlier copy of the document had lost every field named description; these are the
+    // emulated models that have one in the official schema.
+    for path in [
+        "customer",
+        "supplier",
+        "product",
+        "activity",
+        "ledger/account",
+        "currency",
+        "ledger/voucher",
+        "ledger/posting",
+        "order/orderline",
+        "project",
+    ] {
+        let def = catalogue().unwrap().iter().find(|d| d.path == path).unwrap();
+        assert_eq!(def.fields["description"].kind, FieldKind::String, "{path}");
+        assert_eq!(def.template["description"], "", "{path} starts without one");
+    }
+    let app = spawn_app();
+    give_kari_everything(&app);
+    let session = app.session_for(&app.credential(false));
+    for (path, body) in [
+        (
+            "/v2/customer",
+            json!({"name": "Med beskrivelse", "description": "Kunde med notat"}),
+        ),
+        (
+            "/v2/supplier",
+            json!({"name": "Med beskrivelse", "description": "Leverandør med notat"}),
+        ),
+        (
+            "/v2/product",
+            json!({"name": "Med beskrivelse", "description": "Produkt med notat"}),
+        ),
+        (
+            "/v2/activity",
+            json!({"name": "Med beskrivelse", "activityType": "GENERAL_ACTIVITY", "description": "Aktivitet med notat"}),
+        ),
+    ] {
+        let created = app.call_as(Method::POST, "0", &session, path, Some(&body));
+        assert_eq!(created.status, 201, "{path}: {}", created.body);
+        assert_eq!(created.body["value"]["description"], body["description"], "{path}");
+    }
+    let nok = app.get_as("0", &session, "/v2/currency?code=NOK&fields=code,description");
+    assert_eq!(nok.body["values"], json!([{"code": "NOK", "description": "Norge"}]));
+}
+
+#[test]
+fn a_new_customer_or_supplier_is_booked_against_its_recorded_ledger_account() {
+    let app = spawn_app();
+    give_kari_everything(&app);
+    let session = app.session_for(&app.credential(false));
+    // Recorded create-customer / create-supplier: the new object points at 1500 Kundefordringer
+    // and 2400 Leverandørgjeld unless the body names an account.
+    for (path, number) in [("/v2/customer", 1500), ("/v2/supplier", 2400)] {
+        let created = app.call_as(Method::POST, "0", &session, path, Some(&json!({"name": "Ny"})));
+        assert_eq!(created.status, 201, "{path}: {}", created.body);
+        let account = &created.body["value"]["ledgerAccount"];
+        assert_eq!(account["id"], account_id(&app, &session, number), "{path}");
+        assert!(account["url"].as_str().unwrap().contains("/ledger/account/"), "{path}");
+    }
+    let bank = account_id(&app, &session, 1920);
+    let named = app.call_as(
+        Method::POST,
+        "0",
+        &session,
+        "/v2/customer",
+        Some(&json!({"name": "Egen konto", "ledgerAccount": {"id": bank}})),
+    );
+    assert_eq!(named.body["value"]["ledgerAccount"]["id"], bank);
 }
