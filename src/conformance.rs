@@ -505,6 +505,21 @@ pub async fn run(spec: &Spec) -> Result<Report, String> {
     Ok(report)
 }
 
+/// The arguments a list requires (date ranges), spanning every date the seed data can hold.
+fn required_range(def: &resource::ResourceDef) -> String {
+    def.missing_query(resource::Operation::List, |_| false)
+        .into_iter()
+        .map(|name| {
+            let date = if name.ends_with("From") {
+                "2000-01-01"
+            } else {
+                "2100-01-01"
+            };
+            format!("&{name}={date}")
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -523,19 +538,4 @@ mod tests {
         assert!(!validator.is_valid(&json!({"id": 1, "extra": true})));
         assert!(!validator.is_valid(&json!({"sub": {"x": 1}})));
     }
-}
-
-/// The arguments a list requires (date ranges), spanning every date the seed data can hold.
-fn required_range(def: &resource::ResourceDef) -> String {
-    def.missing_query(resource::Operation::List, |_| false)
-        .into_iter()
-        .map(|name| {
-            let date = if name.ends_with("From") {
-                "2000-01-01"
-            } else {
-                "2100-01-01"
-            };
-            format!("&{name}={date}")
-        })
-        .collect()
 }
