@@ -570,13 +570,7 @@ async fn get(
 
 /// The id of the company's ledger account with `number`, if its chart of accounts has one.
 fn account_with_number(db: &Db<'_>, company: i64, number: i64) -> Result<Option<i64>, ApiError> {
-    let text = number.to_string();
-    let filter = [ObjectFilter::Equals {
-        field: "number",
-        text: &text,
-    }];
-    let found = db.object_page("ledger/account", company, &filter, (0, 1), false)?;
-    Ok(found.page.first().map(|row| row.id))
+    Ok(db.account_by_number(company, number)?)
 }
 
 /// References must point at objects the acting company can see.

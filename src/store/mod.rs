@@ -188,4 +188,24 @@ mod tests {
             .unwrap();
         assert_eq!(kept, "3,7,8,9,10", "the used session outlives newer unused ones");
     }
+
+    #[test]
+    fn a_ledger_account_is_found_by_its_number_from_an_index() {
+        let store = Store::open_in_memory().unwrap();
+        let conn = store.lock();
+        let plan: Vec<String> = conn
+            .prepare(
+                "EXPLAIN QUERY PLAN SELECT id FROM objects WHERE resource = 'ledger/account' AND company_id = ?1
+                 AND json_extract(body, '$.number') = ?2 ORDER BY id LIMIT 1",
+            )
+            .unwrap()
+            .query_map([1, 1500], |r| r.get::<_, String>(3))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        assert!(
+            plan.iter().any(|step| step.contains("objects_by_account_number")),
+            "{plan:?}"
+        );
+    }
 }

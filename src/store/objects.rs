@@ -331,6 +331,17 @@ impl Db<'_> {
             .query_row(params![resource, company_id], |r| r.get(0))
     }
 
+    /// The ledger account of a company with the given number (from its index).
+    pub fn account_by_number(&self, company_id: i64, number: i64) -> rusqlite::Result<Option<i64>> {
+        self.conn()
+            .prepare_cached(
+                "SELECT id FROM objects WHERE resource = 'ledger/account' AND company_id = ?1
+                 AND json_extract(body, '$.number') = ?2 ORDER BY id LIMIT 1",
+            )?
+            .query_row(params![company_id, number], |r| r.get(0))
+            .optional()
+    }
+
     pub fn max_object_id(&self) -> rusqlite::Result<i64> {
         self.conn()
             .prepare_cached("SELECT COALESCE(MAX(id), 0) FROM objects")?

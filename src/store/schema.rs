@@ -132,6 +132,12 @@ CREATE INDEX objects_by_inactive ON objects(resource, company_id, inactive, id, 
 -- keeps, it forgets the ones minted and never used first.
 ALTER TABLE sessions ADD COLUMN used INTEGER NOT NULL DEFAULT 0;
 "#,
+    r#"
+-- Ledger accounts by their number: a new customer or supplier is given its default account
+-- (1500, 2400) on every create, which must not read the whole chart of accounts.
+CREATE INDEX objects_by_account_number ON objects(company_id, json_extract(body, '$.number'))
+    WHERE resource = 'ledger/account';
+"#,
 ];
 
 /// The version that added `objects.number`: databases from before it get their numbers filled in.
