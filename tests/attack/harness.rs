@@ -313,25 +313,24 @@ pub fn mint_session(client: &reqwest::blocking::Client, base: &str, credential: 
         .to_owned()
 }
 
-/// A small deterministic generator (SplitMix64): the same seed gives the same requests.
-pub struct Rng(u64);
+/// A seeded generator (rand's `StdRng`): the same seed gives the same requests.
+pub struct Rng(rand::rngs::StdRng);
 
 impl Rng {
     pub fn new(seed: u64) -> Self {
-        Self(seed)
+        use rand::SeedableRng;
+        Self(rand::rngs::StdRng::seed_from_u64(seed))
     }
 
     pub fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
+        use rand::RngExt;
+        self.0.random()
     }
 
     /// A number in `0..n` (n > 0).
     pub fn below(&mut self, n: usize) -> usize {
-        (self.next_u64() % n as u64) as usize
+        use rand::RngExt;
+        self.0.random_range(0..n)
     }
 
     pub fn chance(&mut self, percent: usize) -> bool {
