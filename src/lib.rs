@@ -10,7 +10,9 @@
 //!   [`wire`], decide with [`domain`], read and write with [`store`], and render with [`wire`].
 //!   Data resources are served by one generic engine from a table of resource definitions.
 //! - [`http`]: the per-request layer: the request context (sandbox, clock reading, caller)
-//!   resolved once per request, and the middleware around `/v2` (faults, journal).
+//!   resolved once per request, the middleware around `/v2` (faults, journal), the admin token
+//!   in front of `/_sandbox`, the limits on slow and many clients, and the emulator's own address
+//!   for the URLs it hands out.
 //! - [`wire`]: Tripletex HTTP conventions only: envelopes, the error table, request ids,
 //!   Basic-auth parsing, `fields`, paging, sorting, path parameters.
 //! - [`domain`]: the access model and the data rules, pure: one function per rule, denials as data.
