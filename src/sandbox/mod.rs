@@ -209,7 +209,7 @@ impl Sandbox {
             })
     }
 
-    /// Call once per session minted, inside its write: every [`PRUNE_SESSIONS_EVERY`] sessions
+    /// Call once per session minted, inside its write: every `PRUNE_SESSIONS_EVERY` sessions
     /// it forgets long-expired ones and all but the newest [`rules::SESSIONS_KEPT`], so memory
     /// stays bounded however many sessions a test suite mints.
     pub fn session_minted(&self, db: &crate::store::Db<'_>, now: Timestamp) -> rusqlite::Result<()> {
