@@ -1,53 +1,11 @@
 //! The real binary on port 0: help, the startup line, credentials that open a session, startup
 //! errors, `scenarios` subcommands, a curl + jq session, seeds and `--db` persistence.
 
-use crate::helpers::{FUTURE, spawn_with};
+use crate::helpers::{BIN, FUTURE, serve, serve_command, spawn_with};
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use tripletex_sandbox::config::Config;
-
-const BIN: &str = env!("CARGO_BIN_EXE_tripletex-sandbox");
-
-struct Served {
-    child: Child,
-    base: String,
-    banner: Vec<String>,
-}
-
-impl Drop for Served {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn serve(args: &[&str]) -> Served {
-    let mut child = Command::new(BIN)
-        .arg("serve")
-        .args(args)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("the binary starts");
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let first = lines.next().expect("a first line").expect("text");
-    let base = first
-        .strip_prefix("listening on ")
-        .expect("the listening line comes first")
-        .to_owned();
-    let mut banner = vec![first];
-    // Read the credentials block up to the ready line that closes it.
-    for line in lines.by_ref() {
-        let line = line.expect("text");
-        let done = line == tripletex_sandbox::startup::READY_LINE;
-        banner.push(line);
-        if done {
-            break;
-        }
-    }
-    Served { child, base, banner }
-}
 
 fn temp_path(name: &str) -> PathBuf {
     std::env::temp_dir().join(format!("tripletex-sandbox-test-{}-{name}", std::process::id()))
@@ -327,27 +285,17 @@ fn off_loopback_serve_refuses_to_start_without_an_admin_token() {
     );
 
     // With a token (here from the environment twin) it serves, and guards /_sandbox.
-    let mut child = Command::new(BIN)
+    let mut command = Command::new(BIN);
+    command
         .args(["serve", "--port", "0", "--bind", "0.0.0.0"])
         .env("TRIPLETEX_SANDBOX_ADMIN_TOKEN", "a-long-enough-admin-token")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let first = lines.next().unwrap().unwrap();
-    let base = first
-        .strip_prefix("listening on ")
-        .unwrap()
-        .replace("0.0.0.0", "127.0.0.1");
-    let banner: Vec<String> = lines
-        .by_ref()
-        .map_while(Result::ok)
-        .take_while(|l| l != tripletex_sandbox::startup::READY_LINE)
-        .collect();
+        .stderr(Stdio::null());
+    let served = serve_command(command);
+    let base = served.base.replace("0.0.0.0", "127.0.0.1");
     assert!(
-        banner.iter().any(|l| l.contains("asks for the admin token")),
-        "{banner:?}"
+        served.banner.iter().any(|l| l.contains("asks for the admin token")),
+        "{:?}",
+        served.banner
     );
     let client = reqwest::blocking::Client::new();
     let open = client.get(format!("{base}/_sandbox/credentials")).send().unwrap();
@@ -356,34 +304,25 @@ fn off_loopback_serve_refuses_to_start_without_an_admin_token() {
         .bearer_auth("a-long-enough-admin-token")
         .send()
         .unwrap();
-    let _ = child.kill();
-    let _ = child.wait();
     assert_eq!((open.status().as_u16(), guarded.status().as_u16()), (401, 200));
 }
 
 #[test]
 fn rust_log_info_writes_an_access_log_line_per_request() {
-    let mut child = Command::new(BIN)
+    let mut command = Command::new(BIN);
+    command
         .args(["serve", "--port", "0"])
         .env("RUST_LOG", "info")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let first = BufReader::new(child.stdout.take().unwrap())
-        .lines()
-        .next()
-        .unwrap()
-        .unwrap();
-    let base = first.strip_prefix("listening on ").unwrap().to_owned();
-    let reply = reqwest::blocking::get(format!("{base}/_sandbox/health")).unwrap();
+        .stderr(Stdio::piped());
+    let mut served = serve_command(command);
+    let reply = reqwest::blocking::get(format!("{}/_sandbox/health", served.base)).unwrap();
     let request_id = reply.headers()["x-tlx-request-id"].to_str().unwrap().to_owned();
     std::thread::sleep(std::time::Duration::from_millis(200));
-    let _ = child.kill();
-    let _ = child.wait();
+    let _ = served.child.kill();
+    let _ = served.child.wait();
     let mut log = String::new();
     use std::io::Read as _;
-    child.stderr.take().unwrap().read_to_string(&mut log).unwrap();
+    served.child.stderr.take().unwrap().read_to_string(&mut log).unwrap();
     let line = log
         .lines()
         .find(|l| l.contains("GET /_sandbox/health"))

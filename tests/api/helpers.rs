@@ -5,6 +5,8 @@
 
 use base64::Engine;
 use serde_json::{Value, json};
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
 use std::sync::{OnceLock, mpsc};
 use tripletex_sandbox::config::Config;
 use tripletex_sandbox::scenario::DEFAULT_SCENARIO;
@@ -354,4 +356,52 @@ impl TestApp {
         }
         self.send(request)
     }
+}
+
+/// The real binary.
+pub const BIN: &str = env!("CARGO_BIN_EXE_tripletex-sandbox");
+
+/// A running `tripletex-sandbox serve`, killed when dropped.
+pub struct Served {
+    pub child: Child,
+    /// `http://host:port` from the `listening on` line.
+    pub base: String,
+    /// The banner, from the `listening on` line to the ready line.
+    pub banner: Vec<String>,
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// `tripletex-sandbox serve ARGS` (stderr discarded), once its banner is printed.
+pub fn serve(args: &[&str]) -> Served {
+    let mut command = Command::new(BIN);
+    command.arg("serve").args(args).stderr(Stdio::null());
+    serve_command(command)
+}
+
+/// Runs `command` (the binary with its arguments, environment and stderr) until its ready line.
+pub fn serve_command(mut command: Command) -> Served {
+    let mut child = command.stdout(Stdio::piped()).spawn().expect("the binary starts");
+    let mut lines = BufReader::new(child.stdout.take().expect("stdout is piped")).lines();
+    let first = lines.next().expect("a first line").expect("text");
+    let base = first
+        .strip_prefix("listening on ")
+        .expect("the listening line comes first")
+        .to_owned();
+    let mut banner = vec![first];
+    // Read the credentials block up to the ready line that closes it.
+    for line in lines.by_ref() {
+        let line = line.expect("text");
+        let done = line == tripletex_sandbox::startup::READY_LINE;
+        banner.push(line);
+        if done {
+            break;
+        }
+    }
+    Served { child, base, banner }
 }

@@ -190,23 +190,10 @@ fn rss_mb(pid: u32) -> f64 {
 
 #[test]
 fn deleted_sandboxes_give_their_memory_back() {
-    use std::io::{BufRead, BufReader};
-    use std::process::{Command, Stdio};
-    let mut child = Command::new(env!("CARGO_BIN_EXE_tripletex-sandbox"))
-        .args(["serve", "--port", "0"])
-        .env_remove("TRIPLETEX_SANDBOX_ADMIN_TOKEN")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let first = BufReader::new(child.stdout.take().unwrap())
-        .lines()
-        .next()
-        .unwrap()
-        .unwrap();
-    let base = first.strip_prefix("listening on ").unwrap().to_owned();
+    let served = helpers::serve(&["--port", "0"]);
+    let base = served.base.clone();
     let client = reqwest::blocking::Client::new();
-    let pid = child.id();
+    let pid = served.child.id();
     assert_eq!(
         client.get(format!("{base}/_sandbox/health")).send().unwrap().status(),
         200
@@ -236,8 +223,7 @@ fn deleted_sandboxes_give_their_memory_back() {
         std::thread::sleep(Duration::from_millis(500));
         after = rss_mb(pid);
     }
-    let _ = child.kill();
-    let _ = child.wait();
+    drop(served);
     eprintln!("memory: {start:.0} MB at start, {full:.0} MB with 60 sandboxes, {after:.0} MB after deleting them");
     assert!(
         full - start > 60.0,
