@@ -505,18 +505,29 @@ pub async fn run(spec: &Spec) -> Result<Report, String> {
     Ok(report)
 }
 
-/// The arguments a list requires (date ranges), spanning every date the seed data can hold.
-fn required_range(def: &resource::ResourceDef) -> String {
+/// The arguments a list of `def` requires (date ranges so far), as `name=value` pairs spanning
+/// every date a world can hold: what a walk over every resource sends to see them all.
+pub fn wide_list_arguments(def: &resource::ResourceDef) -> Vec<(&str, &'static str)> {
     def.missing_query(resource::Operation::List, |_| false)
         .into_iter()
         .map(|name| {
-            let date = if name.ends_with("From") {
-                "2000-01-01"
-            } else {
-                "2100-01-01"
-            };
-            format!("&{name}={date}")
+            (
+                name,
+                if name.ends_with("From") {
+                    "2000-01-01"
+                } else {
+                    "2100-01-01"
+                },
+            )
         })
+        .collect()
+}
+
+/// [`wide_list_arguments`] as query text to append (`&name=value…`).
+fn required_range(def: &resource::ResourceDef) -> String {
+    wide_list_arguments(def)
+        .into_iter()
+        .map(|(name, date)| format!("&{name}={date}"))
         .collect()
 }
 

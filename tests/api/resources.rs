@@ -9,19 +9,9 @@ use tripletex_sandbox::domain::resource::{FieldKind, Operation, ResourceDef, cat
 /// The list URL of a resource with every query argument the document requires for a list (only
 /// date ranges so far; a wide one, so the list holds everything) and `query` after them.
 pub fn list_url(def: &ResourceDef, query: &str) -> String {
-    let mut arguments: Vec<String> = def
-        .required_query
-        .get(&Operation::List)
+    let mut arguments: Vec<String> = tripletex_sandbox::conformance::wide_list_arguments(def)
         .into_iter()
-        .flatten()
-        .map(|name| {
-            let value = if name.ends_with("From") {
-                "2000-01-01"
-            } else {
-                "2100-01-01"
-            };
-            format!("{name}={value}")
-        })
+        .map(|(name, value)| format!("{name}={value}"))
         .collect();
     if !query.is_empty() {
         arguments.push(query.to_owned());

@@ -87,22 +87,8 @@ impl Known {
     fn list_all(&mut self, sandbox: &Sandbox, auth: &str) {
         for collection in COLLECTIONS {
             // The date ranges some lists require, spanning every date the world holds.
-            let range: Vec<(String, &str)> = tripletex_sandbox::domain::resource::find(collection)
-                .map(|def| {
-                    def.missing_query(tripletex_sandbox::domain::resource::Operation::List, |_| false)
-                        .into_iter()
-                        .map(|name| {
-                            (
-                                name.to_owned(),
-                                if name.ends_with("From") {
-                                    "2000-01-01"
-                                } else {
-                                    "2100-01-01"
-                                },
-                            )
-                        })
-                        .collect()
-                })
+            let range = tripletex_sandbox::domain::resource::find(collection)
+                .map(tripletex_sandbox::conformance::wide_list_arguments)
                 .unwrap_or_default();
             let answer = send(
                 sandbox
