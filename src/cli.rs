@@ -63,6 +63,12 @@ pub struct ServeArgs {
     /// Connections each worker serves at once; one more is answered 503 and closed.
     #[arg(long, env = "TRIPLETEX_SANDBOX_MAX_CONNECTIONS", default_value_t = 4096)]
     pub max_connections: usize,
+    /// Sandboxes (besides the default one) that may live at once; one more is refused with 429.
+    #[arg(long, env = "TRIPLETEX_SANDBOX_MAX_SANDBOXES", default_value_t = 500)]
+    pub max_sandboxes: usize,
+    /// Seconds a sandbox may go without a request before it is forgotten (0: kept until deleted).
+    #[arg(long, env = "TRIPLETEX_SANDBOX_IDLE_TTL", default_value_t = 1800)]
+    pub sandbox_idle_ttl: u64,
 }
 
 #[derive(Debug, Subcommand)]

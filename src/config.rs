@@ -3,6 +3,7 @@
 use crate::cli::ServeArgs;
 use crate::http::guard::AdminToken;
 use crate::http::origin::PublicOrigin;
+use crate::sandbox::registry::Lifecycle;
 use std::net::IpAddr;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -23,6 +24,8 @@ pub struct Config {
     pub client_timeout: Duration,
     /// Connections each worker serves at once.
     pub max_connections: usize,
+    /// How many sandboxes may live, and for how long unused.
+    pub lifecycle: Lifecycle,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -63,6 +66,7 @@ impl Config {
             public_origin: None,
             client_timeout: Duration::from_secs(10),
             max_connections: 4096,
+            lifecycle: Lifecycle::default(),
         }
     }
 }
@@ -99,7 +103,12 @@ impl TryFrom<ServeArgs> for Config {
         if args.max_connections == 0 {
             return Err(ConfigError::NoConnections);
         }
+        let lifecycle = Lifecycle {
+            max_sandboxes: args.max_sandboxes,
+            idle_ttl: (args.sandbox_idle_ttl > 0).then(|| Duration::from_secs(args.sandbox_idle_ttl)),
+        };
         Ok(Self {
+            lifecycle,
             admin_token,
             public_origin,
             client_timeout: Duration::from_secs(args.client_timeout),

@@ -67,7 +67,7 @@ impl Application {
         };
         let (sandbox, origin) = Sandbox::open(store, &scenario, config.seed)?;
         let sandbox = web::Data::new(sandbox);
-        let registry = web::Data::new(Registry::new(sandbox.clone(), config.seed));
+        let registry = web::Data::new(Registry::with_lifecycle(sandbox.clone(), config.seed, config.lifecycle));
         let requested = SocketAddr::new(config.bind, config.port);
         let listener = TcpListener::bind(requested).map_err(|source| StartupError::Bind {
             address: requested,

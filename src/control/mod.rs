@@ -6,6 +6,7 @@ mod clients;
 mod company;
 mod credentials;
 mod people;
+mod snapshots;
 mod views;
 
 pub use credentials::{Credential, credentials};
@@ -46,6 +47,17 @@ async fn list_sandboxes(req: HttpRequest) -> Result<HttpResponse, ApiError> {
 #[serde(deny_unknown_fields)]
 struct NewSandboxBody {
     scenario: Option<String>,
+    /// Copy this sandbox (an id, or `default` for the one at the root) instead of a scenario.
+    from: Option<String>,
+}
+
+fn registry_refusal(err: crate::sandbox::registry::RegistryError) -> ApiError {
+    match err {
+        crate::sandbox::registry::RegistryError::Full(_) => {
+            ApiError::new(crate::wire::ErrorKind::TooManyRequests).with_developer_message(err.to_string())
+        }
+        crate::sandbox::registry::RegistryError::Store(store) => store.into(),
+    }
 }
 
 /// Makes a sandbox of its own (a scenario by name, the default one if none) under `/sb/{id}`.
@@ -54,30 +66,59 @@ async fn create_sandbox(req: HttpRequest, body: web::Bytes) -> Result<HttpRespon
         NewSandboxBody::default()
     } else {
         serde_json::from_slice(&body).map_err(|e| {
-            ApiError::new(crate::wire::ErrorKind::InvalidJson)
-                .with_developer_message(format!("The body must be {{\"scenario\": NAME}} or empty: {e}."))
+            ApiError::new(crate::wire::ErrorKind::InvalidJson).with_developer_message(format!(
+                "The body must be {{\"scenario\": NAME}}, {{\"from\": SANDBOX_ID}} or empty: {e}."
+            ))
         })?
     };
+    if let Some(from) = &body.from {
+        if body.scenario.is_some() {
+            return Err(ApiError::new(crate::wire::ErrorKind::Validation)
+                .with_developer_message("Give either scenario (a fresh world) or from (a copy of a sandbox), not both.")
+                .with_validation(vec![crate::wire::error::ValidationMessage::field(
+                    "from",
+                    "Velg enten scenario eller from.",
+                )]));
+        }
+        return fork_sandbox(&req, from);
+    }
     let name = body
         .scenario
         .unwrap_or_else(|| crate::scenario::DEFAULT_SCENARIO.to_owned());
-    let Some((name, text)) = crate::scenario::EMBEDDED_SCENARIOS.iter().find(|(n, _)| *n == name) else {
+    let Some(scenario) = crate::scenario::embedded(&name) else {
         return Err(ApiError::not_found(format!(
             "No embedded scenario is named {name:?}; GET /_sandbox/sandboxes lists sandboxes, `tripletex-sandbox scenarios list` the scenarios."
         )));
     };
-    let scenario = crate::scenario::parse(name, text).map_err(scenario_error)?;
-    let (id, sandbox) = registry(&req)?.create(&scenario).map_err(|e| match e {
-        crate::sandbox::registry::RegistryError::Full => {
-            ApiError::new(crate::wire::ErrorKind::Locked).with_developer_message(e.to_string())
-        }
-        other => ApiError::internal(&other),
-    })?;
+    let scenario = scenario.map_err(scenario_error)?;
+    let name = scenario.name().to_owned();
+    let (id, sandbox) = registry(&req)?.create(&scenario).map_err(registry_refusal)?;
     let base = crate::http::origin::base_url(&req);
     let values = credentials(&sandbox)?;
     Ok(json_response(
         201,
         &json!({"value": {"id": id, "scenario": name, "baseUrl": format!("{base}/sb/{id}"), "credentials": values}}),
+    ))
+}
+
+/// A sandbox holding a copy of another's world (`{"from": ID}`).
+fn fork_sandbox(req: &HttpRequest, from: &str) -> Result<HttpResponse, ApiError> {
+    let registry = registry(req)?;
+    let source = if from == "default" {
+        registry.default_sandbox()
+    } else {
+        registry.resolve(Some(from)).ok_or_else(|| {
+            ApiError::not_found(format!(
+                "No sandbox {from:?} to copy: GET /_sandbox/sandboxes lists them (\"default\" is the one at the root)."
+            ))
+        })?
+    };
+    let (id, sandbox) = registry.fork(&source).map_err(registry_refusal)?;
+    let base = crate::http::origin::base_url(req);
+    let values = credentials(&sandbox)?;
+    Ok(json_response(
+        201,
+        &json!({"value": {"id": id, "scenario": sandbox.scenario_name()?, "from": from, "baseUrl": format!("{base}/sb/{id}"), "credentials": values}}),
     ))
 }
 
@@ -101,6 +142,13 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .route(web::put().to(put_state)),
         )
         .service(resource("/reset").route(web::post().to(reset)))
+        .service(
+            resource("/snapshots")
+                .route(web::get().to(snapshots::list))
+                .route(web::post().to(snapshots::take)),
+        )
+        .service(resource("/snapshots/{name}").route(web::delete().to(snapshots::delete)))
+        .service(resource("/snapshots/{name}/restore").route(web::post().to(snapshots::restore)))
         .service(
             resource("/clock")
                 .route(web::get().to(get_clock))
@@ -276,10 +324,7 @@ struct ScenarioBody {
 
 /// Loads an embedded scenario by name.
 async fn load_scenario(req: HttpRequest, body: web::Json<ScenarioBody>) -> Result<HttpResponse, ApiError> {
-    let Some((name, text)) = crate::scenario::EMBEDDED_SCENARIOS
-        .iter()
-        .find(|(n, _)| *n == body.name)
-    else {
+    let Some(scenario) = crate::scenario::embedded(&body.name) else {
         let names: Vec<&str> = crate::scenario::EMBEDDED_SCENARIOS.iter().map(|(n, _)| *n).collect();
         return Err(ApiError::not_found(format!(
             "No embedded scenario is named {:?}; choose one of: {}. PUT /_sandbox/state loads a world of your own.",
@@ -287,9 +332,9 @@ async fn load_scenario(req: HttpRequest, body: web::Json<ScenarioBody>) -> Resul
             names.join(", ")
         )));
     };
-    let scenario = crate::scenario::parse(name, text).map_err(scenario_error)?;
+    let scenario = scenario.map_err(scenario_error)?;
     sandbox(&req)?.load(&scenario)?;
-    Ok(json_response(200, &json!({"value": {"scenario": name}})))
+    Ok(json_response(200, &json!({"value": {"scenario": scenario.name()}})))
 }
 
 #[derive(Debug, serde::Deserialize)]

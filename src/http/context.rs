@@ -53,7 +53,7 @@ pub(crate) fn resolve(
     let registry = registry.ok_or_else(|| ApiError::internal(&"no sandbox registry for this request"))?;
     registry.resolve(id).ok_or_else(|| {
         ApiError::not_found(format!(
-            "No sandbox {:?}: it was deleted or never made. POST /_sandbox/sandboxes makes one.",
+            "No sandbox {:?}: it was deleted, forgotten after going idle (--sandbox-idle-ttl), or never made. POST /_sandbox/sandboxes makes one.",
             id.unwrap_or_default()
         ))
     })

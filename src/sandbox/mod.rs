@@ -4,12 +4,13 @@
 use crate::domain::rules;
 use crate::domain::token::token_string;
 use crate::scenario::{self, Scenario, Settings};
-use crate::store::{Store, StoreError};
+use crate::store::{Store, StoreError, Template};
 use jiff::Timestamp;
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
-use std::sync::Mutex;
+use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 
 /// Generated ids (sessions, proxy records) start above this, so they look like real Tripletex ids.
 const FIRST_GENERATED_ID: i64 = 1_000_000;
@@ -25,11 +26,55 @@ pub struct Sandbox {
     rng: Mutex<StdRng>,
     next_id: AtomicI64,
     /// The scenario the current world started from: what `reset` goes back to.
-    base: Mutex<Scenario>,
+    base: Mutex<Arc<Scenario>>,
     /// How far the sandbox clock runs ahead of (or behind) real time, in nanoseconds.
     clock_offset_ns: AtomicI64,
     /// Sessions minted since the sandbox opened, to prune now and then.
     sessions_minted: AtomicU64,
+    /// When a request last named this sandbox, in milliseconds of [`process_clock`].
+    last_used_ms: AtomicU64,
+    /// Named copies of the world to go back to (`/_sandbox/snapshots`).
+    snapshots: Mutex<BTreeMap<String, Snapshot>>,
+}
+
+/// How many snapshots one sandbox keeps at most.
+pub const MAX_SNAPSHOTS: usize = 32;
+
+/// A saved world: the store's copy and what else the sandbox holds of it.
+struct Snapshot {
+    store: Store,
+    base: Arc<Scenario>,
+    clock_offset_ns: i64,
+    taken_at: Timestamp,
+}
+
+/// A snapshot as the control plane lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SnapshotInfo {
+    pub name: String,
+    /// Sandbox time when it was taken.
+    pub taken_at: Timestamp,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SnapshotError {
+    #[error("no snapshot is named {0:?}; GET /_sandbox/snapshots lists them")]
+    Unknown(String),
+    #[error("a snapshot named {0:?} exists already; DELETE /_sandbox/snapshots/{0} first, or choose another name")]
+    Exists(String),
+    #[error(
+        "this sandbox keeps {MAX_SNAPSHOTS} snapshots already; DELETE /_sandbox/snapshots/{{name}} one you are done with"
+    )]
+    Full,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Milliseconds since the process's first look at this clock: for idle times, never for dates.
+fn process_clock() -> u64 {
+    static START: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
+    let elapsed = START.get_or_init(std::time::Instant::now).elapsed();
+    u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX)
 }
 
 /// Every this many new sessions, the sandbox forgets the ones it no longer keeps.
@@ -88,6 +133,20 @@ fn mix(seed: u64, name: &str) -> u64 {
     hash
 }
 
+/// The seed template a store reads a scenario's seed objects from, and so where they go.
+fn seeds_for(
+    store: &Store,
+    scenario: &Scenario,
+    now: Timestamp,
+) -> Result<(Arc<Template>, scenario::SeedObjects), StoreError> {
+    if store.keeps_seed_objects() {
+        Ok((Template::empty()?, scenario::SeedObjects::Stored))
+    } else {
+        let template = scenario::seed_template(&scenario::company_ids(scenario), now)?;
+        Ok((template, scenario::SeedObjects::FromTemplate))
+    }
+}
+
 impl Sandbox {
     /// Opens the default sandbox over `store`, installing `scenario` if the store is empty.
     /// With a seed every generated token is the same from run to run.
@@ -96,28 +155,127 @@ impl Sandbox {
     }
 
     /// Opens a sandbox over `store` that draws its tokens from `rng` (see [`random_stream`]).
-    pub fn open_with(store: Store, scenario: &Scenario, mut rng: StdRng) -> Result<(Self, Origin), StoreError> {
+    pub fn open_with(store: Store, scenario: &Scenario, rng: StdRng) -> Result<(Self, Origin), StoreError> {
+        Self::open_shared(store, Arc::new(scenario.clone()), rng)
+    }
+
+    /// [`Sandbox::open_with`] for a scenario many sandboxes share.
+    pub fn open_shared(store: Store, scenario: Arc<Scenario>, mut rng: StdRng) -> Result<(Self, Origin), StoreError> {
+        let scenario_ref: &Scenario = &scenario;
         let empty = store.with(|db| db.company_count())? == 0;
         let origin = if empty {
             let now = Timestamp::now();
-            store.transaction(|db| scenario::install(scenario, db, &mut |id| token_string(id, rng.random()), now))?;
+            let (template, seeds) = seeds_for(&store, scenario_ref, now)?;
+            store.replace_world(template, |db| {
+                scenario::install(scenario_ref, db, &mut |id| token_string(id, rng.random()), now, seeds)
+            })?;
             Origin::Installed
         } else {
             let name = store.with(|db| db.meta("scenario"))?.unwrap_or_default();
             Origin::Reopened { scenario: name }
         };
-        let max_id = store.with(|db| Ok::<_, StoreError>(db.max_generated_id()?.max(db.max_object_id()?)))?;
+        let max_id = store.max_id()?;
         let sandbox = Self {
             store,
             journal: journal::Journal::default(),
             faults: faults::Faults::default(),
             rng: Mutex::new(rng),
             next_id: AtomicI64::new(max_id.max(FIRST_GENERATED_ID) + 1),
-            base: Mutex::new(scenario.clone()),
+            base: Mutex::new(scenario),
             clock_offset_ns: AtomicI64::new(0),
             sessions_minted: AtomicU64::new(0),
+            last_used_ms: AtomicU64::new(process_clock()),
+            snapshots: Mutex::default(),
         };
         Ok((sandbox, origin))
+    }
+
+    /// A sandbox with a copy of this one's world (store, clock, scenario to reset to) that draws
+    /// its tokens from `rng`; not its journal, faults or snapshots.
+    pub fn fork(&self, rng: StdRng) -> Result<Self, StoreError> {
+        Ok(Self {
+            store: Store::copy_of(&self.store)?,
+            journal: journal::Journal::default(),
+            faults: faults::Faults::default(),
+            rng: Mutex::new(rng),
+            next_id: AtomicI64::new(self.next_id.load(Ordering::Relaxed)),
+            base: Mutex::new(self.base_scenario()),
+            clock_offset_ns: AtomicI64::new(self.clock_offset_ns.load(Ordering::Relaxed)),
+            sessions_minted: AtomicU64::new(0),
+            last_used_ms: AtomicU64::new(process_clock()),
+            snapshots: Mutex::default(),
+        })
+    }
+
+    fn base_scenario(&self) -> Arc<Scenario> {
+        self.base.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    /// Saves the world (data, access world, sessions, clock) under `name`.
+    pub fn take_snapshot(&self, name: &str) -> Result<SnapshotInfo, SnapshotError> {
+        let mut snapshots = self.snapshots.lock().unwrap_or_else(|p| p.into_inner());
+        if snapshots.contains_key(name) {
+            return Err(SnapshotError::Exists(name.to_owned()));
+        }
+        if snapshots.len() >= MAX_SNAPSHOTS {
+            return Err(SnapshotError::Full);
+        }
+        let taken_at = self.now();
+        let snapshot = Snapshot {
+            store: Store::copy_of(&self.store)?,
+            base: self.base_scenario(),
+            clock_offset_ns: self.clock_offset_ns.load(Ordering::Relaxed),
+            taken_at,
+        };
+        snapshots.insert(name.to_owned(), snapshot);
+        Ok(SnapshotInfo {
+            name: name.to_owned(),
+            taken_at,
+        })
+    }
+
+    /// Puts the world back as it was when `name` was taken; the snapshot stays for another time.
+    /// Ids generated since are not given out again.
+    pub fn restore_snapshot(&self, name: &str) -> Result<SnapshotInfo, SnapshotError> {
+        let snapshots = self.snapshots.lock().unwrap_or_else(|p| p.into_inner());
+        let snapshot = snapshots
+            .get(name)
+            .ok_or_else(|| SnapshotError::Unknown(name.to_owned()))?;
+        self.store.restore_from(&snapshot.store)?;
+        self.clock_offset_ns.store(snapshot.clock_offset_ns, Ordering::Relaxed);
+        *self.base.lock().unwrap_or_else(|p| p.into_inner()) = snapshot.base.clone();
+        Ok(SnapshotInfo {
+            name: name.to_owned(),
+            taken_at: snapshot.taken_at,
+        })
+    }
+
+    pub fn delete_snapshot(&self, name: &str) -> Result<(), SnapshotError> {
+        let removed = self.snapshots.lock().unwrap_or_else(|p| p.into_inner()).remove(name);
+        removed.map(drop).ok_or_else(|| SnapshotError::Unknown(name.to_owned()))
+    }
+
+    /// The snapshots, by name.
+    pub fn snapshots(&self) -> Vec<SnapshotInfo> {
+        let snapshots = self.snapshots.lock().unwrap_or_else(|p| p.into_inner());
+        snapshots
+            .iter()
+            .map(|(name, snapshot)| SnapshotInfo {
+                name: name.clone(),
+                taken_at: snapshot.taken_at,
+            })
+            .collect()
+    }
+
+    /// Notes that a request named this sandbox (idle sandboxes are forgotten after a while).
+    pub fn touch(&self) {
+        self.last_used_ms.store(process_clock(), Ordering::Relaxed);
+    }
+
+    /// How long since a request last named this sandbox.
+    pub fn idle_for(&self) -> std::time::Duration {
+        let last = self.last_used_ms.load(Ordering::Relaxed);
+        std::time::Duration::from_millis(process_clock().saturating_sub(last))
     }
 
     pub fn faults(&self) -> &faults::Faults {
@@ -145,17 +303,22 @@ impl Sandbox {
     /// Replaces the whole world (and its sessions) with a scenario's, in one transaction.
     pub fn load(&self, scenario: &Scenario) -> Result<(), StoreError> {
         let now = self.now();
-        self.store.transaction(|db| {
+        let (template, seeds) = seeds_for(&self.store, scenario, now)?;
+        self.store.replace_world(template, |db| {
             db.clear_world()?;
-            scenario::install(scenario, db, &mut |id| self.new_token(id), now)
+            scenario::install(scenario, db, &mut |id| self.new_token(id), now, seeds)
         })?;
-        *self.base.lock().unwrap_or_else(|p| p.into_inner()) = scenario.clone();
+        // Another world's seeded ids may lie above the ids generated so far.
+        let max_id = self.store.max_id()?;
+        self.next_id
+            .fetch_max(max_id.max(FIRST_GENERATED_ID) + 1, Ordering::Relaxed);
+        *self.base.lock().unwrap_or_else(|p| p.into_inner()) = Arc::new(scenario.clone());
         Ok(())
     }
 
     /// Back to the scenario the current world started from.
     pub fn reset(&self) -> Result<(), StoreError> {
-        let base = self.base.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        let base = self.base_scenario();
         self.load(&base)
     }
 

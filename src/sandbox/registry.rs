@@ -8,10 +8,31 @@ use actix_web::web;
 use rand::RngExt;
 use rand::rngs::StdRng;
 use std::collections::HashMap;
-use std::sync::{Mutex, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::Duration;
 
-/// How many extra sandboxes may live at once; each is a small in-memory database.
+/// How many extra sandboxes may live at once by default; each is a small in-memory database.
 pub const MAX_SANDBOXES: usize = 500;
+
+/// How long an extra sandbox may go unused by default before it is forgotten.
+pub const IDLE_TTL: Duration = Duration::from_secs(30 * 60);
+
+/// How many extra sandboxes may live, and for how long unused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Lifecycle {
+    pub max_sandboxes: usize,
+    /// None keeps idle sandboxes until they are deleted.
+    pub idle_ttl: Option<Duration>,
+}
+
+impl Default for Lifecycle {
+    fn default() -> Self {
+        Self {
+            max_sandboxes: MAX_SANDBOXES,
+            idle_ttl: Some(IDLE_TTL),
+        }
+    }
+}
 
 pub struct Registry {
     default: web::Data<Sandbox>,
@@ -22,27 +43,38 @@ pub struct Registry {
     /// Where new sandbox ids come from: seeded with `--seed`, so the n-th sandbox of a run has the
     /// same id (and so the same token stream) in every run.
     ids: Mutex<StdRng>,
+    lifecycle: Lifecycle,
 }
 
 #[derive(Debug, thiserror::Error)]
 pub enum RegistryError {
     #[error(
-        "{MAX_SANDBOXES} sandboxes are alive already; DELETE /_sandbox/sandboxes/{{id}} the ones you are done with"
+        "{0} sandboxes are alive already (--max-sandboxes); DELETE /_sandbox/sandboxes/{{id}} the ones you are done with, \
+         or start the emulator with a higher --max-sandboxes"
     )]
-    Full,
+    Full(usize),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
 
 impl Registry {
     pub fn new(default: web::Data<Sandbox>, seed: Option<u64>) -> Self {
+        Self::with_lifecycle(default, seed, Lifecycle::default())
+    }
+
+    pub fn with_lifecycle(default: web::Data<Sandbox>, seed: Option<u64>, lifecycle: Lifecycle) -> Self {
         Self {
             default,
             others: RwLock::new(HashMap::new()),
             templates: RwLock::new(HashMap::new()),
             seed,
             ids: Mutex::new(random_stream(seed, "sandbox ids")),
+            lifecycle,
         }
+    }
+
+    pub fn lifecycle(&self) -> Lifecycle {
+        self.lifecycle
     }
 
     pub fn default_sandbox(&self) -> web::Data<Sandbox> {
@@ -53,22 +85,61 @@ impl Registry {
     pub fn resolve(&self, id: Option<&str>) -> Option<web::Data<Sandbox>> {
         match id {
             None => Some(self.default.clone()),
-            Some(id) => self.others.read().unwrap_or_else(|p| p.into_inner()).get(id).cloned(),
+            Some(id) => {
+                let found = self.others.read().unwrap_or_else(|p| p.into_inner()).get(id).cloned()?;
+                found.touch();
+                Some(found)
+            }
         }
     }
 
     /// A new in-memory sandbox holding `scenario`, and its id.
-    pub fn create(&self, scenario: &Scenario) -> Result<(String, web::Data<Sandbox>), RegistryError> {
-        if self.others.read().unwrap_or_else(|p| p.into_inner()).len() >= MAX_SANDBOXES {
-            return Err(RegistryError::Full);
-        }
+    pub fn create(&self, scenario: &Arc<Scenario>) -> Result<(String, web::Data<Sandbox>), RegistryError> {
+        self.make_room()?;
         let template = self.template(scenario)?;
         let id = self.new_id();
-        let (sandbox, _) = Sandbox::open_with(Store::copy_of(&template)?, scenario, random_stream(self.seed, &id))?;
+        let (sandbox, _) = Sandbox::open_shared(
+            Store::copy_of(&template)?,
+            scenario.clone(),
+            random_stream(self.seed, &id),
+        )?;
+        self.admit(id, sandbox)
+    }
+
+    /// A new sandbox holding a copy of `source`'s world (data, access world, clock, settings;
+    /// not its journal, faults or snapshots), and its id.
+    pub fn fork(&self, source: &Sandbox) -> Result<(String, web::Data<Sandbox>), RegistryError> {
+        self.make_room()?;
+        let id = self.new_id();
+        let sandbox = source.fork(random_stream(self.seed, &id))?;
+        self.admit(id, sandbox)
+    }
+
+    /// Forgets the sandboxes idle past their time, then refuses if the rest fill every place.
+    fn make_room(&self) -> Result<(), RegistryError> {
+        if let Some(ttl) = self.lifecycle.idle_ttl {
+            let mut others = self.others.write().unwrap_or_else(|p| p.into_inner());
+            let before = others.len();
+            others.retain(|_, sandbox| sandbox.idle_for() < ttl);
+            if others.len() < before {
+                log::info!(
+                    "forgot {} sandboxes idle for {} s or more",
+                    before - others.len(),
+                    ttl.as_secs()
+                );
+            }
+        }
+        if self.others.read().unwrap_or_else(|p| p.into_inner()).len() >= self.lifecycle.max_sandboxes {
+            return Err(RegistryError::Full(self.lifecycle.max_sandboxes));
+        }
+        Ok(())
+    }
+
+    fn admit(&self, id: String, sandbox: Sandbox) -> Result<(String, web::Data<Sandbox>), RegistryError> {
         let sandbox = web::Data::new(sandbox);
         let mut others = self.others.write().unwrap_or_else(|p| p.into_inner());
-        if others.len() >= MAX_SANDBOXES {
-            return Err(RegistryError::Full);
+        if others.len() >= self.lifecycle.max_sandboxes {
+            return Err(RegistryError::Full(self.lifecycle.max_sandboxes));
         }
         others.insert(id.clone(), sandbox.clone());
         Ok((id, sandbox))

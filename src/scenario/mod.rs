@@ -4,6 +4,8 @@
 mod export;
 pub mod format;
 mod seed;
+
+pub use seed::template as seed_template;
 mod validate;
 
 pub use export::export;
@@ -18,7 +20,9 @@ use crate::domain::model::{
 use crate::store::{Db, json_text};
 use format::{CompanyKindSpec, KeyStateSpec, PackageSpec};
 use jiff::Timestamp;
+use std::collections::HashMap;
 use std::path::Path;
+use std::sync::{Arc, Mutex, OnceLock};
 
 /// The scenarios built into the binary, so `serve` works from any directory.
 pub const EMBEDDED_SCENARIOS: &[(&str, &str)] = &[
@@ -106,6 +110,25 @@ impl ScenarioError {
             }],
         }
     }
+}
+
+/// An embedded scenario by name, parsed once per process: making a sandbox need not parse and
+/// validate its scenario again. None if no embedded scenario has the name.
+pub fn embedded(name: &str) -> Option<Result<Arc<Scenario>, ScenarioError>> {
+    static PARSED: OnceLock<Mutex<HashMap<&'static str, Arc<Scenario>>>> = OnceLock::new();
+    let (name, text) = EMBEDDED_SCENARIOS.iter().find(|(n, _)| *n == name)?;
+    let mut parsed = PARSED
+        .get_or_init(Mutex::default)
+        .lock()
+        .unwrap_or_else(|p| p.into_inner());
+    if let Some(scenario) = parsed.get(name) {
+        return Some(Ok(scenario.clone()));
+    }
+    Some(parse(name, text).map(|scenario| {
+        let scenario = Arc::new(scenario);
+        parsed.insert(name, scenario.clone());
+        scenario
+    }))
 }
 
 /// Resolves `--scenario`: an embedded name, or else a path to a scenario file.
@@ -196,12 +219,27 @@ pub(crate) fn package(spec: PackageSpec) -> Package {
     }
 }
 
+/// Where a world's seed objects live.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SeedObjects {
+    /// Written into the store with the world (a `--db` file keeps everything it shows).
+    Stored,
+    /// Read from the shared template of the world's companies ([`seed::template`]).
+    FromTemplate,
+}
+
+/// The companies of a scenario's world.
+pub fn company_ids(scenario: &Scenario) -> Vec<i64> {
+    scenario.world.companies.iter().map(|c| c.id).collect()
+}
+
 /// Writes a validated world into an empty store. `new_token(id)` generates unpinned tokens.
 pub fn install(
     scenario: &Scenario,
     db: &Db<'_>,
     new_token: &mut dyn FnMut(i64) -> String,
     now: Timestamp,
+    seed_objects: SeedObjects,
 ) -> rusqlite::Result<()> {
     let world = &scenario.world;
     db.set_meta("scenario", scenario.name())?;
@@ -319,8 +357,11 @@ pub fn install(
             db.insert_retired_token(&retired.token, spec.id, at)?;
         }
     }
-    let company_ids: Vec<i64> = world.companies.iter().map(|c| c.id).collect();
-    seed::install(db, &company_ids, now)?;
+    let company_ids = company_ids(scenario);
+    seed::install_people(db, &company_ids)?;
+    if seed_objects == SeedObjects::Stored {
+        seed::install_objects(db, &company_ids, now)?;
+    }
     for spec in &world.company_integrations {
         db.add_company_integration(spec.company_id, spec.integration_id)?;
     }

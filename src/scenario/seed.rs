@@ -3,11 +3,12 @@
 //! activity, so a fresh sandbox has something to list. Built from `fixtures/seed.json`.
 
 use crate::domain::resource::{self, ResourceDef};
-use crate::store::{Db, StoredObject};
+use crate::store::{Db, StoreError, StoredObject, Template};
 use jiff::Timestamp;
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex, OnceLock};
 
 /// A few employees every company starts with, besides the people its scenario names.
 #[derive(Debug, Deserialize)]
@@ -44,8 +45,52 @@ fn created(now: Timestamp) -> Vec<Value> {
     vec![json!({"employeeId": null, "timestamp": now.to_string(), "changeType": "CREATE"})]
 }
 
+/// The seed template of a set of companies: built on first use, then shared by every sandbox
+/// of the process whose world has exactly these companies.
+pub fn template(company_ids: &[i64], now: Timestamp) -> Result<Arc<Template>, StoreError> {
+    static TEMPLATES: OnceLock<Mutex<HashMap<Vec<i64>, Arc<Template>>>> = OnceLock::new();
+    let mut ids = company_ids.to_vec();
+    ids.sort_unstable();
+    ids.dedup();
+    let templates = TEMPLATES.get_or_init(Mutex::default);
+    // Held while building, so two sandboxes asking at once build it once.
+    let mut templates = templates.lock().unwrap_or_else(|p| p.into_inner());
+    if let Some(template) = templates.get(&ids) {
+        return Ok(template.clone());
+    }
+    let template = Arc::new(Template::build(|db| install_objects(db, &ids, now))?);
+    templates.insert(ids, template.clone());
+    Ok(template)
+}
+
+/// Installs the employees every company starts with.
+pub fn install_people(db: &Db<'_>, company_ids: &[i64]) -> rusqlite::Result<()> {
+    let seed = seed_file()?;
+    for company_id in company_ids {
+        for (n, person) in (9001..).zip(&seed.people) {
+            let id = company_id * IDS_PER_COMPANY + n;
+            // An imported world already holds the seeded people it exported.
+            if db.person(id)?.is_some() {
+                continue;
+            }
+            let record = crate::domain::model::Person {
+                id,
+                company_id: *company_id,
+                first_name: person.first_name.clone(),
+                last_name: person.last_name.clone(),
+                email: format!("{}.{}@{company_id}.example", person.first_name, person.last_name).to_lowercase(),
+                user_type: person.user_type,
+                entitlements: person.entitlements.clone(),
+                ..crate::domain::model::Person::blank()
+            };
+            db.insert_person(&record, None)?;
+        }
+    }
+    Ok(())
+}
+
 /// Installs the shared reference data and every company's seed objects.
-pub fn install(db: &Db<'_>, company_ids: &[i64], now: Timestamp) -> rusqlite::Result<()> {
+pub fn install_objects(db: &Db<'_>, company_ids: &[i64], now: Timestamp) -> rusqlite::Result<()> {
     let seed = seed_file()?;
     for (path, objects) in &seed.global {
         let def = definition(path)?;
@@ -90,24 +135,6 @@ pub fn install(db: &Db<'_>, company_ids: &[i64], now: Timestamp) -> rusqlite::Re
         }
     }
     for company_id in company_ids {
-        for (n, person) in (9001..).zip(&seed.people) {
-            let id = company_id * IDS_PER_COMPANY + n;
-            // An imported world already holds the seeded people it exported.
-            if db.person(id)?.is_some() {
-                continue;
-            }
-            let record = crate::domain::model::Person {
-                id,
-                company_id: *company_id,
-                first_name: person.first_name.clone(),
-                last_name: person.last_name.clone(),
-                email: format!("{}.{}@{company_id}.example", person.first_name, person.last_name).to_lowercase(),
-                user_type: person.user_type,
-                entitlements: person.entitlements.clone(),
-                ..crate::domain::model::Person::blank()
-            };
-            db.insert_person(&record, None)?;
-        }
         let mut next_id = company_id * IDS_PER_COMPANY;
         for (path, body, number) in &company_objects {
             next_id += 1;

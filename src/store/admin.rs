@@ -393,7 +393,7 @@ impl Db<'_> {
     /// Removes the whole world (and its sessions) so another can be installed.
     pub fn clear_world(&self) -> rusqlite::Result<()> {
         self.conn().execute_batch(
-            "DELETE FROM sessions; DELETE FROM objects; DELETE FROM company_modules; DELETE FROM client_key_links; DELETE FROM retired_tokens; DELETE FROM keys;
+            "DELETE FROM sessions; DELETE FROM objects; DELETE FROM objects_shadowed; DELETE FROM company_modules; DELETE FROM client_key_links; DELETE FROM retired_tokens; DELETE FROM keys;
              DELETE FROM company_integrations; DELETE FROM integrations; DELETE FROM people;
              DELETE FROM accountant_relations; DELETE FROM companies; DELETE FROM meta;",
         )

@@ -5,14 +5,16 @@ mod admin;
 mod objects;
 mod queries;
 pub mod schema;
+mod template;
 
 pub use admin::{ClientLinkRow, IntegrationRow, KeyRow, WorldRows};
 pub use objects::{ObjectFilter, ObjectPage, ObjectRow, StoredObject};
 pub use queries::{CompanyRow, CredentialRow, Db, NewSession, json_text};
+pub use template::Template;
 
 use rusqlite::{Connection, OpenFlags};
 use std::path::Path;
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -24,9 +26,28 @@ pub enum StoreError {
     Sqlite(#[from] rusqlite::Error),
 }
 
+/// The page size of in-memory stores (SQLite's default is 4096).
+const MEMORY_PAGE_SIZE: i64 = 1024;
+
 /// All state of one sandbox.
 pub struct Store {
-    conn: Mutex<Connection>,
+    conn: Mutex<Attached>,
+    /// A file keeps every object itself (its world must reopen as it was left, whatever the
+    /// templates of a later build hold); an in-memory store reads the seed objects from a template.
+    keeps_seed_objects: bool,
+}
+
+/// The connection and the seed template attached to it as `tmpl`.
+struct Attached {
+    conn: Connection,
+    template: Arc<Template>,
+}
+
+impl std::ops::Deref for Attached {
+    type Target = Connection;
+    fn deref(&self) -> &Connection {
+        &self.conn
+    }
 }
 
 impl Store {
@@ -36,7 +57,10 @@ impl Store {
             path: ":memory:".into(),
             source,
         })?;
-        Self::prepare(conn)
+        // A sandbox holds little of its own (its seed objects are the template's), and every
+        // table and index takes a page at least: small pages keep a thousand sandboxes small.
+        conn.pragma_update(None, "page_size", MEMORY_PAGE_SIZE)?;
+        Self::prepare(conn, Template::empty()?)
     }
 
     /// A database file that survives restarts, in WAL mode.
@@ -48,7 +72,9 @@ impl Store {
         })?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
-        Self::prepare(conn)
+        let mut store = Self::prepare(conn, Template::empty()?)?;
+        store.keeps_seed_objects = true;
+        Ok(store)
     }
 
     /// A private in-memory copy of another store, made with SQLite's backup API: far cheaper than
@@ -58,15 +84,16 @@ impl Store {
             path: ":memory:".into(),
             source,
         })?;
-        {
+        let seeds = {
             let source = template.lock();
-            let backup = rusqlite::backup::Backup::new(&source, &mut conn)?;
+            let backup = rusqlite::backup::Backup::new(&source.conn, &mut conn)?;
             backup.run_to_completion(1024, std::time::Duration::ZERO, None)?;
-        }
-        Self::prepare(conn)
+            source.template.clone()
+        };
+        Self::prepare(conn, seeds)
     }
 
-    fn prepare(mut conn: Connection) -> Result<Self, StoreError> {
+    fn prepare(mut conn: Connection, template: Arc<Template>) -> Result<Self, StoreError> {
         conn.pragma_update(None, "foreign_keys", "ON")?;
         // Without the query planner stability guarantee SQLite marks statements whose plan could
         // depend on a bound value (`col = ?` anywhere the planner weighs it) to be prepared again
@@ -84,10 +111,64 @@ impl Store {
         if found > 0 && found < schema::NUMBER_COLUMN_VERSION {
             objects::fill_numbers(&conn)?;
         }
-        Ok(Self { conn: Mutex::new(conn) })
+        template.attach(&conn, false)?;
+        Ok(Self {
+            conn: Mutex::new(Attached { conn, template }),
+            keeps_seed_objects: false,
+        })
     }
 
-    fn lock(&self) -> MutexGuard<'_, Connection> {
+    /// True when the seed objects are stored in this store (a file) rather than read from a template.
+    pub fn keeps_seed_objects(&self) -> bool {
+        self.keeps_seed_objects
+    }
+
+    /// Replaces the world in one transaction (`install` writes the new one into a cleared store)
+    /// and, in the same lock, attaches `template` as the seed objects it reads: no request sees the
+    /// new world with the old seed objects.
+    pub fn replace_world<T, E: From<rusqlite::Error>>(
+        &self,
+        template: Arc<Template>,
+        install: impl FnOnce(&Db<'_>) -> Result<T, E>,
+    ) -> Result<T, E> {
+        let mut attached = self.lock();
+        let tx = attached.conn.transaction()?;
+        let out = install(&Db::new(&tx))?;
+        tx.commit()?;
+        if attached.template.uri() != template.uri() {
+            template.attach(&attached.conn, true)?;
+            attached.template = template;
+        }
+        Ok(out)
+    }
+
+    /// Makes this store's world a copy of `snapshot`'s (a store made with [`Store::copy_of`]).
+    pub fn restore_from(&self, snapshot: &Store) -> Result<(), StoreError> {
+        let source = snapshot.lock();
+        let mut attached = self.lock();
+        rusqlite::backup::Backup::new(&source.conn, &mut attached.conn)?.run_to_completion(
+            1024,
+            std::time::Duration::ZERO,
+            None,
+        )?;
+        if attached.template.uri() != source.template.uri() {
+            source.template.attach(&attached.conn, true)?;
+            attached.template = source.template.clone();
+        }
+        Ok(())
+    }
+
+    /// The largest id of any object, person or session, so generated ids continue after it.
+    pub fn max_id(&self) -> rusqlite::Result<i64> {
+        let attached = self.lock();
+        let db = Db::new(&attached.conn);
+        Ok(db
+            .max_generated_id()?
+            .max(db.max_object_id()?)
+            .max(attached.template.max_id()))
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Attached> {
         // A panic while holding the lock cannot leave a half-written transaction behind
         // (rusqlite rolls back on drop), so the connection is still sound.
         self.conn.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
@@ -101,8 +182,8 @@ impl Store {
 
     /// Runs writes in one transaction: all of it lands or none of it does.
     pub fn transaction<T, E: From<rusqlite::Error>>(&self, f: impl FnOnce(&Db<'_>) -> Result<T, E>) -> Result<T, E> {
-        let mut conn = self.lock();
-        let tx = conn.transaction()?;
+        let mut attached = self.lock();
+        let tx = attached.conn.transaction()?;
         let out = f(&Db::new(&tx))?;
         tx.commit()?;
         Ok(out)
@@ -138,7 +219,7 @@ mod tests {
             [],
         )
         .unwrap();
-        let store = Store::prepare(conn).unwrap();
+        let store = Store::prepare(conn, Template::empty().unwrap()).unwrap();
         assert_eq!(store.with(|db| db.max_number("customer", 7)).unwrap(), Some(10005));
         let inactive = [ObjectFilter::Inactive(true)];
         let page = store

@@ -1,5 +1,11 @@
 //! Storage of data objects: one JSON body per object, keyed by resource and id, owned by a
 //! company (or by company 0 for shared reference data).
+//!
+//! Reads see one merged view: the sandbox's own rows in `main.objects`, then the seed template's
+//! rows in `tmpl.objects` that the sandbox has not shadowed (changed or deleted). Writes go to
+//! `main` only: a change to a template object copies it up and shadows the template's row, a
+//! delete shadows it. Ids never collide (generated ids start above every seeded one), so the merge
+//! is a `UNION ALL` in id order.
 
 use super::queries::Db;
 use rusqlite::{OptionalExtension, params};
@@ -58,6 +64,13 @@ macro_rules! inactive_of {
             $body,
             ", '$.isInactive') WHEN 'true' THEN 1 WHEN 'false' THEN 0 END"
         )
+    };
+}
+
+/// The condition under which a template row (`tmpl.objects t`) is part of the merged view.
+macro_rules! visible {
+    () => {
+        "NOT EXISTS (SELECT 1 FROM main.objects_shadowed s WHERE s.resource = t.resource AND s.id = t.id)"
     };
 }
 
@@ -167,18 +180,25 @@ fn filter_sql(resource: &str, company_id: i64, filters: &[ObjectFilter<'_>]) -> 
 impl Db<'_> {
     pub fn object(&self, resource: &str, id: i64) -> rusqlite::Result<Option<StoredObject>> {
         self.conn()
-            .prepare_cached(
-                "SELECT id, company_id, version, body, changes FROM objects WHERE resource = ?1 AND id = ?2",
-            )?
+            .prepare_cached(concat!(
+                "SELECT id, company_id, version, body, changes FROM main.objects WHERE resource = ?1 AND id = ?2
+                 UNION ALL
+                 SELECT id, company_id, version, body, changes FROM tmpl.objects t WHERE resource = ?1 AND id = ?2 AND ",
+                visible!()
+            ))?
             .query_row(params![resource, id], object_from)
             .optional()
     }
 
     /// Every object of a resource owned by the company, in id order.
     pub fn objects(&self, resource: &str, company_id: i64) -> rusqlite::Result<Vec<StoredObject>> {
-        let mut statement = self.conn().prepare_cached(
-            "SELECT id, company_id, version, body, changes FROM objects WHERE resource = ?1 AND company_id = ?2 ORDER BY id",
-        )?;
+        let mut statement = self.conn().prepare_cached(concat!(
+            "SELECT id, company_id, version, body, changes FROM main.objects WHERE resource = ?1 AND company_id = ?2
+             UNION ALL
+             SELECT id, company_id, version, body, changes FROM tmpl.objects t WHERE resource = ?1 AND company_id = ?2 AND ",
+            visible!(),
+            " ORDER BY id"
+        ))?;
         let rows = statement.query_map(params![resource, company_id], object_from)?;
         rows.collect()
     }
@@ -196,8 +216,14 @@ impl Db<'_> {
     ) -> rusqlite::Result<ObjectPage> {
         let (condition, values) = filter_sql(resource, company_id, filters);
         let mut page = ObjectPage::default();
+        let merged = format!(
+            "SELECT id, version, body FROM main.objects WHERE {condition}
+             UNION ALL
+             SELECT id, version, body FROM tmpl.objects t WHERE {condition} AND {} ORDER BY id",
+            visible!()
+        );
         if checksum {
-            let sql = format!("SELECT id, version, body FROM objects WHERE {condition} ORDER BY id");
+            let sql = merged;
             let mut statement = self.conn().prepare_cached(&sql)?;
             let mut rows = statement.query(rusqlite::params_from_iter(values))?;
             let wanted = from..from.saturating_add(count);
@@ -216,7 +242,11 @@ impl Db<'_> {
             page.total = page.matched.len();
             return Ok(page);
         }
-        let sql = format!("SELECT COUNT(*) FROM objects WHERE {condition}");
+        let sql = format!(
+            "SELECT (SELECT COUNT(*) FROM main.objects WHERE {condition})
+                  + (SELECT COUNT(*) FROM tmpl.objects t WHERE {condition} AND {})",
+            visible!()
+        );
         let total: i64 = self
             .conn()
             .prepare_cached(&sql)?
@@ -225,10 +255,7 @@ impl Db<'_> {
         // Page bounds are bound values, so every page of a list shares one cached statement.
         let mut values = values;
         let limit = values.len() + 1;
-        let sql = format!(
-            "SELECT id, version, body FROM objects WHERE {condition} ORDER BY id LIMIT ?{limit} OFFSET ?{}",
-            limit + 1
-        );
+        let sql = format!("{merged} LIMIT ?{limit} OFFSET ?{}", limit + 1);
         values.push(rusqlite::types::Value::Integer(
             i64::try_from(count).unwrap_or(i64::MAX),
         ));
@@ -249,7 +276,12 @@ impl Db<'_> {
     /// One object with its body unparsed.
     pub fn object_row(&self, resource: &str, id: i64) -> rusqlite::Result<Option<ObjectRow>> {
         self.conn()
-            .prepare_cached("SELECT id, company_id, version, body FROM objects WHERE resource = ?1 AND id = ?2")?
+            .prepare_cached(concat!(
+                "SELECT id, company_id, version, body FROM main.objects WHERE resource = ?1 AND id = ?2
+                 UNION ALL
+                 SELECT id, company_id, version, body FROM tmpl.objects t WHERE resource = ?1 AND id = ?2 AND ",
+                visible!()
+            ))?
             .query_row(params![resource, id], object_row_from)
             .optional()
     }
@@ -298,12 +330,15 @@ impl Db<'_> {
             .map(drop)
     }
 
+    /// Saves a changed object; a template object is copied up into the sandbox's own rows.
     pub fn update_object(&self, resource: &str, object: &StoredObject) -> rusqlite::Result<()> {
         self.conn()
             .prepare_cached(concat!(
-                "UPDATE objects SET version = ?3, body = ?4, changes = ?5, number = ?6, inactive = ",
+                "INSERT INTO main.objects(resource, id, company_id, version, body, changes, number, inactive)
+                 VALUES (?1, ?2, ?7, ?3, ?4, ?5, ?6, ",
                 inactive_of!("?4"),
-                " WHERE resource = ?1 AND id = ?2"
+                ") ON CONFLICT(resource, id) DO UPDATE SET version = excluded.version, body = excluded.body,
+                 changes = excluded.changes, number = excluded.number, inactive = excluded.inactive"
             ))?
             .execute(params![
                 resource,
@@ -312,39 +347,69 @@ impl Db<'_> {
                 super::json_text(&object.body),
                 super::json_text(&object.changes),
                 number_of(resource, object),
-            ])
-            .map(drop)
+                object.company_id,
+            ])?;
+        self.shadow_template_object(resource, object.id).map(drop)
+    }
+
+    /// Hides the template's row of an object, if it has one still visible; true if it had.
+    fn shadow_template_object(&self, resource: &str, id: i64) -> rusqlite::Result<bool> {
+        let shadowed = self
+            .conn()
+            .prepare_cached(concat!(
+                "INSERT OR IGNORE INTO main.objects_shadowed(resource, id)
+                 SELECT resource, id FROM tmpl.objects t WHERE resource = ?1 AND id = ?2 AND ",
+                visible!()
+            ))?
+            .execute(params![resource, id])?;
+        Ok(shadowed == 1)
     }
 
     pub fn delete_object(&self, resource: &str, id: i64) -> rusqlite::Result<bool> {
-        let changed = self
+        let own = self
             .conn()
-            .prepare_cached("DELETE FROM objects WHERE resource = ?1 AND id = ?2")?
+            .prepare_cached("DELETE FROM main.objects WHERE resource = ?1 AND id = ?2")?
             .execute(params![resource, id])?;
-        Ok(changed == 1)
+        let seeded = self.shadow_template_object(resource, id)?;
+        Ok(own == 1 || seeded)
     }
 
     /// The highest number among a company's objects of a numbered resource (from its index).
     pub fn max_number(&self, resource: &str, company_id: i64) -> rusqlite::Result<Option<i64>> {
         self.conn()
-            .prepare_cached("SELECT MAX(number) FROM objects WHERE resource = ?1 AND company_id = ?2")?
+            .prepare_cached(concat!(
+                "SELECT MAX(n) FROM (
+                   SELECT MAX(number) AS n FROM main.objects WHERE resource = ?1 AND company_id = ?2
+                   UNION ALL
+                   SELECT * FROM (SELECT number FROM tmpl.objects t WHERE resource = ?1 AND company_id = ?2
+                     AND number IS NOT NULL AND ",
+                visible!(),
+                " ORDER BY number DESC LIMIT 1))"
+            ))?
             .query_row(params![resource, company_id], |r| r.get(0))
     }
 
     /// The ledger account of a company with the given number (from its index).
     pub fn account_by_number(&self, company_id: i64, number: i64) -> rusqlite::Result<Option<i64>> {
         self.conn()
-            .prepare_cached(
-                "SELECT id FROM objects WHERE resource = 'ledger/account' AND company_id = ?1
-                 AND json_extract(body, '$.number') = ?2 ORDER BY id LIMIT 1",
-            )?
+            .prepare_cached(concat!(
+                "SELECT id FROM main.objects WHERE resource = 'ledger/account' AND company_id = ?1
+                 AND json_extract(body, '$.number') = ?2
+                 UNION ALL
+                 SELECT id FROM tmpl.objects t WHERE resource = 'ledger/account' AND company_id = ?1
+                 AND json_extract(body, '$.number') = ?2 AND ",
+                visible!(),
+                " ORDER BY id LIMIT 1"
+            ))?
             .query_row(params![company_id, number], |r| r.get(0))
             .optional()
     }
 
+    /// The largest id of the objects this store holds itself (not its template's: see
+    /// [`Store::max_id`](super::Store::max_id)).
     pub fn max_object_id(&self) -> rusqlite::Result<i64> {
         self.conn()
-            .prepare_cached("SELECT COALESCE(MAX(id), 0) FROM objects")?
+            .prepare_cached("SELECT COALESCE(MAX(id), 0) FROM main.objects")?
             .query_row([], |r| r.get(0))
     }
 }

@@ -421,7 +421,8 @@ impl<'c> Db<'c> {
                  (SELECT MIN(id) FROM integrations WHERE application_name = k.application_name))
              WHERE k.state = 'active' ORDER BY k.id"
         );
-        let mut statement = self.conn.prepare_cached(sql)?;
+        // Asked for when a sandbox is made and seldom after: not worth a place in its statement cache.
+        let mut statement = self.conn.prepare(sql)?;
         let rows = statement.query_map([], |r| {
             let integration_id: Option<i64> = r.get(28)?;
             Ok(CredentialRow {

@@ -144,7 +144,37 @@ CREATE INDEX objects_by_account_number ON objects(company_id, json_extract(body,
 CREATE INDEX sessions_by_expiry ON sessions(expires_at);
 CREATE INDEX sessions_by_use ON sessions(used, id);
 "#,
+    r#"
+-- Objects of the shared seed template (see `store::template`) this sandbox changed or deleted:
+-- its own row in `objects` (if any) is the one that counts, the template's is hidden.
+CREATE TABLE objects_shadowed (
+    resource TEXT NOT NULL,
+    id INTEGER NOT NULL,
+    PRIMARY KEY (resource, id)
+) WITHOUT ROWID;
+"#,
 ];
+
+/// The schema of a seed template: the `objects` table as the migrations above leave it, with the
+/// same indexes, so one query reads a sandbox's own objects and the template's alike.
+pub(crate) const TEMPLATE_SCHEMA: &str = r#"
+CREATE TABLE objects (
+    resource TEXT NOT NULL,
+    id INTEGER NOT NULL,
+    company_id INTEGER NOT NULL,
+    version INTEGER NOT NULL,
+    body TEXT NOT NULL,
+    changes TEXT NOT NULL,
+    number INTEGER,
+    inactive INTEGER,
+    PRIMARY KEY (resource, id)
+) WITHOUT ROWID;
+CREATE INDEX objects_by_company ON objects(resource, company_id);
+CREATE INDEX objects_by_number ON objects(resource, company_id, number);
+CREATE INDEX objects_by_inactive ON objects(resource, company_id, inactive, id, version);
+CREATE INDEX objects_by_account_number ON objects(company_id, json_extract(body, '$.number'))
+    WHERE resource = 'ledger/account';
+"#;
 
 /// The version that added `objects.number`: databases from before it get their numbers filled in.
 pub const NUMBER_COLUMN_VERSION: usize = 2;
@@ -190,6 +220,34 @@ mod tests {
         migrate(&mut conn).unwrap();
         let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
         assert_eq!(version, SCHEMA_VERSION as i64);
+    }
+
+    /// The template's `objects` must stay the migrated table, column for column and index for
+    /// index, or the merged reads of `store::objects` would read different shapes.
+    #[test]
+    fn the_template_schema_is_the_migrated_objects_table() {
+        let shape = |conn: &Connection| {
+            let columns: Vec<(String, String, bool)> = conn
+                .prepare("SELECT name, type, \"notnull\" FROM pragma_table_info('objects') ORDER BY cid")
+                .unwrap()
+                .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+                .unwrap()
+                .map(Result::unwrap)
+                .collect();
+            let indexes: Vec<String> = conn
+                .prepare("SELECT sql FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'objects' AND sql IS NOT NULL ORDER BY name")
+                .unwrap()
+                .query_map([], |r| r.get::<_, String>(0))
+                .unwrap()
+                .map(|sql| sql.unwrap().split_whitespace().collect::<Vec<_>>().join(" "))
+                .collect();
+            (columns, indexes)
+        };
+        let mut migrated = Connection::open_in_memory().unwrap();
+        migrate(&mut migrated).unwrap();
+        let template = Connection::open_in_memory().unwrap();
+        template.execute_batch(TEMPLATE_SCHEMA).unwrap();
+        assert_eq!(shape(&migrated), shape(&template));
     }
 
     #[test]

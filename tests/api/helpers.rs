@@ -54,6 +54,27 @@ pub fn spawn_scenario(scenario: &str) -> TestApp {
     }
 }
 
+impl TestApp {
+    /// A sandbox of its own holding a copy of this test's sandbox (`{"from": id}`).
+    pub fn fork(&self) -> TestApp {
+        let from = self.sandbox.as_deref().unwrap_or("default");
+        let made = self.control(
+            reqwest::Method::POST,
+            "/_sandbox/sandboxes",
+            None,
+            Some(json!({ "from": from })),
+        );
+        assert_eq!(made.status, 201, "a copy of {from}: {}", made.body);
+        assert_eq!(made.body["value"]["from"], from);
+        let id = made.body["value"]["id"].as_str().expect("a sandbox id").to_owned();
+        TestApp {
+            address: self.address.clone(),
+            sandbox: Some(id),
+            client: client(),
+        }
+    }
+}
+
 /// An emulator of its own serving the default scenario, for tests of the default sandbox at the
 /// root and of the sandbox registry.
 pub fn spawn_server() -> TestApp {

@@ -36,3 +36,4 @@ mod state;
 mod stored_access;
 mod ui;
 mod wire;
+mod worlds;

@@ -1,0 +1,91 @@
+//! Seed templates: the data objects every sandbox of the same companies starts with (charts of
+//! accounts, VAT types, countries, currencies, each company's seed customers, products, …), held
+//! once per process in a shared in-memory database and attached read-only to each sandbox's
+//! connection as `tmpl`. A sandbox stores only what it changed: its own rows in `objects`, and in
+//! `objects_shadowed` the template objects it changed or deleted (see `store::objects`).
+//!
+//! SQLite's `memdb` VFS keeps a database whose name starts with `/` in memory for every
+//! connection of the process that opens that name, for as long as one of them is open; the
+//! template's own connection keeps it alive.
+
+use super::queries::Db;
+use super::{StoreError, schema};
+use rusqlite::{Connection, OpenFlags};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
+
+/// Pages of the template each sandbox connection keeps cached: reading a page again is a copy
+/// from the shared memory, so a small cache keeps a sandbox small without slowing it much.
+const CACHED_PAGES: i64 = 16;
+
+pub struct Template {
+    uri: String,
+    /// The largest object id in the template: generated ids continue above it.
+    max_id: i64,
+    /// Keeps the shared memory database alive; never used after the template is built.
+    _keeper: Mutex<Connection>,
+}
+
+impl std::fmt::Debug for Template {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Template").field("uri", &self.uri).finish()
+    }
+}
+
+impl Template {
+    /// A template holding what `fill` stores in its `objects` table, in one transaction.
+    pub fn build(fill: impl FnOnce(&Db<'_>) -> rusqlite::Result<()>) -> Result<Self, StoreError> {
+        static NEXT: AtomicU64 = AtomicU64::new(1);
+        let uri = format!(
+            "file:/tripletex-sandbox-template-{}-{}?vfs=memdb",
+            std::process::id(),
+            NEXT.fetch_add(1, Ordering::Relaxed)
+        );
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+            | OpenFlags::SQLITE_OPEN_CREATE
+            | OpenFlags::SQLITE_OPEN_URI
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let mut conn = Connection::open_with_flags(&uri, flags).map_err(|source| StoreError::Open {
+            path: uri.clone(),
+            source,
+        })?;
+        conn.execute_batch(schema::TEMPLATE_SCHEMA)?;
+        let tx = conn.transaction()?;
+        let db = Db::new(&tx);
+        fill(&db)?;
+        let max_id = db.max_object_id()?;
+        tx.commit()?;
+        Ok(Self {
+            uri,
+            max_id,
+            _keeper: Mutex::new(conn),
+        })
+    }
+
+    /// The template without objects, for stores that keep every object themselves (`--db` files).
+    pub fn empty() -> Result<Arc<Self>, StoreError> {
+        static EMPTY: OnceLock<Arc<Template>> = OnceLock::new();
+        if let Some(empty) = EMPTY.get() {
+            return Ok(empty.clone());
+        }
+        let built = Arc::new(Self::build(|_| Ok(()))?);
+        Ok(EMPTY.get_or_init(|| built).clone())
+    }
+
+    /// Attaches the template to a connection as `tmpl`, replacing the one attached before.
+    pub(super) fn attach(&self, conn: &Connection, replacing: bool) -> rusqlite::Result<()> {
+        if replacing {
+            conn.execute_batch("DETACH DATABASE tmpl")?;
+        }
+        conn.execute("ATTACH DATABASE ?1 AS tmpl", [&self.uri])?;
+        conn.execute_batch(&format!("PRAGMA tmpl.cache_size = {CACHED_PAGES}"))
+    }
+
+    pub fn max_id(&self) -> i64 {
+        self.max_id
+    }
+
+    pub fn uri(&self) -> &str {
+        &self.uri
+    }
+}
