@@ -86,9 +86,27 @@ pub fn install(db: &Db<'_>, company_ids: &[i64], now: Timestamp) -> rusqlite::Re
             let number = resource::numbers_are_left(def, highest).map_err(unusable)?;
             let body = resource::new_object_body(def, body, highest).map_err(unusable)?;
             highest = number.or(highest);
-            company_objects.push((def.path.as_str(), crate::store::json_text(&body), number));
+            // Objects whose account and address ids depend on the company are finished per company.
+            let per_company = (def.default_account.is_some() || !def.new_stubs.is_empty()).then(|| (def, body.clone()));
+            company_objects.push((def.path.as_str(), crate::store::json_text(&body), number, per_company));
         }
     }
+    // A company's objects get ids in this order, so an account's id is the company's base plus
+    // its place here.
+    let account_place = |wanted: i64| {
+        (1..).zip(&company_objects).find_map(|(place, (path, text, _, _))| {
+            let number = (*path == "ledger/account")
+                .then(|| serde_json::from_str::<Value>(text).ok())
+                .flatten()
+                .and_then(|body| body.get("number").and_then(Value::as_i64));
+            (number == Some(wanted)).then_some(place)
+        })
+    };
+    let places: BTreeMap<i64, i64> = company_objects
+        .iter()
+        .filter_map(|(_, _, _, per_company)| per_company.as_ref()?.0.default_account.as_ref())
+        .filter_map(|account| Some((account.number, account_place(account.number)?)))
+        .collect();
     for company_id in company_ids {
         for (n, person) in (9001..).zip(&seed.people) {
             let id = company_id * IDS_PER_COMPANY + n;
@@ -109,12 +127,41 @@ pub fn install(db: &Db<'_>, company_ids: &[i64], now: Timestamp) -> rusqlite::Re
             db.insert_person(&record, None)?;
         }
         let mut next_id = company_id * IDS_PER_COMPANY;
-        for (path, body, number) in &company_objects {
+        for (path, body, number, per_company) in &company_objects {
             next_id += 1;
+            let finished = per_company
+                .as_ref()
+                .map(|(def, body)| finish_for_company(def, body.clone(), *company_id, next_id, &places));
+            let body = finished.as_deref().unwrap_or(body);
             db.insert_object_text(path, next_id, *company_id, body, &changes, *number)?;
         }
     }
     Ok(())
+}
+
+/// A seeded customer or supplier as a created one would be: booked against the company's default
+/// account and with its addresses (ids derived from its own, so they are stable).
+fn finish_for_company(
+    def: &ResourceDef,
+    mut body: Map<String, Value>,
+    company_id: i64,
+    id: i64,
+    places: &BTreeMap<i64, i64>,
+) -> String {
+    if let Some(account) = resource::default_account_wanted(def, &body)
+        && let Some(place) = places.get(&account.number)
+    {
+        body.insert(
+            account.field.clone(),
+            json!({ "id": company_id * IDS_PER_COMPANY + place }),
+        );
+    }
+    let mut k = 0;
+    resource::add_new_stubs(def, &mut body, || {
+        k += 1;
+        id * 10 + k
+    });
+    crate::store::json_text(&body)
 }
 
 #[cfg(test)]

@@ -159,7 +159,18 @@ fn a_generic_client_round_trips_every_resource() {
         let id = created.body["value"]["id"].as_i64().unwrap();
         let item = format!("{collection}/{id}");
         let read = app.get_as("0", &session, &item);
-        assert_eq!(read.body["value"], created.body["value"], "read back {}", def.path);
+        let mut answered = created.body["value"].clone();
+        if def.create_shows_lines {
+            // The create answer shows the lines whole (as recorded); reads show them as stubs.
+            for (name, field) in &def.fields {
+                if let (FieldKind::Lines, Some(Value::Array(lines))) = (field.kind, answered.get_mut(name)) {
+                    for line in lines.iter_mut() {
+                        *line = json!({"id": line["id"], "url": line["url"]});
+                    }
+                }
+            }
+        }
+        assert_eq!(read.body["value"], answered, "read back {}", def.path);
         if def.allows(Operation::Update) {
             let name = editable_text(def);
             let version = read.body["value"]["version"].clone();
