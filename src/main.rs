@@ -2,7 +2,7 @@
 
 use clap::Parser;
 use std::process::ExitCode;
-use tripletex_sandbox::cli::{Cli, Command, ScenariosCommand};
+use tripletex_sandbox::cli::{Cli, Command, Format, ScenariosCommand};
 use tripletex_sandbox::commands;
 use tripletex_sandbox::config::Config;
 use tripletex_sandbox::startup::Application;
@@ -21,7 +21,7 @@ fn main() -> ExitCode {
     env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("warn")).init();
     match cli.command {
         Command::Serve(args) => serve(args),
-        Command::Conformance { spec } => conformance(&spec),
+        Command::Conformance { spec, recorded, format } => conformance(spec.as_deref(), recorded.as_deref(), format),
         Command::Scenarios(ScenariosCommand::List) => {
             print!("{}", commands::list());
             ExitCode::SUCCESS
@@ -75,33 +75,78 @@ fn serve(args: tripletex_sandbox::cli::ServeArgs) -> ExitCode {
     }
 }
 
-fn conformance(spec: &std::path::Path) -> ExitCode {
-    let report = tripletex_sandbox::conformance::Spec::load(spec)
-        .and_then(|loaded| actix_web::rt::System::new().block_on(tripletex_sandbox::conformance::run(&loaded)));
-    match report {
-        Ok(report) => {
-            for problem in &report.problems {
-                println!("drift: {problem}");
-            }
-            println!(
-                "{} responses checked against {}: {}",
-                report.checked,
-                spec.display(),
-                if report.problems.is_empty() {
-                    "all match".to_owned()
-                } else {
-                    format!("{} problems", report.problems.len())
-                }
-            );
-            if report.problems.is_empty() {
-                ExitCode::SUCCESS
-            } else {
-                ExitCode::FAILURE
-            }
-        }
-        Err(message) => {
-            eprintln!("error: {message}");
-            ExitCode::FAILURE
-        }
+/// The drift reports asked for: the schema check, the replay, or both; exit 1 if either differs.
+fn conformance(spec: Option<&std::path::Path>, recorded: Option<&std::path::Path>, format: Format) -> ExitCode {
+    use tripletex_sandbox::{conformance, replay};
+    if spec.is_none() && recorded.is_none() {
+        eprintln!(
+            "error: give --spec FILE (an official OpenAPI document) and/or --recorded DIR (recorded traffic to replay)"
+        );
+        return ExitCode::FAILURE;
     }
+    let system = actix_web::rt::System::new();
+    let schema = spec.map(|path| {
+        conformance::Spec::load(path)
+            .and_then(|loaded| system.block_on(conformance::run(&loaded)))
+            .map(|report| (path, report))
+    });
+    let replayed = recorded.map(|dir| {
+        replay::load_dir(dir).and_then(|(recordings, unreadable)| {
+            let mut report = system.block_on(replay::run(&recordings))?;
+            report.unreadable = unreadable;
+            Ok(report)
+        })
+    });
+    let mut held = true;
+    let mut json = serde_json::Map::new();
+    match schema {
+        Some(Ok((path, report))) => {
+            held &= report.problems.is_empty();
+            if format == Format::Json {
+                json.insert(
+                    "schema".into(),
+                    serde_json::json!({"spec": path.display().to_string(), "checked": report.checked, "problems": report.problems}),
+                );
+            } else {
+                for problem in &report.problems {
+                    println!("drift: {problem}");
+                }
+                println!(
+                    "{} responses checked against {}: {}",
+                    report.checked,
+                    path.display(),
+                    if report.problems.is_empty() {
+                        "all match".to_owned()
+                    } else {
+                        format!("{} problems", report.problems.len())
+                    }
+                );
+            }
+        }
+        Some(Err(message)) => {
+            eprintln!("error: {message}");
+            return ExitCode::FAILURE;
+        }
+        None => {}
+    }
+    match replayed {
+        Some(Ok(report)) => {
+            held &= report.holds();
+            if format == Format::Json {
+                json.insert("replay".into(), report.json());
+            } else {
+                print!("{}", report.text());
+            }
+        }
+        Some(Err(message)) => {
+            eprintln!("error: {message}");
+            return ExitCode::FAILURE;
+        }
+        None => {}
+    }
+    if format == Format::Json {
+        json.insert("holds".into(), serde_json::Value::Bool(held));
+        println!("{}", serde_json::Value::Object(json));
+    }
+    if held { ExitCode::SUCCESS } else { ExitCode::FAILURE }
 }
