@@ -26,6 +26,7 @@ mod guard;
 mod helpers;
 mod journal;
 mod malformed;
+mod openapi;
 mod recorded;
 mod required;
 mod resources;
