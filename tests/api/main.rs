@@ -13,6 +13,7 @@
 
 mod binary;
 mod business;
+mod clients;
 mod clock;
 mod company;
 mod company_admin;
