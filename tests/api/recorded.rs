@@ -44,7 +44,8 @@ fn the_replay_command_names_missing_field_paths_and_exits_1() {
         dir.join("drift.json"),
         r#"{"input": {}, "output": null, "api": {"get": {
             "/v2/customer/4411": {"request": {}, "status": 200, "response": {"value": {"id": 4411, "name": "x", "postalAddress": {"id": 1, "city": "Oslo"}}}},
-            "/v2/country": {"request": {"params": {"count": "5"}}, "status": 201, "response": {"values": [{"id": 1, "name": "Andorra"}]}}
+            "/v2/country": {"request": {"params": {"count": "5"}}, "status": 201, "response": {"values": [{"id": 1, "name": "Andorra"}]}},
+            "/v2/kunde med mellomrom/12345": {"request": {}, "status": 200, "response": {"value": {"id": 1}}}
         }}}"#,
     )
     .unwrap();
@@ -82,6 +83,14 @@ fn the_replay_command_names_missing_field_paths_and_exits_1() {
     assert_ne!(
         customer["sent"], "/v2/customer/4411",
         "the recorded id is mapped to a seeded customer"
+    );
+    let odd = outcomes
+        .iter()
+        .find(|o| o["path"] == "/v2/kunde med mellomrom/12345")
+        .unwrap();
+    assert_eq!(
+        odd["ourStatus"], 0,
+        "a path that is no URI is reported, not sent: {odd}"
     );
     let country = outcomes.iter().find(|o| o["path"] == "/v2/country").unwrap();
     assert_eq!(
