@@ -87,7 +87,9 @@ pub fn install(db: &Db<'_>, company_ids: &[i64], now: Timestamp) -> rusqlite::Re
             let body = resource::new_object_body(def, body, highest).map_err(unusable)?;
             highest = number.or(highest);
             // Objects whose account and address ids depend on the company are finished per company.
-            let per_company = (def.default_account.is_some() || !def.new_stubs.is_empty()).then(|| (def, body.clone()));
+            let per_company =
+                (def.default_account.is_some() || !def.new_stubs.is_empty() || names_a_seed_object(&body))
+                    .then(|| (def, body.clone()));
             company_objects.push((def.path.as_str(), crate::store::json_text(&body), number, per_company));
         }
     }
@@ -102,11 +104,17 @@ pub fn install(db: &Db<'_>, company_ids: &[i64], now: Timestamp) -> rusqlite::Re
             (number == Some(wanted)).then_some(place)
         })
     };
-    let places: BTreeMap<i64, i64> = company_objects
+    let accounts: BTreeMap<i64, i64> = company_objects
         .iter()
         .filter_map(|(_, _, _, per_company)| per_company.as_ref()?.0.default_account.as_ref())
         .filter_map(|account| Some((account.number, account_place(account.number)?)))
         .collect();
+    // `{"id": "@customer"}` in a seed object names the company's first seeded customer.
+    let mut firsts: BTreeMap<&str, i64> = BTreeMap::new();
+    for ((path, ..), place) in company_objects.iter().zip(1..) {
+        firsts.entry(*path).or_insert(place);
+    }
+    let places = Places { accounts, firsts };
     for company_id in company_ids {
         for (n, person) in (9001..).zip(&seed.people) {
             let id = company_id * IDS_PER_COMPANY + n;
@@ -139,6 +147,19 @@ pub fn install(db: &Db<'_>, company_ids: &[i64], now: Timestamp) -> rusqlite::Re
     Ok(())
 }
 
+/// Where a company's seeded objects sit in the order they get their ids: the default accounts by
+/// number, and the first object of each resource.
+struct Places<'a> {
+    accounts: BTreeMap<i64, i64>,
+    firsts: BTreeMap<&'a str, i64>,
+}
+
+/// Whether a seed body names another seeded object of its company (`{"id": "@customer"}`).
+fn names_a_seed_object(body: &Map<String, Value>) -> bool {
+    body.values()
+        .any(|v| v.get("id").and_then(Value::as_str).is_some_and(|n| n.starts_with('@')))
+}
+
 /// A seeded customer or supplier as a created one would be: booked against the company's default
 /// account and with its addresses (ids derived from its own, so they are stable).
 fn finish_for_company(
@@ -146,10 +167,19 @@ fn finish_for_company(
     mut body: Map<String, Value>,
     company_id: i64,
     id: i64,
-    places: &BTreeMap<i64, i64>,
+    places: &Places<'_>,
 ) -> String {
+    for value in body.values_mut() {
+        let named = value
+            .get("id")
+            .and_then(Value::as_str)
+            .and_then(|n| n.strip_prefix('@'));
+        if let Some(place) = named.and_then(|path| places.firsts.get(path)) {
+            *value = json!({ "id": company_id * IDS_PER_COMPANY + place });
+        }
+    }
     if let Some(account) = resource::default_account_wanted(def, &body)
-        && let Some(place) = places.get(&account.number)
+        && let Some(place) = places.accounts.get(&account.number)
     {
         body.insert(
             account.field.clone(),
