@@ -36,15 +36,54 @@ fn check_access(principal: &CompanyPrincipal, db: &Db<'_>) -> Result<(), ApiErro
     principal.require(db, ENTITLEMENT, "/employee")
 }
 
-/// An employee as `/employee` renders it; `department` is the company's department the
-/// employee belongs to (see [`department_of`]).
-fn person_view(base: &str, person: &Person, department: Option<i64>) -> Value {
+/// What `/employee` shows of an employee besides the person record: the department it belongs
+/// to (see [`department_of`]) and the employments made for it.
+#[derive(Default)]
+struct Belongings {
+    department: Option<i64>,
+    /// Employment ids by employee id, in id order.
+    employments: HashMap<i64, Vec<i64>>,
+}
+
+impl Belongings {
+    fn of(db: &Db<'_>, company: i64) -> Result<Self, ApiError> {
+        let mut employments: HashMap<i64, Vec<i64>> = HashMap::new();
+        for employment in db.objects("employee/employment", company)? {
+            if let Some(employee) = employment
+                .body
+                .get("employee")
+                .and_then(|e| e.get("id"))
+                .and_then(Value::as_i64)
+            {
+                employments.entry(employee).or_default().push(employment.id);
+            }
+        }
+        for ids in employments.values_mut() {
+            ids.sort_unstable();
+        }
+        Ok(Self {
+            department: department_of(db, company)?,
+            employments,
+        })
+    }
+}
+
+/// An employee as `/employee` renders it.
+fn person_view(base: &str, person: &Person, belongings: &Belongings) -> Value {
     let mut value = render::employee(base, person);
     if let Some(object) = value.as_object_mut() {
         object.insert("version".into(), json!(person.version));
-        if let Some(id) = department {
+        if let Some(id) = belongings.department {
             object.insert("department".into(), render::stub(base, "department", id));
         }
+        let employments: Vec<Value> = belongings
+            .employments
+            .get(&person.id)
+            .into_iter()
+            .flatten()
+            .map(|id| render::stub(base, "employee/employment", *id))
+            .collect();
+        object.insert("employments".into(), Value::Array(employments));
     }
     value
 }
@@ -83,7 +122,7 @@ async fn list(
     let people = sandbox(&req)?.store().with(|db| {
         check_access(&principal, db)?;
         let mut people = db.people_of(company)?;
-        let department = department_of(db, company)?;
+        let belongings = Belongings::of(db, company)?;
         if let Some(proxy) = match principal.0.context {
             crate::domain::model::CompanyContext::Client { client_id, office_id } => {
                 db.proxy_person(client_id, office_id)?
@@ -92,9 +131,9 @@ async fn list(
         } {
             people.push(proxy);
         }
-        Ok::<_, ApiError>((people, department))
+        Ok::<_, ApiError>((people, belongings))
     })?;
-    let (people, department) = people;
+    let (people, belongings) = people;
     let contains =
         |wanted: Option<&String>, value: &str| wanted.is_none_or(|w| value.to_lowercase().contains(&w.to_lowercase()));
     let ids: Option<Vec<i64>> = query
@@ -112,7 +151,7 @@ async fn list(
         .filter(|p| contains(query.get("firstName"), &p.first_name) && contains(query.get("lastName"), &p.last_name))
         .filter(|p| query.get("email").is_none_or(|e| p.email.eq_ignore_ascii_case(e)))
         .filter(|p| ids.as_ref().is_none_or(|ids| ids.contains(&p.id)))
-        .map(|p| person_view(&base, p, department))
+        .map(|p| person_view(&base, p, &belongings))
         .collect();
     params.respond(values, "Employee")
 }
@@ -127,11 +166,11 @@ async fn get(
     let id = id.number()?;
     let base = render::api_base(&req);
     let company = principal.0.context.company_id();
-    let (person, department) = sandbox(&req)?.store().with(|db| {
+    let (person, belongings) = sandbox(&req)?.store().with(|db| {
         check_access(&principal, db)?;
-        Ok::<_, ApiError>((load(db, company, id)?, department_of(db, company)?))
+        Ok::<_, ApiError>((load(db, company, id)?, Belongings::of(db, company)?))
     })?;
-    single(person_view(&base, &person, department), &fields, "Employee")
+    single(person_view(&base, &person, &belongings), &fields, "Employee")
 }
 
 /// Reads the fields an employee write may carry; fields the schema has but the sandbox does not
@@ -217,12 +256,12 @@ async fn create(
             ..Person::blank()
         };
         db.insert_person(&person, None)?;
-        Ok::<_, ApiError>((person, department_of(db, company)?))
+        Ok::<_, ApiError>((person, Belongings::of(db, company)?))
     })?;
-    let (person, department) = person;
+    let (person, belongings) = person;
     Ok(json_response(
         201,
-        &json!({ "value": FieldFilter::everything().apply(person_view(&base, &person, department), "Employee")? }),
+        &json!({ "value": FieldFilter::everything().apply(person_view(&base, &person, &belongings), "Employee")? }),
     ))
 }
 
@@ -254,11 +293,11 @@ async fn update(
         person.user_type = draft.user_type.unwrap_or(person.user_type);
         person.version += 1;
         db.update_person_details(&person)?;
-        Ok::<_, ApiError>((person, department_of(db, company)?))
+        Ok::<_, ApiError>((person, Belongings::of(db, company)?))
     })?;
-    let (person, department) = person;
+    let (person, belongings) = person;
     Ok(json_response(
         200,
-        &json!({ "value": FieldFilter::everything().apply(person_view(&base, &person, department), "Employee")? }),
+        &json!({ "value": FieldFilter::everything().apply(person_view(&base, &person, &belongings), "Employee")? }),
     ))
 }
