@@ -643,6 +643,17 @@ fn resource_operations(paths: &mut Map<String, Value>, def: &ResourceDef) {
             operation("delete", &collection, &summary, Vec::new(), Some(body), 204, None),
         );
     }
+    if def.allows(Operation::DeleteIds) {
+        let list = format!("/{}/list", def.path);
+        let summary = format!("Delete {model} objects by a comma-separated list of ids");
+        let parameters = vec![doc::query_parameter("ids", "string", true)];
+        insert(
+            paths,
+            "delete",
+            &list,
+            operation("delete", &list, &summary, parameters, None, 204, None),
+        );
+    }
     if def.allows(Operation::Get) {
         let summary = format!("Get a {model} by id");
         let parameters = id.iter().cloned().chain(fields.iter().cloned()).collect();

@@ -50,6 +50,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                     .to(move |req: HttpRequest, p: CompanyPrincipal, b: web::Json<Value>| create(def, req, p, b)),
             );
         }
+        if def.allows(Operation::DeleteIds) {
+            // Before /{path}/{id}, which would take `list` for an id.
+            cfg.service(route(&format!("/{}/list", def.path)).route(
+                web::delete().to(move |req: HttpRequest, p: CompanyPrincipal, q: Query| delete_ids(def, req, p, q)),
+            ));
+        }
         let mut item = route(&format!("/{}/{{id}}", def.path));
         if def.allows(Operation::Get) {
             item = item.route(web::get().to(
@@ -715,6 +721,29 @@ async fn delete(
 }
 
 /// `DELETE` on a collection with `[{"id": …}, …]`: all of them go, or none does.
+/// `DELETE /{path}/list?ids=1,2`: deletes all of them or, if one is unknown, none.
+async fn delete_ids(
+    def: &'static ResourceDef,
+    req: HttpRequest,
+    principal: CompanyPrincipal,
+    query: Query,
+) -> Result<HttpResponse, ApiError> {
+    check_required_query(def, Operation::DeleteIds, &query)?;
+    let text = query.get("ids").map(String::as_str).unwrap_or_default();
+    query::check("ids", text, ValueType::IdList)?;
+    let ids: Vec<i64> = text.split(',').filter_map(|i| i.trim().parse().ok()).collect();
+    let company = owner_company(def, &principal);
+    sandbox(&req)?.store().transaction(|db| {
+        check_access(def, &principal, db)?;
+        for id in &ids {
+            load(def, db, company, *id)?;
+            db.delete_object(&def.path, *id)?;
+        }
+        Ok::<_, ApiError>(())
+    })?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
 async fn delete_list(
     def: &'static ResourceDef,
     req: HttpRequest,

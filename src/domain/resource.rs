@@ -135,6 +135,9 @@ pub enum Operation {
     /// `DELETE` on the collection with a list of `{id}` (projects).
     #[serde(rename = "deleteList")]
     DeleteList,
+    /// `DELETE /{path}/list?ids=1,2` (contacts).
+    #[serde(rename = "deleteIds")]
+    DeleteIds,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]

@@ -605,3 +605,42 @@ fn a_new_customer_or_supplier_is_booked_against_its_recorded_ledger_account() {
     );
     assert_eq!(named.body["value"]["ledgerAccount"]["id"], bank);
 }
+
+/// `DELETE /contact/list?ids=…` (recorded 204): all of them, or none when one is unknown; the
+/// argument is required.
+#[test]
+fn contacts_are_deleted_by_a_list_of_ids() {
+    let app = spawn_app();
+    let session = app.session_for(&app.credential(false));
+    let contacts = app.get_as("0", &session, "/v2/contact?fields=id");
+    let id = contacts.body["values"][0]["id"].as_i64().expect("a seeded contact");
+    let missing = app.call_as(Method::DELETE, "0", &session, "/v2/contact/list", None);
+    assert_eq!(
+        (missing.status, missing.body["code"].as_i64()),
+        (422, Some(15000)),
+        "{}",
+        missing.body
+    );
+    let unknown = app.call_as(
+        Method::DELETE,
+        "0",
+        &session,
+        &format!("/v2/contact/list?ids={id},987654321"),
+        None,
+    );
+    assert_eq!(unknown.status, 404, "{}", unknown.body);
+    assert_eq!(
+        app.get_as("0", &session, &format!("/v2/contact/{id}")).status,
+        200,
+        "none deleted"
+    );
+    let deleted = app.call_as(
+        Method::DELETE,
+        "0",
+        &session,
+        &format!("/v2/contact/list?ids={id}"),
+        None,
+    );
+    assert_eq!(deleted.status, 204, "{}", deleted.body);
+    assert_eq!(app.get_as("0", &session, &format!("/v2/contact/{id}")).status, 404);
+}
