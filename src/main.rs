@@ -77,7 +77,6 @@ fn serve(args: tripletex_sandbox::cli::ServeArgs) -> ExitCode {
 
 /// The drift reports asked for: the schema check, the replay, or both; exit 1 if either differs.
 fn conformance(spec: Option<&std::path::Path>, recorded: Option<&std::path::Path>, format: Format) -> ExitCode {
-    use tripletex_sandbox::{conformance, replay};
     if spec.is_none() && recorded.is_none() {
         eprintln!(
             "error: give --spec FILE (an official OpenAPI document) and/or --recorded DIR (recorded traffic to replay)"
@@ -85,68 +84,81 @@ fn conformance(spec: Option<&std::path::Path>, recorded: Option<&std::path::Path
         return ExitCode::FAILURE;
     }
     let system = actix_web::rt::System::new();
-    let schema = spec.map(|path| {
-        conformance::Spec::load(path)
-            .and_then(|loaded| system.block_on(conformance::run(&loaded)))
-            .map(|report| (path, report))
-    });
-    let replayed = recorded.map(|dir| {
-        replay::load_dir(dir).and_then(|(recordings, unreadable)| {
-            let mut report = system.block_on(replay::run(&recordings))?;
-            report.unreadable = unreadable;
-            Ok(report)
-        })
-    });
     let mut held = true;
     let mut json = serde_json::Map::new();
-    match schema {
-        Some(Ok((path, report))) => {
-            held &= report.problems.is_empty();
-            if format == Format::Json {
-                json.insert(
-                    "schema".into(),
-                    serde_json::json!({"spec": path.display().to_string(), "checked": report.checked, "problems": report.problems}),
-                );
-            } else {
-                for problem in &report.problems {
-                    println!("drift: {problem}");
-                }
-                println!(
-                    "{} responses checked against {}: {}",
-                    report.checked,
-                    path.display(),
-                    if report.problems.is_empty() {
-                        "all match".to_owned()
-                    } else {
-                        format!("{} problems", report.problems.len())
-                    }
-                );
+    if let Some(path) = spec {
+        match schema_report(&system, path, format) {
+            Ok((ok, value)) => {
+                held &= ok;
+                json.insert("schema".into(), value);
+            }
+            Err(message) => {
+                eprintln!("error: {message}");
+                return ExitCode::FAILURE;
             }
         }
-        Some(Err(message)) => {
-            eprintln!("error: {message}");
-            return ExitCode::FAILURE;
-        }
-        None => {}
     }
-    match replayed {
-        Some(Ok(report)) => {
-            held &= report.holds();
-            if format == Format::Json {
-                json.insert("replay".into(), report.json());
-            } else {
-                print!("{}", report.text());
+    if let Some(dir) = recorded {
+        match replay_report(&system, dir, format) {
+            Ok((ok, value)) => {
+                held &= ok;
+                json.insert("replay".into(), value);
+            }
+            Err(message) => {
+                eprintln!("error: {message}");
+                return ExitCode::FAILURE;
             }
         }
-        Some(Err(message)) => {
-            eprintln!("error: {message}");
-            return ExitCode::FAILURE;
-        }
-        None => {}
     }
     if format == Format::Json {
         json.insert("holds".into(), serde_json::Value::Bool(held));
         println!("{}", serde_json::Value::Object(json));
     }
     if held { ExitCode::SUCCESS } else { ExitCode::FAILURE }
+}
+
+/// Checks every emulated response against the document; prints the text report unless JSON
+/// is asked for. Returns whether all matched and the JSON report.
+fn schema_report(
+    system: &actix_web::rt::SystemRunner,
+    path: &std::path::Path,
+    format: Format,
+) -> Result<(bool, serde_json::Value), String> {
+    use tripletex_sandbox::conformance;
+    let loaded = conformance::Spec::load(path)?;
+    let report = system.block_on(conformance::run(&loaded))?;
+    if format == Format::Text {
+        for problem in &report.problems {
+            println!("drift: {problem}");
+        }
+        let verdict = if report.problems.is_empty() {
+            "all match".to_owned()
+        } else {
+            format!("{} problems", report.problems.len())
+        };
+        println!(
+            "{} responses checked against {}: {verdict}",
+            report.checked,
+            path.display()
+        );
+    }
+    let value =
+        serde_json::json!({"spec": path.display().to_string(), "checked": report.checked, "problems": report.problems});
+    Ok((report.problems.is_empty(), value))
+}
+
+/// Replays the recordings of a directory; prints the text report unless JSON is asked for.
+fn replay_report(
+    system: &actix_web::rt::SystemRunner,
+    dir: &std::path::Path,
+    format: Format,
+) -> Result<(bool, serde_json::Value), String> {
+    use tripletex_sandbox::replay;
+    let (recordings, unreadable) = replay::load_dir(dir)?;
+    let mut report = system.block_on(replay::run(&recordings))?;
+    report.unreadable = unreadable;
+    if format == Format::Text {
+        print!("{}", report.text());
+    }
+    Ok((report.holds(), report.json()))
 }

@@ -509,61 +509,44 @@ fn collection_of(path: &str) -> String {
     segments.join("/")
 }
 
-async fn replay_pair<S, B>(app: &S, session: &Session, ids: &mut Ids, file: &str, pair: &Pair) -> Outcome
-where
-    S: actix_web::dev::Service<
-            actix_http::Request,
-            Response = actix_web::dev::ServiceResponse<B>,
-            Error = actix_web::Error,
-        >,
-    B: actix_web::body::MessageBody,
-{
-    let collection = collection_of(&pair.path);
-    let def = resource::find(&collection);
-    // Every recorded id this request names: in its path, its id arguments and its body.
+/// The resource an id argument names: `id`/`ids` the request's own, `customerId` a customer.
+fn id_argument_target(name: &str, collection: &str) -> Option<String> {
+    if name == "id" || name == "ids" {
+        return Some(collection.to_owned());
+    }
+    name.strip_suffix("Id")
+        .filter(|r| resource::find(r).is_some())
+        .map(str::to_owned)
+}
+
+/// Every recorded id a request names: in its path, its id arguments and its body.
+fn recorded_ids(pair: &Pair, collection: &str, def: Option<&ResourceDef>) -> Vec<(String, i64)> {
     let mut wanted: Vec<(String, i64)> = path_ids(&pair.path).into_iter().map(|(_, r, id)| (r, id)).collect();
     for (name, value) in &pair.params {
-        let target = if name == "id" || name == "ids" {
-            Some(collection.clone())
-        } else {
-            name.strip_suffix("Id")
-                .filter(|r| resource::find(r).is_some())
-                .map(str::to_owned)
-        };
-        if let Some(target) = target {
-            wanted.extend(
-                value
-                    .split(',')
-                    .filter_map(|v| v.trim().parse().ok())
-                    .map(|id| (target.clone(), id)),
-            );
+        if let Some(target) = id_argument_target(name, collection) {
+            let listed = value.split(',').filter_map(|v| v.trim().parse().ok());
+            wanted.extend(listed.map(|id| (target.clone(), id)));
         }
     }
     if let Some(data) = &pair.data {
         references(def, data, &mut wanted);
     }
-    for (target, id) in wanted {
-        if ids.get(&target, id).is_none() {
-            resolve_from_seed(app, session, ids, &target, id).await;
-        }
-    }
+    wanted
+}
 
+/// The recorded path and query arguments with our ids.
+fn mapped_target(pair: &Pair, collection: &str, ids: &Ids) -> (String, Vec<(String, String)>) {
     let mut path = pair.path.clone();
     for (_, target, id) in path_ids(&pair.path).into_iter().rev() {
         if let Some(ours) = ids.get(&target, id) {
             path = path.replacen(&format!("/{id}"), &format!("/{ours}"), 1);
         }
     }
-    let params: Vec<(String, String)> = pair
+    let params = pair
         .params
         .iter()
         .map(|(name, value)| {
-            let target = if name == "id" || name == "ids" {
-                Some(collection.clone())
-            } else {
-                name.strip_suffix("Id").map(str::to_owned)
-            };
-            let mapped = match target {
+            let mapped = match id_argument_target(name, collection) {
                 Some(target) => value
                     .split(',')
                     .map(
@@ -579,6 +562,26 @@ where
             (name.clone(), mapped)
         })
         .collect();
+    (path, params)
+}
+
+async fn replay_pair<S, B>(app: &S, session: &Session, ids: &mut Ids, file: &str, pair: &Pair) -> Outcome
+where
+    S: actix_web::dev::Service<
+            actix_http::Request,
+            Response = actix_web::dev::ServiceResponse<B>,
+            Error = actix_web::Error,
+        >,
+    B: actix_web::body::MessageBody,
+{
+    let collection = collection_of(&pair.path);
+    let def = resource::find(&collection);
+    for (target, id) in recorded_ids(pair, &collection, def) {
+        if ids.get(&target, id).is_none() {
+            resolve_from_seed(app, session, ids, &target, id).await;
+        }
+    }
+    let (path, params) = mapped_target(pair, &collection, ids);
     let mut body = pair.data.as_ref().map(|d| substitute(def, d, ids));
     if let Some(Value::Object(object)) = body.as_mut() {
         let own = path_ids(&path).last().map(|(_, _, id)| *id);
@@ -586,14 +589,8 @@ where
             object.insert("id".into(), json!(own));
         }
         if object.contains_key("version") && path.parse::<actix_web::http::Uri>().is_ok() {
-            let (_, current) = send(
-                app,
-                "get",
-                &format!("{}{path}?fields=version", session.base),
-                Some(&session.auth),
-                None,
-            )
-            .await;
+            let uri = format!("{}{path}?fields=version", session.base);
+            let (_, current) = send(app, "get", &uri, Some(&session.auth), None).await;
             if let Some(version) = current["value"]["version"].as_i64() {
                 object.insert("version".into(), json!(version));
             }
@@ -606,34 +603,27 @@ where
         format!("{path}?{query}")
     };
     let uri = format!("{}{sent}", session.base);
+    let mut notes: Vec<String> = std::mem::take(&mut ids.notes);
     if uri.parse::<actix_web::http::Uri>().is_err() {
         // The test request builder would panic on it; report it instead.
-        return Outcome {
-            file: file.to_owned(),
-            method: pair.method.clone(),
-            path: pair.path.clone(),
-            sent,
-            real_status: pair.status,
-            our_status: 0,
-            missing: field_paths(&pair.response).into_iter().collect(),
-            added: Vec::new(),
-            note: Some("the recorded path is not a valid URI (percent-encode it), so nothing was sent".into()),
-        };
+        notes.push("the recorded path is not a valid URI (percent-encode it), so nothing was sent".into());
+        return compare(file, pair, sent, 0, &Value::Null, notes);
     }
     let (status, ours) = send(app, &pair.method, &uri, Some(&session.auth), body.as_ref()).await;
     if pair.method == "post" && status < 300 {
         ids.learn(&pair.response["value"], &ours["value"]);
     }
-    let real_paths = field_paths(&pair.response);
-    let our_paths = field_paths(&ours);
-    let mut notes: Vec<String> = std::mem::take(&mut ids.notes);
     if status != pair.status && status >= 400 {
-        notes.push(format!(
-            "ours: {} {}",
-            ours["code"],
-            ours["developerMessage"].as_str().unwrap_or_default()
-        ));
+        let message = ours["developerMessage"].as_str().unwrap_or_default();
+        notes.push(format!("ours: {} {message}", ours["code"]));
     }
+    compare(file, pair, sent, status, &ours, notes)
+}
+
+/// The outcome of one pair: statuses and the field paths either side lacks.
+fn compare(file: &str, pair: &Pair, sent: String, status: u16, ours: &Value, mut notes: Vec<String>) -> Outcome {
+    let real_paths = field_paths(&pair.response);
+    let our_paths = field_paths(ours);
     if let (Some(real), Some(mine)) = (pair.response["values"].as_array(), ours["values"].as_array())
         && real.len() != mine.len()
     {
