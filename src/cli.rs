@@ -20,13 +20,28 @@ pub enum Command {
     /// Inspect and validate scenario files.
     #[command(subcommand)]
     Scenarios(ScenariosCommand),
-    /// Check every emulated response against an official Tripletex OpenAPI document (a drift
-    /// report); exits 1 if any response does not match.
+    /// Drift reports: check every emulated response against an official Tripletex OpenAPI
+    /// document (`--spec`), and/or replay recorded Tripletex traffic against a fresh sandbox
+    /// (`--recorded`); exits 1 on a schema problem, a status difference or a missing field.
     Conformance {
         /// Path to Tripletex's openapi.json (or the subset you hold).
         #[arg(long, env = "TRIPLETEX_OPENAPI")]
-        spec: PathBuf,
+        spec: Option<PathBuf>,
+        /// A directory of recorded request/response pairs (`input`, `api` by method and path,
+        /// `output`), each file replayed on a sandbox of its own.
+        #[arg(long, env = "TRIPLETEX_SANDBOX_RECORDED")]
+        recorded: Option<PathBuf>,
+        /// Report as text lines or as one JSON document.
+        #[arg(long, env = "TRIPLETEX_SANDBOX_FORMAT", value_enum, default_value_t = Format::Text)]
+        format: Format,
     },
+}
+
+/// How a report is printed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Text,
+    Json,
 }
 
 #[derive(Debug, Clone, Args)]

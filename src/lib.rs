@@ -30,6 +30,7 @@ pub mod conformance;
 pub mod control;
 pub mod domain;
 pub mod http;
+pub mod replay;
 pub mod sandbox;
 pub mod scenario;
 pub mod scenario_run;

@@ -2,7 +2,7 @@
 
 use clap::Parser;
 use std::process::ExitCode;
-use tripletex_sandbox::cli::{Cli, Command, ScenariosCommand};
+use tripletex_sandbox::cli::{Cli, Command, Format, ScenariosCommand};
 use tripletex_sandbox::commands;
 use tripletex_sandbox::config::Config;
 use tripletex_sandbox::startup::Application;
@@ -21,7 +21,7 @@ fn main() -> ExitCode {
     env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("warn")).init();
     match cli.command {
         Command::Serve(args) => serve(args),
-        Command::Conformance { spec } => conformance(&spec),
+        Command::Conformance { spec, recorded, format } => conformance(spec.as_deref(), recorded.as_deref(), format),
         Command::Scenarios(ScenariosCommand::List) => {
             print!("{}", commands::list());
             ExitCode::SUCCESS
@@ -75,33 +75,90 @@ fn serve(args: tripletex_sandbox::cli::ServeArgs) -> ExitCode {
     }
 }
 
-fn conformance(spec: &std::path::Path) -> ExitCode {
-    let report = tripletex_sandbox::conformance::Spec::load(spec)
-        .and_then(|loaded| actix_web::rt::System::new().block_on(tripletex_sandbox::conformance::run(&loaded)));
-    match report {
-        Ok(report) => {
-            for problem in &report.problems {
-                println!("drift: {problem}");
+/// The drift reports asked for: the schema check, the replay, or both; exit 1 if either differs.
+fn conformance(spec: Option<&std::path::Path>, recorded: Option<&std::path::Path>, format: Format) -> ExitCode {
+    if spec.is_none() && recorded.is_none() {
+        eprintln!(
+            "error: give --spec FILE (an official OpenAPI document) and/or --recorded DIR (recorded traffic to replay)"
+        );
+        return ExitCode::FAILURE;
+    }
+    let system = actix_web::rt::System::new();
+    let mut held = true;
+    let mut json = serde_json::Map::new();
+    if let Some(path) = spec {
+        match schema_report(&system, path, format) {
+            Ok((ok, value)) => {
+                held &= ok;
+                json.insert("schema".into(), value);
             }
-            println!(
-                "{} responses checked against {}: {}",
-                report.checked,
-                spec.display(),
-                if report.problems.is_empty() {
-                    "all match".to_owned()
-                } else {
-                    format!("{} problems", report.problems.len())
-                }
-            );
-            if report.problems.is_empty() {
-                ExitCode::SUCCESS
-            } else {
-                ExitCode::FAILURE
+            Err(message) => {
+                eprintln!("error: {message}");
+                return ExitCode::FAILURE;
             }
-        }
-        Err(message) => {
-            eprintln!("error: {message}");
-            ExitCode::FAILURE
         }
     }
+    if let Some(dir) = recorded {
+        match replay_report(&system, dir, format) {
+            Ok((ok, value)) => {
+                held &= ok;
+                json.insert("replay".into(), value);
+            }
+            Err(message) => {
+                eprintln!("error: {message}");
+                return ExitCode::FAILURE;
+            }
+        }
+    }
+    if format == Format::Json {
+        json.insert("holds".into(), serde_json::Value::Bool(held));
+        println!("{}", serde_json::Value::Object(json));
+    }
+    if held { ExitCode::SUCCESS } else { ExitCode::FAILURE }
+}
+
+/// Checks every emulated response against the document; prints the text report unless JSON
+/// is asked for. Returns whether all matched and the JSON report.
+fn schema_report(
+    system: &actix_web::rt::SystemRunner,
+    path: &std::path::Path,
+    format: Format,
+) -> Result<(bool, serde_json::Value), String> {
+    use tripletex_sandbox::conformance;
+    let loaded = conformance::Spec::load(path)?;
+    let report = system.block_on(conformance::run(&loaded))?;
+    if format == Format::Text {
+        for problem in &report.problems {
+            println!("drift: {problem}");
+        }
+        let verdict = if report.problems.is_empty() {
+            "all match".to_owned()
+        } else {
+            format!("{} problems", report.problems.len())
+        };
+        println!(
+            "{} responses checked against {}: {verdict}",
+            report.checked,
+            path.display()
+        );
+    }
+    let value =
+        serde_json::json!({"spec": path.display().to_string(), "checked": report.checked, "problems": report.problems});
+    Ok((report.problems.is_empty(), value))
+}
+
+/// Replays the recordings of a directory; prints the text report unless JSON is asked for.
+fn replay_report(
+    system: &actix_web::rt::SystemRunner,
+    dir: &std::path::Path,
+    format: Format,
+) -> Result<(bool, serde_json::Value), String> {
+    use tripletex_sandbox::replay;
+    let (recordings, unreadable) = replay::load_dir(dir)?;
+    let mut report = system.block_on(replay::run(&recordings))?;
+    report.unreadable = unreadable;
+    if format == Format::Text {
+        print!("{}", report.text());
+    }
+    Ok((report.holds(), report.json()))
 }

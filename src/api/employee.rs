@@ -36,12 +36,63 @@ fn check_access(principal: &CompanyPrincipal, db: &Db<'_>) -> Result<(), ApiErro
     principal.require(db, ENTITLEMENT, "/employee")
 }
 
-fn person_view(base: &str, person: &Person) -> Value {
+/// What `/employee` shows of an employee besides the person record: the department it belongs
+/// to (see [`department_of`]) and the employments made for it.
+#[derive(Default)]
+struct Belongings {
+    department: Option<i64>,
+    /// Employment ids by employee id, in id order.
+    employments: HashMap<i64, Vec<i64>>,
+}
+
+impl Belongings {
+    fn of(db: &Db<'_>, company: i64) -> Result<Self, ApiError> {
+        let mut employments: HashMap<i64, Vec<i64>> = HashMap::new();
+        for employment in db.objects("employee/employment", company)? {
+            if let Some(employee) = employment
+                .body
+                .get("employee")
+                .and_then(|e| e.get("id"))
+                .and_then(Value::as_i64)
+            {
+                employments.entry(employee).or_default().push(employment.id);
+            }
+        }
+        for ids in employments.values_mut() {
+            ids.sort_unstable();
+        }
+        Ok(Self {
+            department: department_of(db, company)?,
+            employments,
+        })
+    }
+}
+
+/// An employee as `/employee` renders it.
+fn person_view(base: &str, person: &Person, belongings: &Belongings) -> Value {
     let mut value = render::employee(base, person);
     if let Some(object) = value.as_object_mut() {
         object.insert("version".into(), json!(person.version));
+        if let Some(id) = belongings.department {
+            object.insert("department".into(), render::stub(base, "department", id));
+        }
+        let employments: Vec<Value> = belongings
+            .employments
+            .get(&person.id)
+            .into_iter()
+            .flatten()
+            .map(|id| render::stub(base, "employee/employment", *id))
+            .collect();
+        object.insert("employments".into(), Value::Array(employments));
     }
     value
+}
+
+/// The department a company's employees belong to: its first (the seed's «Avdeling»). Real
+/// employees always belong to one, and clients (the PyPI `tripletex` package) require it; the
+/// sandbox keeps no department per person yet.
+fn department_of(db: &Db<'_>, company: i64) -> Result<Option<i64>, ApiError> {
+    Ok(db.objects("department", company)?.iter().map(|d| d.id).min())
 }
 
 fn load(db: &Db<'_>, company: i64, id: i64) -> Result<Person, ApiError> {
@@ -71,6 +122,7 @@ async fn list(
     let people = sandbox(&req)?.store().with(|db| {
         check_access(&principal, db)?;
         let mut people = db.people_of(company)?;
+        let belongings = Belongings::of(db, company)?;
         if let Some(proxy) = match principal.0.context {
             crate::domain::model::CompanyContext::Client { client_id, office_id } => {
                 db.proxy_person(client_id, office_id)?
@@ -79,8 +131,9 @@ async fn list(
         } {
             people.push(proxy);
         }
-        Ok::<_, ApiError>(people)
+        Ok::<_, ApiError>((people, belongings))
     })?;
+    let (people, belongings) = people;
     let contains =
         |wanted: Option<&String>, value: &str| wanted.is_none_or(|w| value.to_lowercase().contains(&w.to_lowercase()));
     let ids: Option<Vec<i64>> = query
@@ -98,7 +151,7 @@ async fn list(
         .filter(|p| contains(query.get("firstName"), &p.first_name) && contains(query.get("lastName"), &p.last_name))
         .filter(|p| query.get("email").is_none_or(|e| p.email.eq_ignore_ascii_case(e)))
         .filter(|p| ids.as_ref().is_none_or(|ids| ids.contains(&p.id)))
-        .map(|p| person_view(&base, p))
+        .map(|p| person_view(&base, p, &belongings))
         .collect();
     params.respond(values, "Employee")
 }
@@ -112,11 +165,12 @@ async fn get(
     let fields = FieldFilter::parse(query.get("fields").map(String::as_str))?;
     let id = id.number()?;
     let base = render::api_base(&req);
-    let person = sandbox(&req)?.store().with(|db| {
+    let company = principal.0.context.company_id();
+    let (person, belongings) = sandbox(&req)?.store().with(|db| {
         check_access(&principal, db)?;
-        load(db, principal.0.context.company_id(), id)
+        Ok::<_, ApiError>((load(db, company, id)?, Belongings::of(db, company)?))
     })?;
-    single(person_view(&base, &person), &fields, "Employee")
+    single(person_view(&base, &person, &belongings), &fields, "Employee")
 }
 
 /// Reads the fields an employee write may carry; fields the schema has but the sandbox does not
@@ -202,11 +256,12 @@ async fn create(
             ..Person::blank()
         };
         db.insert_person(&person, None)?;
-        Ok::<_, ApiError>(person)
+        Ok::<_, ApiError>((person, Belongings::of(db, company)?))
     })?;
+    let (person, belongings) = person;
     Ok(json_response(
         201,
-        &json!({ "value": FieldFilter::everything().apply(person_view(&base, &person), "Employee")? }),
+        &json!({ "value": FieldFilter::everything().apply(person_view(&base, &person, &belongings), "Employee")? }),
     ))
 }
 
@@ -238,10 +293,11 @@ async fn update(
         person.user_type = draft.user_type.unwrap_or(person.user_type);
         person.version += 1;
         db.update_person_details(&person)?;
-        Ok::<_, ApiError>(person)
+        Ok::<_, ApiError>((person, Belongings::of(db, company)?))
     })?;
+    let (person, belongings) = person;
     Ok(json_response(
         200,
-        &json!({ "value": FieldFilter::everything().apply(person_view(&base, &person), "Employee")? }),
+        &json!({ "value": FieldFilter::everything().apply(person_view(&base, &person, &belongings), "Employee")? }),
     ))
 }

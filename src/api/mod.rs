@@ -8,6 +8,7 @@ mod entitlement;
 mod errors;
 mod invoice;
 mod object_json;
+pub mod openapi;
 pub mod render;
 pub(crate) mod resources;
 mod token;
@@ -16,6 +17,7 @@ use actix_web::web;
 
 /// Mounts every `/v2` route on the given config (the caller adds the `/v2` scope).
 pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(crate::wire::request_id::resource("/openapi.json").route(web::get().to(openapi::document)));
     token::configure(cfg);
     company::configure(cfg);
     entitlement::configure(cfg);

@@ -146,7 +146,7 @@ fn write_field(out: &mut Vec<u8>, def: &ResourceDef, base: &str, name: &str, raw
     let field = def.fields.get(name);
     match first {
         Some(b'{') => {
-            if let Some(field) = field.filter(|f| f.kind == FieldKind::Ref)
+            if let Some(field) = field.filter(|f| f.renders_as_stub())
                 && let Ok(IdOnly { id: Some(id) }) = serde_json::from_str::<IdOnly>(text)
                 && let Some(id) = id.as_i64()
             {

@@ -52,6 +52,9 @@ pub fn client(base: &str, company: &Company) -> Value {
     value
 }
 
+/// Norway's id in the country list (seeded as Tripletex numbers it).
+pub const NORWAY: i64 = 161;
+
 pub fn employee(base: &str, person: &Person) -> Value {
     json!({
         "id": person.id,
@@ -63,13 +66,14 @@ pub fn employee(base: &str, person: &Person) -> Value {
         "employeeNumber": "",
         "dateOfBirth": null,
         "email": person.email,
-        "phoneNumberMobileCountry": null,
+        // Norway, as every recorded employee shows.
+        "phoneNumberMobileCountry": stub(base, "country", NORWAY),
         "phoneNumberMobile": "",
         "phoneNumberHome": "",
         "phoneNumberWork": "",
         "nationalIdentityNumber": "",
         "dnumber": "",
-        "internationalId": null,
+        "internationalId": {"intAmeldingType": null, "country": null, "number": ""},
         "bankAccountNumber": "",
         "iban": "",
         "bic": "",
@@ -83,7 +87,7 @@ pub fn employee(base: &str, person: &Person) -> Value {
         "address": null,
         "department": null,
         "employments": [],
-        "holidayAllowanceEarned": null,
+        "holidayAllowanceEarned": {"year": 0, "amount": 0, "basis": 0, "amountExtraHolidayWeek": 0},
         "employeeCategory": null,
         "isAuthProjectOverviewURL": false,
         "pictureId": 0,

@@ -9,7 +9,7 @@ use crate::api::render;
 use crate::domain::resource::{self, FieldKind, Match, Operation, ResourceDef, Scope};
 use crate::http::sandbox;
 use crate::store::{Db, ObjectFilter, StoredObject};
-use crate::wire::envelope::{ListParams, ListQuery, NO_DIGEST, json_bytes};
+use crate::wire::envelope::{ListParams, ListQuery, NO_DIGEST, json_bytes, json_response};
 use crate::wire::fields::FieldFilter;
 use crate::wire::query::{self, ValueType};
 use crate::wire::request_id::resource as route;
@@ -49,6 +49,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 web::post()
                     .to(move |req: HttpRequest, p: CompanyPrincipal, b: web::Json<Value>| create(def, req, p, b)),
             );
+        }
+        if def.allows(Operation::DeleteIds) {
+            // Before /{path}/{id}, which would take `list` for an id.
+            cfg.service(route(&format!("/{}/list", def.path)).route(
+                web::delete().to(move |req: HttpRequest, p: CompanyPrincipal, q: Query| delete_ids(def, req, p, q)),
+            ));
         }
         let mut item = route(&format!("/{}/{{id}}", def.path));
         if def.allows(Operation::Get) {
@@ -157,9 +163,9 @@ fn render_object(
             continue;
         }
         let rendered = match (field, value.get("id").and_then(Value::as_i64)) {
-            (Some(field), Some(id)) if field.kind == FieldKind::Ref => {
+            (Some(field), Some(id)) if field.renders_as_stub() => {
                 let target = field.resource.as_deref().unwrap_or_default();
-                if fields.expansion(name).is_some() {
+                if field.kind == FieldKind::Ref && fields.expansion(name).is_some() {
                     expand(target, base, id, db, company)?
                 } else {
                     render::stub(base, target, id)
@@ -623,16 +629,29 @@ async fn create(
         }
         let mut body = resource::new_object_body(def, merged, highest)?;
         number_lines(def, &mut body, || sandbox.next_id());
-        let object = StoredObject {
+        resource::add_new_stubs(def, &mut body, || sandbox.next_id());
+        let mut object = StoredObject {
             id: sandbox.next_id(),
             company_id: company,
             version: 0,
             body,
             changes: vec![change(&principal, "CREATE", &principal.0.here.now.to_string())],
         };
+        resource::link_lines_to_parent(def, &mut object.body, object.id);
         db.insert_object(&def.path, &object)?;
-        Ok::<_, ApiError>(object)
+        let whole = match def.create_shows_lines {
+            true => Some(render(def, &base, &object, db, company)?),
+            false => None,
+        };
+        Ok::<_, ApiError>((object, whole))
     })?;
+    let (value, whole) = value;
+    if let Some(mut whole) = whole {
+        if let Some(object) = whole.as_object_mut() {
+            object.remove("changes");
+        }
+        return Ok(json_response(201, &json!({ "value": whole })));
+    }
     single_default(
         def,
         &base,
@@ -702,6 +721,29 @@ async fn delete(
 }
 
 /// `DELETE` on a collection with `[{"id": …}, …]`: all of them go, or none does.
+/// `DELETE /{path}/list?ids=1,2`: deletes all of them or, if one is unknown, none.
+async fn delete_ids(
+    def: &'static ResourceDef,
+    req: HttpRequest,
+    principal: CompanyPrincipal,
+    query: Query,
+) -> Result<HttpResponse, ApiError> {
+    check_required_query(def, Operation::DeleteIds, &query)?;
+    let text = query.get("ids").map(String::as_str).unwrap_or_default();
+    query::check("ids", text, ValueType::IdList)?;
+    let ids: Vec<i64> = text.split(',').filter_map(|i| i.trim().parse().ok()).collect();
+    let company = owner_company(def, &principal);
+    sandbox(&req)?.store().transaction(|db| {
+        check_access(def, &principal, db)?;
+        for id in &ids {
+            load(def, db, company, *id)?;
+            db.delete_object(&def.path, *id)?;
+        }
+        Ok::<_, ApiError>(())
+    })?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
 async fn delete_list(
     def: &'static ResourceDef,
     req: HttpRequest,

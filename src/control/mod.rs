@@ -5,6 +5,7 @@ mod actor;
 mod clients;
 mod company;
 mod credentials;
+mod openapi;
 mod people;
 mod snapshots;
 mod views;
@@ -14,18 +15,118 @@ pub use credentials::{Credential, credentials};
 use crate::http::sandbox;
 use crate::wire::ApiError;
 use crate::wire::envelope::json_response;
+use crate::wire::openapi::{Body, Field};
 use crate::wire::request_id::resource;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde_json::json;
 
-/// Mounts the process-wide routes: the list of sandboxes, making and deleting them.
+/// The process-wide routes: the list of sandboxes, making and deleting them (only at the root).
+pub const GLOBAL_ROUTES: &[Route] = &[
+    Route {
+        method: Method::Get,
+        path: "/sandboxes",
+        summary: "The sandboxes this process serves, each with its baseUrl",
+        query: &[],
+        request: Body::None,
+        status: 200,
+        response: Body::Values(&[Field("id", "string"), Field("baseUrl", "string")]),
+        mount: |r| r.to(list_sandboxes),
+    },
+    Route {
+        method: Method::Post,
+        path: "/sandboxes",
+        summary: "Make a sandbox of its own under /sb/{id}: an embedded scenario by name (the default one if none), or a copy of a sandbox (from: its id, or default)",
+        query: &[],
+        request: Body::Object(&[Field("scenario", "string"), Field("from", "string")]),
+        status: 201,
+        response: Body::Value(&[
+            Field("id", "string"),
+            Field("scenario", "string"),
+            Field("from", "string"),
+            Field("baseUrl", "string"),
+            Field("credentials", "object[]"),
+        ]),
+        mount: |r| r.to(create_sandbox),
+    },
+    Route {
+        method: Method::Delete,
+        path: "/sandboxes/{id}",
+        summary: "Delete a sandbox and everything in it",
+        query: &[],
+        request: Body::None,
+        status: 204,
+        response: Body::None,
+        mount: |r| r.to(delete_sandbox),
+    },
+];
+
+/// Mounts the process-wide routes ([`GLOBAL_ROUTES`]).
 pub fn configure_global(cfg: &mut web::ServiceConfig) {
-    cfg.service(
-        resource("/sandboxes")
-            .route(web::get().to(list_sandboxes))
-            .route(web::post().to(create_sandbox)),
-    )
-    .service(resource("/sandboxes/{id}").route(web::delete().to(delete_sandbox)));
+    mount(cfg, GLOBAL_ROUTES);
+}
+
+/// An HTTP method of a control-plane route.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Method {
+    Get,
+    Post,
+    Put,
+    Delete,
+}
+
+impl Method {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Get => "get",
+            Self::Post => "post",
+            Self::Put => "put",
+            Self::Delete => "delete",
+        }
+    }
+
+    fn route(self) -> actix_web::Route {
+        match self {
+            Self::Get => web::get(),
+            Self::Post => web::post(),
+            Self::Put => web::put(),
+            Self::Delete => web::delete(),
+        }
+    }
+}
+
+/// One control-plane route: what mounts it and what `GET /_sandbox/openapi.json` says of it, in
+/// one place, so the document cannot list a route that is not served or miss one that is.
+#[derive(Debug, Clone, Copy)]
+pub struct Route {
+    pub method: Method,
+    /// Below `/_sandbox`.
+    pub path: &'static str,
+    pub summary: &'static str,
+    pub query: &'static [Field],
+    pub request: Body,
+    /// The status of a success.
+    pub status: u16,
+    pub response: Body,
+    /// Attaches the handler.
+    pub mount: fn(actix_web::Route) -> actix_web::Route,
+}
+
+/// Mounts routes, one resource per path (in the order paths first appear), so a method a path
+/// lacks answers 405 in the Tripletex envelope.
+fn mount(cfg: &mut web::ServiceConfig, routes: &[Route]) {
+    let mut paths: Vec<&str> = Vec::new();
+    for route in routes {
+        if !paths.contains(&route.path) {
+            paths.push(route.path);
+        }
+    }
+    for path in paths {
+        let mut service = resource(path);
+        for route in routes.iter().filter(|r| r.path == path) {
+            service = service.route((route.mount)(route.method.route()));
+        }
+        cfg.service(service);
+    }
 }
 
 fn registry(req: &HttpRequest) -> Result<&web::Data<crate::sandbox::registry::Registry>, ApiError> {
@@ -131,75 +232,493 @@ async fn delete_sandbox(req: HttpRequest, id: web::Path<crate::wire::params::Id>
     }
 }
 
-/// Mounts every `/_sandbox` route on the given config (the caller adds the `/_sandbox` scope).
+/// Every per-sandbox `/_sandbox` route, below `/_sandbox` (and `/sb/{id}/_sandbox`).
+pub const ROUTES: &[Route] = &[
+    Route {
+        method: Method::Get,
+        path: "/health",
+        summary: "Whether the sandbox answers, its scenario and the emulator version",
+        query: &[],
+        request: Body::None,
+        status: 200,
+        response: Body::Value(&[
+            Field("status", "string"),
+            Field("scenario", "string"),
+            Field("version", "string"),
+        ]),
+        mount: |r| r.to(health),
+    },
+    Route {
+        method: Method::Get,
+        path: "/openapi.json",
+        summary: "This document: the control plane in OpenAPI 3.0",
+        query: &[],
+        request: Body::None,
+        status: 200,
+        response: Body::Any,
+        mount: |r| r.to(openapi::document),
+    },
+    Route {
+        method: Method::Get,
+        path: "/credentials",
+        summary: "Every usable consumer-token + employee-token pair, labelled",
+        query: &[],
+        request: Body::None,
+        status: 200,
+        response: Body::Values(CREDENTIAL),
+        mount: |r| r.to(get_credentials),
+    },
+    Route {
+        method: Method::Get,
+        path: "/companies",
+        summary: "The companies, with their kind and client settings",
+        query: &[],
+        request: Body::None,
+        status: 200,
+        response: Body::Values(COMPANY),
+        mount: |r| r.to(companies),
+    },
+    Route {
+        method: Method::Get,
+        path: "/state",
+        summary: "Export the whole world in the scenario format",
+        query: &[],
+        request: Body::None,
+        status: 200,
+        response: Body::Any,
+        mount: |r| r.to(get_state),
+    },
+    Route {
+        method: Method::Put,
+        path: "/state",
+        summary: "Import a world in the scenario format; a bad file changes nothing",
+        query: &[],
+        request: Body::Any,
+        status: 204,
+        response: Body::None,
+        mount: |r| r.to(put_state),
+    },
+    Route {
+        method: Method::Post,
+        path: "/reset",
+        summary: "Back to the scenario the sandbox started from",
+        query: &[],
+        request: Body::None,
+        status: 204,
+        response: Body::None,
+        mount: |r| r.to(reset),
+    },
+    Route {
+        method: Method::Get,
+        path: "/snapshots",
+        summary: "The snapshots of this sandbox's world, by name",
+        query: &[],
+        request: Body::None,
+        status: 200,
+        response: Body::Values(SNAPSHOT),
+        mount: |r| r.to(snapshots::list),
+    },
+    Route {
+        method: Method::Post,
+        path: "/snapshots",
+        summary: "Save the world (data, access world, sessions, clock) under a name",
+        query: &[],
+        request: Body::Object(&[Field("name", "string")]),
+        status: 201,
+        response: Body::Value(SNAPSHOT),
+        mount: |r| r.to(snapshots::take),
+    },
+    Route {
+        method: Method::Delete,
+        path: "/snapshots/{name}",
+        summary: "Forget a snapshot",
+        query: &[],
+        request: Body::None,
+        status: 204,
+        response: Body::None,
+        mount: |r| r.to(snapshots::delete),
+    },
+    Route {
+        method: Method::Post,
+        path: "/snapshots/{name}/restore",
+        summary: "Put the world back as it was when the snapshot was taken (the snapshot stays)",
+        query: &[],
+        request: Body::None,
+        status: 200,
+        response: Body::Value(SNAPSHOT),
+        mount: |r| r.to(snapshots::restore),
+    },
+    Route {
+        method: Method::Get,
+        path: "/clock",
+        summary: "The sandbox time",
+        query: &[],
+        request: Body::None,
+        status: 200,
+        response: Body::Value(&[Field("now", "date-time")]),
+        mount: |r| r.to(get_clock),
+    },
+    Route {
+        method: Method::Put,
+        path: "/clock",
+        summary: "Set the sandbox time (now) or move it (advance, an ISO 8601 duration)",
+        query: &[],
+        request: Body::Object(&[Field("now", "date-time"), Field("advance", "string")]),
+        status: 200,
+        response: Body::Value(&[Field("now", "date-time")]),
+        mount: |r| r.to(put_clock),
+    },
+    Route {
+        method: Method::Delete,
+        path: "/clock",
+        summary: "Back to real time",
+        query: &[],
+        request: Body::None,
+        status: 200,
+        response: Body::Value(&[Field("now", "date-time")]),
+        mount: |r| r.to(delete_clock),
+    },
+    Route {
+        method: Method::Post,
+        path: "/scenario",
+        summary: "Load another embedded scenario",
+        query: &[],
+        request: Body::Object(&[Field("name", "!string")]),
+        status: 200,
+        response: Body::Value(&[Field("scenario", "string")]),
+        mount: |r| r.to(load_scenario),
+    },
+    Route {
+        method: Method::Get,
+        path: "/faults",
+        summary: "The rate limit and the fault rules",
+        query: &[],
+        request: Body::None,
+        status: 200,
+        response: Body::Value(FAULTS),
+        mount: |r| r.to(get_faults),
+    },
+    Route {
+        method: Method::Put,
+        path: "/faults",
+        summary: "Replace the rate limit and the fault rules ({} clears them)",
+        query: &[],
+        request: Body::Object(FAULTS),
+        status: 200,
+        response: Body::Value(FAULTS),
+        mount: |r| r.to(put_faults),
+    },
+    Route {
+        method: Method::Get,
+        path: "/journal",
+        summary: "The request log, newest first, with decisions and reasons",
+        query: &[
+            Field("path", "string"),
+            Field("status", "string"),
+            Field("key", "integer"),
+            Field("token", "string"),
+            Field("since", "date-time"),
+            Field("from", "integer"),
+            Field("count", "integer"),
+        ],
+        request: Body::None,
+        status: 200,
+        response: Body::Values(JOURNAL),
+        mount: |r| r.to(get_journal),
+    },
+    Route {
+        method: Method::Delete,
+        path: "/journal",
+        summary: "Clear the request log",
+        query: &[],
+        request: Body::None,
+        status: 204,
+        response: Body::None,
+        mount: |r| r.to(clear_journal),
+    },
+    Route {
+        method: Method::Get,
+        path: "/settings",
+        summary: "The sandbox settings (linkSnapshot, revokeSessionsOnRegenerate, …)",
+        query: &[],
+        request: Body::None,
+        status: 200,
+        response: Body::Value(&[]),
+        mount: |r| r.to(get_settings),
+    },
+    Route {
+        method: Method::Put,
+        path: "/settings",
+        summary: "Replace the sandbox settings",
+        query: &[],
+        request: Body::Any,
+        status: 200,
+        response: Body::Value(&[]),
+        mount: |r| r.to(put_settings),
+    },
+    Route {
+        method: Method::Get,
+        path: "/companies/{id}/subscription",
+        summary: "Selskap > Mitt abonnement",
+        query: &[],
+        request: Body::None,
+        status: 200,
+        response: Body::Object(SUBSCRIPTION),
+        mount: |r| r.to(company::get_subscription),
+    },
+    Route {
+        method: Method::Put,
+        path: "/companies/{id}/subscription",
+        summary: "Selskap > Mitt abonnement: change the package or Integrations",
+        query: &[],
+        request: Body::Object(SUBSCRIPTION),
+        status: 200,
+        response: Body::Object(SUBSCRIPTION),
+        mount: |r| r.to(company::put_subscription),
+    },
+    Route {
+        method: Method::Get,
+        path: "/integrations",
+        summary: "Search the integration catalog",
+        query: &[Field("query", "string")],
+        request: Body::None,
+        status: 200,
+        response: Body::Values(&[Field("id", "integer"), Field("applicationName", "string")]),
+        mount: |r| r.to(company::search_integrations),
+    },
+    Route {
+        method: Method::Post,
+        path: "/companies/{id}/integrations",
+        summary: "Integrasjoner > Legg til",
+        query: &[],
+        request: Body::Object(&[Field("integrationId", "!integer"), Field("acceptTerms", "boolean")]),
+        status: 201,
+        response: Body::Value(&[Field("companyId", "integer"), Field("integrationIds", "integer[]")]),
+        mount: |r| r.to(company::add_integration),
+    },
+    Route {
+        method: Method::Get,
+        path: "/companies/{id}/people",
+        summary: "Selskap > Ansatte and Kunde > Kontakter",
+        query: &[],
+        request: Body::None,
+        status: 200,
+        response: Body::Values(PERSON),
+        mount: |r| r.to(people::list_people),
+    },
+    Route {
+        method: Method::Post,
+        path: "/companies/{id}/people",
+        summary: "Add an employee or a contact",
+        query: &[],
+        request: Body::Object(NEW_PERSON),
+        status: 201,
+        response: Body::Value(PERSON),
+        mount: |r| r.to(people::create_person),
+    },
+    Route {
+        method: Method::Put,
+        path: "/people/{id}/access",
+        summary: "Brukertilgang: user type, roles and entitlements",
+        query: &[],
+        request: Body::Object(&[
+            Field("userType", "string"),
+            Field("roles", "string[]"),
+            Field("entitlements", "string[]"),
+        ]),
+        status: 200,
+        response: Body::Value(PERSON),
+        mount: |r| r.to(people::put_access),
+    },
+    Route {
+        method: Method::Put,
+        path: "/people/{id}/client-access/{clientId}",
+        summary: "An office user's access in a client",
+        query: &[],
+        request: Body::Object(&[Field("entitlements", "!string[]")]),
+        status: 200,
+        response: Body::Value(PERSON),
+        mount: |r| r.to(people::put_client_access),
+    },
+    Route {
+        method: Method::Get,
+        path: "/people/{id}/keys",
+        summary: "API-tilgang: the person's keys",
+        query: &[],
+        request: Body::None,
+        status: 200,
+        response: Body::Values(KEY),
+        mount: |r| r.to(people::list_keys),
+    },
+    Route {
+        method: Method::Post,
+        path: "/people/{id}/keys",
+        summary: "API-tilgang > Ny nøkkel (the token is returned once)",
+        query: &[],
+        request: Body::Object(&[
+            Field("name", "!string"),
+            Field("integrationId", "integer"),
+            Field("custom", "object"),
+            Field("accountantKey", "boolean"),
+        ]),
+        status: 201,
+        response: Body::Value(KEY),
+        mount: |r| r.to(people::create_key),
+    },
+    Route {
+        method: Method::Get,
+        path: "/keys/{id}/access",
+        summary: "What a key may do now in its own company or a client",
+        query: &[Field("companyId", "integer")],
+        request: Body::None,
+        status: 200,
+        response: Body::Any,
+        mount: |r| r.to(people::effective_access),
+    },
+    Route {
+        method: Method::Post,
+        path: "/keys/{id}/regenerate",
+        summary: "Gjenopprett nøkkel: a new token, the old one dies",
+        query: &[],
+        request: Body::None,
+        status: 200,
+        response: Body::Value(KEY),
+        mount: |r| r.to(people::regenerate_key),
+    },
+    Route {
+        method: Method::Delete,
+        path: "/keys/{id}",
+        summary: "Delete a key",
+        query: &[],
+        request: Body::None,
+        status: 204,
+        response: Body::None,
+        mount: |r| r.to(people::delete_key),
+    },
+    Route {
+        method: Method::Put,
+        path: "/clients/{clientId}/accountant",
+        summary: "The client's Selskap > Regnskapsfører",
+        query: &[],
+        request: Body::Object(&[Field("apiAccess", "boolean"), Field("officeIsAdmin", "boolean")]),
+        status: 200,
+        response: Body::Any,
+        mount: |r| r.to(clients::put_accountant),
+    },
+    Route {
+        method: Method::Put,
+        path: "/clients/{clientId}/keys/{keyId}",
+        summary: "Link an office key to a client",
+        query: &[],
+        request: Body::Object(&[Field("accesses", "string[]"), Field("template", "string")]),
+        status: 200,
+        response: Body::Any,
+        mount: |r| r.to(clients::put_link),
+    },
+    Route {
+        method: Method::Delete,
+        path: "/clients/{clientId}/keys/{keyId}",
+        summary: "Unlink an office key from a client",
+        query: &[],
+        request: Body::None,
+        status: 204,
+        response: Body::None,
+        mount: |r| r.to(clients::delete_link),
+    },
+    Route {
+        method: Method::Get,
+        path: "/clients/{clientId}/access",
+        summary: "Klient > Tilganger (type=api-key: the linked office keys)",
+        query: &[Field("type", "string")],
+        request: Body::None,
+        status: 200,
+        response: Body::Values(&[
+            Field("key", "object"),
+            Field("accesses", "any"),
+            Field("effective", "boolean"),
+            Field("effectiveAccesses", "string[]"),
+            Field("reason", "string"),
+        ]),
+        mount: |r| r.to(clients::get_client_access),
+    },
+];
+
+const PERSON: &[Field] = &[
+    Field("id", "integer"),
+    Field("companyId", "integer"),
+    Field("firstName", "string"),
+    Field("lastName", "string"),
+    Field("email", "string"),
+    Field("isContact", "boolean"),
+    Field("userType", "string"),
+    Field("roles", "string[]"),
+    Field("entitlements", "string[]"),
+    Field("clientEntitlements", "object"),
+];
+const NEW_PERSON: &[Field] = &[
+    Field("firstName", "!string"),
+    Field("lastName", "!string"),
+    Field("email", "string"),
+    Field("isContact", "boolean"),
+    Field("userType", "string"),
+    Field("roles", "string[]"),
+    Field("entitlements", "string[]"),
+];
+const KEY: &[Field] = &[
+    Field("id", "integer"),
+    Field("name", "string"),
+    Field("personId", "integer"),
+    Field("companyId", "integer"),
+    Field("integrationId", "integer"),
+    Field("applicationName", "string"),
+    Field("accountantKey", "boolean"),
+    Field("accesses", "any"),
+    Field("createdAt", "string"),
+    Field("regeneratedAt", "string"),
+    Field("token", "string"),
+];
+const CREDENTIAL: &[Field] = &[
+    Field("label", "string"),
+    Field("consumerToken", "string"),
+    Field("employeeToken", "string"),
+    Field("companyId", "integer"),
+    Field("employeeId", "integer"),
+    Field("integration", "string"),
+    Field("accountantKey", "boolean"),
+    Field("clients", "integer[]"),
+];
+const COMPANY: &[Field] = &[
+    Field("id", "integer"),
+    Field("name", "string"),
+    Field("kind", "string"),
+    Field("package", "string"),
+    Field("integrationsEnabled", "boolean"),
+    Field("officeId", "integer"),
+    Field("apiAccess", "boolean"),
+    Field("officeIsAdmin", "boolean"),
+];
+const SUBSCRIPTION: &[Field] = &[Field("package", "string"), Field("integrationsEnabled", "boolean")];
+const SNAPSHOT: &[Field] = &[Field("name", "string"), Field("takenAt", "date-time")];
+const FAULTS: &[Field] = &[Field("rateLimit", "object"), Field("rules", "object[]")];
+const JOURNAL: &[Field] = &[
+    Field("time", "date-time"),
+    Field("requestId", "string"),
+    Field("method", "string"),
+    Field("path", "string"),
+    Field("query", "string"),
+    Field("companyId", "integer"),
+    Field("keyId", "integer"),
+    Field("status", "integer"),
+    Field("code", "integer"),
+    Field("rule", "string"),
+    Field("remedy", "string"),
+    Field("developerMessage", "string"),
+];
+
+/// Mounts every `/_sandbox` route ([`ROUTES`]) on the given config (the caller adds the
+/// `/_sandbox` scope).
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(resource("/health").route(web::get().to(health)))
-        .service(resource("/credentials").route(web::get().to(get_credentials)))
-        .service(resource("/companies").route(web::get().to(companies)))
-        .service(
-            resource("/state")
-                .route(web::get().to(get_state))
-                .route(web::put().to(put_state)),
-        )
-        .service(resource("/reset").route(web::post().to(reset)))
-        .service(
-            resource("/snapshots")
-                .route(web::get().to(snapshots::list))
-                .route(web::post().to(snapshots::take)),
-        )
-        .service(resource("/snapshots/{name}").route(web::delete().to(snapshots::delete)))
-        .service(resource("/snapshots/{name}/restore").route(web::post().to(snapshots::restore)))
-        .service(
-            resource("/clock")
-                .route(web::get().to(get_clock))
-                .route(web::put().to(put_clock))
-                .route(web::delete().to(delete_clock)),
-        )
-        .service(resource("/scenario").route(web::post().to(load_scenario)))
-        .service(
-            resource("/faults")
-                .route(web::get().to(get_faults))
-                .route(web::put().to(put_faults)),
-        )
-        .service(
-            resource("/journal")
-                .route(web::get().to(get_journal))
-                .route(web::delete().to(clear_journal)),
-        )
-        .service(
-            resource("/settings")
-                .route(web::get().to(get_settings))
-                .route(web::put().to(put_settings)),
-        )
-        .service(
-            resource("/companies/{id}/subscription")
-                .route(web::get().to(company::get_subscription))
-                .route(web::put().to(company::put_subscription)),
-        )
-        .service(resource("/integrations").route(web::get().to(company::search_integrations)))
-        .service(resource("/companies/{id}/integrations").route(web::post().to(company::add_integration)))
-        .service(
-            resource("/companies/{id}/people")
-                .route(web::get().to(people::list_people))
-                .route(web::post().to(people::create_person)),
-        )
-        .service(resource("/people/{id}/access").route(web::put().to(people::put_access)))
-        .service(resource("/people/{id}/client-access/{clientId}").route(web::put().to(people::put_client_access)))
-        .service(
-            resource("/people/{id}/keys")
-                .route(web::get().to(people::list_keys))
-                .route(web::post().to(people::create_key)),
-        )
-        .service(resource("/keys/{id}/access").route(web::get().to(people::effective_access)))
-        .service(resource("/keys/{id}/regenerate").route(web::post().to(people::regenerate_key)))
-        .service(resource("/keys/{id}").route(web::delete().to(people::delete_key)))
-        .service(resource("/clients/{clientId}/accountant").route(web::put().to(clients::put_accountant)))
-        .service(
-            resource("/clients/{clientId}/keys/{keyId}")
-                .route(web::put().to(clients::put_link))
-                .route(web::delete().to(clients::delete_link)),
-        )
-        .service(resource("/clients/{clientId}/access").route(web::get().to(clients::get_client_access)));
+    mount(cfg, ROUTES);
 }
 
 async fn get_state(req: HttpRequest) -> Result<HttpResponse, ApiError> {

@@ -33,6 +33,12 @@ pub struct FieldDef {
 }
 
 impl FieldDef {
+    /// Whether a stored `{"id": n}` renders as a `{id, url}` stub: references, and embedded
+    /// objects the sandbox does not model but Tripletex shows as stubs (a customer's addresses).
+    pub fn renders_as_stub(&self) -> bool {
+        self.resource.is_some() && matches!(self.kind, FieldKind::Ref | FieldKind::Object)
+    }
+
     /// Whether an integer lies within the field's bounds.
     pub fn holds(&self, value: i64) -> bool {
         self.minimum.is_none_or(|low| value >= low) && self.maximum.is_none_or(|high| value <= high)
@@ -129,6 +135,9 @@ pub enum Operation {
     /// `DELETE` on the collection with a list of `{id}` (projects).
     #[serde(rename = "deleteList")]
     DeleteList,
+    /// `DELETE /{path}/list?ids=1,2` (contacts).
+    #[serde(rename = "deleteIds")]
+    DeleteIds,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -169,6 +178,14 @@ pub struct ResourceDef {
     pub required_query: BTreeMap<Operation, Vec<String>>,
     #[serde(default)]
     pub default_account: Option<DefaultAccount>,
+    /// Embedded objects Tripletex makes with every new object (a customer's postal and
+    /// physical address): each gets an id of its own, shown as a `{id, url}` stub.
+    #[serde(default)]
+    pub new_stubs: Vec<String>,
+    /// The answer to a create shows the embedded lines whole (a voucher's postings), where
+    /// reads show them as `{id, url}`.
+    #[serde(default)]
+    pub create_shows_lines: bool,
 }
 
 #[derive(Debug, Deserialize)]
@@ -477,6 +494,45 @@ pub fn default_account_wanted<'d>(def: &'d ResourceDef, body: &Map<String, Value
     (!named).then_some(account)
 }
 
+/// Gives each of the resource's [`ResourceDef::new_stubs`] the body leaves empty an id from
+/// `next_id`.
+pub fn add_new_stubs(def: &ResourceDef, body: &mut Map<String, Value>, mut next_id: impl FnMut() -> i64) {
+    for name in &def.new_stubs {
+        let empty = body.get(name).is_none_or(|v| v.get("id").is_none_or(Value::is_null));
+        if empty {
+            body.insert(name.clone(), serde_json::json!({ "id": next_id() }));
+        }
+    }
+}
+
+/// Points each embedded line at the object it lives in (a posting's `voucher`, an order line's
+/// `order`), where the line's resource has a reference back.
+pub fn link_lines_to_parent(def: &ResourceDef, body: &mut Map<String, Value>, parent_id: i64) {
+    for (name, field) in &def.fields {
+        let Some(child) = field
+            .resource
+            .as_deref()
+            .filter(|_| field.kind == FieldKind::Lines)
+            .and_then(find)
+        else {
+            continue;
+        };
+        let Some(back) = child
+            .fields
+            .iter()
+            .find(|(_, f)| f.kind == FieldKind::Ref && f.resource.as_deref() == Some(def.path.as_str()))
+            .map(|(n, _)| n.clone())
+        else {
+            continue;
+        };
+        if let Some(Value::Array(lines)) = body.get_mut(name) {
+            for line in lines.iter_mut().filter_map(Value::as_object_mut) {
+                line.insert(back.clone(), serde_json::json!({ "id": parent_id }));
+            }
+        }
+    }
+}
+
 /// Recomputes the display name after a change of the fields it is made of.
 pub fn refresh_display_name(def: &ResourceDef, body: &mut Map<String, Value>) {
     if let Some(name) = def.display_name(body) {
@@ -734,6 +790,23 @@ mod tests {
         let named = json!({"ledgerAccount": {"id": 7}}).as_object().cloned().unwrap();
         assert!(default_account_wanted(def, &named).is_none());
         assert!(default_account_wanted(find("product").unwrap(), &def.template).is_none());
+    }
+
+    #[test]
+    fn a_new_customer_gets_its_two_addresses_as_stubs() {
+        let def = customer();
+        assert_eq!(def.new_stubs, ["postalAddress", "physicalAddress"]);
+        assert!(def.fields["postalAddress"].renders_as_stub());
+        assert!(!def.fields["deliveryAddress"].renders_as_stub());
+        let mut body = def.template.clone();
+        let mut next = 40;
+        add_new_stubs(def, &mut body, || {
+            next += 1;
+            next
+        });
+        assert_eq!(body["postalAddress"], json!({"id": 41}));
+        assert_eq!(body["physicalAddress"], json!({"id": 42}));
+        assert!(body["deliveryAddress"].is_null());
     }
 
     #[test]

@@ -131,17 +131,94 @@ pub fn install_objects(db: &Db<'_>, company_ids: &[i64], now: Timestamp) -> rusq
             let number = resource::numbers_are_left(def, highest).map_err(unusable)?;
             let body = resource::new_object_body(def, body, highest).map_err(unusable)?;
             highest = number.or(highest);
-            company_objects.push((def.path.as_str(), crate::store::json_text(&body), number));
+            // Objects whose account and address ids depend on the company are finished per company.
+            let per_company =
+                (def.default_account.is_some() || !def.new_stubs.is_empty() || names_a_seed_object(&body))
+                    .then(|| (def, body.clone()));
+            company_objects.push((def.path.as_str(), crate::store::json_text(&body), number, per_company));
         }
     }
+    // A company's objects get ids in this order, so an account's id is the company's base plus
+    // its place here.
+    let account_place = |wanted: i64| {
+        (1..).zip(&company_objects).find_map(|(place, (path, text, _, _))| {
+            let number = (*path == "ledger/account")
+                .then(|| serde_json::from_str::<Value>(text).ok())
+                .flatten()
+                .and_then(|body| body.get("number").and_then(Value::as_i64));
+            (number == Some(wanted)).then_some(place)
+        })
+    };
+    let accounts: BTreeMap<i64, i64> = company_objects
+        .iter()
+        .filter_map(|(_, _, _, per_company)| per_company.as_ref()?.0.default_account.as_ref())
+        .filter_map(|account| Some((account.number, account_place(account.number)?)))
+        .collect();
+    // `{"id": "@customer"}` in a seed object names the company's first seeded customer.
+    let mut firsts: BTreeMap<&str, i64> = BTreeMap::new();
+    for ((path, ..), place) in company_objects.iter().zip(1..) {
+        firsts.entry(*path).or_insert(place);
+    }
+    let places = Places { accounts, firsts };
     for company_id in company_ids {
         let mut next_id = company_id * IDS_PER_COMPANY;
-        for (path, body, number) in &company_objects {
+        for (path, body, number, per_company) in &company_objects {
             next_id += 1;
+            let finished = per_company
+                .as_ref()
+                .map(|(def, body)| finish_for_company(def, body.clone(), *company_id, next_id, &places));
+            let body = finished.as_deref().unwrap_or(body);
             db.insert_object_text(path, next_id, *company_id, body, &changes, *number)?;
         }
     }
     Ok(())
+}
+
+/// Where a company's seeded objects sit in the order they get their ids: the default accounts by
+/// number, and the first object of each resource.
+struct Places<'a> {
+    accounts: BTreeMap<i64, i64>,
+    firsts: BTreeMap<&'a str, i64>,
+}
+
+/// Whether a seed body names another seeded object of its company (`{"id": "@customer"}`).
+fn names_a_seed_object(body: &Map<String, Value>) -> bool {
+    body.values()
+        .any(|v| v.get("id").and_then(Value::as_str).is_some_and(|n| n.starts_with('@')))
+}
+
+/// A seeded customer or supplier as a created one would be: booked against the company's default
+/// account and with its addresses (ids derived from its own, so they are stable).
+fn finish_for_company(
+    def: &ResourceDef,
+    mut body: Map<String, Value>,
+    company_id: i64,
+    id: i64,
+    places: &Places<'_>,
+) -> String {
+    for value in body.values_mut() {
+        let named = value
+            .get("id")
+            .and_then(Value::as_str)
+            .and_then(|n| n.strip_prefix('@'));
+        if let Some(place) = named.and_then(|path| places.firsts.get(path)) {
+            *value = json!({ "id": company_id * IDS_PER_COMPANY + place });
+        }
+    }
+    if let Some(account) = resource::default_account_wanted(def, &body)
+        && let Some(place) = places.accounts.get(&account.number)
+    {
+        body.insert(
+            account.field.clone(),
+            json!({ "id": company_id * IDS_PER_COMPANY + place }),
+        );
+    }
+    let mut k = 0;
+    resource::add_new_stubs(def, &mut body, || {
+        k += 1;
+        id * 10 + k
+    });
+    crate::store::json_text(&body)
 }
 
 #[cfg(test)]

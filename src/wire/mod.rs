@@ -5,6 +5,7 @@ pub mod auth;
 pub mod envelope;
 pub mod error;
 pub mod fields;
+pub mod openapi;
 pub mod params;
 pub mod query;
 pub mod request_id;

@@ -214,6 +214,58 @@ fn a_curl_and_jq_session_works_unchanged() {
     assert!(String::from_utf8_lossy(&refused.stdout).contains("Error generating session token"));
 }
 
+/// The whole example flow (FLOW=full): whoAmI, list, create and read a customer, log out, and
+/// the dead session refused; for a company's own key and for an office key acting as a client.
+#[test]
+fn the_curl_and_jq_example_flow_runs_end_to_end() {
+    let served = serve(&["--port", "0"]);
+    let credentials: serde_json::Value = reqwest::blocking::get(format!("{}/_sandbox/credentials", served.base))
+        .unwrap()
+        .json()
+        .unwrap();
+    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/scripts/mint-and-who-am-i.sh");
+    for (office, company) in [(false, "0"), (true, "2101")] {
+        let credential = credentials["values"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["accountantKey"] == office)
+            .unwrap();
+        let output = Command::new("bash")
+            .arg(&script)
+            .env("FLOW", "full")
+            .env("API_HOST", &served.base)
+            .env("CONSUMER_TOKEN", credential["consumerToken"].as_str().unwrap())
+            .env("EMPLOYEE_TOKEN", credential["employeeToken"].as_str().unwrap())
+            .env("COMPANY_ID", company)
+            .env("EXPIRATION_DATE", FUTURE)
+            .output()
+            .expect("bash runs (curl and jq must be installed)");
+        let text = String::from_utf8_lossy(&output.stdout);
+        assert!(
+            output.status.success(),
+            "{text}{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        for step in [
+            "step who-am-i: 200",
+            "step list-customers: 200",
+            "step create-customer: 201",
+            "step read-customer: 200 {\"id\":",
+            "step log-out: 204",
+            "step dead-session: 401",
+        ] {
+            assert!(text.contains(step), "{step} in:\n{text}");
+        }
+        let expected = if office {
+            "2101".to_owned()
+        } else {
+            credential["companyId"].to_string()
+        };
+        assert!(text.contains(&format!("\"companyId\":{expected}")), "{text}");
+    }
+}
+
 #[test]
 fn the_same_seed_generates_the_same_tokens() {
     let path = temp_path("unpinned.json");

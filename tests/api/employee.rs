@@ -94,3 +94,37 @@ fn employees_need_auth_employee_and_stay_in_their_company() {
             .any(|e| e["id"] == 5001)
     );
 }
+
+/// As recorded: an employee belongs to a department and lists its employments as `{id, url}`.
+#[test]
+fn an_employee_shows_its_department_and_the_employments_made_for_it() {
+    let app = spawn_app();
+    let session = app.session_for(&app.credential(false));
+    let before = app.get_as("0", &session, "/v2/employee/5001");
+    let department = before.body["value"]["department"]["id"].as_i64().expect("a department");
+    let departments = app.get_as("0", &session, "/v2/department?fields=id");
+    assert_eq!(departments.body["values"][0]["id"], department);
+    assert_eq!(before.body["value"]["employments"], json!([]));
+    assert_eq!(before.body["value"]["phoneNumberMobileCountry"]["id"], 161);
+    let made = app.call_as(
+        Method::POST,
+        "0",
+        &session,
+        "/v2/employee/employment",
+        Some(&json!({"employee": {"id": 5001}, "startDate": "2026-01-01"})),
+    );
+    assert_eq!(made.status, 201, "{}", made.body);
+    let employment = made.body["value"]["id"].as_i64().unwrap();
+    let after = app.get_as("0", &session, "/v2/employee/5001");
+    assert_eq!(after.body["value"]["employments"][0]["id"], employment);
+    let url = after.body["value"]["employments"][0]["url"].as_str().unwrap();
+    assert!(url.ends_with(&format!("/v2/employee/employment/{employment}")), "{url}");
+    let listed = app.get_as("0", &session, "/v2/employee?fields=id,employments");
+    let kari = listed.body["values"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["id"] == 5001)
+        .unwrap();
+    assert_eq!(kari["employments"].as_array().map(Vec::len), Some(1));
+}

@@ -13,6 +13,7 @@
 
 mod binary;
 mod business;
+mod clients;
 mod clock;
 mod company;
 mod company_admin;
@@ -26,6 +27,8 @@ mod guard;
 mod helpers;
 mod journal;
 mod malformed;
+mod openapi;
+mod recorded;
 mod required;
 mod resources;
 mod sandboxes;

@@ -35,6 +35,7 @@ fn call_of(def: &ResourceDef, operation: Operation) -> (Method, String) {
         Operation::List => (Method::GET, collection),
         Operation::Create => (Method::POST, collection),
         Operation::DeleteList => (Method::DELETE, collection),
+        Operation::DeleteIds => (Method::DELETE, format!("{collection}/list")),
         Operation::Get => (Method::GET, item),
         Operation::Update => (Method::PUT, item),
         Operation::Delete => (Method::DELETE, item),

@@ -159,7 +159,18 @@ fn a_generic_client_round_trips_every_resource() {
         let id = created.body["value"]["id"].as_i64().unwrap();
         let item = format!("{collection}/{id}");
         let read = app.get_as("0", &session, &item);
-        assert_eq!(read.body["value"], created.body["value"], "read back {}", def.path);
+        let mut answered = created.body["value"].clone();
+        if def.create_shows_lines {
+            // The create answer shows the lines whole (as recorded); reads show them as stubs.
+            for (name, field) in &def.fields {
+                if let (FieldKind::Lines, Some(Value::Array(lines))) = (field.kind, answered.get_mut(name)) {
+                    for line in lines.iter_mut() {
+                        *line = json!({"id": line["id"], "url": line["url"]});
+                    }
+                }
+            }
+        }
+        assert_eq!(read.body["value"], answered, "read back {}", def.path);
         if def.allows(Operation::Update) {
             let name = editable_text(def);
             let version = read.body["value"]["version"].clone();
@@ -593,4 +604,43 @@ fn a_new_customer_or_supplier_is_booked_against_its_recorded_ledger_account() {
         Some(&json!({"name": "Egen konto", "ledgerAccount": {"id": bank}})),
     );
     assert_eq!(named.body["value"]["ledgerAccount"]["id"], bank);
+}
+
+/// `DELETE /contact/list?ids=…` (recorded 204): all of them, or none when one is unknown; the
+/// argument is required.
+#[test]
+fn contacts_are_deleted_by_a_list_of_ids() {
+    let app = spawn_app();
+    let session = app.session_for(&app.credential(false));
+    let contacts = app.get_as("0", &session, "/v2/contact?fields=id");
+    let id = contacts.body["values"][0]["id"].as_i64().expect("a seeded contact");
+    let missing = app.call_as(Method::DELETE, "0", &session, "/v2/contact/list", None);
+    assert_eq!(
+        (missing.status, missing.body["code"].as_i64()),
+        (422, Some(15000)),
+        "{}",
+        missing.body
+    );
+    let unknown = app.call_as(
+        Method::DELETE,
+        "0",
+        &session,
+        &format!("/v2/contact/list?ids={id},987654321"),
+        None,
+    );
+    assert_eq!(unknown.status, 404, "{}", unknown.body);
+    assert_eq!(
+        app.get_as("0", &session, &format!("/v2/contact/{id}")).status,
+        200,
+        "none deleted"
+    );
+    let deleted = app.call_as(
+        Method::DELETE,
+        "0",
+        &session,
+        &format!("/v2/contact/list?ids={id}"),
+        None,
+    );
+    assert_eq!(deleted.status, 204, "{}", deleted.body);
+    assert_eq!(app.get_as("0", &session, &format!("/v2/contact/{id}")).status, 404);
 }

@@ -1,0 +1,259 @@
+//! The emulator's own OpenAPI documents (`/v2/openapi.json`, `/_sandbox/openapi.json`): both are
+//! OpenAPI 3.0 documents, every operation in them is served, and (in `conformance.rs`) every
+//! served `/v2` operation is in the document.
+//!
+//! No OpenAPI meta-schema is available offline, so `openapi_problems` checks the rules of the
+//! OpenAPI 3.0.3 specification a tool relies on to import a document: the `openapi`, `info` and
+//! `paths` fields; paths that start with `/`; operations under the eight method names, each
+//! with a unique `operationId` and `responses` whose entries are status codes or `default`
+//! with a `description`; parameters with `name`, a valid `in`, a `schema`, path parameters
+//! `required` and declared exactly for the path's templates; request bodies with `content`;
+//! no sibling keys beside a `$ref`; every `$ref` resolving inside the document; and every
+//! component schema compiling as a JSON Schema (the `jsonschema` crate).
+
+use crate::helpers::{TestApp, spawn_app};
+use serde_json::Value;
+use std::collections::BTreeSet;
+
+pub const METHODS: [&str; 4] = ["get", "post", "put", "delete"];
+
+/// What is wrong with a document as OpenAPI 3.0; empty when nothing is.
+pub fn openapi_problems(document: &Value) -> Vec<String> {
+    let mut problems = Vec::new();
+    let version = document["openapi"].as_str().unwrap_or_default();
+    if !version.starts_with("3.0.") {
+        problems.push(format!("openapi must be 3.0.x, is {:?}", document["openapi"]));
+    }
+    for field in ["title", "version"] {
+        if !document["info"][field].is_string() {
+            problems.push(format!("info.{field} must be a string"));
+        }
+    }
+    let Some(paths) = document["paths"].as_object() else {
+        problems.push("paths must be an object".into());
+        return problems;
+    };
+    let mut operation_ids = BTreeSet::new();
+    for (path, item) in paths {
+        if !path.starts_with('/') {
+            problems.push(format!("path {path:?} must start with /"));
+        }
+        let templates: BTreeSet<&str> = path
+            .split('/')
+            .filter_map(|s| s.strip_prefix('{').and_then(|s| s.strip_suffix('}')))
+            .collect();
+        let Some(item) = item.as_object() else {
+            problems.push(format!("{path}: a path item must be an object"));
+            continue;
+        };
+        for (key, operation) in item {
+            if matches!(key.as_str(), "servers" | "summary" | "description" | "parameters") {
+                continue;
+            }
+            let at = format!("{} {path}", key.to_uppercase());
+            if !["get", "put", "post", "delete", "options", "head", "patch", "trace"].contains(&key.as_str()) {
+                problems.push(format!("{path}: {key:?} is not an HTTP method"));
+                continue;
+            }
+            match operation["operationId"].as_str() {
+                Some(id) if !operation_ids.insert(id.to_owned()) => {
+                    problems.push(format!("{at}: operationId {id} is not unique"))
+                }
+                None => problems.push(format!("{at}: no operationId")),
+                _ => {}
+            }
+            let mut declared = BTreeSet::new();
+            for parameter in operation["parameters"].as_array().into_iter().flatten() {
+                let name = parameter["name"].as_str().unwrap_or_default();
+                let place = parameter["in"].as_str().unwrap_or_default();
+                if name.is_empty() || !["query", "header", "path", "cookie"].contains(&place) {
+                    problems.push(format!(
+                        "{at}: parameter {parameter} needs a name and in: query|header|path|cookie"
+                    ));
+                }
+                if !parameter["schema"].is_object() {
+                    problems.push(format!("{at}: parameter {name} has no schema"));
+                }
+                if place == "path" {
+                    if parameter["required"] != true {
+                        problems.push(format!("{at}: path parameter {name} must be required"));
+                    }
+                    declared.insert(name.to_owned());
+                }
+            }
+            let templates: BTreeSet<String> = templates.iter().map(|t| (*t).to_owned()).collect();
+            if declared != templates {
+                problems.push(format!(
+                    "{at}: path parameters {declared:?}, the path has {templates:?}"
+                ));
+            }
+            match operation["responses"].as_object() {
+                Some(responses) if !responses.is_empty() => {
+                    for (code, response) in responses {
+                        let is_code = code.len() == 3 && code.chars().all(|c| c.is_ascii_digit());
+                        if !is_code && code != "default" {
+                            problems.push(format!("{at}: response key {code:?} is not a status code"));
+                        }
+                        if !response["description"].is_string() {
+                            problems.push(format!("{at}: response {code} has no description"));
+                        }
+                    }
+                }
+                _ => problems.push(format!("{at}: no responses")),
+            }
+            if let Some(body) = operation.get("requestBody")
+                && !body["content"].is_object()
+            {
+                problems.push(format!("{at}: requestBody has no content"));
+            }
+        }
+    }
+    check_refs(document, document, "#", &mut problems);
+    for (name, schema) in document["components"]["schemas"].as_object().into_iter().flatten() {
+        let root =
+            serde_json::json!({"$ref": format!("#/components/schemas/{name}"), "components": document["components"]});
+        if let Err(e) = jsonschema::validator_for(&root) {
+            problems.push(format!(
+                "components.schemas.{name} is not a usable JSON Schema: {e} ({schema})"
+            ));
+        }
+    }
+    problems
+}
+
+fn check_refs(document: &Value, value: &Value, at: &str, problems: &mut Vec<String>) {
+    match value {
+        Value::Object(object) => {
+            if let Some(reference) = object.get("$ref") {
+                if object.len() > 1 {
+                    problems.push(format!("{at}: $ref must have no sibling keys in OpenAPI 3.0"));
+                }
+                let target = reference
+                    .as_str()
+                    .and_then(|r| r.strip_prefix('#'))
+                    .and_then(|pointer| document.pointer(pointer));
+                if target.is_none() {
+                    problems.push(format!("{at}: $ref {reference} does not resolve"));
+                }
+            }
+            for (key, child) in object {
+                check_refs(document, child, &format!("{at}/{key}"), problems);
+            }
+        }
+        Value::Array(items) => {
+            for (i, child) in items.iter().enumerate() {
+                check_refs(document, child, &format!("{at}/{i}"), problems);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// A concrete URL path for a path template, with `>` percent-encoded as clients send it.
+pub fn concrete(template: &str) -> String {
+    template
+        .split('/')
+        .map(|s| {
+            if s.starts_with('{') {
+                "987654321".to_owned()
+            } else {
+                s.replace('>', "%3E")
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+/// Whether the emulator serves `method` on `path` (below the prefix): anything but the answer for
+/// an unknown route (404 "No endpoint …") or an unknown method (405). Bodies are of no known
+/// shape, so a served write refuses them instead of changing anything.
+pub fn served(app: &TestApp, method: &str, path: &str) -> bool {
+    let method = reqwest::Method::from_bytes(method.to_uppercase().as_bytes()).expect("a method");
+    let mut request = app.request(method.clone(), path);
+    if method == reqwest::Method::POST || method == reqwest::Method::PUT {
+        request = request.json(&serde_json::json!({"__probe": true}));
+    }
+    let reply = app.send(request);
+    let unknown_route = reply.status == 404
+        && reply.body["developerMessage"]
+            .as_str()
+            .is_some_and(|m| m.starts_with("No endpoint"));
+    !(unknown_route || reply.status == 405)
+}
+
+fn document(app: &TestApp, path: &str) -> Value {
+    let reply = app.get(path);
+    assert_eq!(reply.status, 200, "{path}: {}", reply.body);
+    let kind = reply
+        .headers
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    assert!(kind.starts_with("application/json"), "{path}: {kind}");
+    reply.body
+}
+
+#[test]
+fn the_v2_document_is_openapi_3_and_names_this_sandbox() {
+    let app = spawn_app();
+    let document = document(&app, "/v2/openapi.json");
+    let problems = openapi_problems(&document);
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+    assert_eq!(document["servers"][0]["url"], format!("http://{}/v2", app.base()));
+    let customer = &document["components"]["schemas"]["Customer"]["properties"];
+    assert_eq!(
+        customer["customerNumber"]["maximum"], 2147483647,
+        "bounds from the table"
+    );
+    assert!(customer["description"].is_object());
+    let invoice_list = &document["paths"]["/invoice"]["get"]["parameters"];
+    let required: Vec<&str> = invoice_list
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["required"] == true)
+        .filter_map(|p| p["name"].as_str())
+        .collect();
+    assert_eq!(required, ["invoiceDateFrom", "invoiceDateTo"]);
+}
+
+#[test]
+fn the_control_plane_document_is_openapi_3_and_every_operation_in_it_is_served() {
+    let app = spawn_app();
+    let document = document(&app, "/_sandbox/openapi.json");
+    let problems = openapi_problems(&document);
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+    assert_eq!(document["servers"][0]["url"], format!("http://{}", app.base()));
+    let paths = document["paths"].as_object().unwrap();
+    assert!(paths.len() >= 25, "{} paths", paths.len());
+    for (path, item) in paths {
+        for method in METHODS.iter().filter(|m| item.get(**m).is_some()) {
+            assert!(
+                served(&app, method, &concrete(path)),
+                "{method} {path} is documented but not served"
+            );
+        }
+    }
+    // Beside every documented path, the methods it does not document are not served.
+    for (path, item) in paths.iter().filter(|(p, _)| !p.starts_with("/_sandbox/sandboxes")) {
+        for method in METHODS.iter().filter(|m| item.get(**m).is_none()) {
+            assert!(
+                !served(&app, method, &concrete(path)),
+                "{method} {path} is served but not documented"
+            );
+        }
+    }
+}
+
+#[test]
+fn a_document_with_a_broken_reference_or_an_undeclared_path_parameter_is_refused() {
+    let broken = serde_json::json!({
+        "openapi": "3.0.3", "info": {"title": "t", "version": "1"},
+        "paths": {"/x/{id}": {"get": {"operationId": "a", "parameters": [],
+            "responses": {"200": {"description": "d", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Nope"}}}}}}}},
+        "components": {"schemas": {}}
+    });
+    let problems = openapi_problems(&broken).join("\n");
+    assert!(problems.contains("path parameters"), "{problems}");
+    assert!(problems.contains("does not resolve"), "{problems}");
+}
