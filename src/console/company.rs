@@ -8,7 +8,6 @@ use crate::control::clients::{self, AccountantBody, LinkBody};
 use crate::control::company::{self as control, AddIntegrationBody, SubscriptionBody, company_or_404};
 use crate::domain::model::{Company, CompanyKind, Package};
 use crate::wire::ApiError;
-use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use maud::{Markup, html};
 
@@ -25,13 +24,6 @@ fn company_in_path(req: &HttpRequest) -> Result<(Ctx, Company), Problem> {
     let id = path_id(req).map_err(|e| ctx.problem(&e))?;
     let company = company_of(&ctx, id)?;
     Ok((ctx, company))
-}
-
-/// The status a page answers with: that of the refusal it shows, if any.
-pub fn status_of(refused: Option<&ApiError>) -> StatusCode {
-    refused.map_or(StatusCode::OK, |e| {
-        StatusCode::from_u16(e.kind.status()).unwrap_or(StatusCode::BAD_REQUEST)
-    })
 }
 
 pub async fn overview(req: HttpRequest) -> Result<HttpResponse, Problem> {
@@ -76,7 +68,7 @@ pub async fn overview(req: HttpRequest) -> Result<HttpResponse, Problem> {
             }
         }
     };
-    Ok(ctx.page(StatusCode::OK, &company.name, Some(&company), body))
+    Ok(ctx.page(None, &company.name, Some(&company), body))
 }
 
 pub async fn subscription(req: HttpRequest) -> Result<HttpResponse, Problem> {
@@ -117,7 +109,7 @@ fn subscription_page(ctx: &Ctx, company: &Company, refused: Option<&ApiError>) -
         ctx.t("Selskap", "Company"),
         ctx.t("Mitt abonnement", "My subscription")
     );
-    ctx.page(status_of(refused), &title, Some(company), body)
+    ctx.page(refused, &title, Some(company), body)
 }
 
 pub async fn save_subscription(req: HttpRequest, body: web::Bytes) -> Result<HttpResponse, Problem> {
@@ -202,12 +194,7 @@ fn integrations_page(ctx: &Ctx, company: &Company, query: &str, refused: Option<
             p { (ctx.t("Ingen integrasjoner i katalogen passer søket.", "No integration in the catalog matches the search.")) }
         }
     };
-    ctx.page(
-        status_of(refused),
-        ctx.t("Integrasjoner", "Integrations"),
-        Some(company),
-        body,
-    )
+    ctx.page(refused, ctx.t("Integrasjoner", "Integrations"), Some(company), body)
 }
 
 pub async fn add_integration(req: HttpRequest, body: web::Bytes) -> Result<HttpResponse, Problem> {
@@ -283,7 +270,7 @@ fn accountant_page(ctx: &Ctx, company: &Company, refused: Option<&ApiError>) -> 
             },
         }
     };
-    ctx.page(status_of(refused), &title, Some(company), body)
+    ctx.page(refused, &title, Some(company), body)
 }
 
 pub async fn save_accountant(req: HttpRequest, body: web::Bytes) -> Result<HttpResponse, Problem> {
@@ -450,7 +437,7 @@ fn client_access_page(
             }
         }
     };
-    ctx.page(status_of(refused), &title, Some(office), body)
+    ctx.page(refused, &title, Some(office), body)
 }
 
 fn link_details(ctx: &Ctx, link: &clients::ClientKeyAccess) -> Markup {

@@ -4,7 +4,6 @@
 
 use crate::console::page::{Ctx, Problem};
 use crate::sandbox::journal::{Entry, Filter};
-use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse};
 use maud::{Markup, html};
@@ -37,7 +36,7 @@ pub async fn page(req: HttpRequest) -> Result<HttpResponse, Problem> {
             tbody #journal-rows data-feed=(ctx.url("/journal/rows")) { (rows_markup(&ctx)) }
         }
     };
-    Ok(ctx.page(StatusCode::OK, ctx.t("Journal", "Journal"), None, body))
+    Ok(ctx.page(None, ctx.t("Journal", "Journal"), None, body))
 }
 
 /// The rows alone, for the page's polling.

@@ -17,6 +17,8 @@ use maud::{DOCTYPE, Markup, html};
 use serde::{Deserialize, Serialize};
 
 const STYLESHEET: &str = include_str!("console.css");
+/// Names the refusal a page shows, for scripts that post the console's forms.
+pub const REFUSED_HEADER: header::HeaderName = header::HeaderName::from_static("x-sandbox-refused");
 const SCRIPT: &str = include_str!("console.js");
 
 /// The console's language: Norwegian, as Tripletex's own screens, or English on request.
@@ -160,7 +162,37 @@ impl Ctx {
     }
 
     /// A whole page: the layout around `body`, in the menu of `company` when there is one.
-    pub fn page(&self, status: StatusCode, title: &str, company: Option<&Company>, body: Markup) -> HttpResponse {
+    ///
+    /// A page that shows a refusal (on the form that was refused) still answers 200: the page
+    /// itself is what the visitor asked for, and a browser logs every 4xx document as an error
+    /// in its console, which a class watching DevTools would take for a fault. Scripts read the
+    /// refusal from `x-sandbox-refused` (status, code and rule).
+    pub fn page(
+        &self,
+        refused: Option<&ApiError>,
+        title: &str,
+        company: Option<&Company>,
+        body: Markup,
+    ) -> HttpResponse {
+        let mut response = self.page_with_status(StatusCode::OK, title, company, body);
+        if let Some(error) = refused {
+            let rule = error.denial.as_ref().map_or("", |(rule, _)| rule);
+            let text = format!("{} {} {rule}", error.kind.status(), error.kind.code());
+            if let Ok(value) = HeaderValue::from_str(text.trim_end()) {
+                response.headers_mut().insert(REFUSED_HEADER, value);
+            }
+        }
+        response
+    }
+
+    /// A whole page with the given status (the login form answers 401).
+    pub fn page_with_status(
+        &self,
+        status: StatusCode,
+        title: &str,
+        company: Option<&Company>,
+        body: Markup,
+    ) -> HttpResponse {
         let rows = self.sandbox.store().with(|db| db.companies()).unwrap_or_default();
         let people: Vec<Person> = rows
             .iter()

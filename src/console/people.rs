@@ -2,7 +2,7 @@
 //! type, roles, entitlements) and the API-tilgang tab (the keys, «Ny nøkkel» with the catalog
 //! search and «Tilpasset oppsett», «Gjenopprett nøkkel», delete).
 
-use crate::console::company::{company_of, status_of};
+use crate::console::company::company_of;
 use crate::console::form::Form;
 use crate::console::page::{Ctx, Flash, Problem, path_id};
 use crate::console::security::posted;
@@ -12,7 +12,6 @@ use crate::domain::entitlements::{CATALOGUE, KeyAccesses, TEMPLATES};
 use crate::domain::model::{Company, CompanyKind, Person, Role, UserType};
 use crate::store::KeyRow;
 use crate::wire::{ApiError, ErrorKind, ValidationMessage};
-use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use maud::{Markup, html};
 
@@ -93,7 +92,7 @@ fn people_list(req: &HttpRequest, contacts: bool) -> Result<HttpResponse, Proble
             }
         }
     };
-    Ok(ctx.page(StatusCode::OK, &title, Some(&company), body))
+    Ok(ctx.page(None, &title, Some(&company), body))
 }
 
 fn person_in_path(req: &HttpRequest, ctx: &Ctx) -> Result<(Person, Company), Problem> {
@@ -172,7 +171,7 @@ fn access_page(ctx: &Ctx, person: &Person, company: &Company, refused: Option<&A
         }
     };
     let title = format!("{} > {}", person.display_name(), ctx.t("Brukertilgang", "User access"));
-    ctx.page(status_of(refused), &title, Some(company), body)
+    ctx.page(refused, &title, Some(company), body)
 }
 
 /// A form's closed-set value (a role or user type) by its API name.
@@ -247,8 +246,7 @@ fn api_access_page(ctx: &Ctx, person: &Person, company: &Company, query: &str, r
         Err(error) => {
             // The real UI shows no API-tilgang tab at all here; the console says why.
             let body = html! { (tabs(ctx, person, true)) (ctx.refusal(&error)) };
-            let status = StatusCode::from_u16(error.kind.status()).unwrap_or(StatusCode::FORBIDDEN);
-            return ctx.page(status, &title, Some(company), body);
+            return ctx.page(Some(&error), &title, Some(company), body);
         }
     };
     let integrations = match catalog(&ctx.sandbox, query) {
@@ -337,7 +335,7 @@ fn api_access_page(ctx: &Ctx, person: &Person, company: &Company, query: &str, r
         }
     };
     let refused = keys_refusal.or(new_key_refusal);
-    ctx.page(status_of(refused), &title, Some(company), body)
+    ctx.page(refused, &title, Some(company), body)
 }
 
 fn key_table(ctx: &Ctx, keys: &[KeyRow]) -> Markup {

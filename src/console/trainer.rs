@@ -4,7 +4,6 @@
 use crate::console::page::{Ctx, Flash, Problem, kind_name};
 use crate::console::security::{self, posted};
 use crate::wire::ApiError;
-use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use maud::html;
 
@@ -85,10 +84,7 @@ fn home_page(ctx: &Ctx, refused: Option<&ApiError>) -> HttpResponse {
             }
         }
     };
-    let status = refused.map_or(StatusCode::OK, |e| {
-        StatusCode::from_u16(e.kind.status()).unwrap_or(StatusCode::BAD_REQUEST)
-    });
-    ctx.page(status, ctx.t("Treningskonsoll", "Training console"), None, body)
+    ctx.page(refused, ctx.t("Treningskonsoll", "Training console"), None, body)
 }
 
 pub fn yes_no(ctx: &Ctx, value: bool) -> &'static str {

@@ -35,7 +35,7 @@ struct Browser {
     chromedriver: Child,
     profile: PathBuf,
     /// Every browser-log entry seen so far (reading the log drains it).
-    log: Vec<String>,
+    log: Vec<LogLine>,
 }
 
 fn free_port() -> u16 {
@@ -263,20 +263,24 @@ impl Browser {
 
     fn collect_log(&mut self) {
         if let Ok(entries) = self.runtime.block_on(self.driver().browser_log()) {
-            self.log
-                .extend(entries.into_iter().map(|e| format!("{:?} {}", e.level, e.message)));
+            self.log.extend(entries.into_iter().map(|e| LogLine {
+                severe: e.level.eq_ignore_ascii_case("SEVERE"),
+                text: format!("{} {}", e.level, e.message),
+            }));
         }
     }
 
     /// The browser log's errors: page scripts' exceptions, failed loads, console.error calls.
     fn errors(&mut self) -> Vec<String> {
         self.collect_log();
-        self.log
-            .iter()
-            .filter(|line| line.starts_with("Severe") || line.to_lowercase().starts_with("severe"))
-            .cloned()
-            .collect()
+        self.log.iter().filter(|l| l.severe).map(|l| l.text.clone()).collect()
     }
+}
+
+/// One entry of the browser's log.
+struct LogLine {
+    severe: bool,
+    text: String,
 }
 
 impl Drop for Browser {
@@ -355,6 +359,15 @@ fn the_articles_procedure_in_the_browser_ends_with_a_token_that_acts_as_the_clie
     );
     browser.screenshot("subscription");
 
+    // Integrasjoner: «Legg til» needs the agreement accepted.
+    browser.follow("nav.menu a[href$='/integrations']");
+    browser.follow(&format!("#add-{FJORD_SYNC}"));
+    let refusal = browser.text(".notice.refused");
+    assert!(refusal.contains("terms_are_accepted"), "{refusal}");
+    browser.set_checked(&format!("terms-{FJORD_SYNC}"), true);
+    browser.follow(&format!("#add-{FJORD_SYNC}"));
+    assert!(browser.text(".notice.ok").contains("Integrasjonen er lagt til"));
+
     // Selskap > Ansatte > Ada > API-tilgang > «Ny nøkkel»: search, pick, name, tick the office box.
     browser.follow("nav.menu a[href$='/employees']");
     browser.follow(&format!("#api-access-{ADA}"));
@@ -376,6 +389,15 @@ fn the_articles_procedure_in_the_browser_ends_with_a_token_that_acts_as_the_clie
     let refusal = browser.text("#new-key-form .notice.refused");
     assert!(refusal.contains("office_key_is_allowed"), "{refusal}");
     assert!(refusal.contains("Brukeradministrator i klientkontoer"), "{refusal}");
+
+    // «Tilpasset oppsett» needs the application name exactly as it was registered.
+    browser.set_checked("custom-setup", true);
+    browser.fill("#application-name", "fjord regnskap sync");
+    browser.fill("#key-name", "Egen nøkkel");
+    browser.follow("#create-key");
+    let refusal = browser.text("#new-key-form .notice.refused");
+    assert!(refusal.contains("The application could not be found"), "{refusal}");
+    assert!(refusal.contains("Did you mean \"Fjord Regnskap Sync\""), "{refusal}");
 
     // Brukertilgang: give Ada the role.
     browser.follow("nav.tabs a[href$='/access']");
@@ -452,6 +474,8 @@ fn the_articles_procedure_in_the_browser_ends_with_a_token_that_acts_as_the_clie
     );
     assert!(rows.contains("Tillatt"), "{rows}");
     browser.screenshot("journal");
+    let errors = browser.errors();
+    assert!(errors.is_empty(), "the browser logged errors:\n{}", errors.join("\n"));
 }
 
 #[test]
@@ -514,6 +538,8 @@ fn the_missing_access_error_is_fixed_with_gjenopprett_nokkel() {
     ));
     browser.click("#api-keys details summary");
     assert!(!browser.exists("#api-keys dd.reason"), "no reason left: the key works");
+    let errors = browser.errors();
+    assert!(errors.is_empty(), "the browser logged errors:\n{}", errors.join("\n"));
 }
 
 #[test]
@@ -524,6 +550,19 @@ fn the_console_speaks_english_on_request_and_the_browser_logs_no_errors() {
     let mut browser = Browser::start();
 
     browser.goto(&console);
+    // The log is really read: an error the page logs is seen.
+    browser
+        .runtime
+        .block_on(
+            browser
+                .driver()
+                .execute("console.error('probe from the test')", Vec::new()),
+        )
+        .expect("a script runs");
+    let probe = browser.errors();
+    assert!(probe.iter().any(|e| e.contains("probe from the test")), "{probe:?}");
+    browser.log.clear();
+
     assert_eq!(browser.lang(), "no");
     assert_eq!(browser.text("h1"), "Treningskonsoll");
     browser.follow("#lang-toggle");
@@ -561,14 +600,24 @@ fn the_console_speaks_english_on_request_and_the_browser_logs_no_errors() {
     assert_eq!(browser.text("h1"), "Journal");
     std::thread::sleep(Duration::from_millis(2500)); // one round of the journal's polling
 
+    // The trainer loads another scenario, then resets the sandbox.
+    browser.goto(&console);
+    browser.choose("#scenario-name", "empty-office");
+    browser.follow("#load-scenario");
+    assert_eq!(browser.text("#current-scenario"), "empty-office");
+    assert!(browser.text(".notice.ok").contains("empty-office"));
+    assert!(browser.page_text().contains("Nullpunkt Regnskap AS"));
+    browser.follow("#reset");
+    assert!(browser.text(".notice.ok").contains("back to the scenario"));
+
     // And back to Norwegian.
     browser.follow("#lang-toggle");
     assert_eq!(browser.lang(), "no");
-    assert!(browser.page_text().contains("Oppdateres automatisk"));
+    assert_eq!(browser.text("h1"), "Treningskonsoll");
+    assert!(browser.page_text().contains("Firmaer i sandkassen"));
 
     let errors = browser.errors();
     assert!(errors.is_empty(), "the browser logged errors:\n{}", errors.join("\n"));
-    assert!(!browser.log.is_empty() || errors.is_empty());
 }
 
 /// A browser's form post: the fields URL-encoded.
@@ -656,7 +705,12 @@ fn a_form_posted_without_the_consoles_token_or_from_another_site_changes_nothing
         .form_body(&[("integrationId", "12x"), ("csrf", token.as_str())])
         .send()
         .unwrap();
-    assert_eq!(nonsense.status(), 422);
+    assert_eq!(
+        nonsense.status(),
+        200,
+        "a refusal is shown on the page that was refused"
+    );
+    assert_eq!(nonsense.headers()["x-sandbox-refused"], "422 18000");
     assert!(nonsense.text().unwrap().contains("må være et tall"));
     let unknown = client
         .get(format!("{}/console/people/nobody/access", base(&app)))
