@@ -55,7 +55,7 @@ pub async fn overview(req: HttpRequest) -> Result<HttpResponse, Problem> {
                 @if let Some(relation) = relation {
                     dt { (ctx.t("Regnskapskontor", "Accounting office")) }
                     dd { a href=(ctx.url(&format!("/companies/{}", relation.office_id))) { (relation.office_id) } }
-                    dt { "API-tilgang" } dd { (yes_no(&ctx, relation.api_access)) }
+                    dt { (ctx.t("API-tilgang", "API access")) } dd { (yes_no(&ctx, relation.api_access)) }
                 }
             }
             @if !clients.is_empty() {
@@ -313,7 +313,7 @@ pub async fn client_access(req: HttpRequest, query: Option<web::Query<AccessQuer
 }
 
 /// The templates the client-access screen offers, by their names in the product.
-const TEMPLATES: &[(&str, &str, &str)] = &[
+pub const TEMPLATES: &[(&str, &str, &str)] = &[
     (
         "STANDARD_PRIVILEGES_ACCOUNTANT",
         "Standardrettigheter for regnskapsførere",

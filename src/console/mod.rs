@@ -74,6 +74,7 @@ fn configure(cfg: &mut web::ServiceConfig) {
                 .route(get().to(people::access))
                 .route(post().to(people::save_access)),
         )
+        .service(resource("/people/{id}/client-access").route(post().to(people::save_client_access)))
         .service(resource("/people/{id}/api-access").route(get().to(people::api_access)))
         .service(resource("/people/{id}/keys").route(post().to(people::create_key)))
         .service(resource("/keys/{id}/regenerate").route(post().to(people::regenerate_key)))

@@ -84,7 +84,7 @@ fn people_list(req: &HttpRequest, contacts: bool) -> Result<HttpResponse, Proble
                             td.links {
                                 a href=(ctx.url(&format!("/people/{}/access", person.id))) { (ctx.t("Brukertilgang", "User access")) }
                                 " "
-                                a id={ "api-access-" (person.id) } href=(ctx.url(&format!("/people/{}/api-access", person.id))) { "API-tilgang" }
+                                a id={ "api-access-" (person.id) } href=(ctx.url(&format!("/people/{}/api-access", person.id))) { (ctx.t("API-tilgang", "API access")) }
                             }
                         }
                     }
@@ -116,7 +116,7 @@ fn tabs(ctx: &Ctx, person: &Person, api_tab: bool) -> Markup {
     html! {
         nav.tabs aria-label=(ctx.t("Faner", "Tabs")) {
             a href=(ctx.url(&format!("/people/{}/access", person.id))) aria-current=[(!api_tab).then_some("page")] { (ctx.t("Brukertilgang", "User access")) }
-            a #api-access-tab href=(ctx.url(&format!("/people/{}/api-access", person.id))) aria-current=[api_tab.then_some("page")] { "API-tilgang" }
+            a #api-access-tab href=(ctx.url(&format!("/people/{}/api-access", person.id))) aria-current=[api_tab.then_some("page")] { (ctx.t("API-tilgang", "API access")) }
         }
     }
 }
@@ -124,10 +124,22 @@ fn tabs(ctx: &Ctx, person: &Person, api_tab: bool) -> Markup {
 pub async fn access(req: HttpRequest) -> Result<HttpResponse, Problem> {
     let ctx = Ctx::of(&req)?;
     let (person, company) = person_in_path(&req, &ctx)?;
-    Ok(access_page(&ctx, &person, &company, None))
+    Ok(access_page(&ctx, &person, &company, AccessRefused::None))
 }
 
-fn access_page(ctx: &Ctx, person: &Person, company: &Company, refused: Option<&ApiError>) -> HttpResponse {
+/// Where on the Brukertilgang tab a refusal belongs.
+enum AccessRefused<'a> {
+    None,
+    Own(&'a ApiError),
+    InClient(&'a ApiError),
+}
+
+fn access_page(ctx: &Ctx, person: &Person, company: &Company, refused: AccessRefused<'_>) -> HttpResponse {
+    let (refused, refused_in_client) = match refused {
+        AccessRefused::None => (None, None),
+        AccessRefused::Own(error) => (Some(error), None),
+        AccessRefused::InClient(error) => (None, Some(error)),
+    };
     let held = |name: &str| person.entitlements.iter().any(|e| e == name);
     let body = html! {
         (tabs(ctx, person, false))
@@ -169,9 +181,66 @@ fn access_page(ctx: &Ctx, person: &Person, company: &Company, refused: Option<&A
             }
             button #save-access type="submit" { (ctx.t("Lagre", "Save")) }
         }
+        @if company.kind == CompanyKind::Office { (client_access_form(ctx, person, refused_in_client)) }
     };
     let title = format!("{} > {}", person.display_name(), ctx.t("Brukertilgang", "User access"));
-    ctx.page(refused, &title, Some(company), body)
+    ctx.page(refused.or(refused_in_client), &title, Some(company), body)
+}
+
+/// An office person's access in each client (Tripletex: Klienttilgang, by template).
+fn client_access_form(ctx: &Ctx, person: &Person, refused: Option<&ApiError>) -> Markup {
+    let clients: Vec<Company> = ctx
+        .sandbox
+        .store()
+        .with(|db| db.companies())
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|row| row.relation.is_some_and(|r| r.office_id == person.company_id))
+        .map(|row| row.company)
+        .collect();
+    html! {
+        form.panel #client-access-form method="post" action=(ctx.url(&format!("/people/{}/client-access", person.id))) {
+            h2 { (ctx.t("Tilgang i klientkontoer", "Access in client accounts")) }
+            (ctx.csrf_field())
+            @if let Some(error) = refused { (ctx.refusal(error)) }
+            label for="access-client" { (ctx.t("Klient", "Client")) }
+            select #access-client name="client" {
+                @for client in &clients {
+                    option value=(client.id) {
+                        (client.name) " (" (client.id) "): "
+                        (person.client_entitlements.get(&client.id).map_or_else(|| ctx.t("ingen tilgang", "no access").to_owned(), |e| e.join(", ")))
+                    }
+                }
+            }
+            label for="access-template" { (ctx.t("Tilgangsmal", "Access template")) }
+            select #access-template name="template" {
+                @for (name, no, en) in crate::console::company::TEMPLATES {
+                    option value=(name) { (ctx.lang.t(no, en)) }
+                }
+                option value="" { (ctx.t("Ingen tilgang", "No access")) }
+            }
+            button #save-client-access type="submit" { (ctx.t("Lagre", "Save")) }
+        }
+    }
+}
+
+pub async fn save_client_access(req: HttpRequest, body: web::Bytes) -> Result<HttpResponse, Problem> {
+    let (ctx, form) = posted(&req, &body)?;
+    let (person, company) = person_in_path(&req, &ctx)?;
+    let saved = form.number("client", ctx.t("Klient", "Client")).and_then(|client| {
+        let entitlements: Vec<String> = form.text("template").map(str::to_owned).into_iter().collect();
+        control::set_client_access(&ctx.sandbox, ctx.acting, person.id, client, &entitlements)
+    });
+    Ok(match saved {
+        Ok(_) => ctx.redirect(
+            &format!("/people/{}/access", person.id),
+            Some(Flash::saved(ctx.t(
+                "Tilgangen i klienten er lagret.",
+                "The access in the client is saved.",
+            ))),
+        ),
+        Err(error) => access_page(&ctx, &person, &company, AccessRefused::InClient(&error)),
+    })
 }
 
 /// A form's closed-set value (a role or user type) by its API name.
@@ -209,7 +278,7 @@ pub async fn save_access(req: HttpRequest, body: web::Bytes) -> Result<HttpRespo
                 ctx.t("Brukertilgangen er lagret.", "The user access is saved."),
             )),
         ),
-        Err(error) => access_page(&ctx, &person, &company, Some(&error)),
+        Err(error) => access_page(&ctx, &person, &company, AccessRefused::Own(&error)),
     })
 }
 
@@ -235,7 +304,7 @@ enum Refused<'a> {
 }
 
 fn api_access_page(ctx: &Ctx, person: &Person, company: &Company, query: &str, refused: Refused<'_>) -> HttpResponse {
-    let title = format!("{} > API-tilgang", person.display_name());
+    let title = format!("{} > {}", person.display_name(), ctx.t("API-tilgang", "API access"));
     let (keys_refusal, new_key_refusal) = match refused {
         Refused::None => (None, None),
         Refused::Keys(error) => (Some(error), None),
@@ -360,8 +429,8 @@ fn key_table(ctx: &Ctx, keys: &[KeyRow]) -> Markup {
                             td { (row.key.application_name) }
                             td { (crate::console::trainer::yes_no(ctx, row.key.accountant_key)) }
                             td { (accesses_text(ctx, &row.accesses)) }
-                            td { (row.created_at) }
-                            td { (row.regenerated_at.as_deref().unwrap_or("–")) }
+                            td { (minutes(&row.created_at)) }
+                            td { (row.regenerated_at.as_deref().map_or_else(|| "–".to_owned(), minutes)) }
                             td.actions {
                                 form method="post" action=(ctx.url(&format!("/keys/{}/regenerate", row.key.id))) {
                                     (ctx.csrf_field())
@@ -378,6 +447,11 @@ fn key_table(ctx: &Ctx, keys: &[KeyRow]) -> Markup {
             }
         }
     }
+}
+
+/// A stored RFC 3339 time to the minute, as a person reads it (`2026-12-01 16:24`).
+fn minutes(time: &str) -> String {
+    time.get(..16).unwrap_or(time).replacen('T', " ", 1)
 }
 
 fn accesses_text(ctx: &Ctx, accesses: &KeyAccesses) -> String {

@@ -538,6 +538,14 @@ fn the_missing_access_error_is_fixed_with_gjenopprett_nokkel() {
     ));
     browser.click("#api-keys details summary");
     assert!(!browser.exists("#api-keys dd.reason"), "no reason left: the key works");
+
+    // An office person's access in a client, on their Brukertilgang tab.
+    browser.goto(&format!("{console}/people/{KAI}/access"));
+    browser.choose("#access-client", &CLIENT.to_string());
+    browser.choose("#access-template", "ALL_PRIVILEGES");
+    browser.follow("#save-client-access");
+    assert!(browser.text(".notice.ok").contains("Tilgangen i klienten er lagret"));
+    assert!(browser.text("#access-client").contains("ALL_PRIVILEGES"));
     let errors = browser.errors();
     assert!(errors.is_empty(), "the browser logged errors:\n{}", errors.join("\n"));
 }
