@@ -128,6 +128,13 @@ impl Browser {
             .is_empty()
     }
 
+    fn count(&self, css: &str) -> usize {
+        self.runtime
+            .block_on(self.driver().find_all(By::Css(css)))
+            .map(|found| found.len())
+            .unwrap_or_default()
+    }
+
     fn url(&self) -> String {
         self.runtime
             .block_on(self.driver().current_url())
@@ -603,6 +610,14 @@ fn the_console_speaks_english_on_request_and_the_browser_logs_no_errors() {
             .unwrap()
     );
     browser.screenshot("english");
+    let keys_before = browser.count("#keys tbody tr");
+    browser.follow("#keys button.danger");
+    assert!(browser.text(".notice.ok").contains("The token is deleted"));
+    assert_eq!(
+        browser.count("#keys tbody tr"),
+        keys_before - 1,
+        "the key is gone from the list"
+    );
     browser.follow("nav.menu a[href$='/integrations']");
     browser.goto(&format!("{console}/journal"));
     assert_eq!(browser.text("h1"), "Journal");
