@@ -9,6 +9,8 @@
 //! - [`api`] (`/v2/...`) and [`control`] (`/_sandbox/...`): thin actix handlers that parse with
 //!   [`wire`], decide with [`domain`], read and write with [`store`], and render with [`wire`].
 //!   Data resources are served by one generic engine from a table of resource definitions.
+//! - [`console`] (`/console/...`): the training console, server-rendered pages over the control
+//!   plane's own functions (so its refusals are the control plane's), for trainers and classes.
 //! - [`http`]: the per-request layer: the request context (sandbox, clock reading, caller)
 //!   resolved once per request, the middleware around `/v2` (faults, journal), the admin token
 //!   in front of `/_sandbox`, the limits on slow and many clients, and the emulator's own address
@@ -27,6 +29,7 @@ pub mod cli;
 pub mod commands;
 pub mod config;
 pub mod conformance;
+pub mod console;
 pub mod control;
 pub mod domain;
 pub mod http;
@@ -53,6 +56,10 @@ mod architecture {
         ("http", &["domain", "store", "wire", "sandbox", "scenario"]),
         ("control", &["domain", "store", "wire", "sandbox", "scenario", "http"]),
         ("api", &["domain", "store", "wire", "sandbox", "scenario", "http"]),
+        (
+            "console",
+            &["domain", "store", "wire", "sandbox", "scenario", "http", "control"],
+        ),
     ];
 
     /// The rooms of ours a source text names through `crate::…` paths, grouped ones included.

@@ -231,6 +231,7 @@ pub fn routes(registry: web::Data<Registry>) -> impl FnOnce(&mut web::ServiceCon
                     .configure(control::configure_global)
                     .configure(control::configure),
             )
+            .service(crate::console::scope())
             .service(
                 web::scope(&format!("/sb/{{{}}}", crate::http::SANDBOX_ID))
                     .service(
@@ -242,7 +243,8 @@ pub fn routes(registry: web::Data<Registry>) -> impl FnOnce(&mut web::ServiceCon
                         web::scope("/_sandbox")
                             .wrap(from_fn(admin_only))
                             .configure(control::configure),
-                    ),
+                    )
+                    .service(crate::console::scope()),
             )
             .default_service(web::to(no_route));
     }

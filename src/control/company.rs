@@ -1,10 +1,12 @@
 //! Selskap > Mitt abonnement and the Integrasjoner menu.
 
-use crate::control::actor::actor;
+use crate::control::actor::{ActingAs, resolve};
 use crate::domain::model::{Company, Package};
 use crate::domain::ui;
 use crate::http::sandbox;
+use crate::sandbox::Sandbox;
 use crate::store::Db;
+use crate::store::IntegrationRow;
 use crate::wire::envelope::json_response;
 use crate::wire::{ApiError, ErrorKind, ValidationMessage};
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -32,8 +34,8 @@ pub async fn get_subscription(
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct SubscriptionBody {
-    package: Option<String>,
-    integrations_enabled: Option<bool>,
+    pub package: Option<String>,
+    pub integrations_enabled: Option<bool>,
 }
 
 pub async fn put_subscription(
@@ -42,10 +44,21 @@ pub async fn put_subscription(
     body: web::Json<SubscriptionBody>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner().id;
-    let sandbox = sandbox(&req)?;
-    let company = sandbox.store().transaction(|db| {
+    let company = set_subscription(&*sandbox(&req)?, ActingAs::of(&req), id, &body)?;
+    Ok(json_response(200, &subscription_view(&company)))
+}
+
+/// Selskap > Mitt abonnement: the package and the Integrations module; answers the company as it
+/// now is.
+pub fn set_subscription(
+    sandbox: &Sandbox,
+    acting: ActingAs,
+    id: i64,
+    body: &SubscriptionBody,
+) -> Result<Company, ApiError> {
+    sandbox.store().transaction(|db| {
         let company = company_or_404(db, id)?;
-        let actor = actor(&req, db, company.id)?;
+        let actor = resolve(db, acting, company.id)?;
         ui::actor_belongs_to_company(&actor, &company)?;
         ui::actor_may_change_subscription(&actor)?;
         let package = match &body.package {
@@ -62,8 +75,7 @@ pub async fn put_subscription(
         ui::package_allows_integrations(package, enabled)?;
         db.set_subscription(company.id, package, enabled)?;
         company_or_404(db, company.id)
-    })?;
-    Ok(json_response(200, &subscription_view(&company)))
+    })
 }
 
 #[derive(Debug, Deserialize)]
@@ -72,11 +84,9 @@ pub struct CatalogQuery {
 }
 
 pub async fn search_integrations(req: HttpRequest, query: web::Query<CatalogQuery>) -> Result<HttpResponse, ApiError> {
-    let needle = query.query.as_deref().unwrap_or("").to_lowercase();
-    let rows = sandbox(&req)?.store().with(|db| db.integrations())?;
+    let rows = catalog(&*sandbox(&req)?, query.query.as_deref().unwrap_or(""))?;
     let values: Vec<_> = rows
         .iter()
-        .filter(|r| r.in_catalog && r.integration.application_name.to_lowercase().contains(&needle))
         .map(|r| {
             json!({
                 "id": r.integration.id,
@@ -88,12 +98,22 @@ pub async fn search_integrations(req: HttpRequest, query: web::Query<CatalogQuer
     Ok(json_response(200, &json!({ "values": values })))
 }
 
+/// The integration catalog, searched on the application name (any case, any part of it).
+pub fn catalog(sandbox: &Sandbox, query: &str) -> Result<Vec<IntegrationRow>, ApiError> {
+    let needle = query.to_lowercase();
+    let rows = sandbox.store().with(|db| db.integrations())?;
+    Ok(rows
+        .into_iter()
+        .filter(|r| r.in_catalog && r.integration.application_name.to_lowercase().contains(&needle))
+        .collect())
+}
+
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct AddIntegrationBody {
-    integration_id: i64,
+    pub integration_id: i64,
     #[serde(default)]
-    accept_terms: bool,
+    pub accept_terms: bool,
 }
 
 pub async fn add_integration(
@@ -102,10 +122,23 @@ pub async fn add_integration(
     body: web::Json<AddIntegrationBody>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner().id;
-    let sandbox = sandbox(&req)?;
-    let added = sandbox.store().transaction(|db| {
+    let added = add_catalog_integration(&*sandbox(&req)?, ActingAs::of(&req), id, &body)?;
+    Ok(json_response(
+        201,
+        &json!({"value": {"companyId": id, "integrationIds": added}}),
+    ))
+}
+
+/// Integrasjoner > «Legg til»: answers the ids of every integration the company has added.
+pub fn add_catalog_integration(
+    sandbox: &Sandbox,
+    acting: ActingAs,
+    id: i64,
+    body: &AddIntegrationBody,
+) -> Result<Vec<i64>, ApiError> {
+    sandbox.store().transaction(|db| {
         let company = company_or_404(db, id)?;
-        let actor = actor(&req, db, company.id)?;
+        let actor = resolve(db, acting, company.id)?;
         ui::actor_belongs_to_company(&actor, &company)?;
         ui::integrations_are_active(&company)?;
         ui::actor_is_user_administrator(&actor)?;
@@ -117,9 +150,5 @@ pub async fn add_integration(
         ui::terms_are_accepted(body.accept_terms)?;
         db.add_company_integration(company.id, integration.integration.id)?;
         Ok::<_, ApiError>(db.company_integrations(company.id)?)
-    })?;
-    Ok(json_response(
-        201,
-        &json!({"value": {"companyId": id, "integrationIds": added}}),
-    ))
+    })
 }

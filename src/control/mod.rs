@@ -1,14 +1,14 @@
 //! The control plane (`/_sandbox/...`): what a person does in Tripletex's web UI and what a
 //! test needs to see of the world, in the same JSON envelopes and error envelope as `/v2`.
 
-mod actor;
-mod clients;
-mod company;
+pub mod actor;
+pub mod clients;
+pub mod company;
 mod credentials;
 mod openapi;
-mod people;
+pub mod people;
 mod snapshots;
-mod views;
+pub mod views;
 
 pub use credentials::{Credential, credentials};
 
@@ -843,17 +843,22 @@ struct ScenarioBody {
 
 /// Loads an embedded scenario by name.
 async fn load_scenario(req: HttpRequest, body: web::Json<ScenarioBody>) -> Result<HttpResponse, ApiError> {
-    let Some(scenario) = crate::scenario::embedded(&body.name) else {
+    let name = load_embedded_scenario(&*sandbox(&req)?, &body.name)?;
+    Ok(json_response(200, &json!({"value": {"scenario": name}})))
+}
+
+/// Replaces the sandbox's world with the embedded scenario of that name; answers its name.
+pub fn load_embedded_scenario(sandbox: &crate::sandbox::Sandbox, wanted: &str) -> Result<String, ApiError> {
+    let Some(scenario) = crate::scenario::embedded(wanted) else {
         let names: Vec<&str> = crate::scenario::EMBEDDED_SCENARIOS.iter().map(|(n, _)| *n).collect();
         return Err(ApiError::not_found(format!(
-            "No embedded scenario is named {:?}; choose one of: {}. PUT /_sandbox/state loads a world of your own.",
-            body.name,
+            "No embedded scenario is named {wanted:?}; choose one of: {}. PUT /_sandbox/state loads a world of your own.",
             names.join(", ")
         )));
     };
     let scenario = scenario.map_err(scenario_error)?;
-    sandbox(&req)?.load(&scenario)?;
-    Ok(json_response(200, &json!({"value": {"scenario": scenario.name()}})))
+    sandbox.load(&scenario)?;
+    Ok(scenario.name().to_owned())
 }
 
 #[derive(Debug, serde::Deserialize)]

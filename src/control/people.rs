@@ -1,14 +1,15 @@
 //! Selskap > Ansatte / Kunde > Kontakter: people, their user access, their access in clients,
 //! and the API-tilgang tab (keys: create, list, regenerate, delete).
 
-use crate::control::actor::actor;
+use crate::control::actor::{ActingAs, resolve};
 use crate::control::company::company_or_404;
 use crate::control::views;
 use crate::domain::entitlements::{self, Grant, KeyAccesses, Template};
 use crate::domain::model::{Key, KeyState, Person, Role, UserType};
 use crate::domain::ui;
 use crate::http::sandbox;
-use crate::store::Db;
+use crate::sandbox::Sandbox;
+use crate::store::{Db, KeyRow};
 use crate::wire::envelope::json_response;
 use crate::wire::{ApiError, ErrorKind, ValidationMessage};
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -41,13 +42,17 @@ pub async fn list_people(
     req: HttpRequest,
     company: web::Path<crate::wire::params::NumericId>,
 ) -> Result<HttpResponse, ApiError> {
-    let company = company.into_inner().id;
-    let people = sandbox(&req)?.store().with(|db| {
-        company_or_404(db, company)?;
-        Ok::<_, ApiError>(db.people_of(company)?)
-    })?;
+    let people = people_of(&*sandbox(&req)?, company.into_inner().id)?;
     let values: Vec<_> = people.iter().map(views::person).collect();
     Ok(json_response(200, &json!({ "values": values })))
+}
+
+/// Selskap > Ansatte and Kunde > Kontakter: the people of a company (employees and contacts).
+pub fn people_of(sandbox: &Sandbox, company: i64) -> Result<Vec<Person>, ApiError> {
+    sandbox.store().with(|db| {
+        company_or_404(db, company)?;
+        Ok::<_, ApiError>(db.people_of(company)?)
+    })
 }
 
 #[derive(Debug, Deserialize)]
@@ -78,7 +83,7 @@ pub async fn create_person(
     check_entitlements("entitlements", &body.entitlements)?;
     let person = sandbox.store().transaction(|db| {
         let company = company_or_404(db, company)?;
-        let actor = actor(&req, db, company.id)?;
+        let actor = resolve(db, ActingAs::of(&req), company.id)?;
         ui::actor_belongs_to_company(&actor, &company)?;
         ui::actor_is_user_administrator(&actor)?;
         let person = Person {
@@ -104,9 +109,9 @@ pub async fn create_person(
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct AccessBody {
-    user_type: Option<UserType>,
-    roles: Option<Vec<Role>>,
-    entitlements: Option<Vec<String>>,
+    pub user_type: Option<UserType>,
+    pub roles: Option<Vec<Role>>,
+    pub entitlements: Option<Vec<String>>,
 }
 
 pub async fn put_access(
@@ -115,15 +120,19 @@ pub async fn put_access(
     body: web::Json<AccessBody>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner().id;
-    let sandbox = sandbox(&req)?;
-    let body = body.into_inner();
+    let person = set_access(&*sandbox(&req)?, ActingAs::of(&req), id, body.into_inner())?;
+    Ok(json_response(200, &json!({ "value": views::person(&person) })))
+}
+
+/// Brukertilgang: a person's user type, roles and entitlements (each left as it is when not given).
+pub fn set_access(sandbox: &Sandbox, acting: ActingAs, id: i64, body: AccessBody) -> Result<Person, ApiError> {
     if let Some(names) = &body.entitlements {
         check_entitlements("entitlements", names)?;
     }
-    let person = sandbox.store().transaction(|db| {
+    sandbox.store().transaction(|db| {
         let mut person = person_or_404(db, id)?;
         let company = company_or_404(db, person.company_id)?;
-        let actor = actor(&req, db, company.id)?;
+        let actor = resolve(db, acting, company.id)?;
         ui::actor_belongs_to_company(&actor, &company)?;
         ui::actor_is_user_administrator(&actor)?;
         if let Some(user_type) = body.user_type {
@@ -137,8 +146,7 @@ pub async fn put_access(
         }
         db.update_person_access(&person)?;
         Ok::<_, ApiError>(person)
-    })?;
-    Ok(json_response(200, &json!({ "value": views::person(&person) })))
+    })
 }
 
 #[derive(Debug, Deserialize)]
@@ -157,31 +165,48 @@ pub async fn put_client_access(
         client_id,
     } = path.into_inner();
     check_entitlements("entitlements", &body.entitlements)?;
-    let sandbox = sandbox(&req)?;
-    let person = sandbox.store().transaction(|db| {
+    let person = set_client_access(
+        &*sandbox(&req)?,
+        ActingAs::of(&req),
+        person_id,
+        client_id,
+        &body.entitlements,
+    )?;
+    Ok(json_response(200, &json!({ "value": views::person(&person) })))
+}
+
+/// An office person's access in one client (none removes it).
+pub fn set_client_access(
+    sandbox: &Sandbox,
+    acting: ActingAs,
+    person_id: i64,
+    client_id: i64,
+    entitlements: &[String],
+) -> Result<Person, ApiError> {
+    check_entitlements("entitlements", entitlements)?;
+    sandbox.store().transaction(|db| {
         let mut person = person_or_404(db, person_id)?;
         company_or_404(db, client_id)?;
         crate::domain::rules::company_is_a_client_of_the_office(
             db.relation(person.company_id, client_id)?.as_ref(),
             client_id,
         )?;
-        let actor = actor(&req, db, person.company_id)?;
+        let actor = resolve(db, acting, person.company_id)?;
         ui::actor_may_link_office_keys(&actor, person.company_id)?;
-        if body.entitlements.is_empty() {
+        if entitlements.is_empty() {
             person.client_entitlements.remove(&client_id);
         } else {
-            person.client_entitlements.insert(client_id, body.entitlements.clone());
+            person.client_entitlements.insert(client_id, entitlements.to_vec());
         }
         db.update_person_access(&person)?;
         Ok::<_, ApiError>(person)
-    })?;
-    Ok(json_response(200, &json!({ "value": views::person(&person) })))
+    })
 }
 
 /// The API-tilgang tab: visible to user administrators once Integrations is on.
-fn open_api_tab(req: &HttpRequest, db: &Db<'_>, person: &Person) -> Result<crate::domain::model::Company, ApiError> {
+fn open_api_tab(db: &Db<'_>, acting: ActingAs, person: &Person) -> Result<crate::domain::model::Company, ApiError> {
     let company = company_or_404(db, person.company_id)?;
-    let actor = actor(req, db, company.id)?;
+    let actor = resolve(db, acting, company.id)?;
     ui::actor_belongs_to_company(&actor, &company)?;
     ui::integrations_are_active(&company)?;
     ui::actor_is_user_administrator(&actor)?;
@@ -193,31 +218,36 @@ pub async fn list_keys(
     id: web::Path<crate::wire::params::NumericId>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner().id;
-    let rows = sandbox(&req)?.store().with(|db| {
-        let person = person_or_404(db, id)?;
-        open_api_tab(&req, db, &person)?;
-        Ok::<_, ApiError>(db.keys_of_person(person.id)?)
-    })?;
+    let rows = keys_of(&*sandbox(&req)?, ActingAs::of(&req), id)?;
     let values: Vec<_> = rows.iter().map(|r| views::key(r, None)).collect();
     Ok(json_response(200, &json!({ "values": values })))
+}
+
+/// The API-tilgang tab of a person: their keys (never with a token).
+pub fn keys_of(sandbox: &Sandbox, acting: ActingAs, id: i64) -> Result<Vec<KeyRow>, ApiError> {
+    sandbox.store().with(|db| {
+        let person = person_or_404(db, id)?;
+        open_api_tab(db, acting, &person)?;
+        Ok::<_, ApiError>(db.keys_of_person(person.id)?)
+    })
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct CustomSetup {
-    application_name: String,
+    pub application_name: String,
     /// A list of entitlement names, "ALL" or "COPY_USER".
-    accesses: serde_json::Value,
+    pub accesses: serde_json::Value,
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct NewKeyBody {
-    name: String,
-    integration_id: Option<i64>,
-    custom: Option<CustomSetup>,
+    pub name: String,
+    pub integration_id: Option<i64>,
+    pub custom: Option<CustomSetup>,
     #[serde(default)]
-    accountant_key: bool,
+    pub accountant_key: bool,
 }
 
 fn custom_accesses(value: &serde_json::Value, owner: &Person) -> Result<KeyAccesses, ApiError> {
@@ -244,11 +274,20 @@ pub async fn create_key(
     body: web::Json<NewKeyBody>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner().id;
-    let sandbox = sandbox(&req)?;
-    let body = body.into_inner();
-    let (row, token) = sandbox.store().transaction(|db| {
+    let (row, token) = create_person_key(&*sandbox(&req)?, ActingAs::of(&req), id, body.into_inner())?;
+    Ok(json_response(201, &json!({ "value": views::key(&row, Some(&token)) })))
+}
+
+/// API-tilgang > «Ny nøkkel»: the new key and its token, which is shown this once.
+pub fn create_person_key(
+    sandbox: &Sandbox,
+    acting: ActingAs,
+    id: i64,
+    body: NewKeyBody,
+) -> Result<(KeyRow, String), ApiError> {
+    sandbox.store().transaction(|db| {
         let owner = person_or_404(db, id)?;
-        let company = open_api_tab(&req, db, &owner)?;
+        let company = open_api_tab(db, acting, &owner)?;
         let integrations = db.integrations()?;
         let (integration, accesses, supports) = match (&body.integration_id, &body.custom) {
             (Some(integration_id), None) => {
@@ -271,7 +310,7 @@ pub async fn create_key(
             }
         };
         if body.accountant_key {
-            let actor = actor(&req, db, company.id)?;
+            let actor = resolve(db, acting, company.id)?;
             ui::office_key_is_allowed(&company, &actor, Some(&integration), supports)?;
         }
         let key = Key {
@@ -288,8 +327,7 @@ pub async fn create_key(
         db.insert_key(&key, integration_id, &accesses, &token, sandbox.now())?;
         let row = db.key_row(key.id)?.ok_or_else(|| ApiError::internal(&"a key just stored is missing"))?;
         Ok::<_, ApiError>((row, token))
-    })?;
-    Ok(json_response(201, &json!({ "value": views::key(&row, Some(&token)) })))
+    })
 }
 
 fn key_or_404(db: &Db<'_>, id: i64) -> Result<crate::store::KeyRow, ApiError> {
@@ -303,12 +341,17 @@ pub async fn regenerate_key(
     id: web::Path<crate::wire::params::NumericId>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner().id;
-    let sandbox = sandbox(&req)?;
+    let (row, token) = regenerate(&*sandbox(&req)?, ActingAs::of(&req), id)?;
+    Ok(json_response(200, &json!({ "value": views::key(&row, Some(&token)) })))
+}
+
+/// «Gjenopprett nøkkel»: the same key with a new token (shown this once); the old token is dead.
+pub fn regenerate(sandbox: &Sandbox, acting: ActingAs, id: i64) -> Result<(KeyRow, String), ApiError> {
     let revoke = sandbox.settings()?.revoke_sessions_on_regenerate;
-    let (row, token) = sandbox.store().transaction(|db| {
+    sandbox.store().transaction(|db| {
         let row = key_or_404(db, id)?;
         let owner = person_or_404(db, row.key.person_id)?;
-        open_api_tab(&req, db, &owner)?;
+        open_api_tab(db, acting, &owner)?;
         let token = sandbox.new_token(row.key.id);
         db.regenerate_key(row.key.id, &token, sandbox.now())?;
         if revoke {
@@ -316,8 +359,7 @@ pub async fn regenerate_key(
         }
         let row = key_or_404(db, row.key.id)?;
         Ok::<_, ApiError>((row, token))
-    })?;
-    Ok(json_response(200, &json!({ "value": views::key(&row, Some(&token)) })))
+    })
 }
 
 pub async fn delete_key(
@@ -325,15 +367,19 @@ pub async fn delete_key(
     id: web::Path<crate::wire::params::NumericId>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner().id;
-    let sandbox = sandbox(&req)?;
+    remove_key(&*sandbox(&req)?, ActingAs::of(&req), id)?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Deletes a key from the API-tilgang tab: its token opens no session any more.
+pub fn remove_key(sandbox: &Sandbox, acting: ActingAs, id: i64) -> Result<(), ApiError> {
     sandbox.store().transaction(|db| {
         let row = key_or_404(db, id)?;
         let owner = person_or_404(db, row.key.person_id)?;
-        open_api_tab(&req, db, &owner)?;
+        open_api_tab(db, acting, &owner)?;
         db.delete_key(row.key.id)?;
         Ok::<_, ApiError>(())
-    })?;
-    Ok(HttpResponse::NoContent().finish())
+    })
 }
 
 #[derive(Debug, Deserialize)]

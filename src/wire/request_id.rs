@@ -1,5 +1,6 @@
 //! Stamps every response with `x-tlx-request-id` and the emulator marker, and renders error
-//! bodies (ours and actix's own) as the Tripletex error envelope carrying that same id.
+//! bodies (ours and actix's own) as the Tripletex error envelope carrying that same id — except
+//! the training console's own HTML pages.
 
 use crate::wire::error::{ApiError, ErrorKind};
 use actix_web::body::{BoxBody, MessageBody};
@@ -25,6 +26,13 @@ fn is_control_plane(path: &str) -> bool {
     rest == "_sandbox" || rest.starts_with("_sandbox/")
 }
 
+fn is_html_page(response: &ServiceResponse<BoxBody>) -> bool {
+    response
+        .headers()
+        .get(CONTENT_TYPE)
+        .is_some_and(|t| t.as_bytes().starts_with(b"text/html"))
+}
+
 /// The id of the request being served, readable from the request's extensions.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RequestId(pub uuid::Uuid);
@@ -41,7 +49,9 @@ pub async fn stamp(
     let response = next.call(req).await?.map_into_boxed_body();
     let mut buffer = uuid::Uuid::encode_buffer();
     let request_id = id.0.hyphenated().encode_lower(&mut buffer);
-    let response = if response.status().as_u16() >= 400 {
+    // The training console's refusals are pages in their own right (HTML, with the refusal on the
+    // form that was refused); every other error speaks the Tripletex envelope.
+    let response = if response.status().as_u16() >= 400 && !is_html_page(&response) {
         let error = as_api_error(&response);
         let body = if is_control_plane(response.request().path()) {
             error.body_with_link(request_id, CONTROL_PLANE_DOCS)
