@@ -120,10 +120,10 @@ def rss_mb(pid):
 class Server:
     """`BINARY serve --port 0`, its port read from the `listening on` line."""
 
-    def __init__(self, binary):
+    def __init__(self, binary, args=()):
         self.started = time.perf_counter()
         self.proc = subprocess.Popen(
-            [binary, "serve", "--port", "0"],
+            [binary, "serve", "--port", "0", *args],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             env=clean_env(),

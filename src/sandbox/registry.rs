@@ -103,6 +103,7 @@ impl Registry {
             scenario.clone(),
             random_stream(self.seed, &id),
         )?;
+        sandbox.set_pristine(template);
         self.admit(id, sandbox)
     }
 

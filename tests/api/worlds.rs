@@ -118,8 +118,19 @@ fn a_seeded_object_changed_or_deleted_in_one_sandbox_is_untouched_in_another_and
     // The other sandbox shares the seed objects, not the changes.
     assert_eq!(customers(&b, &session_b), (seeded.clone(), seeded.len() as i64));
 
+    let tokens_before = a.credentials();
     let reset = a.send(a.request(Method::POST, "/_sandbox/reset"));
     assert_eq!(reset.status, 204);
+    assert_eq!(
+        a.credentials(),
+        tokens_before,
+        "reset brings back the keys the sandbox started with"
+    );
+    assert_eq!(
+        a.get_as("0", &session_a, "/v2/token/session/%3EwhoAmI").status,
+        401,
+        "sessions are gone"
+    );
     let session_a = bakery_session(&a);
     assert_eq!(customers(&a, &session_a), (seeded.clone(), seeded.len() as i64));
 }
