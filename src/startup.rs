@@ -66,6 +66,10 @@ impl Application {
             None => Store::open_in_memory()?,
         };
         let (sandbox, origin) = Sandbox::open(store, &scenario, config.seed)?;
+        if origin == Origin::Installed && config.db.is_none() {
+            // What reset copies back: the world as installed, with the tokens just printed.
+            sandbox.set_pristine(std::sync::Arc::new(Store::copy_of(sandbox.store())?));
+        }
         let sandbox = web::Data::new(sandbox);
         let registry = web::Data::new(Registry::with_lifecycle(sandbox.clone(), config.seed, config.lifecycle));
         let requested = SocketAddr::new(config.bind, config.port);
