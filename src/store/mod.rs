@@ -270,6 +270,61 @@ mod tests {
         assert_eq!(kept, "3,7,8,9,10", "the used session outlives newer unused ones");
     }
 
+    /// The counts a list's fullResultSize is read from follow every insert, update and delete.
+    #[test]
+    fn object_counts_follow_every_write() {
+        let store = Store::open_in_memory().unwrap();
+        let object = |id: i64, inactive: bool| StoredObject {
+            id,
+            company_id: 7,
+            version: 0,
+            body: serde_json::json!({"name": format!("n{id}"), "isInactive": inactive})
+                .as_object()
+                .cloned()
+                .unwrap(),
+            changes: Vec::new(),
+        };
+        let counts = |db: &Db<'_>| {
+            let total =
+                |filters: &[ObjectFilter<'_>]| db.object_page("customer", 7, filters, (0, 1), false).unwrap().total;
+            let scanned: i64 = db
+                .conn()
+                .query_row(
+                    "SELECT COUNT(*) FROM objects WHERE resource = 'customer' AND inactive = 0",
+                    [],
+                    |r| r.get(0),
+                )
+                .unwrap();
+            (
+                total(&[]),
+                total(&[ObjectFilter::Inactive(false)]),
+                total(&[ObjectFilter::Inactive(true)]),
+                scanned,
+            )
+        };
+        store
+            .transaction(|db| {
+                for id in 1..=5 {
+                    db.insert_object("customer", &object(id, id == 5))?;
+                }
+                assert_eq!(counts(db), (5, 4, 1, 4));
+                db.update_object("customer", &object(2, true))?;
+                assert_eq!(counts(db), (5, 3, 2, 3), "an update that deactivates moves the count");
+                db.update_object("customer", &object(3, false))?;
+                assert_eq!(
+                    counts(db),
+                    (5, 3, 2, 3),
+                    "an update that changes nothing counted moves nothing"
+                );
+                assert!(db.delete_object("customer", 1)?);
+                assert_eq!(counts(db), (4, 2, 2, 2));
+                db.clear_world()?;
+                assert_eq!(counts(db), (0, 0, 0, 0));
+                Ok::<_, rusqlite::Error>(())
+            })
+            .unwrap();
+    }
+
     #[test]
     fn a_ledger_account_is_found_by_its_number_from_an_index() {
         let store = Store::open_in_memory().unwrap();

@@ -177,6 +177,16 @@ fn filter_sql(resource: &str, company_id: i64, filters: &[ObjectFilter<'_>]) -> 
     (sql, values)
 }
 
+/// When `filters` ask for nothing beyond isInactive, the isInactive they ask for (None: any), so
+/// the count can come from `object_counts`.
+fn counted(filters: &[ObjectFilter<'_>]) -> Option<Option<bool>> {
+    match filters {
+        [] => Some(None),
+        [ObjectFilter::Inactive(inactive)] => Some(Some(*inactive)),
+        _ => None,
+    }
+}
+
 impl Db<'_> {
     pub fn object(&self, resource: &str, id: i64) -> rusqlite::Result<Option<StoredObject>> {
         self.conn()
@@ -242,9 +252,21 @@ impl Db<'_> {
             page.total = page.matched.len();
             return Ok(page);
         }
+        // The sandbox's own objects are counted from object_counts where the filters allow it
+        // (none, or isInactive only: every list's default), the template's (a seed's few) by index.
+        let own = match counted(filters) {
+            Some(inactive) => format!(
+                "SELECT COALESCE(SUM(n), 0) FROM main.object_counts WHERE resource = ?1 AND company_id = ?2{}",
+                match inactive {
+                    Some(true) => " AND inactive = 1",
+                    Some(false) => " AND inactive = 0",
+                    None => "",
+                }
+            ),
+            None => format!("SELECT COUNT(*) FROM main.objects WHERE {condition}"),
+        };
         let sql = format!(
-            "SELECT (SELECT COUNT(*) FROM main.objects WHERE {condition})
-                  + (SELECT COUNT(*) FROM tmpl.objects t WHERE {condition} AND {})",
+            "SELECT ({own}) + (SELECT COUNT(*) FROM tmpl.objects t WHERE {condition} AND {})",
             visible!()
         );
         let total: i64 = self

@@ -153,6 +153,38 @@ CREATE TABLE objects_shadowed (
     PRIMARY KEY (resource, id)
 ) WITHOUT ROWID;
 "#,
+    r#"
+-- How many objects of a resource a company holds itself, by isInactive (-1 where it has none),
+-- kept by triggers: a list's fullResultSize is read from here instead of counted over an index,
+-- so a list costs the same at 10,000 objects as at 10.
+CREATE TABLE object_counts (
+    resource TEXT NOT NULL,
+    company_id INTEGER NOT NULL,
+    inactive INTEGER NOT NULL,
+    n INTEGER NOT NULL,
+    PRIMARY KEY (resource, company_id, inactive)
+) WITHOUT ROWID;
+INSERT INTO object_counts(resource, company_id, inactive, n)
+    SELECT resource, company_id, COALESCE(inactive, -1), COUNT(*) FROM objects GROUP BY 1, 2, 3;
+CREATE TRIGGER objects_counted_in AFTER INSERT ON objects BEGIN
+    INSERT INTO object_counts(resource, company_id, inactive, n)
+        VALUES (NEW.resource, NEW.company_id, COALESCE(NEW.inactive, -1), 1)
+        ON CONFLICT(resource, company_id, inactive) DO UPDATE SET n = n + 1;
+END;
+CREATE TRIGGER objects_counted_out AFTER DELETE ON objects BEGIN
+    UPDATE object_counts SET n = n - 1
+        WHERE resource = OLD.resource AND company_id = OLD.company_id AND inactive = COALESCE(OLD.inactive, -1);
+END;
+CREATE TRIGGER objects_counted_moved AFTER UPDATE OF resource, company_id, inactive ON objects
+    WHEN OLD.resource IS NOT NEW.resource OR OLD.company_id IS NOT NEW.company_id OR OLD.inactive IS NOT NEW.inactive
+BEGIN
+    UPDATE object_counts SET n = n - 1
+        WHERE resource = OLD.resource AND company_id = OLD.company_id AND inactive = COALESCE(OLD.inactive, -1);
+    INSERT INTO object_counts(resource, company_id, inactive, n)
+        VALUES (NEW.resource, NEW.company_id, COALESCE(NEW.inactive, -1), 1)
+        ON CONFLICT(resource, company_id, inactive) DO UPDATE SET n = n + 1;
+END;
+"#,
 ];
 
 /// The schema of a seed template: the `objects` table as the migrations above leave it, with the
