@@ -75,7 +75,7 @@ pub enum SnapshotError {
 }
 
 /// Milliseconds since the process's first look at this clock: for idle times, never for dates.
-fn process_clock() -> u64 {
+pub(crate) fn process_clock() -> u64 {
     static START: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
     let elapsed = START.get_or_init(std::time::Instant::now).elapsed();
     u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX)
@@ -291,8 +291,13 @@ impl Sandbox {
 
     /// How long since a request last named this sandbox.
     pub fn idle_for(&self) -> std::time::Duration {
+        self.idle_at(process_clock())
+    }
+
+    /// How long a request last named this sandbox before `now` (in [`process_clock`] milliseconds).
+    pub(crate) fn idle_at(&self, now: u64) -> std::time::Duration {
         let last = self.last_used_ms.load(Ordering::Relaxed);
-        std::time::Duration::from_millis(process_clock().saturating_sub(last))
+        std::time::Duration::from_millis(now.saturating_sub(last))
     }
 
     pub fn faults(&self) -> &faults::Faults {

@@ -44,6 +44,8 @@ pub struct Registry {
     /// same id (and so the same token stream) in every run.
     ids: Mutex<StdRng>,
     lifecycle: Lifecycle,
+    /// When idle sandboxes were last looked for, in milliseconds of the process clock.
+    last_sweep_ms: std::sync::atomic::AtomicU64,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -70,6 +72,7 @@ impl Registry {
             seed,
             ids: Mutex::new(random_stream(seed, "sandbox ids")),
             lifecycle,
+            last_sweep_ms: std::sync::atomic::AtomicU64::new(0),
         }
     }
 
@@ -117,11 +120,18 @@ impl Registry {
     }
 
     /// Forgets the sandboxes idle past their time, then refuses if the rest fill every place.
+    /// The sweep visits every sandbox, so it runs only when the registry is full or a second
+    /// after the last one: making a sandbox stays O(1) however many live.
     fn make_room(&self) -> Result<(), RegistryError> {
-        if let Some(ttl) = self.lifecycle.idle_ttl {
+        let full = || self.others.read().unwrap_or_else(|p| p.into_inner()).len() >= self.lifecycle.max_sandboxes;
+        let now = crate::sandbox::process_clock();
+        let last = self.last_sweep_ms.load(std::sync::atomic::Ordering::Relaxed);
+        let due = now.saturating_sub(last) >= 1000 || full();
+        if let (Some(ttl), true) = (self.lifecycle.idle_ttl, due) {
+            self.last_sweep_ms.store(now, std::sync::atomic::Ordering::Relaxed);
             let mut others = self.others.write().unwrap_or_else(|p| p.into_inner());
             let before = others.len();
-            others.retain(|_, sandbox| sandbox.idle_for() < ttl);
+            others.retain(|_, sandbox| sandbox.idle_at(now) < ttl);
             if others.len() < before {
                 log::info!(
                     "forgot {} sandboxes idle for {} s or more",
@@ -130,7 +140,7 @@ impl Registry {
                 );
             }
         }
-        if self.others.read().unwrap_or_else(|p| p.into_inner()).len() >= self.lifecycle.max_sandboxes {
+        if full() {
             return Err(RegistryError::Full(self.lifecycle.max_sandboxes));
         }
         Ok(())
