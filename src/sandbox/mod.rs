@@ -326,6 +326,9 @@ impl Sandbox {
     pub fn load(&self, scenario: &Scenario) -> Result<(), StoreError> {
         let now = self.now();
         let (template, seeds) = seeds_for(&self.store, scenario, now)?;
+        // Before the new world is visible: an id generated meanwhile must not be a seeded one.
+        self.next_id
+            .fetch_max(template.max_id().max(FIRST_GENERATED_ID) + 1, Ordering::Relaxed);
         self.store.replace_world(template, |db| {
             db.clear_world()?;
             scenario::install(scenario, db, &mut |id| self.new_token(id), now, seeds)

@@ -8,7 +8,7 @@ use jiff::Timestamp;
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 use std::collections::{BTreeMap, HashMap};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock, Weak};
 
 /// A few employees every company starts with, besides the people its scenario names.
 #[derive(Debug, Deserialize)]
@@ -48,18 +48,21 @@ fn created(now: Timestamp) -> Vec<Value> {
 /// The seed template of a set of companies: built on first use, then shared by every sandbox
 /// of the process whose world has exactly these companies.
 pub fn template(company_ids: &[i64], now: Timestamp) -> Result<Arc<Template>, StoreError> {
-    static TEMPLATES: OnceLock<Mutex<HashMap<Vec<i64>, Arc<Template>>>> = OnceLock::new();
+    // Weak: a template lives as long as a store reads from it, so worlds of many different
+    // companies (imported one per test) do not pile up.
+    static TEMPLATES: OnceLock<Mutex<HashMap<Vec<i64>, Weak<Template>>>> = OnceLock::new();
     let mut ids = company_ids.to_vec();
     ids.sort_unstable();
     ids.dedup();
     let templates = TEMPLATES.get_or_init(Mutex::default);
     // Held while building, so two sandboxes asking at once build it once.
     let mut templates = templates.lock().unwrap_or_else(|p| p.into_inner());
-    if let Some(template) = templates.get(&ids) {
-        return Ok(template.clone());
+    if let Some(template) = templates.get(&ids).and_then(Weak::upgrade) {
+        return Ok(template);
     }
+    templates.retain(|_, template| template.strong_count() > 0);
     let template = Arc::new(Template::build(|db| install_objects(db, &ids, now))?);
-    templates.insert(ids, template.clone());
+    templates.insert(ids, Arc::downgrade(&template));
     Ok(template)
 }
 

@@ -118,6 +118,43 @@ fn a_seeded_object_changed_or_deleted_in_one_sandbox_is_untouched_in_another_and
     // The other sandbox shares the seed objects, not the changes.
     assert_eq!(customers(&b, &session_b), (seeded.clone(), seeded.len() as i64));
 
+    // A shared reference object (a ledger account) edited in one sandbox is unchanged in another
+    // and in a sandbox made after the edit; the clock and the journal stay each sandbox's own.
+    let account_path = "/v2/ledger/account?number=1500&fields=id,version,name";
+    let account = a.get_as("0", &session_a, account_path).body["values"][0].clone();
+    let renamed = a.call_as(
+        Method::PUT,
+        "0",
+        &session_a,
+        &format!("/v2/ledger/account/{}", account["id"]),
+        Some(&json!({"name": "Kunder, endret", "version": account["version"]})),
+    );
+    assert_eq!(renamed.status, 200, "{}", renamed.body);
+    assert_eq!(
+        a.get_as("0", &session_a, account_path).body["values"][0]["name"],
+        "Kunder, endret"
+    );
+    assert_eq!(b.get_as("0", &session_b, account_path).body["values"][0], account);
+    let c = spawn_app();
+    let session_c = bakery_session(&c);
+    assert_eq!(c.get_as("0", &session_c, account_path).body["values"][0], account);
+    let moved = a.control(
+        Method::PUT,
+        "/_sandbox/clock",
+        None,
+        Some(json!({"now": "2040-01-01T00:00:00Z"})),
+    );
+    assert_eq!(moved.status, 200, "{}", moved.body);
+    let year = |app: &TestApp| app.get("/_sandbox/clock").body["value"]["now"].as_str().unwrap()[..4].to_owned();
+    assert_eq!(year(&a), "2040");
+    assert_ne!(year(&b), "2040");
+    let journal = |app: &TestApp| app.get("/_sandbox/journal").body["values"].as_array().unwrap().len();
+    let (in_a, in_b) = (journal(&a), journal(&b));
+    a.get_as("0", &session_a, "/v2/token/session/%3EwhoAmI");
+    assert_eq!((journal(&a), journal(&b)), (in_a + 1, in_b));
+    let real = a.send(a.request(Method::DELETE, "/_sandbox/clock"));
+    assert!(real.status < 300, "{}", real.body);
+
     let tokens_before = a.credentials();
     let reset = a.send(a.request(Method::POST, "/_sandbox/reset"));
     assert_eq!(reset.status, 204);
@@ -194,6 +231,7 @@ fn a_snapshot_brings_back_the_world_as_it_was_as_often_as_asked() {
     let app = spawn_app();
     let session = bakery_session(&app);
     let (before, _) = customers(&app, &session);
+    let exported = app.get("/_sandbox/state").body;
     let taken = app.control(
         Method::POST,
         "/_sandbox/snapshots",
@@ -216,6 +254,11 @@ fn a_snapshot_brings_back_the_world_as_it_was_as_often_as_asked() {
         let restored = app.send(app.request(Method::POST, "/_sandbox/snapshots/clean/restore"));
         assert_eq!(restored.status, 200, "{}", restored.body);
         assert_eq!(customers(&app, &session).0, before, "round {round}: data as it was");
+        assert_eq!(
+            app.get("/_sandbox/state").body,
+            exported,
+            "round {round}: the exported world as it was"
+        );
         assert_eq!(
             app.get("/_sandbox/companies").body["values"][0]["integrationsEnabled"],
             json!(true),
