@@ -49,6 +49,9 @@ impl Template {
             path: uri.clone(),
             source,
         })?;
+        // Built once, in one transaction, by nobody else: no journal, and a cache that holds the
+        // whole template, so building it never spills pages to the shared memory half-way.
+        conn.execute_batch("PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA cache_size = -65536;")?;
         conn.execute_batch(schema::TEMPLATE_SCHEMA)?;
         let tx = conn.transaction()?;
         let db = Db::new(&tx);
