@@ -1,0 +1,128 @@
+// node:test helpers for testing an integration against tripletex-sandbox.
+// Copy this file next to your tests. Node's built-ins only (node:test, node:child_process, fetch).
+//
+//   import { test } from 'node:test';
+//   import { useEmulator } from './helper.mjs';
+//   const emulator = useEmulator();              // one emulator for this file (before/after hooks)
+//   test('…', async (t) => {
+//     const sandbox = await emulator.sandbox(t, 'quickstart');  // deleted when the test ends
+//     const token = await sandbox.session(sandbox.credentials[0]);
+//     const { status, body } = await sandbox.get('/token/session/%3EwhoAmI', token);
+//   });
+//
+// With TRIPLETEX_SANDBOX_URL set (e.g. http://127.0.0.1:8080) it uses that emulator; otherwise it
+// starts `$TRIPLETEX_SANDBOX_BIN serve --port 0` (default `tripletex-sandbox` on PATH), reads the
+// address from the `listening on` line, waits for the `ready:` line and stops it after the file.
+// `node --test` runs each file in a process of its own, so each file starts its own emulator
+// unless TRIPLETEX_SANDBOX_URL names a shared one.
+
+import { before, after } from 'node:test';
+import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+
+const START_TIMEOUT_MS = Number(process.env.TRIPLETEX_SANDBOX_START_TIMEOUT ?? 60) * 1000;
+
+/** One request; resolves to { status, body (parsed JSON or null), headers }. 4xx/5xx are answers. */
+export async function http(method, url, { body, auth } = {}) {
+  const headers = {};
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  if (auth) headers.authorization = 'Basic ' + Buffer.from(`${auth[0]}:${auth[1]}`).toString('base64');
+  const res = await fetch(url, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  const text = await res.text();
+  return { status: res.status, body: text ? JSON.parse(text) : null, headers: res.headers };
+}
+
+/** Starts `binary serve --port 0`; resolves to { url, stop() } once the `ready:` line is printed. */
+export function startEmulator(binary = process.env.TRIPLETEX_SANDBOX_BIN ?? 'tripletex-sandbox') {
+  return new Promise((resolve, reject) => {
+    const child = spawn(binary, ['serve', '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const seen = [];
+    let url = null;
+    let ready = false;
+    const fail = (why) => {
+      clearTimeout(timer);
+      child.kill('SIGKILL');
+      reject(new Error(`${binary} serve did not become ready: ${why}\n${seen.join('\n')}`));
+    };
+    const timer = setTimeout(() => fail(`no ready: line after ${START_TIMEOUT_MS / 1000} s`), START_TIMEOUT_MS);
+    child.on('error', (err) =>
+      fail(`${err.message} (build it with cargo build and set TRIPLETEX_SANDBOX_BIN to its path, ` +
+        'or set TRIPLETEX_SANDBOX_URL to an emulator already running)'));
+    child.on('exit', (code, signal) => { if (!ready) fail(`exited (${signal ?? code})`); });
+    child.stderr.on('data', (chunk) => seen.push(String(chunk).trimEnd()));
+    // Keeps reading after `ready:` too, so the pipe never fills up.
+    createInterface({ input: child.stdout }).on('line', (line) => {
+      if (ready) return;
+      seen.push(line);
+      const match = /^listening on (http:\/\/\S+)/.exec(line);
+      if (match) url = match[1].replace(/\/$/, '');
+      if (line.startsWith('ready:') && url) {
+        ready = true;
+        clearTimeout(timer);
+        resolve({
+          url,
+          stop: () => new Promise((done) => {
+            if (child.exitCode !== null || child.signalCode !== null) return done();
+            child.once('exit', () => done());
+            child.kill('SIGTERM');
+          }),
+        });
+      }
+    });
+  });
+}
+
+/** A sandbox made from `scenario` in the emulator at `url`: { id, scenario, baseUrl, v2, credentials, … }. */
+export async function createSandbox(url, scenario = 'quickstart') {
+  const { status, body } = await http('POST', `${url}/_sandbox/sandboxes`, { body: { scenario } });
+  if (status !== 201) throw new Error(`creating a ${scenario} sandbox: ${status} ${JSON.stringify(body)}`);
+  const { id, baseUrl, credentials } = body.value;
+  const v2 = `${baseUrl}/v2`;
+  return {
+    id,
+    scenario: body.value.scenario,
+    baseUrl, // point your integration at baseUrl + '/v2'
+    v2,
+    credentials,
+    /** The scenario's first credential of that kind (a company's own key, or an office key). */
+    credential: ({ accountantKey = false } = {}) => credentials.find((c) => c.accountantKey === accountantKey),
+    /** Mints a session token for a credential, as an integration does first. */
+    async session(credential, days = 7) {
+      const expires = new Date(Date.now() + days * 86_400_000).toISOString().slice(0, 10);
+      const { status, body } = await http('PUT', `${v2}/token/session/:create?consumerToken=${credential.consumerToken}` +
+        `&employeeToken=${credential.employeeToken}&expirationDate=${expires}`);
+      if (status !== 200) throw new Error(`session: ${status} ${JSON.stringify(body)}`);
+      return body.value.token;
+    },
+    /** GET /v2{path}: Basic auth with the company id as username (0 = the key's own), the token as password. */
+    get: (path, token, company = 0) => http('GET', v2 + path, { auth: [company, token] }),
+    /** This sandbox's control plane (what a person does in Tripletex's web UI), /_sandbox{path}. */
+    control: (method, path, body) => http(method, `${baseUrl}/_sandbox${path}`, { body }),
+  };
+}
+
+export async function deleteSandbox(url, id) {
+  const { status, body } = await http('DELETE', `${url}/_sandbox/sandboxes/${id}`);
+  if (status !== 204) throw new Error(`deleting sandbox ${id}: ${status} ${JSON.stringify(body)}`);
+}
+
+/**
+ * Registers before/after hooks that start (or reuse) one emulator for this test file. The answer's
+ * `sandbox(t, scenario)` gives a test a sandbox of its own, deleted when the test `t` ends.
+ */
+export function useEmulator() {
+  let emulator = null;
+  before(async () => {
+    const shared = process.env.TRIPLETEX_SANDBOX_URL;
+    emulator = shared ? { url: shared.replace(/\/$/, ''), stop: async () => {} } : await startEmulator();
+  });
+  after(async () => { await emulator?.stop(); });
+  return {
+    get url() { return emulator.url; },
+    async sandbox(t, scenario = 'quickstart') {
+      const sandbox = await createSandbox(emulator.url, scenario);
+      t.after(() => deleteSandbox(emulator.url, sandbox.id));
+      return sandbox;
+    },
+  };
+}

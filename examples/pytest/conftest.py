@@ -1,0 +1,166 @@
+"""pytest fixtures for testing an integration against tripletex-sandbox.
+
+Copy this file next to your tests. It needs nothing but pytest: HTTP goes through the standard
+library's urllib.
+
+- ``emulator`` (session-scoped): one emulator for the whole run. With ``TRIPLETEX_SANDBOX_URL`` set
+  (e.g. ``http://127.0.0.1:8080``) it uses that one; otherwise it starts
+  ``$TRIPLETEX_SANDBOX_BIN serve --port 0`` (default ``tripletex-sandbox`` on PATH), reads the
+  address from the ``listening on`` line, waits for the ``ready:`` line and stops it at the end.
+- ``sandbox`` (function-scoped): a world of the test's own in that emulator, made from a named
+  scenario and deleted after the test. The default scenario is ``quickstart``; choose another
+  with ``@pytest.mark.scenario("client-without-api-access")`` or
+  ``@pytest.mark.parametrize("sandbox", ["quickstart", ...], indirect=True)``.
+"""
+
+import base64
+import datetime
+import json
+import os
+import queue
+import re
+import subprocess
+import threading
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+
+import pytest
+
+START_TIMEOUT = float(os.environ.get("TRIPLETEX_SANDBOX_START_TIMEOUT", "60"))
+
+
+def http(method, url, body=None, auth=None, timeout=30):
+    """One request; answers ``(status, parsed JSON or None, headers)``. 4xx/5xx are answers, not exceptions."""
+    data = None if body is None else json.dumps(body).encode()
+    req = urllib.request.Request(url, data=data, method=method)
+    if data is not None:
+        req.add_header("Content-Type", "application/json")
+    if auth is not None:
+        user, password = auth
+        req.add_header("Authorization", "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode())
+    try:
+        with urllib.request.urlopen(req, timeout=timeout) as resp:
+            status, raw, headers = resp.status, resp.read(), resp.headers
+    except urllib.error.HTTPError as err:
+        status, raw, headers = err.code, err.read(), err.headers
+    return status, (json.loads(raw) if raw else None), headers
+
+
+@dataclass
+class Emulator:
+    url: str  # e.g. http://127.0.0.1:43073, no trailing slash
+
+
+@dataclass
+class Sandbox:
+    id: str
+    scenario: str
+    base_url: str  # point your integration at base_url + "/v2"
+    credentials: list = field(default_factory=list)
+
+    @property
+    def v2(self):
+        return self.base_url + "/v2"
+
+    def credential(self, accountant_key=False):
+        """The scenario's first credential of that kind (a company's own key, or an office key)."""
+        return next(c for c in self.credentials if c["accountantKey"] == accountant_key)
+
+    def session(self, credential, days=7):
+        """Mint a session token for a credential, as an integration does first."""
+        expires = (datetime.date.today() + datetime.timedelta(days=days)).isoformat()
+        status, body, _ = http(
+            "PUT",
+            f"{self.v2}/token/session/:create?consumerToken={credential['consumerToken']}"
+            f"&employeeToken={credential['employeeToken']}&expirationDate={expires}",
+        )
+        assert status == 200, body
+        return body["value"]["token"]
+
+    def get(self, path, token, company=0):
+        """GET /v2{path} with Basic auth: username the company id (0 = the key's own), password the session token."""
+        return http("GET", self.v2 + path, auth=(company, token))
+
+    def control(self, method, path, body=None):
+        """This sandbox's control plane (what a person does in Tripletex's web UI), /_sandbox{path}."""
+        return http(method, f"{self.base_url}/_sandbox{path}", body)
+
+
+def _start(binary):
+    try:
+        proc = subprocess.Popen(
+            [binary, "serve", "--port", "0"],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+    except FileNotFoundError:
+        pytest.exit(
+            f"cannot run {binary!r}: build it (cargo build) and set TRIPLETEX_SANDBOX_BIN to its path, "
+            "or set TRIPLETEX_SANDBOX_URL to an emulator already running",
+            returncode=2,
+        )
+    lines = queue.Queue()
+
+    def pump():  # keeps reading after `ready:` too, so the pipe never fills up
+        for line in proc.stdout:
+            lines.put(line)
+        lines.put(None)
+
+    threading.Thread(target=pump, daemon=True).start()
+    url, seen = None, []
+    deadline = datetime.datetime.now() + datetime.timedelta(seconds=START_TIMEOUT)
+    while True:
+        left = (deadline - datetime.datetime.now()).total_seconds()
+        try:
+            line = lines.get(timeout=max(left, 0.01))
+        except queue.Empty:
+            line = None
+            seen.append(f"(no ready: line after {START_TIMEOUT:.0f} s)\n")
+        if line is None:
+            proc.kill()
+            code = proc.wait()
+            raise RuntimeError(f"{binary} serve did not become ready (exit {code}):\n" + "".join(seen))
+        seen.append(line)
+        match = re.match(r"listening on (http://\S+)", line)
+        if match:
+            url = match.group(1).rstrip("/")
+        if line.startswith("ready:") and url:
+            return proc, url
+
+
+@pytest.fixture(scope="session")
+def emulator():
+    url = os.environ.get("TRIPLETEX_SANDBOX_URL")
+    if url:
+        yield Emulator(url.rstrip("/"))
+        return
+    proc, url = _start(os.environ.get("TRIPLETEX_SANDBOX_BIN", "tripletex-sandbox"))
+    try:
+        yield Emulator(url)
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+@pytest.fixture
+def sandbox(request, emulator):
+    marker = request.node.get_closest_marker("scenario")
+    scenario = getattr(request, "param", None) or (marker.args[0] if marker else "quickstart")
+    status, body, _ = http("POST", emulator.url + "/_sandbox/sandboxes", {"scenario": scenario})
+    assert status == 201, body
+    value = body["value"]
+    box = Sandbox(value["id"], value["scenario"], value["baseUrl"], value["credentials"])
+    yield box
+    status, body, _ = http("DELETE", f"{emulator.url}/_sandbox/sandboxes/{box.id}")
+    assert status == 204, body
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "scenario(name): the scenario the test's sandbox is made from")
