@@ -4,7 +4,7 @@
 use crate::domain::entitlements::{self, AccessSet, Entitlement};
 use crate::domain::model::{CompanyContext, Session};
 use crate::domain::rules;
-use crate::http::{Caller, RequestContext};
+use crate::http::{AccessNeeded, Caller, RequestContext};
 use crate::store::Db;
 use crate::wire::ApiError;
 use crate::wire::auth::{CompanyChoice, parse_basic};
@@ -21,6 +21,8 @@ pub struct Principal {
     pub context: CompanyContext,
     /// The sandbox and clock reading the request was authenticated in.
     pub here: RequestContext,
+    /// Every access the handler checks, for the journal.
+    pub needed: AccessNeeded,
 }
 
 impl Principal {
@@ -54,11 +56,21 @@ impl Principal {
             Ok::<_, ApiError>((session, context))
         });
         // One insert, however far authentication got: the journal names the key even for a refusal.
-        if let Some(caller) = caller {
-            req.extensions_mut().insert(caller);
+        let needed = AccessNeeded::default();
+        {
+            let mut extensions = req.extensions_mut();
+            if let Some(caller) = caller {
+                extensions.insert(caller);
+            }
+            extensions.insert(needed.clone());
         }
         let (session, context) = outcome?;
-        Ok(Self { session, context, here })
+        Ok(Self {
+            session,
+            context,
+            here,
+            needed,
+        })
     }
 
     /// What the key may do now in the company the request acts in.
@@ -92,6 +104,7 @@ pub struct CompanyPrincipal(pub Principal);
 impl CompanyPrincipal {
     /// Refuses with 403/9000 unless the key's effective access here includes `needed`.
     pub fn require(&self, db: &Db<'_>, needed: Entitlement, what: &str) -> Result<(), ApiError> {
+        self.0.needed.note(needed);
         entitlements::access_allows(self.0.access(db)?, needed, what)?;
         Ok(())
     }

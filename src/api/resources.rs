@@ -92,9 +92,10 @@ fn owner_company(def: &ResourceDef, principal: &CompanyPrincipal) -> i64 {
 }
 
 fn check_access(def: &ResourceDef, principal: &CompanyPrincipal, db: &Db<'_>) -> Result<(), ApiError> {
-    if def.entitlement.is_none() {
+    let Some(needed) = def.entitlement else {
         return Ok(());
-    }
+    };
+    principal.0.needed.note(needed);
     resource::access_allows(def, principal.0.access(db)?)?;
     Ok(())
 }

@@ -438,6 +438,20 @@ pub const ROUTES: &[Route] = &[
     },
     Route {
         method: Method::Get,
+        path: "/journal/required-access",
+        summary: "What a key must be granted: the least set of accesses that allowed its calls, each with the calls that needed it, and its refused calls with what they lacked",
+        query: &[Field("key", "integer")],
+        request: Body::None,
+        status: 200,
+        response: Body::Value(&[
+            Field("keyId", "integer"),
+            Field("entitlements", "object[]"),
+            Field("denied", "object[]"),
+        ]),
+        mount: |r| r.to(required_access),
+    },
+    Route {
+        method: Method::Get,
         path: "/settings",
         summary: "The sandbox settings (linkSnapshot, revokeSessionsOnRegenerate, …)",
         query: &[],
@@ -713,6 +727,7 @@ const JOURNAL: &[Field] = &[
     Field("rule", "string"),
     Field("remedy", "string"),
     Field("developerMessage", "string"),
+    Field("needed", "string[]"),
 ];
 
 /// Mounts every `/_sandbox` route ([`ROUTES`]) on the given config (the caller adds the
@@ -961,6 +976,33 @@ fn key_of_token(db: &crate::store::Db<'_>, token: &str) -> Result<Option<i64>, A
         EmployeeTokenLookup::Current(key) | EmployeeTokenLookup::Superseded { key, .. } => Some(key.id),
         EmployeeTokenLookup::Unknown => None,
     })
+}
+
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RequiredAccessQuery {
+    key: Option<String>,
+}
+
+/// The answer to "what must the customer grant my integration?", from the journal.
+async fn required_access(req: HttpRequest, query: web::Query<RequiredAccessQuery>) -> Result<HttpResponse, ApiError> {
+    let key = query
+        .key
+        .as_deref()
+        .and_then(|k| k.trim().parse::<i64>().ok())
+        .ok_or_else(|| {
+            ApiError::new(crate::wire::ErrorKind::Validation)
+                .with_developer_message(
+                    "key=ID (a key's id, as GET /_sandbox/people/{id}/keys lists them) is required.",
+                )
+                .with_validation(vec![crate::wire::error::ValidationMessage::field(
+                    "key",
+                    "Kan ikke være null.",
+                )])
+        })?;
+    let report = sandbox(&req)?.journal().required_access(key);
+    let value = serde_json::to_value(&report).map_err(|e| ApiError::internal(&e))?;
+    Ok(json_response(200, &json!({ "value": value })))
 }
 
 async fn clear_journal(req: HttpRequest) -> Result<HttpResponse, ApiError> {

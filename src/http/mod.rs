@@ -9,4 +9,4 @@ pub mod limits;
 pub mod observe;
 pub mod origin;
 
-pub use context::{Caller, RequestContext, SANDBOX_ID, sandbox};
+pub use context::{AccessNeeded, Caller, RequestContext, SANDBOX_ID, sandbox};

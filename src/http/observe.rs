@@ -2,7 +2,7 @@
 //! sandbox's rate limit and fault rules before the request is served, and records it in the
 //! journal once its response is known (with the denying rule and remedy for a refusal).
 
-use crate::http::context::{Caller, RequestContext, SANDBOX_ID, resolve};
+use crate::http::context::{AccessNeeded, Caller, RequestContext, SANDBOX_ID, resolve};
 use crate::sandbox::journal::Entry;
 use crate::sandbox::registry::Registry;
 use crate::wire::request_id::{RequestId, as_api_error};
@@ -39,11 +39,15 @@ pub async fn observe(
     };
 
     let status = response.status().as_u16();
-    let (request_id, caller) = {
+    let (request_id, caller, needed) = {
         let extensions = response.request().extensions();
         (
             extensions.get::<RequestId>().copied(),
             extensions.get::<Caller>().copied(),
+            extensions
+                .get::<AccessNeeded>()
+                .map(AccessNeeded::taken)
+                .unwrap_or_default(),
         )
     };
     let mut entry = Entry {
@@ -59,6 +63,7 @@ pub async fn observe(
         rule: None,
         remedy: None,
         developer_message: None,
+        needed,
     };
     if status >= 400 {
         let error = as_api_error(&response);

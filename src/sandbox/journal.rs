@@ -32,6 +32,42 @@ pub struct Entry {
     pub rule: Option<&'static str>,
     pub remedy: Option<String>,
     pub developer_message: Option<String>,
+    /// The accesses the call asked the key for (allowed or not), by name.
+    #[serde(serialize_with = "names")]
+    pub needed: Vec<crate::domain::entitlements::Entitlement>,
+}
+
+fn names<S: Serializer>(needed: &[crate::domain::entitlements::Entitlement], serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.collect_seq(needed.iter().map(ToString::to_string))
+}
+
+/// What a key must be granted, from what it did (`GET /_sandbox/journal/required-access`).
+#[derive(Debug, Clone, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RequiredAccess {
+    pub key_id: i64,
+    /// The least set of accesses that would have allowed every call the key made, each with the
+    /// calls that needed it.
+    pub entitlements: Vec<NeededBy>,
+    /// The calls that were refused, with the rule and what they lacked.
+    pub denied: Vec<DeniedCall>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct NeededBy {
+    pub name: String,
+    pub calls: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DeniedCall {
+    pub call: String,
+    pub status: u16,
+    pub rule: Option<&'static str>,
+    pub remedy: Option<String>,
+    /// The accesses the call asked for (the one it lacked among them).
+    pub needed: Vec<String>,
 }
 
 fn display<S: Serializer, T: std::fmt::Display>(value: &T, serializer: S) -> Result<S::Ok, S::Error> {
@@ -107,6 +143,45 @@ pub struct Journal {
 }
 
 impl Journal {
+    /// The accesses the key's calls needed, and its refused calls, from the entries kept.
+    pub fn required_access(&self, key_id: i64) -> RequiredAccess {
+        let entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        let mut needed: std::collections::BTreeMap<String, Vec<String>> = std::collections::BTreeMap::new();
+        let mut denied = Vec::new();
+        for entry in entries.iter().filter(|e| e.key_id == Some(key_id)) {
+            // The call as the integration makes it, without the `/sb/{id}` of the sandbox.
+            let path = entry
+                .path
+                .find("/v2/")
+                .map_or(entry.path.as_str(), |at| &entry.path[at..]);
+            let call = format!("{} {path}", entry.method);
+            let names: Vec<String> = entry.needed.iter().map(ToString::to_string).collect();
+            if entry.status == 401 || entry.status == 403 {
+                denied.push(DeniedCall {
+                    call: call.clone(),
+                    status: entry.status,
+                    rule: entry.rule,
+                    remedy: entry.remedy.clone(),
+                    needed: names.clone(),
+                });
+            }
+            for name in names {
+                let calls = needed.entry(name).or_default();
+                if !calls.contains(&call) {
+                    calls.push(call.clone());
+                }
+            }
+        }
+        RequiredAccess {
+            key_id,
+            entitlements: needed
+                .into_iter()
+                .map(|(name, calls)| NeededBy { name, calls })
+                .collect(),
+            denied,
+        }
+    }
+
     pub fn record(&self, entry: Entry) {
         let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
         if entries.len() == CAPACITY {
@@ -158,6 +233,7 @@ mod tests {
             rule: None,
             remedy: None,
             developer_message: None,
+            needed: Vec::new(),
         }
     }
 

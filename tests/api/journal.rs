@@ -106,3 +106,68 @@ fn the_journal_pages_filters_by_class_token_and_time_and_keeps_the_query() {
     }
     assert_eq!(app.get("/_sandbox/journal?token=unknown").status, 404);
 }
+
+#[test]
+fn the_required_access_report_names_what_the_calls_needed_and_what_the_refused_ones_lacked() {
+    let app = crate::helpers::spawn_app();
+    let session = app.session_with_accesses(&["AUTH_CUSTOMER", "AUTH_ORDER"]);
+    let listed = app.get_as("0", &session, "/v2/customer?fields=id");
+    assert_eq!(listed.status, 200, "{}", listed.body);
+    let customer = listed.body["values"][0]["id"].as_i64().unwrap();
+    let order = app.call_as(
+        reqwest::Method::POST,
+        "0",
+        &session,
+        "/v2/order",
+        Some(
+            &serde_json::json!({"customer": {"id": customer}, "orderDate": "2030-01-10", "deliveryDate": "2030-01-20"}),
+        ),
+    );
+    assert_eq!(order.status, 201, "{}", order.body);
+    let key = app.get("/_sandbox/journal").body["values"][0]["keyId"]
+        .as_i64()
+        .unwrap();
+    let report = |key: i64| {
+        let reply = app.get(&format!("/_sandbox/journal/required-access?key={key}"));
+        assert_eq!(reply.status, 200, "{}", reply.body);
+        reply.body["value"].clone()
+    };
+    let names = |report: &serde_json::Value| -> Vec<String> {
+        report["entitlements"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["name"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let first = report(key);
+    assert_eq!(names(&first), ["AUTH_CUSTOMER", "AUTH_ORDER"], "{first}");
+    assert_eq!(
+        first["entitlements"][0]["calls"],
+        serde_json::json!(["GET /v2/customer"])
+    );
+    assert_eq!(first["entitlements"][1]["calls"], serde_json::json!(["POST /v2/order"]));
+    assert_eq!(first["denied"], serde_json::json!([]));
+
+    let refused = app.get_as(
+        "0",
+        &session,
+        "/v2/invoice?invoiceDateFrom=2030-01-01&invoiceDateTo=2030-02-01",
+    );
+    assert_eq!(refused.status, 403, "{}", refused.body);
+    let second = report(key);
+    assert_eq!(
+        names(&second),
+        ["AUTH_CUSTOMER", "AUTH_INVOICING", "AUTH_ORDER"],
+        "{second}"
+    );
+    let denied = &second["denied"][0];
+    assert_eq!(denied["call"], "GET /v2/invoice");
+    assert_eq!(denied["status"], 403);
+    assert_eq!(denied["needed"], serde_json::json!(["AUTH_INVOICING"]));
+    assert_eq!(denied["rule"], "access_allows");
+    assert!(denied["remedy"].as_str().unwrap().contains("Brukertilgang"), "{denied}");
+
+    let missing = app.get("/_sandbox/journal/required-access");
+    assert_eq!(missing.status, 422, "{}", missing.body);
+}
