@@ -194,12 +194,23 @@ async fn create_sandbox(req: HttpRequest, body: web::Bytes) -> Result<HttpRespon
     let scenario = scenario.map_err(scenario_error)?;
     let name = scenario.name().to_owned();
     let (id, sandbox) = registry(&req)?.create(&scenario).map_err(registry_refusal)?;
-    let base = crate::http::origin::base_url(&req);
-    let values = credentials(&sandbox)?;
-    Ok(json_response(
-        201,
-        &json!({"value": {"id": id, "scenario": name, "baseUrl": format!("{base}/sb/{id}"), "credentials": values}}),
-    ))
+    sandbox_made(&req, &id, &sandbox, &name, None)
+}
+
+/// The 201 of a new sandbox: where it lives and its credentials (and what it was copied from).
+fn sandbox_made(
+    req: &HttpRequest,
+    id: &str,
+    sandbox: &crate::sandbox::Sandbox,
+    scenario: &str,
+    from: Option<&str>,
+) -> Result<HttpResponse, ApiError> {
+    let base = crate::http::origin::base_url(req);
+    let mut value = json!({"id": id, "scenario": scenario, "baseUrl": format!("{base}/sb/{id}"), "credentials": credentials(sandbox)?});
+    if let (Some(from), Some(fields)) = (from, value.as_object_mut()) {
+        fields.insert("from".to_owned(), json!(from));
+    }
+    Ok(json_response(201, &json!({ "value": value })))
 }
 
 /// A sandbox holding a copy of another's world (`{"from": ID}`).
@@ -215,12 +226,7 @@ fn fork_sandbox(req: &HttpRequest, from: &str) -> Result<HttpResponse, ApiError>
         })?
     };
     let (id, sandbox) = registry.fork(&source).map_err(registry_refusal)?;
-    let base = crate::http::origin::base_url(req);
-    let values = credentials(&sandbox)?;
-    Ok(json_response(
-        201,
-        &json!({"value": {"id": id, "scenario": sandbox.scenario_name()?, "from": from, "baseUrl": format!("{base}/sb/{id}"), "credentials": values}}),
-    ))
+    sandbox_made(req, &id, &sandbox, &sandbox.scenario_name()?, Some(from))
 }
 
 async fn delete_sandbox(req: HttpRequest, id: web::Path<crate::wire::params::Id>) -> Result<HttpResponse, ApiError> {

@@ -289,11 +289,6 @@ impl Sandbox {
         self.last_used_ms.store(process_clock(), Ordering::Relaxed);
     }
 
-    /// How long since a request last named this sandbox.
-    pub fn idle_for(&self) -> std::time::Duration {
-        self.idle_at(process_clock())
-    }
-
     /// How long a request last named this sandbox before `now` (in [`process_clock`] milliseconds).
     pub(crate) fn idle_at(&self, now: u64) -> std::time::Duration {
         let last = self.last_used_ms.load(Ordering::Relaxed);
