@@ -5,19 +5,20 @@ use crate::domain::entitlements::{self, AccessSet, Entitlement};
 use crate::domain::model::{CompanyContext, Session};
 use crate::domain::rules;
 use crate::http::{AccessNeeded, Caller, RequestContext};
-use crate::store::Db;
+use crate::store::{Db, Login};
 use crate::wire::ApiError;
 use crate::wire::auth::{CompanyChoice, parse_basic};
 use actix_web::dev::Payload;
 use actix_web::http::header::AUTHORIZATION;
 use actix_web::{FromRequest, HttpMessage, HttpRequest};
 use std::future::{Ready, ready};
+use std::sync::Arc;
 
 /// A logged-in caller in any company context, including an office key with username 0.
 /// Only whoAmI and withLoginAccess take this; everything else takes [`CompanyPrincipal`].
 #[derive(Clone)]
 pub struct Principal {
-    pub session: Session,
+    pub session: Arc<Session>,
     pub context: CompanyContext,
     /// The sandbox and clock reading the request was authenticated in.
     pub here: RequestContext,
@@ -30,7 +31,22 @@ impl Principal {
         let credentials = parse_basic(req.headers().get(AUTHORIZATION).map(|v| v.as_bytes()))?;
         let here = RequestContext::of(req)?;
         let mut caller = None;
+        let asked = match credentials.company {
+            CompanyChoice::Own => None,
+            CompanyChoice::Company(id) => Some(id),
+        };
         let outcome = here.sandbox.store().with(|db| {
+            // Nothing the rules below read has changed since this login was accepted; only the
+            // clock moves on its own.
+            if let Some(login) = db.remembered_login(&credentials.session_token, asked)
+                && here.now < login.session.expires_at
+            {
+                caller = Some(Caller {
+                    key_id: login.session.key.id,
+                    company_id: Some(login.context.company_id()),
+                });
+                return Ok((login.session, login.context));
+            }
             let session = rules::session_is_alive(db.session_by_token(&credentials.session_token)?, here.now)?;
             if !session.used {
                 db.mark_session_used(session.id)?;
@@ -39,9 +55,9 @@ impl Principal {
                 key_id: session.key.id,
                 company_id: None,
             });
-            let requested = match credentials.company {
-                CompanyChoice::Own => None,
-                CompanyChoice::Company(id) => Some(db.requested_company(session.key.company_id, session.key.id, id)?),
+            let requested = match asked {
+                None => None,
+                Some(id) => Some(db.requested_company(session.key.company_id, session.key.id, id)?),
             };
             let context = rules::company_context_is_allowed(&session.key, requested.clone())?;
             caller = Some(Caller {
@@ -53,6 +69,15 @@ impl Principal {
             {
                 rules::client_allows_api_access(&relation, &client.name)?;
             }
+            let session = Arc::new(session);
+            db.remember_login(
+                &credentials.session_token,
+                asked,
+                Login {
+                    session: session.clone(),
+                    context,
+                },
+            );
             Ok::<_, ApiError>((session, context))
         });
         // One insert, however far authentication got: the journal names the key even for a refusal.
@@ -82,10 +107,15 @@ impl Principal {
 /// The effective access of a key in one company (empty where the key cannot act at all): one
 /// store read of the facts, then the domain's rule.
 pub fn access_in(db: &Db<'_>, key_id: i64, company_id: i64) -> Result<AccessSet, ApiError> {
+    if let Some(access) = db.remembered_access(key_id, company_id) {
+        return Ok(access);
+    }
     let facts = db
         .access_facts(key_id, company_id)?
         .ok_or_else(|| ApiError::internal(&format!("key {key_id} or its owner vanished")))?;
-    Ok(entitlements::effective_access(&facts))
+    let access = entitlements::effective_access(&facts);
+    db.remember_access(key_id, company_id, access);
+    Ok(access)
 }
 
 impl FromRequest for Principal {

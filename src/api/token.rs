@@ -5,7 +5,7 @@ use crate::api::render;
 use crate::domain::model::CompanyContext;
 use crate::domain::rules::{self, SessionArguments};
 use crate::http::{Caller, RequestContext, sandbox};
-use crate::store::NewSession;
+use crate::store::{Mintable, NewSession};
 use crate::wire::envelope::{Single, Stub, single, typed_response};
 use crate::wire::fields::FieldFilter;
 use crate::wire::request_id::resource;
@@ -55,33 +55,30 @@ fn create_session(req: &HttpRequest, query: &SessionCreateQuery, status: u16) ->
     let expiration_date = rules::expiration_date_is_a_date(expiration)?;
     let RequestContext { sandbox, now } = RequestContext::of(req)?;
     let (session_id, token, key_id, consumer_id) = sandbox.store().with(|db| {
-        let consumer = rules::consumer_token_is_known(db.integration_by_consumer_token(consumer_token)?)?;
-        let key = rules::employee_token_is_current(db.employee_token(employee_token)?)?;
+        let mintable = match db.remembered_mintable(consumer_token, employee_token) {
+            Some(mintable) => mintable,
+            None => {
+                let mintable = mintable_pair(req, db, consumer_token, employee_token)?;
+                db.remember_mintable(consumer_token, employee_token, mintable);
+                mintable
+            }
+        };
         req.extensions_mut().insert(Caller {
-            key_id: key.id,
-            company_id: Some(key.company_id),
+            key_id: mintable.key_id,
+            company_id: Some(mintable.company_id),
         });
-        rules::key_matches_consumer(&key, &consumer)?;
-        let owner = db
-            .person(key.person_id)?
-            .ok_or_else(|| ApiError::internal(&format!("key {} has no owner", key.id)))?;
-        rules::key_owner_has_system_access(&key, &owner)?;
-        let company = db
-            .company(key.company_id)?
-            .ok_or_else(|| ApiError::internal(&format!("key {} has no company", key.id)))?;
-        rules::company_has_integrations(&company)?;
         let id = sandbox.next_id();
         let token = sandbox.new_token(id);
         db.insert_session(&NewSession {
             id,
             token: &token,
-            key_id: key.id,
-            integration_id: consumer.id,
+            key_id: mintable.key_id,
+            integration_id: mintable.integration_id,
             expiration_date,
             expires_at: rules::session_expires_at(expiration_date),
         })?;
         sandbox.session_minted(db, now)?;
-        Ok::<_, ApiError>((id, token, key.id, consumer.id))
+        Ok::<_, ApiError>((id, token, mintable.key_id, mintable.integration_id))
     })?;
     let base = render::api_base(req);
     let view = SessionTokenView {
@@ -94,6 +91,36 @@ fn create_session(req: &HttpRequest, query: &SessionCreateQuery, status: u16) ->
         token,
     };
     Ok(typed_response(status, &Single { value: view }))
+}
+
+/// Every rule a token pair must pass before a session is minted from it (none reads the clock).
+fn mintable_pair(
+    req: &HttpRequest,
+    db: &crate::store::Db<'_>,
+    consumer_token: &str,
+    employee_token: &str,
+) -> Result<Mintable, ApiError> {
+    let consumer = rules::consumer_token_is_known(db.integration_by_consumer_token(consumer_token)?)?;
+    let key = rules::employee_token_is_current(db.employee_token(employee_token)?)?;
+    // The journal names the key even when a later rule refuses it.
+    req.extensions_mut().insert(Caller {
+        key_id: key.id,
+        company_id: Some(key.company_id),
+    });
+    rules::key_matches_consumer(&key, &consumer)?;
+    let owner = db
+        .person(key.person_id)?
+        .ok_or_else(|| ApiError::internal(&format!("key {} has no owner", key.id)))?;
+    rules::key_owner_has_system_access(&key, &owner)?;
+    let company = db
+        .company(key.company_id)?
+        .ok_or_else(|| ApiError::internal(&format!("key {} has no company", key.id)))?;
+    rules::company_has_integrations(&company)?;
+    Ok(Mintable {
+        key_id: key.id,
+        company_id: key.company_id,
+        integration_id: consumer.id,
+    })
 }
 
 /// `SessionToken` as `:create` answers it.

@@ -128,8 +128,9 @@ impl Db<'_> {
     pub fn add_company_integration(&self, company_id: i64, integration_id: i64) -> rusqlite::Result<()> {
         self.conn()
             .prepare_cached("INSERT OR IGNORE INTO company_integrations(company_id, integration_id) VALUES (?1, ?2)")?
-            .execute([company_id, integration_id])
-            .map(drop)
+            .execute([company_id, integration_id])?;
+        self.forget_logins();
+        Ok(())
     }
 
     pub fn company_integrations(&self, company_id: i64) -> rusqlite::Result<Vec<i64>> {
@@ -203,6 +204,7 @@ impl Db<'_> {
             .execute(params![key_id, new_token, now.to_string()])?;
         conn.prepare_cached("UPDATE client_key_links SET pending = 0 WHERE key_id = ?1")?
             .execute([key_id])?;
+        self.forget_logins();
         Ok(())
     }
 
@@ -211,6 +213,7 @@ impl Db<'_> {
         self.conn()
             .prepare_cached("UPDATE sessions SET deleted = 1 WHERE key_id = ?1 AND deleted = 0")?
             .execute([key_id])
+            .inspect(|_| self.forget_logins())
     }
 
     pub fn delete_key(&self, key_id: i64) -> rusqlite::Result<bool> {
@@ -226,8 +229,9 @@ impl Db<'_> {
             .prepare_cached(
                 "UPDATE accountant_relations SET api_access = ?2, office_is_admin = ?3 WHERE client_id = ?1",
             )?
-            .execute(params![client_id, api_access, office_is_admin])
-            .map(drop)
+            .execute(params![client_id, api_access, office_is_admin])?;
+        self.forget_logins();
+        Ok(())
     }
 
     /// The office relation of a client, if it has one.
@@ -255,6 +259,7 @@ impl Db<'_> {
             .conn()
             .prepare_cached("DELETE FROM client_key_links WHERE key_id = ?1 AND client_id = ?2")?
             .execute([key_id, client_id])?;
+        self.forget_logins();
         Ok(changed == 1)
     }
 
@@ -396,7 +401,9 @@ impl Db<'_> {
             "DELETE FROM sessions; DELETE FROM objects; DELETE FROM objects_shadowed; DELETE FROM company_modules; DELETE FROM client_key_links; DELETE FROM retired_tokens; DELETE FROM keys;
              DELETE FROM company_integrations; DELETE FROM integrations; DELETE FROM people;
              DELETE FROM accountant_relations; DELETE FROM companies; DELETE FROM meta;",
-        )
+        )?;
+        self.forget_logins();
+        Ok(())
     }
 }
 
@@ -442,8 +449,9 @@ impl Db<'_> {
                 "INSERT INTO company_modules(company_id, name, cost_start_date) VALUES (?1, ?2, ?3)
                  ON CONFLICT(company_id, name) DO UPDATE SET cost_start_date = excluded.cost_start_date",
             )?
-            .execute(params![company_id, name, cost_start_date])
-            .map(drop)
+            .execute(params![company_id, name, cost_start_date])?;
+        self.forget_logins();
+        Ok(())
     }
 
     /// Saves the details PUT /company may change.

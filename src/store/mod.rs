@@ -4,12 +4,14 @@
 mod admin;
 mod objects;
 mod queries;
+mod remembered;
 pub mod schema;
 mod template;
 
 pub use admin::{ClientLinkRow, IntegrationRow, KeyRow, WorldRows};
 pub use objects::{ObjectFilter, ObjectPage, ObjectRow, StoredObject};
 pub use queries::{CompanyRow, CredentialRow, Db, NewSession, json_text};
+pub use remembered::{Login, Mintable};
 pub use template::Template;
 
 use rusqlite::{Connection, OpenFlags};
@@ -41,6 +43,7 @@ pub struct Store {
 struct Attached {
     conn: Connection,
     template: Arc<Template>,
+    remembered: std::cell::RefCell<remembered::Remembered>,
 }
 
 impl std::ops::Deref for Attached {
@@ -60,7 +63,7 @@ impl Store {
         // A sandbox holds little of its own (its seed objects are the template's), and every
         // table and index takes a page at least: small pages keep a thousand sandboxes small.
         conn.pragma_update(None, "page_size", MEMORY_PAGE_SIZE)?;
-        Self::prepare(conn, Template::empty()?)
+        Self::prepare(conn, Template::empty()?, false)
     }
 
     /// A database file that survives restarts, in WAL mode.
@@ -72,9 +75,7 @@ impl Store {
         })?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
-        let mut store = Self::prepare(conn, Template::empty()?)?;
-        store.keeps_seed_objects = true;
-        Ok(store)
+        Self::prepare(conn, Template::empty()?, true)
     }
 
     /// A private in-memory copy of another store, made with SQLite's backup API: far cheaper than
@@ -90,10 +91,10 @@ impl Store {
             backup.run_to_completion(1024, std::time::Duration::ZERO, None)?;
             source.template.clone()
         };
-        Self::prepare(conn, seeds)
+        Self::prepare(conn, seeds, false)
     }
 
-    fn prepare(mut conn: Connection, template: Arc<Template>) -> Result<Self, StoreError> {
+    fn prepare(mut conn: Connection, template: Arc<Template>, file: bool) -> Result<Self, StoreError> {
         conn.pragma_update(None, "foreign_keys", "ON")?;
         // Without the query planner stability guarantee SQLite marks statements whose plan could
         // depend on a bound value (`col = ?` anywhere the planner weighs it) to be prepared again
@@ -112,9 +113,14 @@ impl Store {
             objects::fill_numbers(&conn)?;
         }
         template.attach(&conn, false)?;
+        let remembered = remembered::Remembered::watching(&mut conn, file)?.into();
         Ok(Self {
-            conn: Mutex::new(Attached { conn, template }),
-            keeps_seed_objects: false,
+            conn: Mutex::new(Attached {
+                conn,
+                template,
+                remembered,
+            }),
+            keeps_seed_objects: file,
         })
     }
 
@@ -131,7 +137,9 @@ impl Store {
         template: Arc<Template>,
         install: impl FnOnce(&Db<'_>) -> Result<T, E>,
     ) -> Result<T, E> {
-        let mut attached = self.lock();
+        let mut guard = self.lock();
+        let attached = &mut *guard;
+        attached.remembered.get_mut().forget();
         let tx = attached.conn.transaction()?;
         let out = install(&Db::new(&tx))?;
         tx.commit()?;
@@ -146,6 +154,8 @@ impl Store {
     pub fn restore_from(&self, snapshot: &Store) -> Result<(), StoreError> {
         let source = snapshot.lock();
         let mut attached = self.lock();
+        // A backup writes pages, not rows: no update hook sees it.
+        attached.remembered.get_mut().forget();
         rusqlite::backup::Backup::new(&source.conn, &mut attached.conn)?.run_to_completion(
             1024,
             std::time::Duration::ZERO,
@@ -176,17 +186,27 @@ impl Store {
 
     /// Runs queries under one lock; each statement commits on its own.
     pub fn with<T, E: From<rusqlite::Error>>(&self, f: impl FnOnce(&Db<'_>) -> Result<T, E>) -> Result<T, E> {
-        let conn = self.lock();
-        f(&Db::new(&conn))
+        let attached = self.lock();
+        attached.remembered.borrow_mut().notice_other_writers(&attached.conn)?;
+        f(&Db::remembering(&attached.conn, &attached.remembered))
     }
 
     /// Runs writes in one transaction: all of it lands or none of it does.
     pub fn transaction<T, E: From<rusqlite::Error>>(&self, f: impl FnOnce(&Db<'_>) -> Result<T, E>) -> Result<T, E> {
-        let mut attached = self.lock();
+        let mut guard = self.lock();
+        let attached = &mut *guard;
+        attached.remembered.get_mut().notice_other_writers(&attached.conn)?;
         let tx = attached.conn.transaction()?;
-        let out = f(&Db::new(&tx))?;
-        tx.commit()?;
-        Ok(out)
+        let outcome = f(&Db::remembering(&tx, &attached.remembered));
+        let committed = match outcome {
+            Ok(out) => tx.commit().map(|()| out).map_err(E::from),
+            Err(error) => Err(error),
+        };
+        if committed.is_err() {
+            // What was remembered inside the transaction may rest on writes it rolls back.
+            attached.remembered.borrow_mut().forget();
+        }
+        committed
     }
 }
 
@@ -219,7 +239,7 @@ mod tests {
             [],
         )
         .unwrap();
-        let store = Store::prepare(conn, Template::empty().unwrap()).unwrap();
+        let store = Store::prepare(conn, Template::empty().unwrap(), false).unwrap();
         assert_eq!(store.with(|db| db.max_number("customer", 7)).unwrap(), Some(10005));
         let inactive = [ObjectFilter::Inactive(true)];
         let page = store

@@ -1,5 +1,7 @@
 //! The queries: rows in, domain values out. Every statement goes through the statement cache.
 
+use super::remembered::{Login, Mintable, Remembered};
+use crate::domain::entitlements::AccessSet;
 use crate::domain::model::{
     AccountantRelation, Company, CompanyKind, EmployeeTokenLookup, Integration, Key, KeyState, Package, Person, Session,
 };
@@ -7,10 +9,12 @@ use crate::domain::rules::SessionLookup;
 use jiff::Timestamp;
 use jiff::civil::Date;
 use rusqlite::{Connection, OptionalExtension, Row, params};
+use std::cell::RefCell;
 
 /// Query access to one connection (or a transaction on it).
 pub struct Db<'c> {
     conn: &'c Connection,
+    remembered: Option<&'c RefCell<Remembered>>,
 }
 
 /// A company with, for clients, the relation to its office.
@@ -174,8 +178,59 @@ fn timestamp(text: &str, column: usize) -> rusqlite::Result<Timestamp> {
 }
 
 impl<'c> Db<'c> {
+    /// Queries that remember nothing between calls (building a template, a copy being made).
     pub fn new(conn: &'c Connection) -> Self {
-        Self { conn }
+        Self { conn, remembered: None }
+    }
+
+    pub(crate) fn remembering(conn: &'c Connection, remembered: &'c RefCell<Remembered>) -> Self {
+        Self {
+            conn,
+            remembered: Some(remembered),
+        }
+    }
+
+    /// The login a session token and company choice resolved to, if nothing changed since.
+    pub fn remembered_login(&self, token: &str, company: Option<i64>) -> Option<Login> {
+        self.remembered?.borrow().login(token, company)
+    }
+
+    pub fn remember_login(&self, token: &str, company: Option<i64>, login: Login) {
+        if let Some(remembered) = self.remembered {
+            remembered.borrow_mut().remember_login(token, company, login);
+        }
+    }
+
+    /// A key's effective access in a company, if nothing changed since it was computed.
+    pub fn remembered_access(&self, key_id: i64, company_id: i64) -> Option<AccessSet> {
+        self.remembered?.borrow().access(key_id, company_id)
+    }
+
+    pub fn remember_access(&self, key_id: i64, company_id: i64, access: AccessSet) {
+        if let Some(remembered) = self.remembered {
+            remembered.borrow_mut().remember_access(key_id, company_id, access);
+        }
+    }
+
+    /// A token pair that passed every rule of minting a session, if nothing changed since.
+    pub fn remembered_mintable(&self, consumer_token: &str, employee_token: &str) -> Option<Mintable> {
+        self.remembered?.borrow().mintable(consumer_token, employee_token)
+    }
+
+    pub fn remember_mintable(&self, consumer_token: &str, employee_token: &str, mintable: Mintable) {
+        if let Some(remembered) = self.remembered {
+            remembered
+                .borrow_mut()
+                .remember_mintable(consumer_token, employee_token, mintable);
+        }
+    }
+
+    /// For writes the connection's update hook does not see: tables WITHOUT ROWID, sessions
+    /// marked deleted.
+    pub(crate) fn forget_logins(&self) {
+        if let Some(remembered) = self.remembered {
+            remembered.borrow_mut().forget();
+        }
     }
 
     pub(crate) fn conn(&self) -> &'c Connection {
@@ -500,6 +555,7 @@ impl<'c> Db<'c> {
             .conn
             .prepare_cached("UPDATE sessions SET deleted = 1 WHERE token = ?1 AND key_id = ?2 AND deleted = 0")?
             .execute(params![token, key_id])?;
+        self.forget_logins();
         Ok(changed == 1)
     }
 
@@ -527,8 +583,9 @@ impl<'c> Db<'c> {
             .prepare_cached(
                 "INSERT INTO accountant_relations(office_id, client_id, api_access, office_is_admin) VALUES (?1, ?2, ?3, ?4)",
             )?
-            .execute(params![relation.office_id, relation.client_id, relation.api_access, relation.office_is_admin])
-            .map(drop)
+            .execute(params![relation.office_id, relation.client_id, relation.api_access, relation.office_is_admin])?;
+        self.forget_logins();
+        Ok(())
     }
 
     /// Stores a person; `proxy_for_office` is set for the record standing for an office in a client.
@@ -615,8 +672,9 @@ impl<'c> Db<'c> {
     pub fn insert_retired_token(&self, token: &str, key_id: i64, retired_at: Timestamp) -> rusqlite::Result<()> {
         self.conn
             .prepare_cached("INSERT INTO retired_tokens(token, key_id, retired_at) VALUES (?1, ?2, ?3)")?
-            .execute(params![token, key_id, retired_at.to_string()])
-            .map(drop)
+            .execute(params![token, key_id, retired_at.to_string()])?;
+        self.forget_logins();
+        Ok(())
     }
 
     /// Links an office key to a client, or replaces the accesses of an existing link.
@@ -626,7 +684,8 @@ impl<'c> Db<'c> {
                 "INSERT INTO client_key_links(key_id, client_id, accesses, pending) VALUES (?1, ?2, ?3, ?4)
                  ON CONFLICT(key_id, client_id) DO UPDATE SET accesses = excluded.accesses",
             )?
-            .execute(params![key_id, client_id, accesses_json, pending])
-            .map(drop)
+            .execute(params![key_id, client_id, accesses_json, pending])?;
+        self.forget_logins();
+        Ok(())
     }
 }

@@ -29,6 +29,7 @@ mod journal;
 mod malformed;
 mod openapi;
 mod recorded;
+mod remembered;
 mod required;
 mod resources;
 mod sandboxes;

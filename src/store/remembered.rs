@@ -1,0 +1,241 @@
+//! What a store remembers of logins between changes to its access world: the sessions a Basic
+//! header resolved to (with the company contexts they were accepted in), the effective access of
+//! a key in a company, and the credentials a session was minted from. Every row change to a table
+//! of the access world (an update hook on the connection) moves the world's generation on, and an
+//! entry of an older generation is never used: a remembered answer is always the one the store
+//! would give now. Sessions' own writes are left out (minting one, or noting its first use, changes
+//! nothing remembered); deleting sessions moves the generation on. A database file can also be
+//! written by another connection (a user's `sqlite3` shell): its `data_version` is read before a
+//! file store remembers anything.
+
+use crate::domain::entitlements::AccessSet;
+use crate::domain::model::{CompanyContext, Session};
+use rusqlite::Connection;
+use rusqlite::hooks::Action;
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// Enough for every session a busy test suite keeps using; past it everything is forgotten at
+/// once (a miss only costs the store reads it saves).
+const MOST_REMEMBERED: usize = 4096;
+
+/// Tables whose rows never change what a login resolves to.
+const NOT_THE_ACCESS_WORLD: [&str; 3] = ["objects", "objects_shadowed", "object_counts"];
+
+/// A session accepted in one company context: `None` is username 0 (the key's own company).
+#[derive(Clone)]
+pub struct Login {
+    pub session: Arc<Session>,
+    pub context: CompanyContext,
+}
+
+/// A consumer and employee token pair that passed every rule of minting a session.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Mintable {
+    pub key_id: i64,
+    pub company_id: i64,
+    pub integration_id: i64,
+}
+
+/// The contexts one session token was accepted in, by the company asked for.
+type Contexts = Vec<(Option<i64>, Entry<Login>)>;
+
+struct Entry<T> {
+    generation: u64,
+    value: T,
+}
+
+pub struct Remembered {
+    generation: Arc<AtomicU64>,
+    /// By session token, then by the company asked for.
+    logins: HashMap<Box<str>, Contexts>,
+    access: HashMap<(i64, i64), Entry<AccessSet>>,
+    /// By employee token, with the consumer token it was checked with.
+    mintable: HashMap<Box<str>, (Box<str>, Entry<Mintable>)>,
+    /// For a file: `PRAGMA data_version` when last looked at.
+    data_version: Option<i64>,
+}
+
+impl Remembered {
+    /// Remembers for `conn`, whose writes to the access world it watches from now on.
+    pub fn watching(conn: &mut Connection, shared_file: bool) -> rusqlite::Result<Self> {
+        let generation = Arc::new(AtomicU64::new(0));
+        let moved = generation.clone();
+        conn.update_hook(Some(move |action: Action, _db: &str, table: &str, _row: i64| {
+            let sessions_unchanged = table == "sessions" && action != Action::SQLITE_DELETE;
+            if !sessions_unchanged && !NOT_THE_ACCESS_WORLD.contains(&table) {
+                moved.fetch_add(1, Ordering::Relaxed);
+            }
+        }))?;
+        Ok(Self {
+            generation,
+            logins: HashMap::new(),
+            access: HashMap::new(),
+            mintable: HashMap::new(),
+            data_version: if shared_file { Some(data_version(conn)?) } else { None },
+        })
+    }
+
+    /// Forgets everything if another connection committed to the file since the last look.
+    pub fn notice_other_writers(&mut self, conn: &Connection) -> rusqlite::Result<()> {
+        if let Some(seen) = self.data_version {
+            let now = data_version(conn)?;
+            if now != seen {
+                self.forget();
+                self.data_version = Some(now);
+            }
+        }
+        Ok(())
+    }
+
+    fn now(&self) -> u64 {
+        self.generation.load(Ordering::Relaxed)
+    }
+
+    /// Forgets everything: for changes the update hook does not see (a world replaced, restored
+    /// from a snapshot, a session marked deleted).
+    pub fn forget(&mut self) {
+        self.generation.fetch_add(1, Ordering::Relaxed);
+        self.logins.clear();
+        self.access.clear();
+        self.mintable.clear();
+    }
+
+    fn make_room(&mut self) {
+        if self.logins.len() + self.access.len() + self.mintable.len() >= MOST_REMEMBERED {
+            self.logins.clear();
+            self.access.clear();
+            self.mintable.clear();
+        }
+    }
+
+    pub fn login(&self, token: &str, company: Option<i64>) -> Option<Login> {
+        let now = self.now();
+        self.logins
+            .get(token)?
+            .iter()
+            .find(|(asked, entry)| *asked == company && entry.generation == now)
+            .map(|(_, entry)| entry.value.clone())
+    }
+
+    pub fn remember_login(&mut self, token: &str, company: Option<i64>, login: Login) {
+        self.make_room();
+        let generation = self.now();
+        let contexts = self.logins.entry(token.into()).or_default();
+        contexts.retain(|(asked, entry)| *asked != company && entry.generation == generation);
+        contexts.push((
+            company,
+            Entry {
+                generation,
+                value: login,
+            },
+        ));
+    }
+
+    pub fn access(&self, key_id: i64, company_id: i64) -> Option<AccessSet> {
+        let entry = self.access.get(&(key_id, company_id))?;
+        (entry.generation == self.now()).then_some(entry.value)
+    }
+
+    pub fn remember_access(&mut self, key_id: i64, company_id: i64, access: AccessSet) {
+        self.make_room();
+        let generation = self.now();
+        self.access.insert(
+            (key_id, company_id),
+            Entry {
+                generation,
+                value: access,
+            },
+        );
+    }
+
+    pub fn mintable(&self, consumer_token: &str, employee_token: &str) -> Option<Mintable> {
+        let (consumer, entry) = self.mintable.get(employee_token)?;
+        (&**consumer == consumer_token && entry.generation == self.now()).then_some(entry.value)
+    }
+
+    pub fn remember_mintable(&mut self, consumer_token: &str, employee_token: &str, mintable: Mintable) {
+        self.make_room();
+        let generation = self.now();
+        self.mintable.insert(
+            employee_token.into(),
+            (
+                consumer_token.into(),
+                Entry {
+                    generation,
+                    value: mintable,
+                },
+            ),
+        );
+    }
+}
+
+fn data_version(conn: &Connection) -> rusqlite::Result<i64> {
+    conn.prepare_cached("PRAGMA main.data_version")?
+        .query_row([], |r| r.get(0))
+}
+
+/// Tables of the access world the update hook cannot see (SQLite calls it for rowid tables
+/// only): every statement writing one of them is followed by `Db::forget_logins`.
+#[cfg(test)]
+pub(crate) const FORGOTTEN_BY_HAND: [&str; 5] = [
+    "accountant_relations",
+    "client_key_links",
+    "company_integrations",
+    "company_modules",
+    "retired_tokens",
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_table_the_update_hook_cannot_see_is_forgotten_by_hand() {
+        let store = crate::store::Store::open_in_memory().unwrap();
+        let unseen: Vec<String> = store
+            .with(|db| {
+                let mut statement = db.conn().prepare(
+                    "SELECT name FROM sqlite_master WHERE type = 'table' AND sql LIKE '%WITHOUT ROWID%' ORDER BY name",
+                )?;
+                let names = statement.query_map([], |r| r.get::<_, String>(0))?;
+                names.collect::<rusqlite::Result<Vec<_>>>()
+            })
+            .unwrap()
+            .into_iter()
+            .filter(|name| !NOT_THE_ACCESS_WORLD.contains(&name.as_str()))
+            .collect();
+        assert_eq!(
+            unseen, FORGOTTEN_BY_HAND,
+            "a new WITHOUT ROWID table of the access world: call forget_logins() after each write to it"
+        );
+    }
+
+    #[test]
+    fn a_write_to_the_access_world_moves_the_generation_and_objects_do_not() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch(
+            "CREATE TABLE keys (id INTEGER PRIMARY KEY, name TEXT);
+             CREATE TABLE objects (id INTEGER PRIMARY KEY, body TEXT);
+             CREATE TABLE sessions (id INTEGER PRIMARY KEY, used INTEGER);",
+        )
+        .unwrap();
+        let remembered = Remembered::watching(&mut conn, false).unwrap();
+        let start = remembered.now();
+        conn.execute_batch(
+            "INSERT INTO objects VALUES (1, '{}'); INSERT INTO sessions VALUES (1, 0); UPDATE sessions SET used = 1",
+        )
+        .unwrap();
+        assert_eq!(
+            remembered.now(),
+            start,
+            "objects and session writes change nothing remembered"
+        );
+        conn.execute_batch("INSERT INTO keys VALUES (1, 'k')").unwrap();
+        assert_ne!(remembered.now(), start);
+        let after_key = remembered.now();
+        conn.execute_batch("DELETE FROM sessions WHERE id = 1").unwrap();
+        assert_ne!(remembered.now(), after_key, "a session deleted moves the generation");
+    }
+}
