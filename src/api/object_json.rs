@@ -3,6 +3,10 @@
 //! `serde_json::Value` tree and filtering it: the hot path of lists and single objects. Any other
 //! `fields` or a `sorting` takes the general path in `resources`, which this must match byte for
 //! byte (a unit test renders every seeded object both ways).
+//!
+//! An object written through the API also gets its rendering stored beside its body (its *view*),
+//! made once with the API base left as [`BASE_MARK`]: answering with it is a copy with the base
+//! put in. Objects without a view (seed data, imported worlds) are rendered from their body.
 
 use crate::domain::resource::{self, FieldKind, ResourceDef};
 use serde::de::{Deserialize, Deserializer, MapAccess, Visitor};
@@ -78,6 +82,38 @@ fn write_int(out: &mut Vec<u8>, n: i64) {
     let _ = write!(out, "{n}");
 }
 
+/// Stands for the API base in a stored view. JSON text never holds a raw U+0001 (a string escapes
+/// it), so every mark in a view is the base's place.
+const BASE_MARK: &str = "\u{1}";
+
+/// The default-fields rendering of an object, with [`BASE_MARK`] for the API base: what is
+/// stored as the object's view. None if the body is not a JSON object.
+pub fn default_view(def: &ResourceDef, id: i64, version: i64, body: &str) -> Option<String> {
+    let parsed = RawBody::parse(body).ok()?;
+    let mut out = Vec::with_capacity(body.len() + 256);
+    write_object(&mut out, def, BASE_MARK, id, version, &parsed);
+    String::from_utf8(out).ok()
+}
+
+/// A stored view with the API base put in place of every mark.
+pub fn write_view(out: &mut Vec<u8>, view: &str, base: &str) {
+    let escaped;
+    let base = if is_plain(base) {
+        base
+    } else {
+        escaped = serde_json::to_string(base).unwrap_or_default();
+        escaped.get(1..escaped.len().saturating_sub(1)).unwrap_or_default()
+    };
+    let mut pieces = view.split(BASE_MARK);
+    if let Some(first) = pieces.next() {
+        out.extend_from_slice(first.as_bytes());
+    }
+    for piece in pieces {
+        out.extend_from_slice(base.as_bytes());
+        out.extend_from_slice(piece.as_bytes());
+    }
+}
+
 /// True when a text can stand in a JSON string as it is.
 fn is_plain(text: &str) -> bool {
     !text.bytes().any(|b| b == b'"' || b == b'\\' || b < 0x20)
@@ -85,7 +121,10 @@ fn is_plain(text: &str) -> bool {
 
 /// `"{base}/{path}/{id}"`, escaped only when base or path need it (base comes from the Host header).
 fn write_url(out: &mut Vec<u8>, base: &str, path: &str, id: i64) {
-    if is_plain(base) && is_plain(path) {
+    // The mark is written as it is, for write_view to replace: escaping the base there and the
+    // rest here gives the same text as escaping the whole URL (JSON escapes each character alone).
+    let base_as_is = base == BASE_MARK || is_plain(base);
+    if base_as_is && is_plain(path) {
         out.push(b'"');
         out.extend_from_slice(base.as_bytes());
         out.push(b'/');
@@ -93,6 +132,11 @@ fn write_url(out: &mut Vec<u8>, base: &str, path: &str, id: i64) {
         out.push(b'/');
         write_int(out, id);
         out.push(b'"');
+    } else if base == BASE_MARK {
+        out.push(b'"');
+        out.extend_from_slice(BASE_MARK.as_bytes());
+        let rest = serde_json::to_string(&format!("/{path}/{id}")).unwrap_or_default();
+        out.extend_from_slice(rest.get(1..).unwrap_or_default().as_bytes());
     } else {
         write_str(out, &format!("{base}/{path}/{id}"));
     }
@@ -225,5 +269,18 @@ mod tests {
         let mut odd = Vec::new();
         write_url(&mut odd, "h\"x", "customer", 5);
         assert_eq!(serde_json::from_slice::<String>(&odd).unwrap(), "h\"x/customer/5");
+    }
+
+    #[test]
+    fn a_view_with_its_base_put_in_is_the_url_written_with_that_base() {
+        for (base, path) in [("h:1/v2", "customer"), ("h\"x\\y", "customer"), ("h:1/v2", "odd\"path")] {
+            let mut direct = Vec::new();
+            write_url(&mut direct, base, path, 5);
+            let mut marked = Vec::new();
+            write_url(&mut marked, BASE_MARK, path, 5);
+            let mut put_in = Vec::new();
+            write_view(&mut put_in, std::str::from_utf8(&marked).unwrap(), base);
+            assert_eq!(String::from_utf8(put_in).unwrap(), String::from_utf8(direct).unwrap());
+        }
     }
 }

@@ -8,7 +8,7 @@ use crate::api::object_json::{self, RawBody};
 use crate::api::render;
 use crate::domain::resource::{self, FieldKind, Match, Operation, ResourceDef, Scope};
 use crate::http::sandbox;
-use crate::store::{Db, ObjectFilter, StoredObject};
+use crate::store::{Db, ObjectFilter, ObjectText, StoredObject};
 use crate::wire::envelope::{ListParams, ListQuery, NO_DIGEST, json_bytes, json_response};
 use crate::wire::fields::FieldFilter;
 use crate::wire::query::{self, ValueType};
@@ -501,32 +501,46 @@ fn list_default(
                 .insert_header((ETAG, format!("\"{checksum}\"")))
                 .finish());
         }
-        let bodies = found
-            .page
-            .iter()
-            .map(|row| RawBody::parse(&row.body).map(|body| (row, body)))
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(|e| ApiError::internal(&e))?;
-        let mut out = Vec::with_capacity(128 + bodies.len() * 1024);
+        let mut out = Vec::with_capacity(128 + found.page.len() * 1280);
         out.extend_from_slice(b"{\"fullResultSize\":");
         out.extend_from_slice(found.total.to_string().as_bytes());
         out.extend_from_slice(b",\"from\":");
         out.extend_from_slice(params.from.to_string().as_bytes());
         out.extend_from_slice(b",\"count\":");
-        out.extend_from_slice(bodies.len().to_string().as_bytes());
+        out.extend_from_slice(found.page.len().to_string().as_bytes());
         out.extend_from_slice(b",\"versionDigest\":");
         let digest = if sent.is_some() { checksum.as_str() } else { NO_DIGEST };
         out.extend_from_slice(serde_json::to_string(digest).unwrap_or_default().as_bytes());
         out.extend_from_slice(b",\"values\":[");
-        for (i, (row, body)) in bodies.iter().enumerate() {
+        for (i, row) in found.page.iter().enumerate() {
             if i > 0 {
                 out.push(b',');
             }
-            object_json::write_object(&mut out, def, base, row.id, row.version, body);
+            write_stored(&mut out, def, base, row.id, row.version, &row.text)?;
         }
         out.extend_from_slice(b"]}");
         Ok(json_bytes(200, out))
     })
+}
+
+/// One stored object with the default fields: its view with the base put in, or, where it has
+/// none, rendered from its body.
+fn write_stored(
+    out: &mut Vec<u8>,
+    def: &ResourceDef,
+    base: &str,
+    id: i64,
+    version: i64,
+    text: &ObjectText,
+) -> Result<(), ApiError> {
+    match text {
+        ObjectText::View(view) => object_json::write_view(out, view, base),
+        ObjectText::Body(body) => {
+            let body = RawBody::parse(body).map_err(|e| ApiError::internal(&e))?;
+            object_json::write_object(out, def, base, id, version, &body);
+        }
+    }
+    Ok(())
 }
 
 /// `{"value": …}` of one stored object with the default fields.
@@ -536,14 +550,20 @@ fn single_default(
     status: u16,
     id: i64,
     version: i64,
-    body: &str,
+    text: &ObjectText,
 ) -> Result<HttpResponse, ApiError> {
-    let body = RawBody::parse(body).map_err(|e| ApiError::internal(&e))?;
-    let mut out = Vec::with_capacity(1200);
+    let mut out = Vec::with_capacity(1300);
     out.extend_from_slice(b"{\"value\":");
-    object_json::write_object(&mut out, def, base, id, version, &body);
+    write_stored(&mut out, def, base, id, version, text)?;
     out.push(b'}');
     Ok(json_bytes(status, out))
+}
+
+/// A written object's body as stored, with its view where one could be made.
+fn stored_text(def: &ResourceDef, object: &StoredObject) -> (String, Option<String>) {
+    let body = crate::store::json_text(&object.body);
+    let view = object_json::default_view(def, object.id, object.version, &body);
+    (body, view)
 }
 
 async fn get(
@@ -565,7 +585,7 @@ async fn get(
                 .filter(|o| o.company_id == company)
                 .ok_or_else(|| not_found(def, id))
         })?;
-        return single_default(def, &base, 200, row.id, row.version, &row.body);
+        return single_default(def, &base, 200, row.id, row.version, &row.text);
     }
     let value = sandbox(&req)?.store().with(|db| {
         check_access(def, &principal, db)?;
@@ -639,28 +659,23 @@ async fn create(
             changes: vec![change(&principal, "CREATE", &principal.0.here.now.to_string())],
         };
         resource::link_lines_to_parent(def, &mut object.body, object.id);
-        db.insert_object(&def.path, &object)?;
+        let (text, view) = stored_text(def, &object);
+        db.insert_object_viewed(&def.path, &object, &text, view.as_deref())?;
         let whole = match def.create_shows_lines {
             true => Some(render(def, &base, &object, db, company)?),
             false => None,
         };
-        Ok::<_, ApiError>((object, whole))
+        let text = view.map_or(ObjectText::Body(text), ObjectText::View);
+        Ok::<_, ApiError>((object, text, whole))
     })?;
-    let (value, whole) = value;
+    let (value, text, whole) = value;
     if let Some(mut whole) = whole {
         if let Some(object) = whole.as_object_mut() {
             object.remove("changes");
         }
         return Ok(json_response(201, &json!({ "value": whole })));
     }
-    single_default(
-        def,
-        &base,
-        201,
-        value.id,
-        value.version,
-        &crate::store::json_text(&value.body),
-    )
+    single_default(def, &base, 201, value.id, value.version, &text)
 }
 
 async fn update(
@@ -690,17 +705,12 @@ async fn update(
         object
             .changes
             .push(change(&principal, "UPDATE", &principal.0.here.now.to_string()));
-        db.update_object(&def.path, &object)?;
-        Ok::<_, ApiError>(object)
+        let (text, view) = stored_text(def, &object);
+        db.update_object_viewed(&def.path, &object, &text, view.as_deref())?;
+        Ok::<_, ApiError>((object, view.map_or(ObjectText::Body(text), ObjectText::View)))
     })?;
-    single_default(
-        def,
-        &base,
-        200,
-        value.id,
-        value.version,
-        &crate::store::json_text(&value.body),
-    )
+    let (value, text) = value;
+    single_default(def, &base, 200, value.id, value.version, &text)
 }
 
 async fn delete(
@@ -820,12 +830,13 @@ mod tests {
                 for def in resource::catalogue().unwrap() {
                     for company in &companies {
                         for object in db.objects(&def.path, *company)? {
-                            assert_eq!(
-                                direct(def, base, &object),
-                                general(def, base, &object, db),
-                                "{}",
-                                def.path
-                            );
+                            let general = general(def, base, &object, db);
+                            assert_eq!(direct(def, base, &object), general, "{}", def.path);
+                            // The stored view, with a base put in, is the same text again.
+                            let (_, view) = stored_text(def, &object);
+                            let mut put_in = Vec::new();
+                            object_json::write_view(&mut put_in, &view.unwrap(), base);
+                            assert_eq!(String::from_utf8(put_in).unwrap(), general, "{} view", def.path);
                             compared += 1;
                         }
                     }

@@ -9,7 +9,7 @@ pub mod schema;
 mod template;
 
 pub use admin::{ClientLinkRow, IntegrationRow, KeyRow, WorldRows};
-pub use objects::{ObjectFilter, ObjectPage, ObjectRow, StoredObject};
+pub use objects::{ObjectFilter, ObjectPage, ObjectRow, ObjectText, StoredObject};
 pub use queries::{CompanyRow, CredentialRow, Db, NewSession, json_text};
 pub use remembered::{Login, Mintable};
 pub use template::Template;
@@ -30,6 +30,31 @@ pub enum StoreError {
 
 /// The page size of in-memory stores (SQLite's default is 4096).
 const MEMORY_PAGE_SIZE: i64 = 1024;
+
+/// Pages of a sandbox's own database kept in its page cache, beside the memdb buffer that holds
+/// them all: enough for a request's working set, small enough that a thousand sandboxes don't
+/// hold their pages twice.
+const MEMORY_CACHE_PAGES: i64 = 100;
+
+/// A private in-memory database in SQLite's `memdb` VFS rather than `:memory:`. A `:memory:`
+/// database lives in its page cache, and a B-tree split renumbers a page through the lock-byte
+/// page number, after which every commit scans the whole cache's hash table (`pcache1Truncate`
+/// from `pager_end_transaction`): writes got slower as the world grew. In memdb the pages live
+/// in one buffer and the cache stays small, so a commit scans little.
+fn open_private_memory() -> Result<Connection, StoreError> {
+    // A name without a leading '/' is private to the connection.
+    let uri = "file:sandbox?vfs=memdb";
+    let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+        | OpenFlags::SQLITE_OPEN_CREATE
+        | OpenFlags::SQLITE_OPEN_URI
+        | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let conn = Connection::open_with_flags(uri, flags).map_err(|source| StoreError::Open {
+        path: uri.into(),
+        source,
+    })?;
+    conn.pragma_update(None, "cache_size", MEMORY_CACHE_PAGES)?;
+    Ok(conn)
+}
 
 /// All state of one sandbox.
 pub struct Store {
@@ -56,10 +81,7 @@ impl std::ops::Deref for Attached {
 impl Store {
     /// A private in-memory database (the default).
     pub fn open_in_memory() -> Result<Self, StoreError> {
-        let conn = Connection::open_in_memory().map_err(|source| StoreError::Open {
-            path: ":memory:".into(),
-            source,
-        })?;
+        let conn = open_private_memory()?;
         // A sandbox holds little of its own (its seed objects are the template's), and every
         // table and index takes a page at least: small pages keep a thousand sandboxes small.
         conn.pragma_update(None, "page_size", MEMORY_PAGE_SIZE)?;
@@ -81,10 +103,7 @@ impl Store {
     /// A private in-memory copy of another store, made with SQLite's backup API: far cheaper than
     /// installing a scenario again.
     pub fn copy_of(template: &Store) -> Result<Self, StoreError> {
-        let mut conn = Connection::open_in_memory().map_err(|source| StoreError::Open {
-            path: ":memory:".into(),
-            source,
-        })?;
+        let mut conn = open_private_memory()?;
         let seeds = {
             let source = template.lock();
             let backup = rusqlite::backup::Backup::new(&source.conn, &mut conn)?;

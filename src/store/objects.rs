@@ -20,13 +20,34 @@ pub struct StoredObject {
     pub changes: Vec<Value>,
 }
 
-/// A stored object with its body still as JSON text, for answers written straight from it.
+/// A stored object as text, for answers written straight from it.
 #[derive(Debug, Clone)]
 pub struct ObjectRow {
     pub id: i64,
     pub company_id: i64,
     pub version: i64,
-    pub body: String,
+    pub text: ObjectText,
+}
+
+/// What a read found of an object: the default-fields rendering stored when it was written, or,
+/// where there is none, its body as JSON text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ObjectText {
+    View(String),
+    Body(String),
+}
+
+/// The view, or the body where the object has no view: the body is only read when needed.
+const VIEW_OR_BODY: &str = "view IS NOT NULL, COALESCE(view, body)";
+
+fn object_text(row: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<ObjectText> {
+    let viewed: bool = row.get(at)?;
+    let text: String = row.get(at + 1)?;
+    Ok(if viewed {
+        ObjectText::View(text)
+    } else {
+        ObjectText::Body(text)
+    })
 }
 
 /// A list's search filter, as the store evaluates it over the stored bodies (in SQL, so a list
@@ -82,7 +103,7 @@ fn object_row_from(row: &rusqlite::Row<'_>) -> rusqlite::Result<ObjectRow> {
         id: row.get(0)?,
         company_id: row.get(1)?,
         version: row.get(2)?,
-        body: row.get(3)?,
+        text: object_text(row, 3)?,
     })
 }
 
@@ -227,9 +248,9 @@ impl Db<'_> {
         let (condition, values) = filter_sql(resource, company_id, filters);
         let mut page = ObjectPage::default();
         let merged = format!(
-            "SELECT id, version, body FROM main.objects WHERE {condition}
+            "SELECT id, version, {VIEW_OR_BODY} FROM main.objects WHERE {condition}
              UNION ALL
-             SELECT id, version, body FROM tmpl.objects t WHERE {condition} AND {} ORDER BY id",
+             SELECT id, version, {VIEW_OR_BODY} FROM tmpl.objects t WHERE {condition} AND {} ORDER BY id",
             visible!()
         );
         if checksum {
@@ -244,7 +265,7 @@ impl Db<'_> {
                         id,
                         company_id,
                         version,
-                        body: row.get(2)?,
+                        text: object_text(row, 2)?,
                     });
                 }
                 page.matched.push((id, version));
@@ -288,20 +309,20 @@ impl Db<'_> {
                 id: row.get(0)?,
                 company_id,
                 version: row.get(1)?,
-                body: row.get(2)?,
+                text: object_text(row, 2)?,
             })
         })?;
         page.page = rows.collect::<rusqlite::Result<_>>()?;
         Ok(page)
     }
 
-    /// One object with its body unparsed.
+    /// One object as text: its view, or its body where it has none.
     pub fn object_row(&self, resource: &str, id: i64) -> rusqlite::Result<Option<ObjectRow>> {
         self.conn()
             .prepare_cached(concat!(
-                "SELECT id, company_id, version, body FROM main.objects WHERE resource = ?1 AND id = ?2
+                "SELECT id, company_id, version, view IS NOT NULL, COALESCE(view, body) FROM main.objects WHERE resource = ?1 AND id = ?2
                  UNION ALL
-                 SELECT id, company_id, version, body FROM tmpl.objects t WHERE resource = ?1 AND id = ?2 AND ",
+                 SELECT id, company_id, version, view IS NOT NULL, COALESCE(view, body) FROM tmpl.objects t WHERE resource = ?1 AND id = ?2 AND ",
                 visible!()
             ))?
             .query_row(params![resource, id], object_row_from)
@@ -309,12 +330,24 @@ impl Db<'_> {
     }
 
     pub fn insert_object(&self, resource: &str, object: &StoredObject) -> rusqlite::Result<()> {
+        self.insert_object_viewed(resource, object, &super::json_text(&object.body), None)
+    }
+
+    /// Stores a new object whose body is already JSON text, with its default-fields rendering
+    /// (`view`) where the caller made one.
+    pub fn insert_object_viewed(
+        &self,
+        resource: &str,
+        object: &StoredObject,
+        body: &str,
+        view: Option<&str>,
+    ) -> rusqlite::Result<()> {
         self.conn()
             .prepare_cached(
                 concat!(
-                    "INSERT INTO objects(resource, id, company_id, version, body, changes, number, inactive) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ",
+                    "INSERT INTO objects(resource, id, company_id, version, body, changes, number, inactive, view) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ",
                     inactive_of!("?5"),
-                    ")"
+                    ", ?8)"
                 ),
             )?
             .execute(params![
@@ -322,9 +355,10 @@ impl Db<'_> {
                 object.id,
                 object.company_id,
                 object.version,
-                super::json_text(&object.body),
+                body,
                 super::json_text(&object.changes),
                 number_of(resource, object),
+                view,
             ])
             .map(drop)
     }
@@ -354,22 +388,35 @@ impl Db<'_> {
 
     /// Saves a changed object; a template object is copied up into the sandbox's own rows.
     pub fn update_object(&self, resource: &str, object: &StoredObject) -> rusqlite::Result<()> {
+        self.update_object_viewed(resource, object, &super::json_text(&object.body), None)
+    }
+
+    /// Saves a changed object whose body is already JSON text, with its new default-fields
+    /// rendering where the caller made one (an old view never outlives the body it was made of).
+    pub fn update_object_viewed(
+        &self,
+        resource: &str,
+        object: &StoredObject,
+        body: &str,
+        view: Option<&str>,
+    ) -> rusqlite::Result<()> {
         self.conn()
             .prepare_cached(concat!(
-                "INSERT INTO main.objects(resource, id, company_id, version, body, changes, number, inactive)
+                "INSERT INTO main.objects(resource, id, company_id, version, body, changes, number, inactive, view)
                  VALUES (?1, ?2, ?7, ?3, ?4, ?5, ?6, ",
                 inactive_of!("?4"),
-                ") ON CONFLICT(resource, id) DO UPDATE SET version = excluded.version, body = excluded.body,
-                 changes = excluded.changes, number = excluded.number, inactive = excluded.inactive"
+                ", ?8) ON CONFLICT(resource, id) DO UPDATE SET version = excluded.version, body = excluded.body,
+                 changes = excluded.changes, number = excluded.number, inactive = excluded.inactive, view = excluded.view"
             ))?
             .execute(params![
                 resource,
                 object.id,
                 object.version,
-                super::json_text(&object.body),
+                body,
                 super::json_text(&object.changes),
                 number_of(resource, object),
                 object.company_id,
+                view,
             ])?;
         self.shadow_template_object(resource, object.id).map(drop)
     }

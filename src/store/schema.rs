@@ -185,6 +185,12 @@ BEGIN
         ON CONFLICT(resource, company_id, inactive) DO UPDATE SET n = n + 1;
 END;
 "#,
+    // 9: each object's default-fields rendering, made when it is written (the API base left as
+    // a mark): a list with the default fields copies it instead of parsing the body. NULL where
+    // nothing rendered it (seed data, imported worlds, rows of older builds): read from the body.
+    r#"
+ALTER TABLE objects ADD COLUMN view TEXT;
+"#,
 ];
 
 /// The schema of a seed template: the `objects` table as the migrations above leave it, with the
@@ -199,6 +205,7 @@ CREATE TABLE objects (
     changes TEXT NOT NULL,
     number INTEGER,
     inactive INTEGER,
+    view TEXT,
     PRIMARY KEY (resource, id)
 ) WITHOUT ROWID;
 CREATE INDEX objects_by_company ON objects(resource, company_id);
