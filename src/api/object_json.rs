@@ -104,14 +104,14 @@ pub fn write_view(out: &mut Vec<u8>, view: &str, base: &str) {
         escaped = serde_json::to_string(base).unwrap_or_default();
         escaped.get(1..escaped.len().saturating_sub(1)).unwrap_or_default()
     };
-    let mut pieces = view.split(BASE_MARK);
-    if let Some(first) = pieces.next() {
-        out.extend_from_slice(first.as_bytes());
-    }
-    for piece in pieces {
+    let view = view.as_bytes();
+    let mut from = 0;
+    for mark in memchr::memchr_iter(BASE_MARK.as_bytes()[0], view) {
+        out.extend_from_slice(&view[from..mark]);
         out.extend_from_slice(base.as_bytes());
-        out.extend_from_slice(piece.as_bytes());
+        from = mark + 1;
     }
+    out.extend_from_slice(&view[from..]);
 }
 
 /// True when a text can stand in a JSON string as it is.
