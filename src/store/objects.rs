@@ -131,6 +131,12 @@ fn number_of(resource: &str, object: &StoredObject) -> Option<i64> {
         .and_then(|v| v.as_i64().or_else(|| v.as_str()?.parse().ok()))
 }
 
+/// `objects.inactive` of an object: 1 or 0 where `isInactive` is a boolean, NULL otherwise (what
+/// `inactive_of!` computes in SQL from a body's text).
+fn inactive(object: &StoredObject) -> Option<i64> {
+    object.body.get("isInactive").and_then(Value::as_bool).map(i64::from)
+}
+
 /// Fills `objects.number` in a database made before the column existed.
 pub(super) fn fill_numbers(conn: &rusqlite::Connection) -> rusqlite::Result<()> {
     for def in crate::domain::resource::catalogue().unwrap_or_default() {
@@ -344,11 +350,8 @@ impl Db<'_> {
     ) -> rusqlite::Result<()> {
         self.conn()
             .prepare_cached(
-                concat!(
-                    "INSERT INTO objects(resource, id, company_id, version, body, changes, number, inactive, view) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ",
-                    inactive_of!("?5"),
-                    ", ?8)"
-                ),
+                "INSERT INTO objects(resource, id, company_id, version, body, changes, number, inactive, view)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
             )?
             .execute(params![
                 resource,
@@ -358,6 +361,7 @@ impl Db<'_> {
                 body,
                 super::json_text(&object.changes),
                 number_of(resource, object),
+                inactive(object),
                 view,
             ])
             .map(drop)
@@ -401,13 +405,11 @@ impl Db<'_> {
         view: Option<&str>,
     ) -> rusqlite::Result<()> {
         self.conn()
-            .prepare_cached(concat!(
+            .prepare_cached(
                 "INSERT INTO main.objects(resource, id, company_id, version, body, changes, number, inactive, view)
-                 VALUES (?1, ?2, ?7, ?3, ?4, ?5, ?6, ",
-                inactive_of!("?4"),
-                ", ?8) ON CONFLICT(resource, id) DO UPDATE SET version = excluded.version, body = excluded.body,
-                 changes = excluded.changes, number = excluded.number, inactive = excluded.inactive, view = excluded.view"
-            ))?
+                 VALUES (?1, ?2, ?7, ?3, ?4, ?5, ?6, ?8, ?9) ON CONFLICT(resource, id) DO UPDATE SET version = excluded.version, body = excluded.body,
+                 changes = excluded.changes, number = excluded.number, inactive = excluded.inactive, view = excluded.view",
+            )?
             .execute(params![
                 resource,
                 object.id,
@@ -416,6 +418,7 @@ impl Db<'_> {
                 super::json_text(&object.changes),
                 number_of(resource, object),
                 object.company_id,
+                inactive(object),
                 view,
             ])?;
         self.shadow_template_object(resource, object.id).map(drop)
