@@ -1,13 +1,14 @@
 #!/usr/bin/env python3
 """Memory benchmark of tripletex-sandbox over real HTTP on loopback (Python 3 stdlib + wrk).
 
-Usage: python3 tools/memory-bench.py [--binary PATH] [--sessions 1000000] [--sandboxes 500]
+Usage: python3 tools/memory-bench.py [--binary PATH] [--sessions 1000000 | --minutes M] [--sandboxes 500]
 
 Builds the release binary if it is missing (and no --binary is given), then on one fresh server each:
  1. Sessions: mints --sessions sessions with wrk (`PUT /v2/token/session/:create`, 32
     connections) in rounds of about 100,000 and prints the RSS after each round, so that the
     growth per 100k sessions before the sandbox starts forgetting its oldest sessions (it keeps
-    50,000) and the flat line after it show.
+    50,000) and the flat line after it show. With --minutes it mints for that long instead
+    (e.g. --minutes 10 for ten minutes of sustained session creation), whatever the rate.
  2. Sandboxes: creates --sandboxes sandboxes of the default scenario over the control plane,
     deletes them all, and prints the RSS at start, with all of them alive, and each second after
     the deletes until it settles (the allocator gives pages back after a decay time).
@@ -33,7 +34,7 @@ spec.loader.exec_module(bench)
 ROUND = 100_000
 
 
-def sessions(binary, wrk, total, tmp):
+def sessions(binary, wrk, total, tmp, minutes=None):
     server = bench.Server(binary)
     try:
         server.first_200()
@@ -46,14 +47,16 @@ def sessions(binary, wrk, total, tmp):
         minted = probe["requests"]
         rows = [(minted, server.rss_mb())]
         print(f"sessions: {per_second:,.0f}/s; RSS after start and {minted:,} sessions: {rows[0][1]:.1f} MB")
-        while minted < total:
-            seconds = max(1, round(min(ROUND, total - minted) / per_second))
+        deadline = time.monotonic() + minutes * 60 if minutes else None
+        while (time.monotonic() < deadline) if deadline else (minted < total):
+            wanted = ROUND if deadline else min(ROUND, total - minted)
+            seconds = max(1, round(wanted / per_second))
             result = bench.run_wrk(wrk, server.url(), script, seconds, 32)
             if result["non2xx"] or result["errors"]:
                 raise bench.BenchError(f"session create failed: {result}")
             minted += result["requests"]
             rows.append((minted, server.rss_mb()))
-            print(f"  {minted:>9,} sessions: RSS {rows[-1][1]:6.1f} MB")
+            print(f"  {minted:>9,} sessions: RSS {rows[-1][1]:6.1f} MB", flush=True)
         last = [rss for _, rss in rows[-3:]]
         flat = max(last) - min(last) <= 10.0
         print(f"sessions: RSS {rows[0][1]:.1f} → {rows[-1][1]:.1f} MB over {minted:,}; last rounds within "
@@ -101,6 +104,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--binary")
     parser.add_argument("--sessions", type=int, default=1_000_000)
+    parser.add_argument("--minutes", type=float, help="mint sessions for this long instead of --sessions")
     parser.add_argument("--sandboxes", type=int, default=500)
     args = parser.parse_args()
     wrk = shutil.which("wrk")
@@ -114,7 +118,7 @@ def main():
         subprocess.run(["cargo", "build", "--release"], cwd=bench.ROOT, check=True)
     try:
         with tempfile.TemporaryDirectory() as tmp:
-            bounded = sessions(binary, wrk, args.sessions, tmp)
+            bounded = sessions(binary, wrk, args.sessions, tmp, args.minutes)
             returned = sandboxes(binary, args.sandboxes)
     except bench.BenchError as err:
         print(f"error: {err}", file=sys.stderr)
