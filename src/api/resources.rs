@@ -8,7 +8,7 @@ use crate::api::object_json::{self, RawBody};
 use crate::api::render;
 use crate::domain::resource::{self, FieldKind, Match, Operation, ResourceDef, Scope};
 use crate::http::sandbox;
-use crate::store::{Db, ObjectFilter, ObjectText, StoredObject};
+use crate::store::{Db, ObjectFilter, ObjectRow, ObjectText, StoredObject};
 use crate::wire::envelope::{ListParams, ListQuery, NO_DIGEST, json_bytes, json_response};
 use crate::wire::fields::FieldFilter;
 use crate::wire::query::{self, ValueType};
@@ -516,7 +516,7 @@ fn list_default(
             if i > 0 {
                 out.push(b',');
             }
-            write_stored(&mut out, def, base, row.id, row.version, &row.text)?;
+            write_row(&mut out, def, base, db, row)?;
         }
         out.extend_from_slice(b"]}");
         Ok(json_bytes(200, out))
@@ -541,6 +541,27 @@ fn write_stored(
         }
     }
     Ok(())
+}
+
+/// A row of a read with the default fields. A seed object has no view of its own (the seed is
+/// built without rendering anything): the first request that shows it renders it once for every
+/// sandbox of that seed.
+fn write_row(out: &mut Vec<u8>, def: &ResourceDef, base: &str, db: &Db<'_>, row: &ObjectRow) -> Result<(), ApiError> {
+    if let (true, ObjectText::Body(body)) = (row.seeded, &row.text) {
+        let view = match db.seed_view(&def.path, row.id) {
+            Some(view) => view,
+            None => {
+                let made: std::sync::Arc<str> = object_json::default_view(def, row.id, row.version, body)
+                    .ok_or_else(|| ApiError::internal(&format!("seed object {} is not a JSON object", row.id)))?
+                    .into();
+                db.remember_seed_view(&def.path, row.id, made.clone());
+                made
+            }
+        };
+        object_json::write_view(out, &view, base);
+        return Ok(());
+    }
+    write_stored(out, def, base, row.id, row.version, &row.text)
 }
 
 /// `{"value": …}` of one stored object with the default fields.
@@ -579,13 +600,19 @@ async fn get(
     let base = render::api_base(&req);
     let company = owner_company(def, &principal);
     if fields.is_everything() {
-        let row = principal.0.here.sandbox.store().with(|db| {
+        let out = principal.0.here.sandbox.store().with(|db| {
             check_access(def, &principal, db)?;
-            db.object_row(&def.path, id)?
+            let row = db
+                .object_row(&def.path, id)?
                 .filter(|o| o.company_id == company)
-                .ok_or_else(|| not_found(def, id))
+                .ok_or_else(|| not_found(def, id))?;
+            let mut out = Vec::with_capacity(1300);
+            out.extend_from_slice(b"{\"value\":");
+            write_row(&mut out, def, &base, db, &row)?;
+            out.push(b'}');
+            Ok::<_, ApiError>(out)
         })?;
-        return single_default(def, &base, 200, row.id, row.version, &row.text);
+        return Ok(json_bytes(200, out));
     }
     let value = sandbox(&req)?.store().with(|db| {
         check_access(def, &principal, db)?;

@@ -207,7 +207,11 @@ impl Store {
     pub fn with<T, E: From<rusqlite::Error>>(&self, f: impl FnOnce(&Db<'_>) -> Result<T, E>) -> Result<T, E> {
         let attached = self.lock();
         attached.remembered.borrow_mut().notice_other_writers(&attached.conn)?;
-        f(&Db::remembering(&attached.conn, &attached.remembered))
+        f(&Db::remembering(
+            &attached.conn,
+            &attached.remembered,
+            &attached.template,
+        ))
     }
 
     /// Runs writes in one transaction: all of it lands or none of it does.
@@ -216,7 +220,7 @@ impl Store {
         let attached = &mut *guard;
         attached.remembered.get_mut().notice_other_writers(&attached.conn)?;
         let tx = attached.conn.transaction()?;
-        let outcome = f(&Db::remembering(&tx, &attached.remembered));
+        let outcome = f(&Db::remembering(&tx, &attached.remembered, &attached.template));
         let committed = match outcome {
             Ok(out) => tx.commit().map(|()| out).map_err(E::from),
             Err(error) => Err(error),

@@ -27,6 +27,8 @@ pub struct ObjectRow {
     pub company_id: i64,
     pub version: i64,
     pub text: ObjectText,
+    /// The row is the seed template's (a sandbox's own rows never are).
+    pub seeded: bool,
 }
 
 /// What a read found of an object: the default-fields rendering stored when it was written, or,
@@ -104,6 +106,7 @@ fn object_row_from(row: &rusqlite::Row<'_>) -> rusqlite::Result<ObjectRow> {
         company_id: row.get(1)?,
         version: row.get(2)?,
         text: object_text(row, 3)?,
+        seeded: row.get(5)?,
     })
 }
 
@@ -254,9 +257,9 @@ impl Db<'_> {
         let (condition, values) = filter_sql(resource, company_id, filters);
         let mut page = ObjectPage::default();
         let merged = format!(
-            "SELECT id, version, {VIEW_OR_BODY} FROM main.objects WHERE {condition}
+            "SELECT id, version, {VIEW_OR_BODY}, 0 FROM main.objects WHERE {condition}
              UNION ALL
-             SELECT id, version, {VIEW_OR_BODY} FROM tmpl.objects t WHERE {condition} AND {} ORDER BY id",
+             SELECT id, version, {VIEW_OR_BODY}, 1 FROM tmpl.objects t WHERE {condition} AND {} ORDER BY id",
             visible!()
         );
         if checksum {
@@ -272,6 +275,7 @@ impl Db<'_> {
                         company_id,
                         version,
                         text: object_text(row, 2)?,
+                        seeded: row.get(4)?,
                     });
                 }
                 page.matched.push((id, version));
@@ -316,6 +320,7 @@ impl Db<'_> {
                 company_id,
                 version: row.get(1)?,
                 text: object_text(row, 2)?,
+                seeded: row.get(4)?,
             })
         })?;
         page.page = rows.collect::<rusqlite::Result<_>>()?;
@@ -326,9 +331,9 @@ impl Db<'_> {
     pub fn object_row(&self, resource: &str, id: i64) -> rusqlite::Result<Option<ObjectRow>> {
         self.conn()
             .prepare_cached(concat!(
-                "SELECT id, company_id, version, view IS NOT NULL, COALESCE(view, body) FROM main.objects WHERE resource = ?1 AND id = ?2
+                "SELECT id, company_id, version, view IS NOT NULL, COALESCE(view, body), 0 FROM main.objects WHERE resource = ?1 AND id = ?2
                  UNION ALL
-                 SELECT id, company_id, version, view IS NOT NULL, COALESCE(view, body) FROM tmpl.objects t WHERE resource = ?1 AND id = ?2 AND ",
+                 SELECT id, company_id, version, view IS NOT NULL, COALESCE(view, body), 1 FROM tmpl.objects t WHERE resource = ?1 AND id = ?2 AND ",
                 visible!()
             ))?
             .query_row(params![resource, id], object_row_from)

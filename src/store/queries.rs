@@ -15,6 +15,7 @@ use std::cell::RefCell;
 pub struct Db<'c> {
     conn: &'c Connection,
     remembered: Option<&'c RefCell<Remembered>>,
+    template: Option<&'c super::Template>,
 }
 
 /// A company with, for clients, the relation to its office.
@@ -180,13 +181,34 @@ fn timestamp(text: &str, column: usize) -> rusqlite::Result<Timestamp> {
 impl<'c> Db<'c> {
     /// Queries that remember nothing between calls (building a template, a copy being made).
     pub fn new(conn: &'c Connection) -> Self {
-        Self { conn, remembered: None }
+        Self {
+            conn,
+            remembered: None,
+            template: None,
+        }
     }
 
-    pub(crate) fn remembering(conn: &'c Connection, remembered: &'c RefCell<Remembered>) -> Self {
+    pub(crate) fn remembering(
+        conn: &'c Connection,
+        remembered: &'c RefCell<Remembered>,
+        template: &'c super::Template,
+    ) -> Self {
         Self {
             conn,
             remembered: Some(remembered),
+            template: Some(template),
+        }
+    }
+
+    /// The default-fields rendering a request made of a seed object, shared by every sandbox of
+    /// the same seed.
+    pub fn seed_view(&self, resource: &str, id: i64) -> Option<std::sync::Arc<str>> {
+        self.template?.view(resource, id)
+    }
+
+    pub fn remember_seed_view(&self, resource: &str, id: i64, view: std::sync::Arc<str>) {
+        if let Some(template) = self.template {
+            template.remember_view(resource, id, view);
         }
     }
 

@@ -11,6 +11,7 @@
 use super::queries::Db;
 use super::{StoreError, schema};
 use rusqlite::{Connection, OpenFlags};
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
@@ -24,7 +25,18 @@ pub struct Template {
     max_id: i64,
     /// Keeps the shared memory database alive; never used after the template is built.
     _keeper: Mutex<Connection>,
+    /// The default-fields renderings of template objects, made by the first request that showed
+    /// each (a template object never changes, so neither does its rendering): by id, with the
+    /// resource it was made for. Bounded by the template's own size.
+    views: Mutex<HashMap<i64, SeedView>>,
 }
+
+/// A template object's rendering, with the resource it was made for.
+type SeedView = (Box<str>, Arc<str>);
+
+/// Renderings kept of one template's objects before new ones are no longer kept (far above any
+/// seed's size: only a guard).
+const MOST_VIEWS: usize = 100_000;
 
 impl std::fmt::Debug for Template {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -62,6 +74,7 @@ impl Template {
             uri,
             max_id,
             _keeper: Mutex::new(conn),
+            views: Mutex::default(),
         })
     }
 
@@ -82,6 +95,22 @@ impl Template {
         }
         conn.execute("ATTACH DATABASE ?1 AS tmpl", [&self.uri])?;
         conn.execute_batch(&format!("PRAGMA tmpl.cache_size = {CACHED_PAGES}"))
+    }
+
+    /// The rendering a request made of a template object, if one did.
+    pub fn view(&self, resource: &str, id: i64) -> Option<Arc<str>> {
+        let views = self.views.lock().unwrap_or_else(|p| p.into_inner());
+        match views.get(&id) {
+            Some((made_for, view)) if &**made_for == resource => Some(view.clone()),
+            _ => None,
+        }
+    }
+
+    pub fn remember_view(&self, resource: &str, id: i64, view: Arc<str>) {
+        let mut views = self.views.lock().unwrap_or_else(|p| p.into_inner());
+        if views.len() < MOST_VIEWS {
+            views.insert(id, (resource.into(), view));
+        }
     }
 
     pub fn max_id(&self) -> i64 {

@@ -343,3 +343,51 @@ fn past_the_sandbox_cap_creation_answers_429_and_idle_sandboxes_are_forgotten() 
         evicted.body
     );
 }
+
+/// A seed object's default rendering is made once for every sandbox of its seed; a sandbox that
+/// changes the object answers with its own, before and after another sandbox showed the seed's.
+#[test]
+fn a_seeded_object_shown_with_the_default_fields_is_each_sandboxs_own() {
+    let (a, b) = (spawn_app(), spawn_app());
+    let (session_a, session_b) = (bakery_session(&a), bakery_session(&b));
+    let list = "/v2/customer?count=1000";
+    let first = |app: &TestApp, session: &str| {
+        let reply = app.get_as("0", session, list);
+        assert_eq!(reply.status, 200, "{}", reply.body);
+        reply.body["values"][0].clone()
+    };
+    let seed = first(&b, &session_b);
+    let id = seed["id"].as_i64().unwrap();
+    let single = |app: &TestApp, session: &str| {
+        let reply = app.get_as("0", session, &format!("/v2/customer/{id}"));
+        assert_eq!(reply.status, 200, "{}", reply.body);
+        reply.body["value"].clone()
+    };
+    assert_eq!(
+        single(&b, &session_b),
+        seed,
+        "a list and a read render a seed object alike"
+    );
+    let put = a.call_as(
+        Method::PUT,
+        "0",
+        &session_a,
+        &format!("/v2/customer/{id}"),
+        Some(&json!({"name": "Bare i A AS", "version": seed["version"]})),
+    );
+    assert_eq!(put.status, 200, "{}", put.body);
+    assert_eq!(first(&a, &session_a)["name"], "Bare i A AS");
+    assert_eq!(single(&a, &session_a)["name"], "Bare i A AS");
+    assert_eq!(first(&b, &session_b), seed, "the other sandbox still shows the seed's");
+    assert_eq!(single(&b, &session_b), seed);
+    // The url carries each sandbox's own base even where the rendering is shared.
+    let (url_a, url_b) = (
+        single(&a, &session_a)["url"].clone(),
+        single(&b, &session_b)["url"].clone(),
+    );
+    assert_ne!(url_a, url_b);
+    assert!(
+        url_b.as_str().unwrap().ends_with(&format!("/v2/customer/{id}")),
+        "{url_b}"
+    );
+}
