@@ -8,7 +8,7 @@ pub mod schema;
 mod template;
 
 pub use admin::{ClientLinkRow, IntegrationRow, KeyRow, WorldRows};
-pub use objects::{ObjectFilter, ObjectPage, ObjectRow, StoredObject};
+pub use objects::{ObjectFilter, ObjectPage, ObjectRow, OwnObject, SeedAtHand, StoredObject};
 pub use queries::{CompanyRow, CredentialRow, Db, NewSession, json_text};
 pub use template::Template;
 
@@ -125,20 +125,38 @@ impl Store {
 
     /// Replaces the world in one transaction (`install` writes the new one into a cleared store)
     /// and, in the same lock, attaches `template` as the seed objects it reads: no request sees the
-    /// new world with the old seed objects.
+    /// new world with the old seed objects. The new template is attached before `install` runs
+    /// (SQLite attaches outside transactions only), so the objects a loaded world changed or
+    /// deleted shadow the new seed's; if `install` fails, the old one is attached again.
     pub fn replace_world<T, E: From<rusqlite::Error>>(
         &self,
         template: Arc<Template>,
         install: impl FnOnce(&Db<'_>) -> Result<T, E>,
     ) -> Result<T, E> {
         let mut attached = self.lock();
-        let tx = attached.conn.transaction()?;
-        let out = install(&Db::new(&tx))?;
-        tx.commit()?;
-        if attached.template.uri() != template.uri() {
+        let previous = if attached.template.uri() != template.uri() {
             template.attach(&attached.conn, true)?;
-            attached.template = template;
+            Some(std::mem::replace(&mut attached.template, template))
+        } else {
+            None
+        };
+        let written = Self::in_transaction(&mut attached.conn, install);
+        if written.is_err()
+            && let Some(previous) = previous
+        {
+            previous.attach(&attached.conn, true)?;
+            attached.template = previous;
         }
+        written
+    }
+
+    fn in_transaction<T, E: From<rusqlite::Error>>(
+        conn: &mut Connection,
+        f: impl FnOnce(&Db<'_>) -> Result<T, E>,
+    ) -> Result<T, E> {
+        let tx = conn.transaction()?;
+        let out = f(&Db::new(&tx))?;
+        tx.commit()?;
         Ok(out)
     }
 
@@ -182,11 +200,7 @@ impl Store {
 
     /// Runs writes in one transaction: all of it lands or none of it does.
     pub fn transaction<T, E: From<rusqlite::Error>>(&self, f: impl FnOnce(&Db<'_>) -> Result<T, E>) -> Result<T, E> {
-        let mut attached = self.lock();
-        let tx = attached.conn.transaction()?;
-        let out = f(&Db::new(&tx))?;
-        tx.commit()?;
-        Ok(out)
+        Self::in_transaction(&mut self.lock().conn, f)
     }
 }
 
