@@ -339,6 +339,47 @@ mod tests {
             .unwrap();
     }
 
+    /// A loaded world's changed and deleted seed objects hide the seed of the world being
+    /// loaded, not the one attached before it; a failed load leaves the old seed attached.
+    #[test]
+    fn a_loaded_world_shadows_the_seed_it_is_loaded_with() {
+        let customer = |id: i64, name: &str| StoredObject {
+            id,
+            company_id: 7,
+            version: 0,
+            body: serde_json::json!({ "name": name }).as_object().cloned().unwrap(),
+            changes: Vec::new(),
+        };
+        let seed = Arc::new(
+            Template::build(|db| {
+                db.insert_object("customer", &customer(1, "seeded"))?;
+                db.insert_object("customer", &customer(2, "seeded"))
+            })
+            .unwrap(),
+        );
+        let store = Store::open_in_memory().unwrap();
+        let names = |store: &Store| {
+            let objects = store.with(|db| db.objects("customer", 7)).unwrap();
+            objects
+                .iter()
+                .map(|o| (o.id, o.body["name"].clone()))
+                .collect::<Vec<_>>()
+        };
+        let refused: Result<(), rusqlite::Error> = store.replace_world(seed.clone(), |db| {
+            db.put_loaded_object("customer", &customer(1, "changed"))?;
+            Err(rusqlite::Error::InvalidQuery)
+        });
+        assert!(refused.is_err());
+        assert_eq!(names(&store), [], "the old (empty) seed is attached again");
+        store
+            .replace_world(seed, |db| {
+                db.put_loaded_object("customer", &customer(1, "changed"))?;
+                db.delete_object("customer", 2).map(drop)
+            })
+            .unwrap();
+        assert_eq!(names(&store), [(1, serde_json::json!("changed"))]);
+    }
+
     #[test]
     fn a_ledger_account_is_found_by_its_number_from_an_index() {
         let store = Store::open_in_memory().unwrap();
