@@ -520,24 +520,7 @@ impl Db<'_> {
     /// Stores an object of a loaded world with its own id, version and owner, in place of the
     /// seed object with that id if there is one.
     pub fn put_loaded_object(&self, resource: &str, object: &StoredObject) -> rusqlite::Result<()> {
-        self.conn()
-            .prepare_cached(concat!(
-                "INSERT INTO main.objects(resource, id, company_id, version, body, changes, number, inactive)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ",
-                inactive_of!("?5"),
-                ") ON CONFLICT(resource, id) DO UPDATE SET company_id = excluded.company_id,
-                 version = excluded.version, body = excluded.body, changes = excluded.changes,
-                 number = excluded.number, inactive = excluded.inactive"
-            ))?
-            .execute(params![
-                resource,
-                object.id,
-                object.company_id,
-                object.version,
-                super::json_text(&object.body),
-                super::json_text(&object.changes),
-                number_of(resource, object),
-            ])?;
-        self.shadow_template_object(resource, object.id).map(drop)
+        self.delete_object(resource, object.id)?;
+        self.insert_object(resource, object)
     }
 }

@@ -8,6 +8,21 @@ use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use tripletex_sandbox::config::Config;
 
+/// The first credential a served emulator lists whose key is (or is not) an office key.
+fn served_credential(base: &str, accountant_key: bool) -> serde_json::Value {
+    let credentials: serde_json::Value = reqwest::blocking::get(format!("{base}/_sandbox/credentials"))
+        .unwrap()
+        .json()
+        .unwrap();
+    credentials["values"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["accountantKey"] == accountant_key)
+        .cloned()
+        .unwrap()
+}
+
 fn temp_path(name: &str) -> PathBuf {
     std::env::temp_dir().join(format!("tripletex-sandbox-test-{}-{name}", std::process::id()))
 }
@@ -168,16 +183,7 @@ fn scenarios_list_and_show_the_embedded_library() {
 #[test]
 fn a_curl_and_jq_session_works_unchanged() {
     let served = serve(&["--port", "0"]);
-    let credentials: serde_json::Value = reqwest::blocking::get(format!("{}/_sandbox/credentials", served.base))
-        .unwrap()
-        .json()
-        .unwrap();
-    let office = credentials["values"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["accountantKey"] == true)
-        .unwrap();
+    let office = &served_credential(&served.base, true);
     let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/scripts/mint-and-who-am-i.sh");
     for company in ["0", "2101"] {
         let output = Command::new("bash")
@@ -220,18 +226,9 @@ fn a_curl_and_jq_session_works_unchanged() {
 #[test]
 fn the_curl_and_jq_example_flow_runs_end_to_end() {
     let served = serve(&["--port", "0"]);
-    let credentials: serde_json::Value = reqwest::blocking::get(format!("{}/_sandbox/credentials", served.base))
-        .unwrap()
-        .json()
-        .unwrap();
     let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/scripts/mint-and-who-am-i.sh");
     for (office, company) in [(false, "0"), (true, "2101")] {
-        let credential = credentials["values"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|c| c["accountantKey"] == office)
-            .unwrap();
+        let credential = &served_credential(&served.base, office);
         let output = Command::new("bash")
             .arg(&script)
             .env("FLOW", "full")
@@ -470,18 +467,7 @@ fn a_saved_state_file_is_a_scenario_for_serve() {
         .unwrap();
     assert_eq!(loaded["objects"], state["objects"], "the objects as saved");
     assert_eq!(loaded["world"], state["world"]);
-    let credentials: serde_json::Value = client
-        .get(format!("{}/_sandbox/credentials", served.base))
-        .send()
-        .unwrap()
-        .json()
-        .unwrap();
-    let bakery = credentials["values"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["accountantKey"] == false)
-        .unwrap();
+    let bakery = served_credential(&served.base, false);
     let session: serde_json::Value = client
         .put(format!("{}/v2/token/session/:create", served.base))
         .query(&[
