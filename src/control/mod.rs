@@ -743,7 +743,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 }
 
 async fn get_state(req: HttpRequest) -> Result<HttpResponse, ApiError> {
-    let file = sandbox(&req)?.store().with(crate::scenario::export)?;
+    let sandbox = sandbox(&req)?;
+    let file = crate::scenario::export_state(sandbox.store(), sandbox.now())?;
     let body = serde_json::to_value(&file).map_err(|e| ApiError::internal(&e))?;
     Ok(json_response(200, &body))
 }

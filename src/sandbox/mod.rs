@@ -178,7 +178,7 @@ impl Sandbox {
             let name = store.with(|db| db.meta("scenario"))?.unwrap_or_default();
             Origin::Reopened { scenario: name }
         };
-        let max_id = store.max_id()?;
+        let max_id = store.max_id()?.max(scenario::highest_object_id(&scenario));
         let sandbox = Self {
             store,
             journal: journal::Journal::default(),
@@ -328,8 +328,9 @@ impl Sandbox {
             db.clear_world()?;
             scenario::install(scenario, db, &mut |id| self.new_token(id), now, seeds)
         })?;
-        // Another world's seeded ids may lie above the ids generated so far.
-        let max_id = self.store.max_id()?;
+        // Another world's seeded ids, and the ids its objects name, may lie above the ids
+        // generated so far.
+        let max_id = self.store.max_id()?.max(scenario::highest_object_id(scenario));
         self.next_id
             .fetch_max(max_id.max(FIRST_GENERATED_ID) + 1, Ordering::Relaxed);
         *self.base.lock().unwrap_or_else(|p| p.into_inner()) = Arc::new(scenario.clone());

@@ -7,7 +7,8 @@ use super::format::{
 };
 use crate::domain::entitlements::KeyAccesses;
 use crate::domain::model::{CompanyKind, KeyState, Package};
-use crate::store::Db;
+use crate::store::{Db, SeedAtHand, Store, StoreError};
+use jiff::Timestamp;
 
 fn kind(kind: CompanyKind) -> CompanyKindSpec {
     match kind {
@@ -27,8 +28,23 @@ fn package(package: Package) -> PackageSpec {
     }
 }
 
-/// The whole world of a store in the scenario format (sessions are not part of a world).
-pub fn export(db: &Db<'_>) -> rusqlite::Result<ScenarioFile> {
+/// The whole world of a store in the scenario format, its data objects as they differ from the
+/// seed of its companies (a file's compared with a seed made `now`); sessions are not part of it.
+pub fn export_state(store: &Store, now: Timestamp) -> Result<ScenarioFile, StoreError> {
+    let fresh = match store.keeps_seed_objects() {
+        true => {
+            let companies = store.with(|db| db.companies())?;
+            let ids: Vec<i64> = companies.iter().map(|row| row.company.id).collect();
+            Some(super::seed_template(&ids, now)?)
+        }
+        false => None,
+    };
+    Ok(store.with_seed(fresh.as_deref(), export)?)
+}
+
+/// The whole world of a store in the scenario format, its data objects as they differ from
+/// `seed` (sessions are not part of a world).
+pub fn export(db: &Db<'_>, seed: SeedAtHand) -> rusqlite::Result<ScenarioFile> {
     let companies = db.companies()?;
     let rows = db.world_rows()?;
     let world = World {
@@ -152,6 +168,7 @@ pub fn export(db: &Db<'_>) -> rusqlite::Result<ScenarioFile> {
         fixtures: Vec::new(),
         settings,
         world,
+        objects: super::objects::export(db, seed)?,
         expect: Vec::new(),
     })
 }

@@ -18,6 +18,10 @@ pub struct ScenarioFile {
     pub settings: Settings,
     #[serde(default)]
     pub world: World,
+    /// The data objects (customers, orders, …) that differ from the seed the world's companies
+    /// start with, per resource path; `GET /_sandbox/state` exports them.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub objects: Objects,
     /// What the API must answer in this world, in order; the test suite runs every entry.
     #[serde(default)]
     pub expect: Vec<Expectation>,
@@ -327,4 +331,37 @@ pub struct LinkSpec {
     /// Klient > Tilganger, not effective until the key is regenerated.
     #[serde(default)]
     pub pending: bool,
+}
+
+/// Data objects that differ from the seed, by resource path (`customer`, `ledger/account`, …).
+pub type Objects = BTreeMap<String, ResourceObjects>;
+
+/// One resource's objects that differ from the seed.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ResourceObjects {
+    /// Objects the world holds itself, in id order: created ones, and seed objects changed (one
+    /// with a seed object's id takes its place).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub stored: Vec<ObjectSpec>,
+    /// Ids of seed objects deleted, in order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub deleted: Vec<i64>,
+}
+
+/// A data object as the store keeps it.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ObjectSpec {
+    pub id: i64,
+    /// The company that owns it; 0 for reference data shared by every company.
+    pub company_id: i64,
+    #[serde(default)]
+    pub version: i64,
+    /// The object's fields, as `GET` shows them with `fields=*` (references as `{"id": N}`),
+    /// without `id`, `version`, `url` and `changes`.
+    pub body: serde_json::Value,
+    /// The change log (`changes`); absent: one CREATE when the world is loaded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub changes: Option<Vec<serde_json::Value>>,
 }

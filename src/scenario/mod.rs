@@ -3,12 +3,13 @@
 
 mod export;
 pub mod format;
+mod objects;
 mod seed;
 
 pub use seed::template as seed_template;
 mod validate;
 
-pub use export::export;
+pub use export::{export, export_state};
 
 pub use format::{ScenarioFile, Settings, World};
 pub use validate::Problem;
@@ -192,6 +193,7 @@ pub fn parse(source_name: &str, text: &str) -> Result<Scenario, ScenarioError> {
     world.extend(file.world.clone());
     let mut problems = validate::world(&world, &origins);
     problems.extend(validate::expectations(&file.expect, &world));
+    problems.extend(objects::check(&file.objects, &world));
     if !problems.is_empty() {
         return Err(ScenarioError {
             source_name: source_name.to_owned(),
@@ -226,6 +228,11 @@ pub enum SeedObjects {
     Stored,
     /// Read from the shared template of the world's companies ([`seed::template`]).
     FromTemplate,
+}
+
+/// The highest id a scenario's objects section names, so ids generated after it is loaded are new.
+pub fn highest_object_id(scenario: &Scenario) -> i64 {
+    objects::highest_id(&scenario.file.objects)
 }
 
 /// The companies of a scenario's world.
@@ -368,5 +375,5 @@ pub fn install(
     for spec in &world.client_key_links {
         db.insert_link(spec.key_id, spec.client_id, &json_text(&spec.accesses), spec.pending)?;
     }
-    Ok(())
+    objects::install(&scenario.file.objects, db, now)
 }

@@ -9,7 +9,7 @@ pub mod schema;
 mod template;
 
 pub use admin::{ClientLinkRow, IntegrationRow, KeyRow, WorldRows};
-pub use objects::{ObjectFilter, ObjectPage, ObjectRow, ObjectText, StoredObject};
+pub use objects::{ObjectFilter, ObjectPage, ObjectRow, ObjectText, OwnObject, SeedAtHand, StoredObject};
 pub use queries::{CompanyRow, CredentialRow, Db, NewSession, json_text};
 pub use remembered::{Login, Mintable};
 pub use template::Template;
@@ -150,7 +150,9 @@ impl Store {
 
     /// Replaces the world in one transaction (`install` writes the new one into a cleared store)
     /// and, in the same lock, attaches `template` as the seed objects it reads: no request sees the
-    /// new world with the old seed objects.
+    /// new world with the old seed objects. The new template is attached before `install` runs
+    /// (SQLite attaches outside transactions only), so the objects a loaded world changed or
+    /// deleted shadow the new seed's; if `install` fails, the old one is attached again.
     pub fn replace_world<T, E: From<rusqlite::Error>>(
         &self,
         template: Arc<Template>,
@@ -159,13 +161,29 @@ impl Store {
         let mut guard = self.lock();
         let attached = &mut *guard;
         attached.remembered.get_mut().forget();
-        let tx = attached.conn.transaction()?;
-        let out = install(&Db::new(&tx))?;
-        tx.commit()?;
-        if attached.template.uri() != template.uri() {
+        let previous = if attached.template.uri() != template.uri() {
             template.attach(&attached.conn, true)?;
-            attached.template = template;
+            Some(std::mem::replace(&mut attached.template, template))
+        } else {
+            None
+        };
+        let written = Self::in_transaction(&mut attached.conn, install);
+        if written.is_err()
+            && let Some(previous) = previous
+        {
+            previous.attach(&attached.conn, true)?;
+            attached.template = previous;
         }
+        written
+    }
+
+    fn in_transaction<T, E: From<rusqlite::Error>>(
+        conn: &mut Connection,
+        f: impl FnOnce(&Db<'_>) -> Result<T, E>,
+    ) -> Result<T, E> {
+        let tx = conn.transaction()?;
+        let out = f(&Db::new(&tx))?;
+        tx.commit()?;
         Ok(out)
     }
 
@@ -366,6 +384,47 @@ mod tests {
                 Ok::<_, rusqlite::Error>(())
             })
             .unwrap();
+    }
+
+    /// A loaded world's changed and deleted seed objects hide the seed of the world being
+    /// loaded, not the one attached before it; a failed load leaves the old seed attached.
+    #[test]
+    fn a_loaded_world_shadows_the_seed_it_is_loaded_with() {
+        let customer = |id: i64, name: &str| StoredObject {
+            id,
+            company_id: 7,
+            version: 0,
+            body: serde_json::json!({ "name": name }).as_object().cloned().unwrap(),
+            changes: Vec::new(),
+        };
+        let seed = Arc::new(
+            Template::build(|db| {
+                db.insert_object("customer", &customer(1, "seeded"))?;
+                db.insert_object("customer", &customer(2, "seeded"))
+            })
+            .unwrap(),
+        );
+        let store = Store::open_in_memory().unwrap();
+        let names = |store: &Store| {
+            let objects = store.with(|db| db.objects("customer", 7)).unwrap();
+            objects
+                .iter()
+                .map(|o| (o.id, o.body["name"].clone()))
+                .collect::<Vec<_>>()
+        };
+        let refused: Result<(), rusqlite::Error> = store.replace_world(seed.clone(), |db| {
+            db.put_loaded_object("customer", &customer(1, "changed"))?;
+            Err(rusqlite::Error::InvalidQuery)
+        });
+        assert!(refused.is_err());
+        assert_eq!(names(&store), [], "the old (empty) seed is attached again");
+        store
+            .replace_world(seed, |db| {
+                db.put_loaded_object("customer", &customer(1, "changed"))?;
+                db.delete_object("customer", 2).map(drop)
+            })
+            .unwrap();
+        assert_eq!(names(&store), [(1, serde_json::json!("changed"))]);
     }
 
     #[test]

@@ -490,3 +490,92 @@ impl Db<'_> {
             .query_row([], |r| r.get(0))
     }
 }
+
+/// An object a store holds itself, bodies still as JSON text, for an export of the world.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OwnObject {
+    pub resource: String,
+    pub id: i64,
+    pub company_id: i64,
+    pub version: i64,
+    pub body: String,
+    pub changes: String,
+}
+
+/// The seed objects a fresh world of the store's companies starts with, as
+/// [`Store::with_seed`] has them at hand: the attached template, or a fresh one beside a file's
+/// own objects.
+#[derive(Debug, Clone, Copy)]
+pub struct SeedAtHand {
+    /// Attached as `seed` for the call (a file keeps its seed objects itself); else `tmpl` is it.
+    beside: bool,
+}
+
+impl super::Store {
+    /// Runs `f` with the seed objects of a fresh world at hand, under one lock: the template an
+    /// in-memory store reads through (`fresh` None), or `fresh` attached for as long as `f` runs
+    /// (a file keeps its seed objects among its own, so they are told apart by comparing).
+    pub fn with_seed<T, E: From<rusqlite::Error>>(
+        &self,
+        fresh: Option<&super::Template>,
+        f: impl FnOnce(&Db<'_>, SeedAtHand) -> Result<T, E>,
+    ) -> Result<T, E> {
+        let attached = self.lock();
+        let Some(fresh) = fresh else {
+            return f(&Db::new(&attached), SeedAtHand { beside: false });
+        };
+        attached.execute("ATTACH DATABASE ?1 AS seed", [fresh.uri()])?;
+        let out = f(&Db::new(&attached), SeedAtHand { beside: true });
+        attached.execute_batch("DETACH DATABASE seed")?;
+        out
+    }
+}
+
+impl Db<'_> {
+    /// The objects this store holds itself that a fresh world does not hold as they are
+    /// (created ones, changed seed objects), by resource and id.
+    pub fn objects_unlike_seed(&self, seed: SeedAtHand) -> rusqlite::Result<Vec<OwnObject>> {
+        let schema = if seed.beside { "seed" } else { "tmpl" };
+        // Not cached: `seed` is attached for one export only.
+        let mut statement = self.conn().prepare(&format!(
+            "SELECT resource, id, company_id, version, body, changes FROM main.objects m
+             WHERE NOT EXISTS (SELECT 1 FROM {schema}.objects s WHERE s.resource = m.resource AND s.id = m.id
+               AND s.company_id = m.company_id AND s.version = m.version AND s.body = m.body)
+             ORDER BY resource, id"
+        ))?;
+        let rows = statement.query_map([], |row| {
+            Ok(OwnObject {
+                resource: row.get(0)?,
+                id: row.get(1)?,
+                company_id: row.get(2)?,
+                version: row.get(3)?,
+                body: row.get(4)?,
+                changes: row.get(5)?,
+            })
+        })?;
+        rows.collect()
+    }
+
+    /// The (resource, id) of the seed objects a fresh world holds and this one has deleted, in order.
+    pub fn seed_objects_deleted(&self, seed: SeedAtHand) -> rusqlite::Result<Vec<(String, i64)>> {
+        let sql = if seed.beside {
+            "SELECT resource, id FROM seed.objects s
+             WHERE NOT EXISTS (SELECT 1 FROM main.objects m WHERE m.resource = s.resource AND m.id = s.id)
+             ORDER BY resource, id"
+        } else {
+            "SELECT resource, id FROM main.objects_shadowed s
+             WHERE NOT EXISTS (SELECT 1 FROM main.objects m WHERE m.resource = s.resource AND m.id = s.id)
+             ORDER BY resource, id"
+        };
+        let mut statement = self.conn().prepare(sql)?;
+        let rows = statement.query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?;
+        rows.collect()
+    }
+
+    /// Stores an object of a loaded world with its own id, version and owner, in place of the
+    /// seed object with that id if there is one.
+    pub fn put_loaded_object(&self, resource: &str, object: &StoredObject) -> rusqlite::Result<()> {
+        self.delete_object(resource, object.id)?;
+        self.insert_object(resource, object)
+    }
+}

@@ -2,10 +2,26 @@
 //! errors, `scenarios` subcommands, a curl + jq session, seeds and `--db` persistence.
 
 use crate::helpers::{BIN, FUTURE, serve, serve_command, spawn_with};
+use reqwest::Method;
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use tripletex_sandbox::config::Config;
+
+/// The first credential a served emulator lists whose key is (or is not) an office key.
+fn served_credential(base: &str, accountant_key: bool) -> serde_json::Value {
+    let credentials: serde_json::Value = reqwest::blocking::get(format!("{base}/_sandbox/credentials"))
+        .unwrap()
+        .json()
+        .unwrap();
+    credentials["values"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["accountantKey"] == accountant_key)
+        .cloned()
+        .unwrap()
+}
 
 fn temp_path(name: &str) -> PathBuf {
     std::env::temp_dir().join(format!("tripletex-sandbox-test-{}-{name}", std::process::id()))
@@ -167,16 +183,7 @@ fn scenarios_list_and_show_the_embedded_library() {
 #[test]
 fn a_curl_and_jq_session_works_unchanged() {
     let served = serve(&["--port", "0"]);
-    let credentials: serde_json::Value = reqwest::blocking::get(format!("{}/_sandbox/credentials", served.base))
-        .unwrap()
-        .json()
-        .unwrap();
-    let office = credentials["values"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["accountantKey"] == true)
-        .unwrap();
+    let office = &served_credential(&served.base, true);
     let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/scripts/mint-and-who-am-i.sh");
     for company in ["0", "2101"] {
         let output = Command::new("bash")
@@ -219,18 +226,9 @@ fn a_curl_and_jq_session_works_unchanged() {
 #[test]
 fn the_curl_and_jq_example_flow_runs_end_to_end() {
     let served = serve(&["--port", "0"]);
-    let credentials: serde_json::Value = reqwest::blocking::get(format!("{}/_sandbox/credentials", served.base))
-        .unwrap()
-        .json()
-        .unwrap();
     let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/scripts/mint-and-who-am-i.sh");
     for (office, company) in [(false, "0"), (true, "2101")] {
-        let credential = credentials["values"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|c| c["accountantKey"] == office)
-            .unwrap();
+        let credential = &served_credential(&served.base, office);
         let output = Command::new("bash")
             .arg(&script)
             .env("FLOW", "full")
@@ -424,4 +422,103 @@ fn scenarios_run_executes_the_expect_list_and_fails_on_a_wrong_answer() {
         "{text}"
     );
     assert!(text.contains("1 of 2 expectations hold"), "{text}");
+}
+
+/// The bakery's first customers: changes the first, deletes the second, creates one; answers the
+/// created customer's id.
+fn change_customers(app: &crate::helpers::TestApp) -> i64 {
+    let session = app.session_for(&app.credential(false));
+    let send = |method, path: &str, body: Option<serde_json::Value>| {
+        let reply = app.call_as(method, "0", &session, path, body.as_ref());
+        assert!(reply.status < 300, "{path}: {}", reply.body);
+        reply.body
+    };
+    let seeded = send(Method::GET, "/v2/customer?fields=id,version&count=2", None)["values"].clone();
+    send(
+        Method::PUT,
+        &format!("/v2/customer/{}", seeded[0]["id"]),
+        Some(serde_json::json!({"name": "Endret AS", "version": seeded[0]["version"]})),
+    );
+    send(Method::DELETE, &format!("/v2/customer/{}", seeded[1]["id"]), None);
+    send(
+        Method::POST,
+        "/v2/customer",
+        Some(serde_json::json!({"name": "Lagret Kunde AS"})),
+    )["value"]["id"]
+        .as_i64()
+        .unwrap()
+}
+
+#[test]
+fn a_saved_state_file_is_a_scenario_for_serve() {
+    let app = crate::helpers::spawn_app();
+    let made = change_customers(&app);
+    let state = app.get("/_sandbox/state").body;
+    let path = temp_path("saved-state.json");
+    std::fs::write(&path, serde_json::to_string_pretty(&state).unwrap()).unwrap();
+
+    let served = serve(&["--port", "0", "--scenario", path.to_str().unwrap()]);
+    let client = reqwest::blocking::Client::new();
+    let loaded: serde_json::Value = client
+        .get(format!("{}/_sandbox/state", served.base))
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    assert_eq!(loaded["objects"], state["objects"], "the objects as saved");
+    assert_eq!(loaded["world"], state["world"]);
+    let bakery = served_credential(&served.base, false);
+    let session: serde_json::Value = client
+        .put(format!("{}/v2/token/session/:create", served.base))
+        .query(&[
+            ("consumerToken", bakery["consumerToken"].as_str().unwrap()),
+            ("employeeToken", bakery["employeeToken"].as_str().unwrap()),
+            ("expirationDate", FUTURE),
+        ])
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    let customer: serde_json::Value = client
+        .get(format!("{}/v2/customer/{made}", served.base))
+        .basic_auth("0", session["value"]["token"].as_str())
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    assert_eq!(customer["value"]["name"], "Lagret Kunde AS", "{customer}");
+    let _ = std::fs::remove_file(&path);
+}
+
+#[test]
+fn a_database_file_exports_only_what_differs_from_the_seed() {
+    let path = temp_path("exported.db");
+    let _ = std::fs::remove_file(&path);
+    let file = spawn_with(Config {
+        db: Some(path.clone()),
+        ..Config::for_tests()
+    });
+    assert!(
+        file.get("/_sandbox/state").body.get("objects").is_none(),
+        "a file's own seed objects are not exported"
+    );
+    let made = change_customers(&file);
+    let state = file.get("/_sandbox/state").body;
+    let objects = state["objects"].as_object().unwrap();
+    assert_eq!(objects.keys().collect::<Vec<_>>(), ["customer"], "{objects:?}");
+    let stored = state["objects"]["customer"]["stored"].as_array().unwrap();
+    assert_eq!(stored.len(), 2, "the changed and the created customer: {stored:?}");
+    assert_eq!(stored[1]["id"], made);
+    assert_eq!(state["objects"]["customer"]["deleted"].as_array().unwrap().len(), 1);
+
+    // The same world in memory exports the same objects, and back into the file as well.
+    let memory = crate::helpers::spawn_app();
+    let put = memory.send(memory.request(reqwest::Method::PUT, "/_sandbox/state").json(&state));
+    assert_eq!(put.status, 204, "{}", put.body);
+    assert_eq!(memory.get("/_sandbox/state").body, state);
+    let again = file.send(file.request(reqwest::Method::PUT, "/_sandbox/state").json(&state));
+    assert_eq!(again.status, 204, "{}", again.body);
+    assert_eq!(file.get("/_sandbox/state").body, state);
+    drop(file);
+    let _ = std::fs::remove_file(&path);
 }

@@ -230,8 +230,13 @@ fn a_fork_copies_the_world_and_then_goes_its_own_way() {
 fn a_snapshot_brings_back_the_world_as_it_was_as_often_as_asked() {
     let app = spawn_app();
     let session = bakery_session(&app);
+    let kept = create_customer(&app, &session, "Før AS");
     let (before, _) = customers(&app, &session);
     let exported = app.get("/_sandbox/state").body;
+    assert_eq!(
+        exported["objects"]["customer"]["stored"][0]["id"], kept["id"],
+        "the export holds the data objects too"
+    );
     let taken = app.control(
         Method::POST,
         "/_sandbox/snapshots",
@@ -243,6 +248,30 @@ fn a_snapshot_brings_back_the_world_as_it_was_as_often_as_asked() {
 
     for round in 0..2 {
         create_customer(&app, &session, &format!("Runde {round} AS"));
+        let (seeded, kept_now) = (&before[0], before.iter().find(|c| c.0 == kept["id"]).unwrap());
+        for (id, version) in [(seeded.0, seeded.1), (kept_now.0, kept_now.1)] {
+            let put = app.call_as(
+                Method::PUT,
+                "0",
+                &session,
+                &format!("/v2/customer/{id}"),
+                Some(&json!({"name": format!("Endret {round} AS"), "version": version})),
+            );
+            assert_eq!(put.status, 200, "{}", put.body);
+        }
+        let gone = app.call_as(
+            Method::DELETE,
+            "0",
+            &session,
+            &format!("/v2/customer/{}", before[1].0),
+            None,
+        );
+        assert_eq!(gone.status, 204, "{}", gone.body);
+        assert_ne!(
+            app.get("/_sandbox/state").body["objects"],
+            exported["objects"],
+            "round {round}: the export sees the customers change"
+        );
         let later = bakery_session(&app);
         let off = app.control(
             Method::PUT,
