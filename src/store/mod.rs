@@ -32,9 +32,9 @@ pub enum StoreError {
 const MEMORY_PAGE_SIZE: i64 = 1024;
 
 /// Pages of a sandbox's own database kept in its page cache, beside the memdb buffer that holds
-/// them all: enough for a request's working set, small enough that a thousand sandboxes don't
-/// hold their pages twice.
-const MEMORY_CACHE_PAGES: i64 = 100;
+/// them all: a request's working set, small enough that a thousand sandboxes don't hold their
+/// pages twice (a page read past it is a copy from the buffer).
+const MEMORY_CACHE_PAGES: i64 = 32;
 
 /// A private in-memory database in SQLite's `memdb` VFS rather than `:memory:`. A `:memory:`
 /// database lives in its page cache, and a B-tree split renumbers a page through the lock-byte
@@ -54,6 +54,17 @@ fn open_private_memory() -> Result<Connection, StoreError> {
     })?;
     conn.pragma_update(None, "cache_size", MEMORY_CACHE_PAGES)?;
     Ok(conn)
+}
+
+/// Makes `dest`'s main database a copy of `source`'s: the source's pages, serialized (for an
+/// in-memory store that is its memdb buffer, not a copy), are copied into a new memdb buffer in
+/// one piece — several times faster than the backup API, which writes page by page through the
+/// destination's cache.
+fn copy_database(source: &mut Connection, dest: &mut Connection) -> Result<(), StoreError> {
+    let image = source.serialize(rusqlite::MAIN_DB)?;
+    dest.deserialize_read_exact(rusqlite::MAIN_DB, &*image, image.len(), false)?;
+    dest.pragma_update(None, "cache_size", MEMORY_CACHE_PAGES)?;
+    Ok(())
 }
 
 /// All state of one sandbox.
@@ -105,9 +116,8 @@ impl Store {
     pub fn copy_of(template: &Store) -> Result<Self, StoreError> {
         let mut conn = open_private_memory()?;
         let seeds = {
-            let source = template.lock();
-            let backup = rusqlite::backup::Backup::new(&source.conn, &mut conn)?;
-            backup.run_to_completion(1024, std::time::Duration::ZERO, None)?;
+            let mut source = template.lock();
+            copy_database(&mut source.conn, &mut conn)?;
             source.template.clone()
         };
         Self::prepare(conn, seeds, false)
@@ -189,15 +199,20 @@ impl Store {
 
     /// Makes this store's world a copy of `snapshot`'s (a store made with [`Store::copy_of`]).
     pub fn restore_from(&self, snapshot: &Store) -> Result<(), StoreError> {
-        let source = snapshot.lock();
+        let mut source = snapshot.lock();
         let mut attached = self.lock();
         // A backup writes pages, not rows: no update hook sees it.
         attached.remembered.get_mut().forget();
-        rusqlite::backup::Backup::new(&source.conn, &mut attached.conn)?.run_to_completion(
-            1024,
-            std::time::Duration::ZERO,
-            None,
-        )?;
+        if self.keeps_seed_objects {
+            // A file stays a file: its pages are written into it.
+            rusqlite::backup::Backup::new(&source.conn, &mut attached.conn)?.run_to_completion(
+                1024,
+                std::time::Duration::ZERO,
+                None,
+            )?;
+        } else {
+            copy_database(&mut source.conn, &mut attached.conn)?;
+        }
         if attached.template.uri() != source.template.uri() {
             source.template.attach(&attached.conn, true)?;
             attached.template = source.template.clone();
