@@ -4,6 +4,7 @@
 Usage:
     python3 tools/load-bench.py [--binary PATH] [--duration SECONDS] [--connections 32]
                                 [--mix-seconds 180] [--mix-clients 48] [--mix-rate 10]
+                                [--only-spawn] [--spawns 5]
 
     --binary       the sandbox binary (default target/release/tripletex-sandbox; built with
                    `cargo build --release` only if it is missing)
@@ -12,6 +13,8 @@ Usage:
     --mix-seconds  length of the mixed load (default 180; 20-30 for a quick run, 0 skips it)
     --mix-clients  client threads of the mixed load (default 48)
     --mix-rate     requests per second each mixed-load client sends (default 10)
+    --only-spawn   measure step 1 only (spawn -> first 200 and RSS), without wrk
+    --spawns       how many times step 1 starts the binary (default 5)
 
 What one run does:
  1. Spawn to first 200: starts `BINARY serve --port 0` five times, measures the time from spawn
@@ -650,13 +653,15 @@ def main():
     parser.add_argument("--mix-seconds", type=int, default=180, help="length of the mixed load (default 180)")
     parser.add_argument("--mix-clients", type=int, default=48, help="mixed-load client threads (default 48)")
     parser.add_argument("--mix-rate", type=float, default=10.0, help="requests/s per mixed-load client (default 10)")
+    parser.add_argument("--only-spawn", action="store_true", help="measure spawn -> first 200 and RSS only")
+    parser.add_argument("--spawns", type=int, default=5, help="starts of the binary in step 1 (default 5)")
     args = parser.parse_args()
 
     def out(line=""):
         print(line, flush=True)
 
     wrk = shutil.which("wrk")
-    if not wrk:
+    if not wrk and not args.only_spawn:
         sys.exit("load-bench: wrk is not installed (apt-get install wrk)")
     binary = os.path.abspath(args.binary)
     if not os.path.exists(binary):
@@ -674,12 +679,17 @@ def main():
         out("figures on a shared machine are indicative; compare ratios, measured in the same run")
         out()
 
-        out("1. spawn -> first 200 of GET /_sandbox/health (5 spawns)")
-        times, rss = measure_spawn(binary)
+        out(f"1. spawn -> first 200 of GET /_sandbox/health ({args.spawns} spawns)")
+        times, rss = measure_spawn(binary, args.spawns)
         spawn_ms, spawn_rss = statistics.median(times), statistics.median(rss)
         out(f"  times ms: {', '.join(f'{t:.1f}' for t in times)}")
         out(f"  VmRSS MB: {', '.join(f'{r:.1f}' for r in rss)}")
         out()
+        if args.only_spawn:
+            spawn_ok, rss_ok = spawn_ms < SPAWN_TARGET_MS, spawn_rss < RSS_TARGET_MB
+            checks.append(("spawn -> first 200", f"{spawn_ms:.1f} ms", f"<{SPAWN_TARGET_MS:.0f} ms", spawn_ok))
+            checks.append(("RSS after start", f"{spawn_rss:.1f} MB", f"<{RSS_TARGET_MB:.0f} MB", rss_ok))
+            return report_checks(checks, out)
 
         out(f"2. throughput: wrk -t2 -c{args.connections} -d{args.duration}s on one server")
         results, rss_after, customers = measure_throughput(
@@ -730,6 +740,10 @@ def main():
         out(f"load-bench: cannot measure: {e}")
         return 2
 
+    return report_checks(checks, out)
+
+
+def report_checks(checks, out):
     out("targets:")
     for what, measured, target, passed in checks:
         out(f"  {'pass' if passed else 'FAIL'}  {what:<24}{measured:>12}  (target {target})")

@@ -32,8 +32,13 @@ pub fn scope() -> actix_web::Scope<
         .default_service(web::to(trainer::not_found))
 }
 
+/// A company's and a person's pages sit in one scope each (`/companies/{id}`, `/people/{id}`)
+/// with static paths inside: actix compiles a regex for every dynamic pattern (a scope's twice),
+/// once per worker thread, and the console is mounted twice (root and `/sb/{id}`), so 13
+/// patterns become 4 at every start. A nested scope does not inherit the console's own default,
+/// hence its `not_found` again.
 fn configure(cfg: &mut web::ServiceConfig) {
-    use web::{get, post, resource};
+    use web::{get, post, resource, scope};
     cfg.service(resource("").route(get().to(trainer::home)))
         .service(resource("/").route(get().to(trainer::home)))
         .service(resource("/assets/{file}").route(get().to(page::asset)))
@@ -48,35 +53,43 @@ fn configure(cfg: &mut web::ServiceConfig) {
         .service(resource("/reset").route(post().to(trainer::reset)))
         .service(resource("/journal").route(get().to(journal::page)))
         .service(resource("/journal/rows").route(get().to(journal::rows)))
-        .service(resource("/companies/{id}").route(get().to(company::overview)))
         .service(
-            resource("/companies/{id}/subscription")
-                .route(get().to(company::subscription))
-                .route(post().to(company::save_subscription)),
+            scope("/companies/{id}")
+                .service(resource("").route(get().to(company::overview)))
+                .service(
+                    resource("/subscription")
+                        .route(get().to(company::subscription))
+                        .route(post().to(company::save_subscription)),
+                )
+                .service(
+                    resource("/integrations")
+                        .route(get().to(company::integrations))
+                        .route(post().to(company::add_integration)),
+                )
+                .service(
+                    resource("/accountant")
+                        .route(get().to(company::accountant))
+                        .route(post().to(company::save_accountant)),
+                )
+                .service(resource("/client-access").route(get().to(company::client_access)))
+                .service(resource("/client-access/link").route(post().to(company::link_key)))
+                .service(resource("/client-access/unlink").route(post().to(company::unlink_key)))
+                .service(resource("/employees").route(get().to(people::employees)))
+                .service(resource("/contacts").route(get().to(people::contacts)))
+                .default_service(web::to(trainer::not_found)),
         )
         .service(
-            resource("/companies/{id}/integrations")
-                .route(get().to(company::integrations))
-                .route(post().to(company::add_integration)),
+            scope("/people/{id}")
+                .service(
+                    resource("/access")
+                        .route(get().to(people::access))
+                        .route(post().to(people::save_access)),
+                )
+                .service(resource("/client-access").route(post().to(people::save_client_access)))
+                .service(resource("/api-access").route(get().to(people::api_access)))
+                .service(resource("/keys").route(post().to(people::create_key)))
+                .default_service(web::to(trainer::not_found)),
         )
-        .service(
-            resource("/companies/{id}/accountant")
-                .route(get().to(company::accountant))
-                .route(post().to(company::save_accountant)),
-        )
-        .service(resource("/companies/{id}/client-access").route(get().to(company::client_access)))
-        .service(resource("/companies/{id}/client-access/link").route(post().to(company::link_key)))
-        .service(resource("/companies/{id}/client-access/unlink").route(post().to(company::unlink_key)))
-        .service(resource("/companies/{id}/employees").route(get().to(people::employees)))
-        .service(resource("/companies/{id}/contacts").route(get().to(people::contacts)))
-        .service(
-            resource("/people/{id}/access")
-                .route(get().to(people::access))
-                .route(post().to(people::save_access)),
-        )
-        .service(resource("/people/{id}/client-access").route(post().to(people::save_client_access)))
-        .service(resource("/people/{id}/api-access").route(get().to(people::api_access)))
-        .service(resource("/people/{id}/keys").route(post().to(people::create_key)))
         .service(resource("/keys/{id}/regenerate").route(post().to(people::regenerate_key)))
         .service(resource("/keys/{id}/delete").route(post().to(people::delete_key)));
 }

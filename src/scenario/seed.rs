@@ -20,9 +20,15 @@ struct SeedPerson {
     entitlements: Vec<String>,
 }
 
+/// Only the people of the seed file: the objects are read only when a template is built.
+#[derive(Debug, Deserialize)]
+struct SeedPeople {
+    people: Vec<SeedPerson>,
+}
+
+/// The objects of the seed file (its people are read by [`install_people`]).
 #[derive(Debug, Deserialize)]
 struct SeedFile {
-    people: Vec<SeedPerson>,
     global: BTreeMap<String, Vec<Map<String, Value>>>,
     company: BTreeMap<String, Vec<Map<String, Value>>>,
 }
@@ -36,9 +42,14 @@ fn definition(path: &str) -> rusqlite::Result<&'static ResourceDef> {
     })
 }
 
+const SEED_JSON: &str = include_str!("../../fixtures/seed.json");
+
 fn seed_file() -> rusqlite::Result<SeedFile> {
-    serde_json::from_str(include_str!("../../fixtures/seed.json"))
-        .map_err(|e| rusqlite::Error::InvalidParameterName(format!("fixtures/seed.json is not valid: {e}")))
+    serde_json::from_str(SEED_JSON).map_err(seed_unreadable)
+}
+
+fn seed_unreadable(e: serde_json::Error) -> rusqlite::Error {
+    rusqlite::Error::InvalidParameterName(format!("fixtures/seed.json is not valid: {e}"))
 }
 
 fn created(now: Timestamp) -> Vec<Value> {
@@ -68,7 +79,8 @@ pub fn template(company_ids: &[i64], now: Timestamp) -> Result<Arc<Template>, St
 
 /// Installs the employees every company starts with.
 pub fn install_people(db: &Db<'_>, company_ids: &[i64]) -> rusqlite::Result<()> {
-    let seed = seed_file()?;
+    // Skipping the objects unparsed: a start reads the file once for the template already.
+    let seed: SeedPeople = serde_json::from_str(SEED_JSON).map_err(seed_unreadable)?;
     for company_id in company_ids {
         for (n, person) in (9001..).zip(&seed.people) {
             let id = company_id * IDS_PER_COMPANY + n;
@@ -143,19 +155,21 @@ pub fn install_objects(db: &Db<'_>, company_ids: &[i64], now: Timestamp) -> rusq
     }
     // A company's objects get ids in this order, so an account's id is the company's base plus
     // its place here.
-    let account_place = |wanted: i64| {
-        (1..).zip(&company_objects).find_map(|(place, (path, text, _, _))| {
-            let number = (*path == "ledger/account")
-                .then(|| serde_json::from_str::<Value>(text).ok())
-                .flatten()
-                .and_then(|body| body.get("number").and_then(Value::as_i64));
-            (number == Some(wanted)).then_some(place)
-        })
-    };
+    // Each account's number, read once (the first account of a number is the one named).
+    let mut account_places: BTreeMap<i64, i64> = BTreeMap::new();
+    for (place, (path, text, _, _)) in (1..).zip(&company_objects) {
+        let number = (*path == "ledger/account")
+            .then(|| serde_json::from_str::<Value>(text).ok())
+            .flatten()
+            .and_then(|body| body.get("number").and_then(Value::as_i64));
+        if let Some(number) = number {
+            account_places.entry(number).or_insert(place);
+        }
+    }
     let accounts: BTreeMap<i64, i64> = company_objects
         .iter()
         .filter_map(|(_, _, _, per_company)| per_company.as_ref()?.0.default_account.as_ref())
-        .filter_map(|account| Some((account.number, account_place(account.number)?)))
+        .filter_map(|account| Some((account.number, *account_places.get(&account.number)?)))
         .collect();
     // `{"id": "@customer"}` in a seed object names the company's first seeded customer.
     let mut firsts: BTreeMap<&str, i64> = BTreeMap::new();

@@ -70,6 +70,9 @@ impl Template {
         fill(&db)?;
         let max_id = db.max_object_id()?;
         tx.commit()?;
+        // The build's cache now holds a second copy of every page the shared memory holds; no
+        // one reads through this connection again, so its pages go back to the allocator.
+        conn.execute_batch("PRAGMA cache_size = 0; PRAGMA shrink_memory;")?;
         Ok(Self {
             uri,
             max_id,
