@@ -150,14 +150,21 @@ pub fn install_objects(db: &Db<'_>, company_ids: &[i64], now: Timestamp) -> rusq
             let per_company =
                 (def.default_account.is_some() || !def.new_stubs.is_empty() || names_a_seed_object(&body))
                     .then(|| (def, body.clone()));
-            company_objects.push((def.path.as_str(), crate::store::json_text(&body), number, per_company));
+            let inactive = body.get("isInactive").and_then(Value::as_bool);
+            company_objects.push((
+                def.path.as_str(),
+                crate::store::json_text(&body),
+                number,
+                inactive,
+                per_company,
+            ));
         }
     }
     // A company's objects get ids in this order, so an account's id is the company's base plus
     // its place here.
     // Each account's number, read once (the first account of a number is the one named).
     let mut account_places: BTreeMap<i64, i64> = BTreeMap::new();
-    for (place, (path, text, _, _)) in (1..).zip(&company_objects) {
+    for (place, (path, text, ..)) in (1..).zip(&company_objects) {
         let number = (*path == "ledger/account")
             .then(|| serde_json::from_str::<Value>(text).ok())
             .flatten()
@@ -168,7 +175,7 @@ pub fn install_objects(db: &Db<'_>, company_ids: &[i64], now: Timestamp) -> rusq
     }
     let accounts: BTreeMap<i64, i64> = company_objects
         .iter()
-        .filter_map(|(_, _, _, per_company)| per_company.as_ref()?.0.default_account.as_ref())
+        .filter_map(|(.., per_company)| per_company.as_ref()?.0.default_account.as_ref())
         .filter_map(|account| Some((account.number, *account_places.get(&account.number)?)))
         .collect();
     // `{"id": "@customer"}` in a seed object names the company's first seeded customer.
@@ -179,13 +186,13 @@ pub fn install_objects(db: &Db<'_>, company_ids: &[i64], now: Timestamp) -> rusq
     let places = Places { accounts, firsts };
     for company_id in company_ids {
         let mut next_id = company_id * IDS_PER_COMPANY;
-        for (path, body, number, per_company) in &company_objects {
+        for (path, body, number, inactive, per_company) in &company_objects {
             next_id += 1;
             let finished = per_company
                 .as_ref()
                 .map(|(def, body)| finish_for_company(def, body.clone(), *company_id, next_id, &places));
             let body = finished.as_deref().unwrap_or(body);
-            db.insert_object_text(path, next_id, *company_id, body, &changes, *number)?;
+            db.insert_object_text(path, next_id, *company_id, body, &changes, (*number, *inactive))?;
         }
     }
     Ok(())

@@ -79,17 +79,6 @@ pub struct ObjectPage {
     pub page: Vec<ObjectRow>,
 }
 
-/// `objects.inactive` of a body: 1 or 0 where `isInactive` is a boolean, NULL otherwise.
-macro_rules! inactive_of {
-    ($body:literal) => {
-        concat!(
-            "CASE json_type(",
-            $body,
-            ", '$.isInactive') WHEN 'true' THEN 1 WHEN 'false' THEN 0 END"
-        )
-    };
-}
-
 /// The condition under which a template row (`tmpl.objects t`) is part of the merged view.
 macro_rules! visible {
     () => {
@@ -134,8 +123,8 @@ fn number_of(resource: &str, object: &StoredObject) -> Option<i64> {
         .and_then(|v| v.as_i64().or_else(|| v.as_str()?.parse().ok()))
 }
 
-/// `objects.inactive` of an object: 1 or 0 where `isInactive` is a boolean, NULL otherwise (what
-/// `inactive_of!` computes in SQL from a body's text).
+/// `objects.inactive` of an object: 1 or 0 where `isInactive` is a boolean, NULL otherwise (as
+/// migration 3 computed it in SQL for the rows it found).
 fn inactive(object: &StoredObject) -> Option<i64> {
     object.body.get("isInactive").and_then(Value::as_bool).map(i64::from)
 }
@@ -373,7 +362,8 @@ impl Db<'_> {
     }
 
     /// Stores an object whose body and change log are already JSON text (seed data made once
-    /// for many companies); `number` is its numbered field's value, if the resource has one.
+    /// for many companies), with its numbered field's value (if the resource has one) and its
+    /// `isInactive` (if a boolean) as the maker read them.
     pub fn insert_object_text(
         &self,
         resource: &str,
@@ -381,17 +371,22 @@ impl Db<'_> {
         company_id: i64,
         body: &str,
         changes: &str,
-        number: Option<i64>,
+        (number, inactive): (Option<i64>, Option<bool>),
     ) -> rusqlite::Result<()> {
         self.conn()
             .prepare_cached(
-                concat!(
-                    "INSERT INTO objects(resource, id, company_id, version, body, changes, number, inactive) VALUES (?1, ?2, ?3, 0, ?4, ?5, ?6, ",
-                    inactive_of!("?4"),
-                    ")"
-                ),
+                "INSERT INTO objects(resource, id, company_id, version, body, changes, number, inactive)
+                 VALUES (?1, ?2, ?3, 0, ?4, ?5, ?6, ?7)",
             )?
-            .execute(params![resource, id, company_id, body, changes, number])
+            .execute(params![
+                resource,
+                id,
+                company_id,
+                body,
+                changes,
+                number,
+                inactive.map(i64::from)
+            ])
             .map(drop)
     }
 
