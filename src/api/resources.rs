@@ -573,11 +573,16 @@ fn single_default(
     version: i64,
     text: &ObjectText,
 ) -> Result<HttpResponse, ApiError> {
+    value_envelope(|out| write_stored(out, def, base, id, version, text)).map(|out| json_bytes(status, out))
+}
+
+/// `{"value": …}` around what `write` writes.
+fn value_envelope(write: impl FnOnce(&mut Vec<u8>) -> Result<(), ApiError>) -> Result<Vec<u8>, ApiError> {
     let mut out = Vec::with_capacity(1300);
     out.extend_from_slice(b"{\"value\":");
-    write_stored(&mut out, def, base, id, version, text)?;
+    write(&mut out)?;
     out.push(b'}');
-    Ok(json_bytes(status, out))
+    Ok(out)
 }
 
 /// A written object's body as stored, with its view where one could be made.
@@ -606,11 +611,7 @@ async fn get(
                 .object_row(&def.path, id)?
                 .filter(|o| o.company_id == company)
                 .ok_or_else(|| not_found(def, id))?;
-            let mut out = Vec::with_capacity(1300);
-            out.extend_from_slice(b"{\"value\":");
-            write_row(&mut out, def, &base, db, &row)?;
-            out.push(b'}');
-            Ok::<_, ApiError>(out)
+            value_envelope(|out| write_row(out, def, &base, db, &row))
         })?;
         return Ok(json_bytes(200, out));
     }

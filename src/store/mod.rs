@@ -114,7 +114,11 @@ impl Store {
     /// A private in-memory copy of another store, made with SQLite's backup API: far cheaper than
     /// installing a scenario again.
     pub fn copy_of(template: &Store) -> Result<Self, StoreError> {
-        let mut conn = open_private_memory()?;
+        // The copy's pages become a memdb database of their own, so the connection starts empty.
+        let mut conn = Connection::open_in_memory().map_err(|source| StoreError::Open {
+            path: ":memory:".into(),
+            source,
+        })?;
         let seeds = {
             let mut source = template.lock();
             copy_database(&mut source.conn, &mut conn)?;
