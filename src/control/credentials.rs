@@ -21,37 +21,31 @@ pub struct Credential {
 
 /// Every active key of the sandbox with the consumer token of its application.
 pub fn credentials(sandbox: &Sandbox) -> Result<Vec<Credential>, ApiError> {
-    sandbox.store().with(|db| {
-        db.credentials()?
-            .into_iter()
-            .map(|row| {
-                let clients = if row.key.accountant_key {
-                    db.login_clients(&row.key)?.iter().map(|c| c.id).collect()
-                } else {
-                    Vec::new()
-                };
-                let kind = if row.key.accountant_key {
-                    ", accounting-office key"
-                } else {
-                    ""
-                };
-                Ok(Credential {
-                    label: format!(
-                        "{} @ {} (company {}) — {}{kind}",
-                        row.person.display_name(),
-                        row.company.name,
-                        row.company.id,
-                        row.key.application_name
-                    ),
-                    consumer_token: row.integration.map(|i| i.consumer_token),
-                    employee_token: row.token,
-                    company_id: row.company.id,
-                    employee_id: row.person.id,
-                    integration: row.key.application_name,
-                    accountant_key: row.key.accountant_key,
-                    clients,
-                })
-            })
-            .collect()
-    })
+    let rows = sandbox.store().with(|db| db.credentials())?;
+    Ok(rows
+        .iter()
+        .map(|row| {
+            let kind = if row.key.accountant_key {
+                ", accounting-office key"
+            } else {
+                ""
+            };
+            Credential {
+                label: format!(
+                    "{} @ {} (company {}) — {}{kind}",
+                    row.person.display_name(),
+                    row.company.name,
+                    row.company.id,
+                    row.key.application_name
+                ),
+                consumer_token: row.integration.as_ref().map(|i| i.consumer_token.clone()),
+                employee_token: row.token.clone(),
+                company_id: row.company.id,
+                employee_id: row.person.id,
+                integration: row.key.application_name.clone(),
+                accountant_key: row.key.accountant_key,
+                clients: row.clients.clone(),
+            }
+        })
+        .collect())
 }

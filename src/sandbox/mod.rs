@@ -179,43 +179,51 @@ impl Sandbox {
             Origin::Reopened { scenario: name }
         };
         let max_id = store.max_id()?.max(scenario::highest_object_id(&scenario));
-        let sandbox = Self {
+        let sandbox = Self::assemble(store, scenario, max_id.max(FIRST_GENERATED_ID) + 1, rng);
+        Ok((sandbox, origin))
+    }
+
+    /// A sandbox over `store` whose next generated id is `next_id`; nothing is read from the
+    /// store (it may be a copy of a store whose installed world is known, see
+    /// [`Sandbox::into_installed`]).
+    fn assemble(store: Store, scenario: Arc<Scenario>, next_id: i64, rng: StdRng) -> Self {
+        Self {
             store,
             journal: journal::Journal::default(),
             faults: faults::Faults::default(),
             rng: Mutex::new(rng),
-            next_id: AtomicI64::new(max_id.max(FIRST_GENERATED_ID) + 1),
+            next_id: AtomicI64::new(next_id),
             base: Mutex::new(scenario),
             clock_offset_ns: AtomicI64::new(0),
             sessions_minted: AtomicU64::new(0),
             last_used_ms: AtomicU64::new(process_clock()),
             snapshots: Mutex::default(),
             pristine: Mutex::default(),
-        };
-        Ok((sandbox, origin))
+        }
     }
 
     /// A sandbox with a copy of this one's world (store, clock, scenario to reset to) that draws
     /// its tokens from `rng`; not its journal, faults or snapshots.
     pub fn fork(&self, rng: StdRng) -> Result<Self, StoreError> {
-        Ok(Self {
-            store: Store::copy_of(&self.store)?,
-            journal: journal::Journal::default(),
-            faults: faults::Faults::default(),
-            rng: Mutex::new(rng),
-            next_id: AtomicI64::new(self.next_id.load(Ordering::Relaxed)),
-            base: Mutex::new(self.base_scenario()),
-            clock_offset_ns: AtomicI64::new(self.clock_offset_ns.load(Ordering::Relaxed)),
-            sessions_minted: AtomicU64::new(0),
-            last_used_ms: AtomicU64::new(process_clock()),
-            snapshots: Mutex::default(),
-            pristine: Mutex::new(self.pristine()),
-        })
+        let fork = Self::assemble(
+            Store::copy_of(&self.store)?,
+            self.base_scenario(),
+            self.next_id.load(Ordering::Relaxed),
+            rng,
+        );
+        fork.clock_offset_ns
+            .store(self.clock_offset_ns.load(Ordering::Relaxed), Ordering::Relaxed);
+        fork.set_pristine_to(self.pristine());
+        Ok(fork)
     }
 
     /// Tells the sandbox that `store` holds its world as its scenario installs it (see `reset`).
     pub fn set_pristine(&self, store: Arc<Store>) {
-        *self.pristine.lock().unwrap_or_else(|p| p.into_inner()) = Some(store);
+        self.set_pristine_to(Some(store));
+    }
+
+    fn set_pristine_to(&self, store: Option<Arc<Store>>) {
+        *self.pristine.lock().unwrap_or_else(|p| p.into_inner()) = store;
     }
 
     fn pristine(&self) -> Option<Arc<Store>> {
@@ -303,9 +311,11 @@ impl Sandbox {
         &self.journal
     }
 
-    /// Gives up the sandbox, keeping its store (to copy it as a template).
-    pub fn into_store(self) -> Store {
-        self.store
+    /// Gives up the sandbox, keeping its store (to copy it as a template) and the id it would
+    /// have generated next.
+    pub fn into_installed(self) -> (Store, i64) {
+        let next_id = self.next_id.load(Ordering::Relaxed);
+        (self.store, next_id)
     }
 
     pub fn store(&self) -> &Store {

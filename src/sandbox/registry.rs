@@ -38,7 +38,7 @@ pub struct Registry {
     default: web::Data<Sandbox>,
     others: RwLock<HashMap<String, web::Data<Sandbox>>>,
     /// Each scenario installed once, then copied for every new sandbox that asks for it.
-    templates: RwLock<HashMap<String, std::sync::Arc<Store>>>,
+    templates: RwLock<HashMap<String, Installed>>,
     seed: Option<u64>,
     /// Where new sandbox ids come from: seeded with `--seed`, so the n-th sandbox of a run has the
     /// same id (and so the same token stream) in every run.
@@ -46,6 +46,13 @@ pub struct Registry {
     lifecycle: Lifecycle,
     /// When idle sandboxes were last looked for, in milliseconds of the process clock.
     last_sweep_ms: std::sync::atomic::AtomicU64,
+}
+
+/// A scenario's world as installed, and the id its sandboxes generate first.
+#[derive(Clone)]
+struct Installed {
+    store: Arc<Store>,
+    next_id: i64,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -101,12 +108,14 @@ impl Registry {
         self.make_room()?;
         let template = self.template(scenario)?;
         let id = self.new_id();
-        let (sandbox, _) = Sandbox::open_shared(
-            Store::copy_of(&template)?,
+        // The copy's world is the template's: nothing needs reading from it to serve it.
+        let sandbox = Sandbox::assemble(
+            Store::copy_of(&template.store)?,
             scenario.clone(),
+            template.next_id,
             random_stream(self.seed, &id),
-        )?;
-        sandbox.set_pristine(template);
+        );
+        sandbox.set_pristine(template.store);
         self.admit(id, sandbox)
     }
 
@@ -163,7 +172,7 @@ impl Registry {
     }
 
     /// The installed world of a scenario, built on first use.
-    fn template(&self, scenario: &Scenario) -> Result<std::sync::Arc<Store>, RegistryError> {
+    fn template(&self, scenario: &Scenario) -> Result<Installed, RegistryError> {
         if let Some(template) = self
             .templates
             .read()
@@ -176,7 +185,13 @@ impl Registry {
         // Opening a sandbox on an empty store installs the scenario into it; its tokens are the
         // scenario's, the same in every sandbox made from it.
         let (built, _) = Sandbox::open_with(store, scenario, random_stream(self.seed, ""))?;
-        let template = std::sync::Arc::new(built.into_store());
+        let (store, next_id) = built.into_installed();
+        // Read once here, the credentials come with every copy (each new sandbox's answer).
+        store.with(|db| db.credentials()).map_err(StoreError::from)?;
+        let template = Installed {
+            store: Arc::new(store),
+            next_id,
+        };
         self.templates
             .write()
             .unwrap_or_else(|p| p.into_inner())

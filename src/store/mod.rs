@@ -119,12 +119,17 @@ impl Store {
             path: ":memory:".into(),
             source,
         })?;
-        let seeds = {
+        let (seeds, credentials) = {
             let mut source = template.lock();
             copy_database(&mut source.conn, &mut conn)?;
-            source.template.clone()
+            (source.template.clone(), source.remembered.borrow().credentials())
         };
-        Self::prepare(conn, seeds, false)
+        let copy = Self::prepare(conn, seeds, false)?;
+        // The copy holds the same keys: what was read of them holds for it too.
+        if let Some(rows) = credentials {
+            copy.lock().remembered.get_mut().remember_credentials(rows);
+        }
+        Ok(copy)
     }
 
     fn prepare(mut conn: Connection, template: Arc<Template>, file: bool) -> Result<Self, StoreError> {

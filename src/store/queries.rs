@@ -33,6 +33,8 @@ pub struct CredentialRow {
     pub person: Person,
     pub company: Company,
     pub integration: Option<Integration>,
+    /// For an accounting-office key, the clients it can log into (see [`Db::login_clients`]).
+    pub clients: Vec<i64>,
 }
 
 /// A session about to be stored.
@@ -479,8 +481,21 @@ impl<'c> Db<'c> {
         Ok(found.map_or(SessionLookup::Unknown, SessionLookup::Found))
     }
 
-    /// Every active key with its token, owner, company and (if registered) integration.
-    pub fn credentials(&self) -> rusqlite::Result<Vec<CredentialRow>> {
+    /// Every active key with its token, owner, company, (if registered) integration and, for an
+    /// office key, its clients. Remembered until the access world changes, and carried into a
+    /// copy of the store: every sandbox made from a scenario starts with its template's keys.
+    pub fn credentials(&self) -> rusqlite::Result<std::sync::Arc<[CredentialRow]>> {
+        if let Some(known) = self.remembered.and_then(|r| r.borrow().credentials()) {
+            return Ok(known);
+        }
+        let rows: std::sync::Arc<[CredentialRow]> = self.read_credentials()?.into();
+        if let Some(remembered) = self.remembered {
+            remembered.borrow_mut().remember_credentials(rows.clone());
+        }
+        Ok(rows)
+    }
+
+    fn read_credentials(&self) -> rusqlite::Result<Vec<CredentialRow>> {
         let sql = concat!(
             "SELECT ",
             key_columns!(),
@@ -508,9 +523,14 @@ impl<'c> Db<'c> {
                 person: person_from(r, 8)?,
                 company: company_from(r, 20)?,
                 integration: integration_id.map(|_| integration_from(r, 28)).transpose()?,
+                clients: Vec::new(),
             })
         })?;
-        rows.collect()
+        let mut rows = rows.collect::<rusqlite::Result<Vec<_>>>()?;
+        for row in rows.iter_mut().filter(|row| row.key.accountant_key) {
+            row.clients = self.login_clients(&row.key)?.iter().map(|c| c.id).collect();
+        }
+        Ok(rows)
     }
 
     // ---- writes ------------------------------------------------------------------------

@@ -1,6 +1,8 @@
 //! What a store remembers of logins between changes to its access world: the sessions a Basic
 //! header resolved to (with the company contexts they were accepted in), the effective access of
-//! a key in a company, and the credentials a session was minted from. Every row change to a table
+//! a key in a company, the credentials a session was minted from, and the list of usable
+//! credentials (carried into a copy of the store: a sandbox made from a scenario lists its
+//! template's without reading them again). Every row change to a table
 //! of the access world (an update hook on the connection) moves the world's generation on, and an
 //! entry of an older generation is never used: a remembered answer is always the one the store
 //! would give now. Sessions' own writes are left out (minting one, or noting its first use, changes
@@ -8,6 +10,7 @@
 //! written by another connection (a user's `sqlite3` shell): its `data_version` is read before a
 //! file store remembers anything.
 
+use super::queries::CredentialRow;
 use crate::domain::entitlements::AccessSet;
 use crate::domain::model::{CompanyContext, Session};
 use rusqlite::Connection;
@@ -53,6 +56,7 @@ pub struct Remembered {
     access: HashMap<(i64, i64), Entry<AccessSet>>,
     /// By employee token, with the consumer token it was checked with.
     mintable: HashMap<Box<str>, (Box<str>, Entry<Mintable>)>,
+    credentials: Option<Entry<Arc<[CredentialRow]>>>,
     /// For a file: `PRAGMA data_version` when last looked at.
     data_version: Option<i64>,
 }
@@ -73,6 +77,7 @@ impl Remembered {
             logins: HashMap::new(),
             access: HashMap::new(),
             mintable: HashMap::new(),
+            credentials: None,
             data_version: if shared_file { Some(data_version(conn)?) } else { None },
         })
     }
@@ -100,6 +105,7 @@ impl Remembered {
         self.logins.clear();
         self.access.clear();
         self.mintable.clear();
+        self.credentials = None;
     }
 
     fn make_room(&mut self) {
@@ -148,6 +154,19 @@ impl Remembered {
                 value: access,
             },
         );
+    }
+
+    pub fn credentials(&self) -> Option<Arc<[CredentialRow]>> {
+        let entry = self.credentials.as_ref()?;
+        (entry.generation == self.now()).then(|| entry.value.clone())
+    }
+
+    pub fn remember_credentials(&mut self, rows: Arc<[CredentialRow]>) {
+        let generation = self.now();
+        self.credentials = Some(Entry {
+            generation,
+            value: rows,
+        });
     }
 
     pub fn mintable(&self, consumer_token: &str, employee_token: &str) -> Option<Mintable> {

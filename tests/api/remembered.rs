@@ -1,4 +1,4 @@
-//! A login, an access or a mintable token pair the emulator remembers between requests never
+//! A login, an access, a mintable token pair or a credentials list the emulator remembers between requests never
 //! outlives the change that ends it: each test first makes the answer remembered (the same call
 //! twice), then changes the world and expects the refusal on the very next call.
 
@@ -161,4 +161,68 @@ fn a_company_turning_integrations_off_mints_no_more_sessions() {
     assert_eq!(off.status, 200, "{}", off.body);
     let refused = app.create_session(Some(consumer), Some(employee), Some("2099-12-31"));
     assert_denied(&refused, 403, 9000, "company_has_integrations");
+}
+
+/// A new sandbox lists the credentials its scenario's template read once; they follow what
+/// changes in this sandbox, and only here.
+#[test]
+fn a_new_sandboxs_credentials_follow_new_and_regenerated_keys_and_withdrawn_consent() {
+    let app = spawn_app();
+    let neighbour = spawn_app();
+    let before = app.credentials();
+    assert_eq!(
+        before,
+        neighbour.credentials(),
+        "sandboxes of one scenario start with its keys"
+    );
+    let own = app.credential(false);
+    let key = key_id(&app, &own);
+    let regenerated = app.control(Method::POST, &format!("/_sandbox/keys/{key}/regenerate"), None, None);
+    assert_eq!(regenerated.status, 200, "{}", regenerated.body);
+    let after = app.credentials();
+    let tokens = |list: &[Value]| list.iter().map(|c| c["employeeToken"].clone()).collect::<Vec<_>>();
+    assert!(
+        !tokens(&after).contains(&own["employeeToken"]),
+        "the old token is still listed: {after:?}"
+    );
+    assert_eq!(after.len(), before.len());
+    assert_eq!(neighbour.credentials(), before, "another sandbox's keys did not change");
+
+    // A key table row, which the update hook sees (the writes above are forgotten by hand).
+    let made = app.control(
+        Method::POST,
+        "/_sandbox/people/5001/keys",
+        None,
+        Some(json!({"name": "test", "custom": {"applicationName": "Fjord Regnskap Sync", "accesses": ["AUTH_CUSTOMER"]}})),
+    );
+    assert_eq!(made.status, 201, "{}", made.body);
+    assert!(
+        tokens(&app.credentials()).contains(&made.body["value"]["token"]),
+        "the new key is not listed"
+    );
+
+    let (office_key, _) = office(&app);
+    let clients = |list: &[Value]| {
+        list.iter()
+            .find(|c| c["employeeToken"] == office_key["employeeToken"])
+            .map(|c| c["clients"].clone())
+            .expect("the office key is listed")
+    };
+    assert!(
+        clients(&app.credentials())
+            .as_array()
+            .is_some_and(|c| c.contains(&json!(2101)))
+    );
+    let off = app.control(
+        Method::PUT,
+        "/_sandbox/clients/2101/accountant",
+        None,
+        Some(json!({"apiAccess": false})),
+    );
+    assert_eq!(off.status, 200, "{}", off.body);
+    let listed = clients(&app.credentials());
+    assert!(
+        listed.as_array().is_some_and(|c| !c.contains(&json!(2101))),
+        "client 2101 withdrew consent but is still listed: {listed}"
+    );
 }
