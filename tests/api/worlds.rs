@@ -119,7 +119,8 @@ fn a_seeded_object_changed_or_deleted_in_one_sandbox_is_untouched_in_another_and
     assert_eq!(customers(&b, &session_b), (seeded.clone(), seeded.len() as i64));
 
     // A shared reference object (a ledger account) edited in one sandbox is unchanged in another
-    // and in a sandbox made after the edit; the clock and the journal stay each sandbox's own.
+    // and in a sandbox made after the edit; the clock, the journal and fault rules stay each
+    // sandbox's own.
     let account_path = "/v2/ledger/account?number=1500&fields=id,version,name";
     let account = a.get_as("0", &session_a, account_path).body["values"][0].clone();
     let renamed = a.call_as(
@@ -154,6 +155,12 @@ fn a_seeded_object_changed_or_deleted_in_one_sandbox_is_untouched_in_another_and
     assert_eq!((journal(&a), journal(&b)), (in_a + 1, in_b));
     let real = a.send(a.request(Method::DELETE, "/_sandbox/clock"));
     assert!(real.status < 300, "{}", real.body);
+    // So do fault rules: one set in A fails A's next list and nothing in B.
+    let rule = json!({"rules": [{"path": "/customer", "method": "GET", "nth": 1, "status": 503}]});
+    assert_eq!(a.control(Method::PUT, "/_sandbox/faults", None, Some(rule)).status, 200);
+    assert_eq!(b.get("/_sandbox/faults").body["value"]["rules"], json!([]));
+    assert_eq!(b.get_as("0", &session_b, "/v2/customer").status, 200);
+    assert_eq!(a.get_as("0", &session_a, "/v2/customer").status, 503);
 
     let tokens_before = a.credentials();
     let reset = a.send(a.request(Method::POST, "/_sandbox/reset"));
