@@ -67,6 +67,17 @@ fn copy_database(source: &mut Connection, dest: &mut Connection) -> Result<(), S
     Ok(())
 }
 
+/// Where a store's connection came from, and so what opening it still has to do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Opened {
+    /// An in-memory database of its own, brought up to this build's schema (made, if empty).
+    Memory,
+    /// A database file, perhaps from an older build: migrated, and shared with other writers.
+    File,
+    /// A copy of another store's pages, whose schema is this build's already.
+    Copy,
+}
+
 /// All state of one sandbox.
 pub struct Store {
     conn: Mutex<Attached>,
@@ -96,7 +107,7 @@ impl Store {
         // A sandbox holds little of its own (its seed objects are the template's), and every
         // table and index takes a page at least: small pages keep a thousand sandboxes small.
         conn.pragma_update(None, "page_size", MEMORY_PAGE_SIZE)?;
-        Self::prepare(conn, Template::empty()?, false)
+        Self::prepare(conn, Template::empty()?, Opened::Memory)
     }
 
     /// A database file that survives restarts, in WAL mode.
@@ -108,7 +119,7 @@ impl Store {
         })?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
-        Self::prepare(conn, Template::empty()?, true)
+        Self::prepare(conn, Template::empty()?, Opened::File)
     }
 
     /// A private in-memory copy of another store, made with SQLite's backup API: far cheaper than
@@ -124,7 +135,7 @@ impl Store {
             copy_database(&mut source.conn, &mut conn)?;
             (source.template.clone(), source.remembered.borrow().credentials())
         };
-        let copy = Self::prepare(conn, seeds, false)?;
+        let copy = Self::prepare(conn, seeds, Opened::Copy)?;
         // The copy holds the same keys: what was read of them holds for it too.
         if let Some(rows) = credentials {
             copy.lock().remembered.get_mut().remember_credentials(rows);
@@ -132,7 +143,8 @@ impl Store {
         Ok(copy)
     }
 
-    fn prepare(mut conn: Connection, template: Arc<Template>, file: bool) -> Result<Self, StoreError> {
+    fn prepare(mut conn: Connection, template: Arc<Template>, opened: Opened) -> Result<Self, StoreError> {
+        let file = opened == Opened::File;
         conn.pragma_update(None, "foreign_keys", "ON")?;
         // Without the query planner stability guarantee SQLite marks statements whose plan could
         // depend on a bound value (`col = ?` anywhere the planner weighs it) to be prepared again
@@ -146,9 +158,12 @@ impl Store {
             rusqlite::functions::FunctionFlags::SQLITE_UTF8 | rusqlite::functions::FunctionFlags::SQLITE_DETERMINISTIC,
             |ctx| Ok(ctx.get::<Option<String>>(0)?.map(|text| text.to_lowercase())),
         )?;
-        let found = schema::migrate(&mut conn)?;
-        if found > 0 && found < schema::NUMBER_COLUMN_VERSION {
-            objects::fill_numbers(&conn)?;
+        // A copy is of a store that was brought up to date when it was opened.
+        if opened != Opened::Copy {
+            let found = schema::migrate(&mut conn)?;
+            if found > 0 && found < schema::NUMBER_COLUMN_VERSION {
+                objects::fill_numbers(&conn)?;
+            }
         }
         template.attach(&conn, false)?;
         let remembered = remembered::Remembered::watching(&mut conn, file)?.into();
@@ -304,7 +319,7 @@ mod tests {
             [],
         )
         .unwrap();
-        let store = Store::prepare(conn, Template::empty().unwrap(), false).unwrap();
+        let store = Store::prepare(conn, Template::empty().unwrap(), Opened::Memory).unwrap();
         assert_eq!(store.with(|db| db.max_number("customer", 7)).unwrap(), Some(10005));
         let inactive = [ObjectFilter::Inactive(true)];
         let page = store
