@@ -36,6 +36,7 @@ mod sandboxes;
 mod scenarios;
 mod session;
 mod session_auth;
+mod startup;
 mod state;
 mod stored_access;
 mod ui;
