@@ -583,3 +583,42 @@ impl Db<'_> {
         self.insert_object(resource, object)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::Store;
+
+    fn account(id: i64, company_id: i64, number: Value) -> StoredObject {
+        let mut body = Map::new();
+        body.insert("number".into(), number);
+        StoredObject {
+            id,
+            company_id,
+            version: 0,
+            body,
+            changes: Vec::new(),
+        }
+    }
+
+    /// An account written through the API is found by its number as a seed account is: the
+    /// number column is filled from the body on every write.
+    #[test]
+    fn an_account_is_found_by_the_number_its_body_has_now() {
+        let store = Store::open_in_memory().unwrap();
+        store
+            .with(|db| {
+                db.insert_object(ACCOUNT, &account(70, 7, 4242.into()))?;
+                // Not an integer: never found by number, as with the index over the body.
+                db.insert_object(ACCOUNT, &account(71, 7, "4343".into()))?;
+                assert_eq!(db.account_by_number(7, 4242)?, Some(70));
+                assert_eq!(db.account_by_number(8, 4242)?, None);
+                assert_eq!(db.account_by_number(7, 4343)?, None);
+                db.update_object(ACCOUNT, &account(70, 7, 4244.into()))?;
+                assert_eq!(db.account_by_number(7, 4242)?, None);
+                assert_eq!(db.account_by_number(7, 4244)?, Some(70));
+                Ok::<_, rusqlite::Error>(())
+            })
+            .unwrap();
+    }
+}

@@ -298,6 +298,35 @@ mod tests {
         assert_eq!(shape(&migrated), shape(&template));
     }
 
+    /// A database from before migration 10 finds its accounts by number from the column the
+    /// migration filled (integers only, as the index over the body compared them).
+    #[test]
+    fn migrating_fills_the_number_of_existing_accounts() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        let tx = conn.transaction().unwrap();
+        for (version, sql) in MIGRATIONS.iter().enumerate().take(9) {
+            tx.execute_batch(sql).unwrap();
+            tx.pragma_update(None, "user_version", (version + 1) as i64).unwrap();
+        }
+        tx.execute_batch(
+            "INSERT INTO objects(resource, id, company_id, version, body, changes)
+               VALUES ('ledger/account', 1, 7, 0, '{\"number\": 1500}', '[]'),
+                      ('ledger/account', 2, 7, 0, '{\"number\": \"2400\"}', '[]'),
+                      ('customer', 3, 7, 0, '{\"number\": 1500}', '[]')",
+        )
+        .unwrap();
+        tx.commit().unwrap();
+        migrate(&mut conn).unwrap();
+        let numbers: Vec<(i64, Option<i64>)> = conn
+            .prepare("SELECT id, number FROM objects ORDER BY id")
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        assert_eq!(numbers, [(1, Some(1500)), (2, None), (3, None)]);
+    }
+
     #[test]
     fn a_database_from_a_newer_build_is_refused() {
         let mut conn = Connection::open_in_memory().unwrap();
