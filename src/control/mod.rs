@@ -130,7 +130,7 @@ fn mount(cfg: &mut web::ServiceConfig, routes: &[Route]) {
 }
 
 fn registry(req: &HttpRequest) -> Result<&web::Data<crate::sandbox::registry::Registry>, ApiError> {
-    crate::http::context::registry(req.app_data::<crate::http::context::AppRegistry>())
+    req.app_data::<web::Data<crate::sandbox::registry::Registry>>()
         .ok_or_else(|| ApiError::internal(&"no sandbox registry"))
 }
 

@@ -25,10 +25,7 @@ impl RequestContext {
         if let Some(context) = req.extensions().get::<RequestContext>() {
             return Ok(context.clone());
         }
-        let sandbox = resolve(
-            registry(req.app_data::<AppRegistry>()),
-            req.match_info().get(SANDBOX_ID),
-        )?;
+        let sandbox = resolve(req.app_data::<web::Data<Registry>>(), req.match_info().get(SANDBOX_ID))?;
         let now = sandbox.now();
         Ok(Self { sandbox, now })
     }
@@ -46,17 +43,6 @@ impl FromRequest for RequestContext {
 /// The sandbox a request is served by (for handlers that need nothing else of the context).
 pub fn sandbox(req: &HttpRequest) -> Result<web::Data<Sandbox>, ApiError> {
     RequestContext::of(req).map(|c| c.sandbox)
-}
-
-/// How the registry sits among the app's data: made by an async data factory (see
-/// `startup::app`), which actix wraps in a `Data` of its own, so a server's workers build their
-/// routes while the world the registry serves is still being built. `None` only in the workers
-/// of a server whose world could not be built, which is stopped before it serves anyone.
-pub type AppRegistry = web::Data<Option<web::Data<Registry>>>;
-
-/// The registry out of a request's app data (`req.app_data::<AppRegistry>()`).
-pub fn registry(app_data: Option<&AppRegistry>) -> Option<&web::Data<Registry>> {
-    app_data.and_then(|registry| registry.get_ref().as_ref())
 }
 
 /// The one place a sandbox id in a path becomes a sandbox.

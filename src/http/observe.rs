@@ -2,24 +2,22 @@
 //! sandbox's rate limit and fault rules before the request is served, and records it in the
 //! journal once its response is known (with the denying rule and remedy for a refusal).
 
-use crate::http::context::{AccessNeeded, AppRegistry, Caller, RequestContext, SANDBOX_ID, registry, resolve};
+use crate::http::context::{AccessNeeded, Caller, RequestContext, SANDBOX_ID, resolve};
 use crate::sandbox::journal::Entry;
+use crate::sandbox::registry::Registry;
 use crate::wire::request_id::{RequestId, as_api_error};
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{AUTHORIZATION, HeaderName, HeaderValue};
 use actix_web::middleware::Next;
-use actix_web::{Error, HttpMessage};
+use actix_web::{Error, HttpMessage, web};
 
 /// Install with `actix_web::middleware::from_fn(observe)` on each `/v2` scope.
 pub async fn observe(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, Error> {
-    let resolved = resolve(
-        registry(req.app_data::<AppRegistry>()),
-        req.match_info().get(SANDBOX_ID),
-    );
+    let resolved = resolve(req.app_data::<web::Data<Registry>>(), req.match_info().get(SANDBOX_ID));
     let Ok(sandbox) = resolved else {
         // An unknown sandbox: the handler's extractor answers 404, and there is no journal to write.
         return Ok(next.call(req).await?.map_into_boxed_body());

@@ -36,7 +36,6 @@ mod sandboxes;
 mod scenarios;
 mod session;
 mod session_auth;
-mod startup;
 mod state;
 mod stored_access;
 mod ui;
