@@ -3,7 +3,7 @@
 //! activity, so a fresh sandbox has something to list. Built from `fixtures/seed.json`.
 
 use crate::domain::resource::{self, ResourceDef};
-use crate::store::{Db, StoreError, StoredObject, Template};
+use crate::store::{Db, StoreError, Template};
 use jiff::Timestamp;
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
@@ -107,8 +107,11 @@ pub fn install_people(db: &Db<'_>, company_ids: &[i64]) -> rusqlite::Result<()> 
 /// Installs the shared reference data and every company's seed objects.
 pub fn install_objects(db: &Db<'_>, company_ids: &[i64], now: Timestamp) -> rusqlite::Result<()> {
     let seed = seed_file()?;
+    let changes = crate::store::json_text(&created(now));
+    let mut global_objects: BTreeMap<&str, Vec<SeedRow>> = BTreeMap::new();
     for (path, objects) in &seed.global {
         let def = definition(path)?;
+        let rows = global_objects.entry(def.path.as_str()).or_default();
         for fields in objects {
             let id = fields.get("id").and_then(Value::as_i64).unwrap_or_default();
             let mut body = def.template.clone();
@@ -118,21 +121,11 @@ pub fn install_objects(db: &Db<'_>, company_ids: &[i64], now: Timestamp) -> rusq
                     .filter(|(k, _)| *k != "id")
                     .map(|(k, v)| (k.clone(), v.clone())),
             );
-            db.insert_object(
-                &def.path,
-                &StoredObject {
-                    id,
-                    company_id: 0,
-                    version: 0,
-                    body,
-                    changes: created(now),
-                },
-            )?;
+            rows.push(SeedRow::of(&def.path, id, &body, None));
         }
     }
     // Every company gets the same seed objects (only their ids differ): each body is made and
     // serialized once, then stored for every company.
-    let changes = crate::store::json_text(&created(now));
     let mut company_objects = Vec::new();
     for (path, objects) in &seed.company {
         let def = definition(path)?;
@@ -150,52 +143,76 @@ pub fn install_objects(db: &Db<'_>, company_ids: &[i64], now: Timestamp) -> rusq
             let per_company =
                 (def.default_account.is_some() || !def.new_stubs.is_empty() || names_a_seed_object(&body))
                     .then(|| (def, body.clone()));
-            let inactive = body.get("isInactive").and_then(Value::as_bool);
-            company_objects.push((
-                def.path.as_str(),
-                crate::store::json_text(&body),
-                number,
-                inactive,
-                per_company,
-            ));
+            company_objects.push((SeedRow::of(&def.path, 0, &body, number), per_company));
         }
     }
     // A company's objects get ids in this order, so an account's id is the company's base plus
     // its place here.
-    // Each account's number, read once (the first account of a number is the one named).
+    // Each account's number (the first account of a number is the one named).
     let mut account_places: BTreeMap<i64, i64> = BTreeMap::new();
-    for (place, (path, text, ..)) in (1..).zip(&company_objects) {
-        let number = (*path == "ledger/account")
-            .then(|| serde_json::from_str::<Value>(text).ok())
-            .flatten()
-            .and_then(|body| body.get("number").and_then(Value::as_i64));
-        if let Some(number) = number {
+    for (place, (row, _)) in (1..).zip(&company_objects) {
+        if let Some(number) = row.number.filter(|_| row.path == "ledger/account") {
             account_places.entry(number).or_insert(place);
         }
     }
     let accounts: BTreeMap<i64, i64> = company_objects
         .iter()
-        .filter_map(|(.., per_company)| per_company.as_ref()?.0.default_account.as_ref())
+        .filter_map(|(_, per_company)| per_company.as_ref()?.0.default_account.as_ref())
         .filter_map(|account| Some((account.number, *account_places.get(&account.number)?)))
         .collect();
     // `{"id": "@customer"}` in a seed object names the company's first seeded customer.
     let mut firsts: BTreeMap<&str, i64> = BTreeMap::new();
-    for ((path, ..), place) in company_objects.iter().zip(1..) {
-        firsts.entry(*path).or_insert(place);
+    for ((row, _), place) in company_objects.iter().zip(1..) {
+        firsts.entry(row.path).or_insert(place);
     }
     let places = Places { accounts, firsts };
-    for company_id in company_ids {
-        let mut next_id = company_id * IDS_PER_COMPANY;
-        for (path, body, number, inactive, per_company) in &company_objects {
-            next_id += 1;
-            let finished = per_company
-                .as_ref()
-                .map(|(def, body)| finish_for_company(def, body.clone(), *company_id, next_id, &places));
-            let body = finished.as_deref().unwrap_or(body);
-            db.insert_object_text(path, next_id, *company_id, body, &changes, (*number, *inactive))?;
+    // Stored in the order of the table's key (resource, id): each row goes at the end of the
+    // B-tree, where one in the middle moves the rows after it on every page split.
+    let paths: std::collections::BTreeSet<&str> = global_objects
+        .keys()
+        .copied()
+        .chain(company_objects.iter().map(|(row, _)| row.path))
+        .collect();
+    for path in paths {
+        for row in global_objects.get(path).into_iter().flatten() {
+            db.insert_object_text(path, row.id, 0, &row.body, &changes, (row.number, row.inactive))?;
+        }
+        for company_id in company_ids {
+            let base = company_id * IDS_PER_COMPANY;
+            for ((row, per_company), place) in company_objects.iter().zip(1..).filter(|((row, _), _)| row.path == path)
+            {
+                let id = base + place;
+                let finished = per_company
+                    .as_ref()
+                    .map(|(def, body)| finish_for_company(def, body.clone(), *company_id, id, &places));
+                let body = finished.as_deref().unwrap_or(&row.body);
+                db.insert_object_text(path, id, *company_id, body, &changes, (row.number, row.inactive))?;
+            }
         }
     }
     Ok(())
+}
+
+/// A seed object ready to store: its body as JSON text and the columns read from the body.
+struct SeedRow<'a> {
+    path: &'a str,
+    id: i64,
+    body: String,
+    number: Option<i64>,
+    inactive: Option<bool>,
+}
+
+impl<'a> SeedRow<'a> {
+    /// `number` is the number the seed gave a numbered object (its body holds the same).
+    fn of(path: &'a str, id: i64, body: &Map<String, Value>, number: Option<i64>) -> Self {
+        Self {
+            path,
+            id,
+            body: crate::store::json_text(body),
+            number: number.or_else(|| crate::store::number_column(path, body)),
+            inactive: body.get("isInactive").and_then(Value::as_bool),
+        }
+    }
 }
 
 /// Where a company's seeded objects sit in the order they get their ids: the default accounts by

@@ -9,7 +9,9 @@ pub mod schema;
 mod template;
 
 pub use admin::{ClientLinkRow, IntegrationRow, KeyRow, WorldRows};
-pub use objects::{ObjectFilter, ObjectPage, ObjectRow, ObjectText, OwnObject, SeedAtHand, StoredObject};
+pub use objects::{
+    ObjectFilter, ObjectPage, ObjectRow, ObjectText, OwnObject, SeedAtHand, StoredObject, number_column,
+};
 pub use queries::{CompanyRow, CredentialRow, Db, NewSession, json_text};
 pub use remembered::{Login, Mintable};
 pub use template::Template;
@@ -473,7 +475,7 @@ mod tests {
         let plan: Vec<String> = conn
             .prepare(
                 "EXPLAIN QUERY PLAN SELECT id FROM objects WHERE resource = 'ledger/account' AND company_id = ?1
-                 AND json_extract(body, '$.number') = ?2 ORDER BY id LIMIT 1",
+                 AND number = ?2 ORDER BY id LIMIT 1",
             )
             .unwrap()
             .query_map([1, 1500], |r| r.get::<_, String>(3))

@@ -116,12 +116,22 @@ fn object_from(row: &rusqlite::Row<'_>) -> rusqlite::Result<StoredObject> {
 
 /// The value of the resource's numbered field (customerNumber, …) in the object, if it has one.
 fn number_of(resource: &str, object: &StoredObject) -> Option<i64> {
+    number_column(resource, &object.body)
+}
+
+/// `objects.number` of a body: its numbered field's value, or a ledger account's number (an
+/// integer), which `account_by_number` finds from an index.
+pub fn number_column(resource: &str, body: &Map<String, Value>) -> Option<i64> {
+    if resource == ACCOUNT {
+        return body.get("number").and_then(Value::as_i64);
+    }
     let field = &crate::domain::resource::find(resource)?.number.as_ref()?.field;
-    object
-        .body
-        .get(field)
+    body.get(field)
         .and_then(|v| v.as_i64().or_else(|| v.as_str()?.parse().ok()))
 }
+
+/// The resource of ledger accounts.
+const ACCOUNT: &str = "ledger/account";
 
 /// `objects.inactive` of an object: 1 or 0 where `isInactive` is a boolean, NULL otherwise (as
 /// migration 3 computed it in SQL for the rows it found).
@@ -465,11 +475,10 @@ impl Db<'_> {
     pub fn account_by_number(&self, company_id: i64, number: i64) -> rusqlite::Result<Option<i64>> {
         self.conn()
             .prepare_cached(concat!(
-                "SELECT id FROM main.objects WHERE resource = 'ledger/account' AND company_id = ?1
-                 AND json_extract(body, '$.number') = ?2
+                "SELECT id FROM main.objects WHERE resource = 'ledger/account' AND company_id = ?1 AND number = ?2
                  UNION ALL
                  SELECT id FROM tmpl.objects t WHERE resource = 'ledger/account' AND company_id = ?1
-                 AND json_extract(body, '$.number') = ?2 AND ",
+                 AND number = ?2 AND ",
                 visible!(),
                 " ORDER BY id LIMIT 1"
             ))?
@@ -572,5 +581,44 @@ impl Db<'_> {
     pub fn put_loaded_object(&self, resource: &str, object: &StoredObject) -> rusqlite::Result<()> {
         self.delete_object(resource, object.id)?;
         self.insert_object(resource, object)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::Store;
+
+    fn account(id: i64, company_id: i64, number: Value) -> StoredObject {
+        let mut body = Map::new();
+        body.insert("number".into(), number);
+        StoredObject {
+            id,
+            company_id,
+            version: 0,
+            body,
+            changes: Vec::new(),
+        }
+    }
+
+    /// An account written through the API is found by its number as a seed account is: the
+    /// number column is filled from the body on every write.
+    #[test]
+    fn an_account_is_found_by_the_number_its_body_has_now() {
+        let store = Store::open_in_memory().unwrap();
+        store
+            .with(|db| {
+                db.insert_object(ACCOUNT, &account(70, 7, 4242.into()))?;
+                // Not an integer: never found by number, as with the index over the body.
+                db.insert_object(ACCOUNT, &account(71, 7, "4343".into()))?;
+                assert_eq!(db.account_by_number(7, 4242)?, Some(70));
+                assert_eq!(db.account_by_number(8, 4242)?, None);
+                assert_eq!(db.account_by_number(7, 4343)?, None);
+                db.update_object(ACCOUNT, &account(70, 7, 4244.into()))?;
+                assert_eq!(db.account_by_number(7, 4242)?, None);
+                assert_eq!(db.account_by_number(7, 4244)?, Some(70));
+                Ok::<_, rusqlite::Error>(())
+            })
+            .unwrap();
     }
 }

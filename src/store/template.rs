@@ -61,17 +61,19 @@ impl Template {
             path: uri.clone(),
             source,
         })?;
-        // Built once, in one transaction, by nobody else: no journal, and a cache that holds the
-        // whole template, so building it never spills pages to the shared memory half-way.
-        conn.execute_batch("PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA cache_size = -65536;")?;
+        // Built once, in one transaction, by nobody else: no journal, and a small cache. Pages
+        // the cache lets go are written to the shared memory, which nobody reads before the
+        // build is done (a failed build is thrown away whole), and keeping them there instead
+        // of in a cache as big as the template is as fast and leaves the start ~3 MB of freed
+        // cache pages fewer.
+        conn.execute_batch("PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA cache_size = 64;")?;
         conn.execute_batch(schema::TEMPLATE_SCHEMA)?;
         let tx = conn.transaction()?;
         let db = Db::new(&tx);
         fill(&db)?;
         let max_id = db.max_object_id()?;
         tx.commit()?;
-        // The build's cache now holds a second copy of every page the shared memory holds; no
-        // one reads through this connection again, so its pages go back to the allocator.
+        // No one reads through this connection again, so its cache goes back to the allocator.
         conn.execute_batch("PRAGMA cache_size = 0; PRAGMA shrink_memory;")?;
         Ok(Self {
             uri,
