@@ -27,6 +27,17 @@ fn key_id(app: &TestApp, credential: &Value) -> i64 {
         .expect("the credential's key")
 }
 
+/// The client's consent to its accounting office's API access («API-tilgang»), set.
+fn set_consent(app: &TestApp, client: i64, api_access: bool) {
+    let set = app.control(
+        Method::PUT,
+        &format!("/_sandbox/clients/{client}/accountant"),
+        None,
+        Some(json!({"apiAccess": api_access})),
+    );
+    assert_eq!(set.status, 200, "{}", set.body);
+}
+
 fn office(app: &TestApp) -> (Value, String) {
     let credential = app.credential(true);
     let session = app.session_for(&credential);
@@ -38,26 +49,14 @@ fn a_client_withdrawing_consent_refuses_the_next_call() {
     let app = spawn_app();
     let (_, session) = office(&app);
     twice_ok(&app, "2101", &session, WHO_AM_I);
-    let off = app.control(
-        Method::PUT,
-        "/_sandbox/clients/2101/accountant",
-        None,
-        Some(json!({"apiAccess": false})),
-    );
-    assert_eq!(off.status, 200, "{}", off.body);
+    set_consent(&app, 2101, false);
     assert_denied(
         &app.get_as("2101", &session, WHO_AM_I),
         403,
         9000,
         "client_allows_api_access",
     );
-    let on = app.control(
-        Method::PUT,
-        "/_sandbox/clients/2101/accountant",
-        None,
-        Some(json!({"apiAccess": true})),
-    );
-    assert_eq!(on.status, 200, "{}", on.body);
+    set_consent(&app, 2101, true);
     assert_eq!(app.get_as("2101", &session, WHO_AM_I).status, 200);
 }
 
@@ -213,13 +212,7 @@ fn a_new_sandboxs_credentials_follow_new_and_regenerated_keys_and_withdrawn_cons
             .as_array()
             .is_some_and(|c| c.contains(&json!(2101)))
     );
-    let off = app.control(
-        Method::PUT,
-        "/_sandbox/clients/2101/accountant",
-        None,
-        Some(json!({"apiAccess": false})),
-    );
-    assert_eq!(off.status, 200, "{}", off.body);
+    set_consent(&app, 2101, false);
     let listed = clients(&app.credentials());
     assert!(
         listed.as_array().is_some_and(|c| !c.contains(&json!(2101))),
