@@ -124,8 +124,8 @@ impl Store {
         Self::prepare(conn, Template::empty()?, Opened::File)
     }
 
-    /// A private in-memory copy of another store, made with SQLite's backup API: far cheaper than
-    /// installing a scenario again.
+    /// A private in-memory copy of another store (its pages serialized and deserialized, see
+    /// `copy_database`): far cheaper than installing a scenario again.
     pub fn copy_of(template: &Store) -> Result<Self, StoreError> {
         // The copy's pages become a memdb database of their own, so the connection starts empty.
         let mut conn = Connection::open_in_memory().map_err(|source| StoreError::Open {
