@@ -194,12 +194,24 @@ pub fn app(
         .configure(routes(registry))
 }
 
+/// Request bodies are read as sent (the server is built without actix's decompression): a body
+/// that fails to parse because it is compressed says so, rather than only that it is not JSON.
+fn compressed_body_hint(req: &actix_web::HttpRequest) -> String {
+    match req.headers().get(actix_web::http::header::CONTENT_ENCODING) {
+        Some(value) if !value.as_bytes().eq_ignore_ascii_case(b"identity") => format!(
+            " The body was sent with Content-Encoding: {}, which the sandbox does not decode: send it uncompressed.",
+            String::from_utf8_lossy(value.as_bytes())
+        ),
+        _ => String::new(),
+    }
+}
+
 /// Every route: the default sandbox at the root, the others under `/sb/{id}`, with actix's own
 /// failures answered in the Tripletex envelope.
 pub fn routes(registry: web::Data<Registry>) -> impl FnOnce(&mut web::ServiceConfig) {
     move |cfg| {
         cfg.app_data(registry)
-            .app_data(web::JsonConfig::default().limit(MAX_BODY).error_handler(|err, _| {
+            .app_data(web::JsonConfig::default().limit(MAX_BODY).error_handler(|err, req| {
                 use actix_web::error::JsonPayloadError;
                 let kind = match &err {
                     JsonPayloadError::OverflowKnownLength { .. } | JsonPayloadError::Overflow { .. } => {
@@ -213,7 +225,10 @@ pub fn routes(registry: web::Data<Registry>) -> impl FnOnce(&mut web::ServiceCon
                     _ => ErrorKind::InvalidJson,
                 };
                 ApiError::new(kind)
-                    .with_developer_message(format!("The request body could not be read: {err}."))
+                    .with_developer_message(format!(
+                        "The request body could not be read: {err}.{}",
+                        compressed_body_hint(req)
+                    ))
                     .into()
             }))
             .app_data(web::QueryConfig::default().error_handler(|err, _| {

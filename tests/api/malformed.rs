@@ -201,3 +201,46 @@ fn an_oversized_body_is_413_in_the_error_envelope() {
     assert_eq!(wrong_type.status, 415);
     assert_eq!(wrong_type.body["status"], 415);
 }
+
+/// The sandbox reads bodies as sent: a compressed one is refused as not JSON, and the message
+/// names the encoding to drop, instead of only saying the JSON is broken.
+#[test]
+fn a_compressed_body_is_refused_with_the_encoding_named() {
+    let app = spawn_app();
+    let session = app.session_for(&app.credential(false));
+    // The first bytes of a gzip stream: magic, deflate, no flags.
+    let gzip = vec![0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x03, 0xab, 0x56];
+    let reply = app.send(
+        app.request(reqwest::Method::POST, "/v2/customer")
+            .header("Authorization", basic("0", &session))
+            .header("Content-Type", "application/json")
+            .header("Content-Encoding", "gzip")
+            .body(gzip),
+    );
+    assert_eq!(
+        (reply.status, reply.body["code"].as_i64()),
+        (422, Some(22000)),
+        "{}",
+        reply.body
+    );
+    let message = reply.body["developerMessage"].as_str().unwrap_or_default();
+    assert!(
+        message.contains("Content-Encoding: gzip") && message.contains("uncompressed"),
+        "{message}"
+    );
+    let plain = app.send(
+        app.request(reqwest::Method::POST, "/v2/customer")
+            .header("Authorization", basic("0", &session))
+            .header("Content-Type", "application/json")
+            .body("{not json"),
+    );
+    assert_eq!(plain.status, 422);
+    assert!(
+        !plain.body["developerMessage"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("Content-Encoding"),
+        "{}",
+        plain.body
+    );
+}
