@@ -14,9 +14,48 @@ pub fn token_string(token_id: i64, random: [u8; 16]) -> String {
     out
 }
 
+/// The `tokenId` a token string of this shape carries; `None` for any other string. A session is
+/// stored under its token's id, so this is how it is found.
+pub fn token_id(token: &str) -> Option<i64> {
+    let encoded = token.strip_prefix("test-")?;
+    // `{"tokenId":` + 19 digits + `,"token":"` + a uuid + `"}` fits in 80 bytes; a longer
+    // string is not one of these tokens, and is not decoded.
+    if encoded.len() > 120 {
+        return None;
+    }
+    let json = base64::engine::general_purpose::STANDARD.decode(encoded).ok()?;
+    let rest = json.strip_prefix(br#"{"tokenId":"#)?;
+    let digits = rest.iter().take_while(|b| b.is_ascii_digit()).count();
+    if !rest[digits..].starts_with(br#","token":""#) {
+        return None;
+    }
+    std::str::from_utf8(&rest[..digits]).ok()?.parse().ok()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_id_a_token_carries_is_read_back_and_other_strings_carry_none() {
+        for id in [0, 42, 7001, i64::MAX] {
+            assert_eq!(token_id(&token_string(id, [9; 16])), Some(id));
+        }
+        let json = |text: &str| format!("test-{}", base64::engine::general_purpose::STANDARD.encode(text));
+        for other in [
+            String::new(),
+            "test-".into(),
+            "test-!!!!".into(),
+            token_string(42, [9; 16]).replacen("test-", "prod-", 1),
+            json(r#"{"tokenId":-1,"token":"x"}"#),
+            json(r#"{"tokenId":99999999999999999999,"token":"x"}"#),
+            json(r#"{"token":"x","tokenId":4}"#),
+            json(r#"{"tokenId":4}"#),
+            format!("test-{}", "A".repeat(200)),
+        ] {
+            assert_eq!(token_id(&other), None, "{other}");
+        }
+    }
 
     #[test]
     fn a_generated_token_is_test_prefixed_base64_json() {

@@ -459,12 +459,15 @@ impl<'c> Db<'c> {
             "SELECT s.id, s.integration_id, s.expiration_date, s.expires_at, s.deleted, s.used, ",
             key_columns!(),
             "
-             FROM sessions s JOIN keys k ON k.id = s.key_id WHERE s.token = ?1"
+             FROM sessions s JOIN keys k ON k.id = s.key_id WHERE s.id = ?1 AND s.token = ?2"
         );
+        let Some(id) = crate::domain::token::token_id(token) else {
+            return Ok(SessionLookup::Unknown);
+        };
         let found = self
             .conn
             .prepare_cached(sql)?
-            .query_row([token], |r| {
+            .query_row(params![id, token], |r| {
                 let date: String = r.get(2)?;
                 let expires_at: i64 = r.get(3)?;
                 Ok(Session {
@@ -593,10 +596,15 @@ impl<'c> Db<'c> {
 
     /// Marks a live session of the given key deleted; false if the key has no such session.
     pub fn delete_session(&self, token: &str, key_id: i64) -> rusqlite::Result<bool> {
+        let Some(id) = crate::domain::token::token_id(token) else {
+            return Ok(false);
+        };
         let changed = self
             .conn
-            .prepare_cached("UPDATE sessions SET deleted = 1 WHERE token = ?1 AND key_id = ?2 AND deleted = 0")?
-            .execute(params![token, key_id])?;
+            .prepare_cached(
+                "UPDATE sessions SET deleted = 1 WHERE id = ?1 AND token = ?2 AND key_id = ?3 AND deleted = 0",
+            )?
+            .execute(params![id, token, key_id])?;
         self.forget_logins();
         Ok(changed == 1)
     }

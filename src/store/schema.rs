@@ -201,6 +201,28 @@ UPDATE objects SET number = CASE json_type(body, '$.number') WHEN 'integer' THEN
 DROP INDEX objects_by_account_number;
 CREATE INDEX objects_by_account_number ON objects(company_id, number) WHERE resource = 'ledger/account';
 "#,
+    // 11: sessions found by the id their token carries (`tokenId`, see `domain::token`) and then
+    // compared whole, instead of through a UNIQUE index over the random token. That index took
+    // each new session to a random place in a B-tree (a page split every few sessions): most of
+    // minting one, and ~120 bytes of every session kept. Ids are unique, so tokens stay unique.
+    r#"
+CREATE TABLE sessions_by_id (
+    id INTEGER PRIMARY KEY,
+    token TEXT NOT NULL,
+    key_id INTEGER NOT NULL REFERENCES keys(id),
+    integration_id INTEGER NOT NULL REFERENCES integrations(id),
+    expiration_date TEXT NOT NULL,
+    expires_at INTEGER NOT NULL,
+    deleted INTEGER NOT NULL DEFAULT 0,
+    used INTEGER NOT NULL DEFAULT 0
+);
+INSERT INTO sessions_by_id(id, token, key_id, integration_id, expiration_date, expires_at, deleted, used)
+    SELECT id, token, key_id, integration_id, expiration_date, expires_at, deleted, used FROM sessions;
+DROP TABLE sessions;
+ALTER TABLE sessions_by_id RENAME TO sessions;
+CREATE INDEX sessions_by_expiry ON sessions(expires_at);
+CREATE INDEX sessions_by_use ON sessions(used, id);
+"#,
 ];
 
 /// The schema of a seed template: the `objects` table as the migrations above leave it, with the
@@ -325,6 +347,55 @@ mod tests {
             .map(Result::unwrap)
             .collect();
         assert_eq!(numbers, [(1, Some(1500)), (2, None), (3, None)]);
+    }
+
+    /// A database from before migration 11 keeps its sessions, every column of them, and loses
+    /// only the index over the token.
+    #[test]
+    fn migrating_keeps_every_session_and_drops_the_token_index() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        let tx = conn.transaction().unwrap();
+        for (version, sql) in MIGRATIONS.iter().enumerate().take(10) {
+            tx.execute_batch(sql).unwrap();
+            tx.pragma_update(None, "user_version", (version + 1) as i64).unwrap();
+        }
+        tx.execute_batch(
+            "INSERT INTO companies VALUES (1, 'A', '1', 'client', 'complete', 1, 'AS', 'a@example.com');
+             INSERT INTO people(id, company_id, first_name, last_name, email, is_contact, is_proxy, user_type, roles, entitlements)
+               VALUES (2, 1, 'K', 'N', 'k@example.com', 0, 0, 'STANDARD', '[]', '[]');
+             INSERT INTO integrations VALUES (3, 'App', 'c', '[]', 0, 0, 0);
+             INSERT INTO keys VALUES (4, 'k', 2, 1, 3, 'App', '\"all\"', 0, 'e', 'active', '2026-01-01', NULL);
+             INSERT INTO sessions VALUES (5, 'test-a', 4, 3, '2030-01-01', 1893456000, 0, 1),
+                                         (6, 'test-b', 4, 3, '2031-01-01', 1924992000, 1, 0);",
+        )
+        .unwrap();
+        tx.commit().unwrap();
+        migrate(&mut conn).unwrap();
+        let rows: Vec<String> = conn
+            .prepare(
+                "SELECT json_array(id, token, key_id, integration_id, expiration_date, expires_at, deleted, used)
+                 FROM sessions ORDER BY id",
+            )
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        assert_eq!(
+            rows,
+            [
+                r#"[5,"test-a",4,3,"2030-01-01",1893456000,0,1]"#,
+                r#"[6,"test-b",4,3,"2031-01-01",1924992000,1,0]"#,
+            ]
+        );
+        let indexes: Vec<String> = conn
+            .prepare("SELECT name FROM pragma_index_list('sessions') ORDER BY name")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        assert_eq!(indexes, ["sessions_by_expiry", "sessions_by_use"]);
     }
 
     #[test]

@@ -53,6 +53,51 @@ fn an_unknown_session_cannot_log_in() {
     );
 }
 
+/// A session is found by the id its token carries: a token with a live session's id and another
+/// random part is no session, for logging in and for deleting alike.
+#[test]
+fn a_token_with_a_live_sessions_id_but_another_random_part_is_unknown() {
+    use base64::Engine;
+    let app = spawn_app();
+    let session = app.session_for(&app.credential(false));
+    let engine = base64::engine::general_purpose::STANDARD;
+    let decoded = engine.decode(session.strip_prefix("test-").unwrap()).unwrap();
+    let real: serde_json::Value = serde_json::from_slice(&decoded).unwrap();
+    let forged = format!(
+        "test-{}",
+        engine.encode(
+            serde_json::json!({"tokenId": real["tokenId"], "token": "00000000-0000-4000-8000-000000000000"})
+                .to_string()
+        )
+    );
+    assert_ne!(forged, session);
+    let reply = app.get_as("0", &forged, WHO_AM_I);
+    assert_eq!(
+        (reply.status, reply.body["code"].as_i64()),
+        (401, Some(3000)),
+        "{}",
+        reply.body
+    );
+    let delete = app.send(
+        app.request(
+            reqwest::Method::DELETE,
+            &format!("/v2/token/session/{}", url_encode(&forged)),
+        )
+        .header("Authorization", basic("0", &session)),
+    );
+    assert_eq!(
+        (delete.status, delete.body["code"].as_i64()),
+        (404, Some(6000)),
+        "{}",
+        delete.body
+    );
+    assert_eq!(
+        app.get_as("0", &session, WHO_AM_I).status,
+        200,
+        "the real session lives on"
+    );
+}
+
 #[test]
 fn a_deleted_session_cannot_log_in() {
     let app = spawn_app();
