@@ -208,14 +208,6 @@ impl Db<'_> {
         Ok(())
     }
 
-    /// Ends every live session of a key.
-    pub fn revoke_sessions(&self, key_id: i64) -> rusqlite::Result<usize> {
-        self.conn()
-            .prepare_cached("UPDATE sessions SET deleted = 1 WHERE key_id = ?1 AND deleted = 0")?
-            .execute([key_id])
-            .inspect(|_| self.forget_logins())
-    }
-
     pub fn delete_key(&self, key_id: i64) -> rusqlite::Result<bool> {
         let changed = self
             .conn()
@@ -397,8 +389,9 @@ impl Db<'_> {
 
     /// Removes the whole world (and its sessions) so another can be installed.
     pub fn clear_world(&self) -> rusqlite::Result<()> {
+        self.clear_sessions()?;
         self.conn().execute_batch(
-            "DELETE FROM sessions; DELETE FROM objects; DELETE FROM objects_shadowed; DELETE FROM company_modules; DELETE FROM client_key_links; DELETE FROM retired_tokens; DELETE FROM keys;
+            "DELETE FROM objects; DELETE FROM objects_shadowed; DELETE FROM company_modules; DELETE FROM client_key_links; DELETE FROM retired_tokens; DELETE FROM keys;
              DELETE FROM company_integrations; DELETE FROM integrations; DELETE FROM people;
              DELETE FROM accountant_relations; DELETE FROM companies; DELETE FROM meta;",
         )?;

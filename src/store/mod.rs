@@ -6,6 +6,7 @@ mod objects;
 mod queries;
 mod remembered;
 pub mod schema;
+mod sessions;
 mod template;
 
 pub use admin::{ClientLinkRow, IntegrationRow, KeyRow, WorldRows};
@@ -64,7 +65,15 @@ fn open_private_memory() -> Result<Connection, StoreError> {
 /// destination's cache.
 fn copy_database(source: &mut Connection, dest: &mut Connection) -> Result<(), StoreError> {
     let image = source.serialize(rusqlite::MAIN_DB)?;
-    dest.deserialize_read_exact(rusqlite::MAIN_DB, &*image, image.len(), false)?;
+    // A database file is in WAL mode, and its header (bytes 18 and 19: the file format's read
+    // and write versions, 2 for WAL) would have the copy look for a WAL file memdb cannot open.
+    if image.get(18..20) == Some(&[2, 2]) {
+        let mut rollback = image.to_vec();
+        rollback[18..20].copy_from_slice(&[1, 1]);
+        dest.deserialize_read_exact(rusqlite::MAIN_DB, &*rollback, rollback.len(), false)?;
+    } else {
+        dest.deserialize_read_exact(rusqlite::MAIN_DB, &*image, image.len(), false)?;
+    }
     dest.pragma_update(None, "cache_size", MEMORY_CACHE_PAGES)?;
     Ok(())
 }
@@ -93,6 +102,14 @@ struct Attached {
     conn: Connection,
     template: Arc<Template>,
     remembered: std::cell::RefCell<remembered::Remembered>,
+    /// An in-memory store's sessions (see `store::sessions`); a file's are in its table.
+    sessions: Option<std::cell::RefCell<sessions::Sessions>>,
+}
+
+impl Attached {
+    fn db(&self) -> Db<'_> {
+        Db::remembering(&self.conn, &self.remembered, &self.template, self.sessions.as_ref())
+    }
 }
 
 impl std::ops::Deref for Attached {
@@ -132,12 +149,23 @@ impl Store {
             path: ":memory:".into(),
             source,
         })?;
-        let (seeds, credentials) = {
+        let (seeds, credentials, sessions) = {
             let mut source = template.lock();
             copy_database(&mut source.conn, &mut conn)?;
-            (source.template.clone(), source.remembered.borrow().credentials())
+            let sessions = source.sessions.as_ref().map(|s| s.borrow().clone());
+            (
+                source.template.clone(),
+                source.remembered.borrow().credentials(),
+                sessions,
+            )
         };
         let copy = Self::prepare(conn, seeds, Opened::Copy)?;
+        // A file's sessions came along in its table's pages: the copy keeps them beside itself.
+        let sessions = match sessions {
+            Some(sessions) => sessions,
+            None => sessions::take_from_table(&copy.lock().conn)?,
+        };
+        copy.lock().sessions = Some(sessions.into());
         // The copy holds the same keys: what was read of them holds for it too.
         if let Some(rows) = credentials {
             copy.lock().remembered.get_mut().remember_credentials(rows);
@@ -174,6 +202,7 @@ impl Store {
                 conn,
                 template,
                 remembered,
+                sessions: (!file).then(Default::default),
             }),
             keeps_seed_objects: file,
         })
@@ -203,7 +232,7 @@ impl Store {
         } else {
             None
         };
-        let written = Self::in_transaction(&mut attached.conn, install);
+        let written = Self::in_transaction(attached, install);
         if written.is_err()
             && let Some(previous) = previous
         {
@@ -213,14 +242,39 @@ impl Store {
         written
     }
 
+    /// Runs `f` in one transaction of the connection and of the sessions beside it: if it fails,
+    /// or its commit does, neither keeps any of its writes.
     fn in_transaction<T, E: From<rusqlite::Error>>(
-        conn: &mut Connection,
+        attached: &mut Attached,
         f: impl FnOnce(&Db<'_>) -> Result<T, E>,
     ) -> Result<T, E> {
-        let tx = conn.transaction()?;
-        let out = f(&Db::new(&tx))?;
-        tx.commit()?;
-        Ok(out)
+        if let Some(sessions) = &attached.sessions {
+            sessions.borrow_mut().begin();
+        }
+        let tx = attached.conn.transaction()?;
+        let db = Db::remembering(
+            &tx,
+            &attached.remembered,
+            &attached.template,
+            attached.sessions.as_ref(),
+        );
+        let committed = match f(&db) {
+            Ok(out) => tx.commit().map(|()| out).map_err(E::from),
+            Err(error) => Err(error),
+        };
+        if let Some(sessions) = &attached.sessions {
+            let mut sessions = sessions.borrow_mut();
+            if committed.is_ok() {
+                sessions.commit();
+            } else {
+                sessions.rollback();
+            }
+        }
+        if committed.is_err() {
+            // What was remembered inside the transaction may rest on writes it rolls back.
+            attached.remembered.borrow_mut().forget();
+        }
+        committed
     }
 
     /// Makes this store's world a copy of `snapshot`'s (a store made with [`Store::copy_of`]).
@@ -239,6 +293,12 @@ impl Store {
         } else {
             copy_database(&mut source.conn, &mut attached.conn)?;
         }
+        // A snapshot is a copy: its sessions are beside it (see `copy_of`).
+        let sessions = source.sessions.as_ref().map(|s| s.borrow().clone()).unwrap_or_default();
+        match &attached.sessions {
+            Some(own) => *own.borrow_mut() = sessions,
+            None => sessions::write_to_table(&attached.conn, &sessions)?,
+        }
         if attached.template.uri() != source.template.uri() {
             source.template.attach(&attached.conn, true)?;
             attached.template = source.template.clone();
@@ -249,7 +309,7 @@ impl Store {
     /// The largest id of any object, person or session, so generated ids continue after it.
     pub fn max_id(&self) -> rusqlite::Result<i64> {
         let attached = self.lock();
-        let db = Db::new(&attached.conn);
+        let db = Db::with_sessions(&attached.conn, attached.sessions.as_ref());
         Ok(db
             .max_generated_id()?
             .max(db.max_object_id()?)
@@ -266,11 +326,7 @@ impl Store {
     pub fn with<T, E: From<rusqlite::Error>>(&self, f: impl FnOnce(&Db<'_>) -> Result<T, E>) -> Result<T, E> {
         let attached = self.lock();
         attached.remembered.borrow_mut().notice_other_writers(&attached.conn)?;
-        f(&Db::remembering(
-            &attached.conn,
-            &attached.remembered,
-            &attached.template,
-        ))
+        f(&attached.db())
     }
 
     /// Runs writes in one transaction: all of it lands or none of it does.
@@ -278,17 +334,7 @@ impl Store {
         let mut guard = self.lock();
         let attached = &mut *guard;
         attached.remembered.get_mut().notice_other_writers(&attached.conn)?;
-        let tx = attached.conn.transaction()?;
-        let outcome = f(&Db::remembering(&tx, &attached.remembered, &attached.template));
-        let committed = match outcome {
-            Ok(out) => tx.commit().map(|()| out).map_err(E::from),
-            Err(error) => Err(error),
-        };
-        if committed.is_err() {
-            // What was remembered inside the transaction may rest on writes it rolls back.
-            attached.remembered.borrow_mut().forget();
-        }
-        committed
+        Self::in_transaction(attached, f)
     }
 }
 
@@ -361,15 +407,73 @@ mod tests {
                 Ok::<_, rusqlite::Error>(())
             })
             .unwrap();
-        let kept: String = store
-            .lock()
-            .query_row(
-                "SELECT group_concat(id, ',') FROM (SELECT id FROM sessions ORDER BY id)",
-                [],
-                |r| r.get(0),
-            )
+        let attached = store.lock();
+        let kept: Vec<i64> = attached
+            .sessions
+            .as_ref()
+            .unwrap()
+            .borrow()
+            .rows()
+            .map(|row| row.id)
+            .collect();
+        assert_eq!(kept, [3, 7, 8, 9, 10], "the used session outlives newer unused ones");
+        let in_the_table: i64 = attached
+            .query_row("SELECT COUNT(*) FROM sessions", [], |r| r.get(0))
             .unwrap();
-        assert_eq!(kept, "3,7,8,9,10", "the used session outlives newer unused ones");
+        assert_eq!(
+            in_the_table, 0,
+            "an in-memory store keeps its sessions beside its connection"
+        );
+    }
+
+    /// A transaction that fails takes back what it did to the sessions beside the connection, as
+    /// it takes back its rows; one that commits keeps it. A replaced world's sessions are gone.
+    #[test]
+    fn a_failed_transaction_leaves_the_sessions_as_they_were() {
+        let store = Store::open_in_memory().unwrap();
+        let date: jiff::civil::Date = "2030-01-01".parse().unwrap();
+        let session = |id: i64, token: &'static str| NewSession {
+            id,
+            token,
+            key_id: 1,
+            integration_id: 1,
+            expiration_date: date,
+            expires_at: jiff::Timestamp::from_second(1_900_000_000).unwrap(),
+        };
+        let rows = |store: &Store| -> Vec<(i64, bool)> {
+            let attached = store.lock();
+            let sessions = attached.sessions.as_ref().unwrap().borrow();
+            sessions.rows().map(|row| (row.id, row.deleted)).collect()
+        };
+        store.with(|db| db.insert_session(&session(1, "one"))).unwrap();
+        let failed = store.transaction(|db| {
+            db.insert_session(&session(2, "two"))?;
+            db.revoke_sessions(1)?;
+            db.set_meta("note", "written")?;
+            Err::<(), _>(rusqlite::Error::InvalidQuery)
+        });
+        assert!(failed.is_err());
+        assert_eq!(rows(&store), [(1, false)], "nothing of the failed transaction stays");
+        assert_eq!(store.with(|db| db.meta("note")).unwrap(), None, "nor of its rows");
+        let taken = store.transaction(|db| db.insert_session(&session(1, "again")));
+        assert!(taken.is_err(), "an id is taken once");
+        store.transaction(|db| db.insert_session(&session(3, "three"))).unwrap();
+        assert_eq!(rows(&store), [(1, false), (3, false)]);
+        assert_eq!(store.max_id().unwrap(), 3, "ids go on after the sessions'");
+        let replaced: Result<(), rusqlite::Error> = store.replace_world(Template::empty().unwrap(), |db| {
+            db.clear_world()?;
+            Err(rusqlite::Error::InvalidQuery)
+        });
+        assert!(replaced.is_err());
+        assert_eq!(
+            rows(&store),
+            [(1, false), (3, false)],
+            "a world that failed to install clears nothing"
+        );
+        store
+            .replace_world(Template::empty().unwrap(), |db| db.clear_world())
+            .unwrap();
+        assert_eq!(rows(&store), [], "a new world starts without sessions");
     }
 
     /// The counts a list's fullResultSize is read from follow every insert, update and delete.

@@ -1,6 +1,7 @@
 //! The queries: rows in, domain values out. Every statement goes through the statement cache.
 
 use super::remembered::{Login, Mintable, Remembered};
+use super::sessions::{SessionRow, Sessions};
 use crate::domain::entitlements::AccessSet;
 use crate::domain::model::{
     AccountantRelation, Company, CompanyKind, EmployeeTokenLookup, Integration, Key, KeyState, Package, Person, Session,
@@ -16,6 +17,8 @@ pub struct Db<'c> {
     conn: &'c Connection,
     remembered: Option<&'c RefCell<Remembered>>,
     template: Option<&'c super::Template>,
+    /// An in-memory store's sessions; `None` where they are the `sessions` table (a file).
+    sessions: Option<&'c RefCell<Sessions>>,
 }
 
 /// A company with, for clients, the relation to its office.
@@ -187,6 +190,7 @@ impl<'c> Db<'c> {
             conn,
             remembered: None,
             template: None,
+            sessions: None,
         }
     }
 
@@ -194,11 +198,21 @@ impl<'c> Db<'c> {
         conn: &'c Connection,
         remembered: &'c RefCell<Remembered>,
         template: &'c super::Template,
+        sessions: Option<&'c RefCell<Sessions>>,
     ) -> Self {
         Self {
             conn,
             remembered: Some(remembered),
             template: Some(template),
+            sessions,
+        }
+    }
+
+    /// Only a store's sessions, where they are not its connection's (see `store::sessions`).
+    pub(crate) fn with_sessions(conn: &'c Connection, sessions: Option<&'c RefCell<Sessions>>) -> Self {
+        Self {
+            sessions,
+            ..Self::new(conn)
         }
     }
 
@@ -278,11 +292,13 @@ impl<'c> Db<'c> {
 
     /// The largest id in use by people and sessions, so generated ids continue after it.
     pub fn max_generated_id(&self) -> rusqlite::Result<i64> {
-        self.conn
+        let stored: i64 = self
+            .conn
             .prepare_cached(
                 "SELECT MAX(COALESCE((SELECT MAX(id) FROM people), 0), COALESCE((SELECT MAX(id) FROM sessions), 0))",
             )?
-            .query_row([], |r| r.get(0))
+            .query_row([], |r| r.get(0))?;
+        Ok(stored.max(self.sessions.map_or(0, |s| s.borrow().max_id())))
     }
 
     pub fn integration_by_consumer_token(&self, token: &str) -> rusqlite::Result<Option<Integration>> {
@@ -454,16 +470,39 @@ impl<'c> Db<'c> {
             .optional()
     }
 
+    /// The session a token names: stored under the id the token carries, with that whole token.
     pub fn session_by_token(&self, token: &str) -> rusqlite::Result<SessionLookup> {
+        let Some(id) = crate::domain::token::token_id(token) else {
+            return Ok(SessionLookup::Unknown);
+        };
+        if let Some(sessions) = self.sessions {
+            let Some(row) = sessions.borrow().find(id, token).cloned() else {
+                return Ok(SessionLookup::Unknown);
+            };
+            let sql = concat!("SELECT ", key_columns!(), " FROM keys k WHERE k.id = ?1");
+            let key = self
+                .conn
+                .prepare_cached(sql)?
+                .query_row([row.key_id], |r| key_from(r, 0))
+                .optional()?;
+            return Ok(key.map_or(SessionLookup::Unknown, |key| {
+                SessionLookup::Found(Session {
+                    id: row.id,
+                    key,
+                    integration_id: row.integration_id,
+                    expiration_date: row.expiration_date,
+                    expires_at: row.expires_at,
+                    deleted: row.deleted,
+                    used: row.used,
+                })
+            }));
+        }
         let sql = concat!(
             "SELECT s.id, s.integration_id, s.expiration_date, s.expires_at, s.deleted, s.used, ",
             key_columns!(),
             "
              FROM sessions s JOIN keys k ON k.id = s.key_id WHERE s.id = ?1 AND s.token = ?2"
         );
-        let Some(id) = crate::domain::token::token_id(token) else {
-            return Ok(SessionLookup::Unknown);
-        };
         let found = self
             .conn
             .prepare_cached(sql)?
@@ -548,6 +587,27 @@ impl<'c> Db<'c> {
     }
 
     pub fn insert_session(&self, session: &NewSession<'_>) -> rusqlite::Result<()> {
+        if let Some(sessions) = self.sessions {
+            let added = sessions.borrow_mut().insert(SessionRow {
+                id: session.id,
+                token: session.token.into(),
+                key_id: session.key_id,
+                integration_id: session.integration_id,
+                expiration_date: session.expiration_date,
+                expires_at: session.expires_at,
+                deleted: false,
+                used: false,
+            });
+            // As the table's primary key would refuse it.
+            return if added {
+                Ok(())
+            } else {
+                Err(rusqlite::Error::SqliteFailure(
+                    rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY),
+                    Some(format!("a session with id {} exists", session.id)),
+                ))
+            };
+        }
         self.conn
             .prepare_cached(
                 "INSERT INTO sessions(id, token, key_id, integration_id, expiration_date, expires_at)
@@ -566,6 +626,10 @@ impl<'c> Db<'c> {
 
     /// Notes that a session has called the API (once: later calls find it set).
     pub fn mark_session_used(&self, id: i64) -> rusqlite::Result<()> {
+        if let Some(sessions) = self.sessions {
+            sessions.borrow_mut().mark_used(id);
+            return Ok(());
+        }
         self.conn
             .prepare_cached("UPDATE sessions SET used = 1 WHERE id = ?1")?
             .execute([id])
@@ -575,6 +639,13 @@ impl<'c> Db<'c> {
     /// Forgets sessions that expired before `expired_before`, then, while more than `keep` are
     /// left, the oldest never used, then the oldest used.
     pub fn prune_sessions(&self, expired_before: Timestamp, keep: usize) -> rusqlite::Result<usize> {
+        if let Some(sessions) = self.sessions {
+            let forgotten = sessions.borrow_mut().prune(expired_before, keep);
+            if forgotten > 0 {
+                self.forget_logins();
+            }
+            return Ok(forgotten);
+        }
         let expired = self
             .conn
             .prepare_cached("DELETE FROM sessions WHERE expires_at < ?1")?
@@ -599,14 +670,40 @@ impl<'c> Db<'c> {
         let Some(id) = crate::domain::token::token_id(token) else {
             return Ok(false);
         };
-        let changed = self
-            .conn
-            .prepare_cached(
-                "UPDATE sessions SET deleted = 1 WHERE id = ?1 AND token = ?2 AND key_id = ?3 AND deleted = 0",
-            )?
-            .execute(params![id, token, key_id])?;
+        let deleted = match self.sessions {
+            Some(sessions) => sessions.borrow_mut().mark_deleted(id, token, key_id),
+            None => {
+                self.conn
+                    .prepare_cached(
+                        "UPDATE sessions SET deleted = 1 WHERE id = ?1 AND token = ?2 AND key_id = ?3 AND deleted = 0",
+                    )?
+                    .execute(params![id, token, key_id])?
+                    == 1
+            }
+        };
         self.forget_logins();
-        Ok(changed == 1)
+        Ok(deleted)
+    }
+
+    /// Ends every live session of a key.
+    pub fn revoke_sessions(&self, key_id: i64) -> rusqlite::Result<usize> {
+        let revoked = match self.sessions {
+            Some(sessions) => sessions.borrow_mut().revoke(key_id),
+            None => self
+                .conn
+                .prepare_cached("UPDATE sessions SET deleted = 1 WHERE key_id = ?1 AND deleted = 0")?
+                .execute([key_id])?,
+        };
+        self.forget_logins();
+        Ok(revoked)
+    }
+
+    /// Forgets every session (the world they were minted in is being replaced).
+    pub(crate) fn clear_sessions(&self) -> rusqlite::Result<()> {
+        if let Some(sessions) = self.sessions {
+            sessions.borrow_mut().clear();
+        }
+        self.conn.execute_batch("DELETE FROM sessions")
     }
 
     pub fn insert_company(&self, company: &Company) -> rusqlite::Result<()> {

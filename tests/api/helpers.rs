@@ -426,3 +426,13 @@ pub fn serve_command(mut command: Command) -> Served {
     }
     Served { child, base, banner }
 }
+
+/// Percent-encodes everything but RFC 3986's unreserved characters (a token in a path).
+pub fn url_encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}

@@ -1,6 +1,6 @@
 //! Basic auth: the session token, the username as company context, proxy identity, deletion.
 
-use crate::helpers::{basic, redacted, spawn_app};
+use crate::helpers::{basic, redacted, spawn_app, url_encode};
 use serde_json::json;
 
 const WHO_AM_I: &str = "/v2/token/session/%3EwhoAmI";
@@ -132,15 +132,6 @@ fn deleting_another_keys_session_is_404() {
         200,
         "the office session lives on"
     );
-}
-
-fn url_encode(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 #[test]

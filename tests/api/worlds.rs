@@ -1,7 +1,7 @@
 //! Worlds a test suite can afford one of per test: seed objects shared copy-on-write between
 //! sandboxes, forks of a sandbox, snapshots within one, and the limits on how many live.
 
-use crate::helpers::{TestApp, spawn_app, spawn_with};
+use crate::helpers::{TestApp, spawn_app, spawn_with, url_encode};
 use reqwest::Method;
 use serde_json::{Value, json};
 use std::time::Duration;
@@ -426,4 +426,42 @@ fn a_seeded_object_shown_with_the_default_fields_is_each_sandboxs_own() {
         url_b.as_str().unwrap().ends_with(&format!("/v2/customer/{id}")),
         "{url_b}"
     );
+}
+
+/// A database file keeps its sessions in its own table (another connection may read them), and a
+/// snapshot of it holds them beside the copy: restoring puts them back into the file as they were.
+#[test]
+fn a_database_files_snapshot_brings_back_its_sessions() {
+    let path = std::env::temp_dir().join(format!("tripletex-sandbox-snapshot-sessions-{}.db", std::process::id()));
+    let _ = std::fs::remove_file(&path);
+    let app = spawn_with(tripletex_sandbox::config::Config {
+        db: Some(path.clone()),
+        ..tripletex_sandbox::config::Config::for_tests()
+    });
+    let who = |session: &str| app.get_as("0", session, "/v2/token/session/%3EwhoAmI").status;
+    let (before, deleted) = (bakery_session(&app), bakery_session(&app));
+    let taken = app.control(Method::POST, "/_sandbox/snapshots", None, Some(json!({"name": "s"})));
+    assert_eq!(taken.status, 201, "{}", taken.body);
+    let after = bakery_session(&app);
+    let gone = app.send(
+        app.request(Method::DELETE, &format!("/v2/token/session/{}", url_encode(&deleted)))
+            .header("Authorization", crate::helpers::basic("0", &deleted)),
+    );
+    assert_eq!(gone.status, 204, "{}", gone.body);
+    assert_eq!((who(&before), who(&deleted), who(&after)), (200, 401, 200));
+
+    let restored = app.send(app.request(Method::POST, "/_sandbox/snapshots/s/restore"));
+    assert_eq!(restored.status, 200, "{}", restored.body);
+    assert_eq!(
+        (who(&before), who(&deleted), who(&after)),
+        (200, 200, 401),
+        "the sessions as they were when the snapshot was taken"
+    );
+    let file = rusqlite::Connection::open(&path).expect("the database file");
+    let in_file: i64 = file
+        .query_row("SELECT COUNT(*) FROM sessions WHERE deleted = 0", [], |r| r.get(0))
+        .expect("the sessions table");
+    assert!(in_file >= 2, "the file's own table holds them: {in_file}");
+    drop(file);
+    let _ = std::fs::remove_file(&path);
 }
