@@ -476,6 +476,31 @@ mod tests {
         assert_eq!(rows(&store), [], "a new world starts without sessions");
     }
 
+    /// The person an office acts as in a client is remembered, and follows a change of it.
+    #[test]
+    fn the_remembered_proxy_person_follows_the_people_table() {
+        let store = Store::open_in_memory().unwrap();
+        store
+            .lock()
+            .execute_batch(
+                "INSERT INTO companies VALUES (1, 'Client', '1', 'client', 'complete', 1, 'AS', 'c@example.com'),
+                                              (2, 'Office', '2', 'office', 'complete', 1, 'AS', 'o@example.com');
+                 INSERT INTO people(id, company_id, first_name, last_name, email, is_contact, is_proxy, proxy_for_office, user_type, roles, entitlements)
+                   VALUES (7, 1, 'Office', 'Proxy', 'o@example.com', 0, 1, 2, 'STANDARD', '[]', '[]');",
+            )
+            .unwrap();
+        let proxy = || store.with(|db| db.proxy_person_id(1, 2)).unwrap();
+        assert_eq!((proxy(), proxy()), (Some(7), Some(7)));
+        store
+            .with(|db| db.conn().execute_batch("UPDATE people SET id = 8 WHERE id = 7"))
+            .unwrap();
+        assert_eq!(proxy(), Some(8), "a changed row is read again");
+        store
+            .with(|db| db.conn().execute_batch("DELETE FROM people WHERE id = 8"))
+            .unwrap();
+        assert_eq!(proxy(), None);
+    }
+
     /// The counts a list's fullResultSize is read from follow every insert, update and delete.
     #[test]
     fn object_counts_follow_every_write() {

@@ -460,14 +460,23 @@ impl<'c> Db<'c> {
             .optional()
     }
 
-    /// The id of the record that stands for an accounting office inside one of its clients.
+    /// The id of the record that stands for an accounting office inside one of its clients
+    /// (remembered: every whoAmI of an office acting as a client asks).
     pub fn proxy_person_id(&self, client_id: i64, office_id: i64) -> rusqlite::Result<Option<i64>> {
-        self.conn
+        if let Some(known) = self.remembered.and_then(|r| r.borrow().proxy(client_id, office_id)) {
+            return Ok(known);
+        }
+        let found = self
+            .conn
             .prepare_cached(
                 "SELECT p.id FROM people p WHERE p.company_id = ?1 AND p.proxy_for_office = ?2 AND p.is_proxy = 1",
             )?
             .query_row([client_id, office_id], |r| r.get(0))
-            .optional()
+            .optional()?;
+        if let Some(remembered) = self.remembered {
+            remembered.borrow_mut().remember_proxy(client_id, office_id, found);
+        }
+        Ok(found)
     }
 
     /// The session a token names: stored under the id the token carries, with that whole token.

@@ -1,6 +1,6 @@
 //! What a store remembers of logins between changes to its access world: the sessions a Basic
 //! header resolved to (with the company contexts they were accepted in), the effective access of
-//! a key in a company, the credentials a session was minted from, and the list of usable
+//! a key in a company, the person an office acts as in a client, the credentials a session was minted from, and the list of usable
 //! credentials (carried into a copy of the store: a sandbox made from a scenario lists its
 //! template's without reading them again). Every row change to a table
 //! of the access world (an update hook on the connection) moves the world's generation on, and an
@@ -54,6 +54,8 @@ pub struct Remembered {
     /// By session token, then by the company asked for.
     logins: HashMap<Box<str>, Contexts>,
     access: HashMap<(i64, i64), Entry<AccessSet>>,
+    /// The person standing for an office inside a client, by (client, office).
+    proxies: HashMap<(i64, i64), Entry<Option<i64>>>,
     /// By employee token, with the consumer token it was checked with.
     mintable: HashMap<Box<str>, (Box<str>, Entry<Mintable>)>,
     credentials: Option<Entry<Arc<[CredentialRow]>>>,
@@ -76,6 +78,7 @@ impl Remembered {
             generation,
             logins: HashMap::new(),
             access: HashMap::new(),
+            proxies: HashMap::new(),
             mintable: HashMap::new(),
             credentials: None,
             data_version: if shared_file { Some(data_version(conn)?) } else { None },
@@ -104,14 +107,16 @@ impl Remembered {
         self.generation.fetch_add(1, Ordering::Relaxed);
         self.logins.clear();
         self.access.clear();
+        self.proxies.clear();
         self.mintable.clear();
         self.credentials = None;
     }
 
     fn make_room(&mut self) {
-        if self.logins.len() + self.access.len() + self.mintable.len() >= MOST_REMEMBERED {
+        if self.logins.len() + self.access.len() + self.proxies.len() + self.mintable.len() >= MOST_REMEMBERED {
             self.logins.clear();
             self.access.clear();
+            self.proxies.clear();
             self.mintable.clear();
         }
     }
@@ -152,6 +157,23 @@ impl Remembered {
             Entry {
                 generation,
                 value: access,
+            },
+        );
+    }
+
+    pub fn proxy(&self, client_id: i64, office_id: i64) -> Option<Option<i64>> {
+        let entry = self.proxies.get(&(client_id, office_id))?;
+        (entry.generation == self.now()).then_some(entry.value)
+    }
+
+    pub fn remember_proxy(&mut self, client_id: i64, office_id: i64, person_id: Option<i64>) {
+        self.make_room();
+        let generation = self.now();
+        self.proxies.insert(
+            (client_id, office_id),
+            Entry {
+                generation,
+                value: person_id,
             },
         );
     }
