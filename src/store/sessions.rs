@@ -222,10 +222,12 @@ pub fn take_from_table(conn: &rusqlite::Connection) -> rusqlite::Result<Sessions
     Ok(Sessions::from_rows(rows))
 }
 
-/// Writes sessions into the connection's (emptied) `sessions` table: a snapshot restored into a file.
+/// Writes sessions into the connection's (emptied) `sessions` table, in one transaction: a
+/// snapshot restored into a file.
 pub fn write_to_table(conn: &rusqlite::Connection, sessions: &Sessions) -> rusqlite::Result<()> {
-    conn.execute_batch("DELETE FROM sessions")?;
-    let mut insert = conn.prepare(
+    let tx = conn.unchecked_transaction()?;
+    tx.execute_batch("DELETE FROM sessions")?;
+    let mut insert = tx.prepare(
         "INSERT INTO sessions(id, token, key_id, integration_id, expiration_date, expires_at, deleted, used)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
     )?;
@@ -241,7 +243,8 @@ pub fn write_to_table(conn: &rusqlite::Connection, sessions: &Sessions) -> rusql
             row.used,
         ])?;
     }
-    Ok(())
+    drop(insert);
+    tx.commit()
 }
 
 #[cfg(test)]
