@@ -112,6 +112,48 @@ impl Attached {
     }
 }
 
+/// What a store transaction wrote beside its connection, taken back when it ends without a
+/// commit: an error, a failed commit, or a panic (rusqlite rolls the SQL back as it unwinds, and
+/// the request's task catches the panic; the store goes on serving).
+struct OpenTransaction<'a> {
+    sessions: Option<&'a std::cell::RefCell<sessions::Sessions>>,
+    remembered: &'a std::cell::RefCell<remembered::Remembered>,
+    committed: bool,
+}
+
+impl<'a> OpenTransaction<'a> {
+    fn begin(
+        sessions: Option<&'a std::cell::RefCell<sessions::Sessions>>,
+        remembered: &'a std::cell::RefCell<remembered::Remembered>,
+    ) -> Self {
+        if let Some(sessions) = sessions {
+            sessions.borrow_mut().begin();
+        }
+        Self {
+            sessions,
+            remembered,
+            committed: false,
+        }
+    }
+}
+
+impl Drop for OpenTransaction<'_> {
+    fn drop(&mut self) {
+        if let Some(sessions) = self.sessions {
+            let mut sessions = sessions.borrow_mut();
+            if self.committed {
+                sessions.commit();
+            } else {
+                sessions.rollback();
+            }
+        }
+        if !self.committed {
+            // What was remembered inside the transaction may rest on writes it rolls back.
+            self.remembered.borrow_mut().forget();
+        }
+    }
+}
+
 impl std::ops::Deref for Attached {
     type Target = Connection;
     fn deref(&self) -> &Connection {
@@ -243,15 +285,13 @@ impl Store {
     }
 
     /// Runs `f` in one transaction of the connection and of the sessions beside it: if it fails,
-    /// or its commit does, neither keeps any of its writes.
+    /// its commit does, or it panics, neither keeps any of its writes.
     fn in_transaction<T, E: From<rusqlite::Error>>(
         attached: &mut Attached,
         f: impl FnOnce(&Db<'_>) -> Result<T, E>,
     ) -> Result<T, E> {
-        if let Some(sessions) = &attached.sessions {
-            sessions.borrow_mut().begin();
-        }
         let tx = attached.conn.transaction()?;
+        let mut open = OpenTransaction::begin(attached.sessions.as_ref(), &attached.remembered);
         let db = Db::remembering(
             &tx,
             &attached.remembered,
@@ -262,18 +302,7 @@ impl Store {
             Ok(out) => tx.commit().map(|()| out).map_err(E::from),
             Err(error) => Err(error),
         };
-        if let Some(sessions) = &attached.sessions {
-            let mut sessions = sessions.borrow_mut();
-            if committed.is_ok() {
-                sessions.commit();
-            } else {
-                sessions.rollback();
-            }
-        }
-        if committed.is_err() {
-            // What was remembered inside the transaction may rest on writes it rolls back.
-            attached.remembered.borrow_mut().forget();
-        }
+        open.committed = committed.is_ok();
         committed
     }
 
@@ -474,6 +503,32 @@ mod tests {
             .replace_world(Template::empty().unwrap(), |db| db.clear_world())
             .unwrap();
         assert_eq!(rows(&store), [], "a new world starts without sessions");
+
+        // A transaction that panics (the request's task catches it) takes its sessions back too.
+        store.with(|db| db.insert_session(&session(4, "four"))).unwrap();
+        let panicked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            let _ = store.transaction(|db| {
+                db.insert_session(&session(5, "five"))?;
+                db.revoke_sessions(1)?;
+                db.set_meta("note", "written")?;
+                if db.meta("note")?.is_some() {
+                    panic!("a bug in a handler");
+                }
+                Ok::<_, rusqlite::Error>(())
+            });
+        }));
+        assert!(panicked.is_err());
+        assert_eq!(
+            store.with(|db| db.meta("note")).unwrap(),
+            None,
+            "the rows are rolled back"
+        );
+        assert_eq!(rows(&store), [(4, false)], "and so are the sessions");
+        store.with(|db| db.insert_session(&session(6, "six"))).unwrap();
+        assert!(
+            !store.lock().sessions.as_ref().unwrap().borrow().in_transaction(),
+            "no undo log is left open to grow"
+        );
     }
 
     /// The person an office acts as in a client is remembered, and follows a change of it.

@@ -176,6 +176,12 @@ impl Sessions {
         self.undo = Some(Vec::new());
     }
 
+    /// True between [`begin`](Self::begin) and the commit or rollback that ends it.
+    #[cfg(test)]
+    pub fn in_transaction(&self) -> bool {
+        self.undo.is_some()
+    }
+
     pub fn commit(&mut self) {
         self.undo = None;
     }
