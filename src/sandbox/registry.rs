@@ -142,11 +142,7 @@ impl Registry {
             let before = others.len();
             others.retain(|_, sandbox| sandbox.idle_at(now) < ttl);
             if others.len() < before {
-                log::info!(
-                    "forgot {} sandboxes idle for {} s or more",
-                    before - others.len(),
-                    ttl.as_secs()
-                );
+                log::info!("forgot {} sandboxes idle for {ttl:?} or more", before - others.len());
             }
         }
         if full() {

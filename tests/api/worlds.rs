@@ -344,7 +344,7 @@ fn past_the_sandbox_cap_creation_answers_429_and_idle_sandboxes_are_forgotten() 
     let app = spawn_with(tripletex_sandbox::config::Config {
         lifecycle: tripletex_sandbox::sandbox::registry::Lifecycle {
             max_sandboxes: 2,
-            idle_ttl: Some(Duration::from_secs(2)),
+            idle_ttl: Some(Duration::from_millis(500)),
         },
         ..tripletex_sandbox::config::Config::for_tests()
     });
@@ -365,7 +365,7 @@ fn past_the_sandbox_cap_creation_answers_429_and_idle_sandboxes_are_forgotten() 
     let first_id = first.body["value"]["id"].as_str().unwrap().to_owned();
     let second_id = second.body["value"]["id"].as_str().unwrap().to_owned();
     for _ in 0..5 {
-        std::thread::sleep(Duration::from_millis(600));
+        std::thread::sleep(Duration::from_millis(125));
         assert_eq!(app.get(&format!("/sb/{first_id}/_sandbox/health")).status, 200);
     }
     let third = make();
