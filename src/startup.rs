@@ -61,11 +61,21 @@ impl Application {
             Err(err) => log::warn!("cannot raise the open-file limit: {err}"),
         }
         let scenario = scenario::resolve(&config.scenario)?;
+        // The seed template is most of a start: it is built on a thread of its own while the
+        // store opens and migrates, and `Sandbox::open` finds it (or waits for it) there.
+        let warming = config.db.is_none().then(|| {
+            let companies = scenario::company_ids(&scenario);
+            std::thread::spawn(move || scenario::seed_template(&companies, jiff::Timestamp::now()))
+        });
         let store = match &config.db {
             Some(path) => Store::open_file(path)?,
             None => Store::open_in_memory()?,
         };
-        let (sandbox, origin) = Sandbox::open(store, &scenario, config.seed)?;
+        let opened = Sandbox::open(store, &scenario, config.seed);
+        // Joined only now: the thread's template lives until the sandbox holds it. A build that
+        // failed there failed again in `open`, which reports it.
+        drop(warming.map(std::thread::JoinHandle::join));
+        let (sandbox, origin) = opened?;
         if origin == Origin::Installed && config.db.is_none() {
             // What reset copies back: the world as installed, with the tokens just printed.
             sandbox.set_pristine(std::sync::Arc::new(Store::copy_of(sandbox.store())?));
