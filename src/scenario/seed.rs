@@ -173,9 +173,10 @@ pub fn install_objects(db: &Db<'_>, company_ids: &[i64], now: Timestamp) -> rusq
         .copied()
         .chain(company_objects.iter().map(|(row, _)| row.path))
         .collect();
+    let mut inserter = db.object_inserter()?;
     for path in paths {
         for row in global_objects.get(path).into_iter().flatten() {
-            db.insert_object_text(path, row.id, 0, &row.body, &changes, (row.number, row.inactive))?;
+            inserter.insert(path, row.id, 0, &row.body, &changes, (row.number, row.inactive))?;
         }
         for company_id in company_ids {
             let base = company_id * IDS_PER_COMPANY;
@@ -186,7 +187,7 @@ pub fn install_objects(db: &Db<'_>, company_ids: &[i64], now: Timestamp) -> rusq
                     .as_ref()
                     .map(|(def, body)| finish_for_company(def, body.clone(), *company_id, id, &places));
                 let body = finished.as_deref().unwrap_or(&row.body);
-                db.insert_object_text(path, id, *company_id, body, &changes, (row.number, row.inactive))?;
+                inserter.insert(path, id, *company_id, body, &changes, (row.number, row.inactive))?;
             }
         }
     }

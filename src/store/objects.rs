@@ -371,33 +371,15 @@ impl Db<'_> {
             .map(drop)
     }
 
-    /// Stores an object whose body and change log are already JSON text (seed data made once
-    /// for many companies), with its numbered field's value (if the resource has one) and its
-    /// `isInactive` (if a boolean) as the maker read them.
-    pub fn insert_object_text(
-        &self,
-        resource: &str,
-        id: i64,
-        company_id: i64,
-        body: &str,
-        changes: &str,
-        (number, inactive): (Option<i64>, Option<bool>),
-    ) -> rusqlite::Result<()> {
-        self.conn()
-            .prepare_cached(
-                "INSERT INTO objects(resource, id, company_id, version, body, changes, number, inactive)
-                 VALUES (?1, ?2, ?3, 0, ?4, ?5, ?6, ?7)",
-            )?
-            .execute(params![
-                resource,
-                id,
-                company_id,
-                body,
-                changes,
-                number,
-                inactive.map(i64::from)
-            ])
-            .map(drop)
+    /// Stores objects whose bodies and change logs are already JSON text (seed data made once
+    /// for many companies): one statement for all of them, so a template's thousands of rows
+    /// are bound and stepped without looking the statement up again for each.
+    pub fn object_inserter(&self) -> rusqlite::Result<ObjectInserter<'_>> {
+        let statement = self.conn().prepare_cached(
+            "INSERT INTO objects(resource, id, company_id, version, body, changes, number, inactive)
+             VALUES (?1, ?2, ?3, 0, ?4, ?5, ?6, ?7)",
+        )?;
+        Ok(ObjectInserter { statement })
     }
 
     /// Saves a changed object; a template object is copied up into the sandbox's own rows.
@@ -492,6 +474,37 @@ impl Db<'_> {
         self.conn()
             .prepare_cached("SELECT COALESCE(MAX(id), 0) FROM main.objects")?
             .query_row([], |r| r.get(0))
+    }
+}
+
+/// Stores ready-made object rows (see [`Db::object_inserter`]).
+pub struct ObjectInserter<'conn> {
+    statement: rusqlite::CachedStatement<'conn>,
+}
+
+impl ObjectInserter<'_> {
+    /// Stores one object, with its numbered field's value (if the resource has one) and its
+    /// `isInactive` (if a boolean) as the maker read them.
+    pub fn insert(
+        &mut self,
+        resource: &str,
+        id: i64,
+        company_id: i64,
+        body: &str,
+        changes: &str,
+        (number, inactive): (Option<i64>, Option<bool>),
+    ) -> rusqlite::Result<()> {
+        self.statement
+            .execute(params![
+                resource,
+                id,
+                company_id,
+                body,
+                changes,
+                number,
+                inactive.map(i64::from)
+            ])
+            .map(drop)
     }
 }
 
