@@ -61,20 +61,24 @@ impl Application {
             Err(err) => log::warn!("cannot raise the open-file limit: {err}"),
         }
         let scenario = scenario::resolve(&config.scenario)?;
-        // The seed template is most of a start: it is built on a thread of its own while the
-        // store opens and migrates, and `Sandbox::open` finds it (or waits for it) there.
-        let warming = config.db.is_none().then(|| {
-            let companies = scenario::company_ids(&scenario);
-            std::thread::spawn(move || scenario::seed_template(&companies, jiff::Timestamp::now()))
-        });
-        let store = match &config.db {
-            Some(path) => Store::open_file(path)?,
-            None => Store::open_in_memory()?,
+        // The seed template is most of a start: the default sandbox's store opens and migrates
+        // on a thread of its own meanwhile. The template is built here, not there, because
+        // memory it frees (parsed seed data, the database's growing buffer) is then reused by
+        // this thread's later allocations instead of staying in another thread's arena.
+        let opening = match config.db.clone() {
+            Some(path) => std::thread::spawn(move || Store::open_file(&path)),
+            None => std::thread::spawn(Store::open_in_memory),
         };
+        let template = config
+            .db
+            .is_none()
+            .then(|| scenario::seed_template(&scenario::company_ids(&scenario), jiff::Timestamp::now()));
+        let store = opening
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))?;
+        // `open` finds the template just built: it is kept alive until the sandbox holds it.
         let opened = Sandbox::open(store, &scenario, config.seed);
-        // Joined only now: the thread's template lives until the sandbox holds it. A build that
-        // failed there failed again in `open`, which reports it.
-        drop(warming.map(std::thread::JoinHandle::join));
+        drop(template);
         let (sandbox, origin) = opened?;
         if origin == Origin::Installed && config.db.is_none() {
             // What reset copies back: the world as installed, with the tokens just printed.
