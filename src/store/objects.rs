@@ -206,6 +206,26 @@ fn filter_sql(resource: &str, company_id: i64, filters: &[ObjectFilter<'_>]) -> 
     (sql, values)
 }
 
+/// Whether a page of a company's own objects is read through the company's index entries rather
+/// than by walking the resource's rows in id order: when the resource has many rows and the
+/// company holds few of them (an office's small client beside a big one), the walk would read
+/// past every other company's rows to find its page.
+fn walks_by_company(company_rows: i64, resource_rows: i64) -> bool {
+    resource_rows >= 512 && company_rows.saturating_mul(4) < resource_rows
+}
+
+/// The rows of a company's own page read through its index entries (see [`walks_by_company`]):
+/// the ids come from `objects_by_inactive` (small records, sorted by id, at most `from + count`
+/// of them, bound at `?{limit}` and the next), then each row by its key.
+fn own_page_by_company(condition: &str, limit: usize) -> String {
+    format!(
+        "SELECT id, version, {VIEW_OR_BODY}, 0 FROM main.objects WHERE resource = ?1 AND id IN
+           (SELECT id FROM main.objects INDEXED BY objects_by_inactive WHERE {condition}
+            ORDER BY id LIMIT ?{limit} + ?{})",
+        limit + 1
+    )
+}
+
 /// When `filters` ask for nothing beyond isInactive, the isInactive they ask for (None: any), so
 /// the count can come from `object_counts`.
 fn counted(filters: &[ObjectFilter<'_>]) -> Option<Option<bool>> {
@@ -296,17 +316,31 @@ impl Db<'_> {
             None => format!("SELECT COUNT(*) FROM main.objects WHERE {condition}"),
         };
         let sql = format!(
-            "SELECT ({own}) + (SELECT COUNT(*) FROM tmpl.objects t WHERE {condition} AND {})",
+            "SELECT ({own}) + (SELECT COUNT(*) FROM tmpl.objects t WHERE {condition} AND {}),
+                    (SELECT COALESCE(SUM(n), 0) FROM main.object_counts WHERE resource = ?1 AND company_id = ?2),
+                    (SELECT COALESCE(SUM(n), 0) FROM main.object_counts WHERE resource = ?1)",
             visible!()
         );
-        let total: i64 = self
+        let (total, company_rows, resource_rows): (i64, i64, i64) = self
             .conn()
             .prepare_cached(&sql)?
-            .query_row(rusqlite::params_from_iter(values.iter()), |r| r.get(0))?;
+            .query_row(rusqlite::params_from_iter(values.iter()), |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+            })?;
         page.total = usize::try_from(total).unwrap_or_default();
         // Page bounds are bound values, so every page of a list shares one cached statement.
         let mut values = values;
         let limit = values.len() + 1;
+        let merged = if walks_by_company(company_rows, resource_rows) {
+            format!(
+                "{} UNION ALL
+                 SELECT id, version, {VIEW_OR_BODY}, 1 FROM tmpl.objects t WHERE {condition} AND {} ORDER BY id",
+                own_page_by_company(&condition, limit),
+                visible!()
+            )
+        } else {
+            merged
+        };
         let sql = format!("{merged} LIMIT ?{limit} OFFSET ?{}", limit + 1);
         values.push(rusqlite::types::Value::Integer(
             i64::try_from(count).unwrap_or(i64::MAX),
@@ -633,5 +667,102 @@ mod tests {
                 Ok::<_, rusqlite::Error>(())
             })
             .unwrap();
+    }
+
+    fn customer(id: i64, company_id: i64, inactive: bool) -> StoredObject {
+        let mut body = Map::new();
+        body.insert("name".into(), format!("Kunde {id}").into());
+        body.insert("isInactive".into(), inactive.into());
+        StoredObject {
+            id,
+            company_id,
+            version: 0,
+            body,
+            changes: Vec::new(),
+        }
+    }
+
+    /// A small company beside a big one in the same sandbox (an office's clients) gets its page
+    /// through its own index entries, and the page is the one the walk in id order would give.
+    #[test]
+    fn a_small_companys_page_beside_a_big_one_is_read_through_its_index_entries() {
+        assert!(walks_by_company(30, 930), "30 of 930 rows");
+        assert!(!walks_by_company(900, 930), "the company holds most rows");
+        assert!(!walks_by_company(3, 100), "too few rows for the walk to matter");
+
+        let store = Store::open_in_memory().unwrap();
+        store
+            .with(|db| {
+                for id in 1..=900 {
+                    db.insert_object("customer", &customer(id, 7, false))?;
+                }
+                // Company 8's rows come after company 7's; every third is inactive.
+                for id in 901..=930 {
+                    db.insert_object("customer", &customer(id, 8, id % 3 == 0))?;
+                }
+                Ok::<_, rusqlite::Error>(())
+            })
+            .unwrap();
+        let ids = |company, filters: &[ObjectFilter<'_>], from, count| {
+            let page = store
+                .with(|db| db.object_page("customer", company, filters, (from, count), false))
+                .unwrap();
+            (page.total, page.page.iter().map(|row| row.id).collect::<Vec<_>>())
+        };
+        assert_eq!(ids(8, &[], 0, 3), (30, vec![901, 902, 903]));
+        assert_eq!(ids(8, &[], 28, 5), (30, vec![929, 930]));
+        let active = [ObjectFilter::Inactive(false)];
+        assert_eq!(ids(8, &active, 1, 3), (20, vec![902, 904, 905]));
+        assert_eq!(
+            ids(8, &[ObjectFilter::Ids(vec![930, 905, 1])], 0, 10),
+            (2, vec![905, 930])
+        );
+        // The big company still walks, with the same answers as before.
+        assert_eq!(ids(7, &[], 898, 5), (900, vec![899, 900]));
+
+        // Company 8's first page costs about what company 7's first page does: it does not walk
+        // past company 7's 900 rows (that walk costs ~20 times as much).
+        let steps = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+        let counted = |company| {
+            steps.store(0, std::sync::atomic::Ordering::Relaxed);
+            let counter = steps.clone();
+            store
+                .lock()
+                .conn
+                .progress_handler(
+                    10,
+                    Some(move || {
+                        counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        false
+                    }),
+                )
+                .unwrap();
+            ids(company, &[], 0, 3);
+            store.lock().conn.progress_handler(0, None::<fn() -> bool>).unwrap();
+            steps.load(std::sync::atomic::Ordering::Relaxed)
+        };
+        let (small, big) = (counted(8), counted(7));
+        assert!(small < big * 5, "{small} against {big} steps of ten instructions");
+
+        // The statement reads the company's entries of the index, not the resource's rows.
+        let (condition, values) = filter_sql("customer", 8, &[]);
+        let limit = values.len() + 1;
+        let sql = format!("EXPLAIN QUERY PLAN {}", own_page_by_company(&condition, limit));
+        let conn = store.lock();
+        let mut values = values;
+        values.extend([rusqlite::types::Value::Integer(3), rusqlite::types::Value::Integer(0)]);
+        let plan: Vec<String> = conn
+            .prepare(&sql)
+            .unwrap()
+            .query_map(rusqlite::params_from_iter(values), |r| r.get::<_, String>(3))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        assert!(
+            plan.iter()
+                .any(|step| step.contains("USING COVERING INDEX objects_by_inactive (resource=? AND company_id=?)")),
+            "{plan:?}"
+        );
+        assert!(!plan.iter().any(|step| step.starts_with("SCAN")), "{plan:?}");
     }
 }
