@@ -216,13 +216,12 @@ fn walks_by_company(company_rows: i64, resource_rows: i64) -> bool {
 
 /// The rows of a company's own page read through its index entries (see [`walks_by_company`]):
 /// the ids come from `objects_by_inactive` (small records, sorted by id, at most `from + count`
-/// of them, bound at `?{limit}` and the next), then each row by its key.
-fn own_page_by_company(condition: &str, limit: usize) -> String {
+/// of them, bound at `?{end}`), then each row by its key.
+fn own_page_by_company(condition: &str, end: usize) -> String {
     format!(
         "SELECT id, version, {VIEW_OR_BODY}, 0 FROM main.objects WHERE resource = ?1 AND id IN
            (SELECT id FROM main.objects INDEXED BY objects_by_inactive WHERE {condition}
-            ORDER BY id LIMIT ?{limit} + ?{})",
-        limit + 1
+            ORDER BY id LIMIT ?{end})"
     )
 }
 
@@ -331,21 +330,24 @@ impl Db<'_> {
         // Page bounds are bound values, so every page of a list shares one cached statement.
         let mut values = values;
         let limit = values.len() + 1;
-        let merged = if walks_by_company(company_rows, resource_rows) {
+        let by_company = walks_by_company(company_rows, resource_rows);
+        let merged = if by_company {
             format!(
                 "{} UNION ALL
                  SELECT id, version, {VIEW_OR_BODY}, 1 FROM tmpl.objects t WHERE {condition} AND {} ORDER BY id",
-                own_page_by_company(&condition, limit),
+                own_page_by_company(&condition, limit + 2),
                 visible!()
             )
         } else {
             merged
         };
         let sql = format!("{merged} LIMIT ?{limit} OFFSET ?{}", limit + 1);
-        values.push(rusqlite::types::Value::Integer(
-            i64::try_from(count).unwrap_or(i64::MAX),
-        ));
-        values.push(rusqlite::types::Value::Integer(i64::try_from(from).unwrap_or(i64::MAX)));
+        let bound = |n: usize| rusqlite::types::Value::Integer(i64::try_from(n).unwrap_or(i64::MAX));
+        values.push(bound(count));
+        values.push(bound(from));
+        if by_company {
+            values.push(bound(from.saturating_add(count)));
+        }
         let mut statement = self.conn().prepare_cached(&sql)?;
         let rows = statement.query_map(rusqlite::params_from_iter(values), |row| {
             Ok(ObjectRow {
@@ -717,6 +719,8 @@ mod tests {
             ids(8, &[ObjectFilter::Ids(vec![930, 905, 1])], 0, 10),
             (2, vec![905, 930])
         );
+        // A page far past the end (from + count beyond i64) is empty, not an error.
+        assert_eq!(ids(8, &[], usize::MAX - 1, 10_000), (30, vec![]));
         // The big company still walks, with the same answers as before.
         assert_eq!(ids(7, &[], 898, 5), (900, vec![899, 900]));
 
@@ -746,11 +750,13 @@ mod tests {
 
         // The statement reads the company's entries of the index, not the resource's rows.
         let (condition, values) = filter_sql("customer", 8, &[]);
-        let limit = values.len() + 1;
-        let sql = format!("EXPLAIN QUERY PLAN {}", own_page_by_company(&condition, limit));
+        let sql = format!(
+            "EXPLAIN QUERY PLAN {}",
+            own_page_by_company(&condition, values.len() + 1)
+        );
         let conn = store.lock();
         let mut values = values;
-        values.extend([rusqlite::types::Value::Integer(3), rusqlite::types::Value::Integer(0)]);
+        values.push(rusqlite::types::Value::Integer(3));
         let plan: Vec<String> = conn
             .prepare(&sql)
             .unwrap()
