@@ -638,16 +638,19 @@ mod tests {
     use super::*;
     use crate::store::Store;
 
-    fn account(id: i64, company_id: i64, number: Value) -> StoredObject {
-        let mut body = Map::new();
-        body.insert("number".into(), number);
+    /// A new object of `company_id` with the given body fields.
+    fn object(id: i64, company_id: i64, fields: impl IntoIterator<Item = (&'static str, Value)>) -> StoredObject {
         StoredObject {
             id,
             company_id,
             version: 0,
-            body,
+            body: fields.into_iter().map(|(k, v)| (k.to_owned(), v)).collect(),
             changes: Vec::new(),
         }
+    }
+
+    fn account(id: i64, company_id: i64, number: Value) -> StoredObject {
+        object(id, company_id, [("number", number)])
     }
 
     /// An account written through the API is found by its number as a seed account is: the
@@ -672,16 +675,11 @@ mod tests {
     }
 
     fn customer(id: i64, company_id: i64, inactive: bool) -> StoredObject {
-        let mut body = Map::new();
-        body.insert("name".into(), format!("Kunde {id}").into());
-        body.insert("isInactive".into(), inactive.into());
-        StoredObject {
+        object(
             id,
             company_id,
-            version: 0,
-            body,
-            changes: Vec::new(),
-        }
+            [("name", format!("Kunde {id}").into()), ("isInactive", inactive.into())],
+        )
     }
 
     /// A small company beside a big one in the same sandbox (an office's clients) gets its page
