@@ -657,17 +657,20 @@ mod tests {
         let store = Store::open_in_memory().unwrap();
         let conn = store.lock();
         let plan: Vec<String> = conn
-            .prepare(
-                "EXPLAIN QUERY PLAN SELECT id FROM objects WHERE resource = 'ledger/account' AND company_id = ?1
-                 AND number = ?2 ORDER BY id LIMIT 1",
-            )
+            .prepare(&format!("EXPLAIN QUERY PLAN {}", objects::ACCOUNT_BY_NUMBER))
             .unwrap()
             .query_map([1, 1500], |r| r.get::<_, String>(3))
             .unwrap()
             .map(Result::unwrap)
             .collect();
+        let searches: Vec<&String> = plan.iter().filter(|step| step.starts_with("SEARCH")).collect();
         assert!(
-            plan.iter().any(|step| step.contains("objects_by_account_number")),
+            searches.iter().any(|step| step.starts_with("SEARCH main.objects USING")
+                && step.contains("INDEX objects_by_account_number"))
+                && searches
+                    .iter()
+                    .any(|step| step.starts_with("SEARCH t USING") && step.contains("INDEX objects_by_account_number"))
+                && !plan.iter().any(|step| step.starts_with("SCAN")),
             "{plan:?}"
         );
     }

@@ -152,6 +152,18 @@ pub(super) fn fill_numbers(conn: &rusqlite::Connection) -> rusqlite::Result<()> 
     Ok(())
 }
 
+/// A company's ledger account by its number. Named indexes: the planner would rather walk the
+/// primary key's entries of every account in id order, for the `ORDER BY id` of the result.
+pub(crate) const ACCOUNT_BY_NUMBER: &str = concat!(
+    "SELECT id FROM main.objects INDEXED BY objects_by_account_number
+       WHERE resource = 'ledger/account' AND company_id = ?1 AND number = ?2
+     UNION ALL
+     SELECT id FROM tmpl.objects t INDEXED BY objects_by_account_number
+       WHERE resource = 'ledger/account' AND company_id = ?1 AND number = ?2 AND ",
+    visible!(),
+    " ORDER BY id LIMIT 1"
+);
+
 /// The WHERE condition of a list and its bound values.
 fn filter_sql(resource: &str, company_id: i64, filters: &[ObjectFilter<'_>]) -> (String, Vec<rusqlite::types::Value>) {
     use rusqlite::types::Value as Sql;
@@ -492,14 +504,7 @@ impl Db<'_> {
     /// The ledger account of a company with the given number (from its index).
     pub fn account_by_number(&self, company_id: i64, number: i64) -> rusqlite::Result<Option<i64>> {
         self.conn()
-            .prepare_cached(concat!(
-                "SELECT id FROM main.objects WHERE resource = 'ledger/account' AND company_id = ?1 AND number = ?2
-                 UNION ALL
-                 SELECT id FROM tmpl.objects t WHERE resource = 'ledger/account' AND company_id = ?1
-                 AND number = ?2 AND ",
-                visible!(),
-                " ORDER BY id LIMIT 1"
-            ))?
+            .prepare_cached(ACCOUNT_BY_NUMBER)?
             .query_row(params![company_id, number], |r| r.get(0))
             .optional()
     }

@@ -229,6 +229,50 @@ CREATE INDEX sessions_by_use ON sessions(used, id);
     r#"
 DROP INDEX objects_by_company;
 "#,
+    // 13: `objects` as a rowid table. A row (body, change log, view: a few kilobytes) overflows
+    // its page, and in a table WITHOUT ROWID every key comparison on a leaf page read such a row
+    // whole, overflow pages and all, into a buffer first: most of writing one object, and of
+    // reading a page of them by key. Now the key is looked up in an index of small entries and
+    // the row found by its rowid, compared as an integer.
+    r#"
+CREATE TABLE objects_by_rowid (
+    resource TEXT NOT NULL,
+    id INTEGER NOT NULL,
+    company_id INTEGER NOT NULL,
+    version INTEGER NOT NULL,
+    body TEXT NOT NULL,
+    changes TEXT NOT NULL,
+    number INTEGER,
+    inactive INTEGER,
+    view TEXT,
+    PRIMARY KEY (resource, id)
+);
+INSERT INTO objects_by_rowid(resource, id, company_id, version, body, changes, number, inactive, view)
+    SELECT resource, id, company_id, version, body, changes, number, inactive, view FROM objects;
+DROP TABLE objects;
+ALTER TABLE objects_by_rowid RENAME TO objects;
+CREATE INDEX objects_by_number ON objects(resource, company_id, number);
+CREATE INDEX objects_by_inactive ON objects(resource, company_id, inactive, id, version);
+CREATE INDEX objects_by_account_number ON objects(company_id, number) WHERE resource = 'ledger/account';
+CREATE TRIGGER objects_counted_in AFTER INSERT ON objects BEGIN
+    INSERT INTO object_counts(resource, company_id, inactive, n)
+        VALUES (NEW.resource, NEW.company_id, COALESCE(NEW.inactive, -1), 1)
+        ON CONFLICT(resource, company_id, inactive) DO UPDATE SET n = n + 1;
+END;
+CREATE TRIGGER objects_counted_out AFTER DELETE ON objects BEGIN
+    UPDATE object_counts SET n = n - 1
+        WHERE resource = OLD.resource AND company_id = OLD.company_id AND inactive = COALESCE(OLD.inactive, -1);
+END;
+CREATE TRIGGER objects_counted_moved AFTER UPDATE OF resource, company_id, inactive ON objects
+    WHEN OLD.resource IS NOT NEW.resource OR OLD.company_id IS NOT NEW.company_id OR OLD.inactive IS NOT NEW.inactive
+BEGIN
+    UPDATE object_counts SET n = n - 1
+        WHERE resource = OLD.resource AND company_id = OLD.company_id AND inactive = COALESCE(OLD.inactive, -1);
+    INSERT INTO object_counts(resource, company_id, inactive, n)
+        VALUES (NEW.resource, NEW.company_id, COALESCE(NEW.inactive, -1), 1)
+        ON CONFLICT(resource, company_id, inactive) DO UPDATE SET n = n + 1;
+END;
+"#,
 ];
 
 /// The schema of a seed template: the `objects` table as the migrations above leave it, with the
@@ -245,7 +289,7 @@ CREATE TABLE objects (
     inactive INTEGER,
     view TEXT,
     PRIMARY KEY (resource, id)
-) WITHOUT ROWID;
+);
 CREATE INDEX objects_by_number ON objects(resource, company_id, number);
 CREATE INDEX objects_by_inactive ON objects(resource, company_id, inactive, id, version);
 CREATE INDEX objects_by_account_number ON objects(company_id, number) WHERE resource = 'ledger/account';
