@@ -9,7 +9,7 @@ use crate::api::render;
 use crate::domain::resource::{self, FieldKind, Match, Operation, ResourceDef, Scope};
 use crate::http::sandbox;
 use crate::store::{Db, ObjectFilter, ObjectRow, ObjectText, StoredObject};
-use crate::wire::envelope::{ListParams, ListQuery, NO_DIGEST, json_bytes, json_response};
+use crate::wire::envelope::{ListParams, ListQuery, NO_DIGEST, json_bytes, json_response, json_shared};
 use crate::wire::fields::FieldFilter;
 use crate::wire::query::{self, ValueType};
 use crate::wire::request_id::resource as route;
@@ -481,8 +481,16 @@ fn list_default(
 ) -> Result<HttpResponse, ApiError> {
     let sent = req.headers().get(IF_NONE_MATCH).and_then(|v| v.to_str().ok());
     let filters = object_filters(def, query);
+    // The page is the same for everyone who may read it here, until a row of the store changes:
+    // a list read again (reference data, a poll) is answered as rendered the first time.
+    let remembered_as = sent
+        .is_none()
+        .then(|| format!("{}\0{company}\0{base}\0{}", def.path, req.query_string()));
     principal.0.here.sandbox.store().with(|db| {
         check_access(def, principal, db)?;
+        if let Some(answer) = remembered_as.as_deref().and_then(|key| db.remembered_answer(key)) {
+            return Ok(json_shared(200, answer));
+        }
         // The checksum (over every match) is only needed when the caller sent If-None-Match.
         let found = db.object_page(
             &def.path,
@@ -519,7 +527,14 @@ fn list_default(
             write_row(&mut out, def, base, db, row)?;
         }
         out.extend_from_slice(b"]}");
-        Ok(json_bytes(200, out))
+        match remembered_as {
+            Some(key) => {
+                let answer: std::sync::Arc<[u8]> = out.into();
+                db.remember_answer(&key, answer.clone());
+                Ok(json_shared(200, answer))
+            }
+            None => Ok(json_bytes(200, out)),
+        }
     })
 }
 

@@ -239,6 +239,20 @@ impl<'c> Db<'c> {
         }
     }
 
+    /// An answer rendered from this store under `key`, if no row of it changed since.
+    pub fn remembered_answer(&self, key: &str) -> Option<std::sync::Arc<[u8]>> {
+        self.remembered?.borrow().answer(key, self.conn.total_changes())
+    }
+
+    /// Remembers an answer rendered from the store as it is now.
+    pub fn remember_answer(&self, key: &str, answer: std::sync::Arc<[u8]>) {
+        if let Some(remembered) = self.remembered {
+            remembered
+                .borrow_mut()
+                .remember_answer(key, self.conn.total_changes(), answer);
+        }
+    }
+
     /// A key's effective access in a company, if nothing changed since it was computed.
     pub fn remembered_access(&self, key_id: i64, company_id: i64) -> Option<AccessSet> {
         self.remembered?.borrow().access(key_id, company_id)

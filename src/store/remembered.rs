@@ -9,6 +9,9 @@
 //! nothing remembered); deleting sessions moves the generation on. A database file can also be
 //! written by another connection (a user's `sqlite3` shell): its `data_version` is read before a
 //! file store remembers anything.
+//!
+//! It also keeps answers rendered from the data (a page of a list, as bytes the caller made):
+//! those stand only while no row of the store changed at all since they were made.
 
 use super::queries::CredentialRow;
 use crate::domain::entitlements::AccessSet;
@@ -22,6 +25,10 @@ use std::sync::atomic::{AtomicU64, Ordering};
 /// Enough for every session a busy test suite keeps using; past it everything is forgotten at
 /// once (a miss only costs the store reads it saves).
 const MOST_REMEMBERED: usize = 4096;
+
+/// Bytes of rendered answers a store keeps: a few pages of lists, or one chart of accounts.
+/// A thousand sandboxes each listing must not hold a gigabyte.
+const MOST_ANSWER_BYTES: usize = 512 * 1024;
 
 /// Tables whose rows never change what a login resolves to.
 const NOT_THE_ACCESS_WORLD: [&str; 3] = ["objects", "objects_shadowed", "object_counts"];
@@ -41,6 +48,9 @@ pub struct Mintable {
     pub integration_id: i64,
 }
 
+/// A rendered answer and the count of row changes it was made at (its entry's value).
+type Answer = (Entry<u64>, Arc<[u8]>);
+
 /// The contexts one session token was accepted in, by the company asked for.
 type Contexts = Vec<(Option<i64>, Entry<Login>)>;
 
@@ -59,6 +69,10 @@ pub struct Remembered {
     /// By employee token, with the consumer token it was checked with.
     mintable: HashMap<Box<str>, (Box<str>, Entry<Mintable>)>,
     credentials: Option<Entry<Arc<[CredentialRow]>>>,
+    /// Rendered answers by what was asked (see [`Remembered::answer`]), with the count of row
+    /// changes they were made at, and the bytes they hold together.
+    answers: HashMap<Box<str>, Answer>,
+    answer_bytes: usize,
     /// For a file: `PRAGMA data_version` when last looked at.
     data_version: Option<i64>,
 }
@@ -81,6 +95,8 @@ impl Remembered {
             proxies: HashMap::new(),
             mintable: HashMap::new(),
             credentials: None,
+            answers: HashMap::new(),
+            answer_bytes: 0,
             data_version: if shared_file { Some(data_version(conn)?) } else { None },
         })
     }
@@ -110,6 +126,8 @@ impl Remembered {
         self.proxies.clear();
         self.mintable.clear();
         self.credentials = None;
+        self.answers.clear();
+        self.answer_bytes = 0;
     }
 
     fn make_room(&mut self) {
@@ -212,6 +230,38 @@ impl Remembered {
     }
 }
 
+impl Remembered {
+    /// An answer rendered from the store when it had seen `changes` row changes
+    /// (`sqlite3_total_changes`, which counts every insert, update and delete on the connection,
+    /// triggers' too), if none happened since and nothing was forgotten. A write that touches no
+    /// row (an update matching nothing) leaves answers standing, as it leaves the data.
+    pub fn answer(&self, key: &str, changes: u64) -> Option<Arc<[u8]>> {
+        let (made, answer) = self.answers.get(key)?;
+        (made.generation == self.now() && made.value == changes).then(|| answer.clone())
+    }
+
+    /// Remembers an answer made at `changes`; a store keeps at most [`MOST_ANSWER_BYTES`] of
+    /// them (past it, every older one is dropped) and never one bigger than that.
+    pub fn remember_answer(&mut self, key: &str, changes: u64, answer: Arc<[u8]>) {
+        if answer.len() > MOST_ANSWER_BYTES {
+            return;
+        }
+        if self.answer_bytes + answer.len() > MOST_ANSWER_BYTES {
+            self.answers.clear();
+            self.answer_bytes = 0;
+        }
+        let generation = self.now();
+        self.answer_bytes += answer.len();
+        let made = Entry {
+            generation,
+            value: changes,
+        };
+        if let Some((_, old)) = self.answers.insert(key.into(), (made, answer)) {
+            self.answer_bytes -= old.len();
+        }
+    }
+}
+
 fn data_version(conn: &Connection) -> rusqlite::Result<i64> {
     conn.prepare_cached("PRAGMA main.data_version")?
         .query_row([], |r| r.get(0))
@@ -278,5 +328,43 @@ mod tests {
         let after_key = remembered.now();
         conn.execute_batch("DELETE FROM sessions WHERE id = 1").unwrap();
         assert_ne!(remembered.now(), after_key, "a session deleted moves the generation");
+    }
+
+    #[test]
+    fn an_answer_stands_until_any_row_changes_and_answers_stay_within_their_bytes() {
+        let store = crate::store::Store::open_in_memory().unwrap();
+        let page: Arc<[u8]> = Arc::from(&b"{\"values\":[]}"[..]);
+        store
+            .with(|db| {
+                db.remember_answer("customer?count=20", page.clone());
+                assert_eq!(db.remembered_answer("customer?count=20"), Some(page.clone()));
+                assert_eq!(db.remembered_answer("customer?count=21"), None, "another question");
+                // A table WITHOUT ROWID, which the update hook does not see, ends it too.
+                db.conn()
+                    .execute("INSERT INTO objects_shadowed(resource, id) VALUES ('customer', 1)", [])?;
+                assert_eq!(db.remembered_answer("customer?count=20"), None, "a row changed");
+                db.remember_answer("customer?count=20", page.clone());
+                db.conn().execute("DELETE FROM objects_shadowed WHERE id = 2", [])?;
+                assert_eq!(
+                    db.remembered_answer("customer?count=20"),
+                    Some(page.clone()),
+                    "no row changed"
+                );
+                db.forget_logins();
+                assert_eq!(db.remembered_answer("customer?count=20"), None, "forgotten");
+
+                let big: Arc<[u8]> = vec![b' '; MOST_ANSWER_BYTES / 3].into();
+                for n in 0..4 {
+                    db.remember_answer(&format!("big {n}"), big.clone());
+                }
+                let kept: Vec<bool> = (0..4)
+                    .map(|n| db.remembered_answer(&format!("big {n}")).is_some())
+                    .collect();
+                assert_eq!(kept, [false, false, false, true], "past the bytes, the older ones go");
+                db.remember_answer("huge", vec![b' '; MOST_ANSWER_BYTES + 1].into());
+                assert_eq!(db.remembered_answer("huge"), None, "too big to keep");
+                Ok::<_, rusqlite::Error>(())
+            })
+            .unwrap();
     }
 }

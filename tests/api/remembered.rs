@@ -219,3 +219,155 @@ fn a_new_sandboxs_credentials_follow_new_and_regenerated_keys_and_withdrawn_cons
         "client 2101 withdrew consent but is still listed: {listed}"
     );
 }
+
+/// (id, version, name) of every customer a list with the default fields shows, with its
+/// fullResultSize; asked twice, so the second answer is the remembered one, and both agree.
+fn customer_page(app: &TestApp, username: &str, session: &str, query: &str) -> (Vec<(i64, i64, String)>, i64) {
+    let path = format!("/v2/customer{query}");
+    let first = app.get_as(username, session, &path);
+    assert_eq!(first.status, 200, "{}", first.body);
+    let again = app.get_as(username, session, &path);
+    assert_eq!(again.body, first.body, "{path} read again");
+    let rows = first.body["values"]
+        .as_array()
+        .expect("values")
+        .iter()
+        .map(|c| {
+            (
+                c["id"].as_i64().expect("id"),
+                c["version"].as_i64().expect("version"),
+                c["name"].as_str().expect("name").to_owned(),
+            )
+        })
+        .collect();
+    (rows, first.body["fullResultSize"].as_i64().expect("fullResultSize"))
+}
+
+fn customer_call(app: &TestApp, session: &str, method: Method, path: &str, body: Option<Value>, status: u16) -> Value {
+    let reply = app.call_as(method, "0", session, path, body.as_ref());
+    assert_eq!(reply.status, status, "{}", reply.body);
+    reply.body
+}
+
+/// A page of a list is answered as it was rendered until a row of the sandbox changes: each
+/// kind of write is read back through the very query whose answer was remembered before it.
+#[test]
+fn a_list_read_again_follows_every_write_to_the_data() {
+    let app = spawn_app();
+    let session = app.session_for(&app.credential(false));
+    const ALL: &str = "?count=1000";
+    let (seeded, seeded_total) = customer_page(&app, "0", &session, ALL);
+    assert!(seeded.len() >= 2, "the scenario seeds customers: {seeded:?}");
+    let taken = app.control(
+        Method::POST,
+        "/_sandbox/snapshots",
+        None,
+        Some(json!({"name": "seeded"})),
+    );
+    assert_eq!(taken.status, 201, "{}", taken.body);
+
+    let made = customer_call(
+        &app,
+        &session,
+        Method::POST,
+        "/v2/customer",
+        Some(json!({"name": "Ny AS"})),
+        201,
+    );
+    let made_id = made["value"]["id"].as_i64().expect("id");
+    let (rows, total) = customer_page(&app, "0", &session, ALL);
+    assert_eq!(total, seeded_total + 1, "created");
+    assert!(
+        rows.iter().any(|(id, _, name)| *id == made_id && name == "Ny AS"),
+        "{rows:?}"
+    );
+
+    // Pages of one list are answers of their own.
+    let (first, _) = customer_page(&app, "0", &session, "?from=0&count=1");
+    let (second, _) = customer_page(&app, "0", &session, "?from=1&count=1");
+    assert_eq!([first.len(), second.len()], [1, 1]);
+    assert_ne!(first, second);
+
+    // A seed object changed is copied into the sandbox's own rows; one deleted is only hidden.
+    let (seed_id, seed_version, _) = seeded[0].clone();
+    let body = json!({"name": "Endret AS", "version": seed_version});
+    customer_call(
+        &app,
+        &session,
+        Method::PUT,
+        &format!("/v2/customer/{seed_id}"),
+        Some(body),
+        200,
+    );
+    let (rows, _) = customer_page(&app, "0", &session, ALL);
+    assert!(
+        rows.contains(&(seed_id, seed_version + 1, "Endret AS".to_owned())),
+        "{rows:?}"
+    );
+    customer_call(
+        &app,
+        &session,
+        Method::DELETE,
+        &format!("/v2/customer/{}", seeded[1].0),
+        None,
+        204,
+    );
+    let (rows, total) = customer_page(&app, "0", &session, ALL);
+    assert_eq!(total, seeded_total, "a seed customer deleted");
+    assert!(!rows.iter().any(|(id, ..)| *id == seeded[1].0), "{rows:?}");
+
+    let body = json!({"name": "Ny og endret AS", "version": 0});
+    customer_call(
+        &app,
+        &session,
+        Method::PUT,
+        &format!("/v2/customer/{made_id}"),
+        Some(body),
+        200,
+    );
+    let (rows, _) = customer_page(&app, "0", &session, ALL);
+    assert!(rows.contains(&(made_id, 1, "Ny og endret AS".to_owned())), "{rows:?}");
+    customer_call(
+        &app,
+        &session,
+        Method::DELETE,
+        &format!("/v2/customer/{made_id}"),
+        None,
+        204,
+    );
+    let (rows, total) = customer_page(&app, "0", &session, ALL);
+    assert_eq!(total, seeded_total - 1, "an own customer deleted");
+    assert!(!rows.iter().any(|(id, ..)| *id == made_id), "{rows:?}");
+
+    // A world restored, or reset, is read as it is.
+    let restored = app.send(app.request(Method::POST, "/_sandbox/snapshots/seeded/restore"));
+    assert_eq!(restored.status, 200, "{}", restored.body);
+    assert_eq!(
+        customer_page(&app, "0", &session, ALL),
+        (seeded.clone(), seeded_total),
+        "restored"
+    );
+    customer_call(
+        &app,
+        &session,
+        Method::POST,
+        "/v2/customer",
+        Some(json!({"name": "Igjen AS"})),
+        201,
+    );
+    assert_eq!(customer_page(&app, "0", &session, ALL).1, seeded_total + 1);
+    assert_eq!(app.send(app.request(Method::POST, "/_sandbox/reset")).status, 204);
+    let session = app.session_for(&app.credential(false));
+    assert_eq!(customer_page(&app, "0", &session, ALL), (seeded, seeded_total), "reset");
+}
+
+/// The same query in two clients of one office answers each client's own page.
+#[test]
+fn a_remembered_list_is_the_company_s_own() {
+    let app = spawn_app();
+    let (_, session) = office(&app);
+    let (first, _) = customer_page(&app, "2101", &session, "?count=1000");
+    let (second, _) = customer_page(&app, "2102", &session, "?count=1000");
+    assert!(!first.is_empty() && !second.is_empty(), "{first:?} {second:?}");
+    assert!(first.iter().all(|row| !second.contains(row)), "{first:?} {second:?}");
+}
