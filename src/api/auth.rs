@@ -11,6 +11,7 @@ use crate::wire::auth::{CompanyChoice, parse_basic};
 use actix_web::dev::Payload;
 use actix_web::http::header::AUTHORIZATION;
 use actix_web::{FromRequest, HttpMessage, HttpRequest};
+use jiff::Timestamp;
 use std::future::{Ready, ready};
 use std::sync::Arc;
 
@@ -35,51 +36,19 @@ impl Principal {
             CompanyChoice::Own => None,
             CompanyChoice::Company(id) => Some(id),
         };
-        let outcome = here.sandbox.store().with(|db| {
-            // Nothing the rules below read has changed since this login was accepted; only the
-            // clock moves on its own.
-            if let Some(login) = db.remembered_login(&credentials.session_token, asked)
-                && here.now < login.session.expires_at
-            {
+        let store = here.sandbox.store();
+        // Nothing the rules of a login read has changed since this one was accepted; only the
+        // clock moves on its own.
+        let outcome = match store.remembered_login(&credentials.session_token, asked) {
+            Some(login) if here.now < login.session.expires_at => {
                 caller = Some(Caller {
                     key_id: login.session.key.id,
                     company_id: Some(login.context.company_id()),
                 });
-                return Ok((login.session, login.context));
+                Ok((login.session, login.context))
             }
-            let session = rules::session_is_alive(db.session_by_token(&credentials.session_token)?, here.now)?;
-            if !session.used {
-                db.mark_session_used(session.id)?;
-            }
-            caller = Some(Caller {
-                key_id: session.key.id,
-                company_id: None,
-            });
-            let requested = match asked {
-                None => None,
-                Some(id) => Some(db.requested_company(session.key.company_id, session.key.id, id)?),
-            };
-            let context = rules::company_context_is_allowed(&session.key, requested.clone())?;
-            caller = Some(Caller {
-                key_id: session.key.id,
-                company_id: Some(context.company_id()),
-            });
-            if let (CompanyContext::Client { .. }, Some(requested)) = (context, requested)
-                && let (Some(relation), Some(client)) = (requested.relation, requested.company)
-            {
-                rules::client_allows_api_access(&relation, &client.name)?;
-            }
-            let session = Arc::new(session);
-            db.remember_login(
-                &credentials.session_token,
-                asked,
-                Login {
-                    session: session.clone(),
-                    context,
-                },
-            );
-            Ok::<_, ApiError>((session, context))
-        });
+            _ => store.with(|db| Self::log_in(db, &credentials.session_token, asked, here.now, &mut caller)),
+        };
         // One insert, however far authentication got: the journal names the key even for a refusal.
         let needed = AccessNeeded::default();
         {
@@ -96,6 +65,59 @@ impl Principal {
             here,
             needed,
         })
+    }
+
+    /// Resolves a session token and company choice under the store's lock, and remembers the
+    /// login it accepts. `caller` names the key as soon as it is known, for the journal.
+    fn log_in(
+        db: &Db<'_>,
+        token: &str,
+        asked: Option<i64>,
+        now: Timestamp,
+        caller: &mut Option<Caller>,
+    ) -> Result<(Arc<Session>, CompanyContext), ApiError> {
+        // A file's logins are looked up here, where its other writers can be noticed.
+        if let Some(login) = db.remembered_login(token, asked)
+            && now < login.session.expires_at
+        {
+            *caller = Some(Caller {
+                key_id: login.session.key.id,
+                company_id: Some(login.context.company_id()),
+            });
+            return Ok((login.session, login.context));
+        }
+        let session = rules::session_is_alive(db.session_by_token(token)?, now)?;
+        if !session.used {
+            db.mark_session_used(session.id)?;
+        }
+        *caller = Some(Caller {
+            key_id: session.key.id,
+            company_id: None,
+        });
+        let requested = match asked {
+            None => None,
+            Some(id) => Some(db.requested_company(session.key.company_id, session.key.id, id)?),
+        };
+        let context = rules::company_context_is_allowed(&session.key, requested.clone())?;
+        *caller = Some(Caller {
+            key_id: session.key.id,
+            company_id: Some(context.company_id()),
+        });
+        if let (CompanyContext::Client { .. }, Some(requested)) = (context, requested)
+            && let (Some(relation), Some(client)) = (requested.relation, requested.company)
+        {
+            rules::client_allows_api_access(&relation, &client.name)?;
+        }
+        let session = Arc::new(session);
+        db.remember_login(
+            token,
+            asked,
+            Login {
+                session: session.clone(),
+                context,
+            },
+        );
+        Ok((session, context))
     }
 
     /// What the key may do now in the company the request acts in.

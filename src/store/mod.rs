@@ -92,6 +92,8 @@ enum Opened {
 /// All state of one sandbox.
 pub struct Store {
     conn: Mutex<Attached>,
+    /// The same as the connection's (see [`Store::remembered_login`]).
+    remembered: Arc<Mutex<remembered::Remembered>>,
     /// A file keeps every object itself (its world must reopen as it was left, whatever the
     /// templates of a later build hold); an in-memory store reads the seed objects from a template.
     keeps_seed_objects: bool,
@@ -101,7 +103,9 @@ pub struct Store {
 struct Attached {
     conn: Connection,
     template: Arc<Template>,
-    remembered: std::cell::RefCell<remembered::Remembered>,
+    /// Behind a lock of its own, so that a login can be looked up while a write holds the
+    /// connection; taken only briefly, and always after the connection's.
+    remembered: Arc<Mutex<remembered::Remembered>>,
     /// An in-memory store's sessions (see `store::sessions`); a file's are in its table.
     sessions: Option<std::cell::RefCell<sessions::Sessions>>,
 }
@@ -117,14 +121,14 @@ impl Attached {
 /// the request's task catches the panic; the store goes on serving).
 struct OpenTransaction<'a> {
     sessions: Option<&'a std::cell::RefCell<sessions::Sessions>>,
-    remembered: &'a std::cell::RefCell<remembered::Remembered>,
+    remembered: &'a Mutex<remembered::Remembered>,
     committed: bool,
 }
 
 impl<'a> OpenTransaction<'a> {
     fn begin(
         sessions: Option<&'a std::cell::RefCell<sessions::Sessions>>,
-        remembered: &'a std::cell::RefCell<remembered::Remembered>,
+        remembered: &'a Mutex<remembered::Remembered>,
     ) -> Self {
         if let Some(sessions) = sessions {
             sessions.borrow_mut().begin();
@@ -149,7 +153,38 @@ impl Drop for OpenTransaction<'_> {
         }
         if !self.committed {
             // What was remembered inside the transaction may rest on writes it rolls back.
-            self.remembered.borrow_mut().forget();
+            queries::lock_remembered(self.remembered).forget();
+        }
+    }
+}
+
+/// A transaction of the connection, begun and committed through cached statements: rusqlite's
+/// own `Transaction` parses `BEGIN` and `COMMIT` again every time (a twelfth of a write's
+/// time). Dropped before [`Begun::commit`], or after a commit that failed, it rolls back.
+struct Begun<'conn> {
+    conn: &'conn Connection,
+}
+
+impl<'conn> Begun<'conn> {
+    fn begin(conn: &'conn Connection) -> rusqlite::Result<Self> {
+        conn.prepare_cached("BEGIN")?.execute([])?;
+        Ok(Self { conn })
+    }
+
+    fn commit(self) -> rusqlite::Result<()> {
+        self.conn.prepare_cached("COMMIT")?.execute([])?;
+        Ok(())
+    }
+}
+
+impl Drop for Begun<'_> {
+    fn drop(&mut self) {
+        if !self.conn.is_autocommit() {
+            // Nothing to report to: the caller has its error already, and a connection whose
+            // rollback fails is left for the next BEGIN to refuse.
+            if let Err(error) = self.conn.execute_batch("ROLLBACK") {
+                log::warn!("rolling back a store transaction failed: {error}");
+            }
         }
     }
 }
@@ -197,7 +232,7 @@ impl Store {
             let sessions = source.sessions.as_ref().map(|s| s.borrow().clone());
             (
                 source.template.clone(),
-                source.remembered.borrow().credentials(),
+                queries::lock_remembered(&source.remembered).credentials(),
                 sessions,
             )
         };
@@ -210,7 +245,7 @@ impl Store {
         copy.lock().sessions = Some(sessions.into());
         // The copy holds the same keys: what was read of them holds for it too.
         if let Some(rows) = credentials {
-            copy.lock().remembered.get_mut().remember_credentials(rows);
+            queries::lock_remembered(&copy.remembered).remember_credentials(rows);
         }
         Ok(copy)
     }
@@ -238,14 +273,15 @@ impl Store {
             }
         }
         template.attach(&conn, false)?;
-        let remembered = remembered::Remembered::watching(&mut conn, file)?.into();
+        let remembered = Arc::new(Mutex::new(remembered::Remembered::watching(&mut conn, file)?));
         Ok(Self {
             conn: Mutex::new(Attached {
                 conn,
                 template,
-                remembered,
+                remembered: remembered.clone(),
                 sessions: (!file).then(Default::default),
             }),
+            remembered,
             keeps_seed_objects: file,
         })
     }
@@ -267,7 +303,7 @@ impl Store {
     ) -> Result<T, E> {
         let mut guard = self.lock();
         let attached = &mut *guard;
-        attached.remembered.get_mut().forget();
+        queries::lock_remembered(&attached.remembered).forget();
         let previous = if attached.template.uri() != template.uri() {
             template.attach(&attached.conn, true)?;
             Some(std::mem::replace(&mut attached.template, template))
@@ -290,14 +326,9 @@ impl Store {
         attached: &mut Attached,
         f: impl FnOnce(&Db<'_>) -> Result<T, E>,
     ) -> Result<T, E> {
-        let tx = attached.conn.transaction()?;
+        let tx = Begun::begin(&attached.conn)?;
         let mut open = OpenTransaction::begin(attached.sessions.as_ref(), &attached.remembered);
-        let db = Db::remembering(
-            &tx,
-            &attached.remembered,
-            &attached.template,
-            attached.sessions.as_ref(),
-        );
+        let db = attached.db();
         let committed = match f(&db) {
             Ok(out) => tx.commit().map(|()| out).map_err(E::from),
             Err(error) => Err(error),
@@ -311,7 +342,7 @@ impl Store {
         let mut source = snapshot.lock();
         let mut attached = self.lock();
         // A backup writes pages, not rows: no update hook sees it.
-        attached.remembered.get_mut().forget();
+        queries::lock_remembered(&attached.remembered).forget();
         if self.keeps_seed_objects {
             // A file stays a file: its pages are written into it.
             rusqlite::backup::Backup::new(&source.conn, &mut attached.conn)?.run_to_completion(
@@ -345,6 +376,17 @@ impl Store {
             .max(attached.template.max_id()))
     }
 
+    /// The login a session token and company choice resolved to, if nothing changed since,
+    /// without waiting for the connection: a write in progress does not hold up the logins it
+    /// leaves alone (one it changes moved the generation on as it wrote). A file can be written
+    /// by another connection, which only the connection can tell: its logins take the connection.
+    pub fn remembered_login(&self, token: &str, company: Option<i64>) -> Option<Login> {
+        if self.keeps_seed_objects {
+            return None;
+        }
+        queries::lock_remembered(&self.remembered).login(token, company)
+    }
+
     fn lock(&self) -> MutexGuard<'_, Attached> {
         // A panic while holding the lock cannot leave a half-written transaction behind
         // (rusqlite rolls back on drop), so the connection is still sound.
@@ -354,7 +396,7 @@ impl Store {
     /// Runs queries under one lock; each statement commits on its own.
     pub fn with<T, E: From<rusqlite::Error>>(&self, f: impl FnOnce(&Db<'_>) -> Result<T, E>) -> Result<T, E> {
         let attached = self.lock();
-        attached.remembered.borrow_mut().notice_other_writers(&attached.conn)?;
+        queries::lock_remembered(&attached.remembered).notice_other_writers(&attached.conn)?;
         f(&attached.db())
     }
 
@@ -362,7 +404,7 @@ impl Store {
     pub fn transaction<T, E: From<rusqlite::Error>>(&self, f: impl FnOnce(&Db<'_>) -> Result<T, E>) -> Result<T, E> {
         let mut guard = self.lock();
         let attached = &mut *guard;
-        attached.remembered.get_mut().notice_other_writers(&attached.conn)?;
+        queries::lock_remembered(&attached.remembered).notice_other_writers(&attached.conn)?;
         Self::in_transaction(attached, f)
     }
 }
@@ -670,8 +712,68 @@ mod tests {
                 && searches
                     .iter()
                     .any(|step| step.starts_with("SEARCH t USING") && step.contains("INDEX objects_by_account_number"))
-                && !plan.iter().any(|step| step.starts_with("SCAN")),
+                && !plan
+                    .iter()
+                    .any(|step| step.starts_with("SCAN") || step.contains("TEMP B-TREE")),
             "{plan:?}"
         );
+    }
+
+    /// A login is answered from what the store remembers without waiting for the connection a
+    /// write holds, and not once that write changed the access world.
+    #[test]
+    fn a_remembered_login_is_answered_beside_a_write_until_it_touches_the_access_world() {
+        use crate::domain::model::{CompanyContext, Key, KeyState, Session};
+        let store = Arc::new(Store::open_in_memory().unwrap());
+        let session = Session {
+            id: 7,
+            key: Key {
+                id: 3,
+                name: "key".into(),
+                person_id: 2,
+                company_id: 1,
+                application_name: "app".into(),
+                accountant_key: false,
+                state: KeyState::Active,
+            },
+            integration_id: 4,
+            expiration_date: "2030-01-01".parse().unwrap(),
+            expires_at: "2030-01-01T00:00:00Z".parse().unwrap(),
+            deleted: false,
+            used: true,
+        };
+        let login = Login {
+            session: Arc::new(session),
+            context: CompanyContext::Own(1),
+        };
+        store
+            .with(|db| {
+                db.remember_login("token", None, login);
+                Ok::<_, rusqlite::Error>(())
+            })
+            .unwrap();
+        let looked_up_elsewhere = || {
+            let (sent, received) = std::sync::mpsc::channel();
+            let store = store.clone();
+            std::thread::spawn(move || sent.send(store.remembered_login("token", None).map(|l| l.session.id)));
+            received
+                .recv_timeout(std::time::Duration::from_secs(10))
+                .expect("the lookup waited for the connection")
+        };
+        let held = store.lock();
+        held.conn.execute_batch("BEGIN").unwrap();
+        assert_eq!(looked_up_elsewhere(), Some(7), "a write that holds the connection");
+        assert!(
+            store.remembered_login("token", Some(1)).is_none(),
+            "only in the company choice it was accepted in"
+        );
+        held.conn
+            .execute(
+                "INSERT INTO companies VALUES (900, 'Ny AS', '999999999', 'company', 'basic', 1, 'AS', 'a@b.no')",
+                [],
+            )
+            .unwrap();
+        assert_eq!(looked_up_elsewhere(), None, "the write changed the access world");
+        held.conn.execute_batch("ROLLBACK").unwrap();
     }
 }

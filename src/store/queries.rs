@@ -11,11 +11,12 @@ use jiff::Timestamp;
 use jiff::civil::Date;
 use rusqlite::{Connection, OptionalExtension, Row, params};
 use std::cell::RefCell;
+use std::sync::{Mutex, MutexGuard};
 
 /// Query access to one connection (or a transaction on it).
 pub struct Db<'c> {
     conn: &'c Connection,
-    remembered: Option<&'c RefCell<Remembered>>,
+    remembered: Option<&'c Mutex<Remembered>>,
     template: Option<&'c super::Template>,
     /// An in-memory store's sessions; `None` where they are the `sessions` table (a file).
     sessions: Option<&'c RefCell<Sessions>>,
@@ -183,6 +184,17 @@ fn timestamp(text: &str, column: usize) -> rusqlite::Result<Timestamp> {
     text.parse().map_err(|_| conversion_error(column, "timestamp"))
 }
 
+/// A store's remembered logins and answers. If a request panicked while holding them they may
+/// be half-updated: they are forgotten, and the store goes on.
+pub(crate) fn lock_remembered(remembered: &Mutex<Remembered>) -> MutexGuard<'_, Remembered> {
+    remembered.lock().unwrap_or_else(|poisoned| {
+        let mut held = poisoned.into_inner();
+        held.forget();
+        remembered.clear_poison();
+        held
+    })
+}
+
 impl<'c> Db<'c> {
     /// Queries that remember nothing between calls (building a template, a copy being made).
     pub fn new(conn: &'c Connection) -> Self {
@@ -196,7 +208,7 @@ impl<'c> Db<'c> {
 
     pub(crate) fn remembering(
         conn: &'c Connection,
-        remembered: &'c RefCell<Remembered>,
+        remembered: &'c Mutex<Remembered>,
         template: &'c super::Template,
         sessions: Option<&'c RefCell<Sessions>>,
     ) -> Self {
@@ -230,59 +242,59 @@ impl<'c> Db<'c> {
 
     /// The login a session token and company choice resolved to, if nothing changed since.
     pub fn remembered_login(&self, token: &str, company: Option<i64>) -> Option<Login> {
-        self.remembered?.borrow().login(token, company)
+        self.remembered()?.login(token, company)
     }
 
     pub fn remember_login(&self, token: &str, company: Option<i64>, login: Login) {
-        if let Some(remembered) = self.remembered {
-            remembered.borrow_mut().remember_login(token, company, login);
+        if let Some(mut remembered) = self.remembered() {
+            remembered.remember_login(token, company, login);
         }
     }
 
     /// An answer rendered from this store under `key`, if no row of it changed since.
     pub fn remembered_answer(&self, key: &str) -> Option<std::sync::Arc<[u8]>> {
-        self.remembered?.borrow().answer(key, self.conn.total_changes())
+        self.remembered()?.answer(key, self.conn.total_changes())
     }
 
     /// Remembers an answer rendered from the store as it is now.
     pub fn remember_answer(&self, key: &str, answer: std::sync::Arc<[u8]>) {
-        if let Some(remembered) = self.remembered {
-            remembered
-                .borrow_mut()
-                .remember_answer(key, self.conn.total_changes(), answer);
+        if let Some(mut remembered) = self.remembered() {
+            remembered.remember_answer(key, self.conn.total_changes(), answer);
         }
     }
 
     /// A key's effective access in a company, if nothing changed since it was computed.
     pub fn remembered_access(&self, key_id: i64, company_id: i64) -> Option<AccessSet> {
-        self.remembered?.borrow().access(key_id, company_id)
+        self.remembered()?.access(key_id, company_id)
     }
 
     pub fn remember_access(&self, key_id: i64, company_id: i64, access: AccessSet) {
-        if let Some(remembered) = self.remembered {
-            remembered.borrow_mut().remember_access(key_id, company_id, access);
+        if let Some(mut remembered) = self.remembered() {
+            remembered.remember_access(key_id, company_id, access);
         }
     }
 
     /// A token pair that passed every rule of minting a session, if nothing changed since.
     pub fn remembered_mintable(&self, consumer_token: &str, employee_token: &str) -> Option<Mintable> {
-        self.remembered?.borrow().mintable(consumer_token, employee_token)
+        self.remembered()?.mintable(consumer_token, employee_token)
     }
 
     pub fn remember_mintable(&self, consumer_token: &str, employee_token: &str, mintable: Mintable) {
-        if let Some(remembered) = self.remembered {
-            remembered
-                .borrow_mut()
-                .remember_mintable(consumer_token, employee_token, mintable);
+        if let Some(mut remembered) = self.remembered() {
+            remembered.remember_mintable(consumer_token, employee_token, mintable);
         }
     }
 
     /// For writes the connection's update hook does not see: tables WITHOUT ROWID, sessions
     /// marked deleted.
     pub(crate) fn forget_logins(&self) {
-        if let Some(remembered) = self.remembered {
-            remembered.borrow_mut().forget();
+        if let Some(mut remembered) = self.remembered() {
+            remembered.forget();
         }
+    }
+
+    fn remembered(&self) -> Option<MutexGuard<'c, Remembered>> {
+        self.remembered.map(lock_remembered)
     }
 
     pub(crate) fn conn(&self) -> &'c Connection {
@@ -477,7 +489,7 @@ impl<'c> Db<'c> {
     /// The id of the record that stands for an accounting office inside one of its clients
     /// (remembered: every whoAmI of an office acting as a client asks).
     pub fn proxy_person_id(&self, client_id: i64, office_id: i64) -> rusqlite::Result<Option<i64>> {
-        if let Some(known) = self.remembered.and_then(|r| r.borrow().proxy(client_id, office_id)) {
+        if let Some(known) = self.remembered().and_then(|r| r.proxy(client_id, office_id)) {
             return Ok(known);
         }
         let found = self
@@ -487,8 +499,8 @@ impl<'c> Db<'c> {
             )?
             .query_row([client_id, office_id], |r| r.get(0))
             .optional()?;
-        if let Some(remembered) = self.remembered {
-            remembered.borrow_mut().remember_proxy(client_id, office_id, found);
+        if let Some(mut remembered) = self.remembered() {
+            remembered.remember_proxy(client_id, office_id, found);
         }
         Ok(found)
     }
@@ -550,12 +562,12 @@ impl<'c> Db<'c> {
     /// office key, its clients. Remembered until the access world changes, and carried into a
     /// copy of the store: every sandbox made from a scenario starts with its template's keys.
     pub fn credentials(&self) -> rusqlite::Result<std::sync::Arc<[CredentialRow]>> {
-        if let Some(known) = self.remembered.and_then(|r| r.borrow().credentials()) {
+        if let Some(known) = self.remembered().and_then(|r| r.credentials()) {
             return Ok(known);
         }
         let rows: std::sync::Arc<[CredentialRow]> = self.read_credentials()?.into();
-        if let Some(remembered) = self.remembered {
-            remembered.borrow_mut().remember_credentials(rows.clone());
+        if let Some(mut remembered) = self.remembered() {
+            remembered.remember_credentials(rows.clone());
         }
         Ok(rows)
     }

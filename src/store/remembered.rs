@@ -85,7 +85,9 @@ impl Remembered {
         conn.update_hook(Some(move |action: Action, _db: &str, table: &str, _row: i64| {
             let sessions_unchanged = table == "sessions" && action != Action::SQLITE_DELETE;
             if !sessions_unchanged && !NOT_THE_ACCESS_WORLD.contains(&table) {
-                moved.fetch_add(1, Ordering::Relaxed);
+                // Release/Acquire: a login looked up beside a write (see `Store::remembered_login`)
+                // sees the generation the write moved on before its rows.
+                moved.fetch_add(1, Ordering::Release);
             }
         }))?;
         Ok(Self {
@@ -114,13 +116,13 @@ impl Remembered {
     }
 
     fn now(&self) -> u64 {
-        self.generation.load(Ordering::Relaxed)
+        self.generation.load(Ordering::Acquire)
     }
 
     /// Forgets everything: for changes the update hook does not see (a world replaced, restored
     /// from a snapshot, a session marked deleted).
     pub fn forget(&mut self) {
-        self.generation.fetch_add(1, Ordering::Relaxed);
+        self.generation.fetch_add(1, Ordering::Release);
         self.logins.clear();
         self.access.clear();
         self.proxies.clear();
