@@ -76,7 +76,8 @@ impl Principal {
         now: Timestamp,
         caller: &mut Option<Caller>,
     ) -> Result<(Arc<Session>, CompanyContext), ApiError> {
-        // A file's logins are looked up here, where its other writers can be noticed.
+        // A file's logins are looked up only here, where its other writers can be noticed; an
+        // in-memory store's again, since another request may have logged in while this one waited.
         if let Some(login) = db.remembered_login(token, asked)
             && now < login.session.expires_at
         {
