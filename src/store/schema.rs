@@ -273,6 +273,49 @@ BEGIN
         ON CONFLICT(resource, company_id, inactive) DO UPDATE SET n = n + 1;
 END;
 "#,
+    // 14: `view` ahead of `body`. SQLite reads a row's columns in order and `body` (a few
+    // kilobytes) spills onto overflow pages, so a default-fields list, which reads only `view`,
+    // walked body's whole overflow chain to reach it on every row. Now it stops at `view`; the
+    // columns a write names are the same.
+    r#"
+CREATE TABLE objects_view_first (
+    resource TEXT NOT NULL,
+    id INTEGER NOT NULL,
+    company_id INTEGER NOT NULL,
+    version INTEGER NOT NULL,
+    number INTEGER,
+    inactive INTEGER,
+    view TEXT,
+    body TEXT NOT NULL,
+    changes TEXT NOT NULL,
+    PRIMARY KEY (resource, id)
+);
+INSERT INTO objects_view_first(resource, id, company_id, version, number, inactive, view, body, changes)
+    SELECT resource, id, company_id, version, number, inactive, view, body, changes FROM objects;
+DROP TABLE objects;
+ALTER TABLE objects_view_first RENAME TO objects;
+CREATE INDEX objects_by_number ON objects(resource, company_id, number);
+CREATE INDEX objects_by_inactive ON objects(resource, company_id, inactive, id, version);
+CREATE INDEX objects_by_account_number ON objects(company_id, number) WHERE resource = 'ledger/account';
+CREATE TRIGGER objects_counted_in AFTER INSERT ON objects BEGIN
+    INSERT INTO object_counts(resource, company_id, inactive, n)
+        VALUES (NEW.resource, NEW.company_id, COALESCE(NEW.inactive, -1), 1)
+        ON CONFLICT(resource, company_id, inactive) DO UPDATE SET n = n + 1;
+END;
+CREATE TRIGGER objects_counted_out AFTER DELETE ON objects BEGIN
+    UPDATE object_counts SET n = n - 1
+        WHERE resource = OLD.resource AND company_id = OLD.company_id AND inactive = COALESCE(OLD.inactive, -1);
+END;
+CREATE TRIGGER objects_counted_moved AFTER UPDATE OF resource, company_id, inactive ON objects
+    WHEN OLD.resource IS NOT NEW.resource OR OLD.company_id IS NOT NEW.company_id OR OLD.inactive IS NOT NEW.inactive
+BEGIN
+    UPDATE object_counts SET n = n - 1
+        WHERE resource = OLD.resource AND company_id = OLD.company_id AND inactive = COALESCE(OLD.inactive, -1);
+    INSERT INTO object_counts(resource, company_id, inactive, n)
+        VALUES (NEW.resource, NEW.company_id, COALESCE(NEW.inactive, -1), 1)
+        ON CONFLICT(resource, company_id, inactive) DO UPDATE SET n = n + 1;
+END;
+"#,
 ];
 
 /// The schema of a seed template: the `objects` table as the migrations above leave it, with the
@@ -283,11 +326,11 @@ CREATE TABLE objects (
     id INTEGER NOT NULL,
     company_id INTEGER NOT NULL,
     version INTEGER NOT NULL,
-    body TEXT NOT NULL,
-    changes TEXT NOT NULL,
     number INTEGER,
     inactive INTEGER,
     view TEXT,
+    body TEXT NOT NULL,
+    changes TEXT NOT NULL,
     PRIMARY KEY (resource, id)
 );
 CREATE INDEX objects_by_number ON objects(resource, company_id, number);
@@ -445,6 +488,80 @@ mod tests {
             .map(Result::unwrap)
             .collect();
         assert_eq!(indexes, ["sessions_by_expiry", "sessions_by_use"]);
+    }
+
+    /// A database from before migration 14 keeps every object, every column of it, with `view`
+    /// now read ahead of `body`, and its object counts still follow inserts and deletes.
+    #[test]
+    fn migrating_keeps_every_object_and_puts_the_view_ahead_of_the_body() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        let tx = conn.transaction().unwrap();
+        for (version, sql) in MIGRATIONS.iter().enumerate().take(13) {
+            tx.execute_batch(sql).unwrap();
+            tx.pragma_update(None, "user_version", (version + 1) as i64).unwrap();
+        }
+        tx.execute_batch(
+            "INSERT INTO objects(resource, id, company_id, version, body, changes, number, inactive, view)
+               VALUES ('customer', 1, 7, 2, '{\"name\": \"A\"}', '[1]', 10001, 0, '{\"id\": 1}'),
+                      ('customer', 2, 7, 0, '{\"name\": \"B\"}', '[]', NULL, 1, NULL)",
+        )
+        .unwrap();
+        tx.commit().unwrap();
+        migrate(&mut conn).unwrap();
+        let columns: Vec<String> = conn
+            .prepare("SELECT name FROM pragma_table_info('objects') ORDER BY cid")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        assert_eq!(
+            columns,
+            [
+                "resource",
+                "id",
+                "company_id",
+                "version",
+                "number",
+                "inactive",
+                "view",
+                "body",
+                "changes"
+            ]
+        );
+        let rows: Vec<String> = conn
+            .prepare(
+                "SELECT json_array(resource, id, company_id, version, body, changes, number, inactive, view)
+                 FROM objects ORDER BY id",
+            )
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        assert_eq!(
+            rows,
+            [
+                r#"["customer",1,7,2,"{\"name\": \"A\"}","[1]",10001,0,"{\"id\": 1}"]"#,
+                r#"["customer",2,7,0,"{\"name\": \"B\"}","[]",null,1,null]"#,
+            ]
+        );
+        let counts = |conn: &Connection| -> Vec<(i64, i64)> {
+            conn.prepare("SELECT inactive, n FROM object_counts WHERE resource = 'customer' AND company_id = 7 ORDER BY inactive")
+                .unwrap()
+                .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+                .unwrap()
+                .map(Result::unwrap)
+                .collect()
+        };
+        assert_eq!(counts(&conn), [(0, 1), (1, 1)]);
+        conn.execute_batch(
+            "INSERT INTO objects(resource, id, company_id, version, body, changes, inactive)
+               VALUES ('customer', 3, 7, 0, '{}', '[]', 0);
+             DELETE FROM objects WHERE id = 2;",
+        )
+        .unwrap();
+        assert_eq!(counts(&conn), [(0, 2), (1, 0)]);
     }
 
     #[test]
