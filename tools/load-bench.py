@@ -22,7 +22,10 @@ What one run does:
  2. Throughput (one server, default scenario): wrk -t2 -cN -dD with a lua script per call, whose
     `response` callback counts non-2xx answers. Every call is checked for its expected status
     before it is measured; the customer list gets 20 customers first and runs before the customer
-    create (each created customer lengthens the list). The trivial endpoint (GET /_sandbox/health)
+    create (each created customer lengthens the list). The list reads a page the server remembers
+    until a row changes, so it is measured a second time with a query parameter the API ignores
+    set to a new number on every request: each page is made anew, as after a write ('customer
+    list, cold', no target of its own). The trivial endpoint (GET /_sandbox/health)
     is measured first and last; the mean of the two is the denominator of every ratio.
  3. Mixed load (a fresh server, default sandbox shared by every client, as a CI fleet sharing one
     emulator): N threads, each with its own keep-alive connection, paced at R requests/s, picking
@@ -66,6 +69,8 @@ RATIO_TARGETS = {
     "customer list": 0.40,
     "customer create": 0.30,
 }
+# The customer list with its page made anew for every request, as after a write.
+COLD_LIST = "customer list, cold"
 SPAWN_TARGET_MS = 50.0
 RSS_TARGET_MB = 20.0
 MIX_P99_TARGET_MS = 50.0
@@ -289,18 +294,39 @@ def pick_credentials(client):
 # ---------------------------------------------------------------------------------------------
 # wrk
 
-LUA = r"""
+LUA_ONE_CALL = r"""
 wrk.method = %(method)s
 wrk.path = %(path)s
 %(headers)s
 %(body)s
+"""
+
+# One call whose path ends in a number no request sent before (a query parameter the API
+# ignores), so no answer the server remembers is ever read again.
+LUA_EACH_ANEW = r"""
+local headers = { %(headers)s }
+function init(args)
+  sent = 0
+  non2xx = 0
+  firstbad = 0
+end
+function request()
+  sent = sent + 1
+  return wrk.format(%(method)s, %(path)s .. id .. "-" .. sent, headers)
+end
+"""
+
+LUA = r"""
 local threads = {}
 function setup(thread)
   table.insert(threads, thread)
+  thread:set("id", #threads)
 end
-function init(args)
-  non2xx = 0
-  firstbad = 0
+if init == nil then
+  function init(args)
+    non2xx = 0
+    firstbad = 0
+  end
 end
 function response(status, headers, body)
   if status < 200 or status > 299 then
@@ -329,12 +355,23 @@ def lua_string(text):
 
 def write_lua(directory, name, method, path, headers=None, body=None):
     lines = [f"wrk.headers[{lua_string(k)}] = {lua_string(v)}" for k, v in (headers or {}).items()]
-    script = LUA % {
+    script = LUA_ONE_CALL % {
         "method": lua_string(method),
         "path": lua_string(path),
         "headers": "\n".join(lines),
         "body": f"wrk.body = {lua_string(body)}" if body is not None else "",
     }
+    return save_lua(directory, name, script + LUA % {})
+
+
+def write_lua_each_anew(directory, name, method, path, headers=None):
+    """A script sending `path` + a number never sent before, so every answer is made anew."""
+    table = ", ".join(f"[{lua_string(k)}] = {lua_string(v)}" for k, v in (headers or {}).items())
+    script = LUA_EACH_ANEW % {"method": lua_string(method), "path": lua_string(path), "headers": table}
+    return save_lua(directory, name, script + LUA % {})
+
+
+def save_lua(directory, name, script):
     file = os.path.join(directory, re.sub(r"\W+", "-", name) + ".lua")
     with open(file, "w") as f:
         f.write(script)
@@ -434,6 +471,12 @@ def measure_throughput(binary, wrk, duration, connections, tmp, out):
             auth = headers.get("Authorization")
             check(client.expect(name, status, method, path, auth=auth, body=sent))
             measure(name, write_lua(tmp, name, method, path, headers, raw_body))
+            if name == "customer list":
+                # The list above reads a page the server remembers until a row changes; a suite
+                # that writes between lists has it made anew each time, as here.
+                path = "/v2/customer?count=20&nocache="
+                check_list(client.expect(COLD_LIST, 200, "GET", path + "0", auth=own_auth))
+                measure(COLD_LIST, write_lua_each_anew(tmp, COLD_LIST, "GET", path, {"Authorization": own_auth}))
         client.expect("trivial", 200, "GET", HEALTH)
         measure("trivial (last)", trivial)
         rss_after = server.rss_mb()
