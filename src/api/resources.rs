@@ -8,7 +8,7 @@ use crate::api::object_json::{self, RawBody};
 use crate::api::render;
 use crate::domain::resource::{self, FieldKind, Match, Operation, ResourceDef, Scope};
 use crate::http::sandbox;
-use crate::store::{Db, ObjectFilter, ObjectRow, ObjectText, StoredObject};
+use crate::store::{Db, ObjectFilter, ObjectRow, ObjectText, PageItem, StoredObject};
 use crate::wire::envelope::{ListParams, ListQuery, NO_DIGEST, json_bytes, json_response, json_shared};
 use crate::wire::fields::FieldFilter;
 use crate::wire::query::{self, ValueType};
@@ -491,53 +491,98 @@ fn list_default(
         if let Some(answer) = remembered_as.as_deref().and_then(|key| db.remembered_answer(key)) {
             return Ok(json_shared(200, answer));
         }
+        let Some(sent) = sent else {
+            return list_page_as_read(def, base, db, company, &filters, params, remembered_as);
+        };
         // The checksum (over every match) is only needed when the caller sent If-None-Match.
-        let found = db.object_page(
-            &def.path,
-            company,
-            &filters,
-            (params.from, params.count),
-            sent.is_some(),
-        )?;
+        let found = db.object_page(&def.path, company, &filters, (params.from, params.count), true)?;
         let mut hasher = std::collections::hash_map::DefaultHasher::new();
         for pair in &found.matched {
             pair.hash(&mut hasher);
         }
         let checksum = format!("{:016x}", hasher.finish());
-        if sent.is_some_and(|sent| sent.trim_matches('"') == checksum) {
+        if sent.trim_matches('"') == checksum {
             return Ok(HttpResponse::NotModified()
                 .insert_header((ETAG, format!("\"{checksum}\"")))
                 .finish());
         }
         let mut out = Vec::with_capacity(128 + found.page.len() * 1280);
-        out.extend_from_slice(b"{\"fullResultSize\":");
-        out.extend_from_slice(found.total.to_string().as_bytes());
-        out.extend_from_slice(b",\"from\":");
-        out.extend_from_slice(params.from.to_string().as_bytes());
-        out.extend_from_slice(b",\"count\":");
-        out.extend_from_slice(found.page.len().to_string().as_bytes());
-        out.extend_from_slice(b",\"versionDigest\":");
-        let digest = if sent.is_some() { checksum.as_str() } else { NO_DIGEST };
-        out.extend_from_slice(serde_json::to_string(digest).unwrap_or_default().as_bytes());
-        out.extend_from_slice(b",\"values\":[");
+        write_page_head(&mut out, found.total, params.from, found.page.len(), &checksum);
         for (i, row) in found.page.iter().enumerate() {
             if i > 0 {
                 out.push(b',');
             }
-            write_row(&mut out, def, base, db, row)?;
+            write_row(&mut out, def, base, db, &row.borrowed())?;
         }
         out.extend_from_slice(b"]}");
-        match remembered_as {
-            Some(key) => {
-                let answer: std::sync::Arc<[u8]> = out.into();
-                db.remember_answer(&key, answer.clone());
-                Ok(json_shared(200, answer))
-            }
-            None => Ok(json_bytes(200, out)),
-        }
+        Ok(json_bytes(200, out))
     })
 }
 
+/// `{"fullResultSize":…,"from":…,"count":…,"versionDigest":…,"values":[`.
+fn write_page_head(out: &mut Vec<u8>, total: usize, from: usize, count: usize, digest: &str) {
+    out.extend_from_slice(b"{\"fullResultSize\":");
+    out.extend_from_slice(total.to_string().as_bytes());
+    out.extend_from_slice(b",\"from\":");
+    out.extend_from_slice(from.to_string().as_bytes());
+    out.extend_from_slice(b",\"count\":");
+    out.extend_from_slice(count.to_string().as_bytes());
+    out.extend_from_slice(b",\"versionDigest\":");
+    out.extend_from_slice(serde_json::to_string(digest).unwrap_or_default().as_bytes());
+    out.extend_from_slice(b",\"values\":[");
+}
+
+/// A default-fields page without a checksum, each row written as SQLite reads it (its text not
+/// copied first), remembered under `remembered_as`.
+fn list_page_as_read(
+    def: &ResourceDef,
+    base: &str,
+    db: &Db<'_>,
+    company: i64,
+    filters: &[ObjectFilter<'_>],
+    params: &ListParams,
+    remembered_as: Option<String>,
+) -> Result<HttpResponse, ApiError> {
+    let mut out = Vec::new();
+    // The head's count is the page's length as the total foretells it; the rare page that came
+    // out otherwise (counts that drifted from the rows) has its head written again.
+    let (mut total, mut foretold, mut head, mut written) = (0usize, 0usize, 0, 0usize);
+    db.each_object_on_page(&def.path, company, filters, (params.from, params.count), |item| {
+        match item {
+            PageItem::Total(matching) => {
+                total = matching;
+                foretold = total.saturating_sub(params.from).min(params.count);
+                out.reserve(128 + foretold * 1280);
+                write_page_head(&mut out, total, params.from, foretold, NO_DIGEST);
+                head = out.len();
+            }
+            PageItem::Row(row) => {
+                if written > 0 {
+                    out.push(b',');
+                }
+                written += 1;
+                write_row(&mut out, def, base, db, &row)?;
+            }
+        }
+        Ok::<_, ApiError>(())
+    })?;
+    out.extend_from_slice(b"]}");
+    if written != foretold {
+        let mut again = Vec::with_capacity(out.len());
+        write_page_head(&mut again, total, params.from, written, NO_DIGEST);
+        again.extend_from_slice(out.get(head..).unwrap_or_default());
+        out = again;
+    }
+    match remembered_as {
+        Some(key) => {
+            // Bytes takes the Vec as it is (an Arc<[u8]> would copy the page once more).
+            let answer = bytes::Bytes::from(out);
+            db.remember_answer(&key, answer.clone());
+            Ok(json_shared(200, answer))
+        }
+        None => Ok(json_bytes(200, out)),
+    }
+}
 /// One stored object with the default fields: its view with the base put in, or, where it has
 /// none, rendered from its body.
 fn write_stored(
@@ -546,7 +591,7 @@ fn write_stored(
     base: &str,
     id: i64,
     version: i64,
-    text: &ObjectText,
+    text: ObjectText<&str>,
 ) -> Result<(), ApiError> {
     match text {
         ObjectText::View(view) => object_json::write_view(out, view, base),
@@ -561,8 +606,14 @@ fn write_stored(
 /// A row of a read with the default fields. A seed object has no view of its own (the seed is
 /// built without rendering anything): the first request that shows it renders it once for every
 /// sandbox of that seed.
-fn write_row(out: &mut Vec<u8>, def: &ResourceDef, base: &str, db: &Db<'_>, row: &ObjectRow) -> Result<(), ApiError> {
-    if let (true, ObjectText::Body(body)) = (row.seeded, &row.text) {
+fn write_row(
+    out: &mut Vec<u8>,
+    def: &ResourceDef,
+    base: &str,
+    db: &Db<'_>,
+    row: &ObjectRow<&str>,
+) -> Result<(), ApiError> {
+    if let (true, ObjectText::Body(body)) = (row.seeded, row.text) {
         let view = match db.seed_view(&def.path, row.id) {
             Some(view) => view,
             None => {
@@ -576,7 +627,7 @@ fn write_row(out: &mut Vec<u8>, def: &ResourceDef, base: &str, db: &Db<'_>, row:
         object_json::write_view(out, &view, base);
         return Ok(());
     }
-    write_stored(out, def, base, row.id, row.version, &row.text)
+    write_stored(out, def, base, row.id, row.version, row.text)
 }
 
 /// `{"value": …}` of one stored object with the default fields.
@@ -588,7 +639,7 @@ fn single_default(
     version: i64,
     text: &ObjectText,
 ) -> Result<HttpResponse, ApiError> {
-    value_envelope(|out| write_stored(out, def, base, id, version, text)).map(|out| json_bytes(status, out))
+    value_envelope(|out| write_stored(out, def, base, id, version, text.borrowed())).map(|out| json_bytes(status, out))
 }
 
 /// `{"value": …}` around what `write` writes.
@@ -626,7 +677,7 @@ async fn get(
                 .object_row(&def.path, id)?
                 .filter(|o| o.company_id == company)
                 .ok_or_else(|| not_found(def, id))?;
-            value_envelope(|out| write_row(out, def, &base, db, &row))
+            value_envelope(|out| write_row(out, def, &base, db, &row.borrowed()))
         })?;
         return Ok(json_bytes(200, out));
     }
@@ -858,6 +909,56 @@ mod tests {
             &RawBody::parse(&text).unwrap(),
         );
         String::from_utf8(out).unwrap()
+    }
+
+    /// A page whose count of objects drifted from its rows (an edited database file, say)
+    /// still says how many values it holds, and every value is written whole.
+    #[test]
+    fn a_page_says_how_many_values_it_holds_where_the_counts_drifted_from_the_rows() {
+        let scenario = crate::scenario::resolve(crate::scenario::DEFAULT_SCENARIO).unwrap();
+        let (sandbox, _) = Sandbox::open(Store::open_in_memory().unwrap(), &scenario, Some(7)).unwrap();
+        let def = resource::find("customer").unwrap();
+        let params = ListParams::parse(&ListQuery {
+            count: Some("1000".into()),
+            ..ListQuery::default()
+        })
+        .unwrap();
+        let page = |db: &Db<'_>, company: i64| -> Value {
+            let answer = list_page_as_read(def, "b", db, company, &[], &params, None).unwrap();
+            let body = actix_web::body::MessageBody::try_into_bytes(answer.into_body()).unwrap();
+            serde_json::from_slice(&body).unwrap()
+        };
+        sandbox
+            .store()
+            .with(|db| {
+                let company = db.companies()?[0].company.id;
+                let held = db.objects("customer", company)?.len();
+                assert!(held > 0, "the default scenario's first company has customers");
+                let before = page(db, company);
+                assert_eq!(
+                    (before["fullResultSize"].as_u64(), before["count"].as_u64()),
+                    (Some(held as u64), Some(held as u64))
+                );
+                db.conn().execute(
+                    "INSERT INTO object_counts(resource, company_id, inactive, n) VALUES ('customer', ?1, 0, 5)
+                     ON CONFLICT(resource, company_id, inactive) DO UPDATE SET n = n + 5",
+                    [company],
+                )?;
+                let drifted = page(db, company);
+                assert_eq!(
+                    drifted["fullResultSize"].as_u64(),
+                    Some(held as u64 + 5),
+                    "the count as stored"
+                );
+                assert_eq!(
+                    drifted["count"].as_u64(),
+                    Some(held as u64),
+                    "the values the page holds"
+                );
+                assert_eq!(drifted["values"], before["values"]);
+                Ok::<_, rusqlite::Error>(())
+            })
+            .unwrap();
     }
 
     #[test]

@@ -11,7 +11,7 @@ mod template;
 
 pub use admin::{ClientLinkRow, IntegrationRow, KeyRow, WorldRows};
 pub use objects::{
-    ObjectFilter, ObjectPage, ObjectRow, ObjectText, OwnObject, SeedAtHand, StoredObject, number_column,
+    ObjectFilter, ObjectPage, ObjectRow, ObjectText, OwnObject, PageItem, SeedAtHand, StoredObject, number_column,
 };
 pub use queries::{CompanyRow, CredentialRow, Db, NewSession, json_text};
 pub use remembered::{Login, Mintable};

@@ -20,31 +20,70 @@ pub struct StoredObject {
     pub changes: Vec<Value>,
 }
 
-/// A stored object as text, for answers written straight from it.
+/// A stored object as text, for answers written straight from it: owned, or (`ObjectRow<&str>`)
+/// borrowed from the row SQLite is reading.
 #[derive(Debug, Clone)]
-pub struct ObjectRow {
+pub struct ObjectRow<T = String> {
     pub id: i64,
     pub company_id: i64,
     pub version: i64,
-    pub text: ObjectText,
+    pub text: ObjectText<T>,
     /// The row is the seed template's (a sandbox's own rows never are).
     pub seeded: bool,
 }
 
+impl ObjectRow {
+    pub fn borrowed(&self) -> ObjectRow<&str> {
+        ObjectRow {
+            id: self.id,
+            company_id: self.company_id,
+            version: self.version,
+            text: self.text.borrowed(),
+            seeded: self.seeded,
+        }
+    }
+}
+
 /// What a read found of an object: the default-fields rendering stored when it was written, or,
 /// where there is none, its body as JSON text.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ObjectText {
-    View(String),
-    Body(String),
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ObjectText<T = String> {
+    View(T),
+    Body(T),
+}
+
+impl ObjectText {
+    pub fn borrowed(&self) -> ObjectText<&str> {
+        match self {
+            ObjectText::View(view) => ObjectText::View(view),
+            ObjectText::Body(body) => ObjectText::Body(body),
+        }
+    }
+}
+
+impl ObjectText<&str> {
+    fn owned(&self) -> ObjectText {
+        match *self {
+            ObjectText::View(view) => ObjectText::View(view.to_owned()),
+            ObjectText::Body(body) => ObjectText::Body(body.to_owned()),
+        }
+    }
 }
 
 /// The view, or the body where the object has no view: the body is only read when needed.
 const VIEW_OR_BODY: &str = "view IS NOT NULL, COALESCE(view, body)";
 
 fn object_text(row: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<ObjectText> {
+    object_text_ref(row, at).map(|text| text.owned())
+}
+
+/// The row's text as SQLite holds it, not copied.
+fn object_text_ref<'row>(row: &'row rusqlite::Row<'_>, at: usize) -> rusqlite::Result<ObjectText<&'row str>> {
     let viewed: bool = row.get(at)?;
-    let text: String = row.get(at + 1)?;
+    let text = row
+        .get_ref(at + 1)?
+        .as_str()
+        .map_err(|e| rusqlite::Error::FromSqlConversionFailure(at + 1, rusqlite::types::Type::Text, Box::new(e)))?;
     Ok(if viewed {
         ObjectText::View(text)
     } else {
@@ -68,6 +107,12 @@ pub enum ObjectFilter<'a> {
     Inactive(bool),
     /// Nothing matches (a filter on a field the resource does not store).
     Nothing,
+}
+
+/// What [`Db::each_object_on_page`] hands on: how many objects match, then each row of the page.
+pub enum PageItem<'row> {
+    Total(usize),
+    Row(ObjectRow<&'row str>),
 }
 
 /// One page of a list: how many objects match, their (id, version) in id order when the checksum
@@ -239,6 +284,17 @@ fn own_page_by_company(condition: &str, end: usize) -> String {
     )
 }
 
+/// The sandbox's own objects and the template's visible ones that meet `condition`, merged in id
+/// order.
+fn merged_in_id_order(condition: &str) -> String {
+    format!(
+        "SELECT id, version, {VIEW_OR_BODY}, 0 FROM main.objects WHERE {condition}
+         UNION ALL
+         SELECT id, version, {VIEW_OR_BODY}, 1 FROM tmpl.objects t WHERE {condition} AND {} ORDER BY id",
+        visible!()
+    )
+}
+
 /// When `filters` ask for nothing beyond isInactive, the isInactive they ask for (None: any), so
 /// the count can come from `object_counts`.
 fn counted(filters: &[ObjectFilter<'_>]) -> Option<Option<bool>> {
@@ -286,16 +342,10 @@ impl Db<'_> {
         (from, count): (usize, usize),
         checksum: bool,
     ) -> rusqlite::Result<ObjectPage> {
-        let (condition, values) = filter_sql(resource, company_id, filters);
         let mut page = ObjectPage::default();
-        let merged = format!(
-            "SELECT id, version, {VIEW_OR_BODY}, 0 FROM main.objects WHERE {condition}
-             UNION ALL
-             SELECT id, version, {VIEW_OR_BODY}, 1 FROM tmpl.objects t WHERE {condition} AND {} ORDER BY id",
-            visible!()
-        );
         if checksum {
-            let sql = merged;
+            let (condition, values) = filter_sql(resource, company_id, filters);
+            let sql = merged_in_id_order(&condition);
             let mut statement = self.conn().prepare_cached(&sql)?;
             let mut rows = statement.query(rusqlite::params_from_iter(values))?;
             let wanted = from..from.saturating_add(count);
@@ -315,6 +365,33 @@ impl Db<'_> {
             page.total = page.matched.len();
             return Ok(page);
         }
+        self.each_object_on_page(resource, company_id, filters, (from, count), |item| {
+            match item {
+                PageItem::Total(total) => page.total = total,
+                PageItem::Row(row) => page.page.push(ObjectRow {
+                    id: row.id,
+                    company_id: row.company_id,
+                    version: row.version,
+                    text: row.text.owned(),
+                    seeded: row.seeded,
+                }),
+            }
+            Ok::<_, rusqlite::Error>(())
+        })?;
+        Ok(page)
+    }
+
+    /// The page of [`Db::object_page`] without a checksum, handed to `each` as SQLite reads it:
+    /// first how many objects match, then each row of the page (its text borrowed, not copied).
+    pub fn each_object_on_page<E: From<rusqlite::Error>>(
+        &self,
+        resource: &str,
+        company_id: i64,
+        filters: &[ObjectFilter<'_>],
+        (from, count): (usize, usize),
+        mut each: impl FnMut(PageItem<'_>) -> Result<(), E>,
+    ) -> Result<(), E> {
+        let (condition, values) = filter_sql(resource, company_id, filters);
         // The sandbox's own objects are counted from object_counts where the filters allow it
         // (none, or isInactive only: every list's default), the template's (a seed's few) by index.
         let own = match counted(filters) {
@@ -334,13 +411,13 @@ impl Db<'_> {
                     (SELECT COALESCE(SUM(n), 0) FROM main.object_counts WHERE resource = ?1)",
             visible!()
         );
-        let (total, company_rows, resource_rows): (i64, i64, i64) = self
+        let (matching, company_rows, resource_rows): (i64, i64, i64) = self
             .conn()
             .prepare_cached(&sql)?
             .query_row(rusqlite::params_from_iter(values.iter()), |r| {
                 Ok((r.get(0)?, r.get(1)?, r.get(2)?))
             })?;
-        page.total = usize::try_from(total).unwrap_or_default();
+        each(PageItem::Total(usize::try_from(matching).unwrap_or_default()))?;
         // Page bounds are bound values, so every page of a list shares one cached statement.
         let mut values = values;
         let limit = values.len() + 1;
@@ -353,7 +430,7 @@ impl Db<'_> {
                 visible!()
             )
         } else {
-            merged
+            merged_in_id_order(&condition)
         };
         let sql = format!("{merged} LIMIT ?{limit} OFFSET ?{}", limit + 1);
         let bound = |n: usize| rusqlite::types::Value::Integer(i64::try_from(n).unwrap_or(i64::MAX));
@@ -363,17 +440,17 @@ impl Db<'_> {
             values.push(bound(from.saturating_add(count)));
         }
         let mut statement = self.conn().prepare_cached(&sql)?;
-        let rows = statement.query_map(rusqlite::params_from_iter(values), |row| {
-            Ok(ObjectRow {
+        let mut rows = statement.query(rusqlite::params_from_iter(values))?;
+        while let Some(row) = rows.next()? {
+            each(PageItem::Row(ObjectRow {
                 id: row.get(0)?,
                 company_id,
                 version: row.get(1)?,
-                text: object_text(row, 2)?,
+                text: object_text_ref(row, 2)?,
                 seeded: row.get(4)?,
-            })
-        })?;
-        page.page = rows.collect::<rusqlite::Result<_>>()?;
-        Ok(page)
+            }))?;
+        }
+        Ok(())
     }
 
     /// One object as text: its view, or its body where it has none.

@@ -252,12 +252,12 @@ impl<'c> Db<'c> {
     }
 
     /// An answer rendered from this store under `key`, if no row of it changed since.
-    pub fn remembered_answer(&self, key: &str) -> Option<std::sync::Arc<[u8]>> {
+    pub fn remembered_answer(&self, key: &str) -> Option<bytes::Bytes> {
         self.remembered()?.answer(key, self.conn.total_changes())
     }
 
     /// Remembers an answer rendered from the store as it is now.
-    pub fn remember_answer(&self, key: &str, answer: std::sync::Arc<[u8]>) {
+    pub fn remember_answer(&self, key: &str, answer: bytes::Bytes) {
         if let Some(mut remembered) = self.remembered() {
             remembered.remember_answer(key, self.conn.total_changes(), answer);
         }

@@ -16,6 +16,7 @@
 use super::queries::CredentialRow;
 use crate::domain::entitlements::AccessSet;
 use crate::domain::model::{CompanyContext, Session};
+use bytes::Bytes;
 use rusqlite::Connection;
 use rusqlite::hooks::Action;
 use std::collections::HashMap;
@@ -49,7 +50,7 @@ pub struct Mintable {
 }
 
 /// A rendered answer and the count of row changes it was made at (its entry's value).
-type Answer = (Entry<u64>, Arc<[u8]>);
+type Answer = (Entry<u64>, Bytes);
 
 /// The contexts one session token was accepted in, by the company asked for.
 type Contexts = Vec<(Option<i64>, Entry<Login>)>;
@@ -237,14 +238,14 @@ impl Remembered {
     /// (`sqlite3_total_changes`, which counts every insert, update and delete on the connection,
     /// triggers' too), if none happened since and nothing was forgotten. A write that touches no
     /// row (an update matching nothing) leaves answers standing, as it leaves the data.
-    pub fn answer(&self, key: &str, changes: u64) -> Option<Arc<[u8]>> {
+    pub fn answer(&self, key: &str, changes: u64) -> Option<Bytes> {
         let (made, answer) = self.answers.get(key)?;
         (made.generation == self.now() && made.value == changes).then(|| answer.clone())
     }
 
     /// Remembers an answer made at `changes`; a store keeps at most [`MOST_ANSWER_BYTES`] of
     /// them (past it, every older one is dropped) and never one bigger than that.
-    pub fn remember_answer(&mut self, key: &str, changes: u64, answer: Arc<[u8]>) {
+    pub fn remember_answer(&mut self, key: &str, changes: u64, answer: Bytes) {
         if answer.len() > MOST_ANSWER_BYTES {
             return;
         }
@@ -335,7 +336,7 @@ mod tests {
     #[test]
     fn an_answer_stands_until_any_row_changes_and_answers_stay_within_their_bytes() {
         let store = crate::store::Store::open_in_memory().unwrap();
-        let page: Arc<[u8]> = Arc::from(&b"{\"values\":[]}"[..]);
+        let page = Bytes::from_static(b"{\"values\":[]}");
         store
             .with(|db| {
                 db.remember_answer("customer?count=20", page.clone());
@@ -355,7 +356,7 @@ mod tests {
                 db.forget_logins();
                 assert_eq!(db.remembered_answer("customer?count=20"), None, "forgotten");
 
-                let big: Arc<[u8]> = vec![b' '; MOST_ANSWER_BYTES / 3].into();
+                let big = Bytes::from(vec![b' '; MOST_ANSWER_BYTES / 3]);
                 for n in 0..4 {
                     db.remember_answer(&format!("big {n}"), big.clone());
                 }
@@ -363,7 +364,7 @@ mod tests {
                     .map(|n| db.remembered_answer(&format!("big {n}")).is_some())
                     .collect();
                 assert_eq!(kept, [false, false, false, true], "past the bytes, the older ones go");
-                db.remember_answer("huge", vec![b' '; MOST_ANSWER_BYTES + 1].into());
+                db.remember_answer("huge", Bytes::from(vec![b' '; MOST_ANSWER_BYTES + 1]));
                 assert_eq!(db.remembered_answer("huge"), None, "too big to keep");
                 Ok::<_, rusqlite::Error>(())
             })

@@ -64,11 +64,11 @@ pub fn json_bytes(status: u16, body: Vec<u8>) -> HttpResponse {
 }
 
 /// A JSON answer whose bytes are shared with whoever else keeps them (not copied).
-pub fn json_shared(status: u16, body: std::sync::Arc<[u8]>) -> HttpResponse {
+pub fn json_shared(status: u16, body: bytes::Bytes) -> HttpResponse {
     let status = actix_web::http::StatusCode::from_u16(status).unwrap_or(actix_web::http::StatusCode::OK);
     HttpResponse::build(status)
         .insert_header((CONTENT_TYPE, JSON_UTF8))
-        .body(actix_web::web::Bytes::from_owner(body))
+        .body(body)
 }
 
 pub fn json_response(status: u16, body: &Value) -> HttpResponse {
