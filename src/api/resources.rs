@@ -575,7 +575,12 @@ fn list_page_as_read(
     }
     match remembered_as {
         Some(key) => {
-            // Bytes takes the Vec as it is (an Arc<[u8]> would copy the page once more).
+            // Bytes takes the Vec as it is (an Arc<[u8]> would copy the page once more), room
+            // to spare and all: a page that came out well short of its reservation gives the
+            // rest back first, so the memo holds about the bytes it counts.
+            if out.capacity() - out.len() > out.len() / 8 {
+                out.shrink_to_fit();
+            }
             let answer = bytes::Bytes::from(out);
             db.remember_answer(&key, answer.clone());
             Ok(json_shared(200, answer))

@@ -220,10 +220,8 @@ fn a_new_sandboxs_credentials_follow_new_and_regenerated_keys_and_withdrawn_cons
     );
 }
 
-/// (id, version, name) of every customer a list with the default fields shows, with its
-/// fullResultSize; asked twice, so the second answer is the remembered one, and both agree.
 /// A query parameter the list does not know is ignored (FIDELITY.md, "Wire"): the page is the
-/// one asked for without it, made anew for each new value (as `tools/load-bench.py` reads it).
+/// one asked for without it, whatever its value (`tools/load-bench.py` sends a new one each time).
 #[test]
 fn a_list_ignores_a_query_parameter_it_does_not_know() {
     let app = spawn_app();
@@ -237,6 +235,8 @@ fn a_list_ignores_a_query_parameter_it_does_not_know() {
     }
 }
 
+/// (id, version, name) of every customer a list with the default fields shows, with its
+/// fullResultSize; asked twice, so the second answer is the remembered one, and both agree.
 fn customer_page(app: &TestApp, username: &str, session: &str, query: &str) -> (Vec<(i64, i64, String)>, i64) {
     let path = format!("/v2/customer{query}");
     let first = app.get_as(username, session, &path);
