@@ -588,6 +588,7 @@ fn list_page_as_read(
         None => Ok(json_bytes(200, out)),
     }
 }
+
 /// One stored object with the default fields: its view with the base put in, or, where it has
 /// none, rendered from its body.
 fn write_stored(
