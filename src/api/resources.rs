@@ -483,16 +483,21 @@ fn list_default(
     let filters = object_filters(def, query);
     // The page is the same for everyone who may read it here, until a row of the store changes:
     // a list read again (reference data, a poll) is answered as rendered the first time.
-    let remembered_as = sent
-        .is_none()
-        .then(|| format!("{}\0{company}\0{base}\0{}", def.path, req.query_string()));
+    // (A caller that sent If-None-Match gets the checksum path instead.)
+    let remembered_as = match sent {
+        None => Ok(format!("{}\0{company}\0{base}\0{}", def.path, req.query_string())),
+        Some(sent) => Err(sent),
+    };
     principal.0.here.sandbox.store().with(|db| {
         check_access(def, principal, db)?;
-        if let Some(answer) = remembered_as.as_deref().and_then(|key| db.remembered_answer(key)) {
-            return Ok(json_shared(200, answer));
-        }
-        let Some(sent) = sent else {
-            return list_page_as_read(def, base, db, company, &filters, params, remembered_as);
+        let sent = match &remembered_as {
+            Ok(key) => {
+                if let Some(answer) = db.remembered_answer(key) {
+                    return Ok(json_shared(200, answer));
+                }
+                return list_page_as_read(def, base, db, company, &filters, params, key);
+            }
+            Err(sent) => *sent,
         };
         // The checksum (over every match) is only needed when the caller sent If-None-Match.
         let found = db.object_page(&def.path, company, &filters, (params.from, params.count), true)?;
@@ -533,7 +538,7 @@ fn write_page_head(out: &mut Vec<u8>, total: usize, from: usize, count: usize, d
 }
 
 /// A default-fields page without a checksum, each row written as SQLite reads it (its text not
-/// copied first), remembered under `remembered_as`.
+/// copied first), remembered under `key`.
 fn list_page_as_read(
     def: &ResourceDef,
     base: &str,
@@ -541,7 +546,7 @@ fn list_page_as_read(
     company: i64,
     filters: &[ObjectFilter<'_>],
     params: &ListParams,
-    remembered_as: Option<String>,
+    key: &str,
 ) -> Result<HttpResponse, ApiError> {
     let mut out = Vec::new();
     // The head's count is the page's length as the total foretells it; the rare page that came
@@ -573,20 +578,15 @@ fn list_page_as_read(
         again.extend_from_slice(out.get(head..).unwrap_or_default());
         out = again;
     }
-    match remembered_as {
-        Some(key) => {
-            // Bytes takes the Vec as it is (an Arc<[u8]> would copy the page once more), room
-            // to spare and all: a page that came out well short of its reservation gives the
-            // rest back first, so the memo holds about the bytes it counts.
-            if out.capacity() - out.len() > out.len() / 8 {
-                out.shrink_to_fit();
-            }
-            let answer = bytes::Bytes::from(out);
-            db.remember_answer(&key, answer.clone());
-            Ok(json_shared(200, answer))
-        }
-        None => Ok(json_bytes(200, out)),
+    // Bytes takes the Vec as it is (an Arc<[u8]> would copy the page once more), room to spare
+    // and all: a page that came out well short of its reservation gives the rest back first, so
+    // the memo holds about the bytes it counts.
+    if out.capacity() - out.len() > out.len() / 8 {
+        out.shrink_to_fit();
     }
+    let answer = bytes::Bytes::from(out);
+    db.remember_answer(key, answer.clone());
+    Ok(json_shared(200, answer))
 }
 
 /// One stored object with the default fields: its view with the base put in, or, where it has
@@ -930,7 +930,7 @@ mod tests {
         })
         .unwrap();
         let page = |db: &Db<'_>, company: i64| -> Value {
-            let answer = list_page_as_read(def, "b", db, company, &[], &params, None).unwrap();
+            let answer = list_page_as_read(def, "b", db, company, &[], &params, "test page").unwrap();
             let body = actix_web::body::MessageBody::try_into_bytes(answer.into_body()).unwrap();
             serde_json::from_slice(&body).unwrap()
         };
