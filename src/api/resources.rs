@@ -732,11 +732,17 @@ async fn create(
     let sandbox = sandbox(&req)?;
     let base = render::api_base(&req);
     let company = owner_company(def, &principal);
+    // What the body alone decides is made before the sandbox's connection is taken (every write
+    // of the sandbox waits on it); its refusals still come in the order the checks are written.
+    let merged = resource::merge_body(def, &def.template, &body).map(|(merged, references)| {
+        let required = resource::required_fields_are_present(def, &merged);
+        (merged, references, required)
+    });
     let value = sandbox.store().transaction(|db| {
         check_access(def, &principal, db)?;
-        let (merged, references) = resource::merge_body(def, &def.template, &body)?;
+        let (merged, references, required) = merged?;
         check_references(db, company, &references)?;
-        resource::required_fields_are_present(def, &merged)?;
+        required?;
         let highest = match &def.number {
             Some(_) => db.max_number(&def.path, company)?,
             None => None,
