@@ -10,8 +10,8 @@
 
 use crate::domain::resource::{self, FieldKind, ResourceDef};
 use serde::de::{Deserialize, Deserializer, MapAccess, Visitor};
-use serde_json::Value;
 use serde_json::value::RawValue;
+use serde_json::{Map, Value};
 use std::borrow::Cow;
 
 /// The top-level fields of a stored body, in stored order, each still as JSON text.
@@ -95,6 +95,38 @@ pub fn default_view(def: &ResourceDef, id: i64, version: i64, body: &str) -> Opt
     String::from_utf8(out).ok()
 }
 
+/// A new or changed object's body as JSON text and its view ([`default_view`] of that text),
+/// written in one pass over the body: each field's value is written once into the text and its
+/// view made from that piece, without reading the whole text back.
+pub fn body_and_view(def: &ResourceDef, id: i64, version: i64, body: &Map<String, Value>) -> (String, String) {
+    let mut text = Vec::with_capacity(1024);
+    let mut view = Vec::with_capacity(1280);
+    write_head(&mut view, def, BASE_MARK, id, version);
+    text.push(b'{');
+    for (name, value) in body {
+        if text.len() > 1 {
+            text.push(b',');
+        }
+        let key_at = text.len();
+        write_str(&mut text, name);
+        text.push(b':');
+        let value_at = text.len();
+        write_value(&mut text, value);
+        view.push(b',');
+        // The key as serde_json escaped it, as write_object writes a key read back from text.
+        view.extend_from_slice(&text[key_at..value_at]);
+        // Every piece written is JSON text, so valid UTF-8.
+        let written = std::str::from_utf8(&text[value_at..]).unwrap_or("null");
+        write_field(&mut view, def, BASE_MARK, name, written);
+    }
+    text.push(b'}');
+    view.push(b'}');
+    (
+        String::from_utf8(text).unwrap_or_default(),
+        String::from_utf8(view).unwrap_or_default(),
+    )
+}
+
 /// A stored view with the API base put in place of every mark.
 pub fn write_view(out: &mut Vec<u8>, view: &str, base: &str) {
     let escaped;
@@ -156,12 +188,7 @@ fn write_value(out: &mut Vec<u8>, value: &Value) {
 
 /// One stored object, as the default `fields` renders it.
 pub fn write_object(out: &mut Vec<u8>, def: &ResourceDef, base: &str, id: i64, version: i64, body: &RawBody<'_>) {
-    out.extend_from_slice(b"{\"id\":");
-    write_int(out, id);
-    out.extend_from_slice(b",\"version\":");
-    write_int(out, version);
-    out.extend_from_slice(b",\"url\":");
-    write_url(out, base, &def.path, id);
+    write_head(out, def, base, id, version);
     for (name, raw) in &body.0 {
         out.push(b',');
         match name {
@@ -174,13 +201,23 @@ pub fn write_object(out: &mut Vec<u8>, def: &ResourceDef, base: &str, id: i64, v
             Cow::Owned(key) => write_str(out, key),
         }
         out.push(b':');
-        write_field(out, def, base, name, raw);
+        write_field(out, def, base, name, raw.get());
     }
     out.push(b'}');
 }
 
-fn write_field(out: &mut Vec<u8>, def: &ResourceDef, base: &str, name: &str, raw: &RawValue) {
-    let text = raw.get();
+/// The fields every object begins with: `{"id":…,"version":…,"url":…`, left open.
+fn write_head(out: &mut Vec<u8>, def: &ResourceDef, base: &str, id: i64, version: i64) {
+    out.extend_from_slice(b"{\"id\":");
+    write_int(out, id);
+    out.extend_from_slice(b",\"version\":");
+    write_int(out, version);
+    out.extend_from_slice(b",\"url\":");
+    write_url(out, base, &def.path, id);
+}
+
+/// One field, from its value's JSON text.
+fn write_field(out: &mut Vec<u8>, def: &ResourceDef, base: &str, name: &str, text: &str) {
     let first = text.as_bytes().first();
     if !matches!(first, Some(b'{' | b'[')) {
         // Scalars are written as they were stored: serde_json wrote them in the same form.
