@@ -97,7 +97,8 @@ pub fn default_view(def: &ResourceDef, id: i64, version: i64, body: &str) -> Opt
 
 /// A new or changed object's body as JSON text and its view ([`default_view`] of that text),
 /// written in one pass over the body: each field's value is written once into the text and its
-/// view made from that piece, without reading the whole text back.
+/// view made from that piece (a nested object or array is read back from it, a scalar copied),
+/// without reading the whole text back.
 pub fn body_and_view(def: &ResourceDef, id: i64, version: i64, body: &Map<String, Value>) -> (String, String) {
     let mut text = Vec::with_capacity(1024);
     let mut view = Vec::with_capacity(1280);
@@ -297,6 +298,14 @@ fn write_general(out: &mut Vec<u8>, text: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_empty_body_is_stored_and_viewed_as_one_read_back_from_text() {
+        let def = resource::find("customer").unwrap();
+        let (text, view) = body_and_view(def, 5, 2, &Map::new());
+        assert_eq!(text, "{}");
+        assert_eq!(Some(view), default_view(def, 5, 2, "{}"));
+    }
 
     #[test]
     fn a_url_is_escaped_only_when_its_base_needs_it() {

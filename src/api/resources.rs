@@ -988,6 +988,12 @@ mod tests {
                             // The stored view, with a base put in, is the same text again.
                             let (text, view) = stored_text(def, &object);
                             assert_eq!(text, crate::store::json_text(&object.body), "{} body", def.path);
+                            assert_eq!(
+                                Some(view.as_str()),
+                                object_json::default_view(def, object.id, object.version, &text).as_deref(),
+                                "{} view made in one pass",
+                                def.path
+                            );
                             let mut put_in = Vec::new();
                             object_json::write_view(&mut put_in, &view, base);
                             assert_eq!(String::from_utf8(put_in).unwrap(), general, "{} view", def.path);
@@ -1093,6 +1099,9 @@ mod tests {
             "unknownNested": {"id": 11, "deep": {"id": 12}},
             "unknownList": [[{"id": 1}], {"id": 2, "url": "u"}],
             "a \"quoted\" key\u{1}": [[5], {"id": null}],
+            "markInAValue": "before\u{1}after",
+            "float": 1.0,
+            "emptyObject": {},
         });
         let Value::Object(body) = body else { unreachable!() };
         let object = StoredObject {
@@ -1110,6 +1119,10 @@ mod tests {
                 // The body and view a write stores, made in one pass, say the same.
                 let (text, view) = stored_text(order, &object);
                 assert_eq!(text, crate::store::json_text(&object.body));
+                assert_eq!(
+                    Some(view.as_str()),
+                    object_json::default_view(order, object.id, object.version, &text).as_deref()
+                );
                 let mut put_in = Vec::new();
                 object_json::write_view(&mut put_in, &view, "h/v2");
                 assert_eq!(String::from_utf8(put_in).unwrap(), general);
