@@ -1,5 +1,5 @@
 //! Benchmarks of the hot request paths, in process (no sockets): session create, whoAmI, a proxied
-//! whoAmI and a customer list. Run with `cargo bench`; it prints the mean time per request.
+//! whoAmI, a customer list and a customer create. Run with `cargo bench`; it prints the mean time per request.
 
 use actix_web::test::{TestRequest, call_service, init_service, read_body};
 use actix_web::web;
@@ -82,6 +82,19 @@ fn main() {
             }
             report(label, started.elapsed());
         }
+
+        let started = Instant::now();
+        for n in 0..ROUNDS {
+            let request = TestRequest::post()
+                .uri("/v2/customer")
+                .insert_header(("Authorization", auth("0", &session)))
+                .set_json(serde_json::json!({ "name": format!("Bench {n} AS") }))
+                .to_request();
+            let response = call_service(&app, request).await;
+            assert_eq!(response.status().as_u16(), 201, "POST /customer");
+            let _ = read_body(response).await;
+        }
+        report("POST /customer", started.elapsed());
     });
 }
 

@@ -736,41 +736,47 @@ async fn create(
         let required = resource::required_fields_are_present(def, &merged);
         (merged, references, required)
     });
-    let value = sandbox.store().transaction(|db| {
-        check_access(def, &principal, db)?;
-        let (merged, references, required) = merged?;
-        check_references(db, company, &references)?;
-        required?;
-        let highest = match &def.number {
-            Some(_) => db.max_number(&def.path, company)?,
-            None => None,
-        };
-        resource_rules(def, db, company, &merged, &body)?;
-        let mut merged = merged;
-        if let Some(account) = resource::default_account_wanted(def, &merged)
-            && let Some(id) = account_with_number(db, company, account.number)?
-        {
-            merged.insert(account.field.clone(), json!({ "id": id }));
-        }
-        let mut body = resource::new_object_body(def, merged, highest)?;
-        number_lines(def, &mut body, || sandbox.next_id());
-        resource::add_new_stubs(def, &mut body, || sandbox.next_id());
-        let mut object = StoredObject {
-            id: sandbox.next_id(),
-            company_id: company,
-            version: 0,
-            body,
-            changes: vec![change(&principal, "CREATE", &principal.0.here.now.to_string())],
-        };
-        resource::link_lines_to_parent(def, &mut object.body, object.id);
-        let (text, view) = stored_text(def, &object);
-        db.insert_object_viewed(&def.path, &object, &text, Some(&view))?;
-        let whole = match def.create_shows_lines {
-            true => Some(render(def, &base, &object, db, company)?),
-            false => None,
-        };
-        Ok::<_, ApiError>((object, ObjectText::View(view), whole))
-    })?;
+    // The transaction may run on the worker holding the connection: it takes what it needs along.
+    let ids = sandbox.clone();
+    let shown_base = base.clone();
+    let value = sandbox
+        .store()
+        .transaction_in_turn(move |db| {
+            check_access(def, &principal, db)?;
+            let (merged, references, required) = merged?;
+            check_references(db, company, &references)?;
+            required?;
+            let highest = match &def.number {
+                Some(_) => db.max_number(&def.path, company)?,
+                None => None,
+            };
+            resource_rules(def, db, company, &merged, &body)?;
+            let mut merged = merged;
+            if let Some(account) = resource::default_account_wanted(def, &merged)
+                && let Some(id) = account_with_number(db, company, account.number)?
+            {
+                merged.insert(account.field.clone(), json!({ "id": id }));
+            }
+            let mut body = resource::new_object_body(def, merged, highest)?;
+            number_lines(def, &mut body, || ids.next_id());
+            resource::add_new_stubs(def, &mut body, || ids.next_id());
+            let mut object = StoredObject {
+                id: ids.next_id(),
+                company_id: company,
+                version: 0,
+                body,
+                changes: vec![change(&principal, "CREATE", &principal.0.here.now.to_string())],
+            };
+            resource::link_lines_to_parent(def, &mut object.body, object.id);
+            let (text, view) = stored_text(def, &object);
+            db.insert_object_viewed(&def.path, &object, &text, Some(&view))?;
+            let whole = match def.create_shows_lines {
+                true => Some(render(def, &shown_base, &object, db, company)?),
+                false => None,
+            };
+            Ok::<_, ApiError>((object, ObjectText::View(view), whole))
+        })
+        .await?;
     let (value, text, whole) = value;
     if let Some(mut whole) = whole {
         if let Some(object) = whole.as_object_mut() {
@@ -793,25 +799,29 @@ async fn update(
     let sandbox = sandbox(&req)?;
     let base = render::api_base(&req);
     let company = owner_company(def, &principal);
-    let value = sandbox.store().transaction(|db| {
-        check_access(def, &principal, db)?;
-        let mut object = load(def, db, company, id)?;
-        resource::version_is_current(body.get("version").and_then(Value::as_i64), object.version)?;
-        let (mut merged, references) = resource::merge_body(def, &object.body, &body)?;
-        check_references(db, company, &references)?;
-        resource::required_fields_are_present(def, &merged)?;
-        resource_rules(def, db, company, &merged, &body)?;
-        resource::refresh_display_name(def, &mut merged);
-        number_lines(def, &mut merged, || sandbox.next_id());
-        object.body = merged;
-        object.version += 1;
-        object
-            .changes
-            .push(change(&principal, "UPDATE", &principal.0.here.now.to_string()));
-        let (text, view) = stored_text(def, &object);
-        db.update_object_viewed(&def.path, &object, &text, Some(&view))?;
-        Ok::<_, ApiError>((object, ObjectText::View(view)))
-    })?;
+    let ids = sandbox.clone();
+    let value = sandbox
+        .store()
+        .transaction_in_turn(move |db| {
+            check_access(def, &principal, db)?;
+            let mut object = load(def, db, company, id)?;
+            resource::version_is_current(body.get("version").and_then(Value::as_i64), object.version)?;
+            let (mut merged, references) = resource::merge_body(def, &object.body, &body)?;
+            check_references(db, company, &references)?;
+            resource::required_fields_are_present(def, &merged)?;
+            resource_rules(def, db, company, &merged, &body)?;
+            resource::refresh_display_name(def, &mut merged);
+            number_lines(def, &mut merged, || ids.next_id());
+            object.body = merged;
+            object.version += 1;
+            object
+                .changes
+                .push(change(&principal, "UPDATE", &principal.0.here.now.to_string()));
+            let (text, view) = stored_text(def, &object);
+            db.update_object_viewed(&def.path, &object, &text, Some(&view))?;
+            Ok::<_, ApiError>((object, ObjectText::View(view)))
+        })
+        .await?;
     let (value, text) = value;
     single_default(def, &base, 200, value.id, value.version, &text)
 }
@@ -825,12 +835,15 @@ async fn delete(
     let id = id.number()?;
     check_required_query_of(def, Operation::Delete, &req)?;
     let company = owner_company(def, &principal);
-    sandbox(&req)?.store().transaction(|db| {
-        check_access(def, &principal, db)?;
-        load(def, db, company, id)?;
-        db.delete_object(&def.path, id)?;
-        Ok::<_, ApiError>(())
-    })?;
+    sandbox(&req)?
+        .store()
+        .transaction_in_turn(move |db| {
+            check_access(def, &principal, db)?;
+            load(def, db, company, id)?;
+            db.delete_object(&def.path, id)?;
+            Ok::<_, ApiError>(())
+        })
+        .await?;
     Ok(HttpResponse::NoContent().finish())
 }
 

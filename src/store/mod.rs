@@ -1,7 +1,9 @@
-//! SQLite storage of one sandbox's world through rusqlite: one connection behind a mutex,
-//! cached prepared statements, short transactions. The store reads and writes; it never decides.
+//! SQLite storage of one sandbox's world through rusqlite: one connection behind a mutex (a
+//! request's writes handed to its holder rather than waited for, see `handoff`), cached prepared
+//! statements, short transactions. The store reads and writes; it never decides.
 
 mod admin;
+mod handoff;
 mod objects;
 mod queries;
 mod remembered;
@@ -19,7 +21,7 @@ pub use template::Template;
 
 use rusqlite::{Connection, OpenFlags};
 use std::path::Path;
-use std::sync::{Arc, Mutex, MutexGuard, TryLockError};
+use std::sync::{Arc, Mutex, TryLockError};
 use std::time::{Duration, Instant};
 
 #[derive(Debug, thiserror::Error)]
@@ -40,8 +42,9 @@ const MEMORY_PAGE_SIZE: i64 = 1024;
 /// pages twice (a page read past it is a copy from the buffer).
 const MEMORY_CACHE_PAGES: i64 = 32;
 
-/// How long a request that finds a sandbox's connection taken keeps trying for it (yielding
-/// its core between tries) before it sleeps on the lock. A create holds the connection for some
+/// How long a caller of [`Store::with`] or [`Store::transaction`] that finds a sandbox's
+/// connection taken keeps trying for it (yielding its core between tries) before it sleeps on
+/// the lock (a request's writes are handed to the holder instead: see `store::handoff`). A create holds the connection for some
 /// tens of microseconds, and a worker thread that sleeps on the lock and is woken again spends
 /// about as long in the kernel (two futex calls, two context switches, an idle core woken), with
 /// the connection idle until the wake-up lands: under 32 connections of creates on 2 cores,
@@ -103,6 +106,9 @@ enum Opened {
 /// All state of one sandbox.
 pub struct Store {
     conn: Mutex<Attached>,
+    /// Transactions of requests that found the connection taken, run by whoever holds it
+    /// before letting it go (see `store::handoff`).
+    waiting: handoff::Waiting,
     /// The same as the connection's (see [`Store::remembered_login`]).
     remembered: Arc<Mutex<remembered::Remembered>>,
     /// A file keeps every object itself (its world must reopen as it was left, whatever the
@@ -286,6 +292,7 @@ impl Store {
         template.attach(&conn, false)?;
         let remembered = Arc::new(Mutex::new(remembered::Remembered::watching(&mut conn, file)?));
         Ok(Self {
+            waiting: handoff::Waiting::default(),
             conn: Mutex::new(Attached {
                 conn,
                 template,
@@ -398,20 +405,20 @@ impl Store {
         queries::lock_remembered(&self.remembered).login(token, company)
     }
 
-    fn lock(&self) -> MutexGuard<'_, Attached> {
+    fn lock(&self) -> handoff::Held<'_> {
         // A panic while holding the lock cannot leave a half-written transaction behind
         // (rusqlite rolls back on drop), so the connection is still sound.
         let mut spinning_since = None;
         loop {
             match self.conn.try_lock() {
-                Ok(guard) => return guard,
-                Err(TryLockError::Poisoned(poisoned)) => return poisoned.into_inner(),
+                Ok(guard) => return self.held(guard),
+                Err(TryLockError::Poisoned(poisoned)) => return self.held(poisoned.into_inner()),
                 Err(TryLockError::WouldBlock) => {}
             }
             if spinning_since.get_or_insert_with(Instant::now).elapsed() >= LOCK_SPIN {
                 #[cfg(test)]
                 tests::SLEPT_ON_THE_LOCK.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                return self.conn.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+                return self.held(self.conn.lock().unwrap_or_else(|poisoned| poisoned.into_inner()));
             }
             // Yielding rather than spinning in place: on a machine with as many busy threads as
             // cores (the clients' own among them) the core goes to a thread with work to do.

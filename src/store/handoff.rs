@@ -1,0 +1,303 @@
+//! Handing a request's transaction to whoever holds the sandbox's connection. A request that
+//! finds the connection taken queues its transaction instead of waiting for the lock; the holder
+//! runs every queued transaction before it lets go, and the request's worker serves its other
+//! connections meanwhile. Under a burst of writes to one sandbox (a test suite's setup, a fleet
+//! creating customers) the writes then run one after another on one core, with the sandbox's
+//! pages in that core's cache, instead of the connection passing between cores for each of them:
+//! with two workers that passing made each create hold the connection twice as long as with one,
+//! and the worker waiting for it spent its core trying.
+
+use super::{Attached, Db, Store, queries};
+use std::collections::VecDeque;
+use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
+use std::sync::{Mutex, MutexGuard, TryLockError};
+
+/// A queued transaction, with the means to answer the request that queued it.
+type Job = Box<dyn FnOnce(&mut Attached) + Send>;
+
+/// Transactions waiting for the connection, first come first run.
+#[derive(Default)]
+pub(super) struct Waiting(Mutex<VecDeque<Job>>);
+
+impl Waiting {
+    fn queue(&self) -> MutexGuard<'_, VecDeque<Job>> {
+        // A job never runs under this lock, so a poisoned queue is still whole.
+        self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn push(&self, job: Job) {
+        self.queue().push_back(job);
+    }
+
+    fn next(&self) -> Option<Job> {
+        self.queue().pop_front()
+    }
+
+    fn is_empty(&self) -> bool {
+        self.queue().is_empty()
+    }
+
+    #[cfg(test)]
+    pub(super) fn len(&self) -> usize {
+        self.queue().len()
+    }
+}
+
+/// The sandbox's connection while one caller has it. Letting it go runs the transactions queued
+/// meanwhile, so none is left waiting for a holder that did not see it.
+pub(super) struct Held<'s> {
+    // Dropped in this order: the queue is run while the guard is held, the guard lets the
+    // connection go, and then `after` runs what was queued in between.
+    guard: MutexGuard<'s, Attached>,
+    after: RunQueuedAfterRelease<'s>,
+}
+
+impl std::ops::Deref for Held<'_> {
+    type Target = Attached;
+    fn deref(&self) -> &Attached {
+        &self.guard
+    }
+}
+
+impl std::ops::DerefMut for Held<'_> {
+    fn deref_mut(&mut self) -> &mut Attached {
+        &mut self.guard
+    }
+}
+
+impl Drop for Held<'_> {
+    fn drop(&mut self) {
+        run_queued(&self.after.0.waiting, &mut self.guard);
+    }
+}
+
+/// A transaction queued after the holder's last look and before it let go would wait for the
+/// next holder; this looks once more after the connection is free, and runs it if nobody else
+/// has taken the connection (whoever has will run it).
+struct RunQueuedAfterRelease<'s>(&'s Store);
+
+impl Drop for RunQueuedAfterRelease<'_> {
+    fn drop(&mut self) {
+        let store = self.0;
+        while !store.waiting.is_empty() {
+            let mut guard = match store.conn.try_lock() {
+                Ok(guard) => guard,
+                Err(TryLockError::Poisoned(poisoned)) => poisoned.into_inner(),
+                Err(TryLockError::WouldBlock) => return,
+            };
+            run_queued(&store.waiting, &mut guard);
+        }
+    }
+}
+
+fn run_queued(waiting: &Waiting, attached: &mut Attached) {
+    while let Some(job) = waiting.next() {
+        job(attached);
+    }
+}
+
+impl Store {
+    pub(super) fn held<'s>(&'s self, guard: MutexGuard<'s, Attached>) -> Held<'s> {
+        Held {
+            guard,
+            after: RunQueuedAfterRelease(self),
+        }
+    }
+
+    /// [`Store::transaction`] for a request: if another caller holds the connection, the
+    /// transaction is handed to it to run before it lets go, and the request awaits the outcome
+    /// without holding its worker. A panic in it comes back to the request as its own.
+    pub async fn transaction_in_turn<T, E>(
+        &self,
+        f: impl FnOnce(&Db<'_>) -> Result<T, E> + Send + 'static,
+    ) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<rusqlite::Error> + Send + 'static,
+    {
+        let guard = match self.conn.try_lock() {
+            Ok(guard) => guard,
+            Err(TryLockError::Poisoned(poisoned)) => poisoned.into_inner(),
+            Err(TryLockError::WouldBlock) => return self.queue_transaction(f).await,
+        };
+        let mut held = self.held(guard);
+        checked_transaction(&mut held, f)
+    }
+
+    async fn queue_transaction<T, E>(&self, f: impl FnOnce(&Db<'_>) -> Result<T, E> + Send + 'static) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<rusqlite::Error> + Send + 'static,
+    {
+        let (answer, outcome) = tokio::sync::oneshot::channel();
+        self.waiting.push(Box::new(move |attached: &mut Attached| {
+            // Caught here so that a panic ends only its own request, not the holder's.
+            let ran = catch_unwind(AssertUnwindSafe(|| checked_transaction(attached, f)));
+            // The request may have gone (its client hung up): the outcome is dropped then.
+            let _ = answer.send(ran);
+        }));
+        // The holder may have let go before the job was queued; then nobody would run it.
+        match self.conn.try_lock() {
+            Ok(guard) => drop(self.held(guard)),
+            Err(TryLockError::Poisoned(poisoned)) => drop(self.held(poisoned.into_inner())),
+            Err(TryLockError::WouldBlock) => {}
+        }
+        match outcome.await {
+            Ok(Ok(result)) => result,
+            Ok(Err(panic)) => resume_unwind(panic),
+            // Every queued job is run before the connection is let go, and the store outlives
+            // this request: the answer is only dropped unsent if that ever stops being true.
+            Err(_) => Err(E::from(rusqlite::Error::SqliteFailure(
+                rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_ABORT),
+                Some("the transaction was dropped before it ran".into()),
+            ))),
+        }
+    }
+}
+
+fn checked_transaction<T, E: From<rusqlite::Error>>(
+    attached: &mut Attached,
+    f: impl FnOnce(&Db<'_>) -> Result<T, E>,
+) -> Result<T, E> {
+    queries::lock_remembered(&attached.remembered).notice_other_writers(&attached.conn)?;
+    Store::in_transaction(attached, f)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::future::Future;
+    use std::sync::Arc;
+    use std::task::{Context, Poll, Waker};
+    use std::time::Duration;
+
+    fn poll_once<F: Future>(future: std::pin::Pin<&mut F>) -> Poll<F::Output> {
+        future.poll(&mut Context::from_waker(Waker::noop()))
+    }
+
+    fn note(db: &Db<'_>) -> Option<String> {
+        db.meta("note").unwrap()
+    }
+
+    /// A request that meets the connection held does not wait for the lock: its transaction is
+    /// queued, and the holder runs it, on the holder's thread, before the connection is free.
+    #[test]
+    fn a_transaction_meeting_the_connection_held_is_run_by_the_holder_as_it_lets_go() {
+        let store = Store::open_in_memory().unwrap();
+        let held = store.lock();
+        let mut request = std::pin::pin!(store.transaction_in_turn(|db| {
+            db.set_meta("note", "queued")?;
+            Ok::<_, rusqlite::Error>(std::thread::current().id())
+        }));
+        assert!(
+            poll_once(request.as_mut()).is_pending(),
+            "the request waited for the lock"
+        );
+        assert_eq!(store.waiting.len(), 1);
+        assert_eq!(
+            note(&held.db()),
+            None,
+            "the queued transaction ran while another held the connection"
+        );
+        drop(held);
+        assert_eq!(store.waiting.len(), 0);
+        let Poll::Ready(ran_on) = poll_once(request.as_mut()) else {
+            panic!("the holder let go without running the queued transaction");
+        };
+        assert_eq!(ran_on.unwrap(), std::thread::current().id());
+        assert_eq!(store.with(|db| db.meta("note")).unwrap().as_deref(), Some("queued"));
+    }
+
+    /// A transaction queued after the holder's last look at the queue, while the connection was
+    /// still taken, is run once the holder has let it go.
+    #[test]
+    fn a_transaction_queued_after_the_holders_last_look_is_run_once_the_connection_is_free() {
+        let store = Store::open_in_memory().unwrap();
+        // A holder that has run the queue and is about to let go.
+        let guard = store.conn.lock().unwrap();
+        let mut request = std::pin::pin!(store.transaction_in_turn(|db| db.set_meta("note", "late")));
+        assert!(poll_once(request.as_mut()).is_pending());
+        let after = RunQueuedAfterRelease(&store);
+        drop(guard);
+        drop(after);
+        assert!(matches!(poll_once(request.as_mut()), Poll::Ready(Ok(()))));
+        assert_eq!(store.with(|db| db.meta("note")).unwrap().as_deref(), Some("late"));
+    }
+
+    /// Queued transactions are each their own: one that fails is rolled back and one that
+    /// panics panics in its own request; the holder and the others go on.
+    #[test]
+    fn a_queued_transaction_that_fails_or_panics_answers_only_its_own_request() {
+        let store = Store::open_in_memory().unwrap();
+        let held = store.lock();
+        let mut failing = std::pin::pin!(store.transaction_in_turn(|db| {
+            db.set_meta("note", "rolled back")?;
+            Err::<(), _>(rusqlite::Error::InvalidQuery)
+        }));
+        let mut panicking = std::pin::pin!(store.transaction_in_turn(|db| -> rusqlite::Result<()> {
+            db.set_meta("note", "rolled back too")?;
+            panic!("a bug in a handler")
+        }));
+        let mut landing = std::pin::pin!(store.transaction_in_turn(|db| db.set_meta("other", "landed")));
+        assert!(poll_once(failing.as_mut()).is_pending());
+        assert!(poll_once(panicking.as_mut()).is_pending());
+        assert!(poll_once(landing.as_mut()).is_pending());
+        drop(held);
+        assert!(matches!(
+            poll_once(failing.as_mut()),
+            Poll::Ready(Err(rusqlite::Error::InvalidQuery))
+        ));
+        let panicked = std::panic::catch_unwind(AssertUnwindSafe(|| poll_once(panicking.as_mut())));
+        assert!(panicked.is_err(), "the panic came back to its own request");
+        assert!(matches!(poll_once(landing.as_mut()), Poll::Ready(Ok(()))));
+        let (note, other) = store
+            .with(|db| -> rusqlite::Result<_> { Ok((db.meta("note")?, db.meta("other")?)) })
+            .unwrap();
+        assert_eq!(note, None, "a failed or panicked transaction left its write");
+        assert_eq!(other.as_deref(), Some("landed"));
+    }
+
+    /// Requests on several threads and direct callers of `transaction` all write one counter:
+    /// every increment lands exactly once, and none is left queued with nobody to run it (the
+    /// test would hang on it).
+    #[test]
+    fn writes_from_requests_on_many_threads_and_direct_callers_all_land_once() {
+        const THREADS: usize = 4;
+        const ROUNDS: usize = 300;
+        let store = Arc::new(Store::open_in_memory().unwrap());
+        store.with(|db| db.set_meta("count", "0")).unwrap();
+        let increment = |db: &Db<'_>| -> rusqlite::Result<()> {
+            let count: usize = db.meta("count")?.unwrap_or_default().parse().unwrap_or_default();
+            // Long enough for the others to find the connection taken.
+            std::thread::sleep(Duration::from_micros(20));
+            db.set_meta("count", &(count + 1).to_string())
+        };
+        let (finished, done) = std::sync::mpsc::channel();
+        for thread in 0..THREADS + 2 {
+            let store = store.clone();
+            let finished = finished.clone();
+            std::thread::spawn(move || {
+                if thread < THREADS {
+                    let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
+                    runtime.block_on(async {
+                        for _ in 0..ROUNDS {
+                            store.transaction_in_turn(increment).await.unwrap();
+                        }
+                    });
+                } else {
+                    for _ in 0..ROUNDS {
+                        store.transaction(increment).unwrap();
+                    }
+                }
+                finished.send(()).unwrap();
+            });
+        }
+        for _ in 0..THREADS + 2 {
+            done.recv_timeout(Duration::from_secs(60))
+                .expect("a writer never finished: a queued transaction was left with nobody to run it");
+        }
+        let count = store.with(|db| db.meta("count")).unwrap();
+        assert_eq!(count, Some(((THREADS + 2) * ROUNDS).to_string()));
+        assert_eq!(store.waiting.len(), 0);
+    }
+}
