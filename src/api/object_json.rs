@@ -72,6 +72,13 @@ struct IdOnly {
 }
 
 fn write_str(out: &mut Vec<u8>, text: &str) {
+    // Most names and values need no escapes: copied as they are, as serde_json would write them.
+    if is_plain(text) {
+        out.push(b'"');
+        out.extend_from_slice(text.as_bytes());
+        out.push(b'"');
+        return;
+    }
     // Writing a &str into a Vec cannot fail.
     let _ = serde_json::to_writer(&mut *out, text);
 }
@@ -116,6 +123,20 @@ pub fn body_and_view(def: &ResourceDef, id: i64, version: i64, body: &Map<String
         view.push(b',');
         // The key as serde_json escaped it, as write_object writes a key read back from text.
         view.extend_from_slice(&text[key_at..value_at]);
+        match value {
+            // As write_field writes them from their text, without reading the text back.
+            Value::Object(_) | Value::Array(_) => {}
+            _ => {
+                view.extend_from_slice(&text[value_at..]);
+                continue;
+            }
+        }
+        if let Some(id) = value.get("id").and_then(Value::as_i64)
+            && let Some(field) = def.fields.get(name).filter(|f| f.renders_as_stub())
+        {
+            write_stub(&mut view, BASE_MARK, field.resource.as_deref().unwrap_or_default(), id);
+            continue;
+        }
         // Every piece written is JSON text, so valid UTF-8.
         let written = std::str::from_utf8(&text[value_at..]).unwrap_or("null");
         write_field(&mut view, def, BASE_MARK, name, written);
@@ -184,7 +205,14 @@ fn write_stub(out: &mut Vec<u8>, base: &str, path: &str, id: i64) {
 }
 
 fn write_value(out: &mut Vec<u8>, value: &Value) {
-    let _ = serde_json::to_writer(&mut *out, value);
+    match value {
+        Value::String(text) => write_str(out, text),
+        Value::Bool(true) => out.extend_from_slice(b"true"),
+        Value::Bool(false) => out.extend_from_slice(b"false"),
+        Value::Null => out.extend_from_slice(b"null"),
+        // Writing into a Vec cannot fail.
+        _ => drop(serde_json::to_writer(&mut *out, value)),
+    }
 }
 
 /// One stored object, as the default `fields` renders it.

@@ -1104,6 +1104,10 @@ mod tests {
         let body = json!({
             "customer": {"id": 3, "name": "ignored"},
             "contact": {"name": "no id"},
+            "project": {"id": "7"},
+            "department": {"id": 2.5},
+            "ourContact": {"id": 18446744073709551615u64},
+            "attn": {"id": null},
             "currency": null,
             "orderLines": [{"id": 5, "product": {"id": 7}, "count": 1.5}, {"description": "no id"}, 4],
             "orderGroups": [{"id": 9}, {"x": 1}, 3],

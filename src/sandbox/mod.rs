@@ -336,13 +336,18 @@ impl Sandbox {
             .fetch_max(template.max_id().max(FIRST_GENERATED_ID) + 1, Ordering::Relaxed);
         self.store.replace_world(template, |db| {
             db.clear_world()?;
-            scenario::install(scenario, db, &mut |id| self.new_token(id), now, seeds)
+            scenario::install(scenario, db, &mut |id| self.new_token(id), now, seeds)?;
+            // Another world's seeded ids, and the ids its objects name, may lie above the ids
+            // generated so far. Raised before the new world is committed: a create waiting for
+            // the connection runs as soon as this lets go, and must not get an id it holds.
+            let max_id = db
+                .max_generated_id()?
+                .max(db.max_object_id()?)
+                .max(scenario::highest_object_id(scenario));
+            self.next_id
+                .fetch_max(max_id.max(FIRST_GENERATED_ID) + 1, Ordering::Relaxed);
+            Ok::<_, StoreError>(())
         })?;
-        // Another world's seeded ids, and the ids its objects name, may lie above the ids
-        // generated so far.
-        let max_id = self.store.max_id()?.max(scenario::highest_object_id(scenario));
-        self.next_id
-            .fetch_max(max_id.max(FIRST_GENERATED_ID) + 1, Ordering::Relaxed);
         *self.base.lock().unwrap_or_else(|p| p.into_inner()) = Arc::new(scenario.clone());
         *self.pristine.lock().unwrap_or_else(|p| p.into_inner()) = None;
         Ok(())

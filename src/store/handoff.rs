@@ -11,6 +11,15 @@ use super::{Attached, Db, Store, queries};
 use std::collections::VecDeque;
 use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
 use std::sync::{Mutex, MutexGuard, TryLockError};
+use std::time::Duration;
+
+/// How many queued transactions a holder runs before it lets go: a worker that took the
+/// connection for a read of its own is not kept serving other workers' writes for long.
+const BATCH: usize = 32;
+
+/// How often a request whose transaction is queued looks whether the connection is free, and
+/// then runs the queue itself: a holder runs only a batch, so whatever it leaves is still run.
+const LOOK_AGAIN: Duration = Duration::from_millis(1);
 
 /// A queued transaction, with the means to answer the request that queued it.
 type Job = Box<dyn FnOnce(&mut Attached) + Send>;
@@ -71,27 +80,26 @@ impl Drop for Held<'_> {
     }
 }
 
-/// A transaction queued after the holder's last look and before it let go would wait for the
-/// next holder; this looks once more after the connection is free, and runs it if nobody else
-/// has taken the connection (whoever has will run it).
+/// A transaction queued after the holder's last look and before it let go would wait for its
+/// own request to look again; this looks once more after the connection is free, and runs a
+/// batch if nobody else has taken the connection (whoever has will run it).
 struct RunQueuedAfterRelease<'s>(&'s Store);
 
 impl Drop for RunQueuedAfterRelease<'_> {
     fn drop(&mut self) {
         let store = self.0;
-        while !store.waiting.is_empty() {
-            let mut guard = match store.conn.try_lock() {
-                Ok(guard) => guard,
-                Err(TryLockError::Poisoned(poisoned)) => poisoned.into_inner(),
-                Err(TryLockError::WouldBlock) => return,
-            };
+        if store.waiting.is_empty() {
+            return;
+        }
+        if let Some(mut guard) = store.take_if_free() {
             run_queued(&store.waiting, &mut guard);
         }
     }
 }
 
 fn run_queued(waiting: &Waiting, attached: &mut Attached) {
-    while let Some(job) = waiting.next() {
+    for _ in 0..BATCH {
+        let Some(job) = waiting.next() else { return };
         job(attached);
     }
 }
@@ -101,6 +109,15 @@ impl Store {
         Held {
             guard,
             after: RunQueuedAfterRelease(self),
+        }
+    }
+
+    /// The connection if nobody holds it (a holder that panicked left it sound: see `lock`).
+    fn take_if_free(&self) -> Option<MutexGuard<'_, Attached>> {
+        match self.conn.try_lock() {
+            Ok(guard) => Some(guard),
+            Err(TryLockError::Poisoned(poisoned)) => Some(poisoned.into_inner()),
+            Err(TryLockError::WouldBlock) => None,
         }
     }
 
@@ -115,13 +132,11 @@ impl Store {
         T: Send + 'static,
         E: From<rusqlite::Error> + Send + 'static,
     {
-        let guard = match self.conn.try_lock() {
-            Ok(guard) => guard,
-            Err(TryLockError::Poisoned(poisoned)) => poisoned.into_inner(),
-            Err(TryLockError::WouldBlock) => return self.queue_transaction(f).await,
-        };
-        let mut held = self.held(guard);
-        checked_transaction(&mut held, f)
+        if let Some(guard) = self.take_if_free() {
+            let mut held = self.held(guard);
+            return checked_transaction(&mut held, f);
+        }
+        self.queue_transaction(f).await
     }
 
     async fn queue_transaction<T, E>(&self, f: impl FnOnce(&Db<'_>) -> Result<T, E> + Send + 'static) -> Result<T, E>
@@ -129,28 +144,33 @@ impl Store {
         T: Send + 'static,
         E: From<rusqlite::Error> + Send + 'static,
     {
-        let (answer, outcome) = tokio::sync::oneshot::channel();
+        let (answer, mut outcome) = tokio::sync::oneshot::channel();
         self.waiting.push(Box::new(move |attached: &mut Attached| {
             // Caught here so that a panic ends only its own request, not the holder's.
             let ran = catch_unwind(AssertUnwindSafe(|| checked_transaction(attached, f)));
             // The request may have gone (its client hung up): the outcome is dropped then.
             let _ = answer.send(ran);
         }));
-        // The holder may have let go before the job was queued; then nobody would run it.
-        match self.conn.try_lock() {
-            Ok(guard) => drop(self.held(guard)),
-            Err(TryLockError::Poisoned(poisoned)) => drop(self.held(poisoned.into_inner())),
-            Err(TryLockError::WouldBlock) => {}
-        }
-        match outcome.await {
-            Ok(Ok(result)) => result,
-            Ok(Err(panic)) => resume_unwind(panic),
-            // Every queued job is run before the connection is let go, and the store outlives
-            // this request: the answer is only dropped unsent if that ever stops being true.
-            Err(_) => Err(E::from(rusqlite::Error::SqliteFailure(
-                rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_ABORT),
-                Some("the transaction was dropped before it ran".into()),
-            ))),
+        loop {
+            // The holder may have let go before the job was queued, or after running only a
+            // batch: whoever finds the connection free runs the queue.
+            if let Some(guard) = self.take_if_free() {
+                drop(self.held(guard));
+            }
+            let answer = match tokio::time::timeout(LOOK_AGAIN, &mut outcome).await {
+                Ok(answer) => answer,
+                Err(_) => continue,
+            };
+            return match answer {
+                Ok(Ok(result)) => result,
+                Ok(Err(panic)) => resume_unwind(panic),
+                // Every queued job is run by someone, and the store outlives this request: the
+                // answer is only dropped unsent if that ever stops being true.
+                Err(_) => Err(E::from(rusqlite::Error::SqliteFailure(
+                    rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_ABORT),
+                    Some("the transaction was dropped before it ran".into()),
+                ))),
+            };
         }
     }
 }
@@ -175,6 +195,14 @@ mod tests {
         future.poll(&mut Context::from_waker(Waker::noop()))
     }
 
+    /// A runtime with a clock, as a worker's: a queued request looks again on a timer.
+    fn runtime() -> tokio::runtime::Runtime {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_time()
+            .build()
+            .unwrap()
+    }
+
     fn note(db: &Db<'_>) -> Option<String> {
         db.meta("note").unwrap()
     }
@@ -183,6 +211,8 @@ mod tests {
     /// queued, and the holder runs it, on the holder's thread, before the connection is free.
     #[test]
     fn a_transaction_meeting_the_connection_held_is_run_by_the_holder_as_it_lets_go() {
+        let runtime = runtime();
+        let _in_runtime = runtime.enter();
         let store = Store::open_in_memory().unwrap();
         let held = store.lock();
         let mut request = std::pin::pin!(store.transaction_in_turn(|db| {
@@ -212,6 +242,8 @@ mod tests {
     /// still taken, is run once the holder has let it go.
     #[test]
     fn a_transaction_queued_after_the_holders_last_look_is_run_once_the_connection_is_free() {
+        let runtime = runtime();
+        let _in_runtime = runtime.enter();
         let store = Store::open_in_memory().unwrap();
         // A holder that has run the queue and is about to let go.
         let guard = store.conn.lock().unwrap();
@@ -228,6 +260,8 @@ mod tests {
     /// panics panics in its own request; the holder and the others go on.
     #[test]
     fn a_queued_transaction_that_fails_or_panics_answers_only_its_own_request() {
+        let runtime = runtime();
+        let _in_runtime = runtime.enter();
         let store = Store::open_in_memory().unwrap();
         let held = store.lock();
         let mut failing = std::pin::pin!(store.transaction_in_turn(|db| {
@@ -258,8 +292,7 @@ mod tests {
     }
 
     /// Requests on several threads and direct callers of `transaction` all write one counter:
-    /// every increment lands exactly once, and none is left queued with nobody to run it (the
-    /// test would hang on it).
+    /// every increment lands exactly once and every writer finishes.
     #[test]
     fn writes_from_requests_on_many_threads_and_direct_callers_all_land_once() {
         const THREADS: usize = 4;
@@ -278,7 +311,7 @@ mod tests {
             let finished = finished.clone();
             std::thread::spawn(move || {
                 if thread < THREADS {
-                    let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
+                    let runtime = runtime();
                     runtime.block_on(async {
                         for _ in 0..ROUNDS {
                             store.transaction_in_turn(increment).await.unwrap();
@@ -299,5 +332,71 @@ mod tests {
         let count = store.with(|db| db.meta("count")).unwrap();
         assert_eq!(count, Some(((THREADS + 2) * ROUNDS).to_string()));
         assert_eq!(store.waiting.len(), 0);
+    }
+
+    /// A request whose transaction is queued runs the queue itself once it finds the connection
+    /// free, even if its holder let go without running it.
+    #[test]
+    fn a_queued_request_runs_the_queue_itself_when_it_finds_the_connection_free() {
+        let runtime = runtime();
+        let store = Store::open_in_memory().unwrap();
+        let bare = store.conn.lock().unwrap();
+        let mut request = Box::pin(store.transaction_in_turn(|db| db.set_meta("note", "self-served")));
+        {
+            let _in_runtime = runtime.enter();
+            assert!(poll_once(request.as_mut()).is_pending());
+        }
+        // Let go without looking at the queue.
+        drop(bare);
+        assert_eq!(store.waiting.len(), 1);
+        runtime
+            .block_on(async { tokio::time::timeout(Duration::from_secs(10), request).await })
+            .expect("the queued request never ran")
+            .unwrap();
+        assert_eq!(
+            store.with(|db| db.meta("note")).unwrap().as_deref(),
+            Some("self-served")
+        );
+    }
+
+    /// A holder runs a batch, and one more once it has let go, not the whole queue: the rest is
+    /// run by the requests themselves as they look again.
+    #[test]
+    fn a_holder_runs_a_batch_of_the_queue_and_the_requests_the_rest() {
+        let runtime = runtime();
+        let _in_runtime = runtime.enter();
+        let store = Store::open_in_memory().unwrap();
+        let held = store.lock();
+        let queued = 3 * BATCH + 1;
+        let mut requests: Vec<_> = (0..queued)
+            .map(|n| Box::pin(store.transaction_in_turn(move |db| db.set_meta(&format!("n{n}"), "ran"))))
+            .collect();
+        for request in &mut requests {
+            assert!(poll_once(request.as_mut()).is_pending());
+        }
+        drop(held);
+        assert_eq!(store.waiting.len(), queued - 2 * BATCH);
+        runtime.block_on(async {
+            for request in requests {
+                tokio::time::timeout(Duration::from_secs(10), request)
+                    .await
+                    .expect("a queued request never ran")
+                    .unwrap();
+            }
+        });
+        let ran = store
+            .with(|db| -> rusqlite::Result<usize> {
+                (0..queued).try_fold(0, |ran, n| Ok(ran + usize::from(db.meta(&format!("n{n}"))?.is_some())))
+            })
+            .unwrap();
+        assert_eq!(ran, queued);
+    }
+
+    /// A request's future can move between threads (a runtime that steals work may run it).
+    #[test]
+    fn a_request_waiting_for_its_turn_can_move_between_threads() {
+        fn is_send<T: Send>(_: &T) {}
+        let store = Store::open_in_memory().unwrap();
+        is_send(&store.transaction_in_turn(|db| db.set_meta("note", "sent")));
     }
 }

@@ -359,6 +359,15 @@ impl Store {
     pub fn restore_from(&self, snapshot: &Store) -> Result<(), StoreError> {
         let mut source = snapshot.lock();
         let mut attached = self.lock();
+        let restored = self.copy_from(&mut source, &mut attached);
+        // The snapshot (maybe the scenario's pristine store, which every reset and new sandbox
+        // copies) is let go before this store's queued transactions run as it lets go.
+        drop(source);
+        drop(attached);
+        restored
+    }
+
+    fn copy_from(&self, source: &mut Attached, attached: &mut Attached) -> Result<(), StoreError> {
         // A backup writes pages, not rows: no update hook sees it.
         queries::lock_remembered(&attached.remembered).forget();
         if self.keeps_seed_objects {
