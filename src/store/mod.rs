@@ -44,11 +44,11 @@ const MEMORY_CACHE_PAGES: i64 = 32;
 
 /// How long a caller of [`Store::with`] or [`Store::transaction`] that finds a sandbox's
 /// connection taken keeps trying for it (yielding its core between tries) before it sleeps on
-/// the lock (a request's writes are handed to the holder instead: see `store::handoff`). A create holds the connection for some
-/// tens of microseconds, and a worker thread that sleeps on the lock and is woken again spends
-/// about as long in the kernel (two futex calls, two context switches, an idle core woken), with
-/// the connection idle until the wake-up lands: under 32 connections of creates on 2 cores,
-/// trying first served 40-50 % more of them. A holder that keeps it longer (a scenario install,
+/// the lock (a request's writes are handed to the holder instead: see `store::handoff`). A
+/// create holds the connection for some tens of microseconds, and a worker thread that sleeps on
+/// the lock and is woken again spends about as long in the kernel (two futex calls, two context
+/// switches, an idle core woken), with the connection idle until the wake-up lands: under 32
+/// connections of creates on 2 cores, trying first served 40-50 % more of them. A holder that keeps it longer (a scenario install,
 /// a world import) still lets the waiters sleep. Not fair: a request still trying can take the
 /// connection ahead of one already asleep (the bench's create p99 shows what that costs).
 const LOCK_SPIN: Duration = Duration::from_micros(100);
