@@ -1,7 +1,7 @@
 //! Handing a request's transaction to whoever holds the sandbox's connection. A request that
 //! finds the connection taken queues its transaction instead of waiting for the lock; the holder
-//! runs every queued transaction before it lets go, and the request's worker serves its other
-//! connections meanwhile. Under a burst of writes to one sandbox (a test suite's setup, a fleet
+//! runs a batch of queued transactions before it lets go (the requests run what it leaves, as
+//! they look again), and the request's worker serves its other connections meanwhile. Under a burst of writes to one sandbox (a test suite's setup, a fleet
 //! creating customers) the writes then run one after another on one core, with the sandbox's
 //! pages in that core's cache, instead of the connection passing between cores for each of them:
 //! with two workers that passing made each create hold the connection twice as long as with one,
@@ -52,8 +52,8 @@ impl Waiting {
     }
 }
 
-/// The sandbox's connection while one caller has it. Letting it go runs the transactions queued
-/// meanwhile, so none is left waiting for a holder that did not see it.
+/// The sandbox's connection while one caller has it. Letting it go runs a batch of the
+/// transactions queued meanwhile (also while unwinding from a panic: each job catches its own).
 pub(super) struct Held<'s> {
     // Dropped in this order: the queue is run while the guard is held, the guard lets the
     // connection go, and then `after` runs what was queued in between.
