@@ -109,6 +109,9 @@ pub struct Store {
     /// Transactions of requests that found the connection taken, run by whoever holds it
     /// before letting it go (see `store::handoff`).
     waiting: handoff::Waiting,
+    /// Times a caller gave up trying for the connection and slept on the lock.
+    #[cfg(test)]
+    slept_on_the_lock: std::sync::atomic::AtomicUsize,
     /// The same as the connection's (see [`Store::remembered_login`]).
     remembered: Arc<Mutex<remembered::Remembered>>,
     /// A file keeps every object itself (its world must reopen as it was left, whatever the
@@ -293,6 +296,8 @@ impl Store {
         let remembered = Arc::new(Mutex::new(remembered::Remembered::watching(&mut conn, file)?));
         Ok(Self {
             waiting: handoff::Waiting::default(),
+            #[cfg(test)]
+            slept_on_the_lock: Default::default(),
             conn: Mutex::new(Attached {
                 conn,
                 template,
@@ -426,7 +431,8 @@ impl Store {
             }
             if spinning_since.get_or_insert_with(Instant::now).elapsed() >= LOCK_SPIN {
                 #[cfg(test)]
-                tests::SLEPT_ON_THE_LOCK.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                self.slept_on_the_lock
+                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 return self.held(self.conn.lock().unwrap_or_else(|poisoned| poisoned.into_inner()));
             }
             // Yielding rather than spinning in place: on a machine with as many busy threads as
@@ -615,23 +621,29 @@ mod tests {
         );
     }
 
-    /// Times a request gave up trying for its sandbox's connection and slept on the lock.
-    pub(super) static SLEPT_ON_THE_LOCK: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-
     /// A request that meets the connection held past the spin sleeps on the lock and still gets
     /// it, with the holder's writes in place, once the holder lets go.
     #[test]
     fn a_request_waits_for_a_connection_held_longer_than_the_spin() {
         let store = Arc::new(Store::open_in_memory().unwrap());
-        let slept_before = SLEPT_ON_THE_LOCK.load(std::sync::atomic::Ordering::Relaxed);
+        let slept = || store.slept_on_the_lock.load(std::sync::atomic::Ordering::Relaxed);
         let held = store.lock();
         let (sent, received) = std::sync::mpsc::channel();
         let waiter = {
             let store = store.clone();
             std::thread::spawn(move || sent.send(store.with(|db| db.meta("note"))).unwrap())
         };
-        let hold = LOCK_SPIN * 50;
-        std::thread::sleep(hold);
+        // However late the waiter thread starts on a busy machine, it gives up trying while the
+        // connection is still held.
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while slept() == 0 && Instant::now() < deadline {
+            std::thread::sleep(LOCK_SPIN);
+        }
+        assert_eq!(
+            slept(),
+            1,
+            "the waiter kept trying past the spin instead of sleeping on the lock"
+        );
         assert!(
             received.try_recv().is_err(),
             "the waiter got the connection while it was held"
@@ -643,10 +655,6 @@ mod tests {
         let note = received.recv_timeout(Duration::from_secs(10)).unwrap();
         waiter.join().unwrap();
         assert_eq!(note.unwrap().as_deref(), Some("written"));
-        assert!(
-            SLEPT_ON_THE_LOCK.load(std::sync::atomic::Ordering::Relaxed) > slept_before,
-            "the waiter kept trying past the spin instead of sleeping on the lock"
-        );
     }
 
     /// The person an office acts as in a client is remembered, and follows a change of it.
