@@ -113,7 +113,7 @@ impl Store {
     }
 
     /// The connection if nobody holds it (a holder that panicked left it sound: see `lock`).
-    fn take_if_free(&self) -> Option<MutexGuard<'_, Attached>> {
+    pub(super) fn take_if_free(&self) -> Option<MutexGuard<'_, Attached>> {
         match self.conn.try_lock() {
             Ok(guard) => Some(guard),
             Err(TryLockError::Poisoned(poisoned)) => Some(poisoned.into_inner()),
@@ -175,7 +175,8 @@ impl Store {
     }
 }
 
-fn checked_transaction<T, E: From<rusqlite::Error>>(
+/// One transaction on a held connection, after noticing what other writers changed.
+pub(super) fn checked_transaction<T, E: From<rusqlite::Error>>(
     attached: &mut Attached,
     f: impl FnOnce(&Db<'_>) -> Result<T, E>,
 ) -> Result<T, E> {

@@ -21,7 +21,7 @@ pub use template::Template;
 
 use rusqlite::{Connection, OpenFlags};
 use std::path::Path;
-use std::sync::{Arc, Mutex, TryLockError};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 #[derive(Debug, thiserror::Error)]
@@ -48,8 +48,8 @@ const MEMORY_CACHE_PAGES: i64 = 32;
 /// create holds the connection for some tens of microseconds, and a worker thread that sleeps on
 /// the lock and is woken again spends about as long in the kernel (two futex calls, two context
 /// switches, an idle core woken), with the connection idle until the wake-up lands: under 32
-/// connections of creates on 2 cores, trying first served 40-50 % more of them. A holder that keeps it longer (a scenario install,
-/// a world import) still lets the waiters sleep. Not fair: a request still trying can take the
+/// connections of creates on 2 cores, trying first served 40-50 % more of them. A holder that
+/// keeps it longer (a scenario install, a world import) still lets the waiters sleep. Not fair: a request still trying can take the
 /// connection ahead of one already asleep (the bench's create p99 shows what that costs).
 const LOCK_SPIN: Duration = Duration::from_micros(100);
 
@@ -424,10 +424,8 @@ impl Store {
         // (rusqlite rolls back on drop), so the connection is still sound.
         let mut spinning_since = None;
         loop {
-            match self.conn.try_lock() {
-                Ok(guard) => return self.held(guard),
-                Err(TryLockError::Poisoned(poisoned)) => return self.held(poisoned.into_inner()),
-                Err(TryLockError::WouldBlock) => {}
+            if let Some(guard) = self.take_if_free() {
+                return self.held(guard);
             }
             if spinning_since.get_or_insert_with(Instant::now).elapsed() >= LOCK_SPIN {
                 #[cfg(test)]
@@ -450,10 +448,7 @@ impl Store {
 
     /// Runs writes in one transaction: all of it lands or none of it does.
     pub fn transaction<T, E: From<rusqlite::Error>>(&self, f: impl FnOnce(&Db<'_>) -> Result<T, E>) -> Result<T, E> {
-        let mut guard = self.lock();
-        let attached = &mut *guard;
-        queries::lock_remembered(&attached.remembered).notice_other_writers(&attached.conn)?;
-        Self::in_transaction(attached, f)
+        handoff::checked_transaction(&mut self.lock(), f)
     }
 }
 
