@@ -8,6 +8,7 @@
 //! is a `UNION ALL` in id order.
 
 use super::queries::Db;
+use super::remembered::Lookup;
 use rusqlite::{OptionalExtension, params};
 use serde_json::{Map, Value};
 
@@ -176,7 +177,7 @@ pub fn number_column(resource: &str, body: &Map<String, Value>) -> Option<i64> {
 }
 
 /// The resource of ledger accounts.
-const ACCOUNT: &str = "ledger/account";
+pub(super) const ACCOUNT: &str = "ledger/account";
 
 /// `objects.inactive` of an object: 1 or 0 where `isInactive` is a boolean, NULL otherwise (as
 /// migration 3 computed it in SQL for the rows it found).
@@ -196,6 +197,17 @@ pub(super) fn fill_numbers(conn: &rusqlite::Connection) -> rusqlite::Result<()> 
     }
     Ok(())
 }
+
+/// The highest number of a resource's objects in a company, its own and the template's.
+const HIGHEST_NUMBER: &str = concat!(
+    "SELECT MAX(n) FROM (
+       SELECT MAX(number) AS n FROM main.objects WHERE resource = ?1 AND company_id = ?2
+       UNION ALL
+       SELECT * FROM (SELECT number FROM tmpl.objects t WHERE resource = ?1 AND company_id = ?2
+         AND number IS NOT NULL AND ",
+    visible!(),
+    " ORDER BY number DESC LIMIT 1))"
+);
 
 /// A company's ledger account by its number (the lowest id, should two share it; NULL if none).
 /// Named indexes: the planner would rather walk the primary key's entries of every account in id
@@ -479,6 +491,8 @@ impl Db<'_> {
         body: &str,
         view: Option<&str>,
     ) -> rusqlite::Result<()> {
+        let number = number_of(resource, object);
+        let before = self.conn().total_changes();
         self.conn()
             .prepare_cached(
                 "INSERT INTO objects(resource, id, company_id, version, body, changes, number, inactive, view)
@@ -491,11 +505,12 @@ impl Db<'_> {
                 object.version,
                 body,
                 super::json_text(&object.changes),
-                number_of(resource, object),
+                number,
                 inactive(object),
                 view,
-            ])
-            .map(drop)
+            ])?;
+        self.inserted(resource, object.company_id, number, before);
+        Ok(())
     }
 
     /// Stores objects whose bodies and change logs are already JSON text (seed data made once
@@ -567,24 +582,26 @@ impl Db<'_> {
 
     /// The highest number among a company's objects of a numbered resource (from its index).
     pub fn max_number(&self, resource: &str, company_id: i64) -> rusqlite::Result<Option<i64>> {
+        let lookup = Lookup::HighestNumber {
+            resource: resource.into(),
+            company_id,
+        };
+        self.looked_up(lookup, || self.highest_number(resource, company_id))
+    }
+
+    fn highest_number(&self, resource: &str, company_id: i64) -> rusqlite::Result<Option<i64>> {
         self.conn()
-            .prepare_cached(concat!(
-                "SELECT MAX(n) FROM (
-                   SELECT MAX(number) AS n FROM main.objects WHERE resource = ?1 AND company_id = ?2
-                   UNION ALL
-                   SELECT * FROM (SELECT number FROM tmpl.objects t WHERE resource = ?1 AND company_id = ?2
-                     AND number IS NOT NULL AND ",
-                visible!(),
-                " ORDER BY number DESC LIMIT 1))"
-            ))?
+            .prepare_cached(HIGHEST_NUMBER)?
             .query_row(params![resource, company_id], |r| r.get(0))
     }
 
     /// The ledger account of a company with the given number (from its index).
     pub fn account_by_number(&self, company_id: i64, number: i64) -> rusqlite::Result<Option<i64>> {
-        self.conn()
-            .prepare_cached(ACCOUNT_BY_NUMBER)?
-            .query_row(params![company_id, number], |r| r.get(0))
+        self.looked_up(Lookup::AccountByNumber { company_id, number }, || {
+            self.conn()
+                .prepare_cached(ACCOUNT_BY_NUMBER)?
+                .query_row(params![company_id, number], |r| r.get(0))
+        })
     }
 
     /// The largest id of the objects this store holds itself (not its template's: see
@@ -755,6 +772,101 @@ mod tests {
                 Ok::<_, rusqlite::Error>(())
             })
             .unwrap();
+    }
+
+    /// What the lookups read from SQL, bypassing what the store remembers of them.
+    fn read_afresh(db: &Db<'_>, company_id: i64) -> rusqlite::Result<(Option<i64>, Option<i64>)> {
+        let highest = db.highest_number("customer", company_id)?;
+        let account = db
+            .conn()
+            .prepare_cached(ACCOUNT_BY_NUMBER)?
+            .query_row(params![company_id, 1500], |r| r.get(0))?;
+        Ok((highest, account))
+    }
+
+    fn numbered(id: i64, company_id: i64, number: i64) -> StoredObject {
+        object(id, company_id, [("customerNumber", number.into())])
+    }
+
+    /// A create reads its company's highest customer number and its account 1500 (remembered,
+    /// and carried past the inserts the store makes); after every other kind of write, and a
+    /// transaction rolled back, the remembered answers are the ones SQL gives.
+    #[test]
+    fn remembered_lookups_answer_as_sql_does_after_every_kind_of_write() {
+        let store = Store::open_in_memory().unwrap();
+        let check = |db: &Db<'_>, step: &str| -> rusqlite::Result<()> {
+            for company in [7, 8] {
+                let remembered = (
+                    db.max_number("customer", company)?,
+                    db.account_by_number(company, 1500)?,
+                );
+                assert_eq!(remembered, read_afresh(db, company)?, "{step}, company {company}");
+            }
+            Ok(())
+        };
+        store
+            .with(|db| {
+                check(db, "empty")?;
+                db.insert_object("customer", &numbered(1, 7, 10_005))?;
+                check(db, "a first customer")?;
+                db.insert_object("customer", &numbered(2, 7, 10_001))?;
+                check(db, "a lower number")?;
+                db.insert_object("customer", &object(3, 7, [("name", "Uten nummer".into())]))?;
+                check(db, "no number")?;
+                db.insert_object("customer", &numbered(4, 8, 20_000))?;
+                check(db, "another company's")?;
+                db.insert_object(ACCOUNT, &account(5, 7, 1500.into()))?;
+                check(db, "the account")?;
+                db.insert_object(ACCOUNT, &account(6, 7, 1499.into()))?;
+                check(db, "an account with a lower id comes later")?;
+                db.update_object("customer", &numbered(1, 7, 9_000))?;
+                check(db, "the highest renumbered lower")?;
+                db.delete_object("customer", 2)?;
+                check(db, "the highest deleted")?;
+                db.update_object(ACCOUNT, &account(5, 7, 1501.into()))?;
+                check(db, "the account renumbered")?;
+                Ok::<_, rusqlite::Error>(())
+            })
+            .unwrap();
+        let failed = store.transaction(|db| {
+            db.insert_object("customer", &numbered(9, 7, 99_999))?;
+            db.insert_object(ACCOUNT, &account(10, 7, 1500.into()))?;
+            check(db, "inside the transaction")?;
+            Err::<(), _>(rusqlite::Error::InvalidQuery)
+        });
+        assert!(failed.is_err());
+        store.with(|db| check(db, "after the rollback")).unwrap();
+        assert_eq!(
+            store.with(|db| db.max_number("customer", 7)).unwrap(),
+            Some(9_000),
+            "the rolled-back 99 999 is gone"
+        );
+    }
+
+    /// The point of remembering them: a run of creates reads the highest number once, not once
+    /// per create.
+    #[test]
+    fn a_run_of_inserts_reads_the_highest_number_once() {
+        let store = Store::open_in_memory().unwrap();
+        let runs = || {
+            store
+                .with(|db| {
+                    let statement = db.conn().prepare_cached(HIGHEST_NUMBER)?;
+                    Ok::<_, rusqlite::Error>(statement.get_status(rusqlite::StatementStatus::Run))
+                })
+                .unwrap()
+        };
+        let before = runs();
+        for id in 1..=20 {
+            store
+                .transaction(|db| {
+                    let next = db.max_number("customer", 7)?.unwrap_or(10_000) + 1;
+                    db.insert_object("customer", &numbered(id, 7, next))
+                })
+                .unwrap();
+        }
+        assert_eq!(runs() - before, 1);
+        assert_eq!(store.with(|db| db.max_number("customer", 7)).unwrap(), Some(10_020));
     }
 
     fn customer(id: i64, company_id: i64, inactive: bool) -> StoredObject {

@@ -1,6 +1,6 @@
 //! The queries: rows in, domain values out. Every statement goes through the statement cache.
 
-use super::remembered::{Login, Mintable, Remembered};
+use super::remembered::{Login, Lookup, Mintable, Remembered};
 use super::sessions::{SessionRow, Sessions};
 use crate::domain::entitlements::AccessSet;
 use crate::domain::model::{
@@ -260,6 +260,34 @@ impl<'c> Db<'c> {
     pub fn remember_answer(&self, key: &str, answer: bytes::Bytes) {
         if let Some(mut remembered) = self.remembered() {
             remembered.remember_answer(key, self.conn.total_changes(), answer);
+        }
+    }
+
+    /// A lookup's answer as remembered, if no row changed since but the inserts reported to
+    /// [`Db::inserted`]; else what `look` reads, remembered.
+    pub(crate) fn looked_up(
+        &self,
+        lookup: Lookup,
+        look: impl FnOnce() -> rusqlite::Result<Option<i64>>,
+    ) -> rusqlite::Result<Option<i64>> {
+        let changes = self.conn.total_changes();
+        if let Some(answer) = self
+            .remembered()
+            .and_then(|remembered| remembered.lookup(&lookup, changes))
+        {
+            return Ok(answer);
+        }
+        let answer = look()?;
+        if let Some(mut remembered) = self.remembered() {
+            remembered.remember_lookup(lookup, changes, answer);
+        }
+        Ok(answer)
+    }
+
+    /// An object was inserted by the statement that began at `before` row changes.
+    pub(crate) fn inserted(&self, resource: &str, company_id: i64, number: Option<i64>, before: u64) {
+        if let Some(mut remembered) = self.remembered() {
+            remembered.inserted(resource, company_id, number, before, self.conn.total_changes());
         }
     }
 

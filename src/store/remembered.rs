@@ -11,7 +11,11 @@
 //! file store remembers anything.
 //!
 //! It also keeps answers rendered from the data (a page of a list, as bytes the caller made):
-//! those stand only while no row of the store changed at all since they were made.
+//! those stand only while no row of the store changed at all since they were made. And the two
+//! lookups every create of a customer repeats (its company's highest customer number, and its
+//! ledger account 1500): those stand while no row changed either, except the inserts of objects
+//! that the store reports as it makes them (an insert moves a highest number on, and leaves the
+//! other lookups as they were).
 
 use super::queries::CredentialRow;
 use crate::domain::entitlements::AccessSet;
@@ -33,6 +37,10 @@ const MOST_ANSWER_BYTES: usize = 512 * 1024;
 
 /// Tables whose rows never change what a login resolves to.
 const NOT_THE_ACCESS_WORLD: [&str; 3] = ["objects", "objects_shadowed", "object_counts"];
+
+/// Lookups kept at most: a store's numbered resources and the accounts its creates default to,
+/// in the few companies a sandbox has.
+const MOST_LOOKUPS: usize = 64;
 
 /// A session accepted in one company context: `None` is username 0 (the key's own company).
 #[derive(Clone)]
@@ -74,6 +82,9 @@ pub struct Remembered {
     /// changes they were made at, and the bytes they hold together.
     answers: HashMap<Box<str>, Answer>,
     answer_bytes: usize,
+    /// Lookups of the data, with the count of row changes they stand at (see
+    /// [`Remembered::lookup`]); a handful, looked through in order.
+    lookups: Vec<(Entry<u64>, Lookup, Option<i64>)>,
     /// For a file: `PRAGMA data_version` when last looked at.
     data_version: Option<i64>,
 }
@@ -100,6 +111,7 @@ impl Remembered {
             credentials: None,
             answers: HashMap::new(),
             answer_bytes: 0,
+            lookups: Vec::new(),
             data_version: if shared_file { Some(data_version(conn)?) } else { None },
         })
     }
@@ -131,6 +143,7 @@ impl Remembered {
         self.credentials = None;
         self.answers.clear();
         self.answer_bytes = 0;
+        self.lookups.clear();
     }
 
     fn make_room(&mut self) {
@@ -262,6 +275,83 @@ impl Remembered {
         if let Some((_, old)) = self.answers.insert(key.into(), (made, answer)) {
             self.answer_bytes -= old.len();
         }
+    }
+}
+
+/// A lookup of the data that creates repeat, answered from the `objects` table.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Lookup {
+    /// The highest `objects.number` of a resource in a company.
+    HighestNumber { resource: Box<str>, company_id: i64 },
+    /// The id of a company's ledger account with this number.
+    AccountByNumber { company_id: i64, number: i64 },
+}
+
+impl Lookup {
+    /// What an insert of an object of `resource` with `number` into `company_id` makes of this
+    /// lookup's answer `was`: `None` if it can no longer tell.
+    fn after_insert(
+        &self,
+        was: Option<i64>,
+        resource: &str,
+        company_id: i64,
+        number: Option<i64>,
+    ) -> Option<Option<i64>> {
+        match self {
+            Lookup::HighestNumber {
+                resource: looked,
+                company_id: company,
+            } if **looked == *resource && *company == company_id => Some(was.max(number)),
+            Lookup::AccountByNumber { .. } if resource == super::objects::ACCOUNT => None,
+            _ => Some(was),
+        }
+    }
+}
+
+impl Remembered {
+    /// A lookup's answer from when the store had seen `changes` row changes, if none happened
+    /// since (but the inserts reported through [`Remembered::inserted`]) and nothing was
+    /// forgotten.
+    pub fn lookup(&self, lookup: &Lookup, changes: u64) -> Option<Option<i64>> {
+        let now = self.now();
+        self.lookups
+            .iter()
+            .find(|(made, looked, _)| made.generation == now && made.value == changes && looked == lookup)
+            .map(|(_, _, answer)| *answer)
+    }
+
+    pub fn remember_lookup(&mut self, lookup: Lookup, changes: u64, answer: Option<i64>) {
+        let generation = self.now();
+        self.lookups
+            .retain(|(made, looked, _)| made.generation == generation && *looked != lookup);
+        if self.lookups.len() >= MOST_LOOKUPS {
+            self.lookups.clear();
+        }
+        let made = Entry {
+            generation,
+            value: changes,
+        };
+        self.lookups.push((made, lookup, answer));
+    }
+
+    /// One object was inserted (`before` and `after` are the row changes around its statement,
+    /// its triggers' among them): the lookups that stood before it are carried past it, as the
+    /// insert changed them; a lookup it may have changed otherwise is dropped.
+    pub fn inserted(&mut self, resource: &str, company_id: i64, number: Option<i64>, before: u64, after: u64) {
+        let now = self.now();
+        self.lookups.retain_mut(|(made, looked, answer)| {
+            if made.generation != now || made.value != before {
+                return false;
+            }
+            match looked.after_insert(*answer, resource, company_id, number) {
+                Some(carried) => {
+                    *answer = carried;
+                    made.value = after;
+                    true
+                }
+                None => false,
+            }
+        });
     }
 }
 
