@@ -13,15 +13,19 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 use serde_json::json;
 
+/// In a scope of their own (see `api::configure`).
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(resource("/company").route(web::put().to(put_company)))
-        .service(
-            resource("/company/salesmodules")
-                .route(web::get().to(list_sales_modules))
-                .route(web::post().to(add_sales_module)),
-        )
-        .service(resource("/company/>withLoginAccess").route(web::get().to(with_login_access)))
-        .service(resource("/company/{id}").route(web::get().to(get_company)));
+    cfg.service(
+        web::scope("/company")
+            .service(resource("").route(web::put().to(put_company)))
+            .service(
+                resource("/salesmodules")
+                    .route(web::get().to(list_sales_modules))
+                    .route(web::post().to(add_sales_module)),
+            )
+            .service(resource("/>withLoginAccess").route(web::get().to(with_login_access)))
+            .service(resource("/{id}").route(web::get().to(get_company))),
+    );
 }
 
 async fn with_login_access(

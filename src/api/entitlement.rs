@@ -16,14 +16,16 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+/// In a scope of their own (see `api::configure`).
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(resource("/employee/entitlement").route(web::get().to(list)))
-        .service(resource("/employee/entitlement/client").route(web::get().to(list_client)))
-        .service(resource("/employee/entitlement/:grantEntitlementsByTemplate").route(web::put().to(grant)))
-        .service(
-            resource("/employee/entitlement/:grantClientEntitlementsByTemplate").route(web::put().to(grant_client)),
-        )
-        .service(resource("/employee/entitlement/{id}").route(web::get().to(get)));
+    cfg.service(
+        web::scope("/employee/entitlement")
+            .service(resource("").route(web::get().to(list)))
+            .service(resource("/client").route(web::get().to(list_client)))
+            .service(resource("/:grantEntitlementsByTemplate").route(web::put().to(grant)))
+            .service(resource("/:grantClientEntitlementsByTemplate").route(web::put().to(grant_client)))
+            .service(resource("/{id}").route(web::get().to(get))),
+    );
 }
 
 /// Entitlement ids are derived: person id × 1000 + entitlementId, stable as long as the right is held.

@@ -14,16 +14,20 @@ use actix_web::{HttpMessage, HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 use serde_json::json;
 
+/// In a scope of their own (see `api::configure`).
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
-        resource("/token/session/:create")
-            .route(web::put().to(create_session_put))
-            .route(web::post().to(create_session_post)),
-    )
-    .service(resource("/token/session/>whoAmI").route(web::get().to(who_am_i)))
-    .service(resource("/token/session/{token}").route(web::delete().to(delete_session)))
-    .service(resource("/token/employee/:create").route(web::put().to(create_employee_token)))
-    .service(resource("/token/consumer/byToken").route(web::get().to(consumer_by_token)));
+        web::scope("/token")
+            .service(
+                resource("/session/:create")
+                    .route(web::put().to(create_session_put))
+                    .route(web::post().to(create_session_post)),
+            )
+            .service(resource("/session/>whoAmI").route(web::get().to(who_am_i)))
+            .service(resource("/session/{token}").route(web::delete().to(delete_session)))
+            .service(resource("/employee/:create").route(web::put().to(create_employee_token)))
+            .service(resource("/consumer/byToken").route(web::get().to(consumer_by_token))),
+    );
 }
 
 #[derive(Debug, Deserialize)]

@@ -63,20 +63,31 @@ fn the_conformance_command_reports_drift_and_exits_1() {
     );
 }
 
-/// The path templates the `/v2` handlers mount by hand (`resource("/…")` in `src/api/`), read
-/// from the sources so a handler added without a line in the document is still probed.
+/// The path templates the `/v2` handlers mount by hand (`resource("/…")` in `src/api/`, under the
+/// file's `web::scope("/…")` where it mounts its routes in one), read from the sources so a
+/// handler added without a line in the document is still probed.
 fn mounted_literals() -> BTreeSet<String> {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/api");
     let mut out = BTreeSet::new();
+    let literal = |rest: &str| rest.find('"').map(|end| rest[..end].to_owned());
     for entry in std::fs::read_dir(dir).unwrap().flatten() {
         let text = std::fs::read_to_string(entry.path()).unwrap_or_default();
+        let scope = text
+            .find("web::scope(\"")
+            .and_then(|at| literal(&text[at + "web::scope(\"".len()..]));
         for call in ["resource(\"", "route(\""] {
             for (at, _) in text.match_indices(call) {
-                let rest = &text[at + call.len()..];
-                if let Some(end) = rest.find('"')
-                    && rest.starts_with('/')
-                {
-                    out.insert(rest[..end].to_owned());
+                let Some(path) = literal(&text[at + call.len()..]) else {
+                    continue;
+                };
+                match &scope {
+                    Some(scope) if path.is_empty() || path.starts_with('/') => {
+                        out.insert(format!("{scope}{path}"));
+                    }
+                    None if path.starts_with('/') => {
+                        out.insert(path);
+                    }
+                    _ => {}
                 }
             }
         }

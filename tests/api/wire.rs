@@ -45,6 +45,43 @@ fn unknown_routes_and_methods_answer_in_the_error_envelope() {
     assert_eq!(root.body["code"], 6000);
 }
 
+/// Token, company and entitlement routes are mounted in scopes of their own prefixes: a path
+/// under one of them that none of its routes takes is the same 404 as any unknown path, a known
+/// path with another method the same 405, and a path that only starts with the same letters is
+/// not taken for it.
+#[test]
+fn paths_under_the_scoped_prefixes_that_match_no_route_are_unknown_routes() {
+    let app = spawn_app();
+    for path in [
+        "/v2/token",
+        "/v2/token/session",
+        "/v2/token/session/abc/def",
+        "/v2/tokens",
+        "/v2/company/",
+        "/v2/company/1/modules",
+        "/v2/companyX",
+        "/v2/employee/entitlement/",
+        "/v2/employee/entitlement/5/6",
+    ] {
+        let reply = app.get(path);
+        assert_eq!(reply.status, 404, "{path}");
+        let message = format!("No endpoint GET {} in the sandbox.", app.path(path));
+        let said = reply.body["developerMessage"].as_str().unwrap_or_default();
+        assert!(said.starts_with(&message), "{path}: {said}");
+    }
+    for (method, path) in [
+        (reqwest::Method::GET, "/v2/company"),
+        (reqwest::Method::POST, "/v2/company/salesmodules/x"),
+        (reqwest::Method::DELETE, "/v2/employee/entitlement/client"),
+        (reqwest::Method::GET, "/v2/token/session/abc"),
+    ] {
+        let reply = app.send(app.request(method.clone(), path));
+        let expected = if path.ends_with("/x") { 404 } else { 405 };
+        assert_eq!(reply.status, expected, "{method} {path}");
+        assert_eq!(reply.body["status"], expected, "{method} {path}");
+    }
+}
+
 #[test]
 fn fields_expand_nested_objects_and_reject_unknown_fields() {
     let app = spawn_app();
