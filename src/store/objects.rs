@@ -818,13 +818,33 @@ mod tests {
                 db.insert_object(ACCOUNT, &account(5, 7, 1500.into()))?;
                 check(db, "the account")?;
                 db.insert_object(ACCOUNT, &account(6, 7, 1499.into()))?;
-                check(db, "an account with a lower id comes later")?;
+                check(db, "an account with another number")?;
                 db.update_object("customer", &numbered(1, 7, 9_000))?;
                 check(db, "the highest renumbered lower")?;
                 db.delete_object("customer", 2)?;
                 check(db, "the highest deleted")?;
                 db.update_object(ACCOUNT, &account(5, 7, 1501.into()))?;
                 check(db, "the account renumbered")?;
+                // A write that is not an insert, then an insert, with nothing read between them:
+                // what stood before the first must not be carried past the second.
+                db.insert_object("customer", &numbered(11, 7, 30_000))?;
+                check(db, "a new highest")?;
+                db.update_object("customer", &numbered(11, 7, 8_000))?;
+                db.insert_object("customer", &numbered(12, 7, 7_000))?;
+                check(db, "renumbered lower, then a lower insert")?;
+                db.delete_object("customer", 1)?;
+                db.insert_object("customer", &numbered(13, 7, 6_000))?;
+                check(db, "deleted, then a lower insert")?;
+                // Another numbered resource with a higher number in the same company, and an
+                // account of another company with the looked-up number.
+                db.insert_object("supplier", &object(14, 7, [("customerNumber", 99_000.into())]))?;
+                check(db, "another resource's higher number")?;
+                db.insert_object(ACCOUNT, &account(15, 8, 1500.into()))?;
+                check(db, "another company's account")?;
+                // The account with the lowest id of two with the number is the one found.
+                db.insert_object(ACCOUNT, &account(4, 7, 1500.into()))?;
+                check(db, "a second account 1500 with a lower id")?;
+                assert_eq!(db.account_by_number(7, 1500)?, Some(4));
                 Ok::<_, rusqlite::Error>(())
             })
             .unwrap();
@@ -838,9 +858,36 @@ mod tests {
         store.with(|db| check(db, "after the rollback")).unwrap();
         assert_eq!(
             store.with(|db| db.max_number("customer", 7)).unwrap(),
-            Some(9_000),
+            Some(8_000),
             "the rolled-back 99 999 is gone"
         );
+    }
+
+    /// A database file reads its lookups from SQL in every transaction: another connection may
+    /// commit between the look for other writers (`PRAGMA data_version`, before `BEGIN`) and the
+    /// transaction's first read, which a remembered lookup would then never make.
+    #[test]
+    fn a_file_store_never_answers_a_lookup_from_memory() {
+        let dir = std::env::temp_dir().join(format!("lookups-{}", uuid::Uuid::new_v4()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let mut conn = rusqlite::Connection::open(dir.join("world.db")).unwrap();
+        let mut remembered = super::super::remembered::Remembered::watching(&mut conn, true).unwrap();
+        let lookup = Lookup::HighestNumber {
+            resource: "customer".into(),
+            company_id: 7,
+        };
+        remembered.remember_lookup(lookup.clone(), 0, Some(10_001));
+        assert_eq!(remembered.lookup(&lookup, 0), None);
+        let mut memory = rusqlite::Connection::open_in_memory().unwrap();
+        let mut remembered = super::super::remembered::Remembered::watching(&mut memory, false).unwrap();
+        remembered.remember_lookup(lookup.clone(), 0, Some(10_001));
+        assert_eq!(
+            remembered.lookup(&lookup, 0),
+            Some(Some(10_001)),
+            "an in-memory store does"
+        );
+        drop(conn);
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     /// The point of remembering them: a run of creates reads the highest number once, not once

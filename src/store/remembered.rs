@@ -15,7 +15,7 @@
 //! lookups every create of a customer repeats (its company's highest customer number, and its
 //! ledger account 1500): those stand while no row changed either, except the inserts of objects
 //! that the store reports as it makes them (an insert moves a highest number on, and leaves the
-//! other lookups as they were).
+//! other lookups as they were). A database file does not remember them (see `remember_lookup`).
 
 use super::queries::CredentialRow;
 use crate::domain::entitlements::AccessSet;
@@ -313,6 +313,9 @@ impl Remembered {
     /// since (but the inserts reported through [`Remembered::inserted`]) and nothing was
     /// forgotten.
     pub fn lookup(&self, lookup: &Lookup, changes: u64) -> Option<Option<i64>> {
+        if self.data_version.is_some() {
+            return None;
+        }
         let now = self.now();
         self.lookups
             .iter()
@@ -321,6 +324,12 @@ impl Remembered {
     }
 
     pub fn remember_lookup(&mut self, lookup: Lookup, changes: u64, answer: Option<i64>) {
+        // A file's other writers are noticed before a transaction begins, not inside it: one that
+        // commits in between would be missed by the lookup, and a create would take a number it
+        // already holds. A file store reads its lookups from SQL inside its transaction instead.
+        if self.data_version.is_some() {
+            return;
+        }
         let generation = self.now();
         self.lookups
             .retain(|(made, looked, _)| made.generation == generation && *looked != lookup);

@@ -393,6 +393,72 @@ fn numbering_defaults_and_filters_work_like_tripletex() {
     );
 }
 
+/// A create's number is the highest the company holds now plus one, through runs of creates
+/// (whose lookup the store remembers), the highest deleted or renumbered lower between them, and
+/// the seed customers' numbers among them.
+#[test]
+fn a_created_customer_gets_the_next_number_after_deletes_and_renumbering() {
+    let app = spawn_app();
+    let session = app.session_for(&app.credential(false));
+    let highest = || {
+        app.get_as("0", &session, "/v2/customer?fields=customerNumber&count=10000")
+            .body["values"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|c| c["customerNumber"].as_i64())
+            .max()
+            .unwrap()
+    };
+    let create = |name: &str| {
+        let created = app.call_as(
+            Method::POST,
+            "0",
+            &session,
+            "/v2/customer",
+            Some(&json!({ "name": name })),
+        );
+        assert_eq!(created.status, 201, "{}", created.body);
+        created.body["value"].clone()
+    };
+    let seeded = highest();
+    let first = create("Første AS");
+    let second = create("Andre AS");
+    assert_eq!(first["customerNumber"], seeded + 1);
+    assert_eq!(second["customerNumber"], seeded + 2);
+    let item = format!("/v2/customer/{}", second["id"]);
+    assert_eq!(app.call_as(Method::DELETE, "0", &session, &item, None).status, 204);
+    assert_eq!(
+        create("Tredje AS")["customerNumber"],
+        seeded + 2,
+        "the deleted highest is free again"
+    );
+    let renumbered = app.call_as(
+        Method::PUT,
+        "0",
+        &session,
+        &format!("/v2/customer/{}", first["id"]),
+        Some(&json!({ "customerNumber": seeded + 50 })),
+    );
+    assert_eq!(renumbered.status, 200, "{}", renumbered.body);
+    let fourth = create("Fjerde AS");
+    assert_eq!(fourth["customerNumber"], seeded + 51);
+    let lowered = app.call_as(
+        Method::PUT,
+        "0",
+        &session,
+        &format!("/v2/customer/{}", fourth["id"]),
+        Some(&json!({ "customerNumber": 2 })),
+    );
+    assert_eq!(lowered.status, 200, "{}", lowered.body);
+    assert_eq!(highest(), seeded + 50);
+    assert_eq!(
+        create("Femte AS")["customerNumber"],
+        seeded + 51,
+        "the highest renumbered lower"
+    );
+}
+
 #[test]
 fn if_none_match_gives_a_checksum_and_304_when_unchanged() {
     let app = spawn_app();
