@@ -377,6 +377,18 @@ impl TestApp {
         }
         self.send(request)
     }
+
+    /// The highest `customerNumber` among the customers the session's company holds.
+    pub fn highest_customer_number(&self, session: &str) -> i64 {
+        self.get_as("0", session, "/v2/customer?fields=customerNumber&count=10000")
+            .body["values"]
+            .as_array()
+            .expect("a list of customers")
+            .iter()
+            .filter_map(|c| c["customerNumber"].as_i64())
+            .max()
+            .expect("a numbered customer")
+    }
 }
 
 /// The real binary.

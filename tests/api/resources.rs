@@ -400,16 +400,7 @@ fn numbering_defaults_and_filters_work_like_tripletex() {
 fn a_created_customer_gets_the_next_number_after_deletes_and_renumbering() {
     let app = spawn_app();
     let session = app.session_for(&app.credential(false));
-    let highest = || {
-        app.get_as("0", &session, "/v2/customer?fields=customerNumber&count=10000")
-            .body["values"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter_map(|c| c["customerNumber"].as_i64())
-            .max()
-            .unwrap()
-    };
+    let highest = || app.highest_customer_number(&session);
     let create = |name: &str| {
         let created = app.call_as(
             Method::POST,

@@ -91,15 +91,7 @@ fn a_seeded_object_changed_or_deleted_in_one_sandbox_is_untouched_in_another_and
     assert_eq!(again.status, 404, "a deleted seed object stays deleted");
 
     // A new customer comes after the seeded ones, in id order, with the next number.
-    let highest_number = a
-        .get_as("0", &session_a, "/v2/customer?fields=customerNumber&count=1000")
-        .body["values"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter_map(|c| c["customerNumber"].as_i64())
-        .max()
-        .unwrap();
+    let highest_number = a.highest_customer_number(&session_a);
     let new = create_customer(&a, &session_a, "Ny Kunde AS");
     assert_eq!(new["customerNumber"], highest_number + 1);
     let (listed, total) = customers(&a, &session_a);
