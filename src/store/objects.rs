@@ -837,8 +837,9 @@ mod tests {
                 check(db, "deleted, then a lower insert")?;
                 // Another numbered resource with a higher number in the same company, and an
                 // account of another company with the looked-up number.
-                db.insert_object("supplier", &object(14, 7, [("customerNumber", 99_000.into())]))?;
+                db.insert_object("supplier", &object(14, 7, [("supplierNumber", 99_000.into())]))?;
                 check(db, "another resource's higher number")?;
+                assert_eq!(db.max_number("supplier", 7)?, Some(99_000));
                 db.insert_object(ACCOUNT, &account(15, 8, 1500.into()))?;
                 check(db, "another company's account")?;
                 // The account with the lowest id of two with the number is the one found.
