@@ -267,7 +267,7 @@ impl<'c> Db<'c> {
     /// [`Db::inserted`]; else what `look` reads, remembered.
     pub(crate) fn looked_up(
         &self,
-        lookup: Lookup,
+        lookup: Lookup<'_>,
         look: impl FnOnce() -> rusqlite::Result<Option<i64>>,
     ) -> rusqlite::Result<Option<i64>> {
         let changes = self.conn.total_changes();

@@ -23,6 +23,7 @@ use crate::domain::model::{CompanyContext, Session};
 use bytes::Bytes;
 use rusqlite::Connection;
 use rusqlite::hooks::Action;
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -84,7 +85,7 @@ pub struct Remembered {
     answer_bytes: usize,
     /// Lookups of the data, with the count of row changes they stand at (see
     /// [`Remembered::lookup`]); a handful, looked through in order.
-    lookups: Vec<(Entry<u64>, Lookup, Option<i64>)>,
+    lookups: Vec<(Entry<u64>, Lookup<'static>, Option<i64>)>,
     /// For a file: `PRAGMA data_version` when last looked at.
     data_version: Option<i64>,
 }
@@ -278,16 +279,27 @@ impl Remembered {
     }
 }
 
-/// A lookup of the data that creates repeat, answered from the `objects` table.
+/// A lookup of the data that creates repeat, answered from the `objects` table. A create asks
+/// with the resource borrowed; only a lookup remembered owns it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Lookup {
+pub enum Lookup<'r> {
     /// The highest `objects.number` of a resource in a company.
-    HighestNumber { resource: Box<str>, company_id: i64 },
+    HighestNumber { resource: Cow<'r, str>, company_id: i64 },
     /// The id of a company's ledger account with this number.
     AccountByNumber { company_id: i64, number: i64 },
 }
 
-impl Lookup {
+impl Lookup<'_> {
+    fn into_owned(self) -> Lookup<'static> {
+        match self {
+            Lookup::HighestNumber { resource, company_id } => Lookup::HighestNumber {
+                resource: Cow::Owned(resource.into_owned()),
+                company_id,
+            },
+            Lookup::AccountByNumber { company_id, number } => Lookup::AccountByNumber { company_id, number },
+        }
+    }
+
     /// What an insert of an object of `resource` with `number` into `company_id` makes of this
     /// lookup's answer `was`: `None` if it can no longer tell.
     fn after_insert(
@@ -301,7 +313,7 @@ impl Lookup {
             Lookup::HighestNumber {
                 resource: looked,
                 company_id: company,
-            } if **looked == *resource && *company == company_id => Some(was.max(number)),
+            } if looked == resource && *company == company_id => Some(was.max(number)),
             Lookup::AccountByNumber { .. } if resource == super::objects::ACCOUNT => None,
             _ => Some(was),
         }
@@ -312,7 +324,7 @@ impl Remembered {
     /// A lookup's answer from when the store had seen `changes` row changes, if none happened
     /// since (but the inserts reported through [`Remembered::inserted`]) and nothing was
     /// forgotten.
-    pub fn lookup(&self, lookup: &Lookup, changes: u64) -> Option<Option<i64>> {
+    pub fn lookup(&self, lookup: &Lookup<'_>, changes: u64) -> Option<Option<i64>> {
         if self.data_version.is_some() {
             return None;
         }
@@ -323,7 +335,7 @@ impl Remembered {
             .map(|(_, _, answer)| *answer)
     }
 
-    pub fn remember_lookup(&mut self, lookup: Lookup, changes: u64, answer: Option<i64>) {
+    pub fn remember_lookup(&mut self, lookup: Lookup<'_>, changes: u64, answer: Option<i64>) {
         // A file's other writers are noticed before a transaction begins, not inside it: one that
         // commits in between would be missed by the lookup, and a create would take a number it
         // already holds. A file store reads its lookups from SQL inside its transaction instead.
@@ -340,7 +352,7 @@ impl Remembered {
             generation,
             value: changes,
         };
-        self.lookups.push((made, lookup, answer));
+        self.lookups.push((made, lookup.into_owned(), answer));
     }
 
     /// One object was inserted (`before` and `after` are the row changes around its statement,
