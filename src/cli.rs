@@ -35,6 +35,17 @@ pub enum Command {
         #[arg(long, env = "TRIPLETEX_SANDBOX_FORMAT", value_enum, default_value_t = Format::Text)]
         format: Format,
     },
+    /// List every operation of the official Tripletex document with how far the sandbox emulates
+    /// it: semantic (hand-written behaviour), stateful (generic, stored per company) or declared
+    /// (routed, answered 501).
+    Coverage {
+        /// Only the operations of this level.
+        #[arg(long, env = "TRIPLETEX_SANDBOX_LEVEL", value_parser = ["semantic", "stateful", "declared"])]
+        level: Option<String>,
+        /// Report as text lines or as one JSON document.
+        #[arg(long, env = "TRIPLETEX_SANDBOX_FORMAT", value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
 }
 
 /// How a report is printed.

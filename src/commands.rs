@@ -53,3 +53,20 @@ pub fn check(files: &[impl AsRef<Path>]) -> (String, bool) {
     }
     (out, all_valid)
 }
+
+/// `coverage`: every operation of the official document with its level, as text or JSON.
+pub fn coverage(level: Option<&str>, format: crate::cli::Format) -> Result<String, String> {
+    use crate::domain::table::{self, Level};
+    let table = table::table()?;
+    let only = match level {
+        None => None,
+        Some(text) => Some(
+            Level::parse(text)
+                .ok_or_else(|| format!("--level must be semantic, stateful or declared, not {text:?}"))?,
+        ),
+    };
+    Ok(match format {
+        crate::cli::Format::Text => table::coverage_text(table, only),
+        crate::cli::Format::Json => format!("{:#}\n", table::coverage_json(table, only)),
+    })
+}

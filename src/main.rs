@@ -22,6 +22,16 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Serve(args) => serve(args),
         Command::Conformance { spec, recorded, format } => conformance(spec.as_deref(), recorded.as_deref(), format),
+        Command::Coverage { level, format } => match commands::coverage(level.as_deref(), format) {
+            Ok(text) => {
+                print!("{text}");
+                ExitCode::SUCCESS
+            }
+            Err(message) => {
+                eprintln!("error: {message}");
+                ExitCode::FAILURE
+            }
+        },
         Command::Scenarios(ScenariosCommand::List) => {
             print!("{}", commands::list());
             ExitCode::SUCCESS

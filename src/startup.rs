@@ -256,7 +256,8 @@ pub fn routes(registry: web::Data<Registry>) -> impl FnOnce(&mut web::ServiceCon
             .service(
                 web::scope("/v2")
                     .wrap(from_fn(crate::http::observe::observe))
-                    .configure(api::configure),
+                    .configure(api::configure)
+                    .default_service(web::to(api::dispatch::dispatch)),
             )
             .service(
                 web::scope("/_sandbox")
@@ -270,7 +271,8 @@ pub fn routes(registry: web::Data<Registry>) -> impl FnOnce(&mut web::ServiceCon
                     .service(
                         web::scope("/v2")
                             .wrap(from_fn(crate::http::observe::observe))
-                            .configure(api::configure),
+                            .configure(api::configure)
+                            .default_service(web::to(api::dispatch::dispatch)),
                     )
                     .service(
                         web::scope("/_sandbox")

@@ -1,13 +1,13 @@
 //! `/company/...`: the company a caller acts in and the clients it can log into.
 
 use crate::api::auth::{CompanyPrincipal, Principal};
+use crate::api::dispatch::route as resource;
 use crate::api::render;
 use crate::domain::rules;
 use crate::http::sandbox;
 use crate::wire::ValidationMessage;
 use crate::wire::envelope::{ListParams, ListQuery, single};
 use crate::wire::fields::FieldFilter;
-use crate::wire::request_id::resource;
 use crate::wire::{ApiError, ErrorKind};
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
@@ -17,6 +17,7 @@ use serde_json::json;
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::scope("/company")
+            .default_service(web::to(super::dispatch::dispatch))
             .service(resource("").route(web::put().to(put_company)))
             .service(
                 resource("/salesmodules")
@@ -24,7 +25,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                     .route(web::post().to(add_sales_module)),
             )
             .service(resource("/>withLoginAccess").route(web::get().to(with_login_access)))
-            .service(resource("/{id}").route(web::get().to(get_company))),
+            .service(resource(r"/{id:[-+]?\d+}").route(web::get().to(get_company))),
     );
 }
 

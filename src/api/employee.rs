@@ -2,6 +2,7 @@
 //! update with version check — behind AUTH_EMPLOYEE.
 
 use crate::api::auth::CompanyPrincipal;
+use crate::api::dispatch::route as resource;
 use crate::api::render;
 use crate::domain::employee::{EmployeeDraft, employee_is_valid};
 use crate::domain::model::{Person, UserType};
@@ -11,7 +12,6 @@ use crate::store::Db;
 use crate::wire::envelope::{ListParams, ListQuery, json_response, single};
 use crate::wire::fields::FieldFilter;
 use crate::wire::query::{self, ValueType};
-use crate::wire::request_id::resource;
 use crate::wire::{ApiError, ErrorKind, ValidationMessage};
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde_json::{Map, Value, json};
@@ -26,7 +26,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route(web::post().to(create)),
     )
     .service(
-        resource("/employee/{id}")
+        resource(r"/employee/{id:[-+]?\d+}")
             .route(web::get().to(get))
             .route(web::put().to(update)),
     );

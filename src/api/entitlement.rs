@@ -2,6 +2,7 @@
 //! clients) and granting them by template, checked against the key's effective access.
 
 use crate::api::auth::CompanyPrincipal;
+use crate::api::dispatch::route as resource;
 use crate::api::render;
 use crate::domain::entitlements::AccessSet;
 use crate::domain::entitlements::{self, CATALOGUE, CLIENT_TEMPLATES, EMPLOYEE_TEMPLATES};
@@ -10,7 +11,6 @@ use crate::http::sandbox;
 use crate::store::Db;
 use crate::wire::envelope::{ListParams, ListQuery, single};
 use crate::wire::fields::FieldFilter;
-use crate::wire::request_id::resource;
 use crate::wire::{ApiError, ErrorKind, ValidationMessage};
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
@@ -20,11 +20,12 @@ use serde_json::{Value, json};
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::scope("/employee/entitlement")
+            .default_service(web::to(super::dispatch::dispatch))
             .service(resource("").route(web::get().to(list)))
             .service(resource("/client").route(web::get().to(list_client)))
             .service(resource("/:grantEntitlementsByTemplate").route(web::put().to(grant)))
             .service(resource("/:grantClientEntitlementsByTemplate").route(web::put().to(grant_client)))
-            .service(resource("/{id}").route(web::get().to(get))),
+            .service(resource(r"/{id:[-+]?\d+}").route(web::get().to(get))),
     );
 }
 

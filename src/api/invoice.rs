@@ -10,7 +10,7 @@ use crate::store::{Db, StoredObject};
 use crate::wire::envelope::json_response;
 use crate::wire::fields::FieldFilter;
 use crate::wire::{ApiError, ErrorKind, ValidationMessage};
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse};
 use jiff::civil::Date;
 use serde_json::{Map, Value, json};
 use std::collections::HashMap;
@@ -111,11 +111,7 @@ fn invoice_orders(
 }
 
 /// `POST /invoice` with `invoiceDate`, `invoiceDueDate` and `orders`.
-pub async fn create(
-    req: HttpRequest,
-    principal: CompanyPrincipal,
-    body: web::Json<Value>,
-) -> Result<HttpResponse, ApiError> {
+pub async fn create(req: HttpRequest, principal: CompanyPrincipal, body: Value) -> Result<HttpResponse, ApiError> {
     let (invoice_def, _) = definitions()?;
     let order_ids: Vec<i64> = body
         .get("orders")
@@ -138,11 +134,10 @@ pub async fn create(
 pub async fn invoice_order(
     req: HttpRequest,
     principal: CompanyPrincipal,
-    id: web::Path<crate::wire::params::Id>,
-    query: web::Query<HashMap<String, String>>,
+    id: i64,
+    query: HashMap<String, String>,
 ) -> Result<HttpResponse, ApiError> {
     let (invoice_def, order_def) = definitions()?;
-    let id = id.number()?;
     let date_text = query.get("invoiceDate").filter(|d| !d.is_empty()).ok_or_else(|| {
         ApiError::missing_arguments(
             &["invoiceDate"],

@@ -1,8 +1,11 @@
 //! actix handlers for the Tripletex API v2 surface (`/v2/...`), thin: parse (wire) →
-//! decide (domain) → read/write (store) → render (wire). One module per upstream resource.
+//! decide (domain) → read/write (store) → render (wire). The hand-written resources have a module
+//! each; every other operation of the document is found in the operation table (`dispatch`) and
+//! served by the generic engine (`resources`).
 
 pub mod auth;
 mod company;
+pub mod dispatch;
 mod employee;
 mod entitlement;
 mod errors;
@@ -17,7 +20,7 @@ use actix_web::web;
 
 /// Mounts every `/v2` route on the given config (the caller adds the `/v2` scope).
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(crate::wire::request_id::resource("/openapi.json").route(web::get().to(openapi::document)));
+    cfg.service(dispatch::route("/openapi.json").route(web::get().to(openapi::document)));
     // Token, company and entitlement routes each sit in a scope of their own, so that a request
     // for another path passes them by their prefix instead of trying each one's `{id}` pattern
     // (a regex match apiece, on every customer create or list). No other route shares their
@@ -25,7 +28,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     token::configure(cfg);
     company::configure(cfg);
     entitlement::configure(cfg);
-    // Before /employee/{id}, so /employee/employment is not taken for an employee id.
-    resources::configure(cfg);
     employee::configure(cfg);
+    // Every other documented operation (customer, invoice, travelExpense, …) is found in the
+    // operation table by the scope's default service, `dispatch::dispatch`.
 }

@@ -6,6 +6,7 @@
 //! operation is in the document and every operation in it is served.
 
 use crate::domain::resource::{self, FieldDef, FieldKind, Match, Operation, ResourceDef};
+use crate::domain::table::Level;
 use crate::wire::ApiError;
 use crate::wire::envelope::json_response;
 use crate::wire::openapi::{self as doc, Field};
@@ -503,6 +504,7 @@ pub fn build(base: &str) -> Result<Value, ApiError> {
             operation(op.method, op.path, op.summary, query, body, status, answer),
         );
     }
+    declared_operations(&mut paths)?;
     let models: Vec<String> = schemas.keys().cloned().collect();
     for model in models {
         schemas.insert(
@@ -531,6 +533,24 @@ pub fn build(base: &str) -> Result<Value, ApiError> {
             "securitySchemes": {"tokenAuth": {"type": "http", "scheme": "basic"}}
         }
     }))
+}
+
+/// The operations of the official document the sandbox routes but does not emulate yet: each
+/// answers 501 naming itself (`x-sandbox-level: declared`).
+fn declared_operations(paths: &mut Map<String, Value>) -> Result<(), ApiError> {
+    let table = crate::domain::table::table().map_err(|e| ApiError::internal(&e))?;
+    for route in table.routes.iter().filter(|r| r.level == Level::Declared) {
+        let method = route.method.to_lowercase();
+        if paths.get(&route.path).and_then(|item| item.get(&method)).is_some() {
+            continue;
+        }
+        let summary = format!("{} (not emulated yet: answers 501)", route.name());
+        let parameters = doc::path_parameters(&route.path, &["token", "fileName", "eventType"]);
+        let mut op = operation(&method, &route.path, &summary, parameters, None, 501, None);
+        op["x-sandbox-level"] = json!("declared");
+        insert(paths, &method, &route.path, op);
+    }
+    Ok(())
 }
 
 fn reference(model: &str) -> Value {
@@ -636,11 +656,15 @@ fn resource_operations(paths: &mut Map<String, Value>, def: &ResourceDef) {
     if def.allows(Operation::DeleteList) {
         let summary = format!("Delete {model} objects by a list of {{id}}");
         let body = json!({"type": "array", "items": reference(model)});
+        let path = crate::domain::table::table()
+            .ok()
+            .and_then(|t| t.path_of(&def.path, Operation::DeleteList))
+            .map_or_else(|| collection.clone(), str::to_owned);
         insert(
             paths,
             "delete",
-            &collection,
-            operation("delete", &collection, &summary, Vec::new(), Some(body), 204, None),
+            &path,
+            operation("delete", &path, &summary, Vec::new(), Some(body), 204, None),
         );
     }
     if def.allows(Operation::DeleteIds) {
@@ -675,6 +699,68 @@ fn resource_operations(paths: &mut Map<String, Value>, def: &ResourceDef) {
                 &item,
                 &summary,
                 id.clone(),
+                Some(reference(model)),
+                200,
+                Some(wrapper(model)),
+            ),
+        );
+    }
+    for (kind, method, status, answer) in [
+        (Operation::CreateList, "post", 201, list(model)),
+        (Operation::UpdateList, "put", 200, list(model)),
+    ] {
+        if def.allows(kind) {
+            let list_path = format!("/{}/list", def.path);
+            let summary = format!(
+                "{} {model} objects from a list, all or none",
+                if method == "post" { "Create" } else { "Update" }
+            );
+            let body = json!({"type": "array", "items": reference(model)});
+            insert(
+                paths,
+                method,
+                &list_path,
+                operation(
+                    method,
+                    &list_path,
+                    &summary,
+                    Vec::new(),
+                    Some(body),
+                    status,
+                    Some(answer),
+                ),
+            );
+        }
+    }
+    if def.allows(Operation::Settings) {
+        let summary = format!("The company's {model}");
+        let parameters = fields.to_vec();
+        insert(
+            paths,
+            "get",
+            &collection,
+            operation(
+                "get",
+                &collection,
+                &summary,
+                parameters,
+                None,
+                200,
+                Some(wrapper(model)),
+            ),
+        );
+    }
+    if def.allows(Operation::UpdateSettings) {
+        let summary = format!("Update the company's {model}");
+        insert(
+            paths,
+            "put",
+            &collection,
+            operation(
+                "put",
+                &collection,
+                &summary,
+                Vec::new(),
                 Some(reference(model)),
                 200,
                 Some(wrapper(model)),
@@ -798,20 +884,30 @@ mod tests {
         for def in resource::catalogue().unwrap().iter().filter(|d| !d.embedded) {
             let collection = &document["paths"][format!("/{}", def.path)];
             let item = &document["paths"][format!("/{}/{{id}}", def.path)];
-            assert_eq!(
-                collection["get"].is_object(),
-                def.allows(Operation::List),
-                "{}",
-                def.path
-            );
-            assert_eq!(item["get"].is_object(), def.allows(Operation::Get), "{}", def.path);
-            assert_eq!(item["put"].is_object(), def.allows(Operation::Update), "{}", def.path);
-            assert_eq!(
-                item["delete"].is_object(),
-                def.allows(Operation::Delete),
-                "{}",
-                def.path
-            );
+            // Served as the resource's operation, not listed as declared (501).
+            let served = |op: &Value| op.is_object() && op["x-sandbox-level"] != "declared";
+            let listed = def.allows(Operation::List) || def.allows(Operation::Settings);
+            assert_eq!(served(&collection["get"]), listed, "{}", def.path);
+            assert_eq!(served(&item["get"]), def.allows(Operation::Get), "{}", def.path);
+            assert_eq!(served(&item["put"]), def.allows(Operation::Update), "{}", def.path);
+            assert_eq!(served(&item["delete"]), def.allows(Operation::Delete), "{}", def.path);
+        }
+        let table = crate::domain::table::table().unwrap();
+        // Templates compare with their parameters unnamed (`/incomingInvoice/{voucherId}` is the
+        // engine's `/incomingInvoice/{id}`).
+        let unnamed = |path: &str| -> String {
+            path.split('/')
+                .map(|s| if s.starts_with('{') { "{}" } else { s })
+                .collect::<Vec<_>>()
+                .join("/")
+        };
+        let paths = document["paths"].as_object().unwrap();
+        for route in &table.routes {
+            let method = route.method.to_lowercase();
+            let found = paths
+                .iter()
+                .any(|(path, item)| unnamed(path) == unnamed(&route.path) && item[&method].is_object());
+            assert!(found, "{} is in the document", route.name());
         }
         let invoices = &document["paths"]["/invoice"]["get"]["parameters"];
         let required: Vec<&str> = invoices

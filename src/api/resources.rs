@@ -6,82 +6,21 @@
 use crate::api::auth::CompanyPrincipal;
 use crate::api::object_json::{self, RawBody};
 use crate::api::render;
+use crate::domain::denial::Denial;
 use crate::domain::resource::{self, FieldKind, Match, Operation, ResourceDef, Scope};
 use crate::http::sandbox;
 use crate::store::{Db, ObjectFilter, ObjectRow, ObjectText, PageItem, StoredObject};
 use crate::wire::envelope::{ListParams, ListQuery, NO_DIGEST, json_bytes, json_response, json_shared};
 use crate::wire::fields::FieldFilter;
 use crate::wire::query::{self, ValueType};
-use crate::wire::request_id::resource as route;
 use crate::wire::{ApiError, ErrorKind, ValidationMessage};
 use actix_web::http::header::{ETAG, IF_NONE_MATCH};
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse};
 use serde_json::{Map, Value, json};
 use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
 
-type Query = web::Query<HashMap<String, String>>;
-
-/// Mounts every resource of the catalogue with the methods the real API has for it.
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    let Ok(catalogue) = resource::catalogue() else { return };
-    for def in catalogue.iter().filter(|d| !d.embedded) {
-        let def: &'static ResourceDef = def;
-        let mut collection = route(&format!("/{}", def.path));
-        if def.allows(Operation::List) {
-            collection = collection
-                .route(web::get().to(move |req: HttpRequest, p: CompanyPrincipal, q: Query| list(def, req, p, q)));
-        }
-        if def.path == "invoice" {
-            collection = collection.route(web::post().to(super::invoice::create));
-        }
-        if def.path == "order" {
-            cfg.service(route("/order/{id}/:invoice").route(web::put().to(super::invoice::invoice_order)));
-        }
-        if def.allows(Operation::DeleteList) {
-            collection = collection.route(
-                web::delete()
-                    .to(move |req: HttpRequest, p: CompanyPrincipal, b: web::Json<Value>| delete_list(def, req, p, b)),
-            );
-        }
-        if def.allows(Operation::Create) {
-            collection = collection.route(
-                web::post()
-                    .to(move |req: HttpRequest, p: CompanyPrincipal, b: web::Json<Value>| create(def, req, p, b)),
-            );
-        }
-        if def.allows(Operation::DeleteIds) {
-            // Before /{path}/{id}, which would take `list` for an id.
-            cfg.service(route(&format!("/{}/list", def.path)).route(
-                web::delete().to(move |req: HttpRequest, p: CompanyPrincipal, q: Query| delete_ids(def, req, p, q)),
-            ));
-        }
-        let mut item = route(&format!("/{}/{{id}}", def.path));
-        if def.allows(Operation::Get) {
-            item = item.route(web::get().to(
-                move |req: HttpRequest, p: CompanyPrincipal, id: web::Path<crate::wire::params::Id>, q: Query| {
-                    get(def, req, p, id, q)
-                },
-            ));
-        }
-        if def.allows(Operation::Update) {
-            item = item.route(web::put().to(
-                move |req: HttpRequest,
-                      p: CompanyPrincipal,
-                      id: web::Path<crate::wire::params::Id>,
-                      b: web::Json<Value>| { update(def, req, p, id, b) },
-            ));
-        }
-        if def.allows(Operation::Delete) {
-            item = item.route(web::delete().to(
-                move |req: HttpRequest, p: CompanyPrincipal, id: web::Path<crate::wire::params::Id>| {
-                    delete(def, req, p, id)
-                },
-            ));
-        }
-        cfg.service(collection).service(item);
-    }
-}
+type Query = actix_web::web::Query<HashMap<String, String>>;
 
 /// The company whose objects the request sees: the acting company, or 0 for shared data.
 fn owner_company(def: &ResourceDef, principal: &CompanyPrincipal) -> i64 {
@@ -425,11 +364,11 @@ fn digest(objects: &[&StoredObject]) -> String {
     format!("{:016x}", hasher.finish())
 }
 
-async fn list(
+pub(crate) async fn list(
     def: &'static ResourceDef,
     req: HttpRequest,
     principal: CompanyPrincipal,
-    query: Query,
+    query: HashMap<String, String>,
 ) -> Result<HttpResponse, ApiError> {
     let list_query = ListQuery {
         from: query.get("from").cloned(),
@@ -662,14 +601,13 @@ fn stored_text(def: &ResourceDef, object: &StoredObject) -> (String, String) {
     object_json::body_and_view(def, object.id, object.version, &object.body)
 }
 
-async fn get(
+pub(crate) async fn get(
     def: &'static ResourceDef,
     req: HttpRequest,
     principal: CompanyPrincipal,
-    id: web::Path<crate::wire::params::Id>,
-    query: Query,
+    id: i64,
+    query: HashMap<String, String>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = id.number()?;
     check_required_query(def, Operation::Get, &query)?;
     let fields = FieldFilter::parse(query.get("fields").map(String::as_str))?;
     let base = render::api_base(&req);
@@ -720,11 +658,11 @@ fn change(principal: &CompanyPrincipal, kind: &str, now: &str) -> Value {
     json!({"employeeId": principal.0.session.key.person_id, "timestamp": now, "changeType": kind})
 }
 
-async fn create(
+pub(crate) async fn create(
     def: &'static ResourceDef,
     req: HttpRequest,
     principal: CompanyPrincipal,
-    body: web::Json<Value>,
+    body: Value,
 ) -> Result<HttpResponse, ApiError> {
     check_required_query_of(def, Operation::Create, &req)?;
     let sandbox = sandbox(&req)?;
@@ -732,44 +670,14 @@ async fn create(
     let company = owner_company(def, &principal);
     // What the body alone decides is made before the sandbox's connection is taken (every write
     // of the sandbox waits on it); its refusals still come in the order the checks are written.
-    let merged = resource::merge_body(def, &def.template, &body).map(|(merged, references)| {
-        let required = resource::required_fields_are_present(def, &merged);
-        (merged, references, required)
-    });
+    let checked = check_new(def, &body);
     // The transaction may run on the worker holding the connection: it takes what it needs along.
     let ids = sandbox.clone();
     let shown_base = base.clone();
     let value = sandbox
         .store()
         .transaction_in_turn(move |db| {
-            check_access(def, &principal, db)?;
-            let (merged, references, required) = merged?;
-            check_references(db, company, &references)?;
-            required?;
-            let highest = match &def.number {
-                Some(_) => db.max_number(&def.path, company)?,
-                None => None,
-            };
-            resource_rules(def, db, company, &merged, &body)?;
-            let mut merged = merged;
-            if let Some(account) = resource::default_account_wanted(def, &merged)
-                && let Some(id) = account_with_number(db, company, account.number)?
-            {
-                merged.insert(account.field.clone(), json!({ "id": id }));
-            }
-            let mut body = resource::new_object_body(def, merged, highest)?;
-            number_lines(def, &mut body, || ids.next_id());
-            resource::add_new_stubs(def, &mut body, || ids.next_id());
-            let mut object = StoredObject {
-                id: ids.next_id(),
-                company_id: company,
-                version: 0,
-                body,
-                changes: vec![change(&principal, "CREATE", &principal.0.here.now.to_string())],
-            };
-            resource::link_lines_to_parent(def, &mut object.body, object.id);
-            let (text, view) = stored_text(def, &object);
-            db.insert_object_viewed(&def.path, &object, &text, Some(&view))?;
+            let (object, view) = insert_new(def, db, &principal, company, checked, &body, &|| ids.next_id())?;
             let whole = match def.create_shows_lines {
                 true => Some(render(def, &shown_base, &object, db, company)?),
                 false => None,
@@ -787,14 +695,66 @@ async fn create(
     single_default(def, &base, 201, value.id, value.version, &text)
 }
 
-async fn update(
+/// What a new object's body alone decides: its fields merged onto the template, the references
+/// it makes, and whether the required fields are there.
+type CheckedNew = Result<(Map<String, Value>, Vec<resource::Reference>, Result<(), Denial>), Denial>;
+
+fn check_new(def: &ResourceDef, body: &Value) -> CheckedNew {
+    resource::merge_body(def, &def.template, body).map(|(merged, references)| {
+        let required = resource::required_fields_are_present(def, &merged);
+        (merged, references, required)
+    })
+}
+
+/// Makes one new object in the open transaction: access, references, required fields, its
+/// number, default account, lines and stubs, then the insert. Returns it and its stored view.
+fn insert_new(
+    def: &'static ResourceDef,
+    db: &Db<'_>,
+    principal: &CompanyPrincipal,
+    company: i64,
+    checked: CheckedNew,
+    sent: &Value,
+    next_id: &dyn Fn() -> i64,
+) -> Result<(StoredObject, String), ApiError> {
+    check_access(def, principal, db)?;
+    let (merged, references, required) = checked?;
+    check_references(db, company, &references)?;
+    required?;
+    let highest = match &def.number {
+        Some(_) => db.max_number(&def.path, company)?,
+        None => None,
+    };
+    resource_rules(def, db, company, &merged, sent)?;
+    let mut merged = merged;
+    if let Some(account) = resource::default_account_wanted(def, &merged)
+        && let Some(id) = account_with_number(db, company, account.number)?
+    {
+        merged.insert(account.field.clone(), json!({ "id": id }));
+    }
+    let mut body = resource::new_object_body(def, merged, highest)?;
+    number_lines(def, &mut body, next_id);
+    resource::add_new_stubs(def, &mut body, next_id);
+    let mut object = StoredObject {
+        id: next_id(),
+        company_id: company,
+        version: 0,
+        body,
+        changes: vec![change(principal, "CREATE", &principal.0.here.now.to_string())],
+    };
+    resource::link_lines_to_parent(def, &mut object.body, object.id);
+    let (text, view) = stored_text(def, &object);
+    db.insert_object_viewed(&def.path, &object, &text, Some(&view))?;
+    Ok((object, view))
+}
+
+pub(crate) async fn update(
     def: &'static ResourceDef,
     req: HttpRequest,
     principal: CompanyPrincipal,
-    id: web::Path<crate::wire::params::Id>,
-    body: web::Json<Value>,
+    id: i64,
+    body: Value,
 ) -> Result<HttpResponse, ApiError> {
-    let id = id.number()?;
     check_required_query_of(def, Operation::Update, &req)?;
     let sandbox = sandbox(&req)?;
     let base = render::api_base(&req);
@@ -804,21 +764,8 @@ async fn update(
         .store()
         .transaction_in_turn(move |db| {
             check_access(def, &principal, db)?;
-            let mut object = load(def, db, company, id)?;
-            resource::version_is_current(body.get("version").and_then(Value::as_i64), object.version)?;
-            let (mut merged, references) = resource::merge_body(def, &object.body, &body)?;
-            check_references(db, company, &references)?;
-            resource::required_fields_are_present(def, &merged)?;
-            resource_rules(def, db, company, &merged, &body)?;
-            resource::refresh_display_name(def, &mut merged);
-            number_lines(def, &mut merged, || ids.next_id());
-            object.body = merged;
-            object.version += 1;
-            object
-                .changes
-                .push(change(&principal, "UPDATE", &principal.0.here.now.to_string()));
-            let (text, view) = stored_text(def, &object);
-            db.update_object_viewed(&def.path, &object, &text, Some(&view))?;
+            let object = load(def, db, company, id)?;
+            let (object, view) = change_object(def, db, &principal, company, object, &body, &|| ids.next_id())?;
             Ok::<_, ApiError>((object, ObjectText::View(view)))
         })
         .await?;
@@ -826,13 +773,208 @@ async fn update(
     single_default(def, &base, 200, value.id, value.version, &text)
 }
 
-async fn delete(
+/// Writes `sent` onto a stored object in the open transaction (version checked, references and
+/// rules as on a create); returns it and its stored view.
+fn change_object(
+    def: &'static ResourceDef,
+    db: &Db<'_>,
+    principal: &CompanyPrincipal,
+    company: i64,
+    mut object: StoredObject,
+    sent: &Value,
+    next_id: &dyn Fn() -> i64,
+) -> Result<(StoredObject, String), ApiError> {
+    resource::version_is_current(sent.get("version").and_then(Value::as_i64), object.version)?;
+    let (mut merged, references) = resource::merge_body(def, &object.body, sent)?;
+    check_references(db, company, &references)?;
+    resource::required_fields_are_present(def, &merged)?;
+    resource_rules(def, db, company, &merged, sent)?;
+    resource::refresh_display_name(def, &mut merged);
+    number_lines(def, &mut merged, next_id);
+    object.body = merged;
+    object.version += 1;
+    object
+        .changes
+        .push(change(principal, "UPDATE", &principal.0.here.now.to_string()));
+    let (text, view) = stored_text(def, &object);
+    db.update_object_viewed(&def.path, &object, &text, Some(&view))?;
+    Ok((object, view))
+}
+
+/// The objects a bulk write made or changed, as `POST`/`PUT /{path}/list` answer them.
+fn bulk_answer(status: u16, base: &str, written: &[(StoredObject, String)]) -> HttpResponse {
+    let mut out = Vec::with_capacity(64 + written.len() * 1300);
+    write_page_head(&mut out, written.len(), 0, written.len(), NO_DIGEST);
+    for (i, (_, view)) in written.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        object_json::write_view(&mut out, view, base);
+    }
+    out.extend_from_slice(b"]}");
+    json_bytes(status, out)
+}
+
+/// The elements of a bulk body, or the 422 that says it must be a list.
+fn bulk_items<'b>(def: &ResourceDef, method: &str, body: &'b Value) -> Result<&'b [Value], ApiError> {
+    match body {
+        Value::Array(items) => Ok(items),
+        _ => Err(ApiError::new(ErrorKind::Validation)
+            .with_developer_message(format!(
+                "{method} /{}/list takes a JSON list of {} objects.",
+                def.path, def.model
+            ))
+            .with_validation(vec![ValidationMessage::field("", "Forventet en JSON-liste.")])),
+    }
+}
+
+/// `POST /{path}/list`: every element is made, or, if one is refused, none.
+pub(crate) async fn create_list(
     def: &'static ResourceDef,
     req: HttpRequest,
     principal: CompanyPrincipal,
-    id: web::Path<crate::wire::params::Id>,
+    body: Value,
 ) -> Result<HttpResponse, ApiError> {
-    let id = id.number()?;
+    check_required_query_of(def, Operation::CreateList, &req)?;
+    bulk_items(def, "POST", &body)?;
+    let sandbox = sandbox(&req)?;
+    let base = render::api_base(&req);
+    let company = owner_company(def, &principal);
+    let ids = sandbox.clone();
+    let written = sandbox
+        .store()
+        .transaction_in_turn(move |db| {
+            let items = bulk_items(def, "POST", &body)?;
+            let mut written = Vec::with_capacity(items.len());
+            for item in items {
+                let made = insert_new(def, db, &principal, company, check_new(def, item), item, &|| {
+                    ids.next_id()
+                })?;
+                written.push(made);
+            }
+            Ok::<_, ApiError>(written)
+        })
+        .await?;
+    Ok(bulk_answer(201, &base, &written))
+}
+
+/// `PUT /{path}/list`: every element names an object by id; all change, or, if one is refused, none.
+pub(crate) async fn update_list(
+    def: &'static ResourceDef,
+    req: HttpRequest,
+    principal: CompanyPrincipal,
+    body: Value,
+) -> Result<HttpResponse, ApiError> {
+    check_required_query_of(def, Operation::UpdateList, &req)?;
+    bulk_items(def, "PUT", &body)?;
+    let sandbox = sandbox(&req)?;
+    let base = render::api_base(&req);
+    let company = owner_company(def, &principal);
+    let ids = sandbox.clone();
+    let written = sandbox
+        .store()
+        .transaction_in_turn(move |db| {
+            check_access(def, &principal, db)?;
+            let items = bulk_items(def, "PUT", &body)?;
+            let mut written = Vec::with_capacity(items.len());
+            for (index, item) in items.iter().enumerate() {
+                let id = item.get("id").and_then(Value::as_i64).ok_or_else(|| {
+                    ApiError::new(ErrorKind::Validation)
+                        .with_developer_message(format!("Element {index} of the list has no numeric id."))
+                        .with_validation(vec![ValidationMessage::field(
+                            format!("[{index}].id"),
+                            "Kan ikke være null.",
+                        )])
+                })?;
+                let object = load(def, db, company, id)?;
+                written.push(change_object(def, db, &principal, company, object, item, &|| {
+                    ids.next_id()
+                })?);
+            }
+            Ok::<_, ApiError>(written)
+        })
+        .await?;
+    Ok(bulk_answer(200, &base, &written))
+}
+
+/// The company's one settings object of `def`, made with the model's defaults the first time it
+/// is asked for.
+fn settings_object(
+    def: &'static ResourceDef,
+    db: &Db<'_>,
+    principal: &CompanyPrincipal,
+    company: i64,
+    next_id: &dyn Fn() -> i64,
+) -> Result<StoredObject, ApiError> {
+    if let Some(object) = db.objects(&def.path, company)?.into_iter().next() {
+        return Ok(object);
+    }
+    let (object, _) = insert_new(
+        def,
+        db,
+        principal,
+        company,
+        check_new(def, &json!({})),
+        &json!({}),
+        next_id,
+    )?;
+    Ok(object)
+}
+
+/// `GET /{path}` of a settings object (`/invoice/settings`, `/company/settings/altinn`, …).
+pub(crate) async fn settings(
+    def: &'static ResourceDef,
+    req: HttpRequest,
+    principal: CompanyPrincipal,
+    query: HashMap<String, String>,
+) -> Result<HttpResponse, ApiError> {
+    check_required_query(def, Operation::Settings, &query)?;
+    let fields = FieldFilter::parse(query.get("fields").map(String::as_str))?;
+    let sandbox = sandbox(&req)?;
+    let base = render::api_base(&req);
+    let company = owner_company(def, &principal);
+    let ids = sandbox.clone();
+    let value = sandbox
+        .store()
+        .transaction_in_turn(move |db| {
+            check_access(def, &principal, db)?;
+            let object = settings_object(def, db, &principal, company, &|| ids.next_id())?;
+            render_object(def, &base, &object, &fields, db, company).map(|v| (v, fields))
+        })
+        .await?;
+    crate::wire::envelope::single(value.0, &value.1, &def.model)
+}
+
+/// `PUT /{path}` of a settings object: the body is written onto the company's one object.
+pub(crate) async fn update_settings(
+    def: &'static ResourceDef,
+    req: HttpRequest,
+    principal: CompanyPrincipal,
+    body: Value,
+) -> Result<HttpResponse, ApiError> {
+    check_required_query_of(def, Operation::UpdateSettings, &req)?;
+    let sandbox = sandbox(&req)?;
+    let base = render::api_base(&req);
+    let company = owner_company(def, &principal);
+    let ids = sandbox.clone();
+    let value = sandbox
+        .store()
+        .transaction_in_turn(move |db| {
+            check_access(def, &principal, db)?;
+            let object = settings_object(def, db, &principal, company, &|| ids.next_id())?;
+            let (object, view) = change_object(def, db, &principal, company, object, &body, &|| ids.next_id())?;
+            Ok::<_, ApiError>((object, ObjectText::View(view)))
+        })
+        .await?;
+    single_default(def, &base, 200, value.0.id, value.0.version, &value.1)
+}
+
+pub(crate) async fn delete(
+    def: &'static ResourceDef,
+    req: HttpRequest,
+    principal: CompanyPrincipal,
+    id: i64,
+) -> Result<HttpResponse, ApiError> {
     check_required_query_of(def, Operation::Delete, &req)?;
     let company = owner_company(def, &principal);
     sandbox(&req)?
@@ -849,11 +991,11 @@ async fn delete(
 
 /// `DELETE` on a collection with `[{"id": …}, …]`: all of them go, or none does.
 /// `DELETE /{path}/list?ids=1,2`: deletes all of them or, if one is unknown, none.
-async fn delete_ids(
+pub(crate) async fn delete_ids(
     def: &'static ResourceDef,
     req: HttpRequest,
     principal: CompanyPrincipal,
-    query: Query,
+    query: HashMap<String, String>,
 ) -> Result<HttpResponse, ApiError> {
     check_required_query(def, Operation::DeleteIds, &query)?;
     let text = query.get("ids").map(String::as_str).unwrap_or_default();
@@ -871,14 +1013,14 @@ async fn delete_ids(
     Ok(HttpResponse::NoContent().finish())
 }
 
-async fn delete_list(
+pub(crate) async fn delete_list(
     def: &'static ResourceDef,
     req: HttpRequest,
     principal: CompanyPrincipal,
-    body: web::Json<Value>,
+    body: Value,
 ) -> Result<HttpResponse, ApiError> {
     check_required_query_of(def, Operation::DeleteList, &req)?;
-    let Value::Array(items) = &*body else {
+    let Value::Array(items) = &body else {
         return Err(ApiError::new(ErrorKind::Validation).with_developer_message(format!(
             "DELETE /{} takes a list of objects with ids: [{{\"id\": 1}}].",
             def.path

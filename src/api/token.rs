@@ -1,6 +1,7 @@
 //! `/token/...`: minting and deleting session tokens, whoAmI, and consumer-token look-up.
 
 use crate::api::auth::{CompanyPrincipal, Principal};
+use crate::api::dispatch::route as resource;
 use crate::api::render;
 use crate::domain::model::CompanyContext;
 use crate::domain::rules::{self, SessionArguments};
@@ -8,7 +9,6 @@ use crate::http::{Caller, RequestContext, sandbox};
 use crate::store::{Mintable, NewSession};
 use crate::wire::envelope::{Single, Stub, single, typed_response};
 use crate::wire::fields::FieldFilter;
-use crate::wire::request_id::resource;
 use crate::wire::{ApiError, ErrorKind, ValidationMessage};
 use actix_web::{HttpMessage, HttpRequest, HttpResponse, web};
 use serde::Deserialize;
@@ -18,6 +18,7 @@ use serde_json::json;
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::scope("/token")
+            .default_service(web::to(super::dispatch::dispatch))
             .service(
                 resource("/session/:create")
                     .route(web::put().to(create_session_put))

@@ -242,6 +242,16 @@ async fn delete_sandbox(req: HttpRequest, id: web::Path<crate::wire::params::Id>
 pub const ROUTES: &[Route] = &[
     Route {
         method: Method::Get,
+        path: "/coverage",
+        summary: "Every operation of the official Tripletex document and how far the sandbox emulates it: semantic (hand-written behaviour), stateful (generic, stored), declared (answered 501); level= picks one",
+        query: &[Field("level", "string")],
+        request: Body::None,
+        status: 200,
+        response: Body::Value(&[Field("counts", "object"), Field("operations", "object[]")]),
+        mount: |r| r.to(coverage),
+    },
+    Route {
+        method: Method::Get,
         path: "/health",
         summary: "Whether the sandbox answers, its scenario and the emulator version",
         query: &[],
@@ -1027,6 +1037,21 @@ async fn put_settings(req: HttpRequest, body: web::Json<crate::scenario::Setting
     let text = crate::store::json_text(&*body);
     sandbox.store().with(|db| db.set_meta("settings", &text))?;
     Ok(json_response(200, &json!({ "value": *body })))
+}
+
+async fn coverage(query: web::Query<std::collections::HashMap<String, String>>) -> Result<HttpResponse, ApiError> {
+    let table = crate::domain::table::table().map_err(|e| ApiError::internal(&e))?;
+    let only = match query.get("level").filter(|l| !l.is_empty()) {
+        None => None,
+        Some(text) => Some(crate::domain::table::Level::parse(text).ok_or_else(|| {
+            ApiError::new(crate::wire::ErrorKind::Param)
+                .with_developer_message(format!("level must be semantic, stateful or declared, not {text:?}."))
+        })?),
+    };
+    Ok(json_response(
+        200,
+        &json!({ "value": crate::domain::table::coverage_json(table, only) }),
+    ))
 }
 
 async fn health(req: HttpRequest) -> Result<HttpResponse, ApiError> {

@@ -1,7 +1,8 @@
 //! The rules of the emulated world, pure and synchronous — no HTTP, no SQL: the nouns (`model`),
 //! denials as data (`denial`), one function per decision of the token flow (`rules`) and of the UI
 //! (`ui`), entitlements and effective access (`entitlements`), and the data resources with their
-//! write rules (`resource`, `employee`, `invoice`).
+//! write rules (`resource`, `employee`, `invoice`), and the table of every documented operation
+//! (`table`).
 
 pub mod denial;
 pub mod employee;
@@ -10,6 +11,7 @@ pub mod invoice;
 pub mod model;
 pub mod resource;
 pub mod rules;
+pub mod table;
 pub mod token;
 pub mod ui;
 

@@ -124,7 +124,7 @@ pub struct DefaultAccount {
     pub number: i64,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Operation {
     List,
@@ -138,6 +138,17 @@ pub enum Operation {
     /// `DELETE /{path}/list?ids=1,2` (contacts).
     #[serde(rename = "deleteIds")]
     DeleteIds,
+    /// `POST /{path}/list` with a list of new objects: all are made, or none.
+    #[serde(rename = "createList")]
+    CreateList,
+    /// `PUT /{path}/list` with a list of objects with ids and versions: all change, or none.
+    #[serde(rename = "updateList")]
+    UpdateList,
+    /// `GET /{path}` of a settings object: one per company, made with its defaults.
+    Settings,
+    /// `PUT /{path}` of a settings object.
+    #[serde(rename = "updateSettings")]
+    UpdateSettings,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -186,6 +197,9 @@ pub struct ResourceDef {
     /// reads show them as `{id, url}`.
     #[serde(default)]
     pub create_shows_lines: bool,
+    /// Kept by hand (`fixtures/resources.json`) with rules of its own, not generated.
+    #[serde(skip)]
+    pub hand_kept: bool,
 }
 
 #[derive(Debug, Deserialize)]
@@ -195,14 +209,22 @@ struct Catalogue {
 
 static CATALOGUE: OnceLock<Result<Vec<ResourceDef>, String>> = OnceLock::new();
 
-/// The resource definitions, parsed once. Startup calls this first, so a broken file stops the
-/// emulator before it serves anything.
+/// The resource definitions, parsed once: the hand-kept ones (`fixtures/resources.json`) first,
+/// then those generated from the official document (`fixtures/table.json`). Startup calls this
+/// first, so a broken file stops the emulator before it serves anything.
 pub fn catalogue() -> Result<&'static [ResourceDef], String> {
     CATALOGUE
         .get_or_init(|| {
-            serde_json::from_str::<Catalogue>(include_str!("../../fixtures/resources.json"))
+            let mut all = serde_json::from_str::<Catalogue>(include_str!("../../fixtures/resources.json"))
                 .map(|c| c.resources)
-                .map_err(|e| format!("fixtures/resources.json is not valid: {e}"))
+                .map_err(|e| format!("fixtures/resources.json is not valid: {e}"))?;
+            for def in &mut all {
+                def.hand_kept = true;
+            }
+            let generated = serde_json::from_str::<Catalogue>(crate::domain::table::TABLE_TEXT)
+                .map_err(|e| format!("fixtures/table.json is not valid: {e}"))?;
+            all.extend(generated.resources);
+            Ok(all)
         })
         .as_ref()
         .map(Vec::as_slice)
@@ -608,7 +630,15 @@ pub fn postings_balance(body: &Map<String, Value>, sent: bool) -> Result<(), Den
 }
 
 pub fn find(path: &str) -> Option<&'static ResourceDef> {
-    catalogue().ok()?.iter().find(|d| d.path == path)
+    static BY_PATH: OnceLock<std::collections::HashMap<&'static str, &'static ResourceDef>> = OnceLock::new();
+    let index = BY_PATH.get_or_init(|| {
+        catalogue()
+            .unwrap_or_default()
+            .iter()
+            .map(|d| (d.path.as_str(), d))
+            .collect()
+    });
+    index.get(path).copied()
 }
 
 #[cfg(test)]

@@ -48,6 +48,7 @@ error_kinds! {
     BadGateway => 502, 0, "Bad Gateway";
     ServiceUnavailable => 503, 0, "Service Unavailable";
     GatewayTimeout => 504, 0, "Gateway Timeout";
+    NotEmulated => 501, 0, "Not Implemented";
     Internal => 500, 1000, "Exception";
 }
 

@@ -4,6 +4,35 @@
 use crate::wire::{ApiError, ErrorKind};
 use serde::Deserialize;
 
+/// One path segment with its `%XX` escapes decoded (`%3EwhoAmI` is `>whoAmI`); an escape that is
+/// not one, or bytes that are not UTF-8, stay as sent.
+pub fn decode_segment(segment: &str) -> String {
+    if !segment.contains('%') {
+        return segment.to_owned();
+    }
+    let bytes = segment.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = bytes
+            .get(i + 1..i + 3)
+            .filter(|h| h.iter().all(u8::is_ascii_hexdigit))
+            .and_then(|h| std::str::from_utf8(h).ok())
+            .and_then(|h| u8::from_str_radix(h, 16).ok());
+        match (bytes[i], hex) {
+            (b'%', Some(byte)) => {
+                out.push(byte);
+                i += 3;
+            }
+            (byte, _) => {
+                out.push(byte);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8(out).unwrap_or_else(|_| segment.to_owned())
+}
+
 /// `{id}` as text (parsed by the handler, which answers 400/12000 on a non-number).
 #[derive(Debug, Deserialize)]
 pub struct Id {
@@ -53,4 +82,20 @@ pub struct ClientKey {
 pub struct PersonClient {
     pub id: i64,
     pub client_id: i64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::decode_segment;
+
+    #[test]
+    fn a_segment_is_decoded_where_its_escapes_are_escapes() {
+        assert_eq!(decode_segment("%3EwhoAmI"), ">whoAmI");
+        assert_eq!(decode_segment("%3ewhoAmI"), ">whoAmI");
+        assert_eq!(decode_segment("plain"), "plain");
+        assert_eq!(decode_segment("100%"), "100%");
+        assert_eq!(decode_segment("%+1x"), "%+1x");
+        assert_eq!(decode_segment("%C3%B8"), "ø");
+        assert_eq!(decode_segment("%FF"), "%FF");
+    }
 }

@@ -345,6 +345,18 @@ pub fn assert_denied(reply: &Reply, status: u16, code: i64, rule: &str) {
 }
 
 impl TestApp {
+    /// A session of the bakery's own key after Kari (its administrator) is given every entitlement.
+    pub fn session_with_everything(&self) -> String {
+        let reply = self.control(
+            reqwest::Method::PUT,
+            "/_sandbox/people/5001/access",
+            None,
+            Some(serde_json::json!({"entitlements": ["ALL_PRIVILEGES"]})),
+        );
+        assert_eq!(reply.status, 200, "{}", reply.body);
+        self.session_for(&self.credential(false))
+    }
+
     /// A live session of a new key on Kari (the bakery's administrator) holding exactly `accesses`.
     pub fn session_with_accesses(&self, accesses: &[&str]) -> String {
         let made = self.control(

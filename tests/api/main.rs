@@ -21,6 +21,7 @@ mod concurrency;
 mod conformance;
 mod control;
 mod employee;
+mod engine;
 mod entitlement;
 mod faults;
 mod guard;

@@ -7,21 +7,12 @@ use reqwest::Method;
 use serde_json::{Value, json};
 use tripletex_sandbox::domain::resource::{Operation, ResourceDef, catalogue};
 
-fn give_kari_everything(app: &TestApp) -> String {
-    let reply = app.control(
-        Method::PUT,
-        "/_sandbox/people/5001/access",
-        None,
-        Some(json!({"entitlements": ["ALL_PRIVILEGES"]})),
-    );
-    assert_eq!(reply.status, 200, "{}", reply.body);
-    app.session_for(&app.credential(false))
-}
-
-/// A value of the type a required argument has (only dates so far: `…From`, `…To`).
+/// A value of the type a required argument has: a date for ranges and dates, an id for ids.
 fn value_for(name: &str) -> &'static str {
     if name.ends_with("From") {
         "2000-01-01"
+    } else if name.ends_with("Id") || name.ends_with("Ids") || name == "ids" {
+        "0"
     } else {
         "2100-01-01"
     }
@@ -39,6 +30,10 @@ fn call_of(def: &ResourceDef, operation: Operation) -> (Method, String) {
         Operation::Get => (Method::GET, item),
         Operation::Update => (Method::PUT, item),
         Operation::Delete => (Method::DELETE, item),
+        Operation::CreateList => (Method::POST, format!("{collection}/list")),
+        Operation::UpdateList => (Method::PUT, format!("{collection}/list")),
+        Operation::Settings => (Method::GET, collection),
+        Operation::UpdateSettings => (Method::PUT, collection),
     }
 }
 
@@ -79,7 +74,7 @@ fn assert_refused(reply: &Reply, names: &[&str], what: &str) {
 #[test]
 fn every_required_query_argument_in_the_table_is_refused_when_missing() {
     let app = spawn_app();
-    let session = give_kari_everything(&app);
+    let session = app.session_with_everything();
     let mut checked = Vec::new();
     for def in catalogue().unwrap().iter().filter(|d| !d.embedded) {
         for (operation, names) in &def.required_query {
@@ -168,7 +163,7 @@ fn order_on(app: &TestApp, session: &str, date: &str) -> Value {
 #[test]
 fn invoices_need_their_date_range_and_are_selected_by_it() {
     let app = spawn_app();
-    let session = give_kari_everything(&app);
+    let session = app.session_with_everything();
     assert_refused(
         &get(&app, &session, "/v2/invoice"),
         &["invoiceDateFrom", "invoiceDateTo"],
@@ -221,7 +216,7 @@ fn invoices_need_their_date_range_and_are_selected_by_it() {
 #[test]
 fn orders_need_their_date_range_and_are_selected_by_it() {
     let app = spawn_app();
-    let session = give_kari_everything(&app);
+    let session = app.session_with_everything();
     assert_refused(
         &get(&app, &session, "/v2/order"),
         &["orderDateFrom", "orderDateTo"],
@@ -266,7 +261,7 @@ fn orders_need_their_date_range_and_are_selected_by_it() {
 #[test]
 fn vouchers_need_their_date_range_and_are_selected_by_it() {
     let app = spawn_app();
-    let session = give_kari_everything(&app);
+    let session = app.session_with_everything();
     assert_refused(
         &get(&app, &session, "/v2/ledger/voucher"),
         &["dateFrom", "dateTo"],
@@ -304,7 +299,7 @@ fn vouchers_need_their_date_range_and_are_selected_by_it() {
 #[test]
 fn timesheet_entries_need_their_date_range_and_are_selected_by_it() {
     let app = spawn_app();
-    let session = give_kari_everything(&app);
+    let session = app.session_with_everything();
     assert_refused(
         &get(&app, &session, "/v2/timesheet/entry"),
         &["dateFrom", "dateTo"],

@@ -374,6 +374,14 @@ pub fn built_in() -> Vec<Operation> {
             (ResourceOperation::Create, Method::POST, &collection, vec![], true),
             (ResourceOperation::Update, Method::PUT, &item, vec![], true),
             (ResourceOperation::Delete, Method::DELETE, &item, vec![], false),
+            (ResourceOperation::Settings, Method::GET, &collection, fields(), false),
+            (
+                ResourceOperation::UpdateSettings,
+                Method::PUT,
+                &collection,
+                vec![],
+                true,
+            ),
         ] {
             if def.allows(operation) {
                 operations.push(op(method, path, query, with_body.then(|| body.clone())));

@@ -1,0 +1,168 @@
+//! Every `/v2` request no hand-written handler took: its method and path are looked up in the
+//! operation table (every operation of the official document), then served by the engine's
+//! generic operation for its kind, by a resource's hook, or answered 501 naming the operation.
+//! A path the document does not have gets the real 404; a documented path without the method, 405.
+
+use crate::api::auth::CompanyPrincipal;
+use crate::api::{invoice, resources};
+use crate::domain::resource::{self, Operation, ResourceDef};
+use crate::domain::table::{self, Found, Level, Route};
+use crate::wire::{ApiError, ErrorKind};
+use actix_web::{Error, FromRequest, HttpRequest, HttpResponse, web};
+use serde_json::Value;
+use std::collections::HashMap;
+
+/// A route whose methods not mounted here go to the table, like every other unknown request.
+pub fn route(path: &str) -> actix_web::Resource {
+    web::resource(path).default_service(web::to(dispatch))
+}
+
+/// The default service of every `/v2` scope.
+pub async fn dispatch(req: HttpRequest, payload: web::Payload) -> Result<HttpResponse, Error> {
+    let table = table::table().map_err(|e| ApiError::internal(&e))?;
+    let rest = below_v2(req.path());
+    let decoded: Vec<String> = rest
+        .strip_prefix('/')
+        .unwrap_or(rest)
+        .split('/')
+        .map(crate::wire::params::decode_segment)
+        .collect();
+    let segments: Vec<&str> = decoded.iter().map(String::as_str).collect();
+    match table.find(req.method().as_str(), &segments) {
+        Found::Nothing => Ok(crate::wire::request_id::no_route(req).await?),
+        Found::OtherMethods(methods) => Err(ApiError::new(ErrorKind::MethodNotAllowed)
+            .with_developer_message(format!(
+                "{} is not allowed on {}; the Tripletex API has {} on this path.",
+                req.method(),
+                req.path(),
+                methods.join(", ")
+            ))
+            .into()),
+        Found::Operation(route, params) => serve(route, params, req, payload.into_inner()).await,
+    }
+}
+
+/// The path below the `/v2` of the default sandbox or of `/sb/{id}`.
+fn below_v2(path: &str) -> &str {
+    let after_sandbox = path
+        .strip_prefix("/sb/")
+        .and_then(|rest| rest.find('/').map(|i| &rest[i..]))
+        .unwrap_or(path);
+    after_sandbox.strip_prefix("/v2").unwrap_or(after_sandbox)
+}
+
+/// A path parameter as the number every emulated id is.
+fn number(route: &Route, name: &str, value: &str) -> Result<i64, ApiError> {
+    value.parse().map_err(|_| {
+        ApiError::new(ErrorKind::PathParam).with_developer_message(format!(
+            "The {name} in the path of {} must be a number, not {value:?}.",
+            route.name()
+        ))
+    })
+}
+
+/// 501 in the Tripletex envelope: the operation is documented and routed, not emulated yet.
+fn not_emulated(route: &Route) -> ApiError {
+    ApiError::new(ErrorKind::NotEmulated).with_developer_message(format!(
+        "{} is a Tripletex operation this sandbox does not emulate yet. GET /_sandbox/coverage lists every operation and how far it is emulated; PUT /_sandbox/overrides can answer it for a test.",
+        route.name()
+    ))
+}
+
+async fn serve(
+    route: &'static Route,
+    params: Vec<(&'static str, String)>,
+    req: HttpRequest,
+    mut payload: actix_web::dev::Payload,
+) -> Result<HttpResponse, Error> {
+    let principal = CompanyPrincipal::from_request(&req, &mut payload).await?;
+    // Every parameter of an operation the sandbox serves is an id.
+    let mut ids = Vec::with_capacity(params.len());
+    if route.level != Level::Declared {
+        for (name, value) in &params {
+            ids.push(number(route, name, value)?);
+        }
+    }
+    let id = ids.first().copied().unwrap_or_default();
+    match (route.method.as_str(), route.path.as_str()) {
+        ("POST", "/invoice") => {
+            let body = body(&req, &mut payload).await?;
+            return Ok(invoice::create(req, principal, body).await?);
+        }
+        ("PUT", "/order/{id}/:invoice") => {
+            return Ok(invoice::invoice_order(req.clone(), principal, id, query_of(&req)?).await?);
+        }
+        _ => {}
+    }
+    let (Level::Semantic | Level::Stateful, Some(kind), Some(def)) = (
+        route.level,
+        route.kind,
+        route.resource.as_deref().and_then(resource::find),
+    ) else {
+        // A hand-written route's own pattern took none of its ids: the id is what is wrong.
+        if route.level == Level::Semantic && !params.is_empty() {
+            for (name, value) in &params {
+                number(route, name, value)?;
+            }
+        }
+        return Err(not_emulated(route).into());
+    };
+    generic(def, kind, id, req, principal, payload).await
+}
+
+async fn generic(
+    def: &'static ResourceDef,
+    kind: Operation,
+    id: i64,
+    req: HttpRequest,
+    principal: CompanyPrincipal,
+    mut payload: actix_web::dev::Payload,
+) -> Result<HttpResponse, Error> {
+    let query = query_of(&req)?;
+    let answer = match kind {
+        Operation::List => resources::list(def, req, principal, query).await,
+        Operation::Get => resources::get(def, req, principal, id, query).await,
+        Operation::Settings => resources::settings(def, req, principal, query).await,
+        Operation::Delete => resources::delete(def, req, principal, id).await,
+        Operation::DeleteIds => resources::delete_ids(def, req, principal, query).await,
+        Operation::Create => {
+            let body = body(&req, &mut payload).await?;
+            resources::create(def, req, principal, body).await
+        }
+        Operation::Update => {
+            let body = body(&req, &mut payload).await?;
+            resources::update(def, req, principal, id, body).await
+        }
+        Operation::UpdateSettings => {
+            let body = body(&req, &mut payload).await?;
+            resources::update_settings(def, req, principal, body).await
+        }
+        Operation::CreateList => {
+            let body = body(&req, &mut payload).await?;
+            resources::create_list(def, req, principal, body).await
+        }
+        Operation::UpdateList => {
+            let body = body(&req, &mut payload).await?;
+            resources::update_list(def, req, principal, body).await
+        }
+        Operation::DeleteList => {
+            let body = body(&req, &mut payload).await?;
+            resources::delete_list(def, req, principal, body).await
+        }
+    };
+    Ok(answer?)
+}
+
+/// The query arguments by name.
+fn query_of(req: &HttpRequest) -> Result<HashMap<String, String>, ApiError> {
+    web::Query::<HashMap<String, String>>::from_query(req.query_string())
+        .map(web::Query::into_inner)
+        .map_err(|e| ApiError::bad_request(format!("The query string could not be read: {e}.")))
+}
+
+/// The JSON body, read as every handler reads it (the app's JSON limits and error answers).
+async fn body(req: &HttpRequest, payload: &mut actix_web::dev::Payload) -> Result<Value, Error> {
+    web::Json::<Value>::from_request(req, payload)
+        .await
+        .map(web::Json::into_inner)
+}

@@ -1,0 +1,379 @@
+//! The operation table: every operation of the official document (method and path template, from
+//! `fixtures/table.json`), how a request path finds its operation, and how far the sandbox
+//! emulates each one (`semantic`, `stateful` or `declared`). Pure: no HTTP, no SQL.
+
+use crate::domain::resource::{self, Operation};
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+/// The generated table, built into the binary.
+pub const TABLE_TEXT: &str = include_str!("../../fixtures/table.json");
+
+/// The operations served by hand-written behaviour: the token flow, the company, employees and
+/// their entitlements, an invoice made from orders and an order invoiced. Everything else the
+/// engine serves by the operation's shape, or declares.
+pub const SEMANTIC: &[(&str, &str)] = &[
+    ("PUT", "/token/session/:create"),
+    ("POST", "/token/session/:create"),
+    ("GET", "/token/session/>whoAmI"),
+    ("DELETE", "/token/session/{token}"),
+    ("PUT", "/token/employee/:create"),
+    ("GET", "/token/consumer/byToken"),
+    ("PUT", "/company"),
+    ("GET", "/company/{id}"),
+    ("GET", "/company/>withLoginAccess"),
+    ("GET", "/company/salesmodules"),
+    ("POST", "/company/salesmodules"),
+    ("GET", "/employee"),
+    ("POST", "/employee"),
+    ("GET", "/employee/{id}"),
+    ("PUT", "/employee/{id}"),
+    ("GET", "/employee/entitlement"),
+    ("GET", "/employee/entitlement/{id}"),
+    ("GET", "/employee/entitlement/client"),
+    ("PUT", "/employee/entitlement/:grantEntitlementsByTemplate"),
+    ("PUT", "/employee/entitlement/:grantClientEntitlementsByTemplate"),
+    ("POST", "/invoice"),
+    ("PUT", "/order/{id}/:invoice"),
+];
+
+/// How far the sandbox emulates an operation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Level {
+    /// Hand-written behaviour, or the engine with a resource's hand-kept rules.
+    Semantic,
+    /// The engine's generic behaviour for the operation's shape, stored per company.
+    Stateful,
+    /// Routed and named, answered 501: not emulated yet.
+    Declared,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+struct Row {
+    method: String,
+    path: String,
+    #[serde(default)]
+    kind: Option<Operation>,
+    #[serde(default)]
+    resource: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+struct TableFile {
+    operations: Vec<Row>,
+}
+
+/// One operation of the document, as the sandbox serves it.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Route {
+    pub method: String,
+    /// The document's path template below `/v2`, e.g. `/invoice/{id}/:payment`.
+    pub path: String,
+    /// The operation's kind where its shape makes it a generic one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kind: Option<Operation>,
+    /// The resource (collection path) a generic operation acts on.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub resource: Option<String>,
+    pub level: Level,
+}
+
+impl Route {
+    /// `PUT /invoice/{id}/:payment`, as messages name it.
+    pub fn name(&self) -> String {
+        format!("{} /v2{}", self.method, self.path)
+    }
+}
+
+/// A node of the path trie: literal segments first, then one parameter.
+#[derive(Debug, Default)]
+struct Node {
+    literal: HashMap<String, Node>,
+    param: Option<(String, Box<Node>)>,
+    /// The operations ending here, by method.
+    routes: Vec<usize>,
+}
+
+/// Every operation, and a trie over their path templates.
+#[derive(Debug)]
+pub struct Table {
+    pub routes: Vec<Route>,
+    root: Node,
+}
+
+/// What a request's method and path find in the table.
+#[derive(Debug)]
+pub enum Found<'t> {
+    /// An operation, with the path parameters' values by name.
+    Operation(&'t Route, Vec<(&'t str, String)>),
+    /// A documented path without this method; the methods it has.
+    OtherMethods(Vec<&'t str>),
+    /// No documented path.
+    Nothing,
+}
+
+fn level(row: &Row) -> Level {
+    if SEMANTIC.iter().any(|(m, p)| *m == row.method && *p == row.path) {
+        return Level::Semantic;
+    }
+    let (Some(kind), Some(path)) = (row.kind, row.resource.as_deref()) else {
+        return Level::Declared;
+    };
+    let Some(def) = resource::find(path) else {
+        return Level::Declared;
+    };
+    if def.embedded || !def.allows(kind) {
+        return Level::Declared;
+    }
+    // A bulk create of a resource whose create is hand-written would skip its rules.
+    if kind == Operation::CreateList
+        && SEMANTIC
+            .iter()
+            .any(|(m, p)| *m == "POST" && p.trim_start_matches('/') == path)
+    {
+        return Level::Declared;
+    }
+    if def.hand_kept {
+        Level::Semantic
+    } else {
+        Level::Stateful
+    }
+}
+
+impl Table {
+    fn build(rows: Vec<Row>) -> Self {
+        let mut root = Node::default();
+        let mut routes = Vec::with_capacity(rows.len());
+        for row in rows {
+            let mut node = &mut root;
+            for segment in row.path.trim_start_matches('/').split('/') {
+                node = match segment.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
+                    Some(name) => {
+                        let (_, child) = node.param.get_or_insert_with(|| (name.to_owned(), Box::default()));
+                        child
+                    }
+                    None => node.literal.entry(segment.to_owned()).or_default(),
+                };
+            }
+            node.routes.push(routes.len());
+            routes.push(Route {
+                level: level(&row),
+                method: row.method,
+                path: row.path,
+                kind: row.kind,
+                resource: row.resource,
+            });
+        }
+        Self { routes, root }
+    }
+
+    /// Finds the operation for `method` and a path below `/v2` whose segments are already
+    /// percent-decoded. A literal segment wins over a parameter, as in the document.
+    pub fn find<'t>(&'t self, method: &str, segments: &[&str]) -> Found<'t> {
+        let mut nodes = Vec::new();
+        let mut params = Vec::new();
+        collect(&self.root, segments, &mut params, &mut nodes);
+        let Some((first, _)) = nodes.first() else {
+            return Found::Nothing;
+        };
+        for (node, bound) in &nodes {
+            if let Some(&i) = node.routes.iter().find(|&&i| self.routes[i].method == method) {
+                return Found::Operation(&self.routes[i], bound.clone());
+            }
+        }
+        Found::OtherMethods(first.routes.iter().map(|&i| self.routes[i].method.as_str()).collect())
+    }
+
+    /// The document's path template of `resource`'s operation of `kind` (a bulk delete is
+    /// `DELETE /x` on some resources and `DELETE /x/list` on others).
+    pub fn path_of(&self, resource: &str, kind: Operation) -> Option<&str> {
+        self.routes
+            .iter()
+            .find(|r| r.kind == Some(kind) && r.resource.as_deref() == Some(resource))
+            .map(|r| r.path.as_str())
+    }
+
+    /// How many operations sit at each level.
+    pub fn counts(&self) -> [(Level, usize); 3] {
+        let count = |level| self.routes.iter().filter(|r| r.level == level).count();
+        [
+            (Level::Semantic, count(Level::Semantic)),
+            (Level::Stateful, count(Level::Stateful)),
+            (Level::Declared, count(Level::Declared)),
+        ]
+    }
+}
+
+/// Every node the segments reach with operations there, most literal first, with the values bound
+/// on the way.
+fn collect<'t>(
+    node: &'t Node,
+    rest: &[&str],
+    bound: &mut Vec<(&'t str, String)>,
+    out: &mut Vec<(&'t Node, Vec<(&'t str, String)>)>,
+) {
+    let Some((segment, tail)) = rest.split_first() else {
+        if !node.routes.is_empty() {
+            out.push((node, bound.clone()));
+        }
+        return;
+    };
+    if let Some(child) = node.literal.get(*segment) {
+        collect(child, tail, bound, out);
+    }
+    if let Some((name, child)) = &node.param
+        && !segment.is_empty()
+    {
+        bound.push((name, (*segment).to_owned()));
+        collect(child, tail, bound, out);
+        bound.pop();
+    }
+}
+
+impl Level {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Semantic => "semantic",
+            Self::Stateful => "stateful",
+            Self::Declared => "declared",
+        }
+    }
+
+    /// `semantic`, `stateful` or `declared`.
+    pub fn parse(text: &str) -> Option<Self> {
+        [Self::Semantic, Self::Stateful, Self::Declared]
+            .into_iter()
+            .find(|l| l.as_str().eq_ignore_ascii_case(text.trim()))
+    }
+}
+
+/// The coverage report as JSON: the counts per level and every operation (of `only` a level).
+pub fn coverage_json(table: &Table, only: Option<Level>) -> serde_json::Value {
+    let counts: serde_json::Map<String, serde_json::Value> = table
+        .counts()
+        .iter()
+        .map(|(level, n)| (level.as_str().to_owned(), (*n).into()))
+        .chain([("total".to_owned(), table.routes.len().into())])
+        .collect();
+    let operations: Vec<&Route> = table
+        .routes
+        .iter()
+        .filter(|r| only.is_none_or(|l| r.level == l))
+        .collect();
+    serde_json::json!({ "counts": counts, "operations": operations })
+}
+
+/// The coverage report as text: a line of counts, then one line per operation.
+pub fn coverage_text(table: &Table, only: Option<Level>) -> String {
+    let [(_, semantic), (_, stateful), (_, declared)] = table.counts();
+    let mut out = format!(
+        "{} operations of the official document: {semantic} semantic, {stateful} stateful, {declared} declared (501)\n",
+        table.routes.len()
+    );
+    for route in table.routes.iter().filter(|r| only.is_none_or(|l| r.level == l)) {
+        out.push_str(&format!(
+            "{:<9} {:<6} {}\n",
+            route.level.as_str(),
+            route.method,
+            route.path
+        ));
+    }
+    out
+}
+
+static TABLE: OnceLock<Result<Table, String>> = OnceLock::new();
+
+/// The table, parsed once (startup asks first, so a broken file stops the emulator).
+pub fn table() -> Result<&'static Table, String> {
+    TABLE
+        .get_or_init(|| {
+            serde_json::from_str::<TableFile>(TABLE_TEXT)
+                .map(|f| Table::build(f.operations))
+                .map_err(|e| format!("fixtures/table.json is not valid: {e}"))
+        })
+        .as_ref()
+        .map_err(Clone::clone)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn found(method: &str, path: &str) -> Option<(String, Vec<(String, String)>)> {
+        let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+        match table().unwrap().find(method, &segments) {
+            Found::Operation(route, params) => Some((
+                route.path.clone(),
+                params.into_iter().map(|(k, v)| (k.to_owned(), v)).collect(),
+            )),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn the_table_holds_every_operation_of_the_document() {
+        let table = table().unwrap();
+        assert_eq!(table.routes.len(), 800);
+        let [(_, semantic), (_, stateful), (_, declared)] = table.counts();
+        assert_eq!(semantic + stateful + declared, 800);
+        assert!(
+            semantic >= SEMANTIC.len() && stateful > 300,
+            "{semantic} {stateful} {declared}"
+        );
+    }
+
+    #[test]
+    fn a_literal_segment_wins_over_a_parameter() {
+        assert_eq!(found("GET", "/invoice/paymentType").unwrap().0, "/invoice/paymentType");
+        assert_eq!(
+            found("GET", "/invoice/12").unwrap(),
+            ("/invoice/{id}".to_owned(), vec![("id".to_owned(), "12".to_owned())])
+        );
+        assert_eq!(
+            found("PUT", "/invoice/12/:payment").unwrap().0,
+            "/invoice/{id}/:payment"
+        );
+        assert_eq!(found("GET", "/company/divisions").unwrap().0, "/company/divisions");
+    }
+
+    #[test]
+    fn a_parameter_is_tried_where_the_literal_has_no_such_method() {
+        // `/ledger/voucher/historical` has no DELETE, `/ledger/voucher/{id}` has.
+        assert_eq!(
+            found("DELETE", "/ledger/voucher/historical").unwrap().0,
+            "/ledger/voucher/{id}"
+        );
+    }
+
+    #[test]
+    fn a_path_the_document_lacks_finds_nothing_and_a_known_one_names_its_methods() {
+        let table = table().unwrap();
+        assert!(matches!(table.find("GET", &["nosuch"]), Found::Nothing));
+        assert!(matches!(table.find("GET", &["customer", ""]), Found::Nothing));
+        match table.find("PATCH", &["customer"]) {
+            Found::OtherMethods(methods) => assert_eq!(methods, vec!["GET", "POST"]),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn hand_written_and_generic_operations_have_their_levels() {
+        let level = |method: &str, path: &str| {
+            table()
+                .unwrap()
+                .routes
+                .iter()
+                .find(|r| r.method == method && r.path == path)
+                .map(|r| r.level)
+        };
+        assert_eq!(level("PUT", "/token/session/:create"), Some(Level::Semantic));
+        assert_eq!(level("POST", "/customer"), Some(Level::Semantic));
+        assert_eq!(level("POST", "/travelExpense"), Some(Level::Stateful));
+        assert_eq!(level("GET", "/project/settings"), Some(Level::Stateful));
+        assert_eq!(level("PUT", "/invoice/{id}/:send"), Some(Level::Declared));
+        assert_eq!(level("POST", "/invoice/list"), Some(Level::Declared));
+    }
+}

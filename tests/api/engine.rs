@@ -1,0 +1,334 @@
+//! The resource engine over the whole official document: every operation of the table answers
+//! (a 2xx by its shape, a 4xx envelope for a bad request, or 501 naming it, never «No endpoint»),
+//! what a create writes is read back, a GET body PUT back is a new version, settings are one
+//! object per company, bulk writes are all or nothing, and the coverage report counts the table.
+
+use crate::helpers::{TestApp, spawn_app};
+use crate::resources::list_url;
+use reqwest::Method;
+use serde_json::{Map, Value, json};
+use tripletex_sandbox::domain::resource::{FieldKind, Operation, ResourceDef, find};
+use tripletex_sandbox::domain::table::{Level, Route, table};
+
+fn method(route: &Route) -> Method {
+    Method::from_bytes(route.method.as_bytes()).expect("a method")
+}
+
+/// The route's path with each parameter replaced by `id`.
+fn concrete(route: &Route, id: i64) -> String {
+    let path: Vec<String> = route
+        .path
+        .split('/')
+        .map(|s| {
+            if s.starts_with('{') {
+                id.to_string()
+            } else {
+                s.to_owned()
+            }
+        })
+        .collect();
+    format!("/v2{}", path.join("/"))
+}
+
+/// A value of the field's type that differs from its default, within its bounds.
+fn sample(field: &tripletex_sandbox::domain::resource::FieldDef) -> Option<Value> {
+    Some(match field.kind {
+        FieldKind::String => match (&field.allowed, field.format.as_deref()) {
+            (Some(allowed), _) => json!(allowed.last()?),
+            (None, Some("date")) => json!("2026-03-01"),
+            (None, _) => json!("Sandbox sample"),
+        },
+        FieldKind::Integer => {
+            let low = field.minimum.unwrap_or(i64::MIN);
+            let high = field.maximum.unwrap_or(i64::MAX);
+            json!(7.clamp(low, high))
+        }
+        FieldKind::Number => json!(1.5),
+        FieldKind::Boolean => json!(true),
+        _ => return None,
+    })
+}
+
+fn generated(def: &ResourceDef) -> bool {
+    !def.hand_kept && !def.embedded
+}
+
+fn create_one(app: &TestApp, session: &str, def: &ResourceDef, body: &Value) -> i64 {
+    let made = app.call_as(Method::POST, "0", session, &format!("/v2/{}", def.path), Some(body));
+    assert_eq!(made.status, 201, "POST /{}: {}", def.path, made.body);
+    made.body["value"]["id"].as_i64().expect("an id")
+}
+
+#[test]
+fn every_operation_of_the_table_answers_by_its_level_and_none_is_an_unknown_endpoint() {
+    let app = spawn_app();
+    let session = app.session_with_everything();
+    let table = table().unwrap();
+    let mut answered = [0usize; 3];
+    for route in &table.routes {
+        let def = route.resource.as_deref().and_then(find);
+        let reply = match (route.level, route.kind, def) {
+            (Level::Stateful, Some(kind), Some(def)) => walk_stateful(&app, &session, route, kind, def),
+            _ => {
+                let body = json!({});
+                let reply = app.call_as(method(route), "0", &session, &concrete(route, 1), Some(&body));
+                if route.level == Level::Declared {
+                    assert_eq!(reply.status, 501, "{}: {}", route.name(), reply.body);
+                    let message = reply.body["developerMessage"].as_str().unwrap_or_default();
+                    assert!(message.contains(&route.name()), "{}: {message}", route.name());
+                    assert_eq!(reply.body["status"], 501);
+                } else {
+                    assert!(
+                        reply.status < 500 && reply.status != 501,
+                        "{}: {}",
+                        route.name(),
+                        reply.body
+                    );
+                }
+                reply
+            }
+        };
+        let message = reply.body["developerMessage"].as_str().unwrap_or_default();
+        assert!(!message.contains("No endpoint"), "{}: {message}", route.name());
+        answered[route.level as usize] += 1;
+    }
+    assert_eq!(answered.iter().sum::<usize>(), 800);
+}
+
+/// A well-formed request for a stateful operation, on an object made for it: the 2xx its kind gives.
+fn walk_stateful(
+    app: &TestApp,
+    session: &str,
+    route: &Route,
+    kind: Operation,
+    def: &ResourceDef,
+) -> crate::helpers::Reply {
+    let made = || create_one(app, session, def, &json!({}));
+    let unknown = || 999_999_999;
+    // The query arguments the document requires for this kind, with values that select nothing.
+    let required: Vec<String> = def
+        .missing_query(kind, |_| false)
+        .into_iter()
+        .map(|name| {
+            format!(
+                "{name}={}",
+                if name.ends_with("From") {
+                    "2000-01-01"
+                } else if name.ends_with("Id") || name.ends_with("Ids") || name == "ids" {
+                    "0"
+                } else {
+                    "2100-01-01"
+                }
+            )
+        })
+        .collect();
+    let call = |path: &str, body: Option<&Value>| {
+        let (path, sent) = path.split_once('?').unwrap_or((path, ""));
+        let mut query: Vec<&str> = sent.split('&').filter(|a| !a.is_empty()).collect();
+        for argument in &required {
+            let name = argument.split('=').next().unwrap_or_default();
+            if !query.iter().any(|a| a.split('=').next() == Some(name)) {
+                query.push(argument);
+            }
+        }
+        let path = match query.is_empty() {
+            true => path.to_owned(),
+            false => format!("{path}?{}", query.join("&")),
+        };
+        app.call_as(method(route), "0", session, &path, body)
+    };
+    // A resource that cannot be made through the API (reference data) is asked for an id it does not hold.
+    let creatable = def.allows(Operation::Create);
+    let made: &dyn Fn() -> i64 = if creatable { &made } else { &unknown };
+    let found = 404;
+    let item = |ok: u16| if creatable { ok } else { found };
+    let (reply, wanted) = match kind {
+        Operation::List => (app.get_as("0", session, &list_url(def, "")), 200),
+        Operation::Create => (call(&format!("/v2/{}", def.path), Some(&json!({}))), 201),
+        Operation::Get => (call(&concrete(route, made()), None), item(200)),
+        Operation::Update => (call(&concrete(route, made()), Some(&json!({}))), item(200)),
+        Operation::Delete => (call(&concrete(route, made()), None), item(204)),
+        Operation::CreateList => (call(&format!("/v2/{}/list", def.path), Some(&json!([{}, {}]))), 201),
+        Operation::UpdateList => {
+            let body = json!([{"id": made()}]);
+            (call(&format!("/v2/{}/list", def.path), Some(&body)), item(200))
+        }
+        Operation::DeleteIds => (call(&format!("/v2/{}/list?ids={}", def.path, made()), None), item(204)),
+        Operation::DeleteList => {
+            let body = json!([{"id": made()}]);
+            (call(&concrete(route, 0), Some(&body)), item(204))
+        }
+        Operation::Settings => (call(&format!("/v2/{}", def.path), None), 200),
+        Operation::UpdateSettings => (call(&format!("/v2/{}", def.path), Some(&json!({}))), 200),
+    };
+    assert_eq!(reply.status, wanted, "{} ({kind:?}): {}", route.name(), reply.body);
+    reply
+}
+
+#[test]
+fn every_writable_property_set_on_create_is_read_back_equal() {
+    let app = spawn_app();
+    let session = app.session_with_everything();
+    let mut checked = 0;
+    for def in tripletex_sandbox::domain::resource::catalogue()
+        .unwrap()
+        .iter()
+        .filter(|d| generated(d) && d.allows(Operation::Create) && d.allows(Operation::Get))
+    {
+        let body: Map<String, Value> = def
+            .fields
+            .iter()
+            .filter(|(_, f)| !f.read_only)
+            .filter_map(|(name, f)| sample(f).map(|v| (name.clone(), v)))
+            .collect();
+        let id = create_one(&app, &session, def, &Value::Object(body.clone()));
+        let read = app.get_as("0", &session, &format!("/v2/{}/{id}?fields=*", def.path));
+        assert_eq!(read.status, 200, "{}: {}", def.path, read.body);
+        for (name, value) in &body {
+            assert_eq!(&read.body["value"][name], value, "{}.{name}", def.path);
+            checked += 1;
+        }
+    }
+    assert!(checked > 200, "only {checked} properties checked");
+}
+
+#[test]
+fn a_body_read_and_put_back_unchanged_is_accepted_as_the_next_version() {
+    let app = spawn_app();
+    let session = app.session_with_everything();
+    let mut checked = 0;
+    for def in tripletex_sandbox::domain::resource::catalogue()
+        .unwrap()
+        .iter()
+        .filter(|d| {
+            generated(d) && d.allows(Operation::Create) && d.allows(Operation::Get) && d.allows(Operation::Update)
+        })
+    {
+        let id = create_one(&app, &session, def, &json!({}));
+        let read = app.get_as("0", &session, &format!("/v2/{}/{id}?fields=*", def.path));
+        assert_eq!(read.status, 200, "{}: {}", def.path, read.body);
+        let put = app.call_as(
+            Method::PUT,
+            "0",
+            &session,
+            &format!("/v2/{}/{id}", def.path),
+            Some(&read.body["value"]),
+        );
+        assert_eq!(put.status, 200, "PUT /{}/{id}: {}", def.path, put.body);
+        assert_eq!(put.body["value"]["version"], 1, "{}", def.path);
+        checked += 1;
+    }
+    assert!(checked > 40, "only {checked} resources");
+}
+
+#[test]
+fn a_settings_object_is_one_per_company_with_its_defaults_and_keeps_what_is_written() {
+    let app = spawn_app();
+    let session = app.session_with_everything();
+    let first = app.get_as("0", &session, "/v2/project/settings");
+    assert_eq!(first.status, 200, "{}", first.body);
+    let again = app.get_as("0", &session, "/v2/project/settings");
+    assert_eq!(again.body["value"]["id"], first.body["value"]["id"], "the same object");
+    let put = app.call_as(
+        Method::PUT,
+        "0",
+        &session,
+        "/v2/project/settings",
+        Some(&json!({"showProjectOnboarding": true})),
+    );
+    assert_eq!(put.status, 200, "{}", put.body);
+    let read = app.get_as(
+        "0",
+        &session,
+        "/v2/project/settings?fields=showProjectOnboarding,version",
+    );
+    assert_eq!(read.body["value"], json!({"showProjectOnboarding": true, "version": 1}));
+}
+
+#[test]
+fn a_bulk_create_with_one_refused_element_makes_none() {
+    let app = spawn_app();
+    let session = app.session_with_everything();
+    let before = app.get_as("0", &session, "/v2/employee/category?count=1000").body["fullResultSize"].clone();
+    let bad = json!([{"name": "ok"}, {"name": "ok", "noSuchField": 1}]);
+    let reply = app.call_as(Method::POST, "0", &session, "/v2/employee/category/list", Some(&bad));
+    assert_eq!(reply.status, 422, "{}", reply.body);
+    assert_eq!(reply.body["validationMessages"][0]["field"], "noSuchField");
+    let after = app.get_as("0", &session, "/v2/employee/category?count=1000").body["fullResultSize"].clone();
+    assert_eq!(before, after);
+    let good = json!([{"name": "a"}, {"name": "b"}]);
+    let made = app.call_as(Method::POST, "0", &session, "/v2/employee/category/list", Some(&good));
+    assert_eq!(made.status, 201, "{}", made.body);
+    assert_eq!(made.body["values"].as_array().map(Vec::len), Some(2));
+    assert_eq!(made.body["values"][1]["name"], "b");
+}
+
+#[test]
+fn documented_paths_are_told_apart_from_unknown_ones() {
+    let app = spawn_app();
+    let session = app.session_with_everything();
+    // A literal path beside an `{id}` one is its own operation, not an id that is not a number.
+    for path in [
+        "/v2/invoice/paymentType",
+        "/v2/employee/employment/occupationCode",
+        "/v2/company/divisions",
+        "/v2/employee/category",
+    ] {
+        let reply = app.get_as("0", &session, path);
+        assert_eq!(reply.status, 200, "{path}: {}", reply.body);
+    }
+    let line = app.call_as(Method::POST, "0", &session, "/v2/order/orderline", Some(&json!({})));
+    assert_eq!(line.status, 501, "{}", line.body);
+    let unknown = app.get_as("0", &session, "/v2/customerz");
+    assert_eq!(unknown.status, 404);
+    assert!(
+        unknown.body["developerMessage"]
+            .as_str()
+            .unwrap()
+            .contains("No endpoint")
+    );
+    let wrong_method = app.call_as(Method::PATCH, "0", &session, "/v2/travelExpense", None);
+    assert_eq!(wrong_method.status, 405, "{}", wrong_method.body);
+    let not_a_number = app.get_as("0", &session, "/v2/travelExpense/abc");
+    assert_eq!(not_a_number.status, 400, "{}", not_a_number.body);
+    assert_eq!(not_a_number.body["code"], 12000);
+    let employee_not_a_number = app.get_as("0", &session, "/v2/employee/abc");
+    assert_eq!(employee_not_a_number.status, 400, "{}", employee_not_a_number.body);
+    // Without a session, a declared operation is refused as any other call is.
+    let anonymous = app.send(app.request(Method::PUT, "/v2/invoice/1/:send"));
+    assert_eq!(anonymous.status, 401);
+}
+
+#[test]
+fn a_generated_resource_needs_the_entitlement_of_its_area() {
+    let app = spawn_app();
+    let session = app.session_with_accesses(&["AUTH_CUSTOMER"]);
+    let refused = app.get_as("0", &session, "/v2/travelExpense");
+    assert_eq!(refused.status, 403, "{}", refused.body);
+    let allowed = app.get_as("0", &session, "/v2/customer/category");
+    assert_eq!(allowed.status, 200, "{}", allowed.body);
+}
+
+#[test]
+fn the_coverage_report_counts_the_table() {
+    let app = spawn_app();
+    let reply = app.get("/_sandbox/coverage");
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    let counts = &reply.body["value"]["counts"];
+    let table = table().unwrap();
+    for level in [Level::Semantic, Level::Stateful, Level::Declared] {
+        let n = table.routes.iter().filter(|r| r.level == level).count();
+        assert_eq!(counts[level.as_str()], n, "{level:?}");
+    }
+    assert_eq!(counts["total"], 800);
+    assert_eq!(reply.body["value"]["operations"].as_array().map(Vec::len), Some(800));
+    let declared = app.get("/_sandbox/coverage?level=declared");
+    assert!(
+        declared.body["value"]["operations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|o| o["level"] == "declared")
+    );
+    assert_eq!(app.get("/_sandbox/coverage?level=nope").status, 422);
+}
