@@ -285,6 +285,24 @@ mod tests {
     }
 
     #[test]
+    fn a_scenario_file_with_a_bad_rule_is_refused_at_the_rule_s_path() {
+        let text = json!({"name": "x", "description": "d", "overrides": [
+            {"method": "GET", "path": "/a", "response": {"status": 200}},
+            {"method": "GET", "path": "/a", "response": {"status": 200, "headers": {"connection": "close"}}}
+        ]})
+        .to_string();
+        let refused = crate::scenario::parse("my.json", &text).unwrap_err();
+        assert_eq!(paths(&refused.problems), ["overrides[1].response.headers.connection"]);
+        assert!(refused.to_string().starts_with("my.json: overrides[1]"), "{refused}");
+        let typo = json!({"name": "x", "description": "d", "overrides": [
+            {"method": "GET", "path": "/a", "response": {"status": 200}},
+            {"method": "GET", "path": "/a", "tims": 1, "response": {"status": 200}}
+        ]});
+        let refused = crate::scenario::parse("my.json", &typo.to_string()).unwrap_err();
+        assert_eq!(paths(&refused.problems), ["overrides[1].tims"]);
+    }
+
+    #[test]
     fn a_no_content_answer_has_no_body() {
         let empty = rule(json!({"method": "DELETE", "path": "/a", "response": {"status": 204, "body": {}}}));
         assert_eq!(paths(&check_one(&empty, "")), ["response.body"]);
