@@ -2,7 +2,7 @@
 //! authentication and before any handler. The body is read only when a rule that could answer
 //! looks at it, and is then handed on unchanged to the handler if no rule answers.
 
-use crate::sandbox::overrides::{Armed, Overrides, Request, answer, body_needed};
+use crate::sandbox::overrides::{Armed, Overrides, Request, answer, body_needed, percent_decoded};
 use crate::wire::request_id::{JSON_UTF8, OVERRIDE_HEADER};
 use actix_web::body::BoxBody;
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
@@ -92,33 +92,6 @@ fn below_v2(path: &str) -> Option<&str> {
         .filter(|rest| rest.is_empty() || rest.starts_with('/'))
 }
 
-/// A path segment as the client meant it (`%3EwhoAmI` is `>whoAmI`).
-fn percent_decoded(segment: &str) -> String {
-    if !segment.contains('%') {
-        return segment.to_owned();
-    }
-    let bytes = segment.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut at = 0;
-    while at < bytes.len() {
-        let hex = bytes
-            .get(at + 1..at + 3)
-            .and_then(|h| std::str::from_utf8(h).ok())
-            .and_then(|h| u8::from_str_radix(h, 16).ok());
-        match (bytes[at], hex) {
-            (b'%', Some(byte)) => {
-                out.push(byte);
-                at += 3;
-            }
-            (byte, _) => {
-                out.push(byte);
-                at += 1;
-            }
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
 /// Reads the whole body and puts it back for the handler; None (with whatever arrived handed
 /// back, followed by the rest or the failure) when it is too large or fails to arrive.
 async fn read_body(req: &mut ServiceRequest) -> Option<Bytes> {
@@ -191,14 +164,5 @@ mod tests {
         assert_eq!(below_v2("/v2"), Some(""));
         assert_eq!(below_v2("/v2x/customer"), None);
         assert_eq!(below_v2("/sb/abc"), None);
-    }
-
-    #[test]
-    fn segments_are_percent_decoded_and_stray_percents_kept() {
-        assert_eq!(percent_decoded("%3EwhoAmI"), ">whoAmI");
-        assert_eq!(percent_decoded("a%2Fb"), "a/b");
-        assert_eq!(percent_decoded("100%"), "100%");
-        assert_eq!(percent_decoded("%zz"), "%zz");
-        assert_eq!(percent_decoded("%C3%A6"), "æ");
     }
 }

@@ -61,7 +61,8 @@ impl Armed {
                 if s.starts_with('{') && s.ends_with('}') {
                     Segment::Any
                 } else {
-                    Segment::Literal(s.to_owned())
+                    // Requests are compared decoded, so a template written encoded matches too.
+                    Segment::Literal(percent_decoded(s))
                 }
             })
             .collect();
@@ -146,6 +147,33 @@ impl Armed {
             remaining: self.remaining.as_ref().map(|r| r.load(Ordering::Acquire)),
         }
     }
+}
+
+/// A path segment as the client meant it (`%3EwhoAmI` is `>whoAmI`).
+pub fn percent_decoded(segment: &str) -> String {
+    if !segment.contains('%') {
+        return segment.to_owned();
+    }
+    let bytes = segment.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut at = 0;
+    while at < bytes.len() {
+        let hex = bytes
+            .get(at + 1..at + 3)
+            .and_then(|h| std::str::from_utf8(h).ok())
+            .and_then(|h| u8::from_str_radix(h, 16).ok());
+        match (bytes[at], hex) {
+            (b'%', Some(byte)) => {
+                out.push(byte);
+                at += 3;
+            }
+            (byte, _) => {
+                out.push(byte);
+                at += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// JSON equality where `100` and `100.0` are the same number, as they are to a JSON reader.
@@ -305,6 +333,24 @@ mod tests {
         assert_eq!(first(&overrides, "PUT", "/invoice/7/:send/x", &[], None), None);
         assert_eq!(first(&overrides, "PUT", "/invoice//:send", &[], None), None);
         assert_eq!(first(&overrides, "PUT", "/order/7/:send", &[], None), None);
+    }
+
+    #[test]
+    fn a_template_written_encoded_matches_the_decoded_request() {
+        let overrides = Overrides::default();
+        overrides.replace(vec![rule(
+            json!({"method": "GET", "path": "/token/session/%3EwhoAmI", "response": {"status": 200}}),
+        )]);
+        assert!(first(&overrides, "GET", "/token/session/>whoAmI", &[], None).is_some());
+    }
+
+    #[test]
+    fn segments_are_percent_decoded_and_stray_percents_kept() {
+        assert_eq!(percent_decoded("%3EwhoAmI"), ">whoAmI");
+        assert_eq!(percent_decoded("a%2Fb"), "a/b");
+        assert_eq!(percent_decoded("100%"), "100%");
+        assert_eq!(percent_decoded("%zz"), "%zz");
+        assert_eq!(percent_decoded("%C3%A6"), "æ");
     }
 
     #[test]
