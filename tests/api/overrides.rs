@@ -376,3 +376,24 @@ fn a_reset_of_a_scenario_without_overrides_clears_them() {
     assert_eq!(listed(&app), Vec::<Value>::new());
     assert_eq!(app.get("/v2/token/session/%3EwhoAmI").status, 401);
 }
+
+#[test]
+fn a_body_too_large_to_match_reaches_its_handler_which_refuses_it() {
+    let app = spawn_app();
+    let session = session(&app);
+    set_ok(
+        &app,
+        json!([{"method": "POST", "path": "/customer", "body": [{"pointer": "/name", "equals": "x"}],
+                "response": {"status": 200}}]),
+    );
+    let huge = format!(r#"{{"name": "{}"}}"#, "x".repeat(2 * 1024 * 1024));
+    let reply = app.send(
+        app.request(Method::POST, "/v2/customer")
+            .header("Authorization", basic("0", &session))
+            .header("Content-Type", "application/json")
+            .body(huge),
+    );
+    assert_eq!((reply.status, overridden_by(&reply)), (413, None), "{}", reply.body);
+    let small = app.call_as(Method::POST, "0", &session, "/v2/customer", Some(&json!({"name": "x"})));
+    assert_eq!(overridden_by(&small), Some("1"));
+}
