@@ -12,7 +12,7 @@
 //! - [`console`] (`/console/...`): the training console, server-rendered pages over the control
 //!   plane's own functions (so its refusals are the control plane's), for trainers and classes.
 //! - [`http`]: the per-request layer: the request context (sandbox, clock reading, caller)
-//!   resolved once per request, the middleware around `/v2` (faults, journal), the admin token
+//!   resolved once per request, the middleware around `/v2` (overrides, faults, journal), the admin token
 //!   in front of `/_sandbox`, the limits on slow and many clients, and the emulator's own address
 //!   for the URLs it hands out.
 //! - [`wire`]: Tripletex HTTP conventions only: envelopes, the error table, request ids,
@@ -20,7 +20,7 @@
 //! - [`domain`]: the access model and the data rules, pure: one function per rule, denials as data.
 //! - [`store`]: SQLite through rusqlite; one store per sandbox; migrations in code.
 //! - [`sandbox`]: one isolated world (store, clock, token randomness, id sequence, journal,
-//!   faults) and the registry of the sandboxes a process serves (`/sb/{id}`).
+//!   faults, overrides) and the registry of the sandboxes a process serves (`/sb/{id}`).
 //! - [`scenario`]: scenario and fixture files: embedded library, strict parsing, validation,
 //!   seed data, export.
 

@@ -77,7 +77,10 @@ fn row(ctx: &Ctx, entry: &Entry) -> Markup {
             td.outcome { @if refused { (ctx.t("Avvist", "Refused")) } @else { (ctx.t("Tillatt", "Allowed")) } }
             td { (entry.status) }
             td { (entry.code.map(|c| c.to_string()).unwrap_or_default()) }
-            td { @if let Some(rule) = entry.rule { code { (rule) } } }
+            td {
+                @if let Some(rule) = entry.rule { code { (rule) } }
+                @else if let Some(id) = &entry.override_id { code { "override " (id) } }
+            }
             td.remedy {
                 @if let Some(remedy) = &entry.remedy { (remedy) }
                 @else if let Some(message) = entry.developer_message.as_deref().filter(|_| refused) { (message) }

@@ -6,6 +6,7 @@ pub mod clients;
 pub mod company;
 mod credentials;
 mod openapi;
+mod overrides;
 pub mod people;
 mod snapshots;
 pub mod views;
@@ -426,6 +427,56 @@ pub const ROUTES: &[Route] = &[
     },
     Route {
         method: Method::Get,
+        path: "/overrides",
+        summary: "The override rules, in the order they are tried, each with how many requests it answered (matched) and how many it will still answer (remaining, null for no limit)",
+        query: &[],
+        request: Body::None,
+        status: 200,
+        response: Body::Values(OVERRIDE),
+        mount: |r| r.to(overrides::list),
+    },
+    Route {
+        method: Method::Put,
+        path: "/overrides",
+        summary: "Replace the override rules ({\"overrides\": []} clears them); a refused list changes nothing",
+        query: &[],
+        request: Body::Object(&[Field("overrides", "!object[]")]),
+        status: 200,
+        response: Body::Values(OVERRIDE),
+        mount: |r| r.to(overrides::replace),
+    },
+    Route {
+        method: Method::Post,
+        path: "/overrides",
+        summary: "Add an override rule after the others; the answer names its id",
+        query: &[],
+        request: Body::Object(NEW_OVERRIDE),
+        status: 201,
+        response: Body::Value(OVERRIDE),
+        mount: |r| r.to(overrides::add),
+    },
+    Route {
+        method: Method::Delete,
+        path: "/overrides",
+        summary: "Delete every override rule",
+        query: &[],
+        request: Body::None,
+        status: 204,
+        response: Body::None,
+        mount: |r| r.to(overrides::clear),
+    },
+    Route {
+        method: Method::Delete,
+        path: "/overrides/{id}",
+        summary: "Delete one override rule",
+        query: &[],
+        request: Body::None,
+        status: 204,
+        response: Body::None,
+        mount: |r| r.to(overrides::delete),
+    },
+    Route {
+        method: Method::Get,
         path: "/journal",
         summary: "The request log, newest first, with decisions and reasons",
         query: &[
@@ -730,6 +781,26 @@ const COMPANY: &[Field] = &[
 const SUBSCRIPTION: &[Field] = &[Field("package", "string"), Field("integrationsEnabled", "boolean")];
 const SNAPSHOT: &[Field] = &[Field("name", "string"), Field("takenAt", "date-time")];
 const FAULTS: &[Field] = &[Field("rateLimit", "object"), Field("rules", "object[]")];
+const NEW_OVERRIDE: &[Field] = &[
+    Field("id", "string"),
+    Field("method", "!string"),
+    Field("path", "!string"),
+    Field("query", "object"),
+    Field("body", "object[]"),
+    Field("times", "integer"),
+    Field("response", "!object"),
+];
+const OVERRIDE: &[Field] = &[
+    Field("id", "string"),
+    Field("method", "string"),
+    Field("path", "string"),
+    Field("query", "object"),
+    Field("body", "object[]"),
+    Field("times", "integer"),
+    Field("response", "object"),
+    Field("matched", "integer"),
+    Field("remaining", "integer"),
+];
 const JOURNAL: &[Field] = &[
     Field("time", "date-time"),
     Field("requestId", "string"),
@@ -744,6 +815,7 @@ const JOURNAL: &[Field] = &[
     Field("remedy", "string"),
     Field("developerMessage", "string"),
     Field("needed", "string[]"),
+    Field("overrideId", "string"),
 ];
 
 /// Mounts every `/_sandbox` route ([`ROUTES`]) on the given config (the caller adds the

@@ -45,7 +45,7 @@ pub fn build(origin: &str, prefix: &str) -> Value {
 
 fn add(paths: &mut Map<String, Value>, route: &Route, servers: Option<&Value>) {
     let full = format!("/_sandbox{}", route.path);
-    let text_ids: &[&str] = if route.path.starts_with("/sandboxes") {
+    let text_ids: &[&str] = if route.path.starts_with("/sandboxes") || route.path.starts_with("/overrides") {
         &["id"]
     } else {
         &[]

@@ -1,8 +1,10 @@
-//! The middleware around every `/v2` request: resolves the request context once, applies the
-//! sandbox's rate limit and fault rules before the request is served, and records it in the
-//! journal once its response is known (with the denying rule and remedy for a refusal).
+//! The middleware around every `/v2` request: resolves the request context once, lets an override
+//! rule answer first, applies the sandbox's rate limit and fault rules before the request is
+//! served, and records it in the journal once its response is known (with the denying rule and
+//! remedy for a refusal, or the override rule that answered).
 
 use crate::http::context::{AccessNeeded, Caller, RequestContext, SANDBOX_ID, resolve};
+use crate::http::overrides::Outcome;
 use crate::sandbox::journal::Entry;
 use crate::sandbox::registry::Registry;
 use crate::wire::request_id::{RequestId, as_api_error};
@@ -32,10 +34,15 @@ pub async fn observe(
     let now = context.now;
     req.extensions_mut().insert(context);
 
-    let response = if sandbox.faults().is_idle() {
-        next.call(req).await?.map_into_boxed_body()
+    let outcome = if sandbox.overrides().is_idle() {
+        Outcome::Passed(req)
     } else {
-        with_faults(req, next, &sandbox, now).await?
+        crate::http::overrides::try_answer(req, sandbox.overrides()).await
+    };
+    let (response, override_id) = match outcome {
+        Outcome::Answered { response, id } => (response, Some(id)),
+        Outcome::Passed(req) if sandbox.faults().is_idle() => (next.call(req).await?.map_into_boxed_body(), None),
+        Outcome::Passed(req) => (with_faults(req, next, &sandbox, now).await?, None),
     };
 
     let status = response.status().as_u16();
@@ -64,8 +71,10 @@ pub async fn observe(
         remedy: None,
         developer_message: None,
         needed,
+        override_id,
     };
-    if status >= 400 {
+    // An override's answer is the user's, not an error of the emulator's to explain.
+    if status >= 400 && entry.override_id.is_none() {
         let error = as_api_error(&response);
         entry.code = Some(error.kind.code());
         if let Some((rule, remedy)) = error.denial {

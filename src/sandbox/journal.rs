@@ -1,5 +1,5 @@
 //! The journal: every `/v2` request of a sandbox with its outcome and, for a denial, the rule
-//! and the remedy. Kept in memory, bounded: the oldest entries are dropped first.
+//! and the remedy, or the override rule that answered it. Kept in memory, bounded: the oldest entries are dropped first.
 
 use actix_web::http::Method;
 use jiff::Timestamp;
@@ -35,6 +35,8 @@ pub struct Entry {
     /// The accesses the call asked the key for (allowed or not), by name.
     #[serde(serialize_with = "names")]
     pub needed: Vec<crate::domain::entitlements::Entitlement>,
+    /// The override rule that answered instead of the emulator, by id.
+    pub override_id: Option<String>,
 }
 
 fn names<S: Serializer>(needed: &[crate::domain::entitlements::Entitlement], serializer: S) -> Result<S::Ok, S::Error> {
@@ -234,6 +236,7 @@ mod tests {
             remedy: None,
             developer_message: None,
             needed: Vec::new(),
+            override_id: None,
         }
     }
 

@@ -1,5 +1,5 @@
 //! One sandbox: an isolated world with its own store, clock, random source for tokens, id
-//! sequence, journal and faults. Opening a sandbox on an empty store installs its scenario.
+//! sequence, journal, faults and overrides. Opening a sandbox on an empty store installs its scenario.
 
 use crate::domain::rules;
 use crate::domain::token::token_string;
@@ -17,12 +17,14 @@ const FIRST_GENERATED_ID: i64 = 1_000_000;
 
 pub mod faults;
 pub mod journal;
+pub mod overrides;
 pub mod registry;
 
 pub struct Sandbox {
     store: Store,
     journal: journal::Journal,
     faults: faults::Faults,
+    overrides: overrides::Overrides,
     rng: Mutex<StdRng>,
     next_id: AtomicI64,
     /// The scenario the current world started from: what `reset` goes back to.
@@ -187,10 +189,13 @@ impl Sandbox {
     /// store (it may be a copy of a store whose installed world is known, see
     /// [`Sandbox::into_installed`]).
     fn assemble(store: Store, scenario: Arc<Scenario>, next_id: i64, rng: StdRng) -> Self {
+        let overrides = overrides::Overrides::default();
+        overrides.replace(scenario.file.overrides.clone());
         Self {
             store,
             journal: journal::Journal::default(),
             faults: faults::Faults::default(),
+            overrides,
             rng: Mutex::new(rng),
             next_id: AtomicI64::new(next_id),
             base: Mutex::new(scenario),
@@ -203,7 +208,8 @@ impl Sandbox {
     }
 
     /// A sandbox with a copy of this one's world (store, clock, scenario to reset to) that draws
-    /// its tokens from `rng`; not its journal, faults or snapshots.
+    /// its tokens from `rng`; not its journal, faults or snapshots, and the overrides its scenario
+    /// carries rather than this one's.
     pub fn fork(&self, rng: StdRng) -> Result<Self, StoreError> {
         let fork = Self::assemble(
             Store::copy_of(&self.store)?,
@@ -307,6 +313,10 @@ impl Sandbox {
         &self.faults
     }
 
+    pub fn overrides(&self) -> &overrides::Overrides {
+        &self.overrides
+    }
+
     pub fn journal(&self) -> &journal::Journal {
         &self.journal
     }
@@ -327,7 +337,8 @@ impl Sandbox {
         Ok(self.store.with(|db| db.meta("scenario"))?.unwrap_or_default())
     }
 
-    /// Replaces the whole world (and its sessions) with a scenario's, in one transaction.
+    /// Replaces the whole world (and its sessions) with a scenario's, in one transaction, and the
+    /// override rules with the scenario's (none if it carries none).
     pub fn load(&self, scenario: &Scenario) -> Result<(), StoreError> {
         let now = self.now();
         let (template, seeds) = seeds_for(&self.store, scenario, now)?;
@@ -350,15 +361,19 @@ impl Sandbox {
         })?;
         *self.base.lock().unwrap_or_else(|p| p.into_inner()) = Arc::new(scenario.clone());
         *self.pristine.lock().unwrap_or_else(|p| p.into_inner()) = None;
+        self.overrides.replace(scenario.file.overrides.clone());
         Ok(())
     }
 
-    /// Back to the scenario the current world started from.
+    /// Back to the scenario the current world started from, its override rules included (the
+    /// ones set since are gone).
     pub fn reset(&self) -> Result<(), StoreError> {
         if let Some(pristine) = self.pristine() {
             // A copy of the installed world: the same world as installing it again, with the
             // same tokens the sandbox started with, for a fraction of the time.
-            return self.store.restore_from(&pristine);
+            self.store.restore_from(&pristine)?;
+            self.overrides.replace(self.base_scenario().file.overrides.clone());
+            return Ok(());
         }
         let base = self.base_scenario();
         self.load(&base)

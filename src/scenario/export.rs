@@ -169,6 +169,8 @@ pub fn export(db: &Db<'_>, seed: SeedAtHand) -> rusqlite::Result<ScenarioFile> {
         settings,
         world,
         objects: super::objects::export(db, seed)?,
+        // Overrides are the sandbox's, like its faults, not the world's: an export leaves them out.
+        overrides: Vec::new(),
         expect: Vec::new(),
     })
 }

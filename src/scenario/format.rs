@@ -22,6 +22,10 @@ pub struct ScenarioFile {
     /// start with, per resource path; `GET /_sandbox/state` exports them.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub objects: Objects,
+    /// Answers the sandbox gives instead of its own (`PUT /_sandbox/overrides`), installed with
+    /// the world and again on every reset.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub overrides: Vec<super::overrides::OverrideRule>,
     /// What the API must answer in this world, in order; the test suite runs every entry.
     #[serde(default)]
     pub expect: Vec<Expectation>,

@@ -4,6 +4,7 @@
 mod export;
 pub mod format;
 mod objects;
+pub mod overrides;
 mod seed;
 
 pub use seed::template as seed_template;
@@ -194,6 +195,7 @@ pub fn parse(source_name: &str, text: &str) -> Result<Scenario, ScenarioError> {
     let mut problems = validate::world(&world, &origins);
     problems.extend(validate::expectations(&file.expect, &world));
     problems.extend(objects::check(&file.objects, &world));
+    problems.extend(overrides::check(&file.overrides, "overrides"));
     if !problems.is_empty() {
         return Err(ScenarioError {
             source_name: source_name.to_owned(),

@@ -1,6 +1,6 @@
 //! Stamps every response with `x-tlx-request-id` and the emulator marker, and renders error
 //! bodies (ours and actix's own) as the Tripletex error envelope carrying that same id — except
-//! the training console's own HTML pages.
+//! the training console's own HTML pages and the answers of override rules, sent as written.
 
 use crate::wire::error::{ApiError, ErrorKind};
 use actix_web::body::{BoxBody, MessageBody};
@@ -12,6 +12,9 @@ use actix_web::{Error, HttpMessage, HttpResponse};
 pub const REQUEST_ID_HEADER: HeaderName = HeaderName::from_static("x-tlx-request-id");
 /// Says openly, on every response, that this is an emulator and not Tripletex.
 pub const EMULATOR_HEADER: HeaderName = HeaderName::from_static("x-tripletex-sandbox");
+/// Names the override rule that answered instead of the emulator; such an answer is sent as the
+/// rule gives it, never rewritten into the error envelope.
+pub const OVERRIDE_HEADER: HeaderName = HeaderName::from_static("x-tripletex-sandbox-override");
 pub const JSON_UTF8: HeaderValue = HeaderValue::from_static("application/json;charset=UTF-8");
 
 /// Where a control-plane error points: the emulator's own documentation, never Tripletex's.
@@ -50,8 +53,10 @@ pub async fn stamp(
     let mut buffer = uuid::Uuid::encode_buffer();
     let request_id = id.0.hyphenated().encode_lower(&mut buffer);
     // The training console's refusals are pages in their own right (HTML, with the refusal on the
-    // form that was refused); every other error speaks the Tripletex envelope.
-    let response = if response.status().as_u16() >= 400 && !is_html_page(&response) {
+    // form that was refused), and an override rule's answer is the user's own; every other error
+    // speaks the Tripletex envelope.
+    let overridden = response.headers().contains_key(OVERRIDE_HEADER);
+    let response = if response.status().as_u16() >= 400 && !is_html_page(&response) && !overridden {
         let error = as_api_error(&response);
         let body = if is_control_plane(response.request().path()) {
             error.body_with_link(request_id, CONTROL_PLANE_DOCS)

@@ -29,6 +29,7 @@ mod helpers;
 mod journal;
 mod malformed;
 mod openapi;
+mod overrides;
 mod recorded;
 mod remembered;
 mod required;
