@@ -155,11 +155,7 @@ pub fn install_objects(db: &Db<'_>, company_ids: &[i64], now: Timestamp) -> rusq
             account_places.entry(number).or_insert(place);
         }
     }
-    let accounts: BTreeMap<i64, i64> = company_objects
-        .iter()
-        .filter_map(|(_, per_company)| per_company.as_ref()?.0.default_account.as_ref())
-        .filter_map(|account| Some((account.number, *account_places.get(&account.number)?)))
-        .collect();
+    let accounts = account_places;
     // `{"id": "@customer"}` in a seed object names the company's first seeded customer.
     let mut firsts: BTreeMap<&str, i64> = BTreeMap::new();
     for ((row, _), place) in company_objects.iter().zip(1..) {
@@ -219,11 +215,13 @@ impl<'a> SeedRow<'a> {
 /// Where a company's seeded objects sit in the order they get their ids: the default accounts by
 /// number, and the first object of each resource.
 struct Places<'a> {
+    /// Each account number's place among a company's seed objects.
     accounts: BTreeMap<i64, i64>,
     firsts: BTreeMap<&'a str, i64>,
 }
 
-/// Whether a seed body names another seeded object of its company (`{"id": "@customer"}`).
+/// Whether a seed body names another seeded object of its company (`{"id": "@customer"}`, or an
+/// account by its number: `{"id": "@ledger/account#1920"}`).
 fn names_a_seed_object(body: &Map<String, Value>) -> bool {
     body.values()
         .any(|v| v.get("id").and_then(Value::as_str).is_some_and(|n| n.starts_with('@')))
@@ -243,7 +241,12 @@ fn finish_for_company(
             .get("id")
             .and_then(Value::as_str)
             .and_then(|n| n.strip_prefix('@'));
-        if let Some(place) = named.and_then(|path| places.firsts.get(path)) {
+        let place = match named.and_then(|n| n.split_once('#')) {
+            Some(("ledger/account", number)) => number.parse().ok().and_then(|n: i64| places.accounts.get(&n)),
+            Some(_) => None,
+            None => named.and_then(|path| places.firsts.get(path)),
+        };
+        if let Some(place) = place {
             *value = json!({ "id": company_id * IDS_PER_COMPANY + place });
         }
     }

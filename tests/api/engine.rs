@@ -332,3 +332,44 @@ fn the_coverage_report_counts_the_table() {
     );
     assert_eq!(app.get("/_sandbox/coverage?level=nope").status, 422);
 }
+
+#[test]
+fn a_company_starts_with_the_reference_data_of_a_fresh_tripletex_company() {
+    let app = spawn_app();
+    let session = app.session_with_everything();
+    let types = app.get_as(
+        "0",
+        &session,
+        "/v2/invoice/paymentType?fields=description,debitAccount(number)",
+    );
+    assert_eq!(types.status, 200, "{}", types.body);
+    assert_eq!(
+        types.body["values"],
+        json!([
+            {"description": "Kontant", "debitAccount": {"number": 1900}},
+            {"description": "Betalt til bank", "debitAccount": {"number": 1920}}
+        ])
+    );
+    for (path, held) in [
+        ("/v2/ledger/voucherType", 17),
+        ("/v2/travelExpense/costCategory", 36),
+        ("/v2/employee/employment/occupationCode", 20),
+        ("/v2/product/unit", 6),
+    ] {
+        let reply = app.get_as("0", &session, path);
+        assert_eq!(reply.body["fullResultSize"], held, "{path}: {}", reply.body);
+    }
+    // Another company has its own, booked against its own accounts.
+    let office = app.credential(true);
+    let client = office["clients"][0].as_i64().unwrap().to_string();
+    let as_client = app.session_for(&office);
+    let theirs = app.get_as(
+        &client,
+        &as_client,
+        "/v2/invoice/paymentType?fields=id,debitAccount(id)",
+    );
+    let ours = app.get_as("0", &session, "/v2/invoice/paymentType?fields=id,debitAccount(id)");
+    assert_eq!(theirs.status, 200, "{}", theirs.body);
+    assert_eq!(theirs.body["values"].as_array().map(Vec::len), Some(2));
+    assert_ne!(theirs.body["values"], ours.body["values"], "{}", theirs.body);
+}
