@@ -254,6 +254,10 @@ def filters_of(params, fields):
     return out
 
 
+# Defaults the document cannot say (a read-only state's first enum value is not where an object
+# starts): a new travel expense is open.
+DEFAULTS = {'travelExpense': {'state': 'OPEN'}}
+
 # Operation kinds the engine's definitions name (domain::resource::Operation).
 AS_METHOD = {'list': 'list', 'get': 'get', 'create': 'create', 'update': 'update', 'delete': 'delete',
              'createList': 'createList', 'updateList': 'updateList', 'deleteIds': 'deleteIds',
@@ -279,6 +283,7 @@ for coll in sorted(by_coll):
             kind['readOnly'] = True
         fields[name] = kind
         template[name] = default_of(kind)
+    template.update(DEFAULTS.get(coll, {}))
     ops = by_coll[coll]
     methods = sorted({AS_METHOD[k] for _, _, _, k in ops})
     list_params = [x for m, p, op, k in ops if k == 'list' for x in op.get('parameters', []) if x.get('in') == 'query']

@@ -4,7 +4,7 @@
 //! A path the document does not have gets the real 404; a documented path without the method, 405.
 
 use crate::api::auth::CompanyPrincipal;
-use crate::api::{invoice, resources};
+use crate::api::{hooks, invoice, resources};
 use crate::domain::resource::{self, Operation, ResourceDef};
 use crate::domain::table::{self, Found, Level, Route};
 use crate::wire::{ApiError, ErrorKind};
@@ -94,13 +94,32 @@ async fn serve(
         }
         _ => {}
     }
+    let (req, principal) = if route.level == Level::Semantic {
+        let body = match (route.method.as_str(), route.path.as_str()) {
+            ("POST" | "PUT", path) if path.starts_with("/order/orderline") => Some(body(&req, &mut payload).await?),
+            _ => None,
+        };
+        let call = hooks::Call {
+            query: query_of(&req)?,
+            req,
+            principal,
+            id,
+            body,
+        };
+        match hooks::serve(&route.method, &route.path, call).await {
+            Ok(answer) => return Ok(answer?),
+            Err(call) => (call.req, call.principal),
+        }
+    } else {
+        (req, principal)
+    };
     let (Level::Semantic | Level::Stateful, Some(kind), Some(def)) = (
         route.level,
         route.kind,
         route.resource.as_deref().and_then(resource::find),
     ) else {
         // A hand-written route's own pattern took none of its ids: the id is what is wrong.
-        if route.level == Level::Semantic && !params.is_empty() {
+        if route.level == Level::Semantic {
             for (name, value) in &params {
                 number(route, name, value)?;
             }

@@ -9,6 +9,7 @@ pub mod dispatch;
 mod employee;
 mod entitlement;
 mod errors;
+mod hooks;
 mod invoice;
 mod object_json;
 pub mod openapi;

@@ -535,19 +535,46 @@ pub fn build(base: &str) -> Result<Value, ApiError> {
     }))
 }
 
-/// The operations of the official document the sandbox routes but does not emulate yet: each
-/// answers 501 naming itself (`x-sandbox-level: declared`).
+/// The operations of the official document that no resource above lists: the engine's hooks
+/// (order lines, postings, payments, …) with their 2xx, and those the sandbox routes but does not
+/// emulate yet, each answering 501 naming itself (`x-sandbox-level: declared`).
 fn declared_operations(paths: &mut Map<String, Value>) -> Result<(), ApiError> {
     let table = crate::domain::table::table().map_err(|e| ApiError::internal(&e))?;
-    for route in table.routes.iter().filter(|r| r.level == Level::Declared) {
+    let unnamed = |path: &str| -> String {
+        path.split('/')
+            .map(|s| if s.starts_with('{') { "{}" } else { s })
+            .collect::<Vec<_>>()
+            .join("/")
+    };
+    for route in &table.routes {
         let method = route.method.to_lowercase();
-        if paths.get(&route.path).and_then(|item| item.get(&method)).is_some() {
+        let listed = paths
+            .iter()
+            .any(|(path, item)| unnamed(path) == unnamed(&route.path) && item.get(&method).is_some());
+        if listed {
             continue;
         }
-        let summary = format!("{} (not emulated yet: answers 501)", route.name());
         let parameters = doc::path_parameters(&route.path, &["token", "fileName", "eventType"]);
-        let mut op = operation(&method, &route.path, &summary, parameters, None, 501, None);
-        op["x-sandbox-level"] = json!("declared");
+        let mut op = match route.level {
+            Level::Declared => {
+                let summary = format!("{} (not emulated yet: answers 501)", route.name());
+                operation(&method, &route.path, &summary, parameters, None, 501, None)
+            }
+            _ => {
+                let status = if method == "post" { 201 } else { 200 };
+                let summary = route.name();
+                operation(
+                    &method,
+                    &route.path,
+                    &summary,
+                    parameters,
+                    None,
+                    status,
+                    Some(json!({"type": "object"})),
+                )
+            }
+        };
+        op["x-sandbox-level"] = json!(route.level.as_str());
         insert(paths, &method, &route.path, op);
     }
     Ok(())

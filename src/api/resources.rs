@@ -23,14 +23,14 @@ use std::hash::{Hash, Hasher};
 type Query = actix_web::web::Query<HashMap<String, String>>;
 
 /// The company whose objects the request sees: the acting company, or 0 for shared data.
-fn owner_company(def: &ResourceDef, principal: &CompanyPrincipal) -> i64 {
+pub(crate) fn owner_company(def: &ResourceDef, principal: &CompanyPrincipal) -> i64 {
     match def.scope {
         Scope::Company => principal.0.context.company_id(),
         Scope::Global => 0,
     }
 }
 
-fn check_access(def: &ResourceDef, principal: &CompanyPrincipal, db: &Db<'_>) -> Result<(), ApiError> {
+pub(crate) fn check_access(def: &ResourceDef, principal: &CompanyPrincipal, db: &Db<'_>) -> Result<(), ApiError> {
     let Some(needed) = def.entitlement else {
         return Ok(());
     };
@@ -46,7 +46,7 @@ fn not_found(def: &ResourceDef, id: i64) -> ApiError {
     ))
 }
 
-fn load(def: &ResourceDef, db: &Db<'_>, company: i64, id: i64) -> Result<StoredObject, ApiError> {
+pub(crate) fn load(def: &ResourceDef, db: &Db<'_>, company: i64, id: i64) -> Result<StoredObject, ApiError> {
     db.object(&def.path, id)?
         .filter(|o| o.company_id == company)
         .ok_or_else(|| not_found(def, id))
@@ -65,7 +65,7 @@ pub fn render(
 
 /// Renders a stored object: id, version, url, its fields with references as `{id,url}` (or
 /// expanded when the fields filter asks), and its change log.
-fn render_object(
+pub(crate) fn render_object(
     def: &ResourceDef,
     base: &str,
     object: &StoredObject,
@@ -120,7 +120,7 @@ fn render_object(
 }
 
 /// An embedded line (order line, posting) with its url and its references as stubs.
-fn render_line(child: Option<&ResourceDef>, base: &str, line: &Value) -> Value {
+pub(crate) fn render_line(child: Option<&ResourceDef>, base: &str, line: &Value) -> Value {
     let (Some(child), Value::Object(fields)) = (child, line) else {
         return line.clone();
     };
@@ -142,6 +142,33 @@ fn render_line(child: Option<&ResourceDef>, base: &str, line: &Value) -> Value {
         out.insert(name.clone(), rendered);
     }
     Value::Object(out)
+}
+
+/// Expands the references of a rendered line (a posting, an order line) that the fields filter
+/// selects into (`account(number)`), as a stored object's are.
+pub(crate) fn expand_line_references(
+    def: &ResourceDef,
+    line: &mut Value,
+    fields: &FieldFilter,
+    db: &Db<'_>,
+    base: &str,
+    company: i64,
+) -> Result<(), ApiError> {
+    let Value::Object(line) = line else { return Ok(()) };
+    for (name, value) in line.iter_mut() {
+        let target = def
+            .fields
+            .get(name)
+            .filter(|f| f.kind == FieldKind::Ref)
+            .and_then(|f| f.resource.as_deref())
+            .or_else(|| (name == "voucher").then_some("ledger/voucher"));
+        if let (Some(target), Some(id), Some(_)) =
+            (target, value.get("id").and_then(Value::as_i64), fields.expansion(name))
+        {
+            *value = expand(target, base, id, db, company)?;
+        }
+    }
+    Ok(())
 }
 
 /// Gives new embedded lines their ids.
@@ -196,7 +223,7 @@ fn resource_rules(
 }
 
 /// A referenced object rendered in full, one level deep (the caller's fields filter then picks).
-fn expand(target: &str, base: &str, id: i64, db: &Db<'_>, company: i64) -> Result<Value, ApiError> {
+pub(crate) fn expand(target: &str, base: &str, id: i64, db: &Db<'_>, company: i64) -> Result<Value, ApiError> {
     if target == "employee" {
         return Ok(db
             .person(id)?
@@ -597,7 +624,7 @@ fn value_envelope(write: impl FnOnce(&mut Vec<u8>) -> Result<(), ApiError>) -> R
 }
 
 /// A written object's body as stored, and its view.
-fn stored_text(def: &ResourceDef, object: &StoredObject) -> (String, String) {
+pub(crate) fn stored_text(def: &ResourceDef, object: &StoredObject) -> (String, String) {
     object_json::body_and_view(def, object.id, object.version, &object.body)
 }
 
@@ -637,7 +664,7 @@ fn account_with_number(db: &Db<'_>, company: i64, number: i64) -> Result<Option<
 }
 
 /// References must point at objects the acting company can see.
-fn check_references(db: &Db<'_>, company: i64, references: &[resource::Reference]) -> Result<(), ApiError> {
+pub(crate) fn check_references(db: &Db<'_>, company: i64, references: &[resource::Reference]) -> Result<(), ApiError> {
     let mut missing = Vec::new();
     for reference in references {
         let found = if reference.resource == "employee" {
@@ -654,7 +681,7 @@ fn check_references(db: &Db<'_>, company: i64, references: &[resource::Reference
     Ok(resource::references_exist(&missing)?)
 }
 
-fn change(principal: &CompanyPrincipal, kind: &str, now: &str) -> Value {
+pub(crate) fn change(principal: &CompanyPrincipal, kind: &str, now: &str) -> Value {
     json!({"employeeId": principal.0.session.key.person_id, "timestamp": now, "changeType": kind})
 }
 
@@ -697,9 +724,9 @@ pub(crate) async fn create(
 
 /// What a new object's body alone decides: its fields merged onto the template, the references
 /// it makes, and whether the required fields are there.
-type CheckedNew = Result<(Map<String, Value>, Vec<resource::Reference>, Result<(), Denial>), Denial>;
+pub(crate) type CheckedNew = Result<(Map<String, Value>, Vec<resource::Reference>, Result<(), Denial>), Denial>;
 
-fn check_new(def: &ResourceDef, body: &Value) -> CheckedNew {
+pub(crate) fn check_new(def: &ResourceDef, body: &Value) -> CheckedNew {
     resource::merge_body(def, &def.template, body).map(|(merged, references)| {
         let required = resource::required_fields_are_present(def, &merged);
         (merged, references, required)
@@ -708,7 +735,7 @@ fn check_new(def: &ResourceDef, body: &Value) -> CheckedNew {
 
 /// Makes one new object in the open transaction: access, references, required fields, its
 /// number, default account, lines and stubs, then the insert. Returns it and its stored view.
-fn insert_new(
+pub(crate) fn insert_new(
     def: &'static ResourceDef,
     db: &Db<'_>,
     principal: &CompanyPrincipal,
@@ -775,7 +802,7 @@ pub(crate) async fn update(
 
 /// Writes `sent` onto a stored object in the open transaction (version checked, references and
 /// rules as on a create); returns it and its stored view.
-fn change_object(
+pub(crate) fn change_object(
     def: &'static ResourceDef,
     db: &Db<'_>,
     principal: &CompanyPrincipal,

@@ -102,6 +102,115 @@ pub fn amounts(lines: &[&Value], vat_percent: impl Fn(i64) -> f64) -> (f64, f64)
     ((excluding * 100.0).round() / 100.0, (including * 100.0).round() / 100.0)
 }
 
+/// A payment names one of the company's invoice payment types (`GET /invoice/paymentType`).
+pub fn payment_type_exists(payment_type_id: i64, known: bool) -> Result<(), Denial> {
+    if known {
+        return Ok(());
+    }
+    Err(Denial::new(
+        DenialKind::Invalid,
+        rule_name!(),
+        format!("There is no invoice payment type {payment_type_id} in the company you act in."),
+    )
+    .remedy("send paymentTypeId of one of GET /v2/invoice/paymentType (Kontant, Betalt til bank in a new company).")
+    .argument("paymentTypeId", "Betalingstypen finnes ikke."))
+}
+
+/// What is outstanding after `paid` is taken off `outstanding`, in whole øre.
+pub fn outstanding_after(outstanding: f64, paid: f64) -> f64 {
+    ((outstanding - paid) * 100.0).round() / 100.0
+}
+
+/// A credit note credits a whole invoice once, and a credit note is not credited itself.
+pub fn invoice_can_be_credited(invoice_id: i64, invoice: &Map<String, Value>) -> Result<(), Denial> {
+    let flag = |name: &str| invoice.get(name).and_then(Value::as_bool).unwrap_or(false);
+    let problem = if flag("isCreditNote") {
+        "is a credit note"
+    } else if flag("isCredited") {
+        "is already credited"
+    } else {
+        return Ok(());
+    };
+    Err(Denial::new(
+        DenialKind::Invalid,
+        rule_name!(),
+        format!("Invoice {invoice_id} {problem}."),
+    )
+    .remedy("credit an invoice that is not credited yet; a credit note stands as it is.")
+    .field("", &format!("Faktura {invoice_id} kan ikke krediteres.")))
+}
+
+/// The amounts a credit note turns round, with their outstanding twins set to nothing.
+const CREDITED_AMOUNTS: &[&str] = &[
+    "amount",
+    "amountCurrency",
+    "amountExcludingVat",
+    "amountExcludingVatCurrency",
+];
+const OUTSTANDING: &[&str] = &[
+    "amountOutstanding",
+    "amountCurrencyOutstanding",
+    "amountOutstandingTotal",
+    "amountCurrencyOutstandingTotal",
+];
+
+/// The body of the credit note of an invoice: its amounts turned round, dated `date`, pointing at
+/// the invoice it credits; nothing is outstanding on it (the two settle each other).
+pub fn credit_note_of(invoice: &Map<String, Value>, invoice_id: i64, date: &str, comment: &str) -> Map<String, Value> {
+    let mut note = invoice.clone();
+    for name in CREDITED_AMOUNTS {
+        if let Some(amount) = invoice.get(*name).and_then(Value::as_f64) {
+            note.insert((*name).into(), Value::from(-amount));
+        }
+    }
+    for name in OUTSTANDING {
+        note.insert((*name).into(), Value::from(0.0));
+    }
+    note.remove("invoiceNumber");
+    note.insert("invoiceDate".into(), Value::from(date));
+    note.insert("invoiceDueDate".into(), Value::from(date));
+    note.insert("isCreditNote".into(), Value::Bool(true));
+    note.insert("isCredited".into(), Value::Bool(false));
+    note.insert("creditedInvoice".into(), serde_json::json!({ "id": invoice_id }));
+    note.insert("comment".into(), Value::from(comment));
+    note
+}
+
+/// What changes on a credited invoice: marked credited, nothing outstanding.
+pub fn credited(_invoice: &Map<String, Value>) -> Vec<(&'static str, Value)> {
+    let mut out = vec![("isCredited", Value::Bool(true))];
+    out.extend(OUTSTANDING.iter().map(|n| (*n, Value::from(0.0))));
+    out
+}
+
+/// The ways Tripletex sends an invoice (`sendType`).
+const SEND_TYPES: &[&str] = &[
+    "EMAIL",
+    "EHF",
+    "AVTALEGIRO",
+    "EFAKTURA",
+    "VIPPS",
+    "PAPER",
+    "MANUAL",
+    "DIRECT",
+    "AUTOINVOICE_EHF_INBOUND",
+    "PEPPOL_EHF",
+];
+
+/// An invoice is sent one of the ways Tripletex has.
+pub fn send_type_is_known(send_type: &str) -> Result<(), Denial> {
+    if SEND_TYPES.contains(&send_type.trim()) {
+        return Ok(());
+    }
+    Err(Denial::new(
+        DenialKind::Invalid,
+        rule_name!(),
+        format!("{send_type:?} is not a way Tripletex sends an invoice."),
+    )
+    .remedy(format!("send sendType as one of {}.", SEND_TYPES.join(", ")))
+    .argument("sendType", "Ugyldig verdi."))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -155,5 +264,48 @@ mod tests {
         let (excluding, including) = amounts(&[&a, &b], |id| if id == 3 { 25.0 } else { 0.0 });
         assert_eq!(excluding, 245.0);
         assert_eq!(including, 295.0);
+    }
+
+    #[test]
+    fn payment_type_exists_only_for_a_known_type() {
+        assert!(payment_type_exists(7, true).is_ok());
+        let denied = payment_type_exists(7, false).unwrap_err();
+        assert_eq!(denied.fields[0].field, "paymentTypeId");
+    }
+
+    #[test]
+    fn outstanding_after_a_payment_is_in_whole_ore() {
+        assert_eq!(outstanding_after(1250.0, 1000.1), 249.9);
+        assert_eq!(outstanding_after(100.0, 100.0), 0.0);
+    }
+
+    #[test]
+    fn invoice_can_be_credited_once_and_a_credit_note_not_at_all() {
+        assert!(invoice_can_be_credited(1, &Map::new()).is_ok());
+        let credited: Map<String, Value> = serde_json::from_value(json!({"isCredited": true})).unwrap();
+        assert!(invoice_can_be_credited(1, &credited).is_err());
+        let note: Map<String, Value> = serde_json::from_value(json!({"isCreditNote": true})).unwrap();
+        assert!(invoice_can_be_credited(1, &note).is_err());
+    }
+
+    #[test]
+    fn a_credit_note_turns_the_amounts_round_and_points_at_its_invoice() {
+        let invoice: Map<String, Value> = serde_json::from_value(
+            json!({"amount": 125.0, "amountExcludingVat": 100.0, "amountOutstanding": 125.0, "invoiceNumber": 3}),
+        )
+        .unwrap();
+        let note = credit_note_of(&invoice, 9, "2026-03-01", "feil");
+        assert_eq!(note["amount"], json!(-125.0));
+        assert_eq!(note["amountExcludingVat"], json!(-100.0));
+        assert_eq!(note["amountOutstanding"], json!(0.0));
+        assert_eq!(note["creditedInvoice"], json!({"id": 9}));
+        assert!(!note.contains_key("invoiceNumber"));
+        assert!(credited(&invoice).contains(&("isCredited", Value::Bool(true))));
+    }
+
+    #[test]
+    fn send_type_is_known_for_the_ways_tripletex_sends() {
+        assert!(send_type_is_known("EMAIL").is_ok());
+        assert!(send_type_is_known("PIGEON").is_err());
     }
 }

@@ -2,17 +2,19 @@
 //! denials as data (`denial`), one function per decision of the token flow (`rules`) and of the UI
 //! (`ui`), entitlements and effective access (`entitlements`), and the data resources with their
 //! write rules (`resource`, `employee`, `invoice`), and the table of every documented operation
-//! (`table`).
+//! (`table`); vouchers' reversal (`ledger`) and travel expenses' states (`travel`).
 
 pub mod denial;
 pub mod employee;
 pub mod entitlements;
 pub mod invoice;
+pub mod ledger;
 pub mod model;
 pub mod resource;
 pub mod rules;
 pub mod table;
 pub mod token;
+pub mod travel;
 pub mod ui;
 
 /// The rule table, walked: every public domain function that can answer a [`denial::Denial`] is a
@@ -24,6 +26,8 @@ mod rule_table {
         ("employee.rs", include_str!("employee.rs")),
         ("entitlements.rs", include_str!("entitlements.rs")),
         ("invoice.rs", include_str!("invoice.rs")),
+        ("ledger.rs", include_str!("ledger.rs")),
+        ("travel.rs", include_str!("travel.rs")),
         ("resource.rs", include_str!("resource.rs")),
         ("rules.rs", include_str!("rules.rs")),
         ("ui.rs", include_str!("ui.rs")),

@@ -11,8 +11,9 @@ use std::sync::OnceLock;
 pub const TABLE_TEXT: &str = include_str!("../../fixtures/table.json");
 
 /// The operations served by hand-written behaviour: the token flow, the company, employees and
-/// their entitlements, an invoice made from orders and an order invoiced. Everything else the
-/// engine serves by the operation's shape, or declares.
+/// their entitlements, an invoice made from orders and an order invoiced, and the engine's hooks
+/// (order lines, postings, payments, credit notes, reversals, travel expense states, …).
+/// Everything else the engine serves by the operation's shape, or declares.
 pub const SEMANTIC: &[(&str, &str)] = &[
     ("PUT", "/token/session/:create"),
     ("POST", "/token/session/:create"),
@@ -36,6 +37,25 @@ pub const SEMANTIC: &[(&str, &str)] = &[
     ("PUT", "/employee/entitlement/:grantClientEntitlementsByTemplate"),
     ("POST", "/invoice"),
     ("PUT", "/order/{id}/:invoice"),
+    // The engine's hooks (`api::hooks`).
+    ("POST", "/order/orderline"),
+    ("POST", "/order/orderline/list"),
+    ("GET", "/order/orderline/{id}"),
+    ("PUT", "/order/orderline/{id}"),
+    ("DELETE", "/order/orderline/{id}"),
+    ("GET", "/ledger/posting"),
+    ("GET", "/ledger/posting/{id}"),
+    ("PUT", "/invoice/{id}/:payment"),
+    ("PUT", "/invoice/{id}/:createCreditNote"),
+    ("PUT", "/invoice/{id}/:send"),
+    ("PUT", "/ledger/voucher/{id}/:reverse"),
+    ("PUT", "/ledger/voucher/{id}/:sendToLedger"),
+    ("PUT", "/travelExpense/:deliver"),
+    ("PUT", "/travelExpense/:approve"),
+    ("PUT", "/travelExpense/:undeliver"),
+    ("PUT", "/travelExpense/:unapprove"),
+    ("GET", "/activity/>forTimeSheet"),
+    ("PUT", "/supplierInvoice/{invoiceId}/:approve"),
 ];
 
 /// How far the sandbox emulates an operation.
@@ -373,7 +393,8 @@ mod tests {
         assert_eq!(level("POST", "/customer"), Some(Level::Semantic));
         assert_eq!(level("POST", "/travelExpense"), Some(Level::Stateful));
         assert_eq!(level("GET", "/project/settings"), Some(Level::Stateful));
-        assert_eq!(level("PUT", "/invoice/{id}/:send"), Some(Level::Declared));
+        assert_eq!(level("PUT", "/invoice/{id}/:send"), Some(Level::Semantic));
+        assert_eq!(level("PUT", "/invoice/{id}/:createReminder"), Some(Level::Declared));
         assert_eq!(level("POST", "/invoice/list"), Some(Level::Declared));
     }
 }

@@ -277,8 +277,8 @@ fn documented_paths_are_told_apart_from_unknown_ones() {
         let reply = app.get_as("0", &session, path);
         assert_eq!(reply.status, 200, "{path}: {}", reply.body);
     }
-    let line = app.call_as(Method::POST, "0", &session, "/v2/order/orderline", Some(&json!({})));
-    assert_eq!(line.status, 501, "{}", line.body);
+    let reminder = app.call_as(Method::PUT, "0", &session, "/v2/invoice/1/:createReminder", None);
+    assert_eq!(reminder.status, 501, "{}", reminder.body);
     let unknown = app.get_as("0", &session, "/v2/customerz");
     assert_eq!(unknown.status, 404);
     assert!(

@@ -26,6 +26,7 @@ mod entitlement;
 mod faults;
 mod guard;
 mod helpers;
+mod hooks;
 mod journal;
 mod malformed;
 mod openapi;

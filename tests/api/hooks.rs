@@ -1,0 +1,466 @@
+//! The operations the engine gives behaviour beyond their shape: order lines inside their order,
+//! postings read from vouchers, an invoice paid, credited and sent, a voucher reversed, travel
+//! expenses delivered and approved, the activities for a time sheet.
+
+use crate::helpers::{Reply, TestApp, spawn_app};
+use reqwest::Method;
+use serde_json::{Value, json};
+
+fn call(app: &TestApp, session: &str, method: Method, path: &str, body: Option<Value>) -> Reply {
+    app.call_as(method, "0", session, path, body.as_ref())
+}
+
+fn first(app: &TestApp, session: &str, path: &str) -> Value {
+    let joined = if path.contains('?') { '&' } else { '?' };
+    app.get_as("0", session, &format!("{path}{joined}count=1&fields=id"))
+        .body["values"][0]["id"]
+        .clone()
+}
+
+fn made(reply: &Reply, status: u16) -> Value {
+    assert_eq!(reply.status, status, "{}", reply.body);
+    reply.body["value"].clone()
+}
+
+fn new_order(app: &TestApp, session: &str) -> Value {
+    let body = json!({
+        "customer": {"id": first(app, session, "/v2/customer")},
+        "orderDate": "2026-03-02", "deliveryDate": "2026-03-02",
+        "orderLines": [{"product": {"id": first(app, session, "/v2/product")}, "count": 2, "unitPriceExcludingVatCurrency": 500}]
+    });
+    made(&call(app, session, Method::POST, "/v2/order", Some(body)), 201)
+}
+
+#[test]
+fn order_lines_are_made_read_changed_and_deleted_inside_their_order() {
+    let app = spawn_app();
+    let session = app.session_with_everything();
+    let order = new_order(&app, &session);
+    let line = made(
+        &call(
+            &app,
+            &session,
+            Method::POST,
+            "/v2/order/orderline",
+            Some(
+                json!({"order": {"id": order["id"]}, "description": "Frakt", "count": 1, "unitPriceExcludingVatCurrency": 99}),
+            ),
+        ),
+        201,
+    );
+    assert_eq!(line["description"], "Frakt");
+    assert_eq!(line["order"]["id"], order["id"]);
+    let id = line["id"].as_i64().unwrap();
+    let read = app.get_as(
+        "0",
+        &session,
+        &format!("/v2/order/{}?fields=version,orderLines(id,description)", order["id"]),
+    );
+    assert_eq!(
+        read.body["value"]["orderLines"].as_array().map(Vec::len),
+        Some(2),
+        "{}",
+        read.body
+    );
+    assert_eq!(read.body["value"]["version"], 1);
+    let one = app.get_as(
+        "0",
+        &session,
+        &format!("/v2/order/orderline/{id}?fields=description,count"),
+    );
+    assert_eq!(one.body["value"], json!({"description": "Frakt", "count": 1}));
+    let changed = call(
+        &app,
+        &session,
+        Method::PUT,
+        &format!("/v2/order/orderline/{id}"),
+        Some(json!({"count": 3})),
+    );
+    assert_eq!(made(&changed, 200)["count"], 3);
+    let many = call(
+        &app,
+        &session,
+        Method::POST,
+        "/v2/order/orderline/list",
+        Some(
+            json!([{"order": {"id": order["id"]}, "description": "a"}, {"order": {"id": 999_999_999}, "description": "b"}]),
+        ),
+    );
+    assert_eq!(many.status, 404, "{}", many.body);
+    let after = app.get_as(
+        "0",
+        &session,
+        &format!("/v2/order/{}?fields=orderLines(id)", order["id"]),
+    );
+    assert_eq!(
+        after.body["value"]["orderLines"].as_array().map(Vec::len),
+        Some(2),
+        "a refused list adds nothing"
+    );
+    let both = call(
+        &app,
+        &session,
+        Method::POST,
+        "/v2/order/orderline/list",
+        Some(
+            json!([{"order": {"id": order["id"]}, "description": "a"}, {"order": {"id": order["id"]}, "description": "b"}]),
+        ),
+    );
+    assert_eq!(both.status, 201, "{}", both.body);
+    assert_eq!(both.body["count"], 2);
+    let deleted = call(
+        &app,
+        &session,
+        Method::DELETE,
+        &format!("/v2/order/orderline/{id}"),
+        None,
+    );
+    assert_eq!(deleted.status, 204);
+    assert_eq!(
+        app.get_as("0", &session, &format!("/v2/order/orderline/{id}")).status,
+        404
+    );
+    let orphan = call(
+        &app,
+        &session,
+        Method::POST,
+        "/v2/order/orderline",
+        Some(json!({"description": "x"})),
+    );
+    assert_eq!(orphan.status, 422, "{}", orphan.body);
+    assert_eq!(orphan.body["validationMessages"][0]["field"], "order");
+}
+
+fn accounts(app: &TestApp, session: &str) -> (Value, Value) {
+    let id = |n: i64| {
+        let found = app.get_as("0", session, &format!("/v2/ledger/account?number={n}&fields=id"));
+        assert_eq!(found.status, 200, "{}", found.body);
+        found.body["values"][0]["id"].clone()
+    };
+    (id(1920), id(6300))
+}
+
+fn rent_voucher(app: &TestApp, session: &str, date: &str) -> Value {
+    let (bank, rent) = accounts(app, session);
+    assert!(bank.is_i64() && rent.is_i64(), "{bank} {rent}");
+    made(
+        &call(
+            app,
+            session,
+            Method::POST,
+            "/v2/ledger/voucher",
+            Some(json!({"date": date, "description": "Husleie", "postings": [
+                {"account": {"id": rent}, "amountGross": 1000, "amountGrossCurrency": 1000, "row": 1},
+                {"account": {"id": bank}, "amountGross": -1000, "amountGrossCurrency": -1000, "row": 2}
+            ]})),
+        ),
+        201,
+    )
+}
+
+#[test]
+fn postings_are_read_from_their_vouchers_by_date_and_account() {
+    let app = spawn_app();
+    let session = app.session_with_everything();
+    let (bank, _) = accounts(&app, &session);
+    let voucher = rent_voucher(&app, &session, "2026-03-10");
+    rent_voucher(&app, &session, "2026-05-10");
+    let missing = app.get_as("0", &session, "/v2/ledger/posting");
+    assert_eq!(
+        (missing.status, missing.body["code"].as_i64()),
+        (422, Some(15000)),
+        "{}",
+        missing.body
+    );
+    let march = app.get_as(
+        "0",
+        &session,
+        "/v2/ledger/posting?dateFrom=2026-03-01&dateTo=2026-04-01&fields=date,amountGross,account(number),voucher",
+    );
+    assert_eq!(march.status, 200, "{}", march.body);
+    assert_eq!(march.body["fullResultSize"], 2);
+    let amounts: Vec<f64> = march.body["values"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|p| p["amountGross"].as_f64())
+        .collect();
+    assert_eq!(amounts.iter().sum::<f64>(), 0.0, "a voucher's postings balance");
+    assert_eq!(march.body["values"][0]["date"], "2026-03-10");
+    assert_eq!(march.body["values"][0]["account"], json!({"number": 6300}));
+    assert_eq!(march.body["values"][0]["voucher"]["id"], voucher["id"]);
+    let on_bank = app.get_as(
+        "0",
+        &session,
+        &format!("/v2/ledger/posting?dateFrom=2026-01-01&dateTo=2027-01-01&accountId={bank}&fields=amountGross"),
+    );
+    assert_eq!(
+        on_bank.body["values"],
+        json!([{"amountGross": -1000}, {"amountGross": -1000}])
+    );
+    let by_number = app.get_as(
+        "0",
+        &session,
+        "/v2/ledger/posting?dateFrom=2026-01-01&dateTo=2027-01-01&accountNumberFrom=6000&accountNumberTo=6999&fields=amountGross",
+    );
+    assert_eq!(by_number.body["fullResultSize"], 2);
+    let id = march.body["values"][0]["id"].as_i64().unwrap_or_else(|| {
+        let all = app.get_as(
+            "0",
+            &session,
+            "/v2/ledger/posting?dateFrom=2026-03-01&dateTo=2026-04-01",
+        );
+        all.body["values"][0]["id"].as_i64().unwrap()
+    });
+    let one = app.get_as("0", &session, &format!("/v2/ledger/posting/{id}?fields=id"));
+    assert_eq!(one.body["value"]["id"], id, "{}", one.body);
+}
+
+#[test]
+fn a_voucher_is_reversed_once_by_a_voucher_that_turns_its_postings_round() {
+    let app = spawn_app();
+    let session = app.session_with_everything();
+    let voucher = rent_voucher(&app, &session, "2026-03-10");
+    let id = &voucher["id"];
+    let reversal = made(
+        &call(
+            &app,
+            &session,
+            Method::PUT,
+            &format!("/v2/ledger/voucher/{id}/:reverse?date=2026-03-31"),
+            None,
+        ),
+        200,
+    );
+    assert_eq!(reversal["date"], "2026-03-31");
+    let original = app.get_as("0", &session, &format!("/v2/ledger/voucher/{id}?fields=reverseVoucher"));
+    assert_eq!(original.body["value"]["reverseVoucher"]["id"], reversal["id"]);
+    let again = call(
+        &app,
+        &session,
+        Method::PUT,
+        &format!("/v2/ledger/voucher/{id}/:reverse?date=2026-03-31"),
+        None,
+    );
+    assert_eq!(again.status, 422, "{}", again.body);
+    assert!(
+        again.body["developerMessage"]
+            .as_str()
+            .unwrap()
+            .contains("voucher_can_be_reversed")
+    );
+    let march = app.get_as(
+        "0",
+        &session,
+        "/v2/ledger/posting?dateFrom=2026-03-01&dateTo=2026-04-01&fields=amountGross",
+    );
+    assert_eq!(march.body["fullResultSize"], 4);
+    let total: f64 = march.body["values"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|p| p["amountGross"].as_f64())
+        .sum();
+    assert_eq!(total, 0.0);
+    let no_date = call(
+        &app,
+        &session,
+        Method::PUT,
+        &format!("/v2/ledger/voucher/{id}/:reverse"),
+        None,
+    );
+    assert_eq!(no_date.status, 422);
+    let sent = call(
+        &app,
+        &session,
+        Method::PUT,
+        &format!("/v2/ledger/voucher/{id}/:sendToLedger"),
+        None,
+    );
+    assert_eq!(sent.status, 200, "{}", sent.body);
+}
+
+fn invoice(app: &TestApp, session: &str) -> Value {
+    let order = new_order(app, session);
+    made(
+        &call(
+            app,
+            session,
+            Method::PUT,
+            &format!("/v2/order/{}/:invoice?invoiceDate=2026-03-02", order["id"]),
+            None,
+        ),
+        200,
+    )
+}
+
+#[test]
+fn an_invoice_is_paid_credited_and_sent() {
+    let app = spawn_app();
+    let session = app.session_with_everything();
+    let invoice = invoice(&app, &session);
+    let id = &invoice["id"];
+    let amount = invoice["amount"].as_f64().unwrap();
+    assert!(amount > 0.0);
+    let bank = app
+        .get_as("0", &session, "/v2/invoice/paymentType?fields=id,description")
+        .body["values"][1]["id"]
+        .clone();
+    let paid = made(
+        &call(
+            &app,
+            &session,
+            Method::PUT,
+            &format!("/v2/invoice/{id}/:payment?paymentDate=2026-03-05&paymentTypeId={bank}&paidAmount=100"),
+            None,
+        ),
+        200,
+    );
+    assert_eq!(paid["amountOutstanding"].as_f64(), Some(amount - 100.0));
+    let unknown_type = call(
+        &app,
+        &session,
+        Method::PUT,
+        &format!("/v2/invoice/{id}/:payment?paymentDate=2026-03-05&paymentTypeId=1&paidAmount=100"),
+        None,
+    );
+    assert_eq!(unknown_type.status, 422, "{}", unknown_type.body);
+    assert_eq!(unknown_type.body["validationMessages"][0]["field"], "arg:paymentTypeId");
+    let incomplete = call(
+        &app,
+        &session,
+        Method::PUT,
+        &format!("/v2/invoice/{id}/:payment?paidAmount=1"),
+        None,
+    );
+    assert_eq!(
+        incomplete.body["validationMessages"].as_array().map(Vec::len),
+        Some(2),
+        "{}",
+        incomplete.body
+    );
+    let note = made(
+        &call(
+            &app,
+            &session,
+            Method::PUT,
+            &format!("/v2/invoice/{id}/:createCreditNote?date=2026-03-06"),
+            None,
+        ),
+        200,
+    );
+    assert_eq!(note["isCreditNote"], true);
+    assert_eq!(note["amount"].as_f64(), Some(-amount));
+    assert_eq!(note["creditedInvoice"]["id"], *id);
+    assert_eq!(note["invoiceNumber"], invoice["invoiceNumber"].as_i64().unwrap() + 1);
+    let credited = app.get_as(
+        "0",
+        &session,
+        &format!("/v2/invoice/{id}?fields=isCredited,amountOutstanding"),
+    );
+    assert_eq!(
+        credited.body["value"],
+        json!({"isCredited": true, "amountOutstanding": 0.0})
+    );
+    let twice = call(
+        &app,
+        &session,
+        Method::PUT,
+        &format!("/v2/invoice/{id}/:createCreditNote?date=2026-03-06"),
+        None,
+    );
+    assert_eq!(twice.status, 422);
+    let sent = call(
+        &app,
+        &session,
+        Method::PUT,
+        &format!("/v2/invoice/{id}/:send?sendType=EMAIL"),
+        None,
+    );
+    assert_eq!(sent.status, 200, "{}", sent.body);
+    let pigeon = call(
+        &app,
+        &session,
+        Method::PUT,
+        &format!("/v2/invoice/{id}/:send?sendType=PIGEON"),
+        None,
+    );
+    assert_eq!(pigeon.status, 422);
+    let elsewhere = call(
+        &app,
+        &session,
+        Method::PUT,
+        "/v2/invoice/999999999/:send?sendType=EMAIL",
+        None,
+    );
+    assert_eq!(elsewhere.status, 404);
+}
+
+#[test]
+fn a_travel_expense_is_delivered_then_approved_and_steps_back() {
+    let app = spawn_app();
+    let session = app.session_with_everything();
+    let travel = made(
+        &call(
+            &app,
+            &session,
+            Method::POST,
+            "/v2/travelExpense",
+            Some(json!({"title": "Bergen"})),
+        ),
+        201,
+    );
+    assert_eq!(travel["state"], "OPEN");
+    let id = &travel["id"];
+    let early = call(
+        &app,
+        &session,
+        Method::PUT,
+        &format!("/v2/travelExpense/:approve?id={id}"),
+        None,
+    );
+    assert_eq!(early.status, 422, "{}", early.body);
+    let delivered = call(
+        &app,
+        &session,
+        Method::PUT,
+        &format!("/v2/travelExpense/:deliver?id={id}"),
+        None,
+    );
+    assert_eq!(delivered.status, 200, "{}", delivered.body);
+    assert_eq!(delivered.body["values"][0]["state"], "DELIVERED");
+    let approved = call(
+        &app,
+        &session,
+        Method::PUT,
+        &format!("/v2/travelExpense/:approve?id={id}"),
+        None,
+    );
+    assert_eq!(approved.body["values"][0]["state"], "APPROVED");
+    assert_eq!(approved.body["values"][0]["isApproved"], true);
+    let back = call(
+        &app,
+        &session,
+        Method::PUT,
+        &format!("/v2/travelExpense/:unapprove?id={id}"),
+        None,
+    );
+    assert_eq!(back.body["values"][0]["state"], "DELIVERED");
+}
+
+#[test]
+fn the_activities_for_a_time_sheet_are_the_active_ones() {
+    let app = spawn_app();
+    let session = app.session_with_everything();
+    let project = first(&app, &session, "/v2/project");
+    let project = if project.is_null() { json!(1) } else { project };
+    let listed = app.get_as(
+        "0",
+        &session,
+        &format!("/v2/activity/%3EforTimeSheet?projectId={project}&fields=name"),
+    );
+    assert_eq!(listed.status, 200, "{}", listed.body);
+    assert!(listed.body["fullResultSize"].as_i64().unwrap() >= 1);
+    let without = app.get_as("0", &session, "/v2/activity/%3EforTimeSheet");
+    assert_eq!(without.status, 422);
+}
