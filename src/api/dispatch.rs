@@ -96,7 +96,14 @@ async fn serve(
     }
     let (req, principal) = if route.level == Level::Semantic {
         let body = match (route.method.as_str(), route.path.as_str()) {
-            ("POST" | "PUT", path) if path.starts_with("/order/orderline") => Some(body(&req, &mut payload).await?),
+            ("POST" | "PUT", path) if path.starts_with("/order/orderline") || path.ends_with("/postings") => {
+                Some(body(&req, &mut payload).await?)
+            }
+            // A file upload: its bytes are read (within the app's limit) and not kept.
+            (_, path) if path.ends_with("/attachment") => {
+                web::Bytes::from_request(&req, &mut payload).await?;
+                None
+            }
             _ => None,
         };
         let call = hooks::Call {

@@ -51,6 +51,8 @@ pub async fn serve(method: &str, path: &str, call: Call) -> Result<Result<HttpRe
         ("PUT", "/travelExpense/:unapprove") => travel_state(call, TravelStep::Unapprove).await,
         ("GET", "/activity/>forTimeSheet") => activities_for_time_sheet(call).await,
         ("PUT", "/supplierInvoice/{invoiceId}/:approve") => approve_supplier_invoice(call).await,
+        ("POST", "/ledger/voucher/{voucherId}/attachment") => attach_to_voucher(call).await,
+        ("PUT", "/supplierInvoice/voucher/{id}/postings") => post_supplier_invoice(call).await,
         _ => return Err(call),
     })
 }
@@ -567,6 +569,30 @@ async fn reverse_voucher(call: Call) -> Result<HttpResponse, ApiError> {
     Ok(value_response(200, value))
 }
 
+/// `POST /ledger/voucher/{voucherId}/attachment` (a multipart file): the voucher gets a document.
+/// The file's bytes are read and not kept: the sandbox records that a document is attached.
+async fn attach_to_voucher(call: Call) -> Result<HttpResponse, ApiError> {
+    let voucher_def = def("ledger/voucher")?;
+    let sandbox = sandbox(&call.req)?;
+    let base = render::api_base(&call.req);
+    let company = owner_company(voucher_def, &call.principal);
+    let (principal, id) = (call.principal, call.id);
+    let ids = sandbox.clone();
+    let value = sandbox
+        .store()
+        .transaction_in_turn(move |db| {
+            check_access(voucher_def, &principal, db)?;
+            let mut voucher = load(voucher_def, db, company, id)?;
+            let document = json!({ "id": ids.next_id() });
+            voucher.body.insert("attachment".into(), document.clone());
+            voucher.body.insert("document".into(), document);
+            save(voucher_def, db, &principal, &mut voucher)?;
+            whole(voucher_def, &base, &voucher, db, company)
+        })
+        .await?;
+    Ok(value_response(201, value))
+}
+
 /// `PUT /ledger/voucher/{id}/:sendToLedger`: a voucher made here is in the ledger already.
 fn voucher_in_ledger(call: Call) -> Result<HttpResponse, ApiError> {
     let voucher_def = def("ledger/voucher")?;
@@ -657,6 +683,50 @@ async fn activities_for_time_sheet(call: Call) -> Result<HttpResponse, ApiError>
         .collect();
     query.insert("isInactive".into(), "false".into());
     resources::list(activity_def, call.req, call.principal, query).await
+}
+
+/// `PUT /supplierInvoice/voucher/{id}/postings` with `[{"posting": {…}}, …]`: the postings of the
+/// supplier invoice's voucher are replaced (and must balance); the supplier invoice is answered.
+async fn post_supplier_invoice(call: Call) -> Result<HttpResponse, ApiError> {
+    let (supplier_invoice_def, voucher_def) = (def("supplierInvoice")?, def("ledger/voucher")?);
+    let postings: Vec<Value> = match &call.body {
+        Some(Value::Array(items)) => items
+            .iter()
+            .map(|i| i.get("posting").cloned().unwrap_or_else(|| i.clone()))
+            .collect(),
+        _ => {
+            return Err(ApiError::new(ErrorKind::Validation)
+                .with_developer_message(
+                    "PUT /supplierInvoice/voucher/{id}/postings takes a JSON list of {\"posting\": {…}}.",
+                )
+                .with_validation(vec![ValidationMessage::field("", "Forventet en JSON-liste.")]));
+        }
+    };
+    let sandbox = sandbox(&call.req)?;
+    let base = render::api_base(&call.req);
+    let company = owner_company(supplier_invoice_def, &call.principal);
+    let (principal, id) = (call.principal, call.id);
+    let ids = sandbox.clone();
+    let value = sandbox
+        .store()
+        .transaction_in_turn(move |db| {
+            check_access(supplier_invoice_def, &principal, db)?;
+            let invoice = db
+                .objects(&supplier_invoice_def.path, company)?
+                .into_iter()
+                .find(|i| i.body.get("voucher").and_then(|v| v.get("id")).and_then(Value::as_i64) == Some(id))
+                .ok_or_else(|| {
+                    ApiError::not_found(format!(
+                        "No supplier invoice with voucher {id} in the company you act in."
+                    ))
+                })?;
+            let voucher = load(voucher_def, db, company, id)?;
+            let sent = json!({ "postings": postings });
+            resources::change_object(voucher_def, db, &principal, company, voucher, &sent, &|| ids.next_id())?;
+            whole(supplier_invoice_def, &base, &invoice, db, company)
+        })
+        .await?;
+    Ok(value_response(200, value))
 }
 
 /// `PUT /supplierInvoice/{invoiceId}/:approve`: the supplier invoice is marked approved.

@@ -56,6 +56,8 @@ pub const SEMANTIC: &[(&str, &str)] = &[
     ("PUT", "/travelExpense/:unapprove"),
     ("GET", "/activity/>forTimeSheet"),
     ("PUT", "/supplierInvoice/{invoiceId}/:approve"),
+    ("POST", "/ledger/voucher/{voucherId}/attachment"),
+    ("PUT", "/supplierInvoice/voucher/{id}/postings"),
 ];
 
 /// How far the sandbox emulates an operation.

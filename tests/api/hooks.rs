@@ -464,3 +464,75 @@ fn the_activities_for_a_time_sheet_are_the_active_ones() {
     let without = app.get_as("0", &session, "/v2/activity/%3EforTimeSheet");
     assert_eq!(without.status, 422);
 }
+
+#[test]
+fn a_file_attached_to_a_voucher_gives_it_a_document() {
+    let app = spawn_app();
+    let session = app.session_with_everything();
+    let voucher = rent_voucher(&app, &session, "2026-03-10");
+    let boundary = "sandboxboundary";
+    let body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"kvittering.pdf\"\r\nContent-Type: application/pdf\r\n\r\n%PDF-1.4 test\r\n--{boundary}--\r\n"
+    );
+    let attached = app.send(
+        app.request(
+            Method::POST,
+            &format!("/v2/ledger/voucher/{}/attachment", voucher["id"]),
+        )
+        .header("Authorization", crate::helpers::basic("0", &session))
+        .header("Content-Type", format!("multipart/form-data; boundary={boundary}"))
+        .body(body),
+    );
+    let value = made(&attached, 201);
+    assert!(value["attachment"]["id"].is_i64(), "{value}");
+    assert_eq!(value["version"], 1);
+    let elsewhere = app.send(
+        app.request(Method::POST, "/v2/ledger/voucher/999999999/attachment")
+            .header("Authorization", crate::helpers::basic("0", &session))
+            .body("x"),
+    );
+    assert_eq!(elsewhere.status, 404);
+}
+
+#[test]
+fn a_supplier_invoices_voucher_gets_its_postings_and_they_must_balance() {
+    let app = spawn_app();
+    let session = app.session_with_everything();
+    let voucher = rent_voucher(&app, &session, "2026-03-10");
+    let (bank, rent) = accounts(&app, &session);
+    let postings = |amount: i64| {
+        json!([
+            {"posting": {"account": {"id": rent}, "amountGross": amount, "amountGrossCurrency": amount, "row": 1}},
+            {"posting": {"account": {"id": bank}, "amountGross": -500, "amountGrossCurrency": -500, "row": 2}}
+        ])
+    };
+    let path = format!("/v2/supplierInvoice/voucher/{}/postings", voucher["id"]);
+    let none = call(&app, &session, Method::PUT, &path, Some(postings(500)));
+    assert_eq!(
+        none.status, 404,
+        "no supplier invoice holds the voucher yet: {}",
+        none.body
+    );
+    // A world holding a supplier invoice on that voucher.
+    let mut state = app.get("/_sandbox/state").body;
+    state["objects"]["supplierInvoice"] = json!({"stored": [{
+        "id": 77_000_001, "companyId": 1001,
+        "body": {"invoiceNumber": "F-1", "voucher": {"id": voucher["id"]}, "amount": 500}
+    }]});
+    let loaded = app.control(Method::PUT, "/_sandbox/state", None, Some(state));
+    assert_eq!(loaded.status, 204, "{}", loaded.body);
+    let session = app.session_with_everything();
+    let unbalanced = call(&app, &session, Method::PUT, &path, Some(postings(400)));
+    assert_eq!(unbalanced.status, 422, "{}", unbalanced.body);
+    let posted = made(&call(&app, &session, Method::PUT, &path, Some(postings(500))), 200);
+    assert_eq!(posted["invoiceNumber"], "F-1");
+    let read = app.get_as(
+        "0",
+        &session,
+        &format!("/v2/ledger/voucher/{}?fields=postings(amountGross)", voucher["id"]),
+    );
+    assert_eq!(
+        read.body["value"]["postings"],
+        json!([{"amountGross": 500}, {"amountGross": -500}])
+    );
+}
