@@ -373,3 +373,37 @@ fn a_company_starts_with_the_reference_data_of_a_fresh_tripletex_company() {
     assert_eq!(theirs.body["values"].as_array().map(Vec::len), Some(2));
     assert_ne!(theirs.body["values"], ours.body["values"], "{}", theirs.body);
 }
+
+#[test]
+fn the_readme_and_the_coverage_table_state_the_tables_counts() {
+    let table = table().unwrap();
+    let count = |level: Level| table.routes.iter().filter(|r| r.level == level).count();
+    let stated = format!(
+        "{} semantic,\n  {} stateful, {} declared (501)",
+        count(Level::Semantic),
+        count(Level::Stateful),
+        count(Level::Declared)
+    );
+    let readme = include_str!("../../README.md");
+    assert!(
+        readme.contains(&format!("800 operations — {stated}")),
+        "README.md should say: {stated}"
+    );
+    let doc = include_str!("../../docs/coverage.md");
+    let line = format!(
+        "{} semantic, {} stateful, {} declared (501)",
+        count(Level::Semantic),
+        count(Level::Stateful),
+        count(Level::Declared)
+    );
+    assert!(
+        doc.contains(&line),
+        "docs/coverage.md should say: {line} (tools/coverage-table.py)"
+    );
+    assert_eq!(
+        doc.lines()
+            .filter(|l| l.starts_with("| semantic") || l.starts_with("| stateful") || l.starts_with("| declared"))
+            .count(),
+        800
+    );
+}
