@@ -84,17 +84,18 @@ async fn serve(
         }
     }
     let id = ids.first().copied().unwrap_or_default();
+    let query = query_of(&req)?;
     match (route.method.as_str(), route.path.as_str()) {
         ("POST", "/invoice") => {
             let body = body(&req, &mut payload).await?;
             return Ok(invoice::create(req, principal, body).await?);
         }
         ("PUT", "/order/{id}/:invoice") => {
-            return Ok(invoice::invoice_order(req.clone(), principal, id, query_of(&req)?).await?);
+            return Ok(invoice::invoice_order(req, principal, id, query).await?);
         }
         _ => {}
     }
-    let (req, principal) = if route.level == Level::Semantic {
+    let (req, principal, query) = if route.level == Level::Semantic {
         let body = match (route.method.as_str(), route.path.as_str()) {
             ("POST" | "PUT", path) if path.starts_with("/order/orderline") || path.ends_with("/postings") => {
                 Some(body(&req, &mut payload).await?)
@@ -107,7 +108,7 @@ async fn serve(
             _ => None,
         };
         let call = hooks::Call {
-            query: query_of(&req)?,
+            query,
             req,
             principal,
             id,
@@ -115,10 +116,10 @@ async fn serve(
         };
         match hooks::serve(&route.method, &route.path, call).await {
             Ok(answer) => return Ok(answer?),
-            Err(call) => (call.req, call.principal),
+            Err(call) => (call.req, call.principal, call.query),
         }
     } else {
-        (req, principal)
+        (req, principal, query)
     };
     let (Level::Semantic | Level::Stateful, Some(kind), Some(def)) = (
         route.level,
@@ -133,7 +134,7 @@ async fn serve(
         }
         return Err(not_emulated(route).into());
     };
-    generic(def, kind, id, req, principal, payload).await
+    generic(def, kind, id, req, principal, payload, query).await
 }
 
 async fn generic(
@@ -143,8 +144,8 @@ async fn generic(
     req: HttpRequest,
     principal: CompanyPrincipal,
     mut payload: actix_web::dev::Payload,
+    query: HashMap<String, String>,
 ) -> Result<HttpResponse, Error> {
-    let query = query_of(&req)?;
     let answer = match kind {
         Operation::List => resources::list(def, req, principal, query).await,
         Operation::Get => resources::get(def, req, principal, id, query).await,

@@ -547,6 +547,7 @@ async fn reverse_voucher(call: Call) -> Result<HttpResponse, ApiError> {
     let value = sandbox
         .store()
         .transaction_in_turn(move |db| {
+            check_access(voucher_def, &principal, db)?;
             let mut original = load(voucher_def, db, company, id)?;
             crate::domain::ledger::voucher_can_be_reversed(id, &original.body)?;
             let sent = crate::domain::ledger::reversal_of(&original.body, &date.to_string());
