@@ -51,9 +51,11 @@ fn below_v2(path: &str) -> &str {
     after_sandbox.strip_prefix("/v2").unwrap_or(after_sandbox)
 }
 
-/// A path parameter as the number every emulated id is.
+/// A path parameter as the number every emulated id is (digits, a leading minus at most: a `+`
+/// the hand-written routes' patterns do not take is refused here too).
 fn number(route: &Route, name: &str, value: &str) -> Result<i64, ApiError> {
-    value.parse().map_err(|_| {
+    let digits = if value.starts_with('+') { "+" } else { value };
+    digits.parse().map_err(|_| {
         ApiError::new(ErrorKind::PathParam).with_developer_message(format!(
             "The {name} in the path of {} must be a number, not {value:?}.",
             route.name()
@@ -79,7 +81,7 @@ async fn serve(
     // Every parameter of an operation the sandbox serves is an id.
     let mut ids = Vec::with_capacity(params.len());
     if route.level != Level::Declared {
-        for (name, value) in &params {
+        for (name, value) in params.iter().filter(|(name, _)| *name != "token") {
             ids.push(number(route, name, value)?);
         }
     }
@@ -128,9 +130,18 @@ async fn serve(
     ) else {
         // A hand-written route's own pattern took none of its ids: the id is what is wrong.
         if route.level == Level::Semantic {
-            for (name, value) in &params {
+            for (name, value) in params.iter().filter(|(name, _)| *name != "token") {
                 number(route, name, value)?;
             }
+            // Another hand-written route holds this literal path (`/token/session/>whoAmI` is no
+            // session token): the method is what it lacks.
+            return Err(ApiError::new(ErrorKind::MethodNotAllowed)
+                .with_developer_message(format!(
+                    "{} is not allowed on {}. See the Tripletex API documentation for the methods this path has.",
+                    req.method(),
+                    req.path()
+                ))
+                .into());
         }
         return Err(not_emulated(route).into());
     };

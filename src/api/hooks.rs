@@ -255,6 +255,8 @@ async fn change_order_line(call: Call, remove: bool) -> Result<HttpResponse, Api
                 let (mut merged, references) = resource::merge_body(line_def, &line, &body)?;
                 check_references(db, company, &references)?;
                 merged.insert("id".into(), json!(id));
+                // A line belongs to the order that holds it, whatever the body says.
+                merged.insert("order".into(), json!({ "id": order.id }));
                 let merged = Value::Object(merged);
                 lines_of(&mut order)[place] = merged.clone();
                 render_line(Some(line_def), &base, &merged)
@@ -471,9 +473,13 @@ async fn pay_invoice(call: Call) -> Result<HttpResponse, ApiError> {
                 ("amountCurrencyOutstandingTotal", paid_currency),
             ] {
                 let outstanding = invoice.body.get(field).and_then(Value::as_f64).unwrap_or_default();
-                invoice
-                    .body
-                    .insert(field.into(), json!(rules::outstanding_after(outstanding, amount)));
+                let after = rules::outstanding_after(outstanding, amount);
+                if !after.is_finite() {
+                    return Err(ApiError::new(ErrorKind::Validation)
+                        .with_developer_message(format!("paidAmount {amount} is beyond what an invoice can hold."))
+                        .with_validation(vec![ValidationMessage::arg("paidAmount", "Ugyldig verdi.")]));
+                }
+                invoice.body.insert(field.into(), json!(after));
             }
             save(invoice_def, db, &principal, &mut invoice)?;
             whole(invoice_def, &base, &invoice, db, company)

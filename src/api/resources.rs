@@ -83,7 +83,14 @@ pub(crate) fn render_object(
             && field.kind == FieldKind::Lines
         {
             let child = field.resource.as_deref().and_then(resource::find);
-            let rendered = lines.iter().map(|line| render_line(child, base, line)).collect();
+            let mut rendered = Vec::with_capacity(lines.len());
+            for line in lines {
+                let mut shown = render_line(child, base, line);
+                if let (Some(child), Some(sub)) = (child, fields.expansion(name)) {
+                    expand_line_references(child, &mut shown, sub, db, base, company)?;
+                }
+                rendered.push(shown);
+            }
             out.insert(name.clone(), Value::Array(rendered));
             continue;
         }
@@ -91,22 +98,22 @@ pub(crate) fn render_object(
             && field.kind == FieldKind::Array
             && let Some(target) = field.resource.as_deref()
         {
-            let stubs = items
-                .iter()
-                .map(|i| {
-                    i.get("id")
-                        .and_then(Value::as_i64)
-                        .map_or(Value::Null, |id| render::stub(base, target, id))
-                })
-                .collect();
-            out.insert(name.clone(), Value::Array(stubs));
+            let mut shown = Vec::with_capacity(items.len());
+            for id in items.iter().map(|i| i.get("id").and_then(Value::as_i64)) {
+                shown.push(match (id, fields.expansion(name)) {
+                    (Some(id), Some(sub)) => expand(target, base, id, sub, db, company)?,
+                    (Some(id), None) => render::stub(base, target, id),
+                    (None, _) => Value::Null,
+                });
+            }
+            out.insert(name.clone(), Value::Array(shown));
             continue;
         }
         let rendered = match (field, value.get("id").and_then(Value::as_i64)) {
             (Some(field), Some(id)) if field.renders_as_stub() => {
                 let target = field.resource.as_deref().unwrap_or_default();
-                if field.kind == FieldKind::Ref && fields.expansion(name).is_some() {
-                    expand(target, base, id, db, company)?
+                if let (FieldKind::Ref, Some(sub)) = (field.kind, fields.expansion(name)) {
+                    expand(target, base, id, sub, db, company)?
                 } else {
                     render::stub(base, target, id)
                 }
@@ -162,29 +169,46 @@ pub(crate) fn expand_line_references(
             .filter(|f| f.kind == FieldKind::Ref)
             .and_then(|f| f.resource.as_deref())
             .or_else(|| (name == "voucher").then_some("ledger/voucher"));
-        if let (Some(target), Some(id), Some(_)) =
+        if let (Some(target), Some(id), Some(sub)) =
             (target, value.get("id").and_then(Value::as_i64), fields.expansion(name))
         {
-            *value = expand(target, base, id, db, company)?;
+            *value = expand(target, base, id, sub, db, company)?;
         }
     }
     Ok(())
 }
 
-/// Gives new embedded lines their ids.
-fn number_lines(def: &ResourceDef, body: &mut Map<String, Value>, mut next_id: impl FnMut() -> i64) {
+/// Gives embedded lines their ids: a line keeps an id only if the object held a line with it
+/// before (`held`, once each), so an id a client makes up never names another object's line.
+fn number_lines(def: &ResourceDef, body: &mut Map<String, Value>, held: &[i64], mut next_id: impl FnMut() -> i64) {
     for (name, field) in &def.fields {
         if field.kind != FieldKind::Lines {
             continue;
         }
+        let mut kept = Vec::new();
         if let Some(Value::Array(lines)) = body.get_mut(name) {
             for line in lines.iter_mut().filter_map(Value::as_object_mut) {
-                if line.get("id").and_then(Value::as_i64).is_none() {
-                    line.insert("id".into(), json!(next_id()));
+                let id = line.get("id").and_then(Value::as_i64);
+                match id {
+                    Some(id) if held.contains(&id) && !kept.contains(&id) => kept.push(id),
+                    _ => {
+                        line.insert("id".into(), json!(next_id()));
+                    }
                 }
             }
         }
     }
+}
+
+/// The ids of an object's embedded lines.
+fn line_ids(def: &ResourceDef, body: &Map<String, Value>) -> Vec<i64> {
+    def.fields
+        .iter()
+        .filter(|(_, f)| f.kind == FieldKind::Lines)
+        .filter_map(|(name, _)| body.get(name).and_then(Value::as_array))
+        .flatten()
+        .filter_map(|line| line.get("id").and_then(Value::as_i64))
+        .collect()
 }
 
 /// The rules only some resources have, checked before an object is saved.
@@ -222,8 +246,17 @@ fn resource_rules(
     Ok(())
 }
 
-/// A referenced object rendered in full, one level deep (the caller's fields filter then picks).
-pub(crate) fn expand(target: &str, base: &str, id: i64, db: &Db<'_>, company: i64) -> Result<Value, ApiError> {
+/// A referenced object rendered in full, its own references expanded where `fields` (the
+/// selection inside the reference, `account(vatType(name))`) reaches into them; the caller's
+/// fields filter then picks.
+pub(crate) fn expand(
+    target: &str,
+    base: &str,
+    id: i64,
+    fields: &FieldFilter,
+    db: &Db<'_>,
+    company: i64,
+) -> Result<Value, ApiError> {
     if target == "employee" {
         return Ok(db
             .person(id)?
@@ -234,7 +267,7 @@ pub(crate) fn expand(target: &str, base: &str, id: i64, db: &Db<'_>, company: i6
     };
     match db.object(&def.path, id)? {
         Some(object) if object.company_id == company || object.company_id == 0 => {
-            render_object(def, base, &object, &FieldFilter::everything(), db, company)
+            render_object(def, base, &object, fields, db, company)
         }
         _ => Ok(render::stub(base, target, id)),
     }
@@ -760,7 +793,7 @@ pub(crate) fn insert_new(
         merged.insert(account.field.clone(), json!({ "id": id }));
     }
     let mut body = resource::new_object_body(def, merged, highest)?;
-    number_lines(def, &mut body, next_id);
+    number_lines(def, &mut body, &[], next_id);
     resource::add_new_stubs(def, &mut body, next_id);
     let mut object = StoredObject {
         id: next_id(),
@@ -817,7 +850,8 @@ pub(crate) fn change_object(
     resource::required_fields_are_present(def, &merged)?;
     resource_rules(def, db, company, &merged, sent)?;
     resource::refresh_display_name(def, &mut merged);
-    number_lines(def, &mut merged, next_id);
+    let held = line_ids(def, &object.body);
+    number_lines(def, &mut merged, &held, next_id);
     object.body = merged;
     object.version += 1;
     object
@@ -871,6 +905,7 @@ pub(crate) async fn create_list(
     let written = sandbox
         .store()
         .transaction_in_turn(move |db| {
+            check_access(def, &principal, db)?;
             let items = bulk_items(def, "POST", &body)?;
             let mut written = Vec::with_capacity(items.len());
             for item in items {

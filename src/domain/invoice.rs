@@ -166,7 +166,10 @@ pub fn credit_note_of(invoice: &Map<String, Value>, invoice_id: i64, date: &str,
     for name in OUTSTANDING {
         note.insert((*name).into(), Value::from(0.0));
     }
-    note.remove("invoiceNumber");
+    // The note books and is paid on its own: the original's voucher, postings and payments stay there.
+    for own in ["invoiceNumber", "voucher", "postings", "payments", "kid"] {
+        note.remove(own);
+    }
     note.insert("invoiceDate".into(), Value::from(date));
     note.insert("invoiceDueDate".into(), Value::from(date));
     note.insert("isCreditNote".into(), Value::Bool(true));

@@ -198,15 +198,21 @@ impl Table {
         let mut nodes = Vec::new();
         let mut params = Vec::new();
         collect(&self.root, segments, &mut params, &mut nodes);
-        let Some((first, _)) = nodes.first() else {
+        if nodes.is_empty() {
             return Found::Nothing;
-        };
+        }
         for (node, bound) in &nodes {
             if let Some(&i) = node.routes.iter().find(|&&i| self.routes[i].method == method) {
                 return Found::Operation(&self.routes[i], bound.clone());
             }
         }
-        Found::OtherMethods(first.routes.iter().map(|&i| self.routes[i].method.as_str()).collect())
+        let mut methods: Vec<&str> = nodes
+            .iter()
+            .flat_map(|(node, _)| node.routes.iter().map(|&i| self.routes[i].method.as_str()))
+            .collect();
+        methods.sort_unstable();
+        methods.dedup();
+        Found::OtherMethods(methods)
     }
 
     /// The document's path template of `resource`'s operation of `kind` (a bulk delete is

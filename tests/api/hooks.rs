@@ -536,3 +536,160 @@ fn a_supplier_invoices_voucher_gets_its_postings_and_they_must_balance() {
         json!([{"amountGross": 500}, {"amountGross": -500}])
     );
 }
+
+#[test]
+fn a_line_id_a_client_makes_up_never_names_another_orders_line() {
+    let app = spawn_app();
+    let session = app.session_with_everything();
+    let first_order = new_order(&app, &session);
+    let held = app.get_as(
+        "0",
+        &session,
+        &format!("/v2/order/{}?fields=orderLines(id)", first_order["id"]),
+    );
+    let taken = held.body["value"]["orderLines"][0]["id"].clone();
+    let body = json!({
+        "customer": {"id": first(&app, &session, "/v2/customer")},
+        "orderDate": "2026-03-02", "deliveryDate": "2026-03-02",
+        "orderLines": [{"id": taken, "description": "copy"}, {"id": taken, "description": "copy again"}]
+    });
+    let second = made(&call(&app, &session, Method::POST, "/v2/order", Some(body)), 201);
+    let lines = app.get_as(
+        "0",
+        &session,
+        &format!("/v2/order/{}?fields=orderLines(id)", second["id"]),
+    );
+    let ids: Vec<Value> = lines.body["value"]["orderLines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["id"].clone())
+        .collect();
+    assert_eq!(ids.len(), 2);
+    assert!(!ids.contains(&taken) && ids[0] != ids[1], "{ids:?} beside {taken}");
+    // The line keeps its order, whatever a change says.
+    let moved = call(
+        &app,
+        &session,
+        Method::PUT,
+        &format!("/v2/order/orderline/{taken}"),
+        Some(json!({"order": {"id": second["id"]}, "description": "moved?"})),
+    );
+    assert_eq!(made(&moved, 200)["order"]["id"], first_order["id"]);
+}
+
+#[test]
+fn a_travel_expense_list_moves_all_or_none_and_needs_its_entitlement() {
+    let app = spawn_app();
+    let session = app.session_with_everything();
+    let open = made(
+        &call(
+            &app,
+            &session,
+            Method::POST,
+            "/v2/travelExpense",
+            Some(json!({"title": "a"})),
+        ),
+        201,
+    );
+    let other = made(
+        &call(
+            &app,
+            &session,
+            Method::POST,
+            "/v2/travelExpense",
+            Some(json!({"title": "b"})),
+        ),
+        201,
+    );
+    let delivered = call(
+        &app,
+        &session,
+        Method::PUT,
+        &format!("/v2/travelExpense/:deliver?id={}", other["id"]),
+        None,
+    );
+    assert_eq!(delivered.status, 200);
+    let both = call(
+        &app,
+        &session,
+        Method::PUT,
+        &format!("/v2/travelExpense/:deliver?id={},{}", open["id"], other["id"]),
+        None,
+    );
+    assert_eq!(both.status, 422, "the second is delivered already: {}", both.body);
+    let still = app.get_as("0", &session, &format!("/v2/travelExpense/{}?fields=state", open["id"]));
+    assert_eq!(still.body["value"]["state"], "OPEN", "nothing moved");
+    let undelivered = call(
+        &app,
+        &session,
+        Method::PUT,
+        &format!("/v2/travelExpense/:undeliver?id={}", other["id"]),
+        None,
+    );
+    assert_eq!(undelivered.body["values"][0]["state"], "OPEN", "{}", undelivered.body);
+    let customers_only = app.session_with_accesses(&["AUTH_CUSTOMER"]);
+    let refused = call(
+        &app,
+        &customers_only,
+        Method::PUT,
+        &format!("/v2/travelExpense/:deliver?id={}", open["id"]),
+        None,
+    );
+    assert_eq!(refused.status, 403, "{}", refused.body);
+}
+
+#[test]
+fn nested_fields_reach_through_lines_and_references() {
+    let app = spawn_app();
+    let session = app.session_with_everything();
+    let voucher = rent_voucher(&app, &session, "2026-03-10");
+    let read = app.get_as(
+        "0",
+        &session,
+        &format!(
+            "/v2/ledger/voucher/{}?fields=postings(amountGross,account(number,name))",
+            voucher["id"]
+        ),
+    );
+    assert_eq!(read.status, 200, "{}", read.body);
+    assert_eq!(read.body["value"]["postings"][0]["account"]["number"], 6300);
+    assert!(read.body["value"]["postings"][1]["account"]["name"].is_string());
+    let invoice = invoice(&app, &session);
+    let orders = app.get_as(
+        "0",
+        &session,
+        &format!(
+            "/v2/invoice/{}?fields=orders(customer(name)),customer(name)",
+            invoice["id"]
+        ),
+    );
+    assert_eq!(orders.status, 200, "{}", orders.body);
+    assert!(
+        orders.body["value"]["orders"][0]["customer"]["name"].is_string(),
+        "{}",
+        orders.body
+    );
+}
+
+#[test]
+fn ids_the_hand_written_routes_do_not_take_are_refused_as_ids() {
+    let app = spawn_app();
+    let session = app.session_with_everything();
+    for path in ["/v2/employee/%2B5", "/v2/company/%2B5", "/v2/employee/abc"] {
+        let reply = app.get_as("0", &session, path);
+        assert_eq!(
+            (reply.status, reply.body["code"].as_i64()),
+            (400, Some(12000)),
+            "{path}: {}",
+            reply.body
+        );
+    }
+    let token_method = call(&app, &session, Method::DELETE, "/v2/token/session/%3EwhoAmI", None);
+    assert_ne!(
+        token_method.status, 400,
+        "a token in the path is no id: {}",
+        token_method.body
+    );
+    assert!(token_method.status < 500);
+}
