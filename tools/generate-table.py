@@ -135,7 +135,8 @@ for path, r in OVERLAY.items():
     models[path] = r['model']
 # Served by hand-written handlers (the token flow, the company, employees and their entitlements):
 # their operations are in the table, their resources are not generated.
-HAND = {'employee', 'employee/entitlement', 'company', 'token/session', 'token/consumer', 'token/employee'}
+HAND = {'employee', 'employee/entitlement', 'company', 'company/salesmodules', 'token/session', 'token/consumer',
+        'token/employee'}
 
 # Where a model lives, for references: the overlay's path first, then a path with a get of its own.
 home = {}
