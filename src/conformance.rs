@@ -373,7 +373,10 @@ pub async fn run(spec: &Spec) -> Result<Report, String> {
                 None
             )
         );
-        if let Some(id) = listed["values"][0]["id"].as_i64().filter(|_| def.allows(Operation::Get)) {
+        if let Some(id) = listed["values"][0]["id"]
+            .as_i64()
+            .filter(|_| def.allows(Operation::Get))
+        {
             check!(
                 "get",
                 format!("{collection}/{{id}}").as_str(),

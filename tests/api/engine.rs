@@ -563,3 +563,49 @@ fn every_operation_of_the_official_document_named_by_tripletex_openapi_is_in_the
     }
     assert!(missing.is_empty(), "not in the table: {missing:?}");
 }
+
+#[test]
+fn a_hand_kept_resources_body_read_and_put_back_unchanged_is_the_next_version() {
+    let app = spawn_app();
+    let session = app.session_with_everything();
+    let mut checked = Vec::new();
+    for def in tripletex_sandbox::domain::resource::catalogue()
+        .unwrap()
+        .iter()
+        .filter(|d| d.hand_kept && !d.embedded && d.allows(Operation::Get) && d.allows(Operation::Update))
+    {
+        let listed = app.get_as("0", &session, &list_url(def, "fields=id"));
+        let Some(id) = listed.body["values"][0]["id"].as_i64() else {
+            continue;
+        };
+        let read = app.get_as("0", &session, &format!("/v2/{}/{id}?fields=*", def.path));
+        assert_eq!(read.status, 200, "{}: {}", def.path, read.body);
+        let put = app.call_as(
+            Method::PUT,
+            "0",
+            &session,
+            &format!("/v2/{}/{id}", def.path),
+            Some(&read.body["value"]),
+        );
+        assert_eq!(put.status, 200, "PUT /{}/{id} of its own GET: {}", def.path, put.body);
+        assert_eq!(
+            put.body["value"]["version"],
+            read.body["value"]["version"].as_i64().unwrap() + 1,
+            "{}",
+            def.path
+        );
+        checked.push(def.path.clone());
+    }
+    assert!(checked.len() >= 6, "{checked:?}");
+    // The employee, served by its own handler, too.
+    let employee = app.get_as("0", &session, "/v2/employee?count=1&fields=id").body["values"][0]["id"].clone();
+    let read = app.get_as("0", &session, &format!("/v2/employee/{employee}?fields=*"));
+    let put = app.call_as(
+        Method::PUT,
+        "0",
+        &session,
+        &format!("/v2/employee/{employee}"),
+        Some(&read.body["value"]),
+    );
+    assert_eq!(put.status, 200, "PUT /employee of its own GET: {}", put.body);
+}
