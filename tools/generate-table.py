@@ -300,6 +300,9 @@ for coll in sorted(by_coll):
     }
     if required_query:
         definition['requiredQuery'] = required_query
+    # A model without an id (settings, report contexts) is rendered without id, version and url.
+    if 'id' not in props:
+        definition['identity'] = False
     if 'displayName' in fields:
         for pattern in ('name', 'description', 'nameNO'):
             if pattern in fields and fields[pattern]['type'] == 'string':

@@ -120,7 +120,7 @@ pub fn body_and_view(def: &ResourceDef, id: i64, version: i64, body: &Map<String
         text.push(b':');
         let value_at = text.len();
         write_value(&mut text, value);
-        view.push(b',');
+        separate(&mut view);
         // The key as serde_json escaped it, as write_object writes a key read back from text.
         view.extend_from_slice(&text[key_at..value_at]);
         match value {
@@ -219,7 +219,7 @@ fn write_value(out: &mut Vec<u8>, value: &Value) {
 pub fn write_object(out: &mut Vec<u8>, def: &ResourceDef, base: &str, id: i64, version: i64, body: &RawBody<'_>) {
     write_head(out, def, base, id, version);
     for (name, raw) in &body.0 {
-        out.push(b',');
+        separate(out);
         match name {
             // A key borrowed from the stored text had no escapes, so it is written as it was.
             Cow::Borrowed(key) => {
@@ -235,14 +235,26 @@ pub fn write_object(out: &mut Vec<u8>, def: &ResourceDef, base: &str, id: i64, v
     out.push(b'}');
 }
 
-/// The fields every object begins with: `{"id":…,"version":…,"url":…`, left open.
+/// The fields every object begins with: `{"id":…,"version":…,"url":…`, left open (only `{` for a
+/// model without them).
 fn write_head(out: &mut Vec<u8>, def: &ResourceDef, base: &str, id: i64, version: i64) {
+    if !def.identity {
+        out.push(b'{');
+        return;
+    }
     out.extend_from_slice(b"{\"id\":");
     write_int(out, id);
     out.extend_from_slice(b",\"version\":");
     write_int(out, version);
     out.extend_from_slice(b",\"url\":");
     write_url(out, base, &def.path, id);
+}
+
+/// The comma before a field, unless it is the first of its object (an object without a head).
+fn separate(out: &mut Vec<u8>) {
+    if out.last() != Some(&b'{') {
+        out.push(b',');
+    }
 }
 
 /// One field, from its value's JSON text.

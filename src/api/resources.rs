@@ -74,9 +74,11 @@ pub(crate) fn render_object(
     company: i64,
 ) -> Result<Value, ApiError> {
     let mut out = Map::with_capacity(object.body.len() + 4);
-    out.insert("id".into(), json!(object.id));
-    out.insert("version".into(), json!(object.version));
-    out.insert("url".into(), json!(format!("{base}/{}/{}", def.path, object.id)));
+    if def.identity {
+        out.insert("id".into(), json!(object.id));
+        out.insert("version".into(), json!(object.version));
+        out.insert("url".into(), json!(format!("{base}/{}/{}", def.path, object.id)));
+    }
     for (name, value) in &object.body {
         let field = def.fields.get(name);
         if let (Some(field), Value::Array(lines)) = (field, value)
@@ -122,7 +124,9 @@ pub(crate) fn render_object(
         };
         out.insert(name.clone(), rendered);
     }
-    out.insert("changes".into(), Value::Array(object.changes.clone()));
+    if def.identity {
+        out.insert("changes".into(), Value::Array(object.changes.clone()));
+    }
     Ok(Value::Object(out))
 }
 

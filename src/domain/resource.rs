@@ -197,9 +197,17 @@ pub struct ResourceDef {
     /// reads show them as `{id, url}`.
     #[serde(default)]
     pub create_shows_lines: bool,
+    /// Whether the model has `id`, `version` and `url` (a settings object or report context of
+    /// the document may not: the sandbox still stores it by an id, and does not show it).
+    #[serde(default = "shows_identity")]
+    pub identity: bool,
     /// Kept by hand (`fixtures/resources.json`) with rules of its own, not generated.
     #[serde(skip)]
     pub hand_kept: bool,
+}
+
+fn shows_identity() -> bool {
+    true
 }
 
 #[derive(Debug, Deserialize)]

@@ -64,11 +64,28 @@ fn every_operation_of_the_table_answers_by_its_level_and_none_is_an_unknown_endp
     let app = spawn_app();
     let session = app.session_with_everything();
     let table = table().unwrap();
+    // With the official document at hand (TRIPLETEX_OPENAPI), each 2xx is checked against its schema.
+    let spec = std::env::var("TRIPLETEX_OPENAPI")
+        .ok()
+        .and_then(|path| tripletex_sandbox::conformance::Spec::load(std::path::Path::new(&path)).ok());
+    let mut problems = Vec::new();
     let mut answered = [0usize; 3];
     for route in &table.routes {
         let def = route.resource.as_deref().and_then(find);
         let reply = match (route.level, route.kind, def) {
-            (Level::Stateful, Some(kind), Some(def)) => walk_stateful(&app, &session, route, kind, def),
+            (Level::Stateful, Some(kind), Some(def)) => {
+                let reply = walk_stateful(&app, &session, route, kind, def);
+                let method = route.method.to_lowercase();
+                // The one create whose answer is another model than the resource's (FIDELITY.md).
+                let answers_its_own_model = route.path != "/incomingInvoice";
+                if let Some(spec) = spec
+                    .as_ref()
+                    .filter(|s| s.has(&method, &route.path) && reply.status < 300 && answers_its_own_model)
+                {
+                    problems.extend(spec.check(&method, &route.path, reply.status, &reply.body));
+                }
+                reply
+            }
             _ => {
                 let body = json!({});
                 let reply = app.call_as(method(route), "0", &session, &concrete(route, 1), Some(&body));
@@ -93,6 +110,12 @@ fn every_operation_of_the_table_answers_by_its_level_and_none_is_an_unknown_endp
         answered[route.level as usize] += 1;
     }
     assert_eq!(answered.iter().sum::<usize>(), 800);
+    assert!(
+        problems.is_empty(),
+        "{} answers off the official schema:\n{}",
+        problems.len(),
+        problems.join("\n")
+    );
 }
 
 /// A well-formed request for a stateful operation, on an object made for it: the 2xx its kind gives.
@@ -138,7 +161,8 @@ fn walk_stateful(
         app.call_as(method(route), "0", session, &path, body)
     };
     // A resource that cannot be made through the API (reference data) is asked for an id it does not hold.
-    let creatable = def.allows(Operation::Create);
+    // (…or whose model shows no id, so a made one cannot be named.)
+    let creatable = def.allows(Operation::Create) && def.identity;
     let made: &dyn Fn() -> i64 = if creatable { &made } else { &unknown };
     let found = 404;
     let item = |ok: u16| if creatable { ok } else { found };
@@ -173,7 +197,7 @@ fn every_writable_property_set_on_create_is_read_back_equal() {
     for def in tripletex_sandbox::domain::resource::catalogue()
         .unwrap()
         .iter()
-        .filter(|d| generated(d) && d.allows(Operation::Create) && d.allows(Operation::Get))
+        .filter(|d| generated(d) && d.identity && d.allows(Operation::Create) && d.allows(Operation::Get))
     {
         let body: Map<String, Value> = def
             .fields
@@ -201,7 +225,11 @@ fn a_body_read_and_put_back_unchanged_is_accepted_as_the_next_version() {
         .unwrap()
         .iter()
         .filter(|d| {
-            generated(d) && d.allows(Operation::Create) && d.allows(Operation::Get) && d.allows(Operation::Update)
+            generated(d)
+                && d.identity
+                && d.allows(Operation::Create)
+                && d.allows(Operation::Get)
+                && d.allows(Operation::Update)
         })
     {
         let id = create_one(&app, &session, def, &json!({}));
@@ -227,8 +255,6 @@ fn a_settings_object_is_one_per_company_with_its_defaults_and_keeps_what_is_writ
     let session = app.session_with_everything();
     let first = app.get_as("0", &session, "/v2/project/settings");
     assert_eq!(first.status, 200, "{}", first.body);
-    let again = app.get_as("0", &session, "/v2/project/settings");
-    assert_eq!(again.body["value"]["id"], first.body["value"]["id"], "the same object");
     let put = app.call_as(
         Method::PUT,
         "0",
@@ -237,12 +263,8 @@ fn a_settings_object_is_one_per_company_with_its_defaults_and_keeps_what_is_writ
         Some(&json!({"showProjectOnboarding": true})),
     );
     assert_eq!(put.status, 200, "{}", put.body);
-    let read = app.get_as(
-        "0",
-        &session,
-        "/v2/project/settings?fields=showProjectOnboarding,version",
-    );
-    assert_eq!(read.body["value"], json!({"showProjectOnboarding": true, "version": 1}));
+    let read = app.get_as("0", &session, "/v2/project/settings?fields=showProjectOnboarding");
+    assert_eq!(read.body["value"], json!({"showProjectOnboarding": true}));
 }
 
 #[test]
