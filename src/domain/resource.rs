@@ -654,6 +654,17 @@ mod tests {
     use super::*;
     use serde_json::json;
 
+    #[test]
+    fn every_resource_path_is_defined_once() {
+        let mut paths: Vec<&str> = catalogue().unwrap().iter().map(|d| d.path.as_str()).collect();
+        let all = paths.len();
+        paths.sort_unstable();
+        paths.dedup();
+        assert_eq!(paths.len(), all, "a generated resource would shadow a hand-kept one");
+        assert!(find("customer").is_some_and(|d| d.hand_kept));
+        assert!(find("travelExpense").is_some_and(|d| !d.hand_kept));
+    }
+
     fn customer() -> &'static ResourceDef {
         catalogue().unwrap().iter().find(|d| d.path == "customer").unwrap()
     }
