@@ -536,7 +536,7 @@ fn send_invoice(call: Call) -> Result<HttpResponse, ApiError> {
         check_access(invoice_def, &call.principal, db)?;
         load(invoice_def, db, company, call.id).map(|_| ())
     })?;
-    Ok(HttpResponse::Ok().finish())
+    Ok(HttpResponse::NoContent().finish())
 }
 
 // ---- vouchers -------------------------------------------------------------------------------
