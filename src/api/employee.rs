@@ -41,6 +41,8 @@ fn check_access(principal: &CompanyPrincipal, db: &Db<'_>) -> Result<(), ApiErro
 #[derive(Default)]
 struct Belongings {
     department: Option<i64>,
+    /// The department rendered whole, where the fields filter selects into it (`department(name)`).
+    department_view: Option<Value>,
     /// Employment ids by employee id, in id order.
     employments: HashMap<i64, Vec<i64>>,
 }
@@ -63,8 +65,17 @@ impl Belongings {
         }
         Ok(Self {
             department: department_of(db, company)?,
+            department_view: None,
             employments,
         })
+    }
+
+    /// Renders the department whole when `fields` selects into it.
+    fn expanded(mut self, db: &Db<'_>, base: &str, company: i64, fields: &FieldFilter) -> Result<Self, ApiError> {
+        if let (Some(id), Some(sub)) = (self.department, fields.expansion("department")) {
+            self.department_view = Some(super::resources::expand("department", base, id, sub, db, company)?);
+        }
+        Ok(self)
     }
 }
 
@@ -73,7 +84,9 @@ fn person_view(base: &str, person: &Person, belongings: &Belongings) -> Value {
     let mut value = render::employee(base, person);
     if let Some(object) = value.as_object_mut() {
         object.insert("version".into(), json!(person.version));
-        if let Some(id) = belongings.department {
+        if let Some(view) = &belongings.department_view {
+            object.insert("department".into(), view.clone());
+        } else if let Some(id) = belongings.department {
             object.insert("department".into(), render::stub(base, "department", id));
         }
         let employments: Vec<Value> = belongings
@@ -122,7 +135,7 @@ async fn list(
     let people = sandbox(&req)?.store().with(|db| {
         check_access(&principal, db)?;
         let mut people = db.people_of(company)?;
-        let belongings = Belongings::of(db, company)?;
+        let belongings = Belongings::of(db, company)?.expanded(db, &base, company, &params.fields)?;
         if let Some(proxy) = match principal.0.context {
             crate::domain::model::CompanyContext::Client { client_id, office_id } => {
                 db.proxy_person(client_id, office_id)?
@@ -168,7 +181,8 @@ async fn get(
     let company = principal.0.context.company_id();
     let (person, belongings) = sandbox(&req)?.store().with(|db| {
         check_access(&principal, db)?;
-        Ok::<_, ApiError>((load(db, company, id)?, Belongings::of(db, company)?))
+        let belongings = Belongings::of(db, company)?.expanded(db, &base, company, &fields)?;
+        Ok::<_, ApiError>((load(db, company, id)?, belongings))
     })?;
     single(person_view(&base, &person, &belongings), &fields, "Employee")
 }

@@ -670,6 +670,19 @@ fn nested_fields_reach_through_lines_and_references() {
         "{}",
         orders.body
     );
+    // An employee's department, as a recorded agent asks for it.
+    let asked = "fields=id,firstName,lastName,email,dateOfBirth,phoneNumberMobile,department(id,name)";
+    let listed = app.get_as("0", &session, &format!("/v2/employee?count=1&{asked}"));
+    assert_eq!(listed.status, 200, "{}", listed.body);
+    assert!(
+        listed.body["values"][0]["department"]["name"].is_string(),
+        "{}",
+        listed.body
+    );
+    let id = &listed.body["values"][0]["id"];
+    let one = app.get_as("0", &session, &format!("/v2/employee/{id}?{asked}"));
+    assert_eq!(one.status, 200, "{}", one.body);
+    assert_eq!(one.body["value"]["department"], listed.body["values"][0]["department"]);
 }
 
 #[test]
