@@ -515,22 +515,25 @@ pub async fn run(spec: &Spec) -> Result<Report, String> {
     Ok(report)
 }
 
-/// The arguments a list of `def` requires, as `name=value` pairs: date ranges spanning every date
-/// a world can hold, an id that selects nothing for an id, a date for anything else — what a walk
-/// over every resource sends to see them all.
+/// A value for a required query argument that selects everything a world can hold, or nothing
+/// where it names an object: a range's start far back, an id that is no object's (0), a date far
+/// ahead for anything else.
+pub fn argument_sample(name: &str) -> &'static str {
+    if name.ends_with("From") {
+        "2000-01-01"
+    } else if name.ends_with("Id") || name.ends_with("Ids") || name == "ids" {
+        "0"
+    } else {
+        "2100-01-01"
+    }
+}
+
+/// The arguments a list of `def` requires, as `name=value` pairs ([`argument_sample`]): what a
+/// walk over every resource sends to see them all.
 pub fn wide_list_arguments(def: &resource::ResourceDef) -> Vec<(&str, &'static str)> {
     def.missing_query(resource::Operation::List, |_| false)
         .into_iter()
-        .map(|name| {
-            let value = if name.ends_with("From") {
-                "2000-01-01"
-            } else if name.ends_with("Id") || name.ends_with("Ids") || name == "ids" {
-                "0"
-            } else {
-                "2100-01-01"
-            };
-            (name, value)
-        })
+        .map(|name| (name, argument_sample(name)))
         .collect()
 }
 

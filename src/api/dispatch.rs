@@ -63,6 +63,15 @@ fn number(route: &Route, name: &str, value: &str) -> Result<i64, ApiError> {
     })
 }
 
+/// The path's ids, in order; a session token in the path (`DELETE /token/session/{token}`) is no id.
+fn ids(route: &Route, params: &[(&str, String)]) -> Result<Vec<i64>, ApiError> {
+    params
+        .iter()
+        .filter(|(name, _)| *name != "token")
+        .map(|(name, value)| number(route, name, value))
+        .collect()
+}
+
 /// 501 in the Tripletex envelope: the operation is documented and routed, not emulated yet.
 fn not_emulated(route: &Route) -> ApiError {
     ApiError::new(ErrorKind::NotEmulated).with_developer_message(format!(
@@ -79,13 +88,10 @@ async fn serve(
 ) -> Result<HttpResponse, Error> {
     let principal = CompanyPrincipal::from_request(&req, &mut payload).await?;
     // Every parameter of an operation the sandbox serves is an id.
-    let mut ids = Vec::with_capacity(params.len());
-    if route.level != Level::Declared {
-        for (name, value) in params.iter().filter(|(name, _)| *name != "token") {
-            ids.push(number(route, name, value)?);
-        }
-    }
-    let id = ids.first().copied().unwrap_or_default();
+    let id = match route.level {
+        Level::Declared => 0,
+        _ => ids(route, &params)?.first().copied().unwrap_or_default(),
+    };
     let query = query_of(&req)?;
     match (route.method.as_str(), route.path.as_str()) {
         ("POST", "/invoice") => {
@@ -130,9 +136,7 @@ async fn serve(
     ) else {
         // A hand-written route's own pattern took none of its ids: the id is what is wrong.
         if route.level == Level::Semantic {
-            for (name, value) in params.iter().filter(|(name, _)| *name != "token") {
-                number(route, name, value)?;
-            }
+            ids(route, &params)?;
             // Another hand-written route holds this literal path (`/token/session/>whoAmI` is no
             // session token): the method is what it lacks.
             return Err(ApiError::new(ErrorKind::MethodNotAllowed)

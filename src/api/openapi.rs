@@ -6,7 +6,7 @@
 //! operation is in the document and every operation in it is served.
 
 use crate::domain::resource::{self, FieldDef, FieldKind, Match, Operation, ResourceDef};
-use crate::domain::table::Level;
+use crate::domain::table::{Level, same_template};
 use crate::wire::ApiError;
 use crate::wire::envelope::json_response;
 use crate::wire::openapi::{self as doc, Field};
@@ -540,17 +540,11 @@ pub fn build(base: &str) -> Result<Value, ApiError> {
 /// emulate yet, each answering 501 naming itself (`x-sandbox-level: declared`).
 fn declared_operations(paths: &mut Map<String, Value>) -> Result<(), ApiError> {
     let table = crate::domain::table::table().map_err(|e| ApiError::internal(&e))?;
-    let unnamed = |path: &str| -> String {
-        path.split('/')
-            .map(|s| if s.starts_with('{') { "{}" } else { s })
-            .collect::<Vec<_>>()
-            .join("/")
-    };
     for route in &table.routes {
         let method = route.method.to_lowercase();
         let listed = paths
             .iter()
-            .any(|(path, item)| unnamed(path) == unnamed(&route.path) && item.get(&method).is_some());
+            .any(|(path, item)| same_template(path, &route.path) && item.get(&method).is_some());
         if listed {
             continue;
         }
@@ -920,20 +914,12 @@ mod tests {
             assert_eq!(served(&item["delete"]), def.allows(Operation::Delete), "{}", def.path);
         }
         let table = crate::domain::table::table().unwrap();
-        // Templates compare with their parameters unnamed (`/incomingInvoice/{voucherId}` is the
-        // engine's `/incomingInvoice/{id}`).
-        let unnamed = |path: &str| -> String {
-            path.split('/')
-                .map(|s| if s.starts_with('{') { "{}" } else { s })
-                .collect::<Vec<_>>()
-                .join("/")
-        };
         let paths = document["paths"].as_object().unwrap();
         for route in &table.routes {
             let method = route.method.to_lowercase();
             let found = paths
                 .iter()
-                .any(|(path, item)| unnamed(path) == unnamed(&route.path) && item[&method].is_object());
+                .any(|(path, item)| same_template(path, &route.path) && item[&method].is_object());
             assert!(found, "{} is in the document", route.name());
         }
         let invoices = &document["paths"]["/invoice"]["get"]["parameters"];

@@ -312,6 +312,19 @@ pub fn coverage_text(table: &Table, only: Option<Level>) -> String {
     out
 }
 
+/// Whether two path templates are the same with their parameters unnamed
+/// (`/incomingInvoice/{voucherId}` and `/incomingInvoice/{id}`).
+pub fn same_template(a: &str, b: &str) -> bool {
+    let (mut a, mut b) = (a.split('/'), b.split('/'));
+    loop {
+        match (a.next(), b.next()) {
+            (None, None) => return true,
+            (Some(x), Some(y)) if x == y || (x.starts_with('{') && y.starts_with('{')) => {}
+            _ => return false,
+        }
+    }
+}
+
 static TABLE: OnceLock<Result<Table, String>> = OnceLock::new();
 
 /// The table, parsed once (startup asks first, so a broken file stops the emulator).
@@ -351,6 +364,13 @@ mod tests {
             semantic >= SEMANTIC.len() && stateful > 300,
             "{semantic} {stateful} {declared}"
         );
+    }
+
+    #[test]
+    fn templates_are_the_same_with_their_parameters_unnamed() {
+        assert!(same_template("/incomingInvoice/{voucherId}", "/incomingInvoice/{id}"));
+        assert!(!same_template("/incomingInvoice/{id}", "/incomingInvoice/list"));
+        assert!(!same_template("/a/{id}", "/a/{id}/b"));
     }
 
     #[test]

@@ -7,17 +7,6 @@ use reqwest::Method;
 use serde_json::{Value, json};
 use tripletex_sandbox::domain::resource::{Operation, ResourceDef, catalogue};
 
-/// A value of the type a required argument has: a date for ranges and dates, an id for ids.
-fn value_for(name: &str) -> &'static str {
-    if name.ends_with("From") {
-        "2000-01-01"
-    } else if name.ends_with("Id") || name.ends_with("Ids") || name == "ids" {
-        "0"
-    } else {
-        "2100-01-01"
-    }
-}
-
 /// The method and path of one operation of a resource (an id that need not exist: the arguments
 /// are checked before the object is looked up).
 fn call_of(def: &ResourceDef, operation: Operation) -> (Method, String) {
@@ -38,7 +27,10 @@ fn call_of(def: &ResourceDef, operation: Operation) -> (Method, String) {
 }
 
 fn call(app: &TestApp, session: &str, method: &Method, path: &str, sent: &[&String]) -> Reply {
-    let query: Vec<String> = sent.iter().map(|n| format!("{n}={}", value_for(n))).collect();
+    let query: Vec<String> = sent
+        .iter()
+        .map(|n| format!("{n}={}", tripletex_sandbox::conformance::argument_sample(n)))
+        .collect();
     let url = if query.is_empty() {
         path.to_owned()
     } else {
