@@ -7,9 +7,6 @@ use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
-/// The generated table, built into the binary.
-pub const TABLE_TEXT: &str = include_str!("../../fixtures/table.json");
-
 /// The operations served by hand-written behaviour: the token flow, the company, employees and
 /// their entitlements, an invoice made from orders and an order invoiced, and the engine's hooks
 /// (order lines, postings, payments, credit notes, reversals, travel expense states, …).
@@ -331,7 +328,7 @@ static TABLE: OnceLock<Result<Table, String>> = OnceLock::new();
 pub fn table() -> Result<&'static Table, String> {
     TABLE
         .get_or_init(|| {
-            serde_json::from_str::<TableFile>(TABLE_TEXT)
+            serde_json::from_str::<TableFile>(resource::TABLE_TEXT)
                 .map(|f| Table::build(f.operations))
                 .map_err(|e| format!("fixtures/table.json is not valid: {e}"))
         })
