@@ -259,3 +259,10 @@ impl CompanyContext {
         }
     }
 }
+/// Who a request was made by, as far as authentication got: for the journal and the faults.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Caller {
+    pub key_id: i64,
+    /// Set once the company context was accepted.
+    pub company_id: Option<i64>,
+}
