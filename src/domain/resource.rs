@@ -416,7 +416,29 @@ pub fn merge_body(
                     None
                 }
             },
-            (FieldKind::Object, Value::Object(_)) | (FieldKind::Array, Value::Array(_)) => None,
+            // An embedded object is kept as written; one the sandbox gives an id of its own (a
+            // customer's addresses, see `new_stubs`) keeps it.
+            (FieldKind::Object, Value::Object(_)) => field.resource.is_none().then(|| value.clone()),
+            (FieldKind::Array, Value::Array(items)) => match field.resource.as_deref() {
+                None => Some(value.clone()),
+                Some(target) => {
+                    let mut kept = Vec::with_capacity(items.len());
+                    for (index, item) in items.iter().enumerate() {
+                        match item.get("id").and_then(Value::as_i64) {
+                            Some(id) => {
+                                references.push(Reference {
+                                    field: format!("{name}[{index}]"),
+                                    resource: target.to_owned(),
+                                    id,
+                                });
+                                kept.push(serde_json::json!({ "id": id }));
+                            }
+                            None => complain(&format!("{name}[{index}].id"), "Kan ikke opprette subelement"),
+                        }
+                    }
+                    Some(Value::Array(kept))
+                }
+            },
             _ => {
                 complain(name, WRONG_TYPE);
                 None

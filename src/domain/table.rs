@@ -60,6 +60,7 @@ pub enum Hook {
     PostSupplierInvoice,
     CreateInvoice,
     InvoiceOrder,
+    CreateIncomingInvoice,
 }
 
 /// The documented operations each hook serves.
@@ -94,6 +95,7 @@ pub const HOOKED: &[(&str, &str, Hook)] = &[
     ),
     ("POST", "/invoice", Hook::CreateInvoice),
     ("PUT", "/order/{id}/:invoice", Hook::InvoiceOrder),
+    ("POST", "/incomingInvoice", Hook::CreateIncomingInvoice),
 ];
 
 /// The hook serving `method path`, if one does.

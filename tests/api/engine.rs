@@ -45,6 +45,9 @@ fn sample(field: &tripletex_sandbox::domain::resource::FieldDef) -> Option<Value
         }
         FieldKind::Number => json!(1.5),
         FieldKind::Boolean => json!(true),
+        // Embedded objects and lists are kept as written.
+        FieldKind::Object if field.resource.is_none() => json!({"note": "Sandbox sample"}),
+        FieldKind::Array if field.resource.is_none() => json!([{"note": "Sandbox sample"}]),
         _ => return None,
     })
 }
@@ -76,11 +79,9 @@ fn every_operation_of_the_table_answers_by_its_level_and_none_is_an_unknown_endp
             (Level::Stateful, Some(kind), Some(def)) => {
                 let reply = walk_stateful(&app, &session, route, kind, def);
                 let method = route.method.to_lowercase();
-                // The one create whose answer is another model than the resource's (FIDELITY.md).
-                let answers_its_own_model = route.path != "/incomingInvoice";
                 if let Some(spec) = spec
                     .as_ref()
-                    .filter(|s| s.has(&method, &route.path) && reply.status < 300 && answers_its_own_model)
+                    .filter(|s| s.has(&method, &route.path) && reply.status < 300)
                 {
                     problems.extend(spec.check(&method, &route.path, reply.status, &reply.body));
                 }

@@ -706,3 +706,44 @@ fn ids_the_hand_written_routes_do_not_take_are_refused_as_ids() {
     );
     assert!(token_method.status < 500);
 }
+
+/// `POST /incomingInvoice` answers the document's `IncomingInvoiceSaveResult`: the voucher id the
+/// stored invoice is read back by, the invoice date's year and where `sendTo` put it.
+#[test]
+fn an_incoming_invoice_is_answered_by_its_voucher_id_and_read_back_by_it() {
+    let app = spawn_app();
+    let session = app.session_with_everything();
+    let header =
+        json!({"invoiceDate": "2025-11-03", "dueDate": "2025-12-03", "invoiceNumber": "F-17", "invoiceAmount": 1250});
+    let saved = made(
+        &call(
+            &app,
+            &session,
+            Method::POST,
+            "/v2/incomingInvoice?sendTo=ledger",
+            Some(json!({"invoiceHeader": header, "orderLines": []})),
+        ),
+        201,
+    );
+    assert_eq!(saved["invoiceLifeCycle"], "IN_LEDGER");
+    let voucher = saved["voucherId"].as_i64().expect("a voucher id");
+    let read = made(
+        &app.get_as("0", &session, &format!("/v2/incomingInvoice/{voucher}")),
+        200,
+    );
+    assert_eq!(read["invoiceHeader"], header, "{read}");
+    assert_eq!(saved["voucherYear"], 2025, "{saved}");
+    assert_eq!(saved["paymentIdsToApprove"], json!([]));
+    let inbox = made(
+        &call(
+            &app,
+            &session,
+            Method::POST,
+            "/v2/incomingInvoice",
+            Some(json!({"invoiceHeader": header})),
+        ),
+        201,
+    );
+    assert_eq!(inbox["invoiceLifeCycle"], "DRAFT_IN_INBOX");
+    assert_ne!(inbox["voucherId"], saved["voucherId"]);
+}

@@ -277,3 +277,40 @@ pub async fn approve_supplier_invoice(actor: &Actor, input: Input) -> Result<Ans
         .await?;
     Ok(Answer::Value { status: 200, value })
 }
+
+/// `POST /incomingInvoice?sendTo`: the supplier's invoice is stored as a create stores it, and
+/// answered as the document's `IncomingInvoiceSaveResult`, which names it by its voucher id (the
+/// id `GET /incomingInvoice/{voucherId}` reads it by).
+pub async fn create_incoming_invoice(actor: &Actor, input: Input) -> Result<Answer, ApiError> {
+    let incoming_def = def("incomingInvoice")?;
+    let life_cycle = match input.query.get("sendTo").map(String::as_str) {
+        Some("ledger") => "IN_LEDGER",
+        Some("nonPosted") => "DRAFT_IN_NON_POSTED",
+        _ => "DRAFT_IN_INBOX",
+    };
+    let body = input.body.unwrap_or(Value::Null);
+    let checked = check_new(incoming_def, &body);
+    let (object, _) = actor
+        .transaction(move |db, acting| insert_new(incoming_def, db, acting, checked, &body))
+        .await?;
+    let year = object
+        .body
+        .get("invoiceHeader")
+        .and_then(|h| h.get("invoiceDate"))
+        .and_then(Value::as_str)
+        .and_then(|date| date.parse::<jiff::civil::Date>().ok())
+        .map(|date| i64::from(date.year()))
+        .or_else(|| actor.now.to_string().get(..4)?.parse().ok())
+        .unwrap_or_default();
+    let value = json!({
+        "invoiceLifeCycle": life_cycle,
+        "paymentIdsToApprove": [],
+        "redirectUrl": "",
+        "version": object.version,
+        "voucherId": object.id,
+        "voucherNumber": 0,
+        "voucherTempNumber": 0,
+        "voucherYear": year,
+    });
+    Ok(Answer::Value { status: 201, value })
+}

@@ -32,6 +32,7 @@ pub async fn run(hook: Hook, actor: &Actor, input: Input) -> Result<Answer, ApiE
         Hook::AttachToVoucher => ledger::attach_to_voucher(actor, input).await,
         Hook::ApproveSupplierInvoice => ledger::approve_supplier_invoice(actor, input).await,
         Hook::PostSupplierInvoice => ledger::post_supplier_invoice(actor, input).await,
+        Hook::CreateIncomingInvoice => ledger::create_incoming_invoice(actor, input).await,
         Hook::CreateInvoice => invoices::create(actor, input).await,
         Hook::InvoiceOrder => invoices::invoice_order(actor, input).await,
         Hook::PayInvoice => invoices::pay(actor, input).await,
@@ -54,6 +55,7 @@ pub fn reads_json_body(hook: Hook) -> bool {
             | Hook::UpdateOrderLine
             | Hook::PostSupplierInvoice
             | Hook::CreateInvoice
+            | Hook::CreateIncomingInvoice
     )
 }
 
