@@ -24,9 +24,11 @@ fn every_emulated_response_validates_against_the_official_schema() {
         "responses that do not match the official schema:\n{}",
         report.problems.join("\n")
     );
+    // The hand-written checks, then one call of every operation the engine serves by its shape
+    // (item operations of resources that cannot be made through the API aside).
     assert!(
-        report.checked > 30,
-        "the walk covers every endpoint ({} checked)",
+        report.checked > 400,
+        "the walk covers every routed operation ({} checked)",
         report.checked
     );
     println!("conformance checked: {} responses against {path}", report.checked);
