@@ -46,6 +46,50 @@ pub enum Command {
         #[arg(long, env = "TRIPLETEX_SANDBOX_FORMAT", value_enum, default_value_t = Format::Text)]
         format: Format,
     },
+    /// Evaluate an accounting agent: for each task (and prompt), a fresh sandbox from its seed,
+    /// `POST {agent}/solve` with the prompt and a session, then a score of the company's state,
+    /// the agent's calls and 4xx answers; exits 1 under --min-score. See docs/eval.md.
+    Eval(EvalArgs),
+}
+
+/// `eval`'s flags.
+#[derive(Debug, Clone, Args)]
+pub struct EvalArgs {
+    /// The agent's base URL (http://); each task is posted to `{agent}/solve`.
+    #[arg(long, env = "TRIPLETEX_SANDBOX_AGENT", required_unless_present = "check")]
+    pub agent: Option<String>,
+    /// `builtin` (the embedded task set), a task file, or a directory of task files.
+    #[arg(long, env = "TRIPLETEX_SANDBOX_TASKS", default_value = "builtin")]
+    pub tasks: String,
+    /// Runs at once, each in a sandbox of its own.
+    #[arg(long, env = "TRIPLETEX_SANDBOX_PARALLEL", default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub parallel: u16,
+    /// Seconds the agent may take per task; the company is then scored as it left it.
+    #[arg(long, env = "TRIPLETEX_SANDBOX_TIMEOUT", default_value_t = 300)]
+    pub timeout: u64,
+    /// Runs of each task and prompt.
+    #[arg(long, env = "TRIPLETEX_SANDBOX_REPEAT", default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=100))]
+    pub repeat: u16,
+    /// How the report is printed.
+    #[arg(long, env = "TRIPLETEX_SANDBOX_FORMAT", value_enum, default_value_t = EvalFormat::Text)]
+    pub format: EvalFormat,
+    /// Exit 1 when the overall score (points / max points, 0 to 1) is under this.
+    #[arg(long, env = "TRIPLETEX_SANDBOX_MIN_SCORE")]
+    pub min_score: Option<f64>,
+    /// Sent to the agent as `Authorization: Bearer …`.
+    #[arg(long, env = "TRIPLETEX_SANDBOX_AGENT_TOKEN", hide_env_values = true)]
+    pub agent_token: Option<String>,
+    /// Only validate the tasks (`file: json.path: problem` lines) and exit.
+    #[arg(long)]
+    pub check: bool,
+}
+
+/// How an `eval` report is printed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum EvalFormat {
+    Text,
+    Json,
+    Junit,
 }
 
 /// How a report is printed.

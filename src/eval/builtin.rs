@@ -1,0 +1,64 @@
+//! The built-in task set (`eval --tasks builtin`) and the base world its tasks start from, both
+//! embedded in the binary.
+
+use super::task::{self, Task, TaskError};
+use crate::scenario::{self, Scenario};
+use std::sync::{Arc, OnceLock};
+
+/// The world a task starts from when its seed names none: a fresh company whose administrator
+/// holds every access, and a key for the agent.
+pub const BASE_WORLD: &str = "eval-company";
+
+const BASE_WORLD_TEXT: &str = include_str!("tasks/eval-company.json");
+
+/// The built-in tasks, by file name.
+pub const BUILTIN_TASKS: &[(&str, &str)] = &[
+    ("create-customer", include_str!("tasks/create-customer.json")),
+    ("create-departments", include_str!("tasks/create-departments.json")),
+    ("create-employee", include_str!("tasks/create-employee.json")),
+    ("create-product", include_str!("tasks/create-product.json")),
+    ("create-project", include_str!("tasks/create-project.json")),
+    ("create-supplier", include_str!("tasks/create-supplier.json")),
+    ("delete-customer", include_str!("tasks/delete-customer.json")),
+    ("invoice-customer", include_str!("tasks/invoice-customer.json")),
+    (
+        "order-invoice-payment",
+        include_str!("tasks/order-invoice-payment.json"),
+    ),
+    ("travel-expense", include_str!("tasks/travel-expense.json")),
+    ("update-customer", include_str!("tasks/update-customer.json")),
+    ("voucher-rent", include_str!("tasks/voucher-rent.json")),
+];
+
+/// A base world by name: [`BASE_WORLD`] or an embedded scenario.
+pub fn base_world(name: &str) -> Result<Arc<Scenario>, String> {
+    if name == BASE_WORLD {
+        static PARSED: OnceLock<Result<Arc<Scenario>, String>> = OnceLock::new();
+        return PARSED
+            .get_or_init(|| {
+                scenario::parse(BASE_WORLD, BASE_WORLD_TEXT)
+                    .map(Arc::new)
+                    .map_err(|e| e.to_string())
+            })
+            .clone();
+    }
+    match scenario::embedded(name) {
+        Some(parsed) => parsed.map_err(|e| e.to_string()),
+        None => Err(format!(
+            "no base world is named {name:?}; use {BASE_WORLD} or an embedded scenario ({})",
+            scenario::EMBEDDED_SCENARIOS
+                .iter()
+                .map(|(n, _)| *n)
+                .collect::<Vec<_>>()
+                .join(", ")
+        )),
+    }
+}
+
+/// Every built-in task, parsed and validated.
+pub fn tasks() -> Result<Vec<Task>, TaskError> {
+    BUILTIN_TASKS
+        .iter()
+        .map(|(name, text)| task::parse(&format!("builtin/{name}"), text))
+        .collect()
+}
