@@ -289,7 +289,8 @@ fn known_resource(path: &str) -> bool {
     path == EMPLOYEE || resource::find(path).is_some_and(|d| !d.embedded)
 }
 
-fn check_checks(checks: &[Check]) -> Vec<Problem> {
+/// Everything wrong with a list of checks, each at its JSON path below `checks`.
+pub fn check_checks(checks: &[Check]) -> Vec<Problem> {
     let mut problems = Vec::new();
     if checks.is_empty() {
         problems.push(problem("checks", "give at least one check, worth points"));
