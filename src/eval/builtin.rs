@@ -19,12 +19,19 @@ pub const BUILTIN_TASKS: &[(&str, &str)] = &[
     ("create-product", include_str!("tasks/create-product.json")),
     ("create-project", include_str!("tasks/create-project.json")),
     ("create-supplier", include_str!("tasks/create-supplier.json")),
+    ("credit-note", include_str!("tasks/credit-note.json")),
     ("delete-customer", include_str!("tasks/delete-customer.json")),
+    ("import-customers", include_str!("tasks/import-customers.json")),
     ("invoice-customer", include_str!("tasks/invoice-customer.json")),
+    (
+        "invoice-partial-payment",
+        include_str!("tasks/invoice-partial-payment.json"),
+    ),
     (
         "order-invoice-payment",
         include_str!("tasks/order-invoice-payment.json"),
     ),
+    ("project-hours", include_str!("tasks/project-hours.json")),
     ("travel-expense", include_str!("tasks/travel-expense.json")),
     ("update-customer", include_str!("tasks/update-customer.json")),
     ("voucher-rent", include_str!("tasks/voucher-rent.json")),
@@ -61,4 +68,21 @@ pub fn tasks() -> Result<Vec<Task>, TaskError> {
         .iter()
         .map(|(name, text)| task::parse(&format!("builtin/{name}"), text))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_builtin_task_is_valid_and_asked_in_norwegian_and_english() {
+        let tasks = tasks().map_err(|e| e.to_string());
+        let languages: Result<Vec<Vec<&str>>, &String> = tasks.as_ref().map(|tasks| {
+            tasks
+                .iter()
+                .map(|t| t.file.prompts.iter().map(|p| p.language.as_str()).collect())
+                .collect()
+        });
+        assert_eq!(languages, Ok(vec![vec!["nb", "en"]; BUILTIN_TASKS.len()]));
+    }
 }

@@ -207,6 +207,7 @@ fn run_one(emulator: &Emulator, job: &Job<'_>, options: &Options) -> Run {
     sandbox.journal().clear();
     let body = solve_body(task, job.prompt, &base_url, &token);
     let url = format!("{}/solve", options.agent.trim_end_matches('/'));
+    run.setup_seconds = started.elapsed().as_secs_f64();
     let answer = client::send(
         "POST",
         &url,
@@ -214,12 +215,14 @@ fn run_one(emulator: &Emulator, job: &Job<'_>, options: &Options) -> Run {
         Some(&body.to_string()),
         options.timeout,
     );
-    run.seconds = started.elapsed().as_secs_f64();
     run.record_answer(answer);
+    let scoring = Instant::now();
     match eval::score(&task.file.checks, &sandbox, task.company) {
         Ok(score) => run.record_score(score),
         Err(err) => run.message = Some(format!("cannot score: {err}")),
     }
+    run.score_seconds = scoring.elapsed().as_secs_f64();
+    run.seconds = started.elapsed().as_secs_f64();
     let journal = sandbox.journal();
     run.calls = journal.read(&Filter::default(), 0, 0).full_result_size;
     let client_errors = Filter {

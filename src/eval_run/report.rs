@@ -62,6 +62,10 @@ pub struct Run {
     /// Of those, the ones answered 4xx.
     pub client_errors: usize,
     pub seconds: f64,
+    /// Of `seconds`, what the emulator itself spent before the agent was called (the sandbox and
+    /// its session) and after it answered (scoring).
+    pub setup_seconds: f64,
+    pub score_seconds: f64,
     pub checks: Vec<CheckResult>,
 }
 
@@ -82,6 +86,8 @@ impl Run {
             calls: 0,
             client_errors: 0,
             seconds: 0.0,
+            setup_seconds: 0.0,
+            score_seconds: 0.0,
             checks: Vec::new(),
         }
     }

@@ -112,7 +112,7 @@ fn serve(mut stream: TcpStream, behaviour: Behaviour, seen: &Mutex<Seen>) {
         if behaviour == Behaviour::Stumble {
             api.post("/customer", json!({"name": "Feil", "kundenavn": "Feil"}));
         }
-        solve(&mut api, body["prompt"].as_str().unwrap_or_default());
+        solve(&mut api, &body);
     }
     {
         let mut seen = seen.lock().expect("not poisoned");
@@ -209,8 +209,8 @@ fn task_of(prompt: &str) -> String {
 }
 
 /// The fixed call sequence of each built-in task.
-fn solve(api: &mut Api, prompt: &str) {
-    match task_of(prompt).as_str() {
+fn solve(api: &mut Api, body: &Value) {
+    match task_of(body["prompt"].as_str().unwrap_or_default()).as_str() {
         "create-employee" => {
             if api.step("employee") {
                 api.post(
@@ -272,7 +272,58 @@ fn solve(api: &mut Api, prompt: &str) {
                 api.put(&format!("/customer/{id}"), Some(body));
             }
         }
+        "import-customers" => import_customers(api, body),
+        "credit-note" => {
+            let invoice = api.find(INVOICES, "invoiceNumber", "1");
+            if api.step("credit") {
+                api.put(&format!("/invoice/{invoice}/:createCreditNote?date=2026-12-04"), None);
+            }
+        }
+        "invoice-partial-payment" => {
+            let invoice = api.find(INVOICES, "invoiceNumber", "1");
+            let bank = api.find("/invoice/paymentType", "description", "Betalt til bank");
+            if api.step("payment") {
+                let query = format!("paymentDate=2026-12-03&paymentTypeId={bank}&paidAmount=1000");
+                api.put(&format!("/invoice/{invoice}/:payment?{query}"), None);
+            }
+        }
+        "project-hours" => {
+            let project = api.find("/project?count=1000", "name", "Nettbutikk");
+            let employee = api.find("/employee?count=1000", "email", "kari@fjellvind.example");
+            let activity = api.find("/activity?count=1000", "name", "Administrasjon");
+            if api.step("hours") {
+                api.post(
+                    "/timesheet/entry",
+                    json!({"employee": {"id": employee}, "project": {"id": project}, "activity": {"id": activity},
+                        "date": "2026-12-03", "hours": 7.5}),
+                );
+            }
+        }
         other => panic!("the reference agent has no solution for task {other:?}"),
+    }
+}
+
+/// Every invoice of the company (the list asks for a date range).
+const INVOICES: &str = "/invoice?invoiceDateFrom=2000-01-01&invoiceDateTo=2100-01-01&count=1000";
+
+/// One customer per line of the attached CSV (after its header); a step per line.
+fn import_customers(api: &mut Api, body: &Value) {
+    use base64::Engine;
+    let file = body["files"][0]["content_base64"].as_str().unwrap_or_default();
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(file)
+        .expect("the file is base64");
+    let text = String::from_utf8(bytes).expect("the file is UTF-8");
+    for (index, line) in text.lines().skip(1).enumerate() {
+        let fields: Vec<&str> = line.split(';').collect();
+        if let [name, number, email] = fields[..]
+            && api.step(&format!("line {}", index + 1))
+        {
+            api.post(
+                "/customer",
+                json!({"name": name, "organizationNumber": number, "email": email, "isCustomer": true}),
+            );
+        }
     }
 }
 
@@ -442,6 +493,9 @@ fn a_step_left_out_costs_exactly_the_points_of_what_it_makes() {
         ("invoice-customer", "invoice", 12 - 6 - 1),
         ("update-customer", "update", 5 - 3),
         ("create-customer", "customer", 0),
+        ("import-customers", "line 2", 7 - 3 - 1),
+        ("credit-note", "credit", 0),
+        ("invoice-partial-payment", "payment", 1),
     ];
     for (task, step, expected) in cases {
         let agent = spawn_agent(Behaviour::Skip(step));
@@ -750,4 +804,93 @@ fn the_binary_exits_1_under_min_score_and_prints_the_report_asked_for() {
     assert_eq!(report["overall"]["passed"], 0);
     let stderr = String::from_utf8_lossy(&failed.stderr);
     assert!(stderr.contains("under --min-score 50.0%"), "{stderr}");
+}
+
+/// A directory of its own under the system's temporary directory, removed when dropped.
+struct TempDir(std::path::PathBuf);
+
+impl TempDir {
+    fn new(name: &str) -> Self {
+        let path = std::env::temp_dir().join(format!("tripletex-eval-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&path);
+        std::fs::create_dir_all(&path).expect("a temporary directory");
+        Self(path)
+    }
+
+    fn write(&self, name: &str, text: &str) -> std::path::PathBuf {
+        let path = self.0.join(name);
+        std::fs::write(&path, text).expect("the file is written");
+        path
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+const OWN_TASK: &str = r#"{"id": "own-customer", "prompts": [{"language": "en", "text": "Create the customer Fjordkraft AS."}],
+  "checks": [{"description": "the customer", "resource": "customer", "where": {"name": "Fjordkraft AS"}, "points": 1}]}"#;
+
+#[test]
+fn a_directory_of_task_files_is_loaded_in_name_order_and_its_problems_name_file_and_path() {
+    let dir = TempDir::new("tasks");
+    dir.write("b.json", OWN_TASK);
+    dir.write("a.json", &OWN_TASK.replace("own-customer", "own-first"));
+    dir.write("notes.txt", "not a task");
+    let spec = dir.0.display().to_string();
+    let ids: Vec<String> = eval_run::load_tasks(&spec)
+        .expect("both tasks load")
+        .iter()
+        .map(|t| t.id().to_owned())
+        .collect();
+    assert_eq!(ids, ["own-first", "own-customer"]);
+    let bad = dir.write(
+        "c.json",
+        &OWN_TASK.replace("\"customer\", \"where\"", "\"kunde\", \"where\""),
+    );
+    let Err(report) = eval_run::load_tasks(&spec) else {
+        panic!("a wrong task was accepted");
+    };
+    assert!(
+        report.starts_with(&format!(
+            "{}: checks[0].resource: unknown resource \"kunde\"",
+            bad.display()
+        )),
+        "{report}"
+    );
+    let (checked, valid) = tripletex_sandbox::commands::check(&[&bad]);
+    assert!(!valid);
+    assert_eq!(checked, format!("{report}\n"));
+}
+
+#[test]
+fn a_users_own_task_runs_against_the_agent() {
+    let dir = TempDir::new("own");
+    let file = dir.write("own.json", OWN_TASK);
+    let tasks = eval_run::load_tasks(&file.display().to_string()).expect("the task loads");
+    let idle = spawn_agent(Behaviour::Idle);
+    let report = run(&tasks, &options(&idle, 1));
+    assert_eq!(
+        outcomes(&report),
+        [("own-customer".to_owned(), Outcome::Answered, 0, 1)]
+    );
+}
+
+#[test]
+fn the_emulators_own_cost_per_run_is_under_5_ms() {
+    // An agent that does nothing: what a run costs the emulator is the sandbox and its session
+    // before the agent is called, and the scoring after.
+    let idle = spawn_agent(Behaviour::Idle);
+    let report = run(&builtin_tasks(), &options(&idle, 1));
+    let mut times: Vec<f64> = report.runs.iter().map(|r| r.setup_seconds + r.score_seconds).collect();
+    times.sort_by(f64::total_cmp);
+    let median = times[times.len() / 2];
+    let parts: Vec<(f64, f64)> = report.runs.iter().map(|r| (r.setup_seconds, r.score_seconds)).collect();
+    assert!(
+        median < 0.005,
+        "median {:.2} ms; setup and scoring: {parts:?}",
+        median * 1000.0
+    );
 }
