@@ -13,6 +13,10 @@ const BASE_WORLD_TEXT: &str = include_str!("tasks/eval-company.json");
 
 /// The built-in tasks, by file name.
 pub const BUILTIN_TASKS: &[(&str, &str)] = &[
+    (
+        "approve-travel-expense",
+        include_str!("tasks/approve-travel-expense.json"),
+    ),
     ("create-customer", include_str!("tasks/create-customer.json")),
     ("create-departments", include_str!("tasks/create-departments.json")),
     ("create-employee", include_str!("tasks/create-employee.json")),
@@ -21,6 +25,7 @@ pub const BUILTIN_TASKS: &[(&str, &str)] = &[
     ("create-supplier", include_str!("tasks/create-supplier.json")),
     ("credit-note", include_str!("tasks/credit-note.json")),
     ("delete-customer", include_str!("tasks/delete-customer.json")),
+    ("employee-contract", include_str!("tasks/employee-contract.json")),
     ("import-customers", include_str!("tasks/import-customers.json")),
     ("invoice-customer", include_str!("tasks/invoice-customer.json")),
     (
