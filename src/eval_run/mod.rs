@@ -15,10 +15,11 @@ use crate::store::Store;
 use actix_web::{HttpServer, web};
 pub use report::{Outcome, Report, Run};
 use serde_json::{Value, json};
-use std::collections::{HashSet, VecDeque};
+use std::collections::HashSet;
 use std::net::{SocketAddr, TcpListener};
 use std::path::Path;
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 /// How long minting a session on the emulator itself may take.
@@ -150,24 +151,23 @@ struct Job<'t> {
 pub fn run(tasks: &[Task], options: &Options) -> Result<Report, String> {
     let started = Instant::now();
     let emulator = Emulator::start(options.parallel)?;
-    let mut jobs = VecDeque::new();
-    for task in tasks {
-        for prompt in 0..task.file.prompts.len() {
-            for repeat in 1..=options.repeat.max(1) {
-                jobs.push_back(Job { task, prompt, repeat });
-            }
-        }
-    }
-    let total = jobs.len();
-    let queue = Mutex::new(jobs.into_iter().enumerate().collect::<VecDeque<_>>());
-    let done = Mutex::new(Vec::with_capacity(total));
+    let jobs: Vec<Job<'_>> = tasks
+        .iter()
+        .flat_map(|task| {
+            (0..task.file.prompts.len())
+                .flat_map(move |prompt| (1..=options.repeat.max(1)).map(move |repeat| Job { task, prompt, repeat }))
+        })
+        .collect();
+    // Each worker takes the next job not yet taken; results keep the jobs' order.
+    let next = AtomicUsize::new(0);
+    let done = Mutex::new(Vec::with_capacity(jobs.len()));
     std::thread::scope(|scope| {
-        for _ in 0..options.parallel.clamp(1, total.max(1)) {
+        for _ in 0..options.parallel.clamp(1, jobs.len().max(1)) {
             scope.spawn(|| {
                 loop {
-                    let next = queue.lock().unwrap_or_else(|p| p.into_inner()).pop_front();
-                    let Some((index, job)) = next else { break };
-                    let run = run_one(&emulator, &job, options);
+                    let index = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(job) = jobs.get(index) else { break };
+                    let run = run_one(&emulator, job, options);
                     done.lock().unwrap_or_else(|p| p.into_inner()).push((index, run));
                 }
             });
