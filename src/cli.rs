@@ -79,6 +79,16 @@ pub struct EvalArgs {
     /// Sent to the agent as `Authorization: Bearer …`.
     #[arg(long, env = "TRIPLETEX_SANDBOX_AGENT_TOKEN", hide_env_values = true)]
     pub agent_token: Option<String>,
+    /// Address the emulator the agent works against listens on.
+    #[arg(long, env = "TRIPLETEX_SANDBOX_EVAL_BIND", default_value = "127.0.0.1")]
+    pub bind: IpAddr,
+    /// Port of that emulator; 0 picks a free one.
+    #[arg(long, env = "TRIPLETEX_SANDBOX_EVAL_PORT", default_value_t = 0)]
+    pub port: u16,
+    /// The scheme and host the agent reaches that emulator at, when not the address it listens
+    /// on (an agent in a container: `http://host.docker.internal:PORT` with --bind 0.0.0.0).
+    #[arg(long, env = "TRIPLETEX_SANDBOX_EVAL_PUBLIC_URL")]
+    pub public_url: Option<String>,
     /// Only validate the tasks (`file: json.path: problem` lines) and exit.
     #[arg(long)]
     pub check: bool,

@@ -7,6 +7,7 @@ pub mod client;
 pub mod report;
 
 use crate::eval::{self, Task, builtin};
+use crate::http::guard::AdminToken;
 use crate::sandbox::Sandbox;
 use crate::sandbox::journal::{Filter, StatusFilter};
 use crate::sandbox::registry::{Lifecycle, Registry};
@@ -37,6 +38,11 @@ pub struct Options {
     pub timeout: Duration,
     /// Runs of each task and prompt.
     pub repeat: usize,
+    /// Where the emulator listens; port 0 picks a free one.
+    pub bind: SocketAddr,
+    /// The scheme and host the agent reaches the emulator at, when not the address it listens on
+    /// (an agent in a container: `http://host.docker.internal:PORT`).
+    pub public_url: Option<String>,
 }
 
 /// Reads tasks: `builtin`, a task file, or a directory of them (its `.json` files, by name).
@@ -99,7 +105,7 @@ struct Emulator {
 }
 
 impl Emulator {
-    fn start(parallel: usize) -> Result<Self, String> {
+    fn start(parallel: usize, bind: SocketAddr) -> Result<Self, String> {
         let base = builtin::base_world(builtin::BASE_WORLD)?;
         let store = Store::open_in_memory().map_err(|e| e.to_string())?;
         let (sandbox, _) =
@@ -109,14 +115,18 @@ impl Emulator {
             idle_ttl: None,
         };
         let registry = web::Data::new(Registry::with_lifecycle(web::Data::new(sandbox), None, lifecycle));
-        let listener = TcpListener::bind("127.0.0.1:0").map_err(|e| format!("cannot listen on loopback: {e}"))?;
+        let listener = TcpListener::bind(bind).map_err(|e| format!("cannot listen on {bind}: {e}"))?;
         let address = listener.local_addr().map_err(|e| e.to_string())?;
         let (sender, receiver) = std::sync::mpsc::channel();
         let served = registry.clone();
+        // The agent gets /v2 only: the control plane (the world's state, the scoring) stays
+        // closed to it behind a secret nobody is told.
+        let secret = uuid::Uuid::new_v4().simple().to_string();
+        let guard = web::Data::new(AdminToken::new(secret).ok());
         let workers = parallel.clamp(1, 4);
         let thread = std::thread::spawn(move || {
             actix_web::rt::System::new().block_on(async move {
-                let server = HttpServer::new(move || startup::app(served.clone()))
+                let server = HttpServer::new(move || startup::app(served.clone()).app_data(guard.clone()))
                     .workers(workers)
                     .listen(listener)?
                     .run();
@@ -150,7 +160,7 @@ struct Job<'t> {
 /// reported and the others go on.
 pub fn run(tasks: &[Task], options: &Options) -> Result<Report, String> {
     let started = Instant::now();
-    let emulator = Emulator::start(options.parallel)?;
+    let emulator = Emulator::start(options.parallel, options.bind)?;
     let jobs: Vec<Job<'_>> = tasks
         .iter()
         .flat_map(|task| {
@@ -195,8 +205,12 @@ fn run_one(emulator: &Emulator, job: &Job<'_>, options: &Options) -> Run {
         Err(err) => return run.failed(Outcome::SetupFailed, err.to_string(), started),
     };
     run.sandbox = id.clone();
-    let base_url = format!("http://{}/sb/{id}/v2", emulator.address);
-    let token = match mint(&sandbox, task, &base_url) {
+    let local = format!("http://{}/sb/{id}/v2", emulator.address);
+    let base_url = match &options.public_url {
+        Some(public) => format!("{}/sb/{id}/v2", public.trim_end_matches('/')),
+        None => local.clone(),
+    };
+    let token = match mint(&sandbox, task, &local) {
         Ok(token) => token,
         Err(message) => {
             emulator.registry.remove(&id);
@@ -316,6 +330,8 @@ pub fn main(args: &crate::cli::EvalArgs) -> std::process::ExitCode {
         parallel: usize::from(args.parallel),
         timeout: Duration::from_secs(args.timeout.max(1)),
         repeat: usize::from(args.repeat),
+        bind: SocketAddr::new(args.bind, args.port),
+        public_url: args.public_url.clone(),
     };
     let report = match run(&tasks, &options) {
         Ok(report) => report,

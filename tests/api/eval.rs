@@ -26,6 +26,8 @@ enum Behaviour {
     Fail,
     /// Answers after this long.
     Sleep(Duration),
+    /// Tries to read the world from the control plane beside the API it was given.
+    Peek,
 }
 
 /// What the agent saw and did, for the tests to compare with the report.
@@ -33,6 +35,8 @@ enum Behaviour {
 struct Seen {
     /// Per request: the base URL it was given, its own count of calls and of 4xx answers.
     runs: Vec<(String, usize, usize)>,
+    /// What the control plane answered a peek.
+    peeks: Vec<u16>,
     authorizations: Vec<Option<String>>,
 }
 
@@ -108,6 +112,11 @@ fn serve(mut stream: TcpStream, behaviour: Behaviour, seen: &Mutex<Seen>) {
         .as_str()
         .unwrap_or_default();
     let mut api = Api::new(&base, token, behaviour);
+    if behaviour == Behaviour::Peek {
+        let state = format!("{}/_sandbox/state", base.trim_end_matches("/v2"));
+        let status = reqwest::blocking::get(state).map_or(0, |r| r.status().as_u16());
+        seen.lock().expect("not poisoned").peeks.push(status);
+    }
     if matches!(behaviour, Behaviour::Solve | Behaviour::Skip(_) | Behaviour::Stumble) {
         if behaviour == Behaviour::Stumble {
             api.post("/customer", json!({"name": "Feil", "kundenavn": "Feil"}));
@@ -448,6 +457,8 @@ fn options(agent: &Agent, parallel: usize) -> Options {
         parallel,
         timeout: Duration::from_secs(30),
         repeat: 1,
+        bind: (std::net::Ipv4Addr::LOCALHOST, 0).into(),
+        public_url: None,
     }
 }
 
@@ -922,4 +933,33 @@ fn the_emulators_own_cost_per_run_is_under_5_ms() {
         "median {:.2} ms; setup and scoring: {parts:?}",
         median * 1000.0
     );
+}
+
+#[test]
+fn the_agent_reaches_the_api_and_not_the_control_plane_of_its_sandbox() {
+    let agent = spawn_agent(Behaviour::Peek);
+    run(&only("create-customer"), &options(&agent, 1));
+    let seen = agent.seen.lock().expect("not poisoned");
+    assert_eq!(seen.peeks, [401, 401]);
+}
+
+#[test]
+fn an_agent_elsewhere_is_given_the_public_url() {
+    let agent = spawn_agent(Behaviour::Idle);
+    let options = Options {
+        public_url: Some("http://host.docker.internal:18080/".into()),
+        ..options(&agent, 1)
+    };
+    let report = run(&only("create-customer"), &options);
+    let seen = agent.seen.lock().expect("not poisoned");
+    let bases: Vec<String> = seen.runs.iter().map(|(base, _, _)| base.clone()).collect();
+    let expected: Vec<String> = report
+        .runs
+        .iter()
+        .map(|r| format!("http://host.docker.internal:18080/sb/{}/v2", r.sandbox))
+        .collect();
+    let (mut bases, mut expected) = (bases, expected);
+    bases.sort();
+    expected.sort();
+    assert_eq!(bases, expected);
 }
