@@ -90,7 +90,7 @@ pub struct EvalArgs {
     #[arg(long, env = "TRIPLETEX_SANDBOX_EVAL_PUBLIC_URL")]
     pub public_url: Option<String>,
     /// Only validate the tasks (`file: json.path: problem` lines) and exit.
-    #[arg(long)]
+    #[arg(long, env = "TRIPLETEX_SANDBOX_EVAL_CHECK")]
     pub check: bool,
 }
 
