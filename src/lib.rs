@@ -7,8 +7,11 @@
 //!   [`commands`] holds the `scenarios` subcommands ([`scenario_run`] runs a file's `expect`
 //!   list), [`conformance`] the drift report.
 //! - [`api`] (`/v2/...`) and [`control`] (`/_sandbox/...`): thin actix handlers that parse with
-//!   [`wire`], decide with [`domain`], read and write with [`store`], and render with [`wire`].
-//!   Data resources are served by one generic engine from a table of resource definitions.
+//!   [`wire`], act through [`actions`] (or, for the access model, decide with [`domain`] and read
+//!   and write with [`store`]), and render with [`wire`].
+//! - [`actions`]: the data endpoints' operations, one function per operation kind (list, get,
+//!   create, update, delete, bulk, settings) and the resources' typed hooks, over a table of
+//!   resource definitions generated from the official document.
 //! - [`console`] (`/console/...`): the training console, server-rendered pages over the control
 //!   plane's own functions (so its refusals are the control plane's), for trainers and classes.
 //! - [`http`]: the per-request layer: the request context (sandbox, clock reading, caller)
@@ -26,6 +29,7 @@
 //! - [`eval`]: agent evaluation tasks (seed, prompts, checks with points) and scoring a sandbox
 //!   against them; [`eval_run`] drives an agent over HTTP through a task set (`eval`).
 
+pub mod actions;
 pub mod api;
 pub mod cli;
 pub mod commands;
@@ -57,13 +61,17 @@ mod architecture {
         ("store", &["domain"]),
         ("scenario", &["domain", "store"]),
         ("sandbox", &["domain", "store", "wire", "scenario"]),
+        ("actions", &["domain", "store", "wire", "sandbox"]),
         ("http", &["domain", "store", "wire", "sandbox", "scenario"]),
         ("eval", &["domain", "store", "sandbox", "scenario"]),
         (
             "control",
             &["domain", "store", "wire", "sandbox", "scenario", "http", "eval"],
         ),
-        ("api", &["domain", "store", "wire", "sandbox", "scenario", "http"]),
+        (
+            "api",
+            &["domain", "store", "wire", "sandbox", "scenario", "http", "actions"],
+        ),
         (
             "console",
             &["domain", "store", "wire", "sandbox", "scenario", "http", "control"],

@@ -127,19 +127,7 @@ impl Principal {
     }
 }
 
-/// The effective access of a key in one company (empty where the key cannot act at all): one
-/// store read of the facts, then the domain's rule.
-pub fn access_in(db: &Db<'_>, key_id: i64, company_id: i64) -> Result<AccessSet, ApiError> {
-    if let Some(access) = db.remembered_access(key_id, company_id) {
-        return Ok(access);
-    }
-    let facts = db
-        .access_facts(key_id, company_id)?
-        .ok_or_else(|| ApiError::internal(&format!("key {key_id} or its owner vanished")))?;
-    let access = entitlements::effective_access(&facts);
-    db.remember_access(key_id, company_id, access);
-    Ok(access)
-}
+pub use crate::actions::access_in;
 
 impl FromRequest for Principal {
     type Error = ApiError;

@@ -3,10 +3,11 @@
 //! generic operation for its kind, by a resource's hook, or answered 501 naming the operation.
 //! A path the document does not have gets the real 404; a documented path without the method, 405.
 
+use crate::actions;
 use crate::api::auth::CompanyPrincipal;
-use crate::api::{hooks, invoice, resources};
-use crate::domain::resource::{self, Operation, ResourceDef};
-use crate::domain::table::{self, Found, Level, Route};
+use crate::api::resources::{self, reads_body};
+use crate::domain::resource;
+use crate::domain::table::{self, Found, Hook, Level, Route};
 use crate::wire::{ApiError, ErrorKind};
 use actix_web::{Error, FromRequest, HttpRequest, HttpResponse, web};
 use serde_json::Value;
@@ -87,53 +88,13 @@ async fn serve(
     mut payload: actix_web::dev::Payload,
 ) -> Result<HttpResponse, Error> {
     let principal = CompanyPrincipal::from_request(&req, &mut payload).await?;
-    // Every parameter of an operation the sandbox serves is an id.
-    let id = match route.level {
-        Level::Declared => 0,
-        _ => ids(route, &params)?.first().copied().unwrap_or_default(),
+    let def = route.resource.as_deref().and_then(resource::find);
+    let served = match (route.level, route.hook, route.kind, def) {
+        (Level::Semantic, Some(_), _, _) => Some(None),
+        (Level::Semantic | Level::Stateful, None, Some(kind), Some(def)) => Some(Some((def, kind))),
+        _ => None,
     };
-    let query = query_of(&req)?;
-    match (route.method.as_str(), route.path.as_str()) {
-        ("POST", "/invoice") => {
-            let body = body(&req, &mut payload).await?;
-            return Ok(invoice::create(req, principal, body).await?);
-        }
-        ("PUT", "/order/{id}/:invoice") => {
-            return Ok(invoice::invoice_order(req, principal, id, query).await?);
-        }
-        _ => {}
-    }
-    let (req, principal, query) = if route.level == Level::Semantic {
-        let body = match (route.method.as_str(), route.path.as_str()) {
-            ("POST" | "PUT", path) if path.starts_with("/order/orderline") || path.ends_with("/postings") => {
-                Some(body(&req, &mut payload).await?)
-            }
-            // A file upload: its bytes are read (within the app's limit) and not kept.
-            (_, path) if path.ends_with("/attachment") => {
-                web::Bytes::from_request(&req, &mut payload).await?;
-                None
-            }
-            _ => None,
-        };
-        let call = hooks::Call {
-            query,
-            req,
-            principal,
-            id,
-            body,
-        };
-        match hooks::serve(&route.method, &route.path, call).await {
-            Ok(answer) => return Ok(answer?),
-            Err(call) => (call.req, call.principal, call.query),
-        }
-    } else {
-        (req, principal, query)
-    };
-    let (Level::Semantic | Level::Stateful, Some(kind), Some(def)) = (
-        route.level,
-        route.kind,
-        route.resource.as_deref().and_then(resource::find),
-    ) else {
+    let Some(generic) = served else {
         // A hand-written route's own pattern took none of its ids: the id is what is wrong.
         if route.level == Level::Semantic {
             ids(route, &params)?;
@@ -149,50 +110,27 @@ async fn serve(
         }
         return Err(not_emulated(route).into());
     };
-    generic(def, kind, id, req, principal, payload, query).await
-}
-
-async fn generic(
-    def: &'static ResourceDef,
-    kind: Operation,
-    id: i64,
-    req: HttpRequest,
-    principal: CompanyPrincipal,
-    mut payload: actix_web::dev::Payload,
-    query: HashMap<String, String>,
-) -> Result<HttpResponse, Error> {
-    let answer = match kind {
-        Operation::List => resources::list(def, req, principal, query).await,
-        Operation::Get => resources::get(def, req, principal, id, query).await,
-        Operation::Settings => resources::settings(def, req, principal, query).await,
-        Operation::Delete => resources::delete(def, req, principal, id).await,
-        Operation::DeleteIds => resources::delete_ids(def, req, principal, query).await,
-        Operation::Create => {
-            let body = body(&req, &mut payload).await?;
-            resources::create(def, req, principal, body).await
-        }
-        Operation::Update => {
-            let body = body(&req, &mut payload).await?;
-            resources::update(def, req, principal, id, body).await
-        }
-        Operation::UpdateSettings => {
-            let body = body(&req, &mut payload).await?;
-            resources::update_settings(def, req, principal, body).await
-        }
-        Operation::CreateList => {
-            let body = body(&req, &mut payload).await?;
-            resources::create_list(def, req, principal, body).await
-        }
-        Operation::UpdateList => {
-            let body = body(&req, &mut payload).await?;
-            resources::update_list(def, req, principal, body).await
-        }
-        Operation::DeleteList => {
-            let body = body(&req, &mut payload).await?;
-            resources::delete_list(def, req, principal, body).await
+    // Every parameter of an operation the sandbox serves is an id.
+    let id = ids(route, &params)?.first().copied().unwrap_or_default();
+    let query = query_of(&req)?;
+    let body = match reads_body(route.kind, route.hook) {
+        true => Some(body(&req, &mut payload).await?),
+        false => {
+            if route.hook == Some(Hook::AttachToVoucher) {
+                // A file upload: its bytes are read (within the app's limit) and not kept.
+                web::Bytes::from_request(&req, &mut payload).await?;
+            }
+            None
         }
     };
-    Ok(answer?)
+    let actor = resources::actor(&principal, &req);
+    let input = resources::input(&req, id, query, body);
+    let answer = match (generic, route.hook) {
+        (Some((def, kind)), _) => resources::generic(def, kind, &actor, input).await,
+        (None, Some(hook)) => actions::hooks::run(hook, &actor, input).await,
+        (None, None) => Err(not_emulated(route)),
+    };
+    Ok(resources::respond(answer?)?)
 }
 
 /// The query arguments by name.

@@ -73,7 +73,7 @@ impl Belongings {
     /// Renders the department whole when `fields` selects into it.
     fn expanded(mut self, db: &Db<'_>, base: &str, company: i64, fields: &FieldFilter) -> Result<Self, ApiError> {
         if let (Some(id), Some(sub)) = (self.department, fields.expansion("department")) {
-            self.department_view = Some(super::resources::expand("department", base, id, sub, db, company)?);
+            self.department_view = Some(crate::actions::expand("department", base, id, sub, db, company)?);
         }
         Ok(self)
     }
@@ -119,12 +119,7 @@ async fn list(
     principal: CompanyPrincipal,
     query: web::Query<HashMap<String, String>>,
 ) -> Result<HttpResponse, ApiError> {
-    let params = ListParams::parse(&ListQuery {
-        from: query.get("from").cloned(),
-        count: query.get("count").cloned(),
-        sorting: query.get("sorting").cloned(),
-        fields: query.get("fields").cloned(),
-    })?;
+    let params = ListParams::parse(&ListQuery::of(&query))?;
     let only_contacts = query::flag("onlyContacts", query.get("onlyContacts").map(String::as_str))?;
     let include_contacts = query::flag("includeContacts", query.get("includeContacts").map(String::as_str))?;
     if let Some(ids) = query.get("id") {

@@ -1,7 +1,7 @@
-//! actix handlers for the Tripletex API v2 surface (`/v2/...`), thin: parse (wire) →
-//! decide (domain) → read/write (store) → render (wire). The hand-written resources have a module
-//! each; every other operation of the document is found in the operation table (`dispatch`) and
-//! served by the generic engine (`resources`).
+//! actix handlers for the Tripletex API v2 surface (`/v2/...`), thin: extract (wire) → act
+//! (`actions`, or domain and store for the access model) → render (wire). The token flow, the
+//! company, employees and entitlements have a module each; every other operation of the document
+//! is found in the operation table (`dispatch`) and served through `resources` by its action.
 
 pub mod auth;
 mod company;
@@ -9,9 +9,6 @@ pub mod dispatch;
 mod employee;
 mod entitlement;
 mod errors;
-mod hooks;
-mod invoice;
-mod object_json;
 pub mod openapi;
 pub mod render;
 pub(crate) mod resources;

@@ -526,6 +526,25 @@ pub fn may_create_employee_tokens(access: AccessSet) -> Result<(), Denial> {
     })
 }
 
+/// The accesses a request's handler asked the key for (each check, allowed or not), for the
+/// journal's required-access report: filled by the authenticated principal, read once the
+/// response is known.
+#[derive(Debug, Clone, Default)]
+pub struct AccessNeeded(std::sync::Arc<std::sync::Mutex<Vec<Entitlement>>>);
+
+impl AccessNeeded {
+    pub fn note(&self, needed: Entitlement) {
+        let mut list = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        if !list.contains(&needed) {
+            list.push(needed);
+        }
+    }
+
+    pub fn taken(&self) -> Vec<Entitlement> {
+        std::mem::take(&mut *self.0.lock().unwrap_or_else(|p| p.into_inner()))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

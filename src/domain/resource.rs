@@ -201,9 +201,23 @@ pub struct ResourceDef {
     /// the document may not: the sandbox still stores it by an id, and does not show it).
     #[serde(default = "shows_identity")]
     pub identity: bool,
+    /// The rules checked before an object of this resource is saved, beyond its shape.
+    #[serde(default)]
+    pub write_rules: Vec<WriteRule>,
     /// Kept by hand (`fixtures/resources.json`) with rules of its own, not generated.
     #[serde(skip)]
     pub hand_kept: bool,
+}
+
+/// A rule a resource checks before an object is saved, named in the hand-kept overlay.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum WriteRule {
+    /// The postings of a voucher balance ([`postings_balance`]).
+    BalancedPostings,
+    /// A project's manager is allowed to manage projects
+    /// (`employee::project_manager_is_allowed`).
+    ProjectManager,
 }
 
 fn shows_identity() -> bool {
@@ -471,6 +485,23 @@ pub fn access_allows(def: &ResourceDef, access: crate::domain::entitlements::Acc
     }
 }
 
+/// An object is seen only by the company that owns it (or by all, for shared data with owner 0):
+/// another company's object answers as one that does not exist.
+pub fn visible_in(def: &ResourceDef, owner: Option<i64>, company: i64, id: i64) -> Result<(), Denial> {
+    if owner == Some(company) {
+        return Ok(());
+    }
+    Err(Denial::new(
+        DenialKind::NotFound,
+        crate::rule_name!(),
+        format!("No {} with id {id} in the company you act in.", def.model),
+    )
+    .remedy(format!(
+        "objects of other companies are not visible; list them with GET /v2/{}.",
+        def.path
+    )))
+}
+
 /// Every reference in a body names an object the acting company can see; `missing` are those
 /// that do not.
 pub fn references_exist(missing: &[&Reference]) -> Result<(), Denial> {
@@ -657,6 +688,18 @@ pub fn find(path: &str) -> Option<&'static ResourceDef> {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn visible_in_shows_an_object_only_to_the_company_that_owns_it() {
+        let customer = find("customer").unwrap();
+        assert!(visible_in(customer, Some(1001), 1001, 5).is_ok());
+        for owner in [Some(1002), None] {
+            let denial = visible_in(customer, owner, 1001, 5).unwrap_err();
+            assert_eq!(denial.kind, DenialKind::NotFound);
+            assert!(denial.reason.contains("No Customer with id 5"), "{}", denial.reason);
+            assert!(denial.remedy.unwrap().contains("GET /v2/customer"));
+        }
+    }
 
     #[test]
     fn every_resource_path_is_defined_once() {

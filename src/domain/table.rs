@@ -7,11 +7,10 @@ use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
-/// The operations served by hand-written behaviour: the token flow, the company, employees and
-/// their entitlements, an invoice made from orders and an order invoiced, and the engine's hooks
-/// (order lines, postings, payments, credit notes, reversals, travel expense states, …).
-/// Everything else the engine serves by the operation's shape, or declares.
-pub const SEMANTIC: &[(&str, &str)] = &[
+/// The operations served by hand-written handlers: the token flow, the company, employees and
+/// their entitlements. With the [`HOOKED`] operations they are the semantic ones; everything
+/// else the engine serves by the operation's shape, or declares.
+pub const HAND_WRITTEN: &[(&str, &str)] = &[
     ("PUT", "/token/session/:create"),
     ("POST", "/token/session/:create"),
     ("GET", "/token/session/>whoAmI"),
@@ -32,30 +31,78 @@ pub const SEMANTIC: &[(&str, &str)] = &[
     ("GET", "/employee/entitlement/client"),
     ("PUT", "/employee/entitlement/:grantEntitlementsByTemplate"),
     ("PUT", "/employee/entitlement/:grantClientEntitlementsByTemplate"),
-    ("POST", "/invoice"),
-    ("PUT", "/order/{id}/:invoice"),
-    // The engine's hooks (`api::hooks`).
-    ("POST", "/order/orderline"),
-    ("POST", "/order/orderline/list"),
-    ("GET", "/order/orderline/{id}"),
-    ("PUT", "/order/orderline/{id}"),
-    ("DELETE", "/order/orderline/{id}"),
-    ("GET", "/ledger/posting"),
-    ("GET", "/ledger/posting/{id}"),
-    ("PUT", "/invoice/{id}/:payment"),
-    ("PUT", "/invoice/{id}/:createCreditNote"),
-    ("PUT", "/invoice/{id}/:send"),
-    ("PUT", "/ledger/voucher/{id}/:reverse"),
-    ("PUT", "/ledger/voucher/{id}/:sendToLedger"),
-    ("PUT", "/travelExpense/:deliver"),
-    ("PUT", "/travelExpense/:approve"),
-    ("PUT", "/travelExpense/:undeliver"),
-    ("PUT", "/travelExpense/:unapprove"),
-    ("GET", "/activity/>forTimeSheet"),
-    ("PUT", "/supplierInvoice/{invoiceId}/:approve"),
-    ("POST", "/ledger/voucher/{voucherId}/attachment"),
-    ("PUT", "/supplierInvoice/voucher/{id}/postings"),
 ];
+
+/// An operation whose behaviour is its resource's own, beyond what its shape gives: the engine
+/// runs the hook (`actions::hooks`) instead of the generic operation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Hook {
+    CreateOrderLine,
+    CreateOrderLines,
+    GetOrderLine,
+    UpdateOrderLine,
+    DeleteOrderLine,
+    ListPostings,
+    GetPosting,
+    PayInvoice,
+    CreditInvoice,
+    SendInvoice,
+    ReverseVoucher,
+    SendVoucherToLedger,
+    AttachToVoucher,
+    DeliverTravelExpenses,
+    ApproveTravelExpenses,
+    UndeliverTravelExpenses,
+    UnapproveTravelExpenses,
+    ActivitiesForTimeSheet,
+    ApproveSupplierInvoice,
+    PostSupplierInvoice,
+    CreateInvoice,
+    InvoiceOrder,
+}
+
+/// The documented operations each hook serves.
+pub const HOOKED: &[(&str, &str, Hook)] = &[
+    ("POST", "/order/orderline", Hook::CreateOrderLine),
+    ("POST", "/order/orderline/list", Hook::CreateOrderLines),
+    ("GET", "/order/orderline/{id}", Hook::GetOrderLine),
+    ("PUT", "/order/orderline/{id}", Hook::UpdateOrderLine),
+    ("DELETE", "/order/orderline/{id}", Hook::DeleteOrderLine),
+    ("GET", "/ledger/posting", Hook::ListPostings),
+    ("GET", "/ledger/posting/{id}", Hook::GetPosting),
+    ("PUT", "/invoice/{id}/:payment", Hook::PayInvoice),
+    ("PUT", "/invoice/{id}/:createCreditNote", Hook::CreditInvoice),
+    ("PUT", "/invoice/{id}/:send", Hook::SendInvoice),
+    ("PUT", "/ledger/voucher/{id}/:reverse", Hook::ReverseVoucher),
+    ("PUT", "/ledger/voucher/{id}/:sendToLedger", Hook::SendVoucherToLedger),
+    ("POST", "/ledger/voucher/{voucherId}/attachment", Hook::AttachToVoucher),
+    ("PUT", "/travelExpense/:deliver", Hook::DeliverTravelExpenses),
+    ("PUT", "/travelExpense/:approve", Hook::ApproveTravelExpenses),
+    ("PUT", "/travelExpense/:undeliver", Hook::UndeliverTravelExpenses),
+    ("PUT", "/travelExpense/:unapprove", Hook::UnapproveTravelExpenses),
+    ("GET", "/activity/>forTimeSheet", Hook::ActivitiesForTimeSheet),
+    (
+        "PUT",
+        "/supplierInvoice/{invoiceId}/:approve",
+        Hook::ApproveSupplierInvoice,
+    ),
+    (
+        "PUT",
+        "/supplierInvoice/voucher/{id}/postings",
+        Hook::PostSupplierInvoice,
+    ),
+    ("POST", "/invoice", Hook::CreateInvoice),
+    ("PUT", "/order/{id}/:invoice", Hook::InvoiceOrder),
+];
+
+/// The hook serving `method path`, if one does.
+fn hook_of(method: &str, path: &str) -> Option<Hook> {
+    HOOKED
+        .iter()
+        .find(|(m, p, _)| *m == method && *p == path)
+        .map(|(_, _, hook)| *hook)
+}
 
 /// How far the sandbox emulates an operation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -98,6 +145,9 @@ pub struct Route {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub resource: Option<String>,
     pub level: Level,
+    /// The resource's own behaviour for this operation, where it has one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hook: Option<Hook>,
 }
 
 impl Route {
@@ -135,7 +185,10 @@ pub enum Found<'t> {
 }
 
 fn level(row: &Row) -> Level {
-    if SEMANTIC.iter().any(|(m, p)| *m == row.method && *p == row.path) {
+    let hand_written = |method: &str, path: &str| {
+        HAND_WRITTEN.iter().any(|(m, p)| *m == method && *p == path) || hook_of(method, path).is_some()
+    };
+    if hand_written(&row.method, &row.path) {
         return Level::Semantic;
     }
     let (Some(kind), Some(path)) = (row.kind, row.resource.as_deref()) else {
@@ -148,11 +201,7 @@ fn level(row: &Row) -> Level {
         return Level::Declared;
     }
     // A bulk create of a resource whose create is hand-written would skip its rules.
-    if kind == Operation::CreateList
-        && SEMANTIC
-            .iter()
-            .any(|(m, p)| *m == "POST" && p.trim_start_matches('/') == path)
-    {
+    if kind == Operation::CreateList && hand_written("POST", &format!("/{path}")) {
         return Level::Declared;
     }
     if def.hand_kept {
@@ -180,6 +229,7 @@ impl Table {
             node.routes.push(routes.len());
             routes.push(Route {
                 level: level(&row),
+                hook: hook_of(&row.method, &row.path),
                 method: row.method,
                 path: row.path,
                 kind: row.kind,
@@ -358,7 +408,7 @@ mod tests {
         let [(_, semantic), (_, stateful), (_, declared)] = table.counts();
         assert_eq!(semantic + stateful + declared, 800);
         assert!(
-            semantic >= SEMANTIC.len() && stateful > 300,
+            semantic >= HAND_WRITTEN.len() + HOOKED.len() && stateful > 300,
             "{semantic} {stateful} {declared}"
         );
     }

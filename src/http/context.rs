@@ -67,21 +67,4 @@ pub struct Caller {
     pub company_id: Option<i64>,
 }
 
-/// The accesses a request's handler asked the key for (each check, allowed or not), for the
-/// journal's required-access report: filled by the authenticated principal, read once the
-/// response is known.
-#[derive(Debug, Clone, Default)]
-pub struct AccessNeeded(std::sync::Arc<std::sync::Mutex<Vec<crate::domain::entitlements::Entitlement>>>);
-
-impl AccessNeeded {
-    pub fn note(&self, needed: crate::domain::entitlements::Entitlement) {
-        let mut list = self.0.lock().unwrap_or_else(|p| p.into_inner());
-        if !list.contains(&needed) {
-            list.push(needed);
-        }
-    }
-
-    pub fn taken(&self) -> Vec<crate::domain::entitlements::Entitlement> {
-        std::mem::take(&mut *self.0.lock().unwrap_or_else(|p| p.into_inner()))
-    }
-}
+pub use crate::domain::entitlements::AccessNeeded;

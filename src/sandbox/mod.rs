@@ -156,6 +156,16 @@ fn seeds_for(
 impl Sandbox {
     /// Opens the default sandbox over `store`, installing `scenario` if the store is empty.
     /// With a seed every generated token is the same from run to run.
+    /// A sandbox of the default scenario in memory, with a fixed seed: for unit tests of the
+    /// rooms above, which do not name scenarios themselves.
+    #[cfg(test)]
+    pub fn of_default_scenario() -> Self {
+        let scenario = crate::scenario::resolve(crate::scenario::DEFAULT_SCENARIO).unwrap();
+        Self::open(Store::open_in_memory().unwrap(), &scenario, Some(7))
+            .unwrap()
+            .0
+    }
+
     pub fn open(store: Store, scenario: &Scenario, seed: Option<u64>) -> Result<(Self, Origin), StoreError> {
         Self::open_with(store, scenario, random_stream(seed, ""))
     }

@@ -67,11 +67,12 @@ impl Template {
         // of in a cache as big as the template is as fast and leaves the start ~3 MB of freed
         // cache pages fewer.
         conn.execute_batch("PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA cache_size = 64;")?;
-        conn.execute_batch(schema::TEMPLATE_SCHEMA)?;
+        conn.execute_batch(schema::TEMPLATE_TABLE)?;
         let tx = conn.transaction()?;
         let db = Db::new(&tx);
         fill(&db)?;
         let max_id = db.max_object_id()?;
+        tx.execute_batch(schema::TEMPLATE_INDEXES)?;
         tx.commit()?;
         // No one reads through this connection again, so its cache goes back to the allocator.
         conn.execute_batch("PRAGMA cache_size = 0; PRAGMA shrink_memory;")?;

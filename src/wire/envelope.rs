@@ -87,6 +87,18 @@ pub struct ListQuery {
     pub fields: Option<String>,
 }
 
+impl ListQuery {
+    /// The list parameters among a call's query arguments.
+    pub fn of(query: &std::collections::HashMap<String, String>) -> Self {
+        Self {
+            from: query.get("from").cloned(),
+            count: query.get("count").cloned(),
+            sorting: query.get("sorting").cloned(),
+            fields: query.get("fields").cloned(),
+        }
+    }
+}
+
 /// Validated list parameters.
 #[derive(Debug, Clone)]
 pub struct ListParams {

@@ -1,0 +1,235 @@
+//! Invoicing: an invoice made from orders (`POST /invoice`, `PUT /order/{id}/:invoice`), paid,
+//! credited and sent.
+
+use super::{argument, arguments_present, date_argument, def, number_argument, whole};
+use crate::actions::write::{change, save};
+use crate::actions::{Actor, Answer, Input, check_access, load, owner_company};
+use crate::domain::invoice as rules;
+use crate::domain::resource;
+use crate::store::{Db, StoredObject};
+use crate::wire::query::{self, ValueType};
+use crate::wire::{ApiError, ErrorKind, ValidationMessage};
+use serde_json::{Map, Value, json};
+
+/// The account number whose bank account number an invoice needs (the company's bank account).
+const BANK_ACCOUNT: i64 = 1920;
+
+/// A new invoice of the acting company with the next invoice number.
+fn insert_invoice(db: &Db<'_>, actor: &Actor, body: Map<String, Value>) -> Result<StoredObject, ApiError> {
+    let invoice_def = def("invoice")?;
+    let highest = db.max_number(&invoice_def.path, actor.company)?;
+    let invoice = StoredObject {
+        id: actor.sandbox.next_id(),
+        company_id: actor.company,
+        version: 0,
+        body: resource::new_object_body(invoice_def, body, highest)?,
+        changes: vec![change(actor, "CREATE")],
+    };
+    db.insert_object(&invoice_def.path, &invoice)?;
+    Ok(invoice)
+}
+
+/// Creates an invoice for orders of the acting company in the open transaction, closing them.
+fn invoice_orders(
+    db: &Db<'_>,
+    actor: &Actor,
+    mut body: Map<String, Value>,
+    order_ids: &[i64],
+) -> Result<Value, ApiError> {
+    let (invoice_def, order_def) = (def("invoice")?, def("order")?);
+    let company = actor.company;
+    check_access(invoice_def, actor, db)?;
+    resource::required_fields_are_present(invoice_def, &body)?;
+    rules::invoice_has_orders(order_ids)?;
+    let bank = db
+        .account_by_number(company, BANK_ACCOUNT)?
+        .map(|id| db.object("ledger/account", id))
+        .transpose()?
+        .flatten()
+        .and_then(|a| {
+            a.body
+                .get("bankAccountNumber")
+                .and_then(Value::as_str)
+                .map(str::to_owned)
+        });
+    rules::company_has_bank_account(bank.as_deref())?;
+    let mut orders = Vec::with_capacity(order_ids.len());
+    for id in order_ids {
+        let order = load(order_def, db, company, *id)?;
+        rules::order_can_be_invoiced(*id, &order.body)?;
+        orders.push(order);
+    }
+    let lines: Vec<&Value> = orders
+        .iter()
+        .flat_map(|o| o.body.get("orderLines").and_then(Value::as_array).into_iter().flatten())
+        .collect();
+    let vat = |id: i64| -> f64 {
+        db.object("ledger/vatType", id)
+            .ok()
+            .flatten()
+            .and_then(|v| v.body.get("percentage").and_then(Value::as_f64))
+            .unwrap_or(0.0)
+    };
+    let (excluding, including) = rules::amounts(&lines, vat);
+    let customer = orders
+        .first()
+        .and_then(|o| o.body.get("customer"))
+        .cloned()
+        .unwrap_or(Value::Null);
+    for (name, value) in [
+        ("amount", json!(including)),
+        ("amountCurrency", json!(including)),
+        ("amountExcludingVat", json!(excluding)),
+        ("amountExcludingVatCurrency", json!(excluding)),
+        ("amountOutstanding", json!(including)),
+        ("amountCurrencyOutstanding", json!(including)),
+        ("amountOutstandingTotal", json!(including)),
+        ("amountCurrencyOutstandingTotal", json!(including)),
+        ("customer", customer),
+        (
+            "orders",
+            Value::Array(order_ids.iter().map(|id| json!({"id": id})).collect()),
+        ),
+    ] {
+        body.insert(name.into(), value);
+    }
+    let invoice = insert_invoice(db, actor, body)?;
+    for mut order in orders {
+        order.body.insert("isClosed".into(), json!(true));
+        save(order_def, db, actor, &mut order)?;
+    }
+    whole(invoice_def, &actor.base, &invoice, db, company)
+}
+
+/// `POST /invoice` with `invoiceDate`, `invoiceDueDate` and `orders`.
+pub async fn create(actor: &Actor, input: Input) -> Result<Answer, ApiError> {
+    let invoice_def = def("invoice")?;
+    let body = input.body.unwrap_or(Value::Null);
+    let order_ids: Vec<i64> = body
+        .get("orders")
+        .and_then(Value::as_array)
+        .map(|orders| {
+            orders
+                .iter()
+                .filter_map(|o| o.get("id").and_then(Value::as_i64))
+                .collect()
+        })
+        .unwrap_or_default();
+    let (merged, _) = resource::merge_body(invoice_def, &invoice_def.template, &body)?;
+    let value = actor
+        .transaction(move |db, acting| invoice_orders(db, acting, merged, &order_ids))
+        .await?;
+    Ok(Answer::Value { status: 201, value })
+}
+
+/// `PUT /order/{id}/:invoice?invoiceDate=…`: invoices one order; the due date follows the order's terms.
+pub async fn invoice_order(actor: &Actor, input: Input) -> Result<Answer, ApiError> {
+    let (invoice_def, order_def) = (def("invoice")?, def("order")?);
+    arguments_present(
+        &input.query,
+        &["invoiceDate"],
+        "PUT /order/{id}/:invoice needs the query argument invoiceDate (YYYY-MM-DD).",
+    )?;
+    let date = date_argument(&input.query, "invoiceDate", "PUT /order/{id}/:invoice")?;
+    let id = input.id;
+    let value = actor
+        .transaction(move |db, acting| {
+            let order = load(order_def, db, acting.company, id)?;
+            let days = order.body.get("invoicesDueIn").and_then(Value::as_i64).unwrap_or(14);
+            let due = rules::due_date_exists(date, days)?;
+            let mut body = invoice_def.template.clone();
+            body.insert("invoiceDate".into(), json!(date.to_string()));
+            body.insert("invoiceDueDate".into(), json!(due.to_string()));
+            invoice_orders(db, acting, body, &[id])
+        })
+        .await?;
+    Ok(Answer::Value { status: 200, value })
+}
+
+/// `PUT /invoice/{id}/:payment?paymentDate&paymentTypeId&paidAmount`: the amount paid is taken off
+/// what the invoice has outstanding.
+pub async fn pay(actor: &Actor, input: Input) -> Result<Answer, ApiError> {
+    let invoice_def = def("invoice")?;
+    let operation = "PUT /invoice/{id}/:payment";
+    let query = &input.query;
+    arguments_present(
+        query,
+        &["paymentDate", "paymentTypeId", "paidAmount"],
+        "PUT /invoice/{id}/:payment needs paymentDate, paymentTypeId and paidAmount.",
+    )?;
+    date_argument(query, "paymentDate", operation)?;
+    let type_text = argument(query, "paymentTypeId", operation)?;
+    query::check("paymentTypeId", type_text, ValueType::Integer)?;
+    let payment_type: i64 = type_text.trim().parse().unwrap_or_default();
+    let paid = number_argument(query, "paidAmount", operation)?;
+    let paid_currency = match query.get("paidAmountCurrency").filter(|v| !v.trim().is_empty()) {
+        Some(_) => number_argument(query, "paidAmountCurrency", operation)?,
+        None => paid,
+    };
+    let id = input.id;
+    let value = actor
+        .transaction(move |db, acting| {
+            check_access(invoice_def, acting, db)?;
+            let company = owner_company(invoice_def, acting);
+            let mut invoice = load(invoice_def, db, company, id)?;
+            let known = db
+                .object("invoice/paymentType", payment_type)?
+                .is_some_and(|t| t.company_id == company);
+            rules::payment_type_exists(payment_type, known)?;
+            for (field, amount) in [
+                ("amountOutstanding", paid),
+                ("amountOutstandingTotal", paid),
+                ("amountCurrencyOutstanding", paid_currency),
+                ("amountCurrencyOutstandingTotal", paid_currency),
+            ] {
+                let outstanding = invoice.body.get(field).and_then(Value::as_f64).unwrap_or_default();
+                let after = rules::outstanding_after(outstanding, amount);
+                if !after.is_finite() {
+                    return Err(ApiError::new(ErrorKind::Validation)
+                        .with_developer_message(format!("paidAmount {amount} is beyond what an invoice can hold."))
+                        .with_validation(vec![ValidationMessage::arg("paidAmount", "Ugyldig verdi.")]));
+                }
+                invoice.body.insert(field.into(), json!(after));
+            }
+            save(invoice_def, db, acting, &mut invoice)?;
+            whole(invoice_def, &acting.base, &invoice, db, company)
+        })
+        .await?;
+    Ok(Answer::Value { status: 200, value })
+}
+
+/// `PUT /invoice/{id}/:createCreditNote?date`: a new invoice crediting the whole of this one.
+pub async fn credit(actor: &Actor, input: Input) -> Result<Answer, ApiError> {
+    let invoice_def = def("invoice")?;
+    let date = date_argument(&input.query, "date", "PUT /invoice/{id}/:createCreditNote")?;
+    let comment = input.query.get("comment").cloned().unwrap_or_default();
+    let id = input.id;
+    let value = actor
+        .transaction(move |db, acting| {
+            check_access(invoice_def, acting, db)?;
+            let company = owner_company(invoice_def, acting);
+            let mut original = load(invoice_def, db, company, id)?;
+            rules::invoice_can_be_credited(id, &original.body)?;
+            let body = rules::credit_note_of(&original.body, id, &date.to_string(), &comment);
+            let note = insert_invoice(db, acting, body)?;
+            for (field, value) in rules::credited(&original.body) {
+                original.body.insert(field.into(), value);
+            }
+            save(invoice_def, db, acting, &mut original)?;
+            whole(invoice_def, &acting.base, &note, db, company)
+        })
+        .await?;
+    Ok(Answer::Value { status: 200, value })
+}
+
+/// `PUT /invoice/{id}/:send?sendType`: the invoice exists and the way to send it is one Tripletex has.
+pub fn send(actor: &Actor, input: Input) -> Result<Answer, ApiError> {
+    let invoice_def = def("invoice")?;
+    let send_type = argument(&input.query, "sendType", "PUT /invoice/{id}/:send")?;
+    rules::send_type_is_known(send_type)?;
+    actor.sandbox.store().with(|db| {
+        check_access(invoice_def, actor, db)?;
+        load(invoice_def, db, owner_company(invoice_def, actor), input.id).map(|_| ())
+    })?;
+    Ok(Answer::NoContent)
+}

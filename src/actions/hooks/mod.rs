@@ -1,0 +1,118 @@
+//! The resources' own behaviour, typed: each [`Hook`] the operation table assigns (order lines
+//! kept inside their order, postings read from vouchers, an invoice made from orders, paid,
+//! credited and sent, a voucher reversed, travel expenses delivered and approved, …) is one
+//! function here, called with the caller and the operation's input like the generic operations.
+
+mod invoices;
+mod ledger;
+mod orders;
+mod travel;
+
+use crate::actions::{Actor, Answer, Input, views};
+use crate::domain::resource::{self, ResourceDef};
+use crate::domain::table::Hook;
+use crate::store::{Db, StoredObject};
+use crate::wire::fields::FieldFilter;
+use crate::wire::query::{self, ValueType};
+use crate::wire::{ApiError, ErrorKind, ValidationMessage};
+use std::collections::HashMap;
+
+/// Runs `hook` for the operation it serves.
+pub async fn run(hook: Hook, actor: &Actor, input: Input) -> Result<Answer, ApiError> {
+    match hook {
+        Hook::CreateOrderLine => orders::create_lines(actor, input, false).await,
+        Hook::CreateOrderLines => orders::create_lines(actor, input, true).await,
+        Hook::GetOrderLine => orders::get_line(actor, input),
+        Hook::UpdateOrderLine => orders::change_line(actor, input, false).await,
+        Hook::DeleteOrderLine => orders::change_line(actor, input, true).await,
+        Hook::ListPostings => ledger::list_postings(actor, input),
+        Hook::GetPosting => ledger::get_posting(actor, input),
+        Hook::ReverseVoucher => ledger::reverse_voucher(actor, input).await,
+        Hook::SendVoucherToLedger => ledger::voucher_in_ledger(actor, input),
+        Hook::AttachToVoucher => ledger::attach_to_voucher(actor, input).await,
+        Hook::ApproveSupplierInvoice => ledger::approve_supplier_invoice(actor, input).await,
+        Hook::PostSupplierInvoice => ledger::post_supplier_invoice(actor, input).await,
+        Hook::CreateInvoice => invoices::create(actor, input).await,
+        Hook::InvoiceOrder => invoices::invoice_order(actor, input).await,
+        Hook::PayInvoice => invoices::pay(actor, input).await,
+        Hook::CreditInvoice => invoices::credit(actor, input).await,
+        Hook::SendInvoice => invoices::send(actor, input),
+        Hook::DeliverTravelExpenses => travel::change_state(actor, input, travel::Step::Deliver).await,
+        Hook::ApproveTravelExpenses => travel::change_state(actor, input, travel::Step::Approve).await,
+        Hook::UndeliverTravelExpenses => travel::change_state(actor, input, travel::Step::Undeliver).await,
+        Hook::UnapproveTravelExpenses => travel::change_state(actor, input, travel::Step::Unapprove).await,
+        Hook::ActivitiesForTimeSheet => travel::activities_for_time_sheet(actor, input),
+    }
+}
+
+/// Whether `hook` reads a JSON body (the others take none, or a file they do not keep).
+pub fn reads_json_body(hook: Hook) -> bool {
+    matches!(
+        hook,
+        Hook::CreateOrderLine
+            | Hook::CreateOrderLines
+            | Hook::UpdateOrderLine
+            | Hook::PostSupplierInvoice
+            | Hook::CreateInvoice
+    )
+}
+
+fn def(path: &str) -> Result<&'static ResourceDef, ApiError> {
+    resource::find(path).ok_or_else(|| ApiError::internal(&format!("the {path} definition is missing")))
+}
+
+/// A required query argument, or the 422/15000 naming it.
+fn argument<'q>(query: &'q HashMap<String, String>, name: &str, operation: &str) -> Result<&'q str, ApiError> {
+    query
+        .get(name)
+        .map(String::as_str)
+        .filter(|v| !v.trim().is_empty())
+        .ok_or_else(|| ApiError::missing_arguments(&[name], format!("{operation} needs the query argument {name}.")))
+}
+
+/// Refuses with one 422/15000 naming every argument of `names` the call lacks.
+fn arguments_present(query: &HashMap<String, String>, names: &[&str], message: &str) -> Result<(), ApiError> {
+    let missing: Vec<&str> = names
+        .iter()
+        .copied()
+        .filter(|n| query.get(*n).is_none_or(|v| v.trim().is_empty()))
+        .collect();
+    match missing.is_empty() {
+        true => Ok(()),
+        false => Err(ApiError::missing_arguments(&missing, message.to_owned())),
+    }
+}
+
+fn date_argument(query: &HashMap<String, String>, name: &str, operation: &str) -> Result<jiff::civil::Date, ApiError> {
+    let text = argument(query, name, operation)?;
+    text.trim().parse().map_err(|_| {
+        ApiError::new(ErrorKind::Validation)
+            .with_developer_message(format!(
+                "{operation}: {name} must be a date as YYYY-MM-DD, not {text:?}."
+            ))
+            .with_validation(vec![ValidationMessage::arg(
+                name,
+                "Ugyldig dato. Bruk formatet YYYY-MM-DD.",
+            )])
+    })
+}
+
+fn number_argument(query: &HashMap<String, String>, name: &str, operation: &str) -> Result<f64, ApiError> {
+    let text = argument(query, name, operation)?;
+    query::check(name, text, ValueType::Number)?;
+    text.trim()
+        .parse()
+        .map_err(|_| ApiError::new(ErrorKind::Validation).with_developer_message(format!("{name} must be a number.")))
+}
+
+/// An object with every field, as an action's answer shows it.
+fn whole(
+    def: &ResourceDef,
+    base: &str,
+    object: &StoredObject,
+    db: &Db<'_>,
+    company: i64,
+) -> Result<serde_json::Value, ApiError> {
+    let value = views::render(def, base, object, db, company)?;
+    FieldFilter::everything().apply(value, &def.model)
+}
