@@ -63,7 +63,7 @@ mod architecture {
         ("sandbox", &["domain", "store", "wire", "scenario"]),
         ("actions", &["domain", "store", "wire", "sandbox"]),
         ("http", &["domain", "store", "wire", "sandbox", "scenario"]),
-        ("eval", &["domain", "store", "sandbox", "scenario"]),
+        ("eval", &["domain", "store", "sandbox", "scenario", "actions"]),
         (
             "control",
             &["domain", "store", "wire", "sandbox", "scenario", "http", "eval"],

@@ -3,6 +3,7 @@
 //! and for each of its fields that holds.
 
 use super::task::{Check, EMPLOYEE, Matcher};
+use crate::actions::views;
 use crate::domain::resource::{self, Scope};
 use crate::sandbox::Sandbox;
 use crate::store::{Db, Store, StoreError};
@@ -105,26 +106,19 @@ fn existing_ids(checks: &[Check], pristine: &Store, company: i64) -> Result<Hash
 }
 
 /// A resource's objects of the company as checks see them: the stored body with its id and
-/// version; an employee as `/employee` keeps it.
+/// version; an employee as `/employee` shows it.
 fn read(db: &Db<'_>, path: &str, company: i64) -> Result<Vec<Map<String, Value>>, ScoreError> {
     if path == EMPLOYEE {
         let people = db.people_of(company)?;
         return Ok(people
             .into_iter()
             .filter(|p| !p.is_contact)
-            .map(|p| {
-                let view = json!({
-                    "id": p.id,
-                    "version": p.version,
-                    "firstName": p.first_name,
-                    "lastName": p.last_name,
-                    "email": p.email,
-                    "userType": p.user_type,
-                });
-                match view {
-                    Value::Object(object) => object,
-                    _ => Map::new(),
+            .map(|p| match views::employee("", &p) {
+                Value::Object(mut view) => {
+                    view.insert("version".into(), json!(p.version));
+                    view
                 }
+                _ => Map::new(),
             })
             .collect());
     }
