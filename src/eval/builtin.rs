@@ -37,6 +37,7 @@ pub const BUILTIN_TASKS: &[(&str, &str)] = &[
         include_str!("tasks/order-invoice-payment.json"),
     ),
     ("project-hours", include_str!("tasks/project-hours.json")),
+    ("supplier-invoice", include_str!("tasks/supplier-invoice.json")),
     ("travel-expense", include_str!("tasks/travel-expense.json")),
     ("update-customer", include_str!("tasks/update-customer.json")),
     ("voucher-rent", include_str!("tasks/voucher-rent.json")),

@@ -309,6 +309,7 @@ fn solve(api: &mut Api, body: &Value) {
             }
         }
         "employee-contract" => employee_contract(api),
+        "supplier-invoice" => supplier_invoice(api),
         "approve-travel-expense" => {
             let travel = api.find("/travelExpense?count=1000", "title", "Messe Lillestrøm");
             if api.step("approve") {
@@ -340,6 +341,25 @@ fn import_customers(api: &mut Api, body: &Value) {
                 json!({"name": name, "organizationNumber": number, "email": email, "isCustomer": true}),
             );
         }
+    }
+}
+
+fn supplier_invoice(api: &mut Api) {
+    let supplier = api.find("/supplier?count=1000", "name", "Kontorland AS");
+    let supplies = api.find("/ledger/account?number=6800", "number", "6800");
+    let owed = api.find("/ledger/account?number=2400", "number", "2400");
+    let input_vat = api.find("/ledger/vatType?count=1000", "number", "1");
+    if api.step("voucher") {
+        api.post(
+            "/ledger/voucher",
+            json!({"date": "2026-12-08", "description": "Kontorland AS faktura 4711", "vendorInvoiceNumber": "4711",
+            "postings": [
+                {"row": 1, "account": {"id": supplies}, "amountGross": 2500, "amountGrossCurrency": 2500,
+                 "vatType": {"id": input_vat}},
+                {"row": 2, "account": {"id": owed}, "supplier": {"id": supplier}, "amountGross": -2500,
+                 "amountGrossCurrency": -2500}
+            ]}),
+        );
     }
 }
 
@@ -536,6 +556,7 @@ fn a_step_left_out_costs_exactly_the_points_of_what_it_makes() {
         ("invoice-partial-payment", "payment", 1),
         ("employee-contract", "details", 10 - 4),
         ("approve-travel-expense", "approve", 1),
+        ("supplier-invoice", "voucher", 0),
     ];
     for (task, step, expected) in cases {
         let agent = spawn_agent(Behaviour::Skip(step));
