@@ -266,6 +266,16 @@ fn solve(api: &mut Api, body: &Value) {
         "order-invoice-payment" => order_invoice_payment(api),
         "voucher-rent" => voucher_rent(api),
         "travel-expense" => travel_expense(api),
+        "import-customers" => import_customers(api, body),
+        "employee-contract" => employee_contract(api),
+        "supplier-invoice" => supplier_invoice(api),
+        other => on_seeded_objects(api, other),
+    }
+}
+
+/// The tasks whose seed holds the objects the agent changes.
+fn on_seeded_objects(api: &mut Api, task: &str) {
+    match task {
         "delete-customer" => {
             let id = api.find("/customer?count=1000", "name", "Feilregistrert Kunde AS");
             if api.step("delete") {
@@ -281,7 +291,6 @@ fn solve(api: &mut Api, body: &Value) {
                 api.put(&format!("/customer/{id}"), Some(body));
             }
         }
-        "import-customers" => import_customers(api, body),
         "credit-note" => {
             let invoice = api.find(INVOICES, "invoiceNumber", "1");
             if api.step("credit") {
@@ -308,8 +317,6 @@ fn solve(api: &mut Api, body: &Value) {
                 );
             }
         }
-        "employee-contract" => employee_contract(api),
-        "supplier-invoice" => supplier_invoice(api),
         "approve-travel-expense" => {
             let travel = api.find("/travelExpense?count=1000", "title", "Messe Lillestrøm");
             if api.step("approve") {
