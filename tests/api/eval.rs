@@ -37,6 +37,8 @@ struct Seen {
     runs: Vec<(String, usize, usize)>,
     /// What the control plane answered a peek.
     peeks: Vec<u16>,
+    /// The `company_id` of each request's credentials (null when absent).
+    companies: Vec<Value>,
     authorizations: Vec<Option<String>>,
 }
 
@@ -127,6 +129,7 @@ fn serve(mut stream: TcpStream, behaviour: Behaviour, seen: &Mutex<Seen>) {
         let mut seen = seen.lock().expect("not poisoned");
         seen.runs.push((base, api.calls, api.client_errors));
         seen.authorizations.push(authorization);
+        seen.companies.push(body["tripletex_credentials"]["company_id"].clone());
     }
     let answer = r#"{"status": "completed"}"#;
     let _ = write!(
@@ -990,4 +993,18 @@ fn an_agent_elsewhere_is_given_the_public_url() {
     bases.sort();
     expected.sort();
     assert_eq!(bases, expected);
+}
+
+#[test]
+fn a_task_for_a_client_of_an_accounting_office_names_the_company_and_scores_the_client() {
+    let task = r#"{"id": "client-task", "seed": {"scenario": "quickstart", "key": 7101, "company": 2102},
+        "prompts": [{"language": "en", "text": "Look at the client's customers."}],
+        "checks": [{"description": "the client's seeded customer is there", "resource": "customer",
+                    "where": {"name": "Kunde Eksempel AS"}, "count": 1, "points": 1}]}"#;
+    let task = tripletex_sandbox::eval::task::parse("client.json", task).expect("the task is valid");
+    assert_eq!((task.key, task.company), (7101, 2102));
+    let idle = spawn_agent(Behaviour::Idle);
+    let report = run(&[task], &options(&idle, 1));
+    assert_eq!(outcomes(&report), [("client-task".to_owned(), Outcome::Answered, 1, 1)]);
+    assert_eq!(idle.seen.lock().expect("not poisoned").companies, [json!(2102)]);
 }
