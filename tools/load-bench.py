@@ -71,7 +71,7 @@ RATIO_TARGETS = {
 }
 # The customer list with its page made anew for every request, as after a write.
 COLD_LIST = "customer list, cold"
-SPAWN_TARGET_MS = 50.0
+SPAWN_TARGET_MS = 30.0
 RSS_TARGET_MB = 20.0
 MIX_P99_TARGET_MS = 50.0
 

@@ -9,14 +9,19 @@ pub mod hooks;
 pub mod object_json;
 mod read;
 mod search;
+mod session;
 pub mod views;
 mod write;
 mod written;
 
 pub use access::{access_in, check_access, load, owner_company};
 pub use read::{get, list};
+pub use session::{log_in, mintable};
 pub use views::{expand, render, render_object};
-pub use write::{create, create_list, delete, delete_ids, delete_list, settings, update, update_list, update_settings};
+pub use write::{
+    check_references, create, create_list, delete, delete_ids, delete_list, settings, update, update_list,
+    update_settings,
+};
 
 use crate::domain::entitlements::AccessNeeded;
 use crate::sandbox::Sandbox;

@@ -207,7 +207,31 @@ pub fn client(base: &str, company: &Company) -> Value {
 /// Norway's id in the country list (seeded as Tripletex numbers it).
 pub const NORWAY: i64 = 161;
 
+/// The resources an employee's reference fields point at.
+const EMPLOYEE_REFERENCES: &[(&str, &str)] = &[
+    ("department", "department"),
+    ("employeeCategory", "employee/category"),
+    ("phoneNumberMobileCountry", "country"),
+];
+
+/// An employee: the person record, with the fields written through the API in place of their
+/// defaults.
 pub fn employee(base: &str, person: &Person) -> Value {
+    let mut value = employee_defaults(base, person);
+    if let Some(object) = value.as_object_mut() {
+        for (name, written) in &person.details {
+            let target = EMPLOYEE_REFERENCES.iter().find(|(field, _)| field == name);
+            let shown = match (target, written.get("id").and_then(Value::as_i64)) {
+                (Some((_, path)), Some(id)) => stub(base, path, id),
+                _ => written.clone(),
+            };
+            object.insert(name.clone(), shown);
+        }
+    }
+    value
+}
+
+fn employee_defaults(base: &str, person: &Person) -> Value {
     json!({
         "id": person.id,
         "version": 1,

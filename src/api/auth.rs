@@ -1,17 +1,17 @@
 //! Authentication in the handler signature: extractors that turn the Basic header into a
 //! principal (session, key, company context) or into the exact 401/403 the real API answers.
 
+use crate::actions;
 use crate::domain::entitlements::{self, AccessSet, Entitlement};
 use crate::domain::model::{CompanyContext, Session};
 use crate::domain::rules;
-use crate::http::{AccessNeeded, Caller, RequestContext};
-use crate::store::{Db, Login};
+use crate::http::{AccessNeeded, RequestContext};
+use crate::store::Db;
 use crate::wire::ApiError;
 use crate::wire::auth::{CompanyChoice, parse_basic};
 use actix_web::dev::Payload;
 use actix_web::http::header::AUTHORIZATION;
 use actix_web::{FromRequest, HttpMessage, HttpRequest};
-use jiff::Timestamp;
 use std::future::{Ready, ready};
 use std::sync::Arc;
 
@@ -36,19 +36,13 @@ impl Principal {
             CompanyChoice::Own => None,
             CompanyChoice::Company(id) => Some(id),
         };
-        let store = here.sandbox.store();
-        // Nothing the rules of a login read has changed since this one was accepted; only the
-        // clock moves on its own.
-        let outcome = match store.remembered_login(&credentials.session_token, asked) {
-            Some(login) if here.now < login.session.expires_at => {
-                caller = Some(Caller {
-                    key_id: login.session.key.id,
-                    company_id: Some(login.context.company_id()),
-                });
-                Ok((login.session, login.context))
-            }
-            _ => store.with(|db| Self::log_in(db, &credentials.session_token, asked, here.now, &mut caller)),
-        };
+        let outcome = actions::log_in(
+            here.sandbox.store(),
+            &credentials.session_token,
+            asked,
+            here.now,
+            &mut caller,
+        );
         // One insert, however far authentication got: the journal names the key even for a refusal.
         let needed = AccessNeeded::default();
         {
@@ -65,60 +59,6 @@ impl Principal {
             here,
             needed,
         })
-    }
-
-    /// Resolves a session token and company choice under the store's lock, and remembers the
-    /// login it accepts. `caller` names the key as soon as it is known, for the journal.
-    fn log_in(
-        db: &Db<'_>,
-        token: &str,
-        asked: Option<i64>,
-        now: Timestamp,
-        caller: &mut Option<Caller>,
-    ) -> Result<(Arc<Session>, CompanyContext), ApiError> {
-        // A file's logins are looked up only here, where its other writers can be noticed; an
-        // in-memory store's again, since another request may have logged in while this one waited.
-        if let Some(login) = db.remembered_login(token, asked)
-            && now < login.session.expires_at
-        {
-            *caller = Some(Caller {
-                key_id: login.session.key.id,
-                company_id: Some(login.context.company_id()),
-            });
-            return Ok((login.session, login.context));
-        }
-        let session = rules::session_is_alive(db.session_by_token(token)?, now)?;
-        if !session.used {
-            db.mark_session_used(session.id)?;
-        }
-        *caller = Some(Caller {
-            key_id: session.key.id,
-            company_id: None,
-        });
-        let requested = match asked {
-            None => None,
-            Some(id) => Some(db.requested_company(session.key.company_id, session.key.id, id)?),
-        };
-        let context = rules::company_context_is_allowed(&session.key, requested.clone())?;
-        *caller = Some(Caller {
-            key_id: session.key.id,
-            company_id: Some(context.company_id()),
-        });
-        if let (CompanyContext::Client { .. }, Some(requested)) = (context, requested)
-            && let (Some(relation), Some(client)) = (requested.relation, requested.company)
-        {
-            rules::client_allows_api_access(&relation, &client.name)?;
-        }
-        let session = Arc::new(session);
-        db.remember_login(
-            token,
-            asked,
-            Login {
-                session: session.clone(),
-                context,
-            },
-        );
-        Ok((session, context))
     }
 
     /// What the key may do now in the company the request acts in.

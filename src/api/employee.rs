@@ -40,9 +40,11 @@ fn check_access(principal: &CompanyPrincipal, db: &Db<'_>) -> Result<(), ApiErro
 /// to (see [`department_of`]) and the employments made for it.
 #[derive(Default)]
 struct Belongings {
+    /// The department of an employee that names none of its own: the company's first.
     department: Option<i64>,
-    /// The department rendered whole, where the fields filter selects into it (`department(name)`).
-    department_view: Option<Value>,
+    /// Departments rendered whole by id, where the fields filter selects into them
+    /// (`department(name)`).
+    department_views: HashMap<i64, Value>,
     /// Employment ids by employee id, in id order.
     employments: HashMap<i64, Vec<i64>>,
 }
@@ -65,17 +67,40 @@ impl Belongings {
         }
         Ok(Self {
             department: department_of(db, company)?,
-            department_view: None,
+            department_views: HashMap::new(),
             employments,
         })
     }
 
-    /// Renders the department whole when `fields` selects into it.
-    fn expanded(mut self, db: &Db<'_>, base: &str, company: i64, fields: &FieldFilter) -> Result<Self, ApiError> {
-        if let (Some(id), Some(sub)) = (self.department, fields.expansion("department")) {
-            self.department_view = Some(crate::actions::expand("department", base, id, sub, db, company)?);
+    /// Renders the departments of `people` whole when `fields` selects into them.
+    fn expanded(
+        mut self,
+        db: &Db<'_>,
+        base: &str,
+        company: i64,
+        fields: &FieldFilter,
+        people: &[&Person],
+    ) -> Result<Self, ApiError> {
+        let Some(sub) = fields.expansion("department") else {
+            return Ok(self);
+        };
+        let ids: Vec<i64> = people.iter().filter_map(|p| self.department_of(p)).collect();
+        for id in ids {
+            if let std::collections::hash_map::Entry::Vacant(slot) = self.department_views.entry(id) {
+                slot.insert(crate::actions::expand("department", base, id, sub, db, company)?);
+            }
         }
         Ok(self)
+    }
+
+    /// The department an employee belongs to: the one written on it, or the company's first.
+    fn department_of(&self, person: &Person) -> Option<i64> {
+        person
+            .details
+            .get("department")
+            .and_then(|d| d.get("id"))
+            .and_then(Value::as_i64)
+            .or(self.department)
     }
 }
 
@@ -84,10 +109,12 @@ fn person_view(base: &str, person: &Person, belongings: &Belongings) -> Value {
     let mut value = render::employee(base, person);
     if let Some(object) = value.as_object_mut() {
         object.insert("version".into(), json!(person.version));
-        if let Some(view) = &belongings.department_view {
-            object.insert("department".into(), view.clone());
-        } else if let Some(id) = belongings.department {
-            object.insert("department".into(), render::stub(base, "department", id));
+        if let Some(id) = belongings.department_of(person) {
+            let view = belongings.department_views.get(&id).cloned();
+            object.insert(
+                "department".into(),
+                view.unwrap_or_else(|| render::stub(base, "department", id)),
+            );
         }
         let employments: Vec<Value> = belongings
             .employments
@@ -130,7 +157,6 @@ async fn list(
     let people = sandbox(&req)?.store().with(|db| {
         check_access(&principal, db)?;
         let mut people = db.people_of(company)?;
-        let belongings = Belongings::of(db, company)?.expanded(db, &base, company, &params.fields)?;
         if let Some(proxy) = match principal.0.context {
             crate::domain::model::CompanyContext::Client { client_id, office_id } => {
                 db.proxy_person(client_id, office_id)?
@@ -139,6 +165,8 @@ async fn list(
         } {
             people.push(proxy);
         }
+        let listed: Vec<&Person> = people.iter().collect();
+        let belongings = Belongings::of(db, company)?.expanded(db, &base, company, &params.fields, &listed)?;
         Ok::<_, ApiError>((people, belongings))
     })?;
     let (people, belongings) = people;
@@ -176,14 +204,100 @@ async fn get(
     let company = principal.0.context.company_id();
     let (person, belongings) = sandbox(&req)?.store().with(|db| {
         check_access(&principal, db)?;
-        let belongings = Belongings::of(db, company)?.expanded(db, &base, company, &fields)?;
-        Ok::<_, ApiError>((load(db, company, id)?, belongings))
+        let person = load(db, company, id)?;
+        let belongings = Belongings::of(db, company)?.expanded(db, &base, company, &fields, &[&person])?;
+        Ok::<_, ApiError>((person, belongings))
     })?;
     single(person_view(&base, &person, &belongings), &fields, "Employee")
 }
 
-/// Reads the fields an employee write may carry; fields the schema has but the sandbox does not
-/// keep are accepted and ignored, fields the schema does not have are refused.
+/// The fields of an employee kept as written, each with the type it must have; a reference names
+/// the resource it points at.
+const KEPT: &[(&str, Kept)] = &[
+    ("dateOfBirth", Kept::Date),
+    ("employeeNumber", Kept::Text),
+    ("phoneNumberMobile", Kept::Text),
+    ("phoneNumberHome", Kept::Text),
+    ("phoneNumberWork", Kept::Text),
+    ("nationalIdentityNumber", Kept::Text),
+    ("dnumber", Kept::Text),
+    ("bankAccountNumber", Kept::Text),
+    ("iban", Kept::Text),
+    ("bic", Kept::Text),
+    ("comments", Kept::Text),
+    ("creditorBankCountryId", Kept::Integer),
+    ("usesAbroadPayment", Kept::Boolean),
+    ("address", Kept::Object),
+    ("internationalId", Kept::Object),
+    ("department", Kept::Reference("department")),
+    ("employeeCategory", Kept::Reference("employee/category")),
+    ("phoneNumberMobileCountry", Kept::Reference("country")),
+];
+
+#[derive(Clone, Copy)]
+enum Kept {
+    Text,
+    Date,
+    Integer,
+    Boolean,
+    Object,
+    Reference(&'static str),
+}
+
+impl Kept {
+    /// Whether `value` (not null) has this type.
+    fn accepts(self, value: &Value) -> bool {
+        match self {
+            Kept::Text => value.is_string(),
+            Kept::Date => value
+                .as_str()
+                .is_some_and(|d| d.is_empty() || d.parse::<jiff::civil::Date>().is_ok()),
+            Kept::Integer => value.is_i64(),
+            Kept::Boolean => value.is_boolean(),
+            Kept::Object => value.is_object(),
+            Kept::Reference(_) => value.get("id").is_some_and(Value::is_i64),
+        }
+    }
+}
+
+/// The references among an employee's kept fields, to be checked in its company.
+fn references(details: &Map<String, Value>) -> Vec<crate::domain::resource::Reference> {
+    KEPT.iter()
+        .filter_map(|(name, kept)| match kept {
+            Kept::Reference(resource) => Some(crate::domain::resource::Reference {
+                field: (*name).to_owned(),
+                resource: (*resource).to_owned(),
+                id: details.get(*name)?.get("id")?.as_i64()?,
+            }),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Keeps one of the [`KEPT`] fields of a write (null puts it back to its default), or says why not.
+fn keep(draft: &mut EmployeeDraft, name: &str, kept: Kept, value: &Value) -> Option<ValidationMessage> {
+    if value.is_null() {
+        draft.details.remove(name);
+        return None;
+    }
+    if !kept.accepts(value) {
+        let message = match kept {
+            Kept::Date => "Ugyldig dato. Bruk formatet YYYY-MM-DD.",
+            _ => "Verdien er ikke av korrekt type for dette feltet.",
+        };
+        return Some(ValidationMessage::field(name.to_owned(), message));
+    }
+    let stored = match kept {
+        Kept::Reference(_) => json!({ "id": value.get("id") }),
+        _ => value.clone(),
+    };
+    draft.details.insert(name.to_owned(), stored);
+    None
+}
+
+/// Reads the fields an employee write may carry; read-only fields and the few the sandbox does
+/// not keep (`employments`, `holidayAllowanceEarned`) are accepted and ignored, fields the schema
+/// does not have are refused.
 fn read_body(body: &Value, base: &EmployeeDraft) -> Result<EmployeeDraft, ApiError> {
     let Value::Object(object) = body else {
         return Err(ApiError::new(ErrorKind::Validation).with_developer_message("The body must be a JSON object."));
@@ -224,7 +338,12 @@ fn read_body(body: &Value, base: &EmployeeDraft) -> Result<EmployeeDraft, ApiErr
                 }
                 continue;
             }
-            _ => continue,
+            other => {
+                if let Some((_, kept)) = KEPT.iter().find(|(name, _)| *name == other) {
+                    problems.extend(keep(&mut draft, other, *kept, value));
+                }
+                continue;
+            }
         };
         match text() {
             Some(v) => *slot = v,
@@ -254,6 +373,7 @@ async fn create(
     let person = sandbox.store().transaction(|db| {
         check_access(&principal, db)?;
         let draft = read_body(&body, &EmployeeDraft::default())?;
+        crate::actions::check_references(db, company, &references(&draft.details))?;
         employee_is_valid(&draft, db.email_taken(company, &draft.email, 0)?)?;
         let person = Person {
             id: sandbox.next_id(),
@@ -262,6 +382,7 @@ async fn create(
             last_name: draft.last_name,
             email: draft.email,
             user_type: draft.user_type.unwrap_or_default(),
+            details: draft.details,
             ..Person::blank()
         };
         db.insert_person(&person, None)?;
@@ -293,13 +414,16 @@ async fn update(
             last_name: person.last_name.clone(),
             email: person.email.clone(),
             user_type: Some(person.user_type),
+            details: person.details.clone(),
         };
         let draft = read_body(&body, &current)?;
+        crate::actions::check_references(db, company, &references(&draft.details))?;
         employee_is_valid(&draft, db.email_taken(company, &draft.email, person.id)?)?;
         person.first_name = draft.first_name;
         person.last_name = draft.last_name;
         person.email = draft.email;
         person.user_type = draft.user_type.unwrap_or(person.user_type);
+        person.details = draft.details;
         person.version += 1;
         db.update_person_details(&person)?;
         Ok::<_, ApiError>((person, Belongings::of(db, company)?))

@@ -5,8 +5,8 @@ use crate::api::dispatch::route as resource;
 use crate::api::render;
 use crate::domain::model::CompanyContext;
 use crate::domain::rules::{self, SessionArguments};
-use crate::http::{Caller, RequestContext, sandbox};
-use crate::store::{Mintable, NewSession};
+use crate::http::{RequestContext, sandbox};
+use crate::store::NewSession;
 use crate::wire::envelope::{Single, Stub, single, typed_response};
 use crate::wire::fields::FieldFilter;
 use crate::wire::{ApiError, ErrorKind, ValidationMessage};
@@ -60,18 +60,12 @@ fn create_session(req: &HttpRequest, query: &SessionCreateQuery, status: u16) ->
     let expiration_date = rules::expiration_date_is_a_date(expiration)?;
     let RequestContext { sandbox, now } = RequestContext::of(req)?;
     let (session_id, token, key_id, consumer_id) = sandbox.store().with(|db| {
-        let mintable = match db.remembered_mintable(consumer_token, employee_token) {
-            Some(mintable) => mintable,
-            None => {
-                let mintable = mintable_pair(req, db, consumer_token, employee_token)?;
-                db.remember_mintable(consumer_token, employee_token, mintable);
-                mintable
-            }
-        };
-        req.extensions_mut().insert(Caller {
-            key_id: mintable.key_id,
-            company_id: Some(mintable.company_id),
-        });
+        let mut caller = None;
+        let mintable = crate::actions::mintable(db, consumer_token, employee_token, &mut caller);
+        if let Some(caller) = caller {
+            req.extensions_mut().insert(caller);
+        }
+        let mintable = mintable?;
         let id = sandbox.next_id();
         let token = sandbox.new_token(id);
         db.insert_session(&NewSession {
@@ -96,36 +90,6 @@ fn create_session(req: &HttpRequest, query: &SessionCreateQuery, status: u16) ->
         token,
     };
     Ok(typed_response(status, &Single { value: view }))
-}
-
-/// Every rule a token pair must pass before a session is minted from it (none reads the clock).
-fn mintable_pair(
-    req: &HttpRequest,
-    db: &crate::store::Db<'_>,
-    consumer_token: &str,
-    employee_token: &str,
-) -> Result<Mintable, ApiError> {
-    let consumer = rules::consumer_token_is_known(db.integration_by_consumer_token(consumer_token)?)?;
-    let key = rules::employee_token_is_current(db.employee_token(employee_token)?)?;
-    // The journal names the key even when a later rule refuses it.
-    req.extensions_mut().insert(Caller {
-        key_id: key.id,
-        company_id: Some(key.company_id),
-    });
-    rules::key_matches_consumer(&key, &consumer)?;
-    let owner = db
-        .person(key.person_id)?
-        .ok_or_else(|| ApiError::internal(&format!("key {} has no owner", key.id)))?;
-    rules::key_owner_has_system_access(&key, &owner)?;
-    let company = db
-        .company(key.company_id)?
-        .ok_or_else(|| ApiError::internal(&format!("key {} has no company", key.id)))?;
-    rules::company_has_integrations(&company)?;
-    Ok(Mintable {
-        key_id: key.id,
-        company_id: key.company_id,
-        integration_id: consumer.id,
-    })
 }
 
 /// `SessionToken` as `:create` answers it.

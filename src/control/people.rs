@@ -99,6 +99,7 @@ pub async fn create_person(
             entitlements: body.entitlements,
             client_entitlements: BTreeMap::new(),
             version: 0,
+            details: Default::default(),
         };
         db.insert_person(&person, None)?;
         Ok::<_, ApiError>(person)

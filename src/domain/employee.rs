@@ -11,6 +11,8 @@ pub struct EmployeeDraft {
     pub last_name: String,
     pub email: String,
     pub user_type: Option<UserType>,
+    /// The other fields the write sets, by their API names (see `Person::details`).
+    pub details: serde_json::Map<String, serde_json::Value>,
 }
 
 /// Names and a user type are required; users who can log in need an e-mail that no one else has.
@@ -78,6 +80,7 @@ mod tests {
             last_name: "B".into(),
             email: email.into(),
             user_type,
+            details: Default::default(),
         }
     }
 

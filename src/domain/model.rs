@@ -151,6 +151,9 @@ pub struct Person {
     pub client_entitlements: std::collections::BTreeMap<i64, Vec<String>>,
     /// Revision of the employee record, raised by each update through the API.
     pub version: i64,
+    /// The employee's other fields as written through the API (`dateOfBirth`, phone numbers,
+    /// `bankAccountNumber`, `department`, …), by their API names.
+    pub details: serde_json::Map<String, serde_json::Value>,
 }
 
 impl Person {
@@ -169,6 +172,7 @@ impl Person {
             entitlements: Vec::new(),
             client_entitlements: std::collections::BTreeMap::new(),
             version: 0,
+            details: serde_json::Map::new(),
         }
     }
 
@@ -254,4 +258,11 @@ impl CompanyContext {
             Self::Client { client_id, .. } => client_id,
         }
     }
+}
+/// Who a request was made by, as far as authentication got: for the journal and the faults.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Caller {
+    pub key_id: i64,
+    /// Set once the company context was accepted.
+    pub company_id: Option<i64>,
 }

@@ -579,6 +579,7 @@ mod tests {
             entitlements: Vec::new(),
             client_entitlements: Default::default(),
             version: 0,
+            details: Default::default(),
         };
         assert!(key_owner_has_system_access(&key(false), &owner).is_ok());
         owner.user_type = UserType::NoAccess;

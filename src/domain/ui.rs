@@ -264,6 +264,7 @@ mod tests {
             entitlements: Vec::new(),
             client_entitlements: Default::default(),
             version: 0,
+            details: Default::default(),
         }
     }
 

@@ -59,12 +59,5 @@ pub(crate) fn resolve(
     })
 }
 
-/// Who a request was made by, as far as authentication got: for the journal and the faults.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Caller {
-    pub key_id: i64,
-    /// Set once the company context was accepted.
-    pub company_id: Option<i64>,
-}
-
 pub use crate::domain::entitlements::AccessNeeded;
+pub use crate::domain::model::Caller;

@@ -98,6 +98,7 @@ pub fn export(db: &Db<'_>, seed: SeedAtHand) -> rusqlite::Result<ScenarioFile> {
                 roles: p.roles,
                 entitlements: p.entitlements,
                 client_entitlements: p.client_entitlements,
+                details: p.details,
             })
             .collect(),
         keys: rows

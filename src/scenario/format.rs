@@ -267,6 +267,10 @@ pub struct PersonSpec {
     /// For office people: entitlement or template names per client company id.
     #[serde(default)]
     pub client_entitlements: BTreeMap<i64, Vec<String>>,
+    /// The employee's other fields as the API shows them (`dateOfBirth`, `phoneNumberMobile`,
+    /// `bankAccountNumber`, `department`, …).
+    #[serde(default, skip_serializing_if = "serde_json::Map::is_empty")]
+    pub details: serde_json::Map<String, serde_json::Value>,
 }
 
 fn default_user_type() -> UserType {

@@ -280,6 +280,7 @@ pub fn install(
             entitlements: spec.entitlements.clone(),
             client_entitlements: spec.client_entitlements.clone(),
             version: 0,
+            details: spec.details.clone(),
         };
         db.insert_person(&person, None)?;
     }
@@ -311,6 +312,7 @@ pub fn install(
             entitlements: Vec::new(),
             client_entitlements: Default::default(),
             version: 0,
+            details: Default::default(),
         };
         db.insert_person(&proxy, Some(spec.office_id))?;
     }

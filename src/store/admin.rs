@@ -401,10 +401,11 @@ impl Db<'_> {
 }
 
 impl Db<'_> {
-    /// Saves an employee's own details (names, e-mail, user type) and its new version.
+    /// Saves an employee's own details (names, e-mail, user type, the other fields the API
+    /// wrote) and its new version.
     pub fn update_person_details(&self, person: &Person) -> rusqlite::Result<()> {
         self.conn()
-            .prepare_cached("UPDATE people SET first_name = ?2, last_name = ?3, email = ?4, user_type = ?5, version = ?6 WHERE id = ?1")?
+            .prepare_cached("UPDATE people SET first_name = ?2, last_name = ?3, email = ?4, user_type = ?5, version = ?6, details = ?7 WHERE id = ?1")?
             .execute(params![
                 person.id,
                 person.first_name,
@@ -412,6 +413,7 @@ impl Db<'_> {
                 person.email,
                 user_type_text(person.user_type),
                 person.version,
+                json_text(&person.details),
             ])
             .map(drop)
     }

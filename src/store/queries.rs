@@ -65,7 +65,7 @@ macro_rules! key_columns {
 }
 macro_rules! person_columns {
     () => {
-        "p.id, p.company_id, p.first_name, p.last_name, p.email, p.is_contact, p.is_proxy, p.user_type, p.roles, p.entitlements, p.client_entitlements, p.version"
+        "p.id, p.company_id, p.first_name, p.last_name, p.email, p.is_contact, p.is_proxy, p.user_type, p.roles, p.entitlements, p.client_entitlements, p.version, p.details"
     };
 }
 pub(crate) use person_columns;
@@ -128,6 +128,7 @@ pub(crate) fn person_from(row: &Row<'_>, at: usize) -> rusqlite::Result<Person> 
         entitlements: json_column(row, at + 9, "entitlements")?,
         client_entitlements: json_column(row, at + 10, "client entitlements")?,
         version: row.get(at + 11)?,
+        details: json_column(row, at + 12, "details")?,
         id: row.get(at)?,
         company_id: row.get(at + 1)?,
         first_name: row.get(at + 2)?,
@@ -621,13 +622,13 @@ impl<'c> Db<'c> {
         // Asked for when a sandbox is made and seldom after: not worth a place in its statement cache.
         let mut statement = self.conn.prepare(sql)?;
         let rows = statement.query_map([], |r| {
-            let integration_id: Option<i64> = r.get(28)?;
+            let integration_id: Option<i64> = r.get(29)?;
             Ok(CredentialRow {
                 key: key_from(r, 0)?,
                 token: r.get(7)?,
                 person: person_from(r, 8)?,
-                company: company_from(r, 20)?,
-                integration: integration_id.map(|_| integration_from(r, 28)).transpose()?,
+                company: company_from(r, 21)?,
+                integration: integration_id.map(|_| integration_from(r, 29)).transpose()?,
                 clients: Vec::new(),
             })
         })?;
@@ -802,8 +803,8 @@ impl<'c> Db<'c> {
     pub fn insert_person(&self, person: &Person, proxy_for_office: Option<i64>) -> rusqlite::Result<()> {
         self.conn
             .prepare_cached(
-                "INSERT INTO people(id, company_id, first_name, last_name, email, is_contact, is_proxy, proxy_for_office, user_type, roles, entitlements, client_entitlements)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+                "INSERT INTO people(id, company_id, first_name, last_name, email, is_contact, is_proxy, proxy_for_office, user_type, roles, entitlements, client_entitlements, details)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
             )?
             .execute(params![
                 person.id,
@@ -818,6 +819,7 @@ impl<'c> Db<'c> {
                 json_text(&person.roles),
                 json_text(&person.entitlements),
                 json_text(&person.client_entitlements),
+                json_text(&person.details),
             ])
             .map(drop)
     }

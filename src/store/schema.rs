@@ -316,6 +316,11 @@ BEGIN
         ON CONFLICT(resource, company_id, inactive) DO UPDATE SET n = n + 1;
 END;
 "#,
+    // 15: what an employee write carries besides names, e-mail and rights (date of birth, phone
+    // numbers, national id, bank account, department, …), as the JSON object the API shows.
+    r#"
+ALTER TABLE people ADD COLUMN details TEXT NOT NULL DEFAULT '{}';
+"#,
 ];
 
 /// The schema of a seed template: the `objects` table as the migrations above leave it, with the

@@ -128,3 +128,71 @@ fn an_employee_shows_its_department_and_the_employments_made_for_it() {
         .unwrap();
     assert_eq!(kari["employments"].as_array().map(Vec::len), Some(1));
 }
+
+/// What an employee write sets is read back: date of birth, phone numbers, national id, bank
+/// account, address and a department of its own; a value of the wrong type or a department of
+/// no one is refused and changes nothing.
+#[test]
+fn an_employees_written_fields_are_kept_and_read_back() {
+    let app = spawn_app();
+    let session = app.session_for(&app.credential(false));
+    let department = app.call_as(
+        Method::POST,
+        "0",
+        &session,
+        "/v2/department",
+        Some(&json!({"name": "Lager", "departmentNumber": "7"})),
+    );
+    assert_eq!(department.status, 201, "{}", department.body);
+    let department = department.body["value"]["id"].as_i64().unwrap();
+    let written = json!({
+        "dateOfBirth": "1990-05-17",
+        "phoneNumberMobile": "+47 912 34 567",
+        "nationalIdentityNumber": "17059012345",
+        "bankAccountNumber": "15032012345",
+        "employeeNumber": "42",
+        "comments": "skriver fra API",
+        "usesAbroadPayment": true,
+        "address": {"addressLine1": "Storgata 1", "postalCode": "0155", "city": "Oslo"},
+        "department": {"id": department},
+    });
+    let mut body =
+        json!({"firstName": "Liv", "lastName": "Lager", "userType": "STANDARD", "email": "liv@lager.example"});
+    body.as_object_mut()
+        .unwrap()
+        .extend(written.as_object().unwrap().clone());
+    let created = app.call_as(Method::POST, "0", &session, "/v2/employee", Some(&body));
+    assert_eq!(created.status, 201, "{}", created.body);
+    let id = created.body["value"]["id"].as_i64().unwrap();
+    let read = app.get_as("0", &session, &format!("/v2/employee/{id}?fields=*,department(name)"));
+    for (name, value) in written.as_object().unwrap() {
+        if name == "department" {
+            assert_eq!(read.body["value"]["department"]["name"], "Lager", "{}", read.body);
+            continue;
+        }
+        assert_eq!(&read.body["value"][name], value, "{name}: {}", read.body);
+    }
+    // Listed, the employee shows its own department, the others the company's first.
+    let listed = app.get_as("0", &session, &format!("/v2/employee?id={id}&fields=id,department(id)"));
+    assert_eq!(listed.body["values"][0]["department"]["id"], department);
+
+    let item = format!("/v2/employee/{id}");
+    let put = |body: Value| app.call_as(Method::PUT, "0", &session, &item, Some(&body));
+    let bad_date = put(json!({"dateOfBirth": "17.05.1990", "version": 0}));
+    assert_eq!(bad_date.status, 422, "{}", bad_date.body);
+    assert_eq!(bad_date.body["validationMessages"][0]["field"], "dateOfBirth");
+    let no_department = put(json!({"department": {"id": 999_999_999}, "version": 0}));
+    assert_eq!(no_department.status, 422, "{}", no_department.body);
+    assert_eq!(no_department.body["validationMessages"][0]["field"], "department.id");
+    let wrong_type = put(json!({"bankAccountNumber": 1503, "version": 0}));
+    assert_eq!(wrong_type.status, 422, "{}", wrong_type.body);
+    let unchanged = app.get_as("0", &session, &item);
+    assert_eq!(unchanged.body["value"]["version"], 0, "a refused write changes nothing");
+    assert_eq!(unchanged.body["value"]["dateOfBirth"], "1990-05-17");
+
+    // null puts a field back to its default.
+    let cleared = put(json!({"phoneNumberMobile": null, "version": 0}));
+    assert_eq!(cleared.status, 200, "{}", cleared.body);
+    assert_eq!(cleared.body["value"]["phoneNumberMobile"], "");
+    assert_eq!(cleared.body["value"]["nationalIdentityNumber"], "17059012345");
+}
