@@ -64,8 +64,9 @@ pub struct EvalArgs {
     /// Runs at once, each in a sandbox of its own.
     #[arg(long, env = "TRIPLETEX_SANDBOX_PARALLEL", default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=64))]
     pub parallel: u16,
-    /// Seconds the agent may take per task; the company is then scored as it left it.
-    #[arg(long, env = "TRIPLETEX_SANDBOX_TIMEOUT", default_value_t = 300)]
+    /// How long the agent may take per task, in seconds (`300`, `300s`) or minutes (`5m`); the
+    /// company is then scored as it left it.
+    #[arg(long, env = "TRIPLETEX_SANDBOX_TIMEOUT", default_value = "300", value_parser = seconds)]
     pub timeout: u64,
     /// Runs of each task and prompt.
     #[arg(long, env = "TRIPLETEX_SANDBOX_REPEAT", default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=100))]
@@ -173,4 +174,32 @@ pub enum ScenariosCommand {
         #[arg(required = true)]
         files: Vec<PathBuf>,
     },
+}
+
+/// A duration flag: whole seconds, with an optional `s`, or whole minutes with `m`.
+fn seconds(text: &str) -> Result<u64, String> {
+    let (number, unit) = match text.strip_suffix('m') {
+        Some(minutes) => (minutes, 60),
+        None => (text.strip_suffix('s').unwrap_or(text), 1),
+    };
+    number
+        .parse::<u64>()
+        .ok()
+        .and_then(|n| n.checked_mul(unit))
+        .filter(|n| *n > 0)
+        .ok_or_else(|| format!("{text:?} is not a duration; write seconds (300 or 300s) or minutes (5m)"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::seconds;
+
+    #[test]
+    fn a_timeout_is_read_in_seconds_or_minutes() {
+        assert_eq!(seconds("300"), Ok(300));
+        assert_eq!(seconds("300s"), Ok(300));
+        assert_eq!(seconds("5m"), Ok(300));
+        assert!(seconds("0").is_err());
+        assert!(seconds("5h").is_err());
+    }
 }

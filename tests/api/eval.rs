@@ -867,7 +867,17 @@ fn the_binary_exits_1_under_min_score_and_prints_the_report_asked_for() {
     assert!(xml_elements(&junit).iter().any(|n| n == "testcase"), "{junit}");
     let idle = spawn_agent(Behaviour::Idle);
     let failed = std::process::Command::new(BIN)
-        .args(["eval", "--agent", &idle.url, "--min-score", "0.5", "--format", "json"])
+        .args([
+            "eval",
+            "--agent",
+            &idle.url,
+            "--min-score",
+            "0.5",
+            "--format",
+            "json",
+            "--timeout",
+            "1m",
+        ])
         .output()
         .expect("the binary runs");
     assert_eq!(failed.status.code(), Some(1));
