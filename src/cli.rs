@@ -46,6 +46,61 @@ pub enum Command {
         #[arg(long, env = "TRIPLETEX_SANDBOX_FORMAT", value_enum, default_value_t = Format::Text)]
         format: Format,
     },
+    /// Evaluate an accounting agent: for each task (and prompt), a fresh sandbox from its seed,
+    /// `POST {agent}/solve` with the prompt and a session, then a score of the company's state,
+    /// the agent's calls and 4xx answers; exits 1 under --min-score. See docs/eval.md.
+    Eval(EvalArgs),
+}
+
+/// `eval`'s flags.
+#[derive(Debug, Clone, Args)]
+pub struct EvalArgs {
+    /// The agent's base URL (http://); each task is posted to `{agent}/solve`.
+    #[arg(long, env = "TRIPLETEX_SANDBOX_AGENT", required_unless_present = "check")]
+    pub agent: Option<String>,
+    /// `builtin` (the embedded task set), a task file, or a directory of task files.
+    #[arg(long, env = "TRIPLETEX_SANDBOX_TASKS", default_value = "builtin")]
+    pub tasks: String,
+    /// Runs at once, each in a sandbox of its own.
+    #[arg(long, env = "TRIPLETEX_SANDBOX_PARALLEL", default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub parallel: u16,
+    /// How long the agent may take per task, in seconds (`300`, `300s`) or minutes (`5m`); the
+    /// company is then scored as it left it.
+    #[arg(long, env = "TRIPLETEX_SANDBOX_TIMEOUT", default_value = "300", value_parser = seconds)]
+    pub timeout: u64,
+    /// Runs of each task and prompt.
+    #[arg(long, env = "TRIPLETEX_SANDBOX_REPEAT", default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=100))]
+    pub repeat: u16,
+    /// How the report is printed.
+    #[arg(long, env = "TRIPLETEX_SANDBOX_FORMAT", value_enum, default_value_t = EvalFormat::Text)]
+    pub format: EvalFormat,
+    /// Exit 1 when the overall score (points / max points, 0 to 1) is under this.
+    #[arg(long, env = "TRIPLETEX_SANDBOX_MIN_SCORE")]
+    pub min_score: Option<f64>,
+    /// Sent to the agent as `Authorization: Bearer …`.
+    #[arg(long, env = "TRIPLETEX_SANDBOX_AGENT_TOKEN", hide_env_values = true)]
+    pub agent_token: Option<String>,
+    /// Address the emulator the agent works against listens on.
+    #[arg(long, env = "TRIPLETEX_SANDBOX_EVAL_BIND", default_value = "127.0.0.1")]
+    pub bind: IpAddr,
+    /// Port of that emulator; 0 picks a free one.
+    #[arg(long, env = "TRIPLETEX_SANDBOX_EVAL_PORT", default_value_t = 0)]
+    pub port: u16,
+    /// The scheme and host the agent reaches that emulator at, when not the address it listens
+    /// on (an agent in a container: `http://host.docker.internal:PORT` with --bind 0.0.0.0).
+    #[arg(long, env = "TRIPLETEX_SANDBOX_EVAL_PUBLIC_URL")]
+    pub public_url: Option<String>,
+    /// Only validate the tasks (`file: json.path: problem` lines) and exit.
+    #[arg(long, env = "TRIPLETEX_SANDBOX_EVAL_CHECK")]
+    pub check: bool,
+}
+
+/// How an `eval` report is printed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum EvalFormat {
+    Text,
+    Json,
+    Junit,
 }
 
 /// How a report is printed.
@@ -119,4 +174,32 @@ pub enum ScenariosCommand {
         #[arg(required = true)]
         files: Vec<PathBuf>,
     },
+}
+
+/// A duration flag: whole seconds, with an optional `s`, or whole minutes with `m`.
+fn seconds(text: &str) -> Result<u64, String> {
+    let (number, unit) = match text.strip_suffix('m') {
+        Some(minutes) => (minutes, 60),
+        None => (text.strip_suffix('s').unwrap_or(text), 1),
+    };
+    number
+        .parse::<u64>()
+        .ok()
+        .and_then(|n| n.checked_mul(unit))
+        .filter(|n| *n > 0)
+        .ok_or_else(|| format!("{text:?} is not a duration; write seconds (300 or 300s) or minutes (5m)"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::seconds;
+
+    #[test]
+    fn a_timeout_is_read_in_seconds_or_minutes() {
+        assert_eq!(seconds("300"), Ok(300));
+        assert_eq!(seconds("300s"), Ok(300));
+        assert_eq!(seconds("5m"), Ok(300));
+        assert!(seconds("0").is_err());
+        assert!(seconds("5h").is_err());
+    }
 }

@@ -40,10 +40,19 @@ pub fn check(files: &[impl AsRef<Path>]) -> (String, bool) {
         let shown = file.display().to_string();
         let result = std::fs::read_to_string(file)
             .map_err(|err| format!("{shown}: $: cannot read the file ({err}); check the path"))
-            .and_then(|text| scenario::parse(&shown, &text).map_err(|e| e.to_string()));
+            .and_then(|text| {
+                // A task file for `eval` is checked as one (see docs/eval.md).
+                if crate::eval::task::looks_like_task(&text) {
+                    let task = crate::eval::task::parse(&shown, &text).map_err(|e| e.to_string())?;
+                    return Ok(format!("task {}", task.id()));
+                }
+                scenario::parse(&shown, &text)
+                    .map(|s| s.name().to_owned())
+                    .map_err(|e| e.to_string())
+            });
         match result {
-            Ok(s) => {
-                let _ = writeln!(out, "{shown}: ok ({})", s.name());
+            Ok(name) => {
+                let _ = writeln!(out, "{shown}: ok ({name})");
             }
             Err(report) => {
                 all_valid = false;

@@ -26,6 +26,8 @@
 //!   faults, overrides) and the registry of the sandboxes a process serves (`/sb/{id}`).
 //! - [`scenario`]: scenario and fixture files: embedded library, strict parsing, validation,
 //!   seed data, export.
+//! - [`eval`]: agent evaluation tasks (seed, prompts, checks with points) and scoring a sandbox
+//!   against them; [`eval_run`] drives an agent over HTTP through a task set (`eval`).
 
 pub mod actions;
 pub mod api;
@@ -36,6 +38,8 @@ pub mod conformance;
 pub mod console;
 pub mod control;
 pub mod domain;
+pub mod eval;
+pub mod eval_run;
 pub mod http;
 pub mod replay;
 pub mod sandbox;
@@ -59,7 +63,11 @@ mod architecture {
         ("sandbox", &["domain", "store", "wire", "scenario"]),
         ("actions", &["domain", "store", "wire", "sandbox"]),
         ("http", &["domain", "store", "wire", "sandbox", "scenario"]),
-        ("control", &["domain", "store", "wire", "sandbox", "scenario", "http"]),
+        ("eval", &["domain", "store", "sandbox", "scenario", "actions"]),
+        (
+            "control",
+            &["domain", "store", "wire", "sandbox", "scenario", "http", "eval"],
+        ),
         (
             "api",
             &["domain", "store", "wire", "sandbox", "scenario", "http", "actions"],

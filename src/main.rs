@@ -21,6 +21,7 @@ fn main() -> ExitCode {
     env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("warn")).init();
     match cli.command {
         Command::Serve(args) => serve(args),
+        Command::Eval(args) => tripletex_sandbox::eval_run::main(&args),
         Command::Conformance { spec, recorded, format } => conformance(spec.as_deref(), recorded.as_deref(), format),
         Command::Coverage { level, format } => match commands::coverage(level.as_deref(), format) {
             Ok(text) => {

@@ -8,6 +8,7 @@ mod credentials;
 mod openapi;
 mod overrides;
 pub mod people;
+mod score;
 mod snapshots;
 pub mod views;
 
@@ -241,6 +242,21 @@ async fn delete_sandbox(req: HttpRequest, id: web::Path<crate::wire::params::Id>
 
 /// Every per-sandbox `/_sandbox` route, below `/_sandbox` (and `/sb/{id}/_sandbox`).
 pub const ROUTES: &[Route] = &[
+    Route {
+        method: Method::Post,
+        path: "/score",
+        summary: "Score this sandbox against an evaluation task's checks (points per check and field, correctness), as `eval` does; see docs/eval.md",
+        query: &[],
+        request: Body::Object(&[Field("checks", "object[]"), Field("companyId", "integer")]),
+        status: 200,
+        response: Body::Value(&[
+            Field("points", "integer"),
+            Field("maxPoints", "integer"),
+            Field("correctness", "number"),
+            Field("checks", "object[]"),
+        ]),
+        mount: |r| r.to(score::score),
+    },
     Route {
         method: Method::Get,
         path: "/coverage",

@@ -242,7 +242,8 @@ impl Sandbox {
         *self.pristine.lock().unwrap_or_else(|p| p.into_inner()) = store;
     }
 
-    fn pristine(&self) -> Option<Arc<Store>> {
+    /// The world as its scenario installed it, when the sandbox keeps a copy (what `reset` copies back).
+    pub fn pristine(&self) -> Option<Arc<Store>> {
         self.pristine.lock().unwrap_or_else(|p| p.into_inner()).clone()
     }
 

@@ -23,6 +23,7 @@ mod control;
 mod employee;
 mod engine;
 mod entitlement;
+mod eval;
 mod faults;
 mod guard;
 mod helpers;
