@@ -143,11 +143,17 @@ pub fn install(objects: &Objects, db: &Db<'_>, now: Timestamp) -> rusqlite::Resu
             let changes = spec.changes.clone().unwrap_or_else(|| {
                 vec![json!({"employeeId": null, "timestamp": now.to_string(), "changeType": "CREATE"})]
             });
+            // The fields a scenario leaves out have the model's defaults, as on a create (an
+            // object without `isInactive` is then active, and listed).
+            let mut body = crate::domain::resource::find(path)
+                .map(|def| def.template.clone())
+                .unwrap_or_default();
+            body.extend(spec.body.as_object().cloned().unwrap_or_default());
             let object = StoredObject {
                 id: spec.id,
                 company_id: spec.company_id,
                 version: spec.version,
-                body: spec.body.as_object().cloned().unwrap_or_default(),
+                body,
                 changes,
             };
             db.put_loaded_object(path, &object)?;

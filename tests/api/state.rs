@@ -329,3 +329,28 @@ fn a_bad_objects_section_is_refused_at_its_path_and_changes_nothing() {
     let changed = answer(&app, &session, "/v2/customer?fields=name&isInactive=true");
     assert!(changed.contains("Endret AS"), "{changed}");
 }
+
+/// An object a state or scenario writes with only some fields has the model's defaults for the
+/// rest, as a created one does: without `isInactive` it is active, and listed.
+#[test]
+fn an_imported_object_with_some_fields_has_the_models_defaults_and_is_listed() {
+    let app = spawn_app();
+    let mut state = app.get("/_sandbox/state").body;
+    state["objects"] = json!({"customer": {"stored": [
+        {"id": 777_001, "companyId": 1001, "version": 0, "body": {"name": "Lunde Snekkeri AS"}}
+    ]}});
+    let imported = app.send(app.request(Method::PUT, "/_sandbox/state").json(&state));
+    assert_eq!(imported.status, 204, "{}", imported.body);
+    let session = app.session_for(&app.credential(false));
+    let listed = app.get_as(
+        "0",
+        &session,
+        "/v2/customer?customerName=Lunde&fields=id,isInactive,email",
+    );
+    assert_eq!(
+        listed.body["values"],
+        json!([{"id": 777_001, "isInactive": false, "email": ""}]),
+        "{}",
+        listed.body
+    );
+}
