@@ -34,7 +34,7 @@ fn check_entitlements(field: &str, names: &[String]) -> Result<(), ApiError> {
         return Ok(());
     }
     Err(ApiError::new(ErrorKind::Validation)
-        .with_developer_message("Use entitlement names from the catalogue (README), such as AUTH_CUSTOMER, or template names such as ALL_PRIVILEGES.")
+        .with_developer_message("Use entitlement names from the catalogue (docs/control-plane.md#entitlements), such as AUTH_CUSTOMER, or template names such as ALL_PRIVILEGES.")
         .with_validation(unknown))
 }
 

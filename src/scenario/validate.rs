@@ -95,7 +95,7 @@ fn check_entitlement(c: &mut Checker<'_>, collection: usize, index: usize, field
             collection,
             index,
             field,
-            format!("unknown entitlement or template {name:?}; use a name from the entitlement catalogue (README) such as AUTH_CUSTOMER, or a template such as ALL_PRIVILEGES"),
+            format!("unknown entitlement or template {name:?}; use a name from the entitlement catalogue (docs/control-plane.md#entitlements) such as AUTH_CUSTOMER, or a template such as ALL_PRIVILEGES"),
         );
     }
 }

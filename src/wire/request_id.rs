@@ -18,7 +18,7 @@ pub const OVERRIDE_HEADER: HeaderName = HeaderName::from_static("x-tripletex-san
 pub const JSON_UTF8: HeaderValue = HeaderValue::from_static("application/json;charset=UTF-8");
 
 /// Where a control-plane error points: the emulator's own documentation, never Tripletex's.
-pub const CONTROL_PLANE_DOCS: &str = "README.md#control-plane";
+pub const CONTROL_PLANE_DOCS: &str = "docs/control-plane.md";
 
 /// `/_sandbox/…` or `/sb/{id}/_sandbox/…`.
 fn is_control_plane(path: &str) -> bool {

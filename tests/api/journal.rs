@@ -100,7 +100,7 @@ fn the_journal_pages_filters_by_class_token_and_time_and_keeps_the_query() {
         let refused = app.get(&format!("/_sandbox/journal?{bad}"));
         assert_eq!(refused.status, 422, "{bad}: {}", refused.body);
         assert_eq!(
-            refused.body["link"], "README.md#control-plane",
+            refused.body["link"], "docs/control-plane.md",
             "control-plane errors point to our docs"
         );
     }

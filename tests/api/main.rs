@@ -20,6 +20,7 @@ mod company_admin;
 mod concurrency;
 mod conformance;
 mod control;
+mod docs;
 mod employee;
 mod engine;
 mod entitlement;

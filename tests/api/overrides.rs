@@ -318,7 +318,7 @@ fn invalid_rules_are_refused_by_field_and_change_nothing() {
     body["validationMessages"][0]["message"] = json!("<message>");
     assert_eq!(
         body,
-        json!({"status": 422, "code": 18000, "message": "Validering feilet.", "link": "README.md#control-plane",
+        json!({"status": 422, "code": 18000, "message": "Validering feilet.", "link": "docs/control-plane.md",
                "developerMessage": "<message>", "requestId": "<request-id>",
                "validationMessages": [{"field": "overrides[0].response.status", "message": "<message>",
                                        "path": "overrides[0].response.status", "rootId": null}]})
