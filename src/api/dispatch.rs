@@ -32,6 +32,7 @@ pub async fn dispatch(req: HttpRequest, payload: web::Payload) -> Result<HttpRes
     match table.find(req.method().as_str(), &segments) {
         Found::Nothing => Ok(crate::wire::request_id::no_route(req).await?),
         Found::OtherMethods(methods) => Err(ApiError::new(ErrorKind::MethodNotAllowed)
+            .with_allow(&methods)
             .with_developer_message(format!(
                 "{} is not allowed on {}; the Tripletex API has {} on this path.",
                 req.method(),

@@ -57,11 +57,10 @@ pub fn parse_basic(header: Option<&[u8]>) -> Result<BasicCredentials, ApiError> 
     })
 }
 
+/// `0` (the key's own company) or a client's id; anything else, an empty name too, is refused
+/// with the real API's message.
 fn parse_username(username: &str) -> Result<CompanyChoice, ApiError> {
-    if username.is_empty() {
-        return Ok(CompanyChoice::Own);
-    }
-    let numeric = username.bytes().all(|b| b.is_ascii_digit());
+    let numeric = !username.is_empty() && username.bytes().all(|b| b.is_ascii_digit());
     match username.parse::<i64>() {
         Ok(0) if numeric => Ok(CompanyChoice::Own),
         Ok(id) if numeric => Ok(CompanyChoice::Company(id)),
@@ -80,9 +79,15 @@ mod tests {
     }
 
     #[test]
-    fn username_zero_or_blank_means_the_keys_own_company() {
+    fn username_zero_means_the_keys_own_company_and_a_blank_one_is_refused() {
         assert_eq!(parse_basic(Some(&header("0:tok"))).unwrap().company, CompanyChoice::Own);
-        assert_eq!(parse_basic(Some(&header(":tok"))).unwrap().company, CompanyChoice::Own);
+        let blank = parse_basic(Some(&header(":tok"))).unwrap_err();
+        assert_eq!(blank.kind, ErrorKind::Unauthorized);
+        let message = blank.developer_message.unwrap_or_default();
+        assert!(
+            message.contains("invalid username: . Should be a customer id or 0"),
+            "{message}"
+        );
     }
 
     #[test]

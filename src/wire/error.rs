@@ -96,6 +96,8 @@ pub struct ApiError {
     pub validation_messages: Option<Vec<ValidationMessage>>,
     /// For a denial: the rule that said no and its remedy, for the journal.
     pub denial: Option<(&'static str, Option<String>)>,
+    /// For a 405: the methods the path has, sent as `Allow`.
+    pub allow: Option<String>,
 }
 
 impl ApiError {
@@ -106,7 +108,14 @@ impl ApiError {
             developer_message: None,
             validation_messages: None,
             denial: None,
+            allow: None,
         }
+    }
+
+    /// A 405's `Allow` header: the methods the path has.
+    pub fn with_allow(mut self, methods: &[&str]) -> Self {
+        self.allow = Some(methods.join(", "));
+        self
     }
 
     pub fn with_developer_message(mut self, text: impl Into<Cow<'static, str>>) -> Self {
@@ -191,7 +200,11 @@ impl ResponseError for ApiError {
 
     /// The body is written by the request-id middleware, which knows the request id.
     fn error_response(&self) -> HttpResponse {
-        HttpResponse::build(self.status_code()).finish()
+        let mut response = HttpResponse::build(self.status_code());
+        if let Some(methods) = &self.allow {
+            response.insert_header((actix_web::http::header::ALLOW, methods.as_str()));
+        }
+        response.finish()
     }
 }
 

@@ -301,6 +301,11 @@ fn documented_paths_are_told_apart_from_unknown_ones() {
     );
     let wrong_method = app.call_as(Method::PATCH, "0", &session, "/v2/travelExpense", None);
     assert_eq!(wrong_method.status, 405, "{}", wrong_method.body);
+    assert_eq!(
+        wrong_method.headers.get("allow").and_then(|v| v.to_str().ok()),
+        Some("GET, POST"),
+        "a 405 names the methods the path has"
+    );
     let not_a_number = app.get_as("0", &session, "/v2/travelExpense/abc");
     assert_eq!(not_a_number.status, 400, "{}", not_a_number.body);
     assert_eq!(not_a_number.body["code"], 12000);
