@@ -96,9 +96,13 @@ pub struct ApiError {
     pub validation_messages: Option<Vec<ValidationMessage>>,
     /// For a denial: the rule that said no and its remedy, for the journal.
     pub denial: Option<(&'static str, Option<String>)>,
-    /// For a 405: the methods the path has, sent as `Allow`.
-    pub allow: Option<String>,
+    /// For a 405: the methods the path has, sent as `Allow`, one bit each of [`METHODS`] (a bit
+    /// set keeps the error small: it travels in every `Result` of the request path).
+    pub allow: u8,
 }
+
+/// The methods an `Allow` header can name, in the order it names them.
+const METHODS: [&str; 5] = ["GET", "POST", "PUT", "DELETE", "PATCH"];
 
 impl ApiError {
     pub fn new(kind: ErrorKind) -> Self {
@@ -108,13 +112,17 @@ impl ApiError {
             developer_message: None,
             validation_messages: None,
             denial: None,
-            allow: None,
+            allow: 0,
         }
     }
 
     /// A 405's `Allow` header: the methods the path has.
     pub fn with_allow(mut self, methods: &[&str]) -> Self {
-        self.allow = Some(methods.join(", "));
+        for (bit, name) in METHODS.iter().enumerate() {
+            if methods.contains(name) {
+                self.allow |= 1 << bit;
+            }
+        }
         self
     }
 
@@ -201,8 +209,12 @@ impl ResponseError for ApiError {
     /// The body is written by the request-id middleware, which knows the request id.
     fn error_response(&self) -> HttpResponse {
         let mut response = HttpResponse::build(self.status_code());
-        if let Some(methods) = &self.allow {
-            response.insert_header((actix_web::http::header::ALLOW, methods.as_str()));
+        if self.allow != 0 {
+            let methods: Vec<&str> = (0..METHODS.len())
+                .filter(|bit| self.allow & (1 << bit) != 0)
+                .filter_map(|bit| METHODS.get(bit).copied())
+                .collect();
+            response.insert_header((actix_web::http::header::ALLOW, methods.join(", ")));
         }
         response.finish()
     }
