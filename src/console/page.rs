@@ -185,7 +185,7 @@ impl Ctx {
         response
     }
 
-    /// A whole page with the given status (the login form answers 401).
+    /// A whole page with the given status, its header naming the world's companies and people.
     pub fn page_with_status(
         &self,
         status: StatusCode,
@@ -203,6 +203,23 @@ impl Ctx {
                     .unwrap_or_default()
             })
             .collect();
+        self.layout(status, title, Some(self.header(&rows, &people, company)), company, body)
+    }
+
+    /// A page that shows nothing of the world (the login form, before the admin token is
+    /// given: it answers 401 when the token was wrong).
+    pub fn bare_page(&self, status: StatusCode, title: &str, body: Markup) -> HttpResponse {
+        self.layout(status, title, None, None, body)
+    }
+
+    fn layout(
+        &self,
+        status: StatusCode,
+        title: &str,
+        header: Option<Markup>,
+        company: Option<&Company>,
+        body: Markup,
+    ) -> HttpResponse {
         let markup = html! {
             (DOCTYPE)
             html lang=(self.lang.code()) {
@@ -219,7 +236,7 @@ impl Ctx {
                 }
                 body {
                     a.skip href="#main" { (self.t("Hopp til innholdet", "Skip to content")) }
-                    (self.header(&rows, &people, company))
+                    @if let Some(header) = header { (header) }
                     @if let Some(company) = company { (self.menu(company)) }
                     main #main {
                         @if let Some(flash) = &self.flash { (self.flash_box(flash)) }

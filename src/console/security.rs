@@ -227,7 +227,7 @@ fn login_form(ctx: &Ctx, refused: Option<&ApiError>, status: actix_web::http::St
             button type="submit" { (ctx.t("Logg inn", "Log in")) }
         }
     };
-    ctx.page_with_status(status, ctx.t("Logg inn", "Log in"), None, body)
+    ctx.bare_page(status, ctx.t("Logg inn", "Log in"), body)
 }
 
 pub async fn login_page(req: HttpRequest) -> Result<HttpResponse, Problem> {

@@ -136,3 +136,26 @@ fn a_public_url_names_the_address_clients_reach() {
     let url = who.body["value"]["employee"]["url"].as_str().unwrap();
     assert!(url.starts_with("sandbox.internal:8443/v2/employee/"), "{url}");
 }
+
+/// Before the admin token is given, the console's login page shows nothing of the world: no
+/// company, no person (every other page's header lists them to switch between).
+#[test]
+fn the_console_login_page_shows_nothing_of_the_world() {
+    let app = guarded();
+    let page = app.request(Method::GET, "/console/login").send().unwrap();
+    assert_eq!(page.status(), 200);
+    let html = page.text().unwrap();
+    assert!(html.contains("admin-token"), "the login form: {html}");
+    for name in ["Solsikke", "Tall & Tid", "Kari", "Nordmann"] {
+        assert!(!html.contains(name), "{name} shown before login");
+    }
+    // Logged in, the console's pages name them.
+    let unguarded = spawn_app();
+    let home = unguarded
+        .request(Method::GET, "/console")
+        .send()
+        .unwrap()
+        .text()
+        .unwrap();
+    assert!(home.contains("Solsikke"), "a page after login names the companies");
+}
