@@ -36,7 +36,7 @@ pub struct AccountantBody {
 pub async fn put_accountant(
     req: HttpRequest,
     client_id: web::Path<crate::wire::params::ClientId>,
-    body: web::Json<AccountantBody>,
+    body: crate::http::JsonObject<AccountantBody>,
 ) -> Result<HttpResponse, ApiError> {
     let client_id = client_id.into_inner().client_id;
     let relation = set_accountant(&*sandbox(&req)?, ActingAs::of(&req), client_id, &body)?;
@@ -79,7 +79,7 @@ pub struct LinkBody {
 pub async fn put_link(
     req: HttpRequest,
     path: web::Path<crate::wire::params::ClientKey>,
-    body: web::Json<LinkBody>,
+    body: crate::http::JsonObject<LinkBody>,
 ) -> Result<HttpResponse, ApiError> {
     let crate::wire::params::ClientKey { client_id, key_id } = path.into_inner();
     link_key(&*sandbox(&req)?, ActingAs::of(&req), client_id, key_id, &body)?;

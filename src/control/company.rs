@@ -41,7 +41,7 @@ pub struct SubscriptionBody {
 pub async fn put_subscription(
     req: HttpRequest,
     id: web::Path<crate::wire::params::NumericId>,
-    body: web::Json<SubscriptionBody>,
+    body: crate::http::JsonObject<SubscriptionBody>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner().id;
     let company = set_subscription(&*sandbox(&req)?, ActingAs::of(&req), id, &body)?;
@@ -119,7 +119,7 @@ pub struct AddIntegrationBody {
 pub async fn add_integration(
     req: HttpRequest,
     id: web::Path<crate::wire::params::NumericId>,
-    body: web::Json<AddIntegrationBody>,
+    body: crate::http::JsonObject<AddIntegrationBody>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner().id;
     let added = add_catalog_integration(&*sandbox(&req)?, ActingAs::of(&req), id, &body)?;

@@ -879,7 +879,7 @@ async fn get_faults(req: HttpRequest) -> Result<HttpResponse, ApiError> {
 /// Replaces the rate limit and fault rules (`{}` clears them).
 async fn put_faults(
     req: HttpRequest,
-    body: web::Json<crate::sandbox::faults::FaultConfig>,
+    body: crate::http::JsonObject<crate::sandbox::faults::FaultConfig>,
 ) -> Result<HttpResponse, ApiError> {
     let config = body.into_inner();
     config
@@ -903,7 +903,7 @@ struct ClockBody {
 
 /// Sets the sandbox clock (`{"now": "2026-01-31T12:00:00Z"}`) or moves it (`{"advance": "PT2H"}`,
 /// `"P1D"`, `"-PT30M"`): sessions expire and journal times follow it.
-async fn put_clock(req: HttpRequest, body: web::Json<ClockBody>) -> Result<HttpResponse, ApiError> {
+async fn put_clock(req: HttpRequest, body: crate::http::JsonObject<ClockBody>) -> Result<HttpResponse, ApiError> {
     let sandbox = sandbox(&req)?;
     let invalid = |field: &'static str, message: String| {
         ApiError::new(crate::wire::ErrorKind::Validation)
@@ -962,7 +962,10 @@ struct ScenarioBody {
 }
 
 /// Loads an embedded scenario by name.
-async fn load_scenario(req: HttpRequest, body: web::Json<ScenarioBody>) -> Result<HttpResponse, ApiError> {
+async fn load_scenario(
+    req: HttpRequest,
+    body: crate::http::JsonObject<ScenarioBody>,
+) -> Result<HttpResponse, ApiError> {
     let name = load_embedded_scenario(&*sandbox(&req)?, &body.name)?;
     Ok(json_response(200, &json!({"value": {"scenario": name}})))
 }
@@ -1120,7 +1123,10 @@ async fn get_settings(req: HttpRequest) -> Result<HttpResponse, ApiError> {
     Ok(json_response(200, &json!({ "value": settings })))
 }
 
-async fn put_settings(req: HttpRequest, body: web::Json<crate::scenario::Settings>) -> Result<HttpResponse, ApiError> {
+async fn put_settings(
+    req: HttpRequest,
+    body: crate::http::JsonObject<crate::scenario::Settings>,
+) -> Result<HttpResponse, ApiError> {
     let sandbox = sandbox(&req)?;
     let text = crate::store::json_text(&*body);
     sandbox.store().with(|db| db.set_meta("settings", &text))?;

@@ -75,7 +75,7 @@ pub struct NewPersonBody {
 pub async fn create_person(
     req: HttpRequest,
     company: web::Path<crate::wire::params::NumericId>,
-    body: web::Json<NewPersonBody>,
+    body: crate::http::JsonObject<NewPersonBody>,
 ) -> Result<HttpResponse, ApiError> {
     let company = company.into_inner().id;
     let sandbox = sandbox(&req)?;
@@ -118,7 +118,7 @@ pub struct AccessBody {
 pub async fn put_access(
     req: HttpRequest,
     id: web::Path<crate::wire::params::NumericId>,
-    body: web::Json<AccessBody>,
+    body: crate::http::JsonObject<AccessBody>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner().id;
     let person = set_access(&*sandbox(&req)?, ActingAs::of(&req), id, body.into_inner())?;
@@ -159,7 +159,7 @@ pub struct ClientAccessBody {
 pub async fn put_client_access(
     req: HttpRequest,
     path: web::Path<crate::wire::params::PersonClient>,
-    body: web::Json<ClientAccessBody>,
+    body: crate::http::JsonObject<ClientAccessBody>,
 ) -> Result<HttpResponse, ApiError> {
     let crate::wire::params::PersonClient {
         id: person_id,
@@ -272,7 +272,7 @@ fn custom_accesses(value: &serde_json::Value, owner: &Person) -> Result<KeyAcces
 pub async fn create_key(
     req: HttpRequest,
     id: web::Path<crate::wire::params::NumericId>,
-    body: web::Json<NewKeyBody>,
+    body: crate::http::JsonObject<NewKeyBody>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner().id;
     let (row, token) = create_person_key(&*sandbox(&req)?, ActingAs::of(&req), id, body.into_inner())?;

@@ -60,7 +60,7 @@ pub async fn list(req: HttpRequest) -> Result<HttpResponse, ApiError> {
     Ok(json_response(200, &json!({ "values": values })))
 }
 
-pub async fn take(req: HttpRequest, body: web::Json<NewSnapshotBody>) -> Result<HttpResponse, ApiError> {
+pub async fn take(req: HttpRequest, body: crate::http::JsonObject<NewSnapshotBody>) -> Result<HttpResponse, ApiError> {
     let name = checked_name(&body.name)?;
     let info = sandbox(&req)?.take_snapshot(name).map_err(refusal)?;
     Ok(json_response(201, &json!({ "value": view(&info) })))

@@ -46,3 +46,39 @@ fn companies_show_kind_and_client_settings() {
     let standalone = companies.iter().find(|c| c["kind"] == "standalone").unwrap();
     assert_eq!(standalone["integrationsEnabled"], true);
 }
+
+/// A control-plane body must be a JSON object: a list (which serde would read into a struct by
+/// position, `[true, true]` turning the first two settings on) is refused and changes nothing.
+#[test]
+fn a_control_plane_body_that_is_not_an_object_is_refused_and_changes_nothing() {
+    let app = crate::helpers::spawn_app();
+    let before = app.get("/_sandbox/settings").body;
+    let refused = app.control(
+        reqwest::Method::PUT,
+        "/_sandbox/settings",
+        None,
+        Some(serde_json::json!([true, true])),
+    );
+    assert_eq!(
+        (refused.status, refused.body["code"].as_i64()),
+        (422, Some(22000)),
+        "{}",
+        refused.body
+    );
+    assert!(
+        refused.body["developerMessage"]
+            .as_str()
+            .unwrap()
+            .contains("must be a JSON object"),
+        "{}",
+        refused.body
+    );
+    assert_eq!(app.get("/_sandbox/settings").body, before);
+    let subscription = app.control(
+        reqwest::Method::PUT,
+        "/_sandbox/companies/1001/subscription",
+        None,
+        Some(serde_json::json!(["BASIS", false])),
+    );
+    assert_eq!(subscription.status, 422, "{}", subscription.body);
+}
