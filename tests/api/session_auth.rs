@@ -135,21 +135,34 @@ fn deleting_another_keys_session_is_404() {
 }
 
 #[test]
-fn username_zero_or_blank_acts_in_the_keys_own_company() {
+fn username_zero_acts_in_the_keys_own_company_and_a_blank_one_is_refused() {
     let app = spawn_app();
     let credential = app.credential(false);
     let session = app.session_for(&credential);
-    for username in ["0", ""] {
-        let reply = app.get_as(username, &session, WHO_AM_I);
-        assert_eq!(reply.status, 200, "{username:?}");
-        let value = &reply.body["value"];
-        assert_eq!(value["companyId"], credential["companyId"]);
-        assert_eq!(value["employeeId"], credential["employeeId"]);
-        assert_eq!(value["actualEmployeeId"], credential["employeeId"]);
-        assert_eq!(value["employeeIsProxy"], false);
-        assert_eq!(value["language"], "no");
-        assert_eq!(value["loggedInWithConnect"], false);
-    }
+    let blank = app.get_as("", &session, WHO_AM_I);
+    assert_eq!(
+        (blank.status, blank.body["code"].as_i64()),
+        (401, Some(3000)),
+        "{}",
+        blank.body
+    );
+    assert!(
+        blank.body["developerMessage"]
+            .as_str()
+            .unwrap()
+            .contains("invalid username"),
+        "{}",
+        blank.body
+    );
+    let reply = app.get_as("0", &session, WHO_AM_I);
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    let value = &reply.body["value"];
+    assert_eq!(value["companyId"], credential["companyId"]);
+    assert_eq!(value["employeeId"], credential["employeeId"]);
+    assert_eq!(value["actualEmployeeId"], credential["employeeId"]);
+    assert_eq!(value["employeeIsProxy"], false);
+    assert_eq!(value["language"], "no");
+    assert_eq!(value["loggedInWithConnect"], false);
 }
 
 #[test]
