@@ -102,8 +102,11 @@ impl Application {
                 .app_data(public_origin.clone())
                 .app_data(deadline)
         })
-        .on_connect(move |_, data| {
+        .on_connect(move |connection, data| {
             data.insert(ConnectionSlot::open(cap));
+            if let Some(address) = crate::http::origin::ConnectionAddress::of(connection) {
+                data.insert(address);
+            }
         })
         .client_request_timeout(config.client_timeout)
         // Past our own cap connections are still accepted (and refused with a 503); a little

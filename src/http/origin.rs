@@ -4,6 +4,7 @@
 //! and `X-Forwarded-Host` are the caller's to choose, and would put any address into a link.
 
 use actix_web::{HttpRequest, web};
+use std::net::SocketAddr;
 
 /// What `--public-url` said: the scheme and the `host[:port]` clients reach the emulator at.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -34,6 +35,27 @@ impl PublicOrigin {
     }
 }
 
+/// The local address of a connection, kept with it when it is accepted: on a listener bound to
+/// a wildcard (`0.0.0.0`) it is the address the client actually reached.
+#[derive(Debug, Clone, Copy)]
+pub struct ConnectionAddress(pub SocketAddr);
+
+impl ConnectionAddress {
+    /// The local address of a TCP connection the server accepted (`on_connect` gives it as `Any`).
+    pub fn of(connection: &dyn std::any::Any) -> Option<Self> {
+        connection
+            .downcast_ref::<actix_web::rt::net::TcpStream>()
+            .and_then(|tcp| tcp.local_addr().ok())
+            .map(Self)
+    }
+}
+
+/// The address this request came in on: its connection's, else the listener's.
+fn local_address(req: &HttpRequest) -> SocketAddr {
+    req.conn_data::<ConnectionAddress>()
+        .map_or_else(|| req.app_config().local_addr(), |address| address.0)
+}
+
 /// `host:port` of the emulator for this request.
 pub fn authority(req: &HttpRequest) -> String {
     match req
@@ -41,7 +63,7 @@ pub fn authority(req: &HttpRequest) -> String {
         .and_then(|o| o.as_ref().as_ref())
     {
         Some(public) => public.authority.clone(),
-        None => req.app_config().local_addr().to_string(),
+        None => local_address(req).to_string(),
     }
 }
 
@@ -52,7 +74,7 @@ pub fn base_url(req: &HttpRequest) -> String {
         .and_then(|o| o.as_ref().as_ref())
     {
         Some(public) => format!("{}://{}", public.scheme, public.authority),
-        None => format!("http://{}", req.app_config().local_addr()),
+        None => format!("http://{}", local_address(req)),
     }
 }
 

@@ -159,3 +159,32 @@ fn the_console_login_page_shows_nothing_of_the_world() {
         .unwrap();
     assert!(home.contains("Solsikke"), "a page after login names the companies");
 }
+
+/// Bound to every interface, the URLs the emulator hands out name the address the client reached
+/// (here loopback), never the wildcard it listens on.
+#[test]
+fn bound_to_a_wildcard_urls_name_the_address_the_client_reached() {
+    let app = spawn_with(Config {
+        bind: std::net::IpAddr::from([0, 0, 0, 0]),
+        admin_token: Some(AdminToken::new(SECRET.to_owned()).unwrap()),
+        ..Config::for_tests()
+    });
+    let made = app.send(
+        app.request(Method::POST, "/_sandbox/sandboxes")
+            .bearer_auth(SECRET)
+            .json(&json!({})),
+    );
+    assert_eq!(made.status, 201, "{}", made.body);
+    assert!(
+        made.body["value"]["baseUrl"]
+            .as_str()
+            .unwrap()
+            .starts_with("http://127.0.0.1:"),
+        "{}",
+        made.body
+    );
+    let listed = app.send(app.request(Method::GET, "/_sandbox/sandboxes").bearer_auth(SECRET));
+    assert_eq!(listed.status, 200, "{}", listed.body);
+    let base = listed.body["values"][0]["baseUrl"].as_str().unwrap().to_owned();
+    assert!(base.starts_with("http://127.0.0.1:"), "{base}");
+}
