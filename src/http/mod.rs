@@ -3,6 +3,7 @@
 //! middleware that wraps every `/v2` request (override rules, fault injection and the journal), and the emulator's
 //! own address as response URLs show it, the admin token in front of the control plane, and the limits on slow and many clients.
 
+pub mod capture;
 pub mod context;
 pub mod guard;
 pub mod limits;
