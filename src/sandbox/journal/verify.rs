@@ -232,3 +232,74 @@ fn describe(entry: &Entry, differs: &[String]) -> String {
         differs.join(", ")
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::borrow::Cow;
+    use std::collections::VecDeque;
+
+    fn call(method: &'static str, path: &str, body: &'static str) -> Entry {
+        Entry {
+            time: jiff::Timestamp::UNIX_EPOCH,
+            request_id: None,
+            method: Cow::Borrowed(method),
+            path: path.to_owned(),
+            query: String::new(),
+            company_id: None,
+            key_id: None,
+            status: 200,
+            code: None,
+            rule: None,
+            remedy: None,
+            developer_message: None,
+            needed: Vec::new(),
+            override_id: None,
+            request_body: (!body.is_empty()).then(|| bytes::Bytes::from_static(body.as_bytes())),
+            response_body: None,
+            bodies_dropped: false,
+        }
+    }
+
+    #[test]
+    fn a_pattern_without_a_count_wants_at_least_one_call() {
+        assert_eq!(Expectation::default().bounds(), (1, None));
+        let at_most = Expectation {
+            at_most: Some(2),
+            ..Expectation::default()
+        };
+        assert_eq!(at_most.bounds(), (0, Some(2)));
+    }
+
+    #[test]
+    fn near_misses_share_the_method_or_the_path_and_come_fewest_differences_first() {
+        let entries: VecDeque<Entry> = [
+            call("POST", "/v2/customer", r#"{"name":"Acme AS"}"#),
+            call("GET", "/v2/customer", ""),
+            call("GET", "/v2/product", ""),
+        ]
+        .into();
+        let expected = Expectation {
+            method: Some("POST".into()),
+            path: Some("/customer".into()),
+            body: BodyPredicate::parse("name=Other AS").into_iter().collect(),
+            ..Expectation::default()
+        };
+        let verdict = check(&expected, &entries);
+        assert!(!verdict.holds);
+        assert_eq!(
+            verdict.near_misses,
+            [
+                "POST /v2/customer → 200 (differs in: body name)",
+                "GET /v2/customer → 200 (differs in: method, body name)",
+            ]
+        );
+        let numbers = BodyPredicate::parse("body.amount=1250").into_iter().collect();
+        let paid = Expectation {
+            body: numbers,
+            ..Expectation::default()
+        };
+        let entries: VecDeque<Entry> = [call("PUT", "/v2/x", r#"{"amount":1250.0}"#)].into();
+        assert!(check(&paid, &entries).holds);
+    }
+}
