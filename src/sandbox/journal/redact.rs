@@ -8,27 +8,47 @@ use std::borrow::Cow;
 /// What a secret is replaced with.
 pub const REDACTED: &str = "<redacted>";
 
-/// Words that make a field, a query parameter or a body worth a closer look; most bodies hold none
-/// of them and are kept as they came, without being parsed.
-const HINTS: &[&[u8]] = &[
-    b"oken", b"OKEN", b"assword", b"ASSWORD", b"ecret", b"ECRET", b"asic ", b"ASIC ",
+/// Words that make a query string worth a closer look.
+const QUERY_HINTS: &[&[u8]] = &[b"oken", b"OKEN", b"assword", b"ASSWORD", b"ecret", b"ECRET"];
+
+/// What a JSON body holds when it may hold a secret: a field name ending in one of the words (the
+/// quote that closes it included, so that a message *about* tokens does not count) or a string
+/// starting with a Basic credential. Most bodies hold none and are kept as they came, unparsed.
+const BODY_HINTS: &[&[u8]] = &[
+    b"oken\"",
+    b"OKEN\"",
+    b"assword\"",
+    b"ASSWORD\"",
+    b"ecret\"",
+    b"ECRET\"",
+    b"uthorization\"",
+    b"\"Basic ",
+    b"\"basic ",
+    b"\"BASIC ",
 ];
 
-fn hinted(text: &[u8]) -> bool {
-    HINTS.iter().any(|hint| memchr::memmem::find(text, hint).is_some())
+/// Searchers built once: building one costs more than searching a short body.
+static QUERY_FINDERS: std::sync::LazyLock<Vec<memchr::memmem::Finder<'static>>> =
+    std::sync::LazyLock::new(|| QUERY_HINTS.iter().map(memchr::memmem::Finder::new).collect());
+static BODY_FINDERS: std::sync::LazyLock<Vec<memchr::memmem::Finder<'static>>> =
+    std::sync::LazyLock::new(|| BODY_HINTS.iter().map(memchr::memmem::Finder::new).collect());
+
+fn hinted(finders: &[memchr::memmem::Finder<'static>], text: &[u8]) -> bool {
+    finders.iter().any(|finder| finder.find(text).is_some())
 }
 
-/// Whether a field or parameter name holds a secret (`token`, `consumerToken`, `password`, …).
+/// Whether a field or parameter name holds a secret: it ends in `token`, `password`, `secret` or
+/// `authorization` (`consumerToken`, not `tokenId`).
 fn secret_name(name: &str) -> bool {
     let name = name.to_ascii_lowercase();
     ["token", "password", "secret", "authorization"]
         .iter()
-        .any(|word| name.contains(word))
+        .any(|word| name.ends_with(word))
 }
 
 /// The query string with the value of every secret parameter replaced.
 pub fn query(query: &str) -> Cow<'_, str> {
-    if !hinted(query.as_bytes()) {
+    if !hinted(&QUERY_FINDERS, query.as_bytes()) {
         return Cow::Borrowed(query);
     }
     let pairs: Vec<String> = query
@@ -58,7 +78,13 @@ pub fn path(path: &str) -> Cow<'_, str> {
 /// The body with every secret field's value replaced; None when it may hold a secret and is not
 /// JSON we can redact field by field (then nothing of it is kept).
 pub fn body(body: Bytes) -> Option<Bytes> {
-    if !hinted(&body) {
+    // Only JSON is redacted field by field; in anything else a secret word anywhere counts.
+    let json = body
+        .iter()
+        .find(|b| !b.is_ascii_whitespace())
+        .is_some_and(|b| matches!(b, b'{' | b'['));
+    let suspect = hinted(&BODY_FINDERS, &body) || (!json && hinted(&QUERY_FINDERS, &body));
+    if !suspect {
         return Some(body);
     }
     let mut value: serde_json::Value = serde_json::from_slice(&body).ok()?;
