@@ -73,13 +73,15 @@ fn a_journal_read_shows_the_bodies_of_a_call() {
 #[test]
 fn verify_answers_200_when_every_pattern_holds() {
     let app = spawn_app();
-    with_one_customer(&app);
+    let session = with_one_customer(&app);
+    assert_eq!(app.get_as("0", &session, "/v2/customer?count=1").status, 200);
     let reply = app.control(
         Method::POST,
         "/_sandbox/verify",
         None,
         Some(json!({"calls": [
             {"method": "POST", "path": "/customer", "body": [{"path": "name", "equals": "Acme AS"}], "count": 1},
+            {"path": "/v2/customer", "query": {"count": 1}, "status": 200},
             {"method": "PUT", "path": "/v2/token/session/:create", "atLeast": 1, "atMost": 3},
             {"method": "DELETE", "path": "/customer/{id}", "count": 0},
         ]})),
@@ -92,6 +94,7 @@ fn verify_answers_200_when_every_pattern_holds() {
     assert_eq!(
         holds,
         [
+            (json!(true), json!(1)),
             (json!(true), json!(1)),
             (json!(true), json!(1)),
             (json!(true), json!(0))
