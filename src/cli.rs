@@ -150,6 +150,10 @@ pub struct ServeArgs {
     /// Seconds a sandbox may go without a request before it is forgotten (0: kept until deleted).
     #[arg(long, env = "TRIPLETEX_SANDBOX_IDLE_TTL", default_value_t = 1800)]
     pub sandbox_idle_ttl: u64,
+    /// Bytes of request and response bodies each sandbox's journal keeps (secrets redacted); past
+    /// them the oldest bodies are dropped and their entries kept. 0 keeps no bodies.
+    #[arg(long, env = "TRIPLETEX_SANDBOX_JOURNAL_BODY_BYTES", default_value_t = 4 * 1024 * 1024)]
+    pub journal_body_bytes: usize,
 }
 
 #[derive(Debug, Subcommand)]

@@ -26,6 +26,8 @@ pub struct Config {
     pub max_connections: usize,
     /// How many sandboxes may live, and for how long unused.
     pub lifecycle: Lifecycle,
+    /// How many bytes of request and response bodies each sandbox's journal keeps.
+    pub journal_body_bytes: usize,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -67,6 +69,7 @@ impl Config {
             client_timeout: Duration::from_secs(10),
             max_connections: 4096,
             lifecycle: Lifecycle::default(),
+            journal_body_bytes: crate::sandbox::journal::BODY_BYTES,
         }
     }
 }
@@ -109,6 +112,7 @@ impl TryFrom<ServeArgs> for Config {
         };
         Ok(Self {
             lifecycle,
+            journal_body_bytes: args.journal_body_bytes,
             admin_token,
             public_origin,
             client_timeout: Duration::from_secs(args.client_timeout),

@@ -85,7 +85,10 @@ impl Application {
             sandbox.set_pristine(std::sync::Arc::new(Store::copy_of(sandbox.store())?));
         }
         let sandbox = web::Data::new(sandbox);
-        let registry = web::Data::new(Registry::with_lifecycle(sandbox.clone(), config.seed, config.lifecycle));
+        let registry = web::Data::new(
+            Registry::with_lifecycle(sandbox.clone(), config.seed, config.lifecycle)
+                .with_journal_body_bytes(config.journal_body_bytes),
+        );
         let requested = SocketAddr::new(config.bind, config.port);
         let listener = TcpListener::bind(requested).map_err(|source| StartupError::Bind {
             address: requested,

@@ -5,6 +5,7 @@ pub mod actor;
 pub mod clients;
 pub mod company;
 mod credentials;
+mod journal;
 mod openapi;
 mod overrides;
 pub mod people;
@@ -497,10 +498,16 @@ pub const ROUTES: &[Route] = &[
         summary: "The request log, newest first, with decisions and reasons",
         query: &[
             Field("path", "string"),
+            Field("method", "string"),
+            Field("template", "string"),
             Field("status", "string"),
             Field("key", "integer"),
+            Field("company", "integer"),
             Field("token", "string"),
             Field("since", "date-time"),
+            Field("until", "date-time"),
+            Field("param", "string"),
+            Field("body", "string"),
             Field("from", "integer"),
             Field("count", "integer"),
         ],
@@ -518,6 +525,43 @@ pub const ROUTES: &[Route] = &[
         status: 204,
         response: Body::None,
         mount: |r| r.to(clear_journal),
+    },
+    Route {
+        method: Method::Get,
+        path: "/journal/count",
+        summary: "How many journal entries match the filters of GET /journal (method, template, status, company, key, since, until, param=NAME=VALUE, body=PATH=VALUE)",
+        query: &[
+            Field("path", "string"),
+            Field("method", "string"),
+            Field("template", "string"),
+            Field("status", "string"),
+            Field("key", "integer"),
+            Field("company", "integer"),
+            Field("token", "string"),
+            Field("since", "date-time"),
+            Field("until", "date-time"),
+            Field("param", "string"),
+            Field("body", "string"),
+        ],
+        request: Body::None,
+        status: 200,
+        response: Body::Value(&[Field("count", "integer")]),
+        mount: |r| r.to(journal::count),
+    },
+    Route {
+        method: Method::Post,
+        path: "/verify",
+        summary: "Check call patterns against the journal: calls [{method, path (or template), query, body [{path, equals}], status, count | atLeast | atMost}]; 422 names each pattern that failed with the nearest calls seen",
+        query: &[],
+        request: Body::Object(&[Field("calls", "object[]")]),
+        status: 200,
+        response: Body::Values(&[
+            Field("expected", "object"),
+            Field("matched", "integer"),
+            Field("holds", "boolean"),
+            Field("nearMisses", "string[]"),
+        ]),
+        mount: |r| r.to(journal::verify),
     },
     Route {
         method: Method::Get,
@@ -832,6 +876,9 @@ const JOURNAL: &[Field] = &[
     Field("developerMessage", "string"),
     Field("needed", "string[]"),
     Field("overrideId", "string"),
+    Field("requestBody", "object"),
+    Field("responseBody", "object"),
+    Field("bodiesDropped", "boolean"),
 ];
 
 /// Mounts every `/_sandbox` route ([`ROUTES`]) on the given config (the caller adds the
@@ -984,58 +1031,11 @@ pub fn load_embedded_scenario(sandbox: &crate::sandbox::Sandbox, wanted: &str) -
     Ok(scenario.name().to_owned())
 }
 
-#[derive(Debug, serde::Deserialize)]
-struct JournalQuery {
-    path: Option<String>,
-    status: Option<String>,
-    key: Option<i64>,
-    /// A session token or an employee token: the key behind it.
-    token: Option<String>,
-    since: Option<String>,
-    from: Option<String>,
-    count: Option<String>,
-}
-
-/// The journal, newest first: `path` (part of), `status` (`403` or `4xx`), `key` (id) or `token`
-/// (a session or employee token), `since` (an RFC 3339 time), paged with `from` and `count`.
-async fn get_journal(req: HttpRequest, query: web::Query<JournalQuery>) -> Result<HttpResponse, ApiError> {
-    use crate::sandbox::journal::{Filter, StatusFilter};
-    use crate::wire::{ErrorKind, ValidationMessage};
+/// The journal, newest first, filtered as `journal::JournalQuery` says, paged with `from` and `count`.
+async fn get_journal(req: HttpRequest, query: web::Query<journal::JournalQuery>) -> Result<HttpResponse, ApiError> {
     let query = query.into_inner();
-    let invalid = |field: &'static str, message: String| {
-        ApiError::new(ErrorKind::Param)
-            .with_developer_message(message)
-            .with_validation(vec![ValidationMessage::arg(
-                field,
-                "Verdien er ikke av korrekt type for dette feltet.",
-            )])
-    };
-    let status = query
-        .status
-        .as_deref()
-        .filter(|s| !s.trim().is_empty())
-        .map(|s| {
-            StatusFilter::parse(s).ok_or_else(|| {
-                invalid(
-                    "status",
-                    format!("status must be a status such as 403 or a class such as 4xx, not {s:?}."),
-                )
-            })
-        })
-        .transpose()?;
-    let since = query
-        .since
-        .as_deref()
-        .filter(|s| !s.trim().is_empty())
-        .map(|s| {
-            s.parse::<jiff::Timestamp>().map_err(|e| {
-                invalid(
-                    "since",
-                    format!("since must be an RFC 3339 time such as 2026-01-31T12:00:00Z: {e}."),
-                )
-            })
-        })
-        .transpose()?;
+    let sandbox = sandbox(&req)?;
+    let filter = journal::filter(&sandbox, &query)?;
     let params = crate::wire::envelope::ListParams::parse(&crate::wire::envelope::ListQuery {
         from: query.from,
         // Unpaged, a read shows the whole journal, as it did before paging.
@@ -1045,23 +1045,6 @@ async fn get_journal(req: HttpRequest, query: web::Query<JournalQuery>) -> Resul
         sorting: None,
         fields: None,
     })?;
-    let sandbox = sandbox(&req)?;
-    let key = match (query.key, query.token.as_deref().filter(|t| !t.is_empty())) {
-        (Some(key), _) => Some(key),
-        (None, Some(token)) => Some(
-            sandbox
-                .store()
-                .with(|db| key_of_token(db, token))?
-                .ok_or_else(|| ApiError::not_found("No session or employee token in this sandbox is that token."))?,
-        ),
-        (None, None) => None,
-    };
-    let filter = Filter {
-        path: query.path,
-        status,
-        key,
-        since,
-    };
     let page = sandbox.journal().read(&filter, params.from, params.count);
     Ok(json_response(
         200,

@@ -45,7 +45,7 @@ pub async fn limits(
 }
 
 /// Whether the head announces a body (most requests do not, and pay nothing here).
-fn has_body(req: &ServiceRequest) -> bool {
+pub fn has_body(req: &ServiceRequest) -> bool {
     let headers = req.headers();
     headers.contains_key(TRANSFER_ENCODING)
         || headers

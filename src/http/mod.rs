@@ -4,6 +4,7 @@
 //! own address as response URLs show it, the admin token in front of the control plane, and the limits on slow and many clients.
 
 pub mod body;
+pub mod capture;
 pub mod context;
 pub mod guard;
 pub mod limits;

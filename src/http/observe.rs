@@ -1,8 +1,9 @@
 //! The middleware around every `/v2` request: resolves the request context once, lets an override
 //! rule answer first, applies the sandbox's rate limit and fault rules before the request is
 //! served, and records it in the journal once its response is known (with the denying rule and
-//! remedy for a refusal, or the override rule that answered).
+//! remedy for a refusal, or the override rule that answered), with its bodies, secrets redacted.
 
+use crate::http::capture;
 use crate::http::context::{AccessNeeded, Caller, RequestContext, SANDBOX_ID, resolve};
 use crate::http::overrides::Outcome;
 use crate::sandbox::journal::Entry;
@@ -16,10 +17,13 @@ use actix_web::{Error, HttpMessage, web};
 
 /// Install with `actix_web::middleware::from_fn(observe)` on each `/v2` scope.
 pub async fn observe(
-    req: ServiceRequest,
+    mut req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, Error> {
-    let resolved = resolve(req.app_data::<web::Data<Registry>>(), req.match_info().get(SANDBOX_ID));
+    let registry = req.app_data::<web::Data<Registry>>();
+    // Zero keeps no bodies, and then the request path pays nothing for them.
+    let body_bound = registry.map_or(0, |r| r.journal_body_bytes());
+    let resolved = resolve(registry, req.match_info().get(SANDBOX_ID));
     let Ok(sandbox) = resolved else {
         // An unknown sandbox: the handler's extractor answers 404, and there is no journal to write.
         return Ok(next.call(req).await?.map_into_boxed_body());
@@ -29,8 +33,10 @@ pub async fn observe(
         sandbox: sandbox.clone(),
     };
     let method = crate::sandbox::journal::method_name(req.method());
-    let path = req.path().to_owned();
-    let query = req.query_string().to_owned();
+    let path = crate::sandbox::journal::redact::path(req.path()).into_owned();
+    let query = crate::sandbox::journal::redact::query(req.query_string()).into_owned();
+    let request_copy =
+        (body_bound > 0 && crate::http::limits::has_body(&req)).then(|| capture::tee_request(&mut req, body_bound));
     let now = context.now;
     req.extensions_mut().insert(context);
 
@@ -45,6 +51,14 @@ pub async fn observe(
         Outcome::Passed(req) => (with_faults(req, next, &sandbox, now).await?, None),
     };
 
+    let (response, response_body) = if body_bound > 0 {
+        capture::response_body(response)
+    } else {
+        (response, None)
+    };
+    let redact = crate::sandbox::journal::redact::body;
+    let request_body = request_copy.and_then(capture::RequestCopy::take).and_then(redact);
+    let response_body = response_body.and_then(redact);
     let status = response.status().as_u16();
     let (request_id, caller, needed) = {
         let extensions = response.request().extensions();
@@ -72,18 +86,30 @@ pub async fn observe(
         developer_message: None,
         needed,
         override_id,
+        request_body,
+        response_body,
+        bodies_dropped: false,
     };
     // An override's answer is the user's, not an error of the emulator's to explain.
     if status >= 400 && entry.override_id.is_none() {
         let error = as_api_error(&response);
         entry.code = Some(error.kind.code());
+        // The error body is rendered later, by the request-id stamp outside this middleware; the
+        // journal keeps the same envelope the caller receives.
+        if body_bound > 0
+            && entry.response_body.is_none()
+            && let Some(id) = request_id
+        {
+            let body = error.body(&id.0.hyphenated().to_string());
+            entry.response_body = crate::sandbox::journal::redact::body(body.into());
+        }
         if let Some((rule, remedy)) = error.denial {
             entry.rule = Some(rule);
             entry.remedy = remedy;
         }
         entry.developer_message = error.developer_message.map(|m| m.into_owned());
     }
-    sandbox.journal().record(entry);
+    sandbox.journal().record(entry, body_bound);
     Ok(response)
 }
 

@@ -1,7 +1,15 @@
 //! The journal: every `/v2` request of a sandbox with its outcome and, for a denial, the rule
-//! and the remedy, or the override rule that answered it. Kept in memory, bounded: the oldest entries are dropped first.
+//! and the remedy, or the override rule that answered it, with its request and response bodies
+//! (secrets redacted). Kept in memory, bounded: the oldest entries are dropped first, and past the
+//! byte bound for bodies, the oldest bodies (the entries stay).
+
+pub mod redact;
+pub mod verify;
+
+pub use verify::{BodyPredicate, Expectation, Verdict};
 
 use actix_web::http::Method;
+use bytes::Bytes;
 use jiff::Timestamp;
 use serde::{Serialize, Serializer};
 use std::borrow::Cow;
@@ -10,6 +18,9 @@ use std::sync::Mutex;
 
 /// How many entries a sandbox keeps.
 pub const CAPACITY: usize = 2_000;
+
+/// How many bytes of request and response bodies a sandbox keeps by default (`--journal-body-bytes`).
+pub const BODY_BYTES: usize = 4 * 1024 * 1024;
 
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -37,6 +48,36 @@ pub struct Entry {
     pub needed: Vec<crate::domain::entitlements::Entitlement>,
     /// The override rule that answered instead of the emulator, by id.
     pub override_id: Option<String>,
+    /// The request body as the emulator read it, secrets redacted: JSON as JSON, anything else as text.
+    #[serde(serialize_with = "body")]
+    pub request_body: Option<Bytes>,
+    #[serde(serialize_with = "body")]
+    pub response_body: Option<Bytes>,
+    /// The bodies were kept once and later dropped to stay within the sandbox's byte bound.
+    pub bodies_dropped: bool,
+}
+
+impl Entry {
+    fn body_len(&self) -> usize {
+        self.request_body.as_ref().map_or(0, Bytes::len) + self.response_body.as_ref().map_or(0, Bytes::len)
+    }
+
+    /// The call below `/v2` as an integration makes it, without the `/sb/{id}` of the sandbox.
+    pub fn api_path(&self) -> &str {
+        self.path
+            .find("/v2/")
+            .map_or(self.path.as_str(), |at| &self.path[at + 3..])
+    }
+}
+
+fn body<S: Serializer>(body: &Option<Bytes>, serializer: S) -> Result<S::Ok, S::Error> {
+    let Some(bytes) = body else {
+        return serializer.serialize_none();
+    };
+    match serde_json::from_slice::<&serde_json::value::RawValue>(bytes) {
+        Ok(json) => json.serialize(serializer),
+        Err(_) => serializer.serialize_str(&String::from_utf8_lossy(bytes)),
+    }
 }
 
 fn names<S: Serializer>(needed: &[crate::domain::entitlements::Entitlement], serializer: S) -> Result<S::Ok, S::Error> {
@@ -122,14 +163,42 @@ impl StatusFilter {
     }
 }
 
-/// What to keep of the journal when reading it.
+/// What to keep of the journal when reading it; every given matcher must match.
 #[derive(Debug, Default, Clone)]
 pub struct Filter {
+    /// Part of the path.
     pub path: Option<String>,
+    pub method: Option<String>,
+    /// The operation's path template (`/invoice/{id}/:payment`); parameter names need not agree.
+    pub template: Option<String>,
     pub status: Option<StatusFilter>,
     pub key: Option<i64>,
+    pub company: Option<i64>,
     /// Only entries after this time.
     pub since: Option<Timestamp>,
+    /// Only entries before this time.
+    pub until: Option<Timestamp>,
+    /// Query parameters the call was sent with (name, value as sent).
+    pub params: Vec<(String, String)>,
+    pub body: Vec<BodyPredicate>,
+}
+
+impl Filter {
+    pub fn keeps(&self, e: &Entry) -> bool {
+        self.path.as_deref().is_none_or(|p| e.path.contains(p))
+            && self.method.as_deref().is_none_or(|m| e.method.eq_ignore_ascii_case(m))
+            && self.status.is_none_or(|s| s.keeps(e.status))
+            && self.key.is_none_or(|k| e.key_id == Some(k))
+            && self.company.is_none_or(|c| e.company_id == Some(c))
+            && self.since.is_none_or(|t| e.time > t)
+            && self.until.is_none_or(|t| e.time < t)
+            && self.template.as_deref().is_none_or(|t| verify::has_template(e, t))
+            && self
+                .params
+                .iter()
+                .all(|(name, value)| verify::has_param(e, name, value))
+            && self.body.iter().all(|p| p.holds(e))
+    }
 }
 
 /// One page of matching entries, newest first, and how many matched in all.
@@ -141,13 +210,26 @@ pub struct Page {
 
 #[derive(Default)]
 pub struct Journal {
-    entries: Mutex<VecDeque<Entry>>,
+    inner: Mutex<Kept>,
+}
+
+/// The entries, and which of them still hold bodies, oldest first, so the bound drops bodies in
+/// the order they came without a scan.
+#[derive(Default)]
+struct Kept {
+    entries: VecDeque<Entry>,
+    /// The sequence number of `entries[0]`.
+    first: u64,
+    /// Sequence numbers of the entries that hold bodies.
+    with_bodies: VecDeque<u64>,
+    body_bytes: usize,
 }
 
 impl Journal {
     /// The accesses the key's calls needed, and its refused calls, from the entries kept.
     pub fn required_access(&self, key_id: i64) -> RequiredAccess {
-        let entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        let kept = self.inner.lock().unwrap_or_else(|p| p.into_inner());
+        let entries = &kept.entries;
         let mut needed: std::collections::BTreeMap<String, Vec<String>> = std::collections::BTreeMap::new();
         let mut denied = Vec::new();
         for entry in entries.iter().filter(|e| e.key_id == Some(key_id)) {
@@ -184,26 +266,61 @@ impl Journal {
         }
     }
 
-    pub fn record(&self, entry: Entry) {
-        let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
-        if entries.len() == CAPACITY {
-            entries.pop_front();
+    /// Keeps `entry`, dropping the oldest entry past [`CAPACITY`] and the oldest bodies past
+    /// `body_bound` bytes of bodies.
+    pub fn record(&self, entry: Entry, body_bound: usize) {
+        let mut kept = self.inner.lock().unwrap_or_else(|p| p.into_inner());
+        let kept = &mut *kept;
+        if kept.entries.len() == CAPACITY
+            && let Some(oldest) = kept.entries.pop_front()
+        {
+            if kept.with_bodies.front() == Some(&kept.first) {
+                kept.with_bodies.pop_front();
+                kept.body_bytes -= oldest.body_len();
+            }
+            kept.first += 1;
         }
-        entries.push_back(entry);
+        let size = entry.body_len();
+        let seq = kept.first + kept.entries.len() as u64;
+        kept.entries.push_back(entry);
+        if size > 0 {
+            kept.with_bodies.push_back(seq);
+            kept.body_bytes += size;
+        }
+        while kept.body_bytes > body_bound {
+            let Some(seq) = kept.with_bodies.pop_front() else { break };
+            let at = usize::try_from(seq - kept.first).unwrap_or(usize::MAX);
+            if let Some(entry) = kept.entries.get_mut(at) {
+                kept.body_bytes -= entry.body_len();
+                entry.request_body = None;
+                entry.response_body = None;
+                entry.bodies_dropped = true;
+            }
+        }
+    }
+
+    /// How many bytes of bodies the journal holds now.
+    pub fn body_bytes(&self) -> usize {
+        self.inner.lock().unwrap_or_else(|p| p.into_inner()).body_bytes
+    }
+
+    /// How many entries match.
+    pub fn count(&self, filter: &Filter) -> usize {
+        let kept = self.inner.lock().unwrap_or_else(|p| p.into_inner());
+        kept.entries.iter().filter(|e| filter.keeps(e)).count()
+    }
+
+    /// Checks each expectation against the entries kept.
+    pub fn verify(&self, expectations: &[Expectation]) -> Vec<Verdict> {
+        let kept = self.inner.lock().unwrap_or_else(|p| p.into_inner());
+        expectations.iter().map(|e| verify::check(e, &kept.entries)).collect()
     }
 
     /// Matching entries, newest first: `count` of them from the `from`-th.
     pub fn read(&self, filter: &Filter, from: usize, count: usize) -> Page {
-        let entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        let kept = self.inner.lock().unwrap_or_else(|p| p.into_inner());
         let mut page = Page::default();
-        for entry in entries
-            .iter()
-            .rev()
-            .filter(|e| filter.path.as_deref().is_none_or(|p| e.path.contains(p)))
-            .filter(|e| filter.status.is_none_or(|s| s.keeps(e.status)))
-            .filter(|e| filter.key.is_none_or(|k| e.key_id == Some(k)))
-            .filter(|e| filter.since.is_none_or(|t| e.time > t))
-        {
+        for entry in kept.entries.iter().rev().filter(|e| filter.keeps(e)) {
             if page.full_result_size >= from && page.entries.len() < count {
                 page.entries.push(entry.clone());
             }
@@ -213,7 +330,11 @@ impl Journal {
     }
 
     pub fn clear(&self) {
-        self.entries.lock().unwrap_or_else(|p| p.into_inner()).clear();
+        let mut kept = self.inner.lock().unwrap_or_else(|p| p.into_inner());
+        kept.first += kept.entries.len() as u64;
+        kept.entries.clear();
+        kept.with_bodies.clear();
+        kept.body_bytes = 0;
     }
 }
 
@@ -237,6 +358,9 @@ mod tests {
             developer_message: None,
             needed: Vec::new(),
             override_id: None,
+            request_body: None,
+            response_body: Some(Bytes::from_static(b"{\"value\":{}}")),
+            bodies_dropped: false,
         }
     }
 
@@ -244,7 +368,7 @@ mod tests {
     fn the_journal_pages_and_filters_by_status_class_and_time() {
         let journal = Journal::default();
         for (second, status) in [(1, 200), (2, 403), (3, 404), (4, 201), (5, 422)] {
-            journal.record(entry(status, second));
+            journal.record(entry(status, second), BODY_BYTES);
         }
         let all = Filter::default();
         let page = journal.read(&all, 1, 2);
@@ -269,5 +393,22 @@ mod tests {
         assert_eq!(StatusFilter::parse("403"), Some(StatusFilter::Exactly(403)));
         assert_eq!(StatusFilter::parse("9xx"), None);
         assert_eq!(StatusFilter::parse("banana"), None);
+    }
+
+    #[test]
+    fn past_the_byte_bound_the_oldest_bodies_go_and_the_entries_stay() {
+        let journal = Journal::default();
+        let size = entry(200, 0).body_len();
+        for second in 0..10 {
+            journal.record(entry(200, second), size * 3);
+        }
+        let page = journal.read(&Filter::default(), 0, 100);
+        assert_eq!(page.full_result_size, 10);
+        let dropped: Vec<bool> = page.entries.iter().map(|e| e.bodies_dropped).collect();
+        assert_eq!(dropped, [false, false, false, true, true, true, true, true, true, true]);
+        assert_eq!(journal.body_bytes(), size * 3);
+        journal.clear();
+        journal.record(entry(200, 11), size);
+        assert_eq!(journal.body_bytes(), size);
     }
 }

@@ -44,6 +44,8 @@ pub struct Registry {
     /// same id (and so the same token stream) in every run.
     ids: Mutex<StdRng>,
     lifecycle: Lifecycle,
+    /// How many bytes of request and response bodies each sandbox's journal keeps.
+    journal_body_bytes: usize,
     /// When idle sandboxes were last looked for, in milliseconds of the process clock.
     last_sweep_ms: std::sync::atomic::AtomicU64,
 }
@@ -79,12 +81,24 @@ impl Registry {
             seed,
             ids: Mutex::new(random_stream(seed, "sandbox ids")),
             lifecycle,
+            journal_body_bytes: crate::sandbox::journal::BODY_BYTES,
             last_sweep_ms: std::sync::atomic::AtomicU64::new(0),
         }
     }
 
     pub fn lifecycle(&self) -> Lifecycle {
         self.lifecycle
+    }
+
+    /// Sets how many bytes of bodies each sandbox's journal keeps (0: none).
+    #[must_use]
+    pub fn with_journal_body_bytes(mut self, bytes: usize) -> Self {
+        self.journal_body_bytes = bytes;
+        self
+    }
+
+    pub fn journal_body_bytes(&self) -> usize {
+        self.journal_body_bytes
     }
 
     pub fn default_sandbox(&self) -> web::Data<Sandbox> {

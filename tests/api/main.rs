@@ -44,5 +44,6 @@ mod session_auth;
 mod state;
 mod stored_access;
 mod ui;
+mod verify;
 mod wire;
 mod worlds;
