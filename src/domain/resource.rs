@@ -422,19 +422,10 @@ pub fn merge_body(
             (FieldKind::Array, Value::Array(items)) => match field.resource.as_deref() {
                 None => Some(value.clone()),
                 Some(target) => {
-                    let mut kept = Vec::with_capacity(items.len());
-                    for (index, item) in items.iter().enumerate() {
-                        match item.get("id").and_then(Value::as_i64) {
-                            Some(id) => {
-                                references.push(Reference {
-                                    field: format!("{name}[{index}]"),
-                                    resource: target.to_owned(),
-                                    id,
-                                });
-                                kept.push(serde_json::json!({ "id": id }));
-                            }
-                            None => complain(&format!("{name}[{index}].id"), "Kan ikke opprette subelement"),
-                        }
+                    let (kept, named, unnamed) = reference_list(name, target, items);
+                    references.extend(named);
+                    for field in unnamed {
+                        complain(&field, "Kan ikke opprette subelement");
                     }
                     Some(Value::Array(kept))
                 }
@@ -452,6 +443,26 @@ pub fn merge_body(
         return Err(denial);
     }
     Ok((merged, references))
+}
+
+/// A list of references as written (`[{"id": 1}, …]`): the ids kept, the references to check,
+/// and the fields of the elements that name no id.
+fn reference_list(name: &str, target: &str, items: &[Value]) -> (Vec<Value>, Vec<Reference>, Vec<String>) {
+    let (mut kept, mut references, mut unnamed) = (Vec::new(), Vec::new(), Vec::new());
+    for (index, item) in items.iter().enumerate() {
+        match item.get("id").and_then(Value::as_i64) {
+            Some(id) => {
+                references.push(Reference {
+                    field: format!("{name}[{index}]"),
+                    resource: target.to_owned(),
+                    id,
+                });
+                kept.push(serde_json::json!({ "id": id }));
+            }
+            None => unnamed.push(format!("{name}[{index}].id")),
+        }
+    }
+    (kept, references, unnamed)
 }
 
 /// Every required field has a value.
