@@ -148,15 +148,10 @@ pub async fn run(spec: &Spec) -> Result<Report, String> {
 
     macro_rules! fetch {
         ($method:expr, $uri:expr, $auth:expr, $body:expr) => {{
-            let response = call_service(&app, request($method, $uri, $auth, $body)).await;
-            let status = response.status().as_u16();
-            let bytes = read_body(response).await;
-            let body: Value = if bytes.is_empty() {
-                Value::Null
-            } else {
-                serde_json::from_slice(&bytes).unwrap_or(Value::Null)
-            };
-            (status, body)
+            let uri: String = $uri;
+            let auth: Option<(String, String)> = $auth;
+            let body: Option<Value> = $body;
+            send(&app, $method, &uri, basic(auth).as_deref(), body.as_ref()).await
         }};
     }
     macro_rules! check {
@@ -499,23 +494,50 @@ pub async fn run(spec: &Spec) -> Result<Report, String> {
     Ok(report)
 }
 
-/// A request to the app, with Basic credentials and a JSON body where given.
-fn request(method: &str, uri: String, auth: Option<(String, String)>, body: Option<Value>) -> actix_http::Request {
+/// The `Authorization` header of Basic credentials (company id, session token).
+fn basic(credentials: Option<(String, String)>) -> Option<String> {
+    credentials.map(|(user, token)| {
+        format!(
+            "Basic {}",
+            base64::engine::general_purpose::STANDARD.encode(format!("{user}:{token}"))
+        )
+    })
+}
+
+/// Calls the app in process: the status and the JSON answer (null when there is none).
+pub(crate) async fn send<S, B>(
+    app: &S,
+    method: &str,
+    uri: &str,
+    auth: Option<&str>,
+    body: Option<&Value>,
+) -> (u16, Value)
+where
+    S: actix_web::dev::Service<
+            actix_http::Request,
+            Response = actix_web::dev::ServiceResponse<B>,
+            Error = actix_web::Error,
+        >,
+    B: actix_web::body::MessageBody,
+{
     let mut request = match method {
         "put" => TestRequest::put(),
         "post" => TestRequest::post(),
         "delete" => TestRequest::delete(),
+        "patch" => TestRequest::patch(),
         _ => TestRequest::get(),
     }
-    .uri(&uri);
-    if let Some((user, token)) = auth {
-        let encoded = base64::engine::general_purpose::STANDARD.encode(format!("{user}:{token}"));
-        request = request.insert_header(("Authorization", format!("Basic {encoded}")));
+    .uri(uri);
+    if let Some(auth) = auth {
+        request = request.insert_header(("Authorization", auth.to_owned()));
     }
     if let Some(body) = body {
         request = request.set_json(body);
     }
-    request.to_request()
+    let response = call_service(app, request.to_request()).await;
+    let status = response.status().as_u16();
+    let bytes = read_body(response).await;
+    (status, serde_json::from_slice(&bytes).unwrap_or(Value::Null))
 }
 
 /// Every operation the engine serves by its shape (`stateful` in the coverage list), called once
@@ -531,16 +553,7 @@ where
         >,
     B: actix_web::body::MessageBody,
 {
-    let auth = || Some(("0".to_owned(), session.to_owned()));
-    let send = |method: &str, uri: String, body: Option<Value>| {
-        let request = request(method, uri, auth(), body);
-        async move {
-            let response = call_service(app, request).await;
-            let status = response.status().as_u16();
-            let bytes = read_body(response).await;
-            (status, serde_json::from_slice::<Value>(&bytes).unwrap_or(Value::Null))
-        }
-    };
+    let auth = basic(Some(("0".to_owned(), session.to_owned())));
     for route in &crate::domain::table::table()?.routes {
         let def = route.resource.as_deref().and_then(resource::find);
         let (crate::domain::table::Level::Stateful, Some(kind), Some(def)) = (route.level, route.kind, def) else {
@@ -558,7 +571,14 @@ where
         let id = match on_one {
             false => 0,
             true if def.allows(Operation::Create) && def.identity => {
-                let (status, made) = send("post", format!("/v2/{}", def.path), Some(json!({}))).await;
+                let (status, made) = send(
+                    app,
+                    "post",
+                    &format!("/v2/{}", def.path),
+                    auth.as_deref(),
+                    Some(&json!({})),
+                )
+                .await;
                 match made["value"]["id"].as_i64() {
                     Some(id) => id,
                     None => {
@@ -607,7 +627,7 @@ where
             (false, false) => format!("{uri}?{required}"),
         };
         let method = route.method.to_lowercase();
-        let (status, answer) = send(&method, uri, body).await;
+        let (status, answer) = send(app, &method, &uri, auth.as_deref(), body.as_ref()).await;
         report.checked += 1;
         if status >= 300 {
             report

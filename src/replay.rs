@@ -10,11 +10,11 @@
 //! creates go first, then updates, reads and deletes, so reads see what was created and deletes
 //! come last.
 
-use crate::conformance::wide_list_arguments;
+use crate::conformance::{send, wide_list_arguments};
 use crate::domain::resource::{self, FieldKind, ResourceDef};
 use crate::startup;
 use crate::store::Store;
-use actix_web::test::{TestRequest, call_service, init_service, read_body};
+use actix_web::test::init_service;
 use actix_web::web;
 use base64::Engine;
 use serde::Serialize;
@@ -449,36 +449,6 @@ struct Session {
     /// `/sb/{id}`
     base: String,
     auth: String,
-}
-
-async fn send<S, B>(app: &S, method: &str, uri: &str, auth: Option<&str>, body: Option<&Value>) -> (u16, Value)
-where
-    S: actix_web::dev::Service<
-            actix_http::Request,
-            Response = actix_web::dev::ServiceResponse<B>,
-            Error = actix_web::Error,
-        >,
-    B: actix_web::body::MessageBody,
-{
-    let mut request = match method {
-        "put" => TestRequest::put(),
-        "post" => TestRequest::post(),
-        "delete" => TestRequest::delete(),
-        "patch" => TestRequest::patch(),
-        _ => TestRequest::get(),
-    }
-    .uri(uri);
-    if let Some(auth) = auth {
-        request = request.insert_header(("Authorization", auth.to_owned()));
-    }
-    if let Some(body) = body {
-        request = request.set_json(body);
-    }
-    let response = call_service(app, request.to_request()).await;
-    let status = response.status().as_u16();
-    let bytes = read_body(response).await;
-    let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
-    (status, body)
 }
 
 /// The resource a numeric path segment belongs to: the segments before it.
