@@ -6,7 +6,8 @@
 #   tools/generate-reference-seed.py REFERENCE_DIR
 #
 # A reference to one of the fresh company's ledger accounts becomes `{"id": "@ledger/account#NUMBER"}`,
-# which the seed resolves to the company's own account with that number. Other references (VAT
+# which the seed resolves to the company's own account with that number. The VAT types (shared by
+# every company) are copied whole with their real ids. Other references (VAT
 # types are shared) keep their id; fields the resource table does not know are left out.
 import json, os, sys
 
@@ -62,5 +63,11 @@ def seed_object(path, fresh):
 
 for key, path in SOURCES.items():
     SEED['company'][path] = [seed_object(path, o) for o in objects(FRESH[key])]
+
+# VAT types are shared by every company and keep the real ids (clients send {"id": 3}).
+VAT_FIELDS = ('name', 'number', 'displayName', 'percentage', 'deductionPercentage')
+SEED['global']['ledger/vatType'] = [
+    {'id': v['id'], **{f: v[f] for f in VAT_FIELDS if f in v}} for v in FRESH['vatTypes']
+]
 json.dump(SEED, open(SEED_PATH, 'w'), indent=1, ensure_ascii=False)
 print(f"{sum(len(objects(FRESH[k])) for k in SOURCES)} reference objects in {len(SOURCES)} resources", file=sys.stderr)

@@ -81,6 +81,13 @@ pub enum Answer {
         model: &'static str,
         checksum: Option<String>,
     },
+    /// A list page paged already: the page's values of `full` in all, to be field-filtered.
+    Slice {
+        values: Vec<Value>,
+        full: usize,
+        params: ListParams,
+        model: &'static str,
+    },
     /// `{"value": …}` around a value that is final.
     Value { status: u16, value: Value },
     /// A whole list that is final, as bulk operations answer.

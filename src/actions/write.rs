@@ -6,6 +6,7 @@ use crate::actions::search::check_required_query;
 use crate::actions::written::{single_default, stored_text, write_page_head};
 use crate::actions::{Actor, Answer, Input, check_access, load, object_json, owner_company, views};
 use crate::domain::denial::Denial;
+use crate::domain::ledger;
 use crate::domain::resource::{self, FieldKind, Operation, ResourceDef, WriteRule};
 use crate::store::{Db, ObjectText, StoredObject};
 use crate::wire::fields::FieldFilter;
@@ -51,7 +52,12 @@ fn check_write_rules(
                     || body
                         .get("postings")
                         .is_some_and(|p| p.as_array().is_some_and(|a| !a.is_empty()));
-                resource::postings_balance(body, has_postings)?
+                resource::postings_balance(body, has_postings)?;
+                // Row 0 as the client sent it (a row left out is numbered, not refused).
+                let sent_rows = sent.get("postings").and_then(Value::as_array).map(Vec::as_slice);
+                ledger::rows_are_numbered(sent_rows.unwrap_or_default())?;
+                let postings = body.get("postings").and_then(Value::as_array).map(Vec::as_slice);
+                ledger::postings_have_accounts(postings.unwrap_or_default())?;
             }
             WriteRule::ProjectManager => {
                 let manager = body
@@ -70,6 +76,78 @@ fn check_write_rules(
         }
     }
     Ok(())
+}
+
+/// A voucher's postings as the ledger books them (net amounts, VAT rows), for a resource whose
+/// postings must balance.
+fn book_postings(
+    def: &ResourceDef,
+    db: &Db<'_>,
+    company: i64,
+    body: &mut Map<String, Value>,
+    actor: &Actor,
+) -> Result<(), ApiError> {
+    if !def.write_rules.contains(&WriteRule::BalancedPostings) {
+        return Ok(());
+    }
+    let Some(Value::Array(postings)) = body.get("postings") else {
+        return Ok(());
+    };
+    let mut rates = std::collections::HashMap::new();
+    for vat in postings.iter().filter_map(|p| p.get("vatType")?.get("id")?.as_i64()) {
+        if let std::collections::hash_map::Entry::Vacant(slot) = rates.entry(vat) {
+            slot.insert(vat_rate(db, company, vat)?);
+        }
+    }
+    let booked = ledger::booked_postings(
+        postings,
+        |id| rates.get(&id).copied().flatten(),
+        || actor.sandbox.next_id(),
+    );
+    body.insert("postings".into(), Value::Array(booked));
+    Ok(())
+}
+
+/// The resource's write rules checked on `body` and, for a voucher, its postings booked.
+fn check_and_book(
+    def: &ResourceDef,
+    db: &Db<'_>,
+    actor: &Actor,
+    body: &mut Map<String, Value>,
+    sent: &Value,
+) -> Result<(), ApiError> {
+    let company = owner_company(def, actor);
+    postings_as_sent(def, body, sent);
+    check_write_rules(def, db, company, body, sent)?;
+    book_postings(def, db, company, body, actor)
+}
+
+/// A voucher's postings as the client meant them: an amount sent only as `amount` is the gross
+/// (the model's default 0 would stand in for it), and rows left unnumbered follow the highest.
+fn postings_as_sent(def: &ResourceDef, body: &mut Map<String, Value>, sent: &Value) {
+    if !def.write_rules.contains(&WriteRule::BalancedPostings) {
+        return;
+    }
+    if let Some(Value::Array(postings)) = body.get_mut("postings") {
+        if let Some(sent) = sent.get("postings").and_then(Value::as_array) {
+            ledger::gross_sent_as_amount(postings, sent);
+        }
+        ledger::number_rows(postings);
+    }
+}
+
+/// How a VAT type is booked in the company: its rate and the account its VAT goes to.
+pub fn vat_rate(db: &Db<'_>, company: i64, vat_type: i64) -> Result<Option<ledger::VatRate>, ApiError> {
+    let Some(vat) = db.object("ledger/vatType", vat_type)? else {
+        return Ok(None);
+    };
+    let percentage = vat.body.get("percentage").and_then(Value::as_f64).unwrap_or(0.0);
+    let name = vat.body.get("name").and_then(Value::as_str).unwrap_or_default();
+    let account_id = match ledger::vat_account_number(name, percentage) {
+        Some(number) => db.account_by_number(company, number)?,
+        None => None,
+    };
+    Ok(Some(ledger::VatRate { percentage, account_id }))
 }
 
 /// Gives embedded lines their ids: a line keeps an id only if the object held a line with it
@@ -126,6 +204,19 @@ pub fn insert_new(
     sent: &Value,
 ) -> Result<(StoredObject, String), ApiError> {
     check_access(def, actor, db)?;
+    insert_booked(def, db, actor, checked, sent)
+}
+
+/// As [`insert_new`], for an object an operation the caller may run makes as its consequence (an
+/// invoice's voucher): the caller's access to the operation is what counts, as in Tripletex,
+/// where invoicing books a voucher for a user who cannot register vouchers.
+pub fn insert_booked(
+    def: &'static ResourceDef,
+    db: &Db<'_>,
+    actor: &Actor,
+    checked: CheckedNew,
+    sent: &Value,
+) -> Result<(StoredObject, String), ApiError> {
     let company = owner_company(def, actor);
     let (merged, references, required) = checked?;
     check_references(db, company, &references)?;
@@ -134,8 +225,8 @@ pub fn insert_new(
         Some(_) => db.max_number(&def.path, company)?,
         None => None,
     };
-    check_write_rules(def, db, company, &merged, sent)?;
     let mut merged = merged;
+    check_and_book(def, db, actor, &mut merged, sent)?;
     if let Some(account) = resource::default_account_wanted(def, &merged)
         && let Some(id) = db.account_by_number(company, account.number)?
     {
@@ -170,9 +261,12 @@ pub fn change_object(
     let company = owner_company(def, actor);
     resource::version_is_current(sent.get("version").and_then(Value::as_i64), object.version)?;
     let (mut merged, references) = resource::merge_body(def, &object.body, sent)?;
+    if def.write_rules.contains(&WriteRule::BalancedPostings) {
+        ledger::without_generated_rows(&mut merged, &object.body);
+    }
     check_references(db, company, &references)?;
     resource::required_fields_are_present(def, &merged)?;
-    check_write_rules(def, db, company, &merged, sent)?;
+    check_and_book(def, db, actor, &mut merged, sent)?;
     resource::refresh_display_name(def, &mut merged);
     let held = line_ids(def, &object.body);
     number_lines(def, &mut merged, &held, || actor.sandbox.next_id());

@@ -100,6 +100,12 @@ pub fn respond(answer: Answer) -> Result<HttpResponse, ApiError> {
             model,
             checksum,
         } => params.respond_with_digest(values, model, checksum.as_deref())?,
+        Answer::Slice {
+            values,
+            full,
+            params,
+            model,
+        } => params.respond_slice(values, full, model)?,
         Answer::Value { status, value } => json_response(status, &json!({ "value": value })),
         Answer::Values { status, values } => {
             let count = values.len();

@@ -1,6 +1,7 @@
 //! Invoicing rules: which orders can be invoiced, the company's bank account, and the amounts.
 
 use crate::domain::denial::{Denial, DenialKind};
+use crate::domain::ledger::round;
 use crate::rule_name;
 use serde_json::{Map, Value};
 
@@ -78,28 +79,30 @@ pub fn due_date_exists(invoice_date: jiff::civil::Date, days: i64) -> Result<jif
         })
 }
 
-/// The amounts of the lines of some orders, excluding and including VAT. `vat_percent` gives the
-/// rate of a VAT type id.
+/// A line's VAT type, if it names one.
+pub fn line_vat_type(line: &Value) -> Option<i64> {
+    line.get("vatType").and_then(|v| v.get("id")).and_then(Value::as_i64)
+}
+
+/// One order line's amounts excluding and including VAT, in whole øre: count × unit price less
+/// the discount, and that with the VAT of its type (`vat_percent` gives a type's rate).
+pub fn line_amounts(line: &Value, vat_percent: impl Fn(i64) -> f64) -> (f64, f64) {
+    let number = |name: &str| line.get(name).and_then(Value::as_f64).unwrap_or(0.0);
+    let net = number("count") * number("unitPriceExcludingVatCurrency") * (1.0 - number("discount") / 100.0);
+    let vat = line_vat_type(line).map_or(0.0, vat_percent);
+    (round(net), round(net * (1.0 + vat / 100.0)))
+}
+
+/// The amounts of the lines of some orders, excluding and including VAT: the sums of the lines'
+/// own amounts, so the invoice is what its voucher books line by line.
 pub fn amounts(lines: &[&Value], vat_percent: impl Fn(i64) -> f64) -> (f64, f64) {
-    let mut excluding = 0.0;
-    let mut including = 0.0;
+    let (mut excluding, mut including) = (0.0, 0.0);
     for line in lines {
-        let count = line.get("count").and_then(Value::as_f64).unwrap_or(0.0);
-        let price = line
-            .get("unitPriceExcludingVatCurrency")
-            .and_then(Value::as_f64)
-            .unwrap_or(0.0);
-        let discount = line.get("discount").and_then(Value::as_f64).unwrap_or(0.0);
-        let net = count * price * (1.0 - discount / 100.0);
-        let vat = line
-            .get("vatType")
-            .and_then(|v| v.get("id"))
-            .and_then(Value::as_i64)
-            .map_or(0.0, &vat_percent);
+        let (net, gross) = line_amounts(line, &vat_percent);
         excluding += net;
-        including += net * (1.0 + vat / 100.0);
+        including += gross;
     }
-    ((excluding * 100.0).round() / 100.0, (including * 100.0).round() / 100.0)
+    (round(excluding), round(including))
 }
 
 /// A payment names one of the company's invoice payment types (`GET /invoice/paymentType`).
@@ -179,10 +182,20 @@ pub fn credit_note_of(invoice: &Map<String, Value>, invoice_id: i64, date: &str,
     note
 }
 
-/// What changes on a credited invoice: marked credited, nothing outstanding.
-pub fn credited(_invoice: &Map<String, Value>) -> Vec<(&'static str, Value)> {
+/// What changes on a credited invoice: marked credited, and its whole amount taken off what is
+/// outstanding (an invoice paid in part is then owed back to the customer: outstanding is
+/// amount − payments − credit notes).
+pub fn credited(invoice: &Map<String, Value>) -> Vec<(&'static str, Value)> {
+    let number = |name: &str| invoice.get(name).and_then(Value::as_f64).unwrap_or(0.0);
     let mut out = vec![("isCredited", Value::Bool(true))];
-    out.extend(OUTSTANDING.iter().map(|n| (*n, Value::from(0.0))));
+    for (outstanding, amount) in [
+        ("amountOutstanding", "amount"),
+        ("amountOutstandingTotal", "amount"),
+        ("amountCurrencyOutstanding", "amountCurrency"),
+        ("amountCurrencyOutstandingTotal", "amountCurrency"),
+    ] {
+        out.push((outstanding, Value::from(round(number(outstanding) - number(amount)))));
+    }
     out
 }
 
@@ -303,7 +316,12 @@ mod tests {
         assert_eq!(note["amountOutstanding"], json!(0.0));
         assert_eq!(note["creditedInvoice"], json!({"id": 9}));
         assert!(!note.contains_key("invoiceNumber"));
-        assert!(credited(&invoice).contains(&("isCredited", Value::Bool(true))));
+        let changes = credited(&invoice);
+        assert!(changes.contains(&("isCredited", Value::Bool(true))));
+        assert!(changes.contains(&("amountOutstanding", json!(0.0))));
+        let half_paid: Map<String, Value> =
+            serde_json::from_value(json!({"amount": 125.0, "amountOutstanding": 25.0})).unwrap();
+        assert!(credited(&half_paid).contains(&("amountOutstanding", json!(-100.0))));
     }
 
     #[test]

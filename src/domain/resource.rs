@@ -213,7 +213,8 @@ pub struct ResourceDef {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub enum WriteRule {
-    /// The postings of a voucher balance ([`postings_balance`]).
+    /// The postings of a voucher balance ([`postings_balance`]), name accounts, are numbered
+    /// from row 1, and are booked with their VAT (`domain::ledger::booked_postings`).
     BalancedPostings,
     /// A project's manager is allowed to manage projects
     /// (`employee::project_manager_is_allowed`).
@@ -689,8 +690,10 @@ pub fn postings_balance(body: &Map<String, Value>, sent: bool) -> Result<(), Den
                 .field("postings", "Et bilag kan ikke registreres uten posteringer."),
         );
     }
+    // The VAT rows the ledger generated are not the client's: they balance with their source.
     let sum: f64 = postings
         .iter()
+        .filter(|p| p.get("systemGenerated").and_then(Value::as_bool) != Some(true))
         .filter_map(|p| p.get("amountGross").and_then(Value::as_f64))
         .sum();
     if sum.abs() < 0.005 {

@@ -61,6 +61,8 @@ pub enum Hook {
     CreateInvoice,
     InvoiceOrder,
     CreateIncomingInvoice,
+    BalanceSheet,
+    LedgerAccounts,
 }
 
 /// The documented operations each hook serves.
@@ -83,6 +85,8 @@ pub const HOOKED: &[(&str, &str, Hook)] = &[
     ("PUT", "/travelExpense/:undeliver", Hook::UndeliverTravelExpenses),
     ("PUT", "/travelExpense/:unapprove", Hook::UnapproveTravelExpenses),
     ("GET", "/activity/>forTimeSheet", Hook::ActivitiesForTimeSheet),
+    ("GET", "/balanceSheet", Hook::BalanceSheet),
+    ("GET", "/ledger", Hook::LedgerAccounts),
     (
         "PUT",
         "/supplierInvoice/{invoiceId}/:approve",

@@ -4,6 +4,7 @@
 
 mod admin;
 mod handoff;
+mod ledger;
 mod objects;
 mod queries;
 mod remembered;
@@ -12,6 +13,7 @@ mod sessions;
 mod template;
 
 pub use admin::{ClientLinkRow, IntegrationRow, KeyRow, WorldRows};
+pub use ledger::{AccountSums, PostingColumn, PostingFilter, PostingRow};
 pub use objects::{
     ObjectFilter, ObjectPage, ObjectRow, ObjectText, OwnObject, PageItem, SeedAtHand, StoredObject, number_column,
 };

@@ -2,6 +2,38 @@
 
 use rusqlite::Connection;
 
+/// The rows of `postings` a voucher row `NEW` holds (in a trigger; elsewhere `NEW` is a table
+/// named first, as `$voucher_table`): one per posting of its body, dated by the
+/// voucher where the posting names no date of its own, with what the ledger's filters read.
+macro_rules! post_voucher_rows {
+    ($voucher_table:literal) => {
+        concat!(
+            "SELECT NEW.company_id, NEW.id, COALESCE(json_extract(p.value, '$.id'), 0),
+           COALESCE(NULLIF(json_extract(p.value, '$.date'), ''), json_extract(NEW.body, '$.date'), ''),
+           COALESCE(json_extract(p.value, '$.account.id'), 0),
+           COALESCE(json_extract(p.value, '$.amount'), json_extract(p.value, '$.amountGross'), 0),
+           COALESCE(json_extract(p.value, '$.amountCurrency'), json_extract(p.value, '$.amountGrossCurrency'), 0),
+           json_extract(p.value, '$.customer.id'), json_extract(p.value, '$.supplier.id'),
+           json_extract(p.value, '$.employee.id'), json_extract(p.value, '$.department.id'),
+           json_extract(p.value, '$.project.id'), json_extract(p.value, '$.product.id'), p.value
+         FROM ",
+            $voucher_table,
+            " json_each(NEW.body, '$.postings') p WHERE p.type = 'object'"
+        )
+    };
+}
+
+/// The statement a trigger posts a voucher's postings with.
+macro_rules! post_voucher {
+    () => {
+        concat!(
+            "INSERT INTO postings(company_id, voucher_id, id, date, account_id, amount, amount_currency,
+               customer_id, supplier_id, employee_id, department_id, project_id, product_id, body) ",
+            post_voucher_rows!("")
+        )
+    };
+}
+
 /// Each entry migrates the schema from version `index` to `index + 1`.
 pub(crate) const MIGRATIONS: &[&str] = &[
     r#"
@@ -321,6 +353,73 @@ END;
     r#"
 ALTER TABLE people ADD COLUMN details TEXT NOT NULL DEFAULT '{}';
 "#,
+    // 16: the ledger. Every posting of every voucher, one row each, kept by triggers in the
+    // transaction that writes the voucher (whatever writes it: an API call, a scenario, a state
+    // import), so `/ledger/posting` reads one account's date range through an index instead of
+    // every voucher's body. `posting_days` sums them per company, day and account, so a balance
+    // reads a few rows per account and day rather than every posting before its date.
+    concat!(
+        r#"
+CREATE TABLE postings (
+    company_id INTEGER NOT NULL,
+    voucher_id INTEGER NOT NULL,
+    id INTEGER NOT NULL,
+    date TEXT NOT NULL,
+    account_id INTEGER NOT NULL,
+    amount REAL NOT NULL,
+    amount_currency REAL NOT NULL,
+    customer_id INTEGER,
+    supplier_id INTEGER,
+    employee_id INTEGER,
+    department_id INTEGER,
+    project_id INTEGER,
+    product_id INTEGER,
+    body TEXT NOT NULL
+);
+CREATE INDEX postings_by_account ON postings(company_id, account_id, date, id);
+CREATE INDEX postings_by_date ON postings(company_id, date, id);
+CREATE INDEX postings_by_id ON postings(id);
+CREATE INDEX postings_by_voucher ON postings(voucher_id);
+CREATE TABLE posting_days (
+    company_id INTEGER NOT NULL,
+    date TEXT NOT NULL,
+    account_id INTEGER NOT NULL,
+    amount REAL NOT NULL,
+    amount_currency REAL NOT NULL,
+    n INTEGER NOT NULL,
+    PRIMARY KEY (company_id, date, account_id)
+) WITHOUT ROWID;
+CREATE TRIGGER posting_counted_in AFTER INSERT ON postings BEGIN
+    INSERT INTO posting_days(company_id, date, account_id, amount, amount_currency, n)
+        VALUES (NEW.company_id, NEW.date, NEW.account_id, NEW.amount, NEW.amount_currency, 1)
+        ON CONFLICT(company_id, date, account_id) DO UPDATE SET
+            amount = amount + excluded.amount, amount_currency = amount_currency + excluded.amount_currency, n = n + 1;
+END;
+CREATE TRIGGER posting_counted_out AFTER DELETE ON postings BEGIN
+    UPDATE posting_days SET amount = amount - OLD.amount, amount_currency = amount_currency - OLD.amount_currency, n = n - 1
+        WHERE company_id = OLD.company_id AND date = OLD.date AND account_id = OLD.account_id;
+    DELETE FROM posting_days
+        WHERE company_id = OLD.company_id AND date = OLD.date AND account_id = OLD.account_id AND n <= 0;
+END;
+CREATE TRIGGER voucher_posted AFTER INSERT ON objects WHEN NEW.resource = 'ledger/voucher' BEGIN
+"#,
+        post_voucher!(),
+        r#";
+END;
+CREATE TRIGGER voucher_reposted AFTER UPDATE OF body ON objects WHEN NEW.resource = 'ledger/voucher' BEGIN
+    DELETE FROM postings WHERE voucher_id = OLD.id;
+"#,
+        post_voucher!(),
+        r#";
+END;
+CREATE TRIGGER voucher_unposted AFTER DELETE ON objects WHEN OLD.resource = 'ledger/voucher' BEGIN
+    DELETE FROM postings WHERE voucher_id = OLD.id;
+END;
+INSERT INTO postings SELECT * FROM (WITH NEW AS (SELECT * FROM objects WHERE resource = 'ledger/voucher') "#,
+        post_voucher_rows!("NEW,"),
+        r#");
+"#
+    ),
 ];
 
 /// The schema of a seed template: the `objects` table as the migrations above leave it, with the

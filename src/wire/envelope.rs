@@ -136,16 +136,18 @@ impl ListParams {
         self.respond_with_digest(values, model, None)
     }
 
-    /// As [`respond`](Self::respond), with the checksum of the whole result as `versionDigest`.
-    pub fn respond_with_digest(
+    /// The page of a list paged where it was read: `page` is the page, `full` how many matched.
+    pub fn respond_slice(&self, page: Vec<Value>, full: usize, model: &str) -> Result<HttpResponse, ApiError> {
+        self.page_response(page, full, model, None)
+    }
+
+    fn page_response(
         &self,
-        mut values: Vec<Value>,
+        page: Vec<Value>,
+        full: usize,
         model: &str,
         digest: Option<&str>,
     ) -> Result<HttpResponse, ApiError> {
-        sort(&mut values, &self.sorting, model)?;
-        let full = values.len();
-        let page: Vec<Value> = values.into_iter().skip(self.from).take(self.count).collect();
         let page = self.fields.apply(Value::Array(page), model)?;
         let shown = page.as_array().map_or(0, Vec::len);
         Ok(json_response(
@@ -158,6 +160,19 @@ impl ListParams {
                 "values": page,
             }),
         ))
+    }
+
+    /// As [`respond`](Self::respond), with the checksum of the whole result as `versionDigest`.
+    pub fn respond_with_digest(
+        &self,
+        mut values: Vec<Value>,
+        model: &str,
+        digest: Option<&str>,
+    ) -> Result<HttpResponse, ApiError> {
+        sort(&mut values, &self.sorting, model)?;
+        let full = values.len();
+        let page: Vec<Value> = values.into_iter().skip(self.from).take(self.count).collect();
+        self.page_response(page, full, model, digest)
     }
 }
 

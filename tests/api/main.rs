@@ -30,6 +30,7 @@ mod guard;
 mod helpers;
 mod hooks;
 mod journal;
+mod ledger;
 mod malformed;
 mod openapi;
 mod overrides;

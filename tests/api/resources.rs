@@ -557,9 +557,9 @@ fn the_recorded_real_voucher_request_is_booked_with_its_descriptions() {
     assert_eq!(postings.len(), 2, "{}", read.body);
     assert_eq!(postings[0]["description"], "Bank deposit debit");
     assert_eq!(postings[0]["account"]["id"], bank);
-    assert_eq!(postings[0]["amount"], 100);
+    assert_eq!(postings[0]["amount"].as_f64(), Some(100.0));
     assert_eq!(postings[1]["description"], "Office supplies credit");
-    assert_eq!(postings[1]["amount"], -100);
+    assert_eq!(postings[1]["amount"].as_f64(), Some(-100.0));
     // The recorded list call (list-ledger-vouchers) finds it by its date range.
     let listed = app.get_as(
         "0",

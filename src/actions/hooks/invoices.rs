@@ -1,15 +1,18 @@
 //! Invoicing: an invoice made from orders (`POST /invoice`, `PUT /order/{id}/:invoice`), paid,
 //! credited and sent.
 
+use super::booking::{account_numbered, book};
 use super::{argument, arguments_present, date_argument, def, number_argument, whole};
-use crate::actions::write::{change, save};
+use crate::actions::write::{change, check_new, insert_booked, save};
 use crate::actions::{Actor, Answer, Input, check_access, load, owner_company};
 use crate::domain::invoice as rules;
+use crate::domain::ledger;
 use crate::domain::resource;
 use crate::store::{Db, StoredObject};
 use crate::wire::query::{self, ValueType};
 use crate::wire::{ApiError, ErrorKind, ValidationMessage};
 use serde_json::{Map, Value, json};
+use std::collections::HashMap;
 
 /// The account number whose bank account number an invoice needs (the company's bank account).
 const BANK_ACCOUNT: i64 = 1920;
@@ -27,6 +30,65 @@ fn insert_invoice(db: &Db<'_>, actor: &Actor, body: Map<String, Value>) -> Resul
     };
     db.insert_object(&invoice_def.path, &invoice)?;
     Ok(invoice)
+}
+
+/// The order lines of an invoice as its voucher books them, and the VAT rates they name.
+struct BookedLines {
+    lines: Vec<ledger::InvoiceLine>,
+    rates: HashMap<i64, f64>,
+}
+
+fn booked_lines(db: &Db<'_>, lines: &[&Value]) -> Result<BookedLines, ApiError> {
+    let mut rates = HashMap::new();
+    for id in lines.iter().filter_map(|l| rules::line_vat_type(l)) {
+        if let std::collections::hash_map::Entry::Vacant(slot) = rates.entry(id) {
+            let rate = db
+                .object("ledger/vatType", id)?
+                .and_then(|v| v.body.get("percentage")?.as_f64());
+            slot.insert(rate.unwrap_or(0.0));
+        }
+    }
+    let mut booked = Vec::with_capacity(lines.len());
+    for line in lines {
+        let vat_type = rules::line_vat_type(line);
+        let vat_percentage = vat_type.and_then(|id| rates.get(&id).copied()).unwrap_or(0.0);
+        let (_, gross) = rules::line_amounts(line, |_| vat_percentage);
+        let product = line.get("product").and_then(|p| p.get("id")).and_then(Value::as_i64);
+        let account = match product {
+            Some(id) => db
+                .object("product", id)?
+                .and_then(|p| p.body.get("account")?.get("id")?.as_i64()),
+            None => None,
+        };
+        booked.push(ledger::InvoiceLine {
+            gross,
+            gross_currency: gross,
+            vat_type,
+            vat_percentage,
+            account,
+            product,
+        });
+    }
+    Ok(BookedLines { lines: booked, rates })
+}
+
+/// Books an invoice's voucher (receivable, sales per line, VAT) and points the invoice at it.
+fn book_invoice(
+    db: &Db<'_>,
+    actor: &Actor,
+    invoice: &mut StoredObject,
+    lines: &[ledger::InvoiceLine],
+) -> Result<(), ApiError> {
+    let field = |name: &str| invoice.body.get(name).cloned().unwrap_or(Value::Null);
+    let number = field("invoiceNumber");
+    let date = field("invoiceDate").as_str().unwrap_or_default().to_owned();
+    let customer = field("customer").get("id").and_then(Value::as_i64);
+    let description = format!("Faktura nummer {number}");
+    let entries = ledger::invoice_entries(customer, lines, &description);
+    let voucher = book(db, actor, &date, (&description, "Utgående faktura"), entries)?;
+    invoice.body.insert("voucher".into(), json!({ "id": voucher.id }));
+    db.update_object(&def("invoice")?.path, invoice)?;
+    Ok(())
 }
 
 /// Creates an invoice for orders of the acting company in the open transaction, closing them.
@@ -63,14 +125,9 @@ fn invoice_orders(
         .iter()
         .flat_map(|o| o.body.get("orderLines").and_then(Value::as_array).into_iter().flatten())
         .collect();
-    let vat = |id: i64| -> f64 {
-        db.object("ledger/vatType", id)
-            .ok()
-            .flatten()
-            .and_then(|v| v.body.get("percentage").and_then(Value::as_f64))
-            .unwrap_or(0.0)
-    };
-    let (excluding, including) = rules::amounts(&lines, vat);
+    let booked = booked_lines(db, &lines)?;
+    let percent = |id: i64| booked.rates.get(&id).copied().unwrap_or(0.0);
+    let (excluding, including) = rules::amounts(&lines, percent);
     let customer = orders
         .first()
         .and_then(|o| o.body.get("customer"))
@@ -93,7 +150,8 @@ fn invoice_orders(
     ] {
         body.insert(name.into(), value);
     }
-    let invoice = insert_invoice(db, actor, body)?;
+    let mut invoice = insert_invoice(db, actor, body)?;
+    book_invoice(db, actor, &mut invoice, &booked.lines)?;
     for mut order in orders {
         order.body.insert("isClosed".into(), json!(true));
         save(order_def, db, actor, &mut order)?;
@@ -157,7 +215,7 @@ pub async fn pay(actor: &Actor, input: Input) -> Result<Answer, ApiError> {
         &["paymentDate", "paymentTypeId", "paidAmount"],
         "PUT /invoice/{id}/:payment needs paymentDate, paymentTypeId and paidAmount.",
     )?;
-    date_argument(query, "paymentDate", operation)?;
+    let date = date_argument(query, "paymentDate", operation)?.to_string();
     let type_text = argument(query, "paymentTypeId", operation)?;
     query::check("paymentTypeId", type_text, ValueType::Integer)?;
     let payment_type: i64 = type_text.trim().parse().unwrap_or_default();
@@ -172,10 +230,14 @@ pub async fn pay(actor: &Actor, input: Input) -> Result<Answer, ApiError> {
             check_access(invoice_def, acting, db)?;
             let company = owner_company(invoice_def, acting);
             let mut invoice = load(invoice_def, db, company, id)?;
-            let known = db
+            let kind = db
                 .object("invoice/paymentType", payment_type)?
-                .is_some_and(|t| t.company_id == company);
-            rules::payment_type_exists(payment_type, known)?;
+                .filter(|t| t.company_id == company);
+            rules::payment_type_exists(payment_type, kind.is_some())?;
+            let paid_to = match kind.and_then(|t| t.body.get("debitAccount")?.get("id")?.as_i64()) {
+                Some(account) => account,
+                None => account_numbered(db, company, BANK_ACCOUNT)?,
+            };
             for (field, amount) in [
                 ("amountOutstanding", paid),
                 ("amountOutstandingTotal", paid),
@@ -191,11 +253,32 @@ pub async fn pay(actor: &Actor, input: Input) -> Result<Answer, ApiError> {
                 }
                 invoice.body.insert(field.into(), json!(after));
             }
+            book_payment(db, acting, &invoice, paid_to, (paid, paid_currency), &date)?;
             save(invoice_def, db, acting, &mut invoice)?;
             whole(invoice_def, &acting.base, &invoice, db, company)
         })
         .await?;
     Ok(Answer::Value { status: 200, value })
+}
+
+/// Books a payment of `invoice` into account `paid_to` on `date`.
+fn book_payment(
+    db: &Db<'_>,
+    actor: &Actor,
+    invoice: &StoredObject,
+    paid_to: i64,
+    paid: (f64, f64),
+    date: &str,
+) -> Result<(), ApiError> {
+    let field = |name: &str| invoice.body.get(name).cloned().unwrap_or(Value::Null);
+    let amounts = (
+        field("amount").as_f64().unwrap_or_default(),
+        field("amountCurrency").as_f64().unwrap_or_default(),
+    );
+    let customer = field("customer").get("id").and_then(Value::as_i64);
+    let description = format!("Innbetaling faktura nummer {}", field("invoiceNumber"));
+    let entries = ledger::payment_entries(customer, paid_to, paid, amounts, &description);
+    book(db, actor, date, (&description, "Betaling"), entries).map(|_| ())
 }
 
 /// `PUT /invoice/{id}/:createCreditNote?date`: a new invoice crediting the whole of this one.
@@ -211,7 +294,8 @@ pub async fn credit(actor: &Actor, input: Input) -> Result<Answer, ApiError> {
             let mut original = load(invoice_def, db, company, id)?;
             rules::invoice_can_be_credited(id, &original.body)?;
             let body = rules::credit_note_of(&original.body, id, &date.to_string(), &comment);
-            let note = insert_invoice(db, acting, body)?;
+            let mut note = insert_invoice(db, acting, body)?;
+            book_credit_note(db, acting, &original, &mut note, &date.to_string())?;
             for (field, value) in rules::credited(&original.body) {
                 original.body.insert(field.into(), value);
             }
@@ -220,6 +304,34 @@ pub async fn credit(actor: &Actor, input: Input) -> Result<Answer, ApiError> {
         })
         .await?;
     Ok(Answer::Value { status: 200, value })
+}
+
+/// Books a credit note: the voucher of the invoice it credits, turned round on its date.
+fn book_credit_note(
+    db: &Db<'_>,
+    actor: &Actor,
+    original: &StoredObject,
+    note: &mut StoredObject,
+    date: &str,
+) -> Result<(), ApiError> {
+    let voucher_def = def("ledger/voucher")?;
+    let booked = original
+        .body
+        .get("voucher")
+        .and_then(|v| v.get("id"))
+        .and_then(Value::as_i64);
+    let Some(voucher) = booked.map(|id| db.object(&voucher_def.path, id)).transpose()?.flatten() else {
+        // An invoice a scenario wrote without its voucher has nothing to turn round.
+        return Ok(());
+    };
+    let mut body = ledger::reversal_of(&voucher.body, date);
+    let number = note.body.get("invoiceNumber").cloned().unwrap_or(Value::Null);
+    body["description"] = json!(format!("Kreditnota nummer {number}"));
+    body["voucherType"] = voucher.body.get("voucherType").cloned().unwrap_or(Value::Null);
+    let (booked, _) = insert_booked(voucher_def, db, actor, check_new(voucher_def, &body), &body)?;
+    note.body.insert("voucher".into(), json!({ "id": booked.id }));
+    db.update_object(&def("invoice")?.path, note)?;
+    Ok(())
 }
 
 /// `PUT /invoice/{id}/:send?sendType`: the invoice exists and the way to send it is one Tripletex has.

@@ -5,8 +5,7 @@
 use super::{arguments_present, date_argument, def, whole};
 use crate::actions::write::{change_object, check_new, insert_new, save};
 use crate::actions::{Actor, Answer, Input, check_access, load, owner_company, views};
-use crate::domain::resource;
-use crate::store::Db;
+use crate::store::{Db, PostingColumn, PostingFilter, PostingRow};
 use crate::wire::envelope::{ListParams, ListQuery};
 use crate::wire::fields::FieldFilter;
 use crate::wire::query::{self, ValueType};
@@ -15,84 +14,71 @@ use serde_json::{Map, Value, json};
 use std::collections::HashMap;
 
 /// The filters of `GET /ledger/posting` that name what a posting points at.
-const POINTS_AT: [(&str, &str); 7] = [
-    ("accountId", "account"),
-    ("supplierId", "supplier"),
-    ("customerId", "customer"),
-    ("employeeId", "employee"),
-    ("departmentId", "department"),
-    ("projectId", "project"),
-    ("productId", "product"),
+pub(super) const POINTS_AT: [(&str, PostingColumn); 7] = [
+    ("accountId", PostingColumn::Account),
+    ("supplierId", PostingColumn::Supplier),
+    ("customerId", PostingColumn::Customer),
+    ("employeeId", PostingColumn::Employee),
+    ("departmentId", PostingColumn::Department),
+    ("projectId", PostingColumn::Project),
+    ("productId", PostingColumn::Product),
 ];
 
-/// Every posting of the company's vouchers, each with its voucher and date.
-fn postings(db: &Db<'_>, company: i64, base: &str) -> Result<Vec<Value>, ApiError> {
+/// A stored posting as the API shows it: with its voucher and its date.
+fn shown_posting(row: &PostingRow, base: &str) -> Result<Value, ApiError> {
     let posting_def = def("ledger/posting")?;
-    let mut out = Vec::new();
-    for voucher in db.objects("ledger/voucher", company)? {
-        let date = voucher.body.get("date").cloned().unwrap_or(Value::Null);
-        for posting in voucher
-            .body
-            .get("postings")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-        {
-            let mut shown = views::render_line(Some(posting_def), base, posting);
-            if let Some(fields) = shown.as_object_mut() {
-                fields.insert("voucher".into(), views::stub(base, "ledger/voucher", voucher.id));
-                if fields.get("date").is_none_or(|d| d.is_null() || d == "") {
-                    fields.insert("date".into(), date.clone());
-                }
-            }
-            out.push(shown);
-        }
+    let stored: Value = serde_json::from_str(&row.body)
+        .map_err(|e| ApiError::internal(&format!("a stored posting is not JSON: {e}")))?;
+    let mut shown = views::render_line(Some(posting_def), base, &stored);
+    if let Some(fields) = shown.as_object_mut() {
+        fields.insert("voucher".into(), views::stub(base, "ledger/voucher", row.voucher_id));
+        fields.insert("date".into(), json!(row.date));
     }
-    Ok(out)
+    Ok(shown)
 }
 
-/// Whether a posting passes `GET /ledger/posting`'s filters (ids of what it points at, its date,
-/// its account's number within bounds).
-fn posting_matches(
-    posting: &Value,
+/// The columns `query` narrows postings by: the ids of what they point at, and the accounts
+/// whose numbers lie within `accountNumberFrom`/`To`.
+fn posting_columns(
+    db: &Db<'_>,
+    company: i64,
     query: &HashMap<String, String>,
-    (from, to): (&str, &str),
-    numbers: &HashMap<i64, i64>,
-) -> bool {
-    let date = posting.get("date").and_then(Value::as_str).unwrap_or_default();
-    if !(resource::date_in_range(resource::Match::From, date, from)
-        && resource::date_in_range(resource::Match::Before, date, to))
-    {
-        return false;
-    }
-    let points_at = |field: &str, wanted: &str| {
-        let id = posting.get(field).and_then(|r| r.get("id")).and_then(Value::as_i64);
-        wanted
-            .split(',')
-            .any(|w| w.trim().parse::<i64>().ok() == id && id.is_some())
-    };
-    for (param, field) in POINTS_AT {
-        if let Some(wanted) = query.get(param).filter(|w| !w.trim().is_empty())
-            && !points_at(field, wanted)
-        {
-            return false;
+) -> Result<Vec<(PostingColumn, Vec<i64>)>, ApiError> {
+    let mut columns = Vec::new();
+    for (name, column) in POINTS_AT {
+        if let Some(text) = query.get(name).filter(|t| !t.trim().is_empty()) {
+            query::check(name, text, ValueType::IdList)?;
+            let ids = text.split(',').filter_map(|w| w.trim().parse().ok()).collect();
+            columns.push((column, ids));
         }
     }
-    let number = posting
-        .get("account")
-        .and_then(|a| a.get("id"))
-        .and_then(Value::as_i64)
-        .and_then(|id| numbers.get(&id).copied());
-    let bound = |name: &str| query.get(name).and_then(|v| v.trim().parse::<i64>().ok());
-    match (bound("accountNumberFrom"), bound("accountNumberTo"), number) {
-        (Some(low), _, Some(n)) if n < low => false,
-        (_, Some(high), Some(n)) if n > high => false,
-        (Some(_), _, None) | (_, Some(_), None) => false,
-        _ => true,
+    let bound = |name: &str| -> Result<Option<i64>, ApiError> {
+        match query.get(name).filter(|t| !t.trim().is_empty()) {
+            Some(text) => {
+                query::check(name, text, ValueType::Integer)?;
+                Ok(text.trim().parse().ok())
+            }
+            None => Ok(None),
+        }
+    };
+    let (low, high) = (bound("accountNumberFrom")?, bound("accountNumberTo")?);
+    if low.is_some() || high.is_some() {
+        let ids = db
+            .objects("ledger/account", company)?
+            .iter()
+            .filter(|a| {
+                let number = a.body.get("number").and_then(Value::as_i64);
+                number.is_some_and(|n| low.is_none_or(|l| n >= l) && high.is_none_or(|h| n <= h))
+            })
+            .map(|a| a.id)
+            .collect();
+        columns.push((PostingColumn::Account, ids));
     }
+    Ok(columns)
 }
 
-/// `GET /ledger/posting?dateFrom&dateTo&…`.
+/// `GET /ledger/posting?dateFrom&dateTo&…`: a page of the postings in the dates (`dateTo`
+/// exclusive), read through the ledger's index and paged there unless a sorting is asked for.
 pub fn list_postings(actor: &Actor, input: Input) -> Result<Answer, ApiError> {
     let (voucher_def, posting_def) = (def("ledger/voucher")?, def("ledger/posting")?);
     let operation = "GET /ledger/posting";
@@ -104,34 +90,42 @@ pub fn list_postings(actor: &Actor, input: Input) -> Result<Answer, ApiError> {
     )?;
     let from = date_argument(query, "dateFrom", operation)?.to_string();
     let to = date_argument(query, "dateTo", operation)?.to_string();
-    for (name, _) in POINTS_AT {
-        if let Some(text) = query.get(name) {
-            query::check(name, text, ValueType::IdList)?;
-        }
-    }
     let params = ListParams::parse(&ListQuery::of(query))?;
     let company = owner_company(voucher_def, actor);
-    let values = actor.sandbox.store().with(|db| {
+    let paged_here = params.sorting.is_empty();
+    let (full, values) = actor.sandbox.store().with(|db| {
         check_access(voucher_def, actor, db)?;
-        let numbers: HashMap<i64, i64> = db
-            .objects("ledger/account", company)?
-            .iter()
-            .filter_map(|a| Some((a.id, a.body.get("number")?.as_i64()?)))
-            .collect();
-        let mut selected = Vec::new();
-        for mut posting in postings(db, company, &actor.base)? {
-            if posting_matches(&posting, query, (&from, &to), &numbers) {
-                views::expand_line_references(posting_def, &mut posting, &params.fields, db, &actor.base, company)?;
-                selected.push(posting);
-            }
+        let filter = PostingFilter {
+            company_id: company,
+            from: &from,
+            to: &to,
+            columns: posting_columns(db, company, query)?,
+        };
+        let (full, rows) = match paged_here {
+            true => db.postings(&filter, params.from, Some(params.count))?,
+            false => db.postings(&filter, 0, None)?,
+        };
+        let mut values = Vec::with_capacity(rows.len());
+        for row in &rows {
+            let mut posting = shown_posting(row, &actor.base)?;
+            views::expand_line_references(posting_def, &mut posting, &params.fields, db, &actor.base, company)?;
+            values.push(posting);
         }
-        Ok::<_, ApiError>(selected)
+        Ok::<_, ApiError>((full, values))
     })?;
-    Ok(Answer::Page {
-        values,
-        params,
-        model: "Posting",
-        checksum: None,
+    Ok(match paged_here {
+        true => Answer::Slice {
+            values,
+            full,
+            params,
+            model: "Posting",
+        },
+        false => Answer::Page {
+            values,
+            params,
+            model: "Posting",
+            checksum: None,
+        },
     })
 }
 
@@ -142,11 +136,9 @@ pub fn get_posting(actor: &Actor, input: Input) -> Result<Answer, ApiError> {
     let company = owner_company(voucher_def, actor);
     let found = actor.sandbox.store().with(|db| {
         check_access(voucher_def, actor, db)?;
-        let found = postings(db, company, &actor.base)?
-            .into_iter()
-            .find(|p| p.get("id").and_then(Value::as_i64) == Some(input.id));
-        match found {
-            Some(mut posting) => {
+        match db.posting(company, input.id)? {
+            Some(row) => {
+                let mut posting = shown_posting(&row, &actor.base)?;
                 views::expand_line_references(posting_def, &mut posting, &fields, db, &actor.base, company)?;
                 Ok::<_, ApiError>(Some(posting))
             }

@@ -3,9 +3,11 @@
 //! credited and sent, a voucher reversed, travel expenses delivered and approved, …) is one
 //! function here, called with the caller and the operation's input like the generic operations.
 
+mod booking;
 mod invoices;
 mod ledger;
 mod orders;
+mod reports;
 mod travel;
 
 use crate::actions::{Actor, Answer, Input, views};
@@ -43,6 +45,8 @@ pub async fn run(hook: Hook, actor: &Actor, input: Input) -> Result<Answer, ApiE
         Hook::UndeliverTravelExpenses => travel::change_state(actor, input, travel::Step::Undeliver).await,
         Hook::UnapproveTravelExpenses => travel::change_state(actor, input, travel::Step::Unapprove).await,
         Hook::ActivitiesForTimeSheet => travel::activities_for_time_sheet(actor, input),
+        Hook::BalanceSheet => reports::balance_sheet(actor, input),
+        Hook::LedgerAccounts => reports::ledger_accounts(actor, input),
     }
 }
 

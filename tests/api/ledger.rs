@@ -1,0 +1,464 @@
+//! The ledger over HTTP: what each business operation books (accounts and amounts), VAT rows,
+//! the balance sheet and the ledger report, and properties that hold over any sequence of
+//! invoices, payments, credit notes, manual vouchers, reversals and refused bookings.
+
+use crate::helpers::{Reply, TestApp, spawn_app};
+use proptest::prelude::*;
+use reqwest::Method;
+use serde_json::{Value, json};
+use std::collections::HashMap;
+
+/// A sandbox, a session with every entitlement, and the ids the bookings need.
+struct Books {
+    app: TestApp,
+    session: String,
+    customer: i64,
+    accounts: HashMap<i64, i64>,
+    bank_payment_type: i64,
+}
+
+impl Books {
+    fn open(app: TestApp) -> Self {
+        let session = app.session_with_everything();
+        let get = |path: &str| app.call_as(Method::GET, "0", &session, path, None).body;
+        let customer = get("/v2/customer?count=1&fields=id")["values"][0]["id"]
+            .as_i64()
+            .unwrap();
+        let accounts = get("/v2/ledger/account?count=1000&fields=id,number")["values"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| (a["number"].as_i64().unwrap(), a["id"].as_i64().unwrap()))
+            .collect();
+        let bank_payment_type = get("/v2/invoice/paymentType?fields=id,description")["values"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["description"] == "Betalt til bank")
+            .map(|t| t["id"].as_i64().unwrap())
+            .expect("the bank payment type");
+        Self {
+            app,
+            session,
+            customer,
+            accounts,
+            bank_payment_type,
+        }
+    }
+
+    fn call(&self, method: Method, path: &str, body: Option<Value>) -> Reply {
+        self.app.call_as(method, "0", &self.session, path, body.as_ref())
+    }
+
+    fn account(&self, number: i64) -> i64 {
+        self.accounts[&number]
+    }
+
+    /// An invoice of one order with lines `(count, price, vat type)`, dated 2026-03-02.
+    fn invoice(&self, lines: &[(f64, f64, i64)]) -> Value {
+        let lines: Vec<Value> = lines
+            .iter()
+            .map(|(count, price, vat)| json!({"count": count, "unitPriceExcludingVatCurrency": price, "vatType": {"id": vat}}))
+            .collect();
+        let order = self.call(
+            Method::POST,
+            "/v2/order",
+            Some(json!({"customer": {"id": self.customer}, "orderDate": "2026-03-01", "deliveryDate": "2026-03-01", "orderLines": lines})),
+        );
+        assert_eq!(order.status, 201, "{}", order.body);
+        let id = order.body["value"]["id"].as_i64().unwrap();
+        let invoiced = self.call(
+            Method::PUT,
+            &format!("/v2/order/{id}/:invoice?invoiceDate=2026-03-02"),
+            None,
+        );
+        assert_eq!(invoiced.status, 200, "{}", invoiced.body);
+        invoiced.body["value"].clone()
+    }
+
+    fn pay(&self, invoice: i64, amount: f64) -> Reply {
+        let path = format!(
+            "/v2/invoice/{invoice}/:payment?paymentDate=2026-03-10&paymentTypeId={}&paidAmount={amount}",
+            self.bank_payment_type
+        );
+        self.call(Method::PUT, &path, None)
+    }
+
+    /// The postings of a voucher: (account number, amount, amountGross, generated).
+    fn voucher_postings(&self, voucher: i64) -> Vec<(i64, f64, f64, bool)> {
+        let numbers: HashMap<i64, i64> = self.accounts.iter().map(|(n, id)| (*id, *n)).collect();
+        let read = self.call(
+            Method::GET,
+            &format!("/v2/ledger/voucher/{voucher}?fields=postings(account,amount,amountGross,systemGenerated)"),
+            None,
+        );
+        assert_eq!(read.status, 200, "{}", read.body);
+        read.body["value"]["postings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| {
+                (
+                    numbers[&p["account"]["id"].as_i64().unwrap()],
+                    p["amount"].as_f64().unwrap(),
+                    p["amountGross"].as_f64().unwrap(),
+                    p["systemGenerated"].as_bool().unwrap(),
+                )
+            })
+            .collect()
+    }
+
+    /// Every posting of 2026: (id, voucher id, account id, amount).
+    fn postings(&self) -> Vec<(i64, i64, i64, f64)> {
+        let read = self.call(
+            Method::GET,
+            "/v2/ledger/posting?dateFrom=2026-01-01&dateTo=2027-01-01&count=10000&fields=id,voucher,account,amount",
+            None,
+        );
+        assert_eq!(read.status, 200, "{}", read.body);
+        read.body["values"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| {
+                (
+                    p["id"].as_i64().unwrap(),
+                    p["voucher"]["id"].as_i64().unwrap(),
+                    p["account"]["id"].as_i64().unwrap(),
+                    p["amount"].as_f64().unwrap(),
+                )
+            })
+            .collect()
+    }
+
+    /// `balanceChange` per account id over 2026.
+    fn balance_changes(&self) -> HashMap<i64, f64> {
+        let read = self.call(
+            Method::GET,
+            "/v2/balanceSheet?dateFrom=2026-01-01&dateTo=2027-01-01&fields=account,balanceChange,balanceIn,balanceOut",
+            None,
+        );
+        assert_eq!(read.status, 200, "{}", read.body);
+        read.body["values"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| {
+                (
+                    r["account"]["id"].as_i64().unwrap(),
+                    r["balanceChange"].as_f64().unwrap(),
+                )
+            })
+            .collect()
+    }
+
+    fn outstanding(&self, invoice: i64) -> f64 {
+        let read = self.call(
+            Method::GET,
+            &format!("/v2/invoice/{invoice}?fields=amountOutstanding"),
+            None,
+        );
+        read.body["value"]["amountOutstanding"].as_f64().unwrap()
+    }
+}
+
+fn cents(amount: f64) -> i64 {
+    (amount * 100.0).round() as i64
+}
+
+#[test]
+fn an_invoice_books_the_receivable_sales_per_line_and_output_vat() {
+    let books = Books::open(spawn_app());
+    let invoice = books.invoice(&[(2.0, 100.0, 3), (1.0, 50.0, 5)]);
+    assert_eq!(invoice["amount"].as_f64(), Some(300.0));
+    let voucher = invoice["voucher"]["id"]
+        .as_i64()
+        .expect("the invoice points at its voucher");
+    assert_eq!(
+        books.voucher_postings(voucher),
+        vec![
+            (1500, 300.0, 300.0, false),
+            (3000, -200.0, -250.0, false),
+            (2700, -50.0, -50.0, true),
+            (3100, -50.0, -50.0, false),
+        ]
+    );
+}
+
+#[test]
+fn a_payment_moves_the_receivable_to_the_bank_and_a_credit_note_turns_the_invoice_round() {
+    let books = Books::open(spawn_app());
+    let invoice = books.invoice(&[(1.0, 1000.0, 3)]);
+    let id = invoice["id"].as_i64().unwrap();
+    let before = books.postings().len();
+    let paid = books.pay(id, 500.0);
+    assert_eq!(paid.status, 200, "{}", paid.body);
+    assert_eq!(paid.body["value"]["amountOutstanding"].as_f64(), Some(750.0));
+    let after: Vec<_> = books.postings().into_iter().skip(before).collect();
+    let booked: Vec<(i64, f64)> = after.iter().map(|p| (p.2, p.3)).collect();
+    assert_eq!(
+        booked,
+        vec![(books.account(1920), 500.0), (books.account(1500), -500.0)]
+    );
+
+    let note = books.call(
+        Method::PUT,
+        &format!("/v2/invoice/{id}/:createCreditNote?date=2026-03-20"),
+        None,
+    );
+    assert_eq!(note.status, 200, "{}", note.body);
+    let voucher = note.body["value"]["voucher"]["id"]
+        .as_i64()
+        .expect("the note points at its voucher");
+    assert_eq!(
+        books.voucher_postings(voucher),
+        vec![
+            (1500, -1250.0, -1250.0, false),
+            (3000, 1000.0, 1250.0, false),
+            (2700, 250.0, 250.0, true)
+        ]
+    );
+}
+
+#[test]
+fn a_manual_voucher_with_input_vat_is_booked_net_and_can_be_sent_back_as_read() {
+    let books = Books::open(spawn_app());
+    let sent = json!({"date": "2026-03-19", "description": "Kontorrekvisita", "postings": [
+        {"row": 1, "account": {"id": books.account(6800)}, "amountGross": 2700, "vatType": {"id": 1}},
+        {"row": 2, "account": {"id": books.account(2400)}, "amountGross": -2700}
+    ]});
+    let made = books.call(Method::POST, "/v2/ledger/voucher", Some(sent));
+    assert_eq!(made.status, 201, "{}", made.body);
+    let id = made.body["value"]["id"].as_i64().unwrap();
+    let expected = vec![
+        (6800, 2160.0, 2700.0, false),
+        (2710, 540.0, 540.0, true),
+        (2400, -2700.0, -2700.0, false),
+    ];
+    assert_eq!(books.voucher_postings(id), expected);
+    let read = books.call(
+        Method::GET,
+        &format!("/v2/ledger/voucher/{id}?fields=*,postings(*)"),
+        None,
+    );
+    let again = books.call(
+        Method::PUT,
+        &format!("/v2/ledger/voucher/{id}"),
+        Some(read.body["value"].clone()),
+    );
+    assert_eq!(again.status, 200, "{}", again.body);
+    assert_eq!(books.voucher_postings(id), expected, "the VAT row is made anew, once");
+}
+
+#[test]
+fn a_voucher_on_row_zero_is_refused_and_books_nothing() {
+    let books = Books::open(spawn_app());
+    let before = books.postings().len();
+    let refused = books.call(
+        Method::POST,
+        "/v2/ledger/voucher",
+        Some(json!({"date": "2026-03-19", "description": "x", "postings": [
+            {"row": 0, "account": {"id": books.account(6800)}, "amountGross": 10},
+            {"row": 1, "account": {"id": books.account(1920)}, "amountGross": -10}
+        ]})),
+    );
+    assert_eq!(refused.status, 422, "{}", refused.body);
+    assert_eq!(refused.body["validationMessages"][0]["field"], "postings.row");
+    assert_eq!(books.postings().len(), before);
+}
+
+#[test]
+fn the_balance_sheet_carries_balance_accounts_over_and_starts_result_accounts_each_year() {
+    let books = Books::open(spawn_app());
+    for (date, amount) in [("2025-12-15", 100), ("2026-02-10", 40)] {
+        let made = books.call(
+            Method::POST,
+            "/v2/ledger/voucher",
+            Some(json!({"date": date, "description": "salg", "postings": [
+                {"row": 1, "account": {"id": books.account(1920)}, "amountGross": amount},
+                {"row": 2, "account": {"id": books.account(3000)}, "amountGross": -amount}
+            ]})),
+        );
+        assert_eq!(made.status, 201, "{}", made.body);
+    }
+    let sheet = books.call(
+        Method::GET,
+        "/v2/balanceSheet?dateFrom=2026-01-01&dateTo=2026-03-01&fields=account(number),balanceIn,balanceChange,balanceOut",
+        None,
+    );
+    assert_eq!(sheet.status, 200, "{}", sheet.body);
+    let rows: Vec<(i64, f64, f64, f64)> = sheet.body["values"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["account"]["number"].as_i64().unwrap(),
+                r["balanceIn"].as_f64().unwrap(),
+                r["balanceChange"].as_f64().unwrap(),
+                r["balanceOut"].as_f64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(rows, vec![(1920, 100.0, 40.0, 140.0), (3000, 0.0, -40.0, -40.0)]);
+    let missing = books.call(Method::GET, "/v2/balanceSheet?dateFrom=2026-01-01", None);
+    assert_eq!(missing.status, 422, "{}", missing.body);
+
+    let ledger = books.call(
+        Method::GET,
+        "/v2/ledger?dateFrom=2026-01-01&dateTo=2026-03-01&fields=account(number),openingBalance,sumAmount,closingBalance,postings",
+        None,
+    );
+    assert_eq!(ledger.status, 200, "{}", ledger.body);
+    assert_eq!(ledger.body["values"][0]["account"]["number"], 1920);
+    assert_eq!(ledger.body["values"][0]["closingBalance"].as_f64(), Some(140.0));
+    assert_eq!(ledger.body["values"][0]["postings"].as_array().map(Vec::len), Some(1));
+}
+
+/// One step of a sequence the properties run.
+#[derive(Debug, Clone)]
+enum Step {
+    Invoice(Vec<(u8, u16, bool)>),
+    Pay { invoice: usize, cents: u32 },
+    Credit { invoice: usize },
+    Voucher { cents: u32, vat: bool },
+    Reverse { voucher: usize },
+    Unbalanced { cents: u32 },
+}
+
+fn step() -> impl Strategy<Value = Step> {
+    prop_oneof![
+        prop::collection::vec((1u8..5, 1u16..2000, any::<bool>()), 1..4).prop_map(Step::Invoice),
+        (0usize..4, 1u32..300_000).prop_map(|(invoice, cents)| Step::Pay { invoice, cents }),
+        (0usize..4).prop_map(|invoice| Step::Credit { invoice }),
+        (1u32..1_000_000, any::<bool>()).prop_map(|(cents, vat)| Step::Voucher { cents, vat }),
+        (0usize..4).prop_map(|voucher| Step::Reverse { voucher }),
+        (1u32..100_000).prop_map(|cents| Step::Unbalanced { cents }),
+    ]
+}
+
+/// What the sequence did, as the properties check it: per invoice its amount, payments and
+/// whether it was credited.
+#[derive(Default)]
+struct Expected {
+    invoices: Vec<(i64, i64, i64, bool)>,
+    vouchers: Vec<i64>,
+}
+
+fn run(books: &Books, step: &Step, expected: &mut Expected) {
+    match step {
+        Step::Invoice(lines) => {
+            let lines: Vec<(f64, f64, i64)> = lines
+                .iter()
+                .map(|(count, price, vat)| (f64::from(*count), f64::from(*price) / 4.0, if *vat { 3 } else { 5 }))
+                .collect();
+            let invoice = books.invoice(&lines);
+            let amount = cents(invoice["amount"].as_f64().unwrap());
+            expected
+                .invoices
+                .push((invoice["id"].as_i64().unwrap(), amount, 0, false));
+        }
+        Step::Pay { invoice, cents: paid } => {
+            let Some(entry) = expected.invoices.get_mut(*invoice) else {
+                return;
+            };
+            let reply = books.pay(entry.0, f64::from(*paid) / 100.0);
+            assert_eq!(reply.status, 200, "{}", reply.body);
+            entry.2 += i64::from(*paid);
+        }
+        Step::Credit { invoice } => {
+            let Some(entry) = expected.invoices.get_mut(*invoice) else {
+                return;
+            };
+            let reply = books.call(
+                Method::PUT,
+                &format!("/v2/invoice/{}/:createCreditNote?date=2026-03-20", entry.0),
+                None,
+            );
+            assert_eq!(reply.status, if entry.3 { 422 } else { 200 }, "{}", reply.body);
+            entry.3 = true;
+        }
+        Step::Voucher { cents: amount, vat } => {
+            let amount = f64::from(*amount) / 100.0;
+            let vat_type = if *vat { json!({"id": 1}) } else { Value::Null };
+            let made = books.call(
+                Method::POST,
+                "/v2/ledger/voucher",
+                Some(json!({"date": "2026-04-01", "description": "kjøp", "postings": [
+                    {"row": 1, "account": {"id": books.account(6800)}, "amountGross": amount, "vatType": vat_type},
+                    {"row": 2, "account": {"id": books.account(2400)}, "amountGross": -amount}
+                ]})),
+            );
+            assert_eq!(made.status, 201, "{}", made.body);
+            expected.vouchers.push(made.body["value"]["id"].as_i64().unwrap());
+        }
+        Step::Reverse { voucher } => {
+            let Some(id) = expected.vouchers.get(*voucher).copied() else {
+                return;
+            };
+            let reply = books.call(
+                Method::PUT,
+                &format!("/v2/ledger/voucher/{id}/:reverse?date=2026-04-02"),
+                None,
+            );
+            assert!(matches!(reply.status, 200 | 422), "{}", reply.body);
+        }
+        Step::Unbalanced { cents: amount } => {
+            let before = books.postings().len();
+            let amount = f64::from(*amount) / 100.0;
+            let refused = books.call(
+                Method::POST,
+                "/v2/ledger/voucher",
+                Some(json!({"date": "2026-04-01", "description": "skjev", "postings": [
+                    {"row": 1, "account": {"id": books.account(6800)}, "amountGross": amount},
+                    {"row": 2, "account": {"id": books.account(2400)}, "amountGross": -amount - 1.0}
+                ]})),
+            );
+            assert_eq!(refused.status, 422, "{}", refused.body);
+            assert_eq!(books.postings().len(), before, "a refused voucher books nothing");
+        }
+    }
+}
+
+/// The properties every state of the books has.
+fn check(books: &Books, expected: &Expected) -> Result<(), TestCaseError> {
+    let postings = books.postings();
+    let mut per_voucher: HashMap<i64, i64> = HashMap::new();
+    let mut per_account: HashMap<i64, i64> = HashMap::new();
+    for (_, voucher, account, amount) in &postings {
+        *per_voucher.entry(*voucher).or_default() += cents(*amount);
+        *per_account.entry(*account).or_default() += cents(*amount);
+    }
+    for (voucher, sum) in &per_voucher {
+        prop_assert_eq!(*sum, 0, "voucher {} does not balance", voucher);
+    }
+    let sheet = books.balance_changes();
+    for (account, sum) in &per_account {
+        prop_assert_eq!(
+            cents(sheet.get(account).copied().unwrap_or(0.0)),
+            *sum,
+            "account {}",
+            account
+        );
+    }
+    for (invoice, amount, paid, credited) in &expected.invoices {
+        let outstanding = cents(books.outstanding(*invoice));
+        let expected_outstanding = amount - paid - if *credited { *amount } else { 0 };
+        prop_assert_eq!(outstanding, expected_outstanding, "invoice {}", invoice);
+    }
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 12, max_shrink_iters: 64, ..ProptestConfig::default() })]
+
+    #[test]
+    fn the_books_balance_after_any_sequence_of_bookings(steps in prop::collection::vec(step(), 1..10)) {
+        let books = Books::open(spawn_app());
+        let mut expected = Expected::default();
+        for step in &steps {
+            run(&books, step, &mut expected);
+        }
+        check(&books, &expected)?;
+    }
+}
