@@ -400,6 +400,135 @@ pub fn payment_entries(
     entries
 }
 
+/// What the company owes its employees (travel expenses, outlays) and what it owes them in pay.
+pub const OWED_TO_EMPLOYEES: i64 = 2910;
+pub const SALARIES_OWED: i64 = 2930;
+/// Tax withheld from pay, and the employer's contribution owed.
+pub const TAX_WITHHELD: i64 = 2600;
+pub const EMPLOYER_CONTRIBUTION_OWED: i64 = 2770;
+/// Salaries, the employer's contribution, travel allowances (not taxable) and car allowances.
+pub const SALARIES: i64 = 5000;
+pub const EMPLOYER_CONTRIBUTION: i64 = 5400;
+pub const TRAVEL_ALLOWANCES: i64 = 7140;
+pub const CAR_ALLOWANCES: i64 = 7100;
+/// Tax withheld from pay when no tax card is known, and the employer's contribution in zone 1.
+pub const WITHHOLDING_PERCENT: f64 = 30.0;
+pub const EMPLOYER_CONTRIBUTION_PERCENT: f64 = 14.1;
+
+/// One cost of a travel expense as it is booked: its category's account, its amount including
+/// VAT and its VAT type, and the account its payment type credits (none: owed to the employee).
+#[derive(Debug, Clone, PartialEq)]
+pub struct TravelCost {
+    pub account: Option<i64>,
+    pub gross: f64,
+    pub vat_type: Option<i64>,
+    pub paid_from: Option<i64>,
+}
+
+/// What an approved travel expense books: each cost on its category's account (with its VAT),
+/// per diem on 7140 and mileage on 7100, each credited to what paid it — the employee (2910)
+/// unless the cost's payment type names another account.
+pub fn travel_entries(
+    employee: Option<i64>,
+    costs: &[TravelCost],
+    (per_diem, mileage): (f64, f64),
+    description: &str,
+) -> Vec<Entry> {
+    let mut entries = Vec::new();
+    let mut owed = 0.0;
+    for cost in costs {
+        let account = cost.account.map_or(Account::Number(TRAVEL_ALLOWANCES), Account::Id);
+        entries.push(
+            Entry::new(account, cost.gross)
+                .vat(cost.vat_type)
+                .party("employee", employee)
+                .described(description),
+        );
+        match cost.paid_from {
+            Some(paid_from) => entries.push(
+                Entry::new(Account::Id(paid_from), -cost.gross)
+                    .party("employee", employee)
+                    .described(description),
+            ),
+            None => owed += cost.gross,
+        }
+    }
+    for (account, amount) in [(TRAVEL_ALLOWANCES, per_diem), (CAR_ALLOWANCES, mileage)] {
+        if round(amount) != 0.0 {
+            entries.push(
+                Entry::new(Account::Number(account), amount)
+                    .party("employee", employee)
+                    .described(description),
+            );
+            owed += amount;
+        }
+    }
+    if round(owed) != 0.0 {
+        entries.push(
+            Entry::new(Account::Number(OWED_TO_EMPLOYEES), -owed)
+                .party("employee", employee)
+                .described(description),
+        );
+    }
+    entries
+}
+
+/// What one payslip books: the gross pay on 5000, the tax withheld (our flat rate) on 2600 and
+/// the rest owed on 2930; the employer's contribution on 5400 against 2770.
+pub fn payslip_entries(employee: Option<i64>, gross: f64, description: &str) -> Vec<Entry> {
+    let tax = round(gross * WITHHOLDING_PERCENT / 100.0);
+    let contribution = round(gross * EMPLOYER_CONTRIBUTION_PERCENT / 100.0);
+    let line = |account: i64, amount: f64| {
+        Entry::new(Account::Number(account), amount)
+            .party("employee", employee)
+            .described(description)
+    };
+    let mut entries = vec![
+        line(SALARIES, gross),
+        line(TAX_WITHHELD, -tax),
+        line(SALARIES_OWED, -(gross - tax)),
+    ];
+    if contribution != 0.0 {
+        entries.push(line(EMPLOYER_CONTRIBUTION, contribution));
+        entries.push(line(EMPLOYER_CONTRIBUTION_OWED, -contribution));
+    }
+    entries
+}
+
+/// A salary specification's amount: `amount` where given, else rate × count.
+pub fn specification_amount(specification: &Value) -> f64 {
+    let number = |name: &str| specification.get(name).and_then(Value::as_f64).unwrap_or(0.0);
+    match number("amount") {
+        amount if amount != 0.0 => round(amount),
+        _ => round(number("rate") * number("count")),
+    }
+}
+
+/// What a supplier's invoice books: each line on its account with its VAT type, and the total
+/// owed to the supplier on 2400.
+pub fn supplier_invoice_entries(
+    supplier: Option<i64>,
+    lines: &[(i64, f64, Option<i64>)],
+    description: &str,
+) -> Vec<Entry> {
+    let mut entries: Vec<Entry> = lines
+        .iter()
+        .map(|(account, gross, vat)| {
+            Entry::new(Account::Id(*account), *gross)
+                .vat(*vat)
+                .party("supplier", supplier)
+                .described(description)
+        })
+        .collect();
+    let total: f64 = lines.iter().map(|(_, gross, _)| gross).sum();
+    entries.push(
+        Entry::new(Account::Number(PAYABLES), -total)
+            .party("supplier", supplier)
+            .described(description),
+    );
+    entries
+}
+
 /// The entries that undo `entries`: every amount turned round.
 pub fn turned_round(entries: Vec<Entry>) -> Vec<Entry> {
     entries
@@ -677,6 +806,70 @@ mod tests {
 
     fn ledger_sum(entries: &[Entry], amount: impl Fn(&Entry) -> f64) -> f64 {
         round(entries.iter().map(amount).sum())
+    }
+
+    #[test]
+    fn a_travel_expense_books_costs_allowances_and_what_is_owed_to_the_employee() {
+        let costs = [
+            TravelCost {
+                account: Some(7140),
+                gross: 1250.0,
+                vat_type: Some(1),
+                paid_from: None,
+            },
+            TravelCost {
+                account: Some(7000),
+                gross: 300.0,
+                vat_type: None,
+                paid_from: Some(1920),
+            },
+        ];
+        let entries = travel_entries(Some(4), &costs, (800.0, 0.0), "Reise");
+        let booked: Vec<(Account, f64)> = entries.iter().map(|e| (e.account, e.gross)).collect();
+        assert_eq!(
+            booked,
+            vec![
+                (Account::Id(7140), 1250.0),
+                (Account::Id(7000), 300.0),
+                (Account::Id(1920), -300.0),
+                (Account::Number(TRAVEL_ALLOWANCES), 800.0),
+                (Account::Number(OWED_TO_EMPLOYEES), -2050.0),
+            ]
+        );
+        assert_eq!(entries[0].vat_type, Some(1));
+        assert!(entries.iter().all(|e| e.parties == vec![("employee", 4)]));
+    }
+
+    #[test]
+    fn a_payslip_books_pay_withholding_and_the_employer_contribution() {
+        let entries = payslip_entries(Some(4), 50_000.0, "Lønn");
+        let booked: Vec<(Account, f64)> = entries.iter().map(|e| (e.account, e.gross)).collect();
+        assert_eq!(
+            booked,
+            vec![
+                (Account::Number(SALARIES), 50_000.0),
+                (Account::Number(TAX_WITHHELD), -15_000.0),
+                (Account::Number(SALARIES_OWED), -35_000.0),
+                (Account::Number(EMPLOYER_CONTRIBUTION), 7_050.0),
+                (Account::Number(EMPLOYER_CONTRIBUTION_OWED), -7_050.0),
+            ]
+        );
+        assert_eq!(specification_amount(&json!({"rate": 250.0, "count": 4})), 1000.0);
+        assert_eq!(
+            specification_amount(&json!({"amount": 99.5, "rate": 1, "count": 1})),
+            99.5
+        );
+    }
+
+    #[test]
+    fn a_supplier_invoice_credits_the_supplier_with_the_total() {
+        let entries = supplier_invoice_entries(Some(9), &[(6800, 1000.0, Some(1)), (6300, 500.0, None)], "F-1");
+        assert_eq!(
+            (entries[2].account, entries[2].gross),
+            (Account::Number(PAYABLES), -1500.0)
+        );
+        assert_eq!(entries[0].vat_type, Some(1));
+        assert!(entries.iter().all(|e| e.parties == vec![("supplier", 9)]));
     }
 
     #[test]

@@ -63,6 +63,7 @@ pub enum Hook {
     CreateIncomingInvoice,
     BalanceSheet,
     LedgerAccounts,
+    CreateSalaryTransaction,
 }
 
 /// The documented operations each hook serves.
@@ -87,6 +88,7 @@ pub const HOOKED: &[(&str, &str, Hook)] = &[
     ("GET", "/activity/>forTimeSheet", Hook::ActivitiesForTimeSheet),
     ("GET", "/balanceSheet", Hook::BalanceSheet),
     ("GET", "/ledger", Hook::LedgerAccounts),
+    ("POST", "/salary/transaction", Hook::CreateSalaryTransaction),
     (
         "PUT",
         "/supplierInvoice/{invoiceId}/:approve",

@@ -462,3 +462,144 @@ proptest! {
         check(&books, &expected)?;
     }
 }
+
+/// The (account number, amount) rows of every posting whose voucher has `description`.
+fn booked_as(books: &Books, description: &str) -> Vec<(i64, f64)> {
+    let numbers: HashMap<i64, i64> = books.accounts.iter().map(|(n, id)| (*id, *n)).collect();
+    let read = books.call(
+        Method::GET,
+        "/v2/ledger/posting?dateFrom=2026-01-01&dateTo=2027-01-01&count=10000&fields=account,amount,voucher(description)",
+        None,
+    );
+    read.body["values"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["voucher"]["description"] == description)
+        .map(|p| {
+            (
+                numbers[&p["account"]["id"].as_i64().unwrap()],
+                p["amount"].as_f64().unwrap(),
+            )
+        })
+        .collect()
+}
+
+fn first_id(books: &Books, path: &str) -> i64 {
+    books.call(Method::GET, &format!("{path}?count=1&fields=id"), None).body["values"][0]["id"]
+        .as_i64()
+        .unwrap()
+}
+
+#[test]
+fn an_approved_travel_expense_books_its_costs_and_per_diem_and_unapproving_reverses_them() {
+    let books = Books::open(spawn_app());
+    let employee = first_id(&books, "/v2/employee");
+    let categories = books.call(
+        Method::GET,
+        "/v2/travelExpense/costCategory?count=100&fields=id,account",
+        None,
+    );
+    let category = categories.body["values"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["account"]["id"].as_i64() == Some(books.account(7140)))
+        .expect("a cost category on 7140")["id"]
+        .clone();
+    let payment_type = first_id(&books, "/v2/travelExpense/paymentType");
+    let made = |path: &str, body: Value| {
+        let reply = books.call(Method::POST, path, Some(body));
+        assert_eq!(reply.status, 201, "{path}: {}", reply.body);
+        reply.body["value"]["id"].as_i64().unwrap()
+    };
+    let expense = made(
+        "/v2/travelExpense",
+        json!({"employee": {"id": employee}, "title": "Bergen"}),
+    );
+    made(
+        "/v2/travelExpense/cost",
+        json!({"travelExpense": {"id": expense}, "costCategory": {"id": category}, "paymentType": {"id": payment_type},
+               "amountCurrencyIncVat": 1250, "vatType": {"id": 1}}),
+    );
+    made(
+        "/v2/travelExpense/perDiemCompensation",
+        json!({"travelExpense": {"id": expense}, "location": "Bergen", "count": 2, "rate": 400}),
+    );
+    for step in ["deliver", "approve"] {
+        let moved = books.call(Method::PUT, &format!("/v2/travelExpense/:{step}?id={expense}"), None);
+        assert_eq!(moved.status, 200, "{step}: {}", moved.body);
+    }
+    assert_eq!(
+        booked_as(&books, "Reiseregning Bergen"),
+        vec![(7140, 1000.0), (2710, 250.0), (7140, 800.0), (2910, -2050.0)]
+    );
+    let unapproved = books.call(Method::PUT, &format!("/v2/travelExpense/:unapprove?id={expense}"), None);
+    assert_eq!(unapproved.status, 200, "{}", unapproved.body);
+    let sums: HashMap<i64, i64> = books.postings().iter().fold(HashMap::new(), |mut sums, p| {
+        *sums.entry(p.2).or_default() += cents(p.3);
+        sums
+    });
+    assert!(
+        sums.values().all(|sum| *sum == 0),
+        "the reversal undoes the booking: {sums:?}"
+    );
+}
+
+#[test]
+fn a_salary_run_books_pay_tax_withheld_and_the_employer_contribution() {
+    let books = Books::open(spawn_app());
+    let employee = first_id(&books, "/v2/employee");
+    let run = books.call(
+        Method::POST,
+        "/v2/salary/transaction",
+        Some(json!({"date": "2026-03-31", "year": 2026, "month": 3, "payslips": [
+            {"employee": {"id": employee}, "specifications": [{"rate": 45000, "count": 1}, {"amount": 5000}]}
+        ]})),
+    );
+    assert_eq!(run.status, 201, "{}", run.body);
+    assert_eq!(
+        booked_as(&books, "Lønnsbilag"),
+        vec![
+            (5000, 50000.0),
+            (2600, -15000.0),
+            (2930, -35000.0),
+            (5400, 7050.0),
+            (2770, -7050.0)
+        ]
+    );
+    let unknown = books.call(
+        Method::POST,
+        "/v2/salary/transaction",
+        Some(json!({"date": "2026-03-31", "year": 2026, "month": 3, "payslips": [{"employee": {"id": 1}, "specifications": []}]})),
+    );
+    assert_eq!(unknown.status, 422, "an unknown employee: {}", unknown.body);
+}
+
+#[test]
+fn a_supplier_invoice_sent_to_the_ledger_books_cost_input_vat_and_the_payable() {
+    let books = Books::open(spawn_app());
+    let supplier = first_id(&books, "/v2/supplier");
+    let sent = books.call(
+        Method::POST,
+        "/v2/incomingInvoice?sendTo=ledger",
+        Some(json!({"invoiceHeader": {"vendorId": supplier, "invoiceDate": "2026-03-05", "invoiceNumber": "F-77", "invoiceAmount": 2500},
+                    "orderLines": [{"row": 1, "accountId": books.account(6800), "amountInclVat": 2500, "vatTypeId": 1}]})),
+    );
+    assert_eq!(sent.status, 201, "{}", sent.body);
+    assert_eq!(
+        booked_as(&books, "Leverandørfaktura F-77"),
+        vec![(6800, 2000.0), (2710, 500.0), (2400, -2500.0)]
+    );
+    let inbox = books.call(
+        Method::POST,
+        "/v2/incomingInvoice",
+        Some(json!({"invoiceHeader": {"vendorId": supplier, "invoiceNumber": "F-78"},
+                    "orderLines": [{"row": 1, "accountId": books.account(6800), "amountInclVat": 100}]})),
+    );
+    assert_eq!(inbox.status, 201, "{}", inbox.body);
+    assert!(
+        booked_as(&books, "Leverandørfaktura F-78").is_empty(),
+        "the inbox books nothing"
+    );
+}

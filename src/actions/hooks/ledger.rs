@@ -2,10 +2,12 @@
 //! a voucher reversed, attached to or sent to the ledger, and a supplier invoice's voucher
 //! posted and approved.
 
+use super::booking::book;
 use super::{arguments_present, date_argument, def, whole};
 use crate::actions::write::{change_object, check_new, insert_new, save};
 use crate::actions::{Actor, Answer, Input, check_access, load, owner_company, views};
-use crate::store::{Db, PostingColumn, PostingFilter, PostingRow};
+use crate::domain::resource;
+use crate::store::{Db, PostingColumn, PostingFilter, PostingRow, StoredObject};
 use crate::wire::envelope::{ListParams, ListQuery};
 use crate::wire::fields::FieldFilter;
 use crate::wire::query::{self, ValueType};
@@ -270,6 +272,107 @@ pub async fn approve_supplier_invoice(actor: &Actor, input: Input) -> Result<Ans
     Ok(Answer::Value { status: 200, value })
 }
 
+/// Books a supplier's invoice sent to the ledger: each order line on its account with its VAT
+/// type, the total owed to the supplier.
+fn book_incoming_invoice(db: &Db<'_>, actor: &Actor, invoice: &StoredObject) -> Result<(), ApiError> {
+    let header = invoice.body.get("invoiceHeader").cloned().unwrap_or(Value::Null);
+    let lines: Vec<(i64, f64, Option<i64>)> = invoice
+        .body
+        .get("orderLines")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|line| {
+            let account = line.get("accountId")?.as_i64()?;
+            let gross = line.get("amountInclVat").and_then(Value::as_f64).unwrap_or(0.0);
+            Some((account, gross, line.get("vatTypeId").and_then(Value::as_i64)))
+        })
+        .collect();
+    if lines.is_empty() {
+        return Ok(());
+    }
+    let text = |name: &str| header.get(name).and_then(Value::as_str).unwrap_or_default().to_owned();
+    let date = match text("invoiceDate") {
+        date if date.is_empty() => actor.now.to_string().get(..10).unwrap_or_default().to_owned(),
+        date => date,
+    };
+    let description = match text("description") {
+        given if given.is_empty() => format!("Leverandørfaktura {}", text("invoiceNumber"))
+            .trim_end()
+            .to_owned(),
+        given => given,
+    };
+    let supplier = header.get("vendorId").and_then(Value::as_i64);
+    let entries = crate::domain::ledger::supplier_invoice_entries(supplier, &lines, &description);
+    book(db, actor, &date, (&description, "Leverandørfaktura"), entries).map(|_| ())
+}
+
+/// `POST /salary/transaction` with payslips and their specifications: the run is stored as a
+/// create stores it, and booked as one salary voucher (each payslip's pay, tax withheld and the
+/// employer's contribution).
+pub async fn create_salary_transaction(actor: &Actor, input: Input) -> Result<Answer, ApiError> {
+    let salary_def = def("salary/transaction")?;
+    let mut body = input.body.unwrap_or(Value::Null);
+    // The read model lists payslips as references; a run is posted with its payslips whole.
+    let payslips = body
+        .as_object_mut()
+        .and_then(|b| b.remove("payslips"))
+        .unwrap_or_else(|| json!([]));
+    let employees: Vec<resource::Reference> = payslips
+        .as_array()
+        .into_iter()
+        .flatten()
+        .enumerate()
+        .filter_map(|(index, slip)| {
+            Some(resource::Reference {
+                field: format!("payslips[{index}].employee"),
+                resource: "employee".into(),
+                id: slip.get("employee")?.get("id")?.as_i64()?,
+            })
+        })
+        .collect();
+    let checked = check_new(salary_def, &body).map(|(mut merged, mut references, required)| {
+        merged.insert("payslips".into(), payslips);
+        references.extend(employees);
+        (merged, references, required)
+    });
+    let value = actor
+        .transaction(move |db, acting| {
+            let (run, _) = insert_new(salary_def, db, acting, checked, &body)?;
+            let date = run
+                .body
+                .get("date")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_owned();
+            let date = match date.is_empty() {
+                true => acting.now.to_string().get(..10).unwrap_or_default().to_owned(),
+                false => date,
+            };
+            let mut entries = Vec::new();
+            for payslip in run.body.get("payslips").and_then(Value::as_array).into_iter().flatten() {
+                let employee = payslip
+                    .get("employee")
+                    .and_then(|e| e.get("id"))
+                    .and_then(Value::as_i64);
+                let gross: f64 = payslip
+                    .get("specifications")
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                    .map(crate::domain::ledger::specification_amount)
+                    .sum();
+                entries.extend(crate::domain::ledger::payslip_entries(employee, gross, "Lønn"));
+            }
+            if !entries.is_empty() {
+                book(db, acting, &date, ("Lønnsbilag", "Lønnsbilag"), entries)?;
+            }
+            whole(salary_def, &acting.base, &run, db, run.company_id)
+        })
+        .await?;
+    Ok(Answer::Value { status: 201, value })
+}
+
 /// `POST /incomingInvoice?sendTo`: the supplier's invoice is stored as a create stores it, and
 /// answered as the document's `IncomingInvoiceSaveResult`, which names it by its voucher id (the
 /// id `GET /incomingInvoice/{voucherId}` reads it by).
@@ -281,9 +384,22 @@ pub async fn create_incoming_invoice(actor: &Actor, input: Input) -> Result<Answ
         _ => "DRAFT_IN_INBOX",
     };
     let body = input.body.unwrap_or(Value::Null);
-    let checked = check_new(incoming_def, &body);
+    // The read model's order lines are read-only; the write model's are kept as sent.
+    let lines = body.get("orderLines").filter(|l| l.is_array()).cloned();
+    let checked = check_new(incoming_def, &body).map(|(mut merged, references, required)| {
+        if let Some(lines) = lines {
+            merged.insert("orderLines".into(), lines);
+        }
+        (merged, references, required)
+    });
     let (object, _) = actor
-        .transaction(move |db, acting| insert_new(incoming_def, db, acting, checked, &body))
+        .transaction(move |db, acting| {
+            let made = insert_new(incoming_def, db, acting, checked, &body)?;
+            if life_cycle == "IN_LEDGER" {
+                book_incoming_invoice(db, acting, &made.0)?;
+            }
+            Ok(made)
+        })
         .await?;
     let year = object
         .body

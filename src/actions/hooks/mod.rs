@@ -47,6 +47,7 @@ pub async fn run(hook: Hook, actor: &Actor, input: Input) -> Result<Answer, ApiE
         Hook::ActivitiesForTimeSheet => travel::activities_for_time_sheet(actor, input),
         Hook::BalanceSheet => reports::balance_sheet(actor, input),
         Hook::LedgerAccounts => reports::ledger_accounts(actor, input),
+        Hook::CreateSalaryTransaction => ledger::create_salary_transaction(actor, input).await,
     }
 }
 
@@ -60,6 +61,7 @@ pub fn reads_json_body(hook: Hook) -> bool {
             | Hook::PostSupplierInvoice
             | Hook::CreateInvoice
             | Hook::CreateIncomingInvoice
+            | Hook::CreateSalaryTransaction
     )
 }
 

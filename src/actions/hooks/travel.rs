@@ -1,13 +1,15 @@
-//! Travel expenses moved through their states (delivered, approved, and back), and the
-//! activities open for hour registration.
+//! Travel expenses moved through their states (delivered, approved — which books them — and
+//! back), and the activities open for hour registration.
 
+use super::booking::book;
 use super::{argument, def, whole};
-use crate::actions::write::save;
+use crate::actions::write::{check_new, insert_booked, save};
 use crate::actions::{Actor, Answer, Input, check_access, load, owner_company, read};
-use crate::domain::travel;
+use crate::domain::{ledger, travel};
+use crate::store::{Db, StoredObject};
 use crate::wire::ApiError;
 use crate::wire::query::{self, ValueType};
-use serde_json::Value;
+use serde_json::{Map, Value, json};
 
 /// A travel expense's move from one state to the next.
 #[derive(Clone, Copy)]
@@ -46,6 +48,11 @@ pub async fn change_state(actor: &Actor, input: Input, step: Step) -> Result<Ans
                     Step::Unapprove => travel::travel_expense_unapproved(id, &state)?,
                 };
                 expense.body.extend(changes);
+                match step {
+                    Step::Approve => book_travel_expense(db, acting, &mut expense, &today)?,
+                    Step::Unapprove => unbook_travel_expense(db, acting, &mut expense, &today)?,
+                    Step::Deliver | Step::Undeliver => {}
+                }
                 save(travel_def, db, acting, &mut expense)?;
                 values.push(whole(travel_def, &acting.base, &expense, db, company)?);
             }
@@ -53,6 +60,98 @@ pub async fn change_state(actor: &Actor, input: Input, step: Step) -> Result<Ans
         })
         .await?;
     Ok(Answer::Values { status: 200, values })
+}
+
+/// The id a reference field of `body` names.
+fn reference(body: &Map<String, Value>, field: &str) -> Option<i64> {
+    body.get(field)?.get("id")?.as_i64()
+}
+
+/// The objects of `resource` that belong to the travel expense `id`.
+fn parts_of(db: &Db<'_>, resource: &str, company: i64, id: i64) -> Result<Vec<StoredObject>, ApiError> {
+    Ok(db
+        .objects(resource, company)?
+        .into_iter()
+        .filter(|part| reference(&part.body, "travelExpense") == Some(id))
+        .collect())
+}
+
+/// An amount field of `body`, else `rate` × `per` (count, km).
+fn amount_or(body: &Map<String, Value>, amount: &str, per: &str) -> f64 {
+    let number = |name: &str| body.get(name).and_then(Value::as_f64).unwrap_or(0.0);
+    match number(amount) {
+        given if given != 0.0 => given,
+        _ => number("rate") * number(per),
+    }
+}
+
+/// The costs of a travel expense as its voucher books them.
+fn travel_costs(db: &Db<'_>, company: i64, id: i64) -> Result<Vec<ledger::TravelCost>, ApiError> {
+    let owed_to_employee = db.account_by_number(company, ledger::OWED_TO_EMPLOYEES)?;
+    let mut costs = Vec::new();
+    for cost in parts_of(db, "travelExpense/cost", company, id)? {
+        let category = match reference(&cost.body, "costCategory") {
+            Some(id) => db.object("travelExpense/costCategory", id)?,
+            None => None,
+        };
+        let paid_by = match reference(&cost.body, "paymentType") {
+            Some(id) => db.object("travelExpense/paymentType", id)?,
+            None => None,
+        };
+        let paid_from = paid_by
+            .and_then(|p| reference(&p.body, "account"))
+            .filter(|a| Some(*a) != owed_to_employee);
+        costs.push(ledger::TravelCost {
+            account: category.as_ref().and_then(|c| reference(&c.body, "account")),
+            gross: ["amountNOKInclVAT", "amountCurrencyIncVat"]
+                .iter()
+                .filter_map(|name| cost.body.get(*name).and_then(Value::as_f64))
+                .find(|amount| *amount != 0.0)
+                .unwrap_or(0.0),
+            vat_type: reference(&cost.body, "vatType")
+                .or_else(|| category.as_ref().and_then(|c| reference(&c.body, "vatType"))),
+            paid_from,
+        });
+    }
+    Ok(costs)
+}
+
+/// Books an approved travel expense (costs, per diem, mileage) and points it at its voucher.
+fn book_travel_expense(db: &Db<'_>, actor: &Actor, expense: &mut StoredObject, date: &str) -> Result<(), ApiError> {
+    let (company, id) = (expense.company_id, expense.id);
+    let costs = travel_costs(db, company, id)?;
+    let per_diem: f64 = parts_of(db, "travelExpense/perDiemCompensation", company, id)?
+        .iter()
+        .map(|p| amount_or(&p.body, "amount", "count"))
+        .sum();
+    let mileage: f64 = parts_of(db, "travelExpense/mileageAllowance", company, id)?
+        .iter()
+        .map(|m| amount_or(&m.body, "amount", "km"))
+        .sum();
+    let employee = reference(&expense.body, "employee");
+    let title = expense.body.get("title").and_then(Value::as_str).unwrap_or_default();
+    let description = format!("Reiseregning {title}").trim_end().to_owned();
+    let entries = ledger::travel_entries(employee, &costs, (per_diem, mileage), &description);
+    if entries.is_empty() {
+        return Ok(());
+    }
+    let voucher = book(db, actor, date, (&description, "Reiseregning"), entries)?;
+    expense.body.insert("voucher".into(), json!({ "id": voucher.id }));
+    Ok(())
+}
+
+/// Undoes an approval's booking: its voucher is reversed on `date` and the expense forgets it.
+fn unbook_travel_expense(db: &Db<'_>, actor: &Actor, expense: &mut StoredObject, date: &str) -> Result<(), ApiError> {
+    let Some(voucher) = reference(&expense.body, "voucher") else {
+        return Ok(());
+    };
+    let voucher_def = def("ledger/voucher")?;
+    if let Some(booked) = db.object(&voucher_def.path, voucher)? {
+        let body = ledger::reversal_of(&booked.body, date);
+        insert_booked(voucher_def, db, actor, check_new(voucher_def, &body), &body)?;
+    }
+    expense.body.insert("voucher".into(), Value::Null);
+    Ok(())
 }
 
 /// `GET /activity/>forTimeSheet?projectId`: the activities hours can be registered on — the
