@@ -12,6 +12,7 @@ impl From<Denial> for ApiError {
             DenialKind::MissingArgument => ErrorKind::ValueValidation,
             DenialKind::Conflict => ErrorKind::RevisionConflict,
             DenialKind::NotFound => ErrorKind::NotFound,
+            DenialKind::Unexpected => ErrorKind::Internal,
         };
         let mut error = ApiError::new(kind).with_developer_message(denial.developer_message());
         error.denial = Some((denial.rule, denial.remedy.clone()));
@@ -24,6 +25,8 @@ impl From<Denial> for ApiError {
             .map(|f| {
                 if f.is_argument {
                     ValidationMessage::arg(&f.field, f.message)
+                } else if f.field.is_empty() {
+                    ValidationMessage::unnamed(f.message)
                 } else {
                     ValidationMessage::field(f.field, f.message)
                 }

@@ -16,6 +16,8 @@ pub enum DenialKind {
     Conflict,
     /// 404/6000: no such object where the caller looks.
     NotFound,
+    /// 500/1000: where the real API fails with an unexpected error, the sandbox fails the same way.
+    Unexpected,
 }
 
 /// One field-level complaint of a denial.
@@ -67,6 +69,16 @@ impl Denial {
     pub fn field(mut self, name: &str, message: &str) -> Self {
         self.fields.push(FieldProblem {
             field: name.to_owned(),
+            message: message.to_owned(),
+            is_argument: false,
+        });
+        self
+    }
+
+    /// A complaint about the whole object, naming no field (`field` is null on the wire).
+    pub fn unnamed(mut self, message: &str) -> Self {
+        self.fields.push(FieldProblem {
+            field: String::new(),
             message: message.to_owned(),
             is_argument: false,
         });

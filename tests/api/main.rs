@@ -33,6 +33,7 @@ mod journal;
 mod malformed;
 mod openapi;
 mod overrides;
+mod probes;
 mod recorded;
 mod remembered;
 mod required;

@@ -533,7 +533,9 @@ fn fuzz_operation(emulator: &Emulator, op: &Operation, rng: &mut Rng, tally: &mu
     let cx = Context {
         known: &known,
         own: own_path.to_owned(),
-        required: find(own_path).map(|def| def.required.clone()).unwrap_or_default(),
+        required: find(own_path)
+            .map(|def| def.required.iter().map(|r| r.field.clone()).collect())
+            .unwrap_or_default(),
         required_query: find(own_path)
             .map(|def| def.required_query.values().flatten().cloned().collect())
             .unwrap_or_default(),
