@@ -12,7 +12,6 @@ impl From<Denial> for ApiError {
             DenialKind::MissingArgument => ErrorKind::ValueValidation,
             DenialKind::Conflict => ErrorKind::RevisionConflict,
             DenialKind::NotFound => ErrorKind::NotFound,
-            DenialKind::Unexpected => ErrorKind::Internal,
         };
         let mut error = ApiError::new(kind).with_developer_message(denial.developer_message());
         error.denial = Some((denial.rule, denial.remedy.clone()));

@@ -16,8 +16,6 @@ pub enum DenialKind {
     Conflict,
     /// 404/6000: no such object where the caller looks.
     NotFound,
-    /// 500/1000: where the real API fails with an unexpected error, the sandbox fails the same way.
-    Unexpected,
 }
 
 /// One field-level complaint of a denial.

@@ -239,8 +239,6 @@ pub struct Required {
     /// The real API validates in rounds: a requirement of round 2 is reported only once every
     /// requirement of round 1 is met.
     pub stage: u8,
-    /// The real API fails with 500 rather than naming the field (see FIDELITY.md).
-    pub unexpected: bool,
 }
 
 #[derive(Deserialize)]
@@ -256,22 +254,14 @@ enum RequiredText {
         says: Vec<(String, String)>,
         #[serde(default)]
         stage: Option<u8>,
-        #[serde(default)]
-        unexpected: bool,
     },
 }
 
 impl From<RequiredText> for Required {
     fn from(text: RequiredText) -> Self {
-        let (field, or, says, stage, unexpected) = match text {
-            RequiredText::Name(field) => (field, Vec::new(), Vec::new(), None, false),
-            RequiredText::Full {
-                field,
-                or,
-                says,
-                stage,
-                unexpected,
-            } => (field, or, says, stage, unexpected),
+        let (field, or, says, stage) = match text {
+            RequiredText::Name(field) => (field, Vec::new(), Vec::new(), None),
+            RequiredText::Full { field, or, says, stage } => (field, or, says, stage),
         };
         let says = match says.is_empty() {
             true => vec![(field.clone(), NOT_NULL.to_owned())],
@@ -282,7 +272,6 @@ impl From<RequiredText> for Required {
             or,
             says,
             stage: stage.unwrap_or(1),
-            unexpected,
         }
     }
 }
@@ -582,18 +571,6 @@ pub fn required_fields_are_present(def: &ResourceDef, body: &Map<String, Value>)
     };
     let unmet: Vec<&Required> = def.required.iter().filter(|r| r.stage == stage && missing(r)).collect();
     let names: Vec<&str> = unmet.iter().map(|r| r.field.as_str()).collect();
-    if unmet.iter().any(|r| r.unexpected) {
-        return Err(Denial::new(
-            DenialKind::Unexpected,
-            rule_name!(),
-            format!(
-                "{} without {} fails in Tripletex with an unexpected error (500), not a validation message.",
-                def.model,
-                names.join(", ")
-            ),
-        )
-        .remedy(format!("send {}.", names.join(", "))));
-    }
     let mut denial = Denial::new(
         DenialKind::Invalid,
         rule_name!(),
@@ -997,15 +974,6 @@ mod tests {
         );
         let email = json!({"email": "a@b.example"}).as_object().cloned().unwrap();
         assert!(required_fields_are_present(contact, &email).is_ok());
-    }
-
-    #[test]
-    fn required_fields_are_present_fails_unexpectedly_where_tripletex_does() {
-        let group = find("order/orderGroup").unwrap();
-        let denial = required_fields_are_present(group, &Map::new()).unwrap_err();
-        assert_eq!((denial.kind, denial.fields.len()), (DenialKind::Unexpected, 0));
-        let with_order = json!({"order": {"id": 1}}).as_object().cloned().unwrap();
-        assert!(required_fields_are_present(group, &with_order).is_ok());
     }
 
     #[test]

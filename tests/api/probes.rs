@@ -1,7 +1,8 @@
 //! The entity probes: a minimal body POSTed to each of 50 paths of a fresh Tripletex company, with
 //! the status and `validationMessages` the live API gave (`entity-probes.json`, distilled from the
-//! reference `fresh-company-2026-03.json`). Each must get the same answer from the sandbox, and
-//! when the reference is at hand the table must still say what it says.
+//! reference `fresh-company-2026-03.json`). Each must get the same answer from the sandbox, but for
+//! the answers the sandbox chose otherwise (`CHOSEN`, see FIDELITY.md), and when the reference is
+//! at hand the table must still say what it says.
 
 use crate::helpers::{Reply, TestApp, spawn_app};
 use reqwest::Method;
@@ -24,6 +25,25 @@ struct Probe {
     /// The fields a 201's object showed.
     #[serde(default)]
     response_fields: Option<Vec<String>>,
+}
+
+/// The probes the live API failed with 500 (a bug of its own): the sandbox, which answers no
+/// request with a 500 of its own making, names the missing fields instead (FIDELITY.md).
+const CHOSEN: &[(&str, u16, &[&str])] = &[
+    ("orderGroup_minimal", 422, &["order"]),
+    ("projectActivity_minimal", 422, &["activity", "project"]),
+];
+
+/// The probe with the sandbox's chosen answer in place of the live one, where it has one.
+fn as_chosen(mut probe: Probe) -> Probe {
+    if let Some((_, status, fields)) = CHOSEN.iter().find(|(name, _, _)| *name == probe.name) {
+        probe.status = *status;
+        let messages = fields
+            .iter()
+            .map(|f| (Some((*f).to_owned()), "Kan ikke være null.".to_owned()));
+        probe.messages = Some(messages.collect());
+    }
+    probe
 }
 
 fn table() -> Vec<Probe> {
@@ -85,7 +105,7 @@ fn send(app: &TestApp, session: &str, probe: &Probe) -> Reply {
 fn every_entity_probe_gets_the_answer_a_fresh_company_gave() {
     let app = spawn_app();
     let session = app.session_with_everything();
-    let probes = table();
+    let probes: Vec<Probe> = table().into_iter().map(as_chosen).collect();
     assert_eq!(probes.len(), 50, "the table holds the 50 probes");
     let wrong: Vec<String> = probes
         .iter()
@@ -102,25 +122,16 @@ fn every_entity_probe_gets_the_answer_a_fresh_company_gave() {
 }
 
 #[test]
-fn a_probe_the_live_api_failed_with_500_fails_in_the_envelope_not_a_panic() {
-    let app = spawn_app();
-    let session = app.session_with_everything();
-    for probe in table().iter().filter(|p| p.status == 500) {
-        let reply = send(&app, &session, probe);
-        assert_eq!(
-            (reply.status, &reply.body["code"], &reply.body["validationMessages"]),
-            (500, &Value::from(1000), &Value::Null),
-            "{}: {}",
-            probe.name,
-            reply.body
-        );
-        let said = reply.body["developerMessage"].as_str().unwrap_or_default();
-        assert!(
-            said.contains("unexpected error (500)"),
-            "{}: names why: {said}",
-            probe.name
-        );
+fn only_the_live_apis_500s_are_answered_otherwise() {
+    let live = table();
+    for (name, _, _) in CHOSEN {
+        let probe = live
+            .iter()
+            .find(|p| p.name == *name)
+            .expect("a chosen probe is in the table");
+        assert_eq!(probe.status, 500, "{name}: only a live 500 is answered otherwise");
     }
+    assert_eq!(live.iter().filter(|p| p.status >= 500).count(), CHOSEN.len());
 }
 
 /// The reference directory: `TRIPLETEX_REFERENCE`, else `../shared/reference` beside the project.
