@@ -439,7 +439,7 @@ pub async fn run(spec: &Spec) -> Result<Report, String> {
             "post",
             "/v2/ledger/voucher".into(),
             own(),
-            Some(json!({"date": "2026-01-15", "postings": [
+            Some(json!({"date": "2026-01-15", "description": "Conformance", "postings": [
         {"row": 1, "date": "2026-01-15", "account": {"id": accounts["values"][0]["id"]}, "amountGross": 10},
         {"row": 2, "date": "2026-01-15", "account": {"id": accounts["values"][1]["id"]}, "amountGross": -10}]}))
         )
@@ -571,14 +571,11 @@ where
         let id = match on_one {
             false => 0,
             true if def.allows(Operation::Create) && def.identity => {
-                let (status, made) = send(
-                    app,
-                    "post",
-                    &format!("/v2/{}", def.path),
-                    auth.as_deref(),
-                    Some(&json!({})),
-                )
-                .await;
+                let Some(least) = least_body_in(app, auth.as_deref(), def).await else {
+                    continue;
+                };
+                let (status, made) =
+                    send(app, "post", &format!("/v2/{}", def.path), auth.as_deref(), Some(&least)).await;
                 match made["value"]["id"].as_i64() {
                     Some(id) => id,
                     None => {
@@ -603,12 +600,19 @@ where
         });
         let item = format!("/v2{}", item.collect::<Vec<_>>().join("/"));
         let collection = format!("/v2/{}", def.path);
+        let least = match kind {
+            Operation::Create | Operation::CreateList => match least_body_in(app, auth.as_deref(), def).await {
+                Some(least) => least,
+                None => continue,
+            },
+            _ => Value::Null,
+        };
         let (uri, body) = match kind {
             Operation::List => (format!("{collection}?fields=*,changes"), None),
-            Operation::Create => (collection, Some(json!({}))),
+            Operation::Create => (collection, Some(least)),
             Operation::Get | Operation::Delete => (item, None),
             Operation::Update => (item, Some(json!({}))),
-            Operation::CreateList => (format!("{collection}/list"), Some(json!([{}, {}]))),
+            Operation::CreateList => (format!("{collection}/list"), Some(json!([least.clone(), least]))),
             Operation::UpdateList => (format!("{collection}/list"), Some(json!([{"id": id}]))),
             Operation::DeleteIds => (format!("{collection}/list?ids={id}"), None),
             Operation::DeleteList => (item, Some(json!([{"id": id}]))),
@@ -662,6 +666,85 @@ pub fn wide_list_arguments(def: &resource::ResourceDef) -> Vec<(&str, &'static s
         .into_iter()
         .map(|name| (name, argument_sample(name)))
         .collect()
+}
+
+/// The resources a create of `def` must name an object of: its required references.
+pub fn required_references(def: &resource::ResourceDef) -> Vec<&str> {
+    def.required
+        .iter()
+        .filter_map(|r| def.fields.get(&r.field))
+        .filter(|f| f.kind == resource::FieldKind::Ref)
+        .filter_map(|f| f.resource.as_deref())
+        .collect()
+}
+
+/// The least body a create of `def` passes its required fields with: a sample of each field's
+/// type, and for a reference the id `pick` gives for its resource. None when `pick` has no object
+/// to name: the sandbox's world holds none of that resource.
+pub fn least_body(def: &resource::ResourceDef, pick: impl Fn(&str) -> Option<i64>) -> Option<Value> {
+    use resource::FieldKind;
+    let mut body = Map::new();
+    for name in def.required.iter().map(|r| &r.field) {
+        let field = def.fields.get(name)?;
+        let value = match field.kind {
+            FieldKind::String => match (&field.allowed, field.format.as_deref()) {
+                (Some(allowed), _) => json!(allowed.first()?),
+                (None, Some("date")) => json!("2026-03-01"),
+                (None, _) => json!("Sandbox sample"),
+            },
+            FieldKind::Integer => json!(7.clamp(field.minimum.unwrap_or(i64::MIN), field.maximum.unwrap_or(i64::MAX))),
+            FieldKind::Number => json!(1.5),
+            FieldKind::Boolean => json!(true),
+            FieldKind::Ref => json!({ "id": pick(field.resource.as_deref()?)? }),
+            FieldKind::Object => json!({}),
+            FieldKind::Array | FieldKind::Lines => json!([]),
+        };
+        body.insert(name.clone(), value);
+    }
+    Some(Value::Object(body))
+}
+
+/// The emulator's app called in process (actix's test service), as the walks call it.
+trait InProcess<B>:
+    actix_web::dev::Service<actix_http::Request, Response = actix_web::dev::ServiceResponse<B>, Error = actix_web::Error>
+{
+}
+
+impl<S, B> InProcess<B> for S where
+    S: actix_web::dev::Service<
+            actix_http::Request,
+            Response = actix_web::dev::ServiceResponse<B>,
+            Error = actix_web::Error,
+        >
+{
+}
+
+/// [`least_body`] over the app: each reference names the first object of its resource, one made
+/// for it (with its own least body) where there is none yet.
+async fn least_body_in<S: InProcess<B>, B: actix_web::body::MessageBody>(
+    app: &S,
+    auth: Option<&str>,
+    def: &resource::ResourceDef,
+) -> Option<Value> {
+    let mut ids = std::collections::HashMap::new();
+    for target in required_references(def) {
+        let range = resource::find(target).map(required_range).unwrap_or_default();
+        let (_, listed) = send(
+            app,
+            "get",
+            &format!("/v2/{target}?count=1&fields=id{range}"),
+            auth,
+            None,
+        )
+        .await;
+        let mut id = listed["values"][0]["id"].as_i64();
+        if let (None, Some(made)) = (id, resource::find(target).and_then(|t| least_body(t, |_| None))) {
+            let (_, answer) = send(app, "post", &format!("/v2/{target}"), auth, Some(&made)).await;
+            id = answer["value"]["id"].as_i64();
+        }
+        ids.insert(target, id);
+    }
+    least_body(def, |target| ids.get(target).copied().flatten())
 }
 
 /// [`wide_list_arguments`] as query text to append (`&name=value…`).

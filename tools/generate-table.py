@@ -318,6 +318,8 @@ for m, p, op, kind, coll in classified:
     if kind and coll in known:
         row['kind'] = AS_METHOD[kind]
         row['resource'] = coll
+    if 'multipart/form-data' in op.get('requestBody', {}).get('content', {}):
+        row['form'] = True
     table.append(row)
 
 json.dump({'resources': resources, 'operations': table}, open(os.path.join(HERE, 'table.json'), 'w'),

@@ -19,8 +19,8 @@ pub use read::{get, list};
 pub use session::{log_in, mintable};
 pub use views::{expand, render, render_object};
 pub use write::{
-    check_references, create, create_list, delete, delete_ids, delete_list, settings, update, update_list,
-    update_settings,
+    check_references, create, create_list, delete, delete_ids, delete_list, settings, undocumented, update,
+    update_list, update_settings,
 };
 
 use crate::domain::entitlements::AccessNeeded;

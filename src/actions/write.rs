@@ -8,6 +8,7 @@ use crate::actions::{Actor, Answer, Input, check_access, load, object_json, owne
 use crate::domain::denial::Denial;
 use crate::domain::ledger;
 use crate::domain::resource::{self, FieldKind, Operation, ResourceDef, WriteRule};
+use crate::domain::table::{self, Undocumented};
 use crate::store::{Db, ObjectText, StoredObject};
 use crate::wire::fields::FieldFilter;
 use crate::wire::query::{self, ValueType};
@@ -187,9 +188,11 @@ fn line_ids(def: &ResourceDef, body: &Map<String, Value>) -> Vec<i64> {
 /// it makes, and whether the required fields are there.
 pub type CheckedNew = Result<(Map<String, Value>, Vec<resource::Reference>, Result<(), Denial>), Denial>;
 
+/// Required fields are judged on the body as sent: a template's default fills none of them.
 pub fn check_new(def: &ResourceDef, body: &Value) -> CheckedNew {
     resource::merge_body(def, &def.template, body).map(|(merged, references)| {
-        let required = resource::required_fields_are_present(def, &merged);
+        let sent = body.as_object().unwrap_or(&merged);
+        let required = resource::required_fields_are_present(def, sent);
         (merged, references, required)
     })
 }
@@ -281,6 +284,31 @@ pub fn save(def: &ResourceDef, db: &Db<'_>, actor: &Actor, object: &mut StoredOb
     let (text, view) = stored_text(def, object);
     db.update_object_viewed(&def.path, object, &text, Some(&view))?;
     Ok(view)
+}
+
+/// An operation the document lacks that the live API answers: access as for the resource, then
+/// the live API's refusal or required fields; a complete body is not emulated (501). Nothing is
+/// written.
+pub async fn undocumented(
+    def: &'static ResourceDef,
+    answer: Undocumented,
+    name: String,
+    actor: &Actor,
+    body: Value,
+) -> Result<Answer, ApiError> {
+    actor
+        .transaction(move |db, acting| check_access(def, acting, db))
+        .await?;
+    if answer == Undocumented::Refused {
+        return Err(table::salary_types_are_tripletex_own().into());
+    }
+    resource::merge_body(def, &def.template, &body)?;
+    if let Some(sent) = body.as_object() {
+        resource::required_fields_are_present(def, sent)?;
+    }
+    Err(ApiError::new(ErrorKind::NotEmulated).with_developer_message(format!(
+        "{name} is not in Tripletex's API document; the live API checks its required fields, as the sandbox did, and the sandbox emulates it no further. PUT /_sandbox/overrides can answer it for a test."
+    )))
 }
 
 /// `{"value": …}` of an object just written, from its stored view.
@@ -433,7 +461,9 @@ fn settings_object(def: &'static ResourceDef, db: &Db<'_>, actor: &Actor) -> Res
         return Ok(object);
     }
     let nothing = json!({});
-    insert_new(def, db, actor, check_new(def, &nothing), &nothing).map(|(object, _)| object)
+    // Made with the model's defaults, whatever a client's write of it would have to fill.
+    let defaults = check_new(def, &nothing).map(|(merged, references, _)| (merged, references, Ok(())));
+    insert_new(def, db, actor, defaults, &nothing).map(|(object, _)| object)
 }
 
 /// `GET /{path}` of a settings object (`/project/settings`, `/company/settings/altinn`, …).

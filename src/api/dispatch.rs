@@ -1,7 +1,8 @@
 //! Every `/v2` request no hand-written handler took: its method and path are looked up in the
 //! operation table (every operation of the official document), then served by the engine's
 //! generic operation for its kind, by a resource's hook, or answered 501 naming the operation.
-//! A path the document does not have gets the real 404; a documented path without the method, 405.
+//! A path the document does not have gets the real 404; a documented path without the method, the
+//! live API's 400 (or, for the few it answers anyway, its answer).
 
 use crate::actions;
 use crate::api::auth::CompanyPrincipal;
@@ -31,17 +32,60 @@ pub async fn dispatch(req: HttpRequest, payload: web::Payload) -> Result<HttpRes
     let segments: Vec<&str> = decoded.iter().map(String::as_str).collect();
     match table.find(req.method().as_str(), &segments) {
         Found::Nothing => Ok(crate::wire::request_id::no_route(req).await?),
-        Found::OtherMethods(methods) => Err(ApiError::new(ErrorKind::MethodNotAllowed)
-            .with_allow(&methods)
-            .with_developer_message(format!(
-                "{} is not allowed on {}; the Tripletex API has {} on this path.",
-                req.method(),
-                req.path(),
-                methods.join(", ")
-            ))
-            .into()),
+        Found::OtherMethods(methods) => match table::undocumented(req.method().as_str(), &decoded.join("/")) {
+            Some(found) => serve_undocumented(found, req, payload.into_inner()).await,
+            None => Err(other_method(&req, &methods).into()),
+        },
         Found::Operation(route, params) => serve(route, params, req, payload.into_inner()).await,
     }
+}
+
+/// A method the document does not give a path it has: the live API answers 400, not 405.
+fn other_method(req: &HttpRequest, methods: &[&str]) -> ApiError {
+    ApiError::new(ErrorKind::BadRequest)
+        .with_allow(methods)
+        .with_developer_message(format!(
+            "{} is not an operation of {}; the Tripletex API has {} on this path (Tripletex answers 400, not 405).",
+            req.method(),
+            req.path(),
+            methods.join(", ")
+        ))
+}
+
+/// An operation the document lacks that the live API answers all the same ([`table::Undocumented`]).
+async fn serve_undocumented(
+    (path, answer): (&'static str, table::Undocumented),
+    req: HttpRequest,
+    mut payload: actix_web::dev::Payload,
+) -> Result<HttpResponse, Error> {
+    let principal = CompanyPrincipal::from_request(&req, &mut payload).await?;
+    let def = resource::find(path).ok_or_else(|| ApiError::internal(&format!("no resource {path}")))?;
+    let body = body(&req, &mut payload).await?;
+    let actor = resources::actor(&principal, &req);
+    let name = format!("{} /v2/{path}", req.method());
+    let answer = actions::undocumented(def, answer, name, &actor, body).await;
+    Ok(resources::respond(answer?)?)
+}
+
+/// A declared operation whose body is a file form refuses any other body, as the live API does.
+fn form_expected(route: &Route, req: &HttpRequest) -> Result<(), ApiError> {
+    let content_type = req
+        .headers()
+        .get(actix_web::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    if !route.form || content_type.starts_with("multipart/form-data") {
+        return Ok(());
+    }
+    Err(ApiError::new(ErrorKind::BadRequest).with_developer_message(format!(
+        "{} takes a file as multipart/form-data, not {}.",
+        route.name(),
+        if content_type.is_empty() {
+            "a body without Content-Type"
+        } else {
+            content_type
+        }
+    )))
 }
 
 /// The path below the `/v2` of the default sandbox or of `/sb/{id}`.
@@ -101,14 +145,15 @@ async fn serve(
             ids(route, &params)?;
             // Another hand-written route holds this literal path (`/token/session/>whoAmI` is no
             // session token): the method is what it lacks.
-            return Err(ApiError::new(ErrorKind::MethodNotAllowed)
+            return Err(ApiError::new(ErrorKind::BadRequest)
                 .with_developer_message(format!(
-                    "{} is not allowed on {}. See the Tripletex API documentation for the methods this path has.",
+                    "{} is not an operation of {} (Tripletex answers 400, not 405). See the Tripletex API documentation for the methods this path has.",
                     req.method(),
                     req.path()
                 ))
                 .into());
         }
+        form_expected(route, &req)?;
         return Err(not_emulated(route).into());
     };
     // Every parameter of an operation the sandbox serves is an id.

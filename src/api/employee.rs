@@ -328,7 +328,7 @@ fn read_body(body: &Value, base: &EmployeeDraft) -> Result<EmployeeDraft, ApiErr
                         Ok(user_type) => draft.user_type = Some(user_type),
                         Err(_) => problems.push(ValidationMessage::field(
                             "userType",
-                            "Brukertype kan ikke være «0» eller tom.",
+                            crate::domain::employee::NO_USER_TYPE,
                         )),
                     },
                     _ => problems.push(ValidationMessage::field(
@@ -375,6 +375,7 @@ async fn create(
         let draft = read_body(&body, &EmployeeDraft::default())?;
         crate::actions::check_references(db, company, &references(&draft.details))?;
         employee_is_valid(&draft, db.email_taken(company, &draft.email, 0)?)?;
+        crate::domain::employee::new_employee_has_a_department(&draft)?;
         let person = Person {
             id: sandbox.next_id(),
             company_id: company,

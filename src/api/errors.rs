@@ -24,6 +24,8 @@ impl From<Denial> for ApiError {
             .map(|f| {
                 if f.is_argument {
                     ValidationMessage::arg(&f.field, f.message)
+                } else if f.field.is_empty() {
+                    ValidationMessage::unnamed(f.message)
                 } else {
                     ValidationMessage::field(f.field, f.message)
                 }

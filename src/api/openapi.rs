@@ -815,7 +815,13 @@ fn model_schema(def: &ResourceDef) -> Value {
     );
     let mut schema = json!({"type": "object", "properties": properties});
     if !def.required.is_empty() {
-        schema["required"] = json!(def.required);
+        let names: Vec<&str> = def
+            .required
+            .iter()
+            .filter(|r| r.or.is_empty())
+            .map(|r| r.field.as_str())
+            .collect();
+        schema["required"] = json!(names);
     }
     schema
 }

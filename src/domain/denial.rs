@@ -73,6 +73,16 @@ impl Denial {
         self
     }
 
+    /// A complaint about the whole object, naming no field (`field` is null on the wire).
+    pub fn unnamed(mut self, message: &str) -> Self {
+        self.fields.push(FieldProblem {
+            field: String::new(),
+            message: message.to_owned(),
+            is_argument: false,
+        });
+        self
+    }
+
     /// The text that goes in `developerMessage`: reason, fix and the rule's name.
     pub fn developer_message(&self) -> String {
         match &self.remedy {

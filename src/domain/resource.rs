@@ -171,7 +171,8 @@ pub struct ResourceDef {
     pub entitlement: Option<crate::domain::entitlements::Entitlement>,
     pub scope: Scope,
     pub methods: Vec<Operation>,
-    pub required: Vec<String>,
+    /// The fields a write must fill, with what the real API says when one is missing.
+    pub required: Vec<Required>,
     pub filters: BTreeMap<String, FilterDef>,
     pub fields: BTreeMap<String, FieldDef>,
     /// Every field with its default, in the order the API renders them.
@@ -225,9 +226,92 @@ fn shows_identity() -> bool {
     true
 }
 
+/// A field a write must fill, and what the real API says when it is missing. Written in
+/// `fixtures/resources.json` as the field's name alone (the real API's «Kan ikke være null.» on
+/// that name) or as an object with the parts below.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(from = "RequiredText")]
+pub struct Required {
+    pub field: String,
+    /// Other fields any one of which fills the requirement as well (a contact's names, e-mail).
+    pub or: Vec<String>,
+    /// The validation messages a missing field gives, each naming a field and saying something.
+    pub says: Vec<(String, String)>,
+    /// The real API validates in rounds: a requirement of round 2 is reported only once every
+    /// requirement of round 1 is met.
+    pub stage: u8,
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum RequiredText {
+    Name(String),
+    #[serde(rename_all = "camelCase")]
+    Full {
+        field: String,
+        #[serde(default)]
+        or: Vec<String>,
+        #[serde(default)]
+        says: Vec<(String, String)>,
+        #[serde(default)]
+        stage: Option<u8>,
+    },
+}
+
+impl From<RequiredText> for Required {
+    fn from(text: RequiredText) -> Self {
+        let (field, or, says, stage) = match text {
+            RequiredText::Name(field) => (field, Vec::new(), Vec::new(), None),
+            RequiredText::Full { field, or, says, stage } => (field, or, says, stage),
+        };
+        let says = match says.is_empty() {
+            true => vec![(field.clone(), NOT_NULL.to_owned())],
+            false => says,
+        };
+        Self {
+            field,
+            or,
+            says,
+            stage: stage.unwrap_or(1),
+        }
+    }
+}
+
+/// What the hand-kept overlay adds to a resource generated from the document: the required
+/// fields and write rules the document does not carry.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct Amendment {
+    path: String,
+    #[serde(default)]
+    required: Vec<Required>,
+    #[serde(default)]
+    write_rules: Vec<WriteRule>,
+}
+
 #[derive(Debug, Deserialize)]
 struct Catalogue {
     resources: Vec<ResourceDef>,
+    #[serde(default)]
+    amend: Vec<Amendment>,
+}
+
+/// Applies the overlay's amendments to the generated resources they name.
+fn amend(all: &mut [ResourceDef], amendments: Vec<Amendment>) -> Result<(), String> {
+    for amendment in amendments {
+        let def = all
+            .iter_mut()
+            .find(|d| !d.hand_kept && d.path == amendment.path)
+            .ok_or_else(|| {
+                format!(
+                    "fixtures/resources.json amends {}, which the table does not generate",
+                    amendment.path
+                )
+            })?;
+        def.required = amendment.required;
+        def.write_rules = amendment.write_rules;
+    }
+    Ok(())
 }
 
 /// The table generated from the official document (`tools/generate-table.py`), built into the
@@ -242,15 +326,16 @@ static CATALOGUE: OnceLock<Result<Vec<ResourceDef>, String>> = OnceLock::new();
 pub fn catalogue() -> Result<&'static [ResourceDef], String> {
     CATALOGUE
         .get_or_init(|| {
-            let mut all = serde_json::from_str::<Catalogue>(include_str!("../../fixtures/resources.json"))
-                .map(|c| c.resources)
+            let overlay = serde_json::from_str::<Catalogue>(include_str!("../../fixtures/resources.json"))
                 .map_err(|e| format!("fixtures/resources.json is not valid: {e}"))?;
+            let mut all = overlay.resources;
             for def in &mut all {
                 def.hand_kept = true;
             }
             let generated = serde_json::from_str::<Catalogue>(TABLE_TEXT)
                 .map_err(|e| format!("fixtures/table.json is not valid: {e}"))?;
             all.extend(generated.resources);
+            amend(&mut all, overlay.amend)?;
             Ok(all)
         })
         .as_ref()
@@ -466,34 +551,35 @@ fn reference_list(name: &str, target: &str, items: &[Value]) -> (Vec<Value>, Vec
     (kept, references, unnamed)
 }
 
-/// Every required field has a value.
-pub fn required_fields_are_present(def: &ResourceDef, body: &Map<String, Value>) -> Result<(), Denial> {
-    let missing: Vec<&String> = def
-        .required
-        .iter()
-        .filter(|f| match body.get(*f) {
-            None | Some(Value::Null) => true,
-            Some(Value::String(s)) => s.trim().is_empty(),
-            Some(Value::Object(o)) => o.get("id").is_none_or(Value::is_null),
-            _ => false,
-        })
-        .collect();
-    if missing.is_empty() {
-        return Ok(());
+/// Whether a value leaves a required field empty: absent, null, blank text, a reference without
+/// an id. (An empty list is a list: the resource's own rules judge it.)
+fn is_blank(value: Option<&Value>) -> bool {
+    match value {
+        None | Some(Value::Null) => true,
+        Some(Value::String(s)) => s.trim().is_empty(),
+        Some(Value::Object(o)) => o.get("id").is_none_or(Value::is_null),
+        _ => false,
     }
+}
+
+/// Every required field has a value (one of `or` will do). As the real API does, only the first
+/// round (`stage`) with a missing field is reported; a create passes the body as sent, so a
+/// template's default fills nothing, an update the object as it will be saved.
+pub fn required_fields_are_present(def: &ResourceDef, body: &Map<String, Value>) -> Result<(), Denial> {
+    let missing = |r: &Required| std::iter::once(&r.field).chain(&r.or).all(|f| is_blank(body.get(f)));
+    let Some(stage) = def.required.iter().filter(|r| missing(r)).map(|r| r.stage).min() else {
+        return Ok(());
+    };
+    let unmet: Vec<&Required> = def.required.iter().filter(|r| r.stage == stage && missing(r)).collect();
+    let names: Vec<&str> = unmet.iter().map(|r| r.field.as_str()).collect();
     let mut denial = Denial::new(
         DenialKind::Invalid,
         rule_name!(),
-        format!("{} needs {}.", def.model, def.required.join(", ")),
+        format!("{} needs {}.", def.model, names.join(", ")),
     )
     .remedy("send the fields named in validationMessages.");
-    for field in missing {
-        let name = if def.fields.get(field).is_some_and(|f| f.kind == FieldKind::Ref) {
-            format!("{field}.id")
-        } else {
-            field.clone()
-        };
-        denial = denial.field(&name, NOT_NULL);
+    for (field, message) in unmet.iter().flat_map(|r| &r.says) {
+        denial = denial.field(field, message);
     }
     Err(denial)
 }
@@ -759,7 +845,9 @@ mod tests {
                 assert!(def.template.contains_key(name), "{}.{name} has a default", def.path);
             }
             for required in &def.required {
-                assert!(def.fields.contains_key(required), "{}.{required} is a field", def.path);
+                for name in std::iter::once(&required.field).chain(&required.or) {
+                    assert!(def.fields.contains_key(name), "{}.{name} is a field", def.path);
+                }
             }
         }
     }
@@ -860,6 +948,35 @@ mod tests {
         let denial = required_fields_are_present(def, &def.template).unwrap_err();
         assert_eq!(denial.fields[0].field, "name");
         assert_eq!(denial.fields[0].message, NOT_NULL);
+    }
+
+    #[test]
+    fn required_fields_are_present_reports_only_the_first_round_that_fails() {
+        let division = find("division").unwrap();
+        let nothing = required_fields_are_present(division, &Map::new()).unwrap_err();
+        let said: Vec<(&str, &str)> = nothing
+            .fields
+            .iter()
+            .map(|f| (f.field.as_str(), f.message.as_str()))
+            .collect();
+        assert_eq!(said, [("name", "Feltet kan ikke være tomt.")]);
+        let named = json!({"name": "x"}).as_object().cloned().unwrap();
+        let second = required_fields_are_present(division, &named).unwrap_err();
+        assert_eq!(second.fields.len(), 4, "{second:?}");
+    }
+
+    #[test]
+    fn required_fields_are_present_takes_any_one_of_the_alternatives() {
+        let contact = find("contact").unwrap();
+        assert_eq!(
+            required_fields_are_present(contact, &Map::new())
+                .unwrap_err()
+                .fields
+                .len(),
+            3
+        );
+        let email = json!({"email": "a@b.example"}).as_object().cloned().unwrap();
+        assert!(required_fields_are_present(contact, &email).is_ok());
     }
 
     #[test]

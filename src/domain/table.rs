@@ -112,6 +112,43 @@ fn hook_of(method: &str, path: &str) -> Option<Hook> {
         .map(|(_, _, hook)| *hook)
 }
 
+/// What the live API does with a method the official document does not give a path, where a
+/// fresh company was seen to answer otherwise than the 400 every other such call gets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Undocumented {
+    /// Checks the body's required fields as the live API does; beyond that not emulated (501).
+    ChecksRequired,
+    /// Refused to everyone, a company administrator holding every entitlement included (403).
+    Refused,
+}
+
+/// The undocumented operations the live API answers, by method and resource path.
+const UNDOCUMENTED: &[(&str, &str, Undocumented)] = &[
+    ("POST", "salary/payslip", Undocumented::ChecksRequired),
+    ("POST", "resultbudget", Undocumented::ChecksRequired),
+    ("POST", "salary/type", Undocumented::Refused),
+];
+
+/// The live API's way with `method` on `path` (below `/v2`, no leading slash), where the
+/// document lacks the operation and the live API was seen to answer it.
+pub fn undocumented(method: &str, path: &str) -> Option<(&'static str, Undocumented)> {
+    UNDOCUMENTED
+        .iter()
+        .find(|(m, p, _)| *m == method && *p == path)
+        .map(|(_, p, answer)| (*p, *answer))
+}
+
+/// `POST /salary/type`: a fresh company's administrator, holding every entitlement and the wage
+/// module, was refused; salary types are Tripletex's own list.
+pub fn salary_types_are_tripletex_own() -> crate::domain::denial::Denial {
+    crate::domain::denial::Denial::new(
+        crate::domain::denial::DenialKind::Forbidden,
+        crate::rule_name!(),
+        "Salary types are Tripletex's own list: the API does not make new ones, whatever the key's access.",
+    )
+    .remedy("pick one of GET /v2/salary/type; a company's own wage codes are set up in Lønn > Lønnsarter.")
+}
+
 /// How far the sandbox emulates an operation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -132,6 +169,8 @@ struct Row {
     kind: Option<Operation>,
     #[serde(default)]
     resource: Option<String>,
+    #[serde(default)]
+    form: bool,
 }
 
 #[derive(Debug, Deserialize)]
@@ -156,6 +195,9 @@ pub struct Route {
     /// The resource's own behaviour for this operation, where it has one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub hook: Option<Hook>,
+    /// The body is a file sent as `multipart/form-data`.
+    #[serde(skip)]
+    pub form: bool,
 }
 
 impl Route {
@@ -242,6 +284,7 @@ impl Table {
                 path: row.path,
                 kind: row.kind,
                 resource: row.resource,
+                form: row.form,
             });
         }
         Self { routes, root }
@@ -397,6 +440,33 @@ pub fn table() -> Result<&'static Table, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn undocumented_operations_are_known_by_method_and_path() {
+        assert_eq!(
+            undocumented("POST", "salary/type"),
+            Some(("salary/type", Undocumented::Refused))
+        );
+        assert_eq!(
+            undocumented("POST", "salary/payslip").map(|(_, a)| a),
+            Some(Undocumented::ChecksRequired)
+        );
+        assert_eq!(undocumented("PUT", "salary/type"), None);
+        assert_eq!(undocumented("POST", "reminder"), None);
+    }
+
+    #[test]
+    fn salary_types_are_tripletex_own_for_every_key() {
+        let denial = salary_types_are_tripletex_own();
+        assert_eq!(
+            (denial.kind, denial.rule),
+            (
+                crate::domain::denial::DenialKind::Forbidden,
+                "salary_types_are_tripletex_own"
+            )
+        );
+        assert!(denial.remedy.is_some_and(|r| r.contains("GET /v2/salary/type")));
+    }
 
     fn found(method: &str, path: &str) -> Option<(String, Vec<(String, String)>)> {
         let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();

@@ -74,6 +74,16 @@ impl ValidationMessage {
         }
     }
 
+    /// A message about the whole object: the real API sends `field` null.
+    pub fn unnamed(message: impl Into<Cow<'static, str>>) -> Self {
+        Self {
+            field: None,
+            message: message.into(),
+            path: None,
+            root_id: None,
+        }
+    }
+
     /// A message about a named field without a path.
     pub fn field(name: impl Into<Cow<'static, str>>, message: impl Into<Cow<'static, str>>) -> Self {
         Self {

@@ -146,7 +146,7 @@ fn a_voucher_must_balance() {
     let session = app.session_for(&app.credential(false));
     let accounts = app.get_as("0", &session, "/v2/ledger/account?count=2&fields=id").body["values"].clone();
     let voucher = |a: i64, b: i64| {
-        json!({"date": "2026-03-01", "postings": [
+        json!({"date": "2026-03-01", "description": "Test", "postings": [
         {"row": 1, "date": "2026-03-01", "account": {"id": accounts[0]["id"]}, "amountGross": a},
         {"row": 2, "date": "2026-03-01", "account": {"id": accounts[1]["id"]}, "amountGross": b}]})
     };
@@ -160,13 +160,18 @@ fn a_voucher_must_balance() {
         &app,
         &session,
         "/v2/ledger/voucher",
-        json!({"date": "2026-03-01", "postings": []}),
+        json!({"date": "2026-03-01", "description": "Test", "postings": []}),
     );
     assert_eq!(
         empty.body["validationMessages"][0]["message"],
         "Et bilag kan ikke registreres uten posteringer."
     );
-    let missing = post(&app, &session, "/v2/ledger/voucher", json!({"date": "2026-03-01"}));
+    let missing = post(
+        &app,
+        &session,
+        "/v2/ledger/voucher",
+        json!({"date": "2026-03-01", "description": "Test"}),
+    );
     assert_eq!(
         missing.body["validationMessages"][0],
         json!({"field": "postings", "message": "Kan ikke være null.", "path": null, "rootId": null})

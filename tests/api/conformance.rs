@@ -6,6 +6,7 @@ use crate::openapi::{METHODS, concrete, served};
 use std::collections::BTreeSet;
 use std::process::Command;
 use tripletex_sandbox::conformance::{Spec, run};
+use tripletex_sandbox::domain::table;
 
 #[test]
 fn every_emulated_response_validates_against_the_official_schema() {
@@ -135,7 +136,10 @@ fn every_served_v2_operation_is_in_the_emulators_own_document() {
                 .iter()
                 .any(|(template, item)| item.get(method).is_some() && matches(template, path));
             let is_served = served(&app, method, &format!("/v2{}", concrete(path)));
-            if is_served && !documented {
+            // Not in Tripletex's document, answered as the live API was seen to answer them.
+            let undocumented_by_tripletex =
+                table::undocumented(&method.to_uppercase(), path.trim_start_matches('/')).is_some();
+            if is_served && !documented && !undocumented_by_tripletex {
                 undocumented.push(format!("{} {path}", method.to_uppercase()));
             }
             let exactly = paths.get(path).is_some_and(|item| item.get(method).is_some());

@@ -21,10 +21,17 @@ fn employees_round_trip_with_the_real_validation_messages() {
             .contains(&json!({"id": 5001, "firstName": "Kari"}))
     );
 
+    let no_names = post(json!({}));
+    assert_eq!(
+        no_names.body["validationMessages"].as_array().map(Vec::len),
+        Some(2),
+        "the names first, the user type only once they are there: {}",
+        no_names.body
+    );
     let no_type = post(json!({"firstName": "Per", "lastName": "Ny"}));
     assert_eq!(
-        no_type.body["validationMessages"][0]["message"],
-        "Brukertype kan ikke være «0» eller tom."
+        no_type.body["validationMessages"],
+        json!([{"field": null, "message": "Brukertype kan ikke være \"0\" eller tom.", "path": null, "rootId": null}])
     );
     let no_email = post(json!({"firstName": "Per", "lastName": "Ny", "userType": "STANDARD"}));
     assert_eq!(
@@ -44,8 +51,16 @@ fn employees_round_trip_with_the_real_validation_messages() {
         json!({"field": "startDate", "message": "Feltet eksisterer ikke i objektet.", "path": null, "rootId": null})
     );
 
-    let created =
-        post(json!({"firstName": "Per", "lastName": "Ny", "userType": "STANDARD", "email": "per@solsikke.example"}));
+    let per = json!({"firstName": "Per", "lastName": "Ny", "userType": "STANDARD", "email": "per@solsikke.example"});
+    let no_department = post(per.clone());
+    assert_eq!(
+        no_department.body["validationMessages"],
+        json!([{"field": "department.id", "message": "Feltet må fylles ut.", "path": null, "rootId": null}])
+    );
+    let department = app.get_as("0", &session, "/v2/department?count=1&fields=id").body["values"][0].clone();
+    let mut per = per;
+    per["department"] = department;
+    let created = post(per);
     assert_eq!(created.status, 201, "{}", created.body);
     assert_eq!(
         created.body["value"]["userType"],

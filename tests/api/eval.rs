@@ -225,9 +225,11 @@ fn solve(api: &mut Api, body: &Value) {
     match task_of(body["prompt"].as_str().unwrap_or_default()).as_str() {
         "create-employee" => {
             if api.step("employee") {
+                let department = api.get("/department?count=1&fields=id")["values"][0].clone();
                 api.post(
                     "/employee",
-                    json!({"firstName": "Ola", "lastName": "Nordvik", "email": "ola.nordvik@fjellvind.example", "userType": "STANDARD"}),
+                    json!({"firstName": "Ola", "lastName": "Nordvik", "email": "ola.nordvik@fjellvind.example", "userType": "STANDARD",
+                        "department": department}),
                 );
             }
         }
@@ -374,9 +376,11 @@ fn supplier_invoice(api: &mut Api) {
 }
 
 fn employee_contract(api: &mut Api) {
+    let department = api.get("/department?count=1&fields=id")["values"][0].clone();
     let employee = api.post(
         "/employee",
-        json!({"firstName": "Siri", "lastName": "Dal", "email": "siri.dal@fjellvind.example", "userType": "STANDARD"}),
+        json!({"firstName": "Siri", "lastName": "Dal", "email": "siri.dal@fjellvind.example", "userType": "STANDARD",
+            "department": department}),
     );
     let employee = employee["value"]["id"].as_i64().unwrap_or_default();
     let employment = api.post(

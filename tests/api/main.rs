@@ -34,6 +34,7 @@ mod ledger;
 mod malformed;
 mod openapi;
 mod overrides;
+mod probes;
 mod recorded;
 mod remembered;
 mod required;

@@ -272,7 +272,7 @@ fn vouchers_need_their_date_range_and_are_selected_by_it() {
                 &app,
                 &session,
                 "/v2/ledger/voucher",
-                json!({"date": date, "postings": [
+                json!({"date": date, "description": "Test", "postings": [
                     {"account": {"id": accounts[0]["id"]}, "amountGross": 10},
                     {"account": {"id": accounts[1]["id"]}, "amountGross": -10}]}),
             )

@@ -37,9 +37,12 @@ fn unknown_routes_and_methods_answer_in_the_error_envelope() {
                "developerMessage": format!("No endpoint GET {} in the sandbox. Paths are /v2/… (Tripletex API), /_sandbox/… (control plane).", app.path("/v2/nothing/here")),
                "validationMessages": null, "requestId": "<request-id>"})
     );
+    // Tripletex answers a method a path does not have with 400, in the same envelope.
     let method = app.send(app.request(reqwest::Method::PATCH, "/v2/token/session/:create"));
-    assert_eq!(method.status, 405);
-    assert_eq!(method.body["status"], 405);
+    assert_eq!(
+        (method.status, &method.body["status"], &method.body["code"]),
+        (400, &json!(400), &json!(4000))
+    );
     let root = app.get("/");
     assert_eq!(root.status, 404);
     assert_eq!(root.body["code"], 6000);
@@ -47,7 +50,7 @@ fn unknown_routes_and_methods_answer_in_the_error_envelope() {
 
 /// Token, company and entitlement routes are mounted in scopes of their own prefixes: a path
 /// under one of them that none of its routes takes is the same 404 as any unknown path, a known
-/// path with another method the same 405, and a path that only starts with the same letters is
+/// path with another method the same 400, and a path that only starts with the same letters is
 /// not taken for it.
 #[test]
 fn paths_under_the_scoped_prefixes_that_match_no_route_are_unknown_routes() {
@@ -76,7 +79,7 @@ fn paths_under_the_scoped_prefixes_that_match_no_route_are_unknown_routes() {
         (reqwest::Method::GET, "/v2/token/session/abc"),
     ] {
         let reply = app.send(app.request(method.clone(), path));
-        let expected = if path.ends_with("/x") { 404 } else { 405 };
+        let expected = if path.ends_with("/x") { 404 } else { 400 };
         assert_eq!(reply.status, expected, "{method} {path}");
         assert_eq!(reply.body["status"], expected, "{method} {path}");
     }

@@ -518,6 +518,9 @@ fn cases_for(op: &Operation) -> usize {
     }
 }
 
+/// What a new employee needs (its rules are hand-written, so the resource catalogue has no entry).
+const EMPLOYEE_NEEDS: &[&str] = &["firstName", "lastName", "userType", "email", "department"];
+
 fn fuzz_operation(emulator: &Emulator, op: &Operation, rng: &mut Rng, tally: &mut Tally) {
     let sandbox = Sandbox::on(emulator);
     let credential = sandbox.credential(false);
@@ -533,7 +536,12 @@ fn fuzz_operation(emulator: &Emulator, op: &Operation, rng: &mut Rng, tally: &mu
     let cx = Context {
         known: &known,
         own: own_path.to_owned(),
-        required: find(own_path).map(|def| def.required.clone()).unwrap_or_default(),
+        required: find(own_path)
+            .map(|def| def.required.iter().map(|r| r.field.clone()).collect())
+            .unwrap_or_else(|| match own_path {
+                "employee" => EMPLOYEE_NEEDS.iter().map(|f| (*f).to_owned()).collect(),
+                _ => Vec::new(),
+            }),
         required_query: find(own_path)
             .map(|def| def.required_query.values().flatten().cloned().collect())
             .unwrap_or_default(),

@@ -161,7 +161,7 @@ impl Known {
         let entry = json!({"employee": {"id": self.first("employee")}, "activity": {"id": self.first("activity")},
                            "date": "2026-01-12", "hours": 7.5, "comment": "seed"});
         post(self, "timesheet/entry", entry);
-        let voucher = json!({"date": "2026-01-12", "postings": [
+        let voucher = json!({"date": "2026-01-12", "description": "Seed voucher", "postings": [
             {"account": {"id": self.nth("ledger/account", 0)}, "amountGross": 100, "amountGrossCurrency": 100},
             {"account": {"id": self.nth("ledger/account", 1)}, "amountGross": -100, "amountGrossCurrency": -100}]});
         post(self, "ledger/voucher", voucher);

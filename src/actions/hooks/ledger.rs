@@ -312,9 +312,11 @@ fn book_incoming_invoice(db: &Db<'_>, actor: &Actor, invoice: &StoredObject) -> 
 /// employer's contribution).
 pub async fn create_salary_transaction(actor: &Actor, input: Input) -> Result<Answer, ApiError> {
     let salary_def = def("salary/transaction")?;
-    let mut body = input.body.unwrap_or(Value::Null);
-    // The read model lists payslips as references; a run is posted with its payslips whole.
-    let payslips = body
+    let body = input.body.unwrap_or(Value::Null);
+    // The read model lists payslips as references; a run is posted with its payslips whole, so
+    // they are kept as sent and only the rest is merged onto the model.
+    let mut rest = body.clone();
+    let payslips = rest
         .as_object_mut()
         .and_then(|b| b.remove("payslips"))
         .unwrap_or_else(|| json!([]));
@@ -331,7 +333,8 @@ pub async fn create_salary_transaction(actor: &Actor, input: Input) -> Result<An
             })
         })
         .collect();
-    let checked = check_new(salary_def, &body).map(|(mut merged, mut references, required)| {
+    let checked = check_new(salary_def, &rest).map(|(mut merged, mut references, _)| {
+        let required = resource::required_fields_are_present(salary_def, body.as_object().unwrap_or(&merged));
         merged.insert("payslips".into(), payslips);
         references.extend(employees);
         (merged, references, required)
