@@ -7,7 +7,8 @@ Writes two scenarios whose company holds --small and --big postings (vouchers of
 twenty accounts, spread over 2026), serves each with `serve --scenario FILE`, and measures, as the
 median of --rounds calls on one keep-alive connection, asked of the two servers turn about and
 beside the trivial endpoint (GET /_sandbox/health) measured the same way:
- 1. GET /v2/ledger/posting for one account over one month (dateFrom..dateTo, count=100);
+ 1. GET /v2/ledger/posting for one account over a date range, a page of 50 (the small company's
+    range is as long as holds about 50 of them, the big one's as short);
  2. GET /v2/balanceSheet over the whole year.
 
 Targets: the posting list < 10 ms and the year's balance sheet < 50 ms at --big postings, each
@@ -142,7 +143,16 @@ def main():
 
 
 def measure(args, accounts, small, big):
-    postings = f"/v2/ledger/posting?dateFrom=2026-03-01&dateTo=2026-04-01&accountId={accounts[0]}&count=100"
+    # The same page (50 postings of one account) from each: the small company's whole year holds
+    # about 50 of them, the big one's single day more than that.
+    days = max(1, min(365, round(365 * 50 * len(ACCOUNTS) / args.small)))
+    small_to = (datetime.date(2026, 1, 1) + datetime.timedelta(days=days)).isoformat()
+    big_days = max(1, round(365 * 50 * len(ACCOUNTS) / args.big))
+    big_to = (datetime.date(2026, 3, 1) + datetime.timedelta(days=big_days)).isoformat()
+    postings = {
+        "small": f"/v2/ledger/posting?dateFrom=2026-01-01&dateTo={small_to}&accountId={accounts[0]}&count=50",
+        "big": f"/v2/ledger/posting?dateFrom=2026-03-01&dateTo={big_to}&accountId={accounts[0]}&count=50",
+    }
     sheet = "/v2/balanceSheet?dateFrom=2026-01-01&dateTo=2027-01-01"
 
     def has_rows(answer):
@@ -153,14 +163,15 @@ def measure(args, accounts, small, big):
     for _ in range(args.rounds):
         for size, served in (("small", small), ("big", big)):
             samples[("health", size)].append(served.health())
-            samples[("postings", size)].append(served.timed(postings, has_rows))
+            samples[("postings", size)].append(served.timed(postings[size], has_rows))
             samples[("sheet", size)].append(served.timed(sheet, has_rows))
     ms = {key: median_ms(values) for key, values in samples.items()}
     print(f"machine: {os.cpu_count()} cores; load average {os.getloadavg()[0]:.2f}")
     print(f"scenario load: {args.small} postings {small.load_seconds:.1f} s, {args.big} postings {big.load_seconds:.1f} s")
     print(f"trivial endpoint GET /_sandbox/health: median {ms[('health', 'small')]:.3f} ms / {ms[('health', 'big')]:.3f} ms")
     ok = True
-    for name, label, target in (("postings", "GET /ledger/posting, one account, one month, count=100", 10.0),
+    print(f"posting pages: {postings['small']} and {postings['big']}")
+    for name, label, target in (("postings", "GET /ledger/posting, one account, a page of 50", 10.0),
                                 ("sheet", "GET /balanceSheet, one year", 50.0)):
         little, large = ms[(name, "small")], ms[(name, "big")]
         ratio = large / little if little else float("inf")

@@ -606,6 +606,20 @@ impl Db<'_> {
 
     /// The largest id of the objects this store holds itself (not its template's: see
     /// [`Store::max_id`](super::Store::max_id)).
+    /// A company's ledger accounts as (id, number), read from the number column alone.
+    pub fn account_numbers(&self, company_id: i64) -> rusqlite::Result<Vec<(i64, i64)>> {
+        let mut statement = self.conn().prepare_cached(concat!(
+            "SELECT id, number FROM main.objects INDEXED BY objects_by_account_number
+               WHERE resource = 'ledger/account' AND company_id = ?1 AND number IS NOT NULL
+             UNION ALL
+             SELECT id, number FROM tmpl.objects t INDEXED BY objects_by_account_number
+               WHERE resource = 'ledger/account' AND company_id = ?1 AND number IS NOT NULL AND ",
+            visible!()
+        ))?;
+        let rows = statement.query_map(params![company_id], |row| Ok((row.get(0)?, row.get(1)?)))?;
+        rows.collect()
+    }
+
     pub fn max_object_id(&self) -> rusqlite::Result<i64> {
         self.conn()
             .prepare_cached("SELECT COALESCE(MAX(id), 0) FROM main.objects")?

@@ -66,13 +66,10 @@ fn posting_columns(
     let (low, high) = (bound("accountNumberFrom")?, bound("accountNumberTo")?);
     if low.is_some() || high.is_some() {
         let ids = db
-            .objects("ledger/account", company)?
-            .iter()
-            .filter(|a| {
-                let number = a.body.get("number").and_then(Value::as_i64);
-                number.is_some_and(|n| low.is_none_or(|l| n >= l) && high.is_none_or(|h| n <= h))
-            })
-            .map(|a| a.id)
+            .account_numbers(company)?
+            .into_iter()
+            .filter(|(_, n)| low.is_none_or(|l| *n >= l) && high.is_none_or(|h| *n <= h))
+            .map(|(id, _)| id)
             .collect();
         columns.push((PostingColumn::Account, ids));
     }

@@ -49,11 +49,7 @@ fn party_columns(input: &Input, names: &[(&str, PostingColumn)]) -> Result<Vec<(
 
 /// The company's accounts: id → number.
 fn account_numbers(db: &Db<'_>, company: i64) -> Result<HashMap<i64, i64>, ApiError> {
-    Ok(db
-        .objects("ledger/account", company)?
-        .iter()
-        .filter_map(|a| Some((a.id, a.body.get("number")?.as_i64()?)))
-        .collect())
+    Ok(db.account_numbers(company)?.into_iter().collect())
 }
 
 /// An account number bound of the query (`accountNumberFrom`, `accountNumberTo`).
