@@ -681,7 +681,7 @@ pub fn required_references(def: &resource::ResourceDef) -> Vec<&str> {
 /// The least body a create of `def` passes its required fields with: a sample of each field's
 /// type, and for a reference the id `pick` gives for its resource. None when `pick` has no object
 /// to name: the sandbox's world holds none of that resource.
-pub fn least_body(def: &resource::ResourceDef, pick: impl Fn(&str) -> Option<i64>) -> Option<Value> {
+pub fn least_body(def: &resource::ResourceDef, pick: impl Fn(&str) -> Option<i64> + Copy) -> Option<Value> {
     use resource::FieldKind;
     let mut body = Map::new();
     for name in def.required.iter().map(|r| &r.field) {
@@ -697,7 +697,12 @@ pub fn least_body(def: &resource::ResourceDef, pick: impl Fn(&str) -> Option<i64
             FieldKind::Boolean => json!(true),
             FieldKind::Ref => json!({ "id": pick(field.resource.as_deref()?)? }),
             FieldKind::Object => json!({}),
-            FieldKind::Array | FieldKind::Lines => json!([]),
+            // A required list may not be empty (a salary run's payslips): one element of its
+            // resource's own least body, where the list names a resource.
+            FieldKind::Array | FieldKind::Lines => match field.resource.as_deref().and_then(resource::find) {
+                Some(element) if element.path != def.path => json!([least_body(element, pick)?]),
+                _ => json!([]),
+            },
         };
         body.insert(name.clone(), value);
     }

@@ -44,6 +44,14 @@ pub struct Expectation {
     /// The rule named in developerMessage, for denials.
     #[serde(default)]
     pub rule: Option<String>,
+    /// Values the answer must hold, by dotted path (`value.amountOutstanding`,
+    /// `values.0.account.number`); numbers compare to the øre, `"{name}"` is a saved value.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub fields: BTreeMap<String, serde_json::Value>,
+    /// Values of the answer kept for later expectations, by name → dotted path; a later path or
+    /// body names one as `{name}`.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub save: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -69,6 +77,9 @@ pub enum ExpectedRequest {
         path: String,
         #[serde(default)]
         session: SessionChoice,
+        /// The JSON body of a POST or PUT.
+        #[serde(default)]
+        body: Option<serde_json::Value>,
     },
     /// A control-plane call (a UI action), as `actor` or the default actor.
     Control {

@@ -71,6 +71,23 @@ pub const EMBEDDED_SCENARIOS: &[(&str, &str)] = &[
         "expired-and-deleted-sessions",
         include_str!("../../scenarios/expired-and-deleted-sessions.json"),
     ),
+    (
+        "flow-order-invoice-payment",
+        include_str!("../../scenarios/flow-order-invoice-payment.json"),
+    ),
+    (
+        "flow-credit-note",
+        include_str!("../../scenarios/flow-credit-note.json"),
+    ),
+    (
+        "flow-supplier-invoice-voucher",
+        include_str!("../../scenarios/flow-supplier-invoice-voucher.json"),
+    ),
+    (
+        "flow-travel-expense",
+        include_str!("../../scenarios/flow-travel-expense.json"),
+    ),
+    ("flow-payroll", include_str!("../../scenarios/flow-payroll.json")),
 ];
 
 /// The fixture files scenarios may compose from, by name.

@@ -5,6 +5,7 @@
 use super::queries::Db;
 use rusqlite::params_from_iter;
 use rusqlite::types::Value as Sql;
+use std::collections::HashMap;
 
 /// What a list of postings is narrowed to: a company's dates `from` (inclusive) to `to`
 /// (exclusive), and the ids each named column must hold one of.
@@ -143,21 +144,54 @@ impl Db<'_> {
     }
 
     /// Each account's sums over the company's postings up to `to` (exclusive): before `from`,
-    /// from `year_start` to `from`, and from `from` on. Read from the sums per day.
+    /// from `year_start` to `from`, and from `from` on. Each is a sum before a date, read from
+    /// the sums per month before that date's month and per day within it.
     pub fn account_sums(
         &self,
         company_id: i64,
         (year_start, from, to): (&str, &str, &str),
     ) -> rusqlite::Result<Vec<AccountSums>> {
+        let at_start = self.sums_before(company_id, year_start)?;
+        let at_from = self.sums_before(company_id, from)?;
+        let at_to = self.sums_before(company_id, to)?;
+        let mut accounts: Vec<i64> = at_to.keys().chain(at_from.keys()).copied().collect();
+        accounts.sort_unstable();
+        accounts.dedup();
+        let sum = |sums: &HashMap<i64, (f64, f64)>, account: i64| sums.get(&account).copied().unwrap_or_default();
+        Ok(accounts
+            .into_iter()
+            .map(|account_id| {
+                let (start, from, to) = (
+                    sum(&at_start, account_id),
+                    sum(&at_from, account_id),
+                    sum(&at_to, account_id),
+                );
+                AccountSums {
+                    account_id,
+                    before: from.0,
+                    before_this_year: from.0 - start.0,
+                    during: to.0 - from.0,
+                    during_currency: to.1 - from.1,
+                }
+            })
+            .collect())
+    }
+
+    /// Each account's sum (in the company's currency and the postings' own) before `date`.
+    fn sums_before(&self, company_id: i64, date: &str) -> rusqlite::Result<HashMap<i64, (f64, f64)>> {
+        let month = date.get(..7).unwrap_or(date);
         let mut statement = self.conn().prepare_cached(
-            "SELECT account_id,
-                    TOTAL(CASE WHEN date < ?2 THEN amount END),
-                    TOTAL(CASE WHEN date >= ?4 AND date < ?2 THEN amount END),
-                    TOTAL(CASE WHEN date >= ?2 THEN amount END),
-                    TOTAL(CASE WHEN date >= ?2 THEN amount_currency END)
-             FROM posting_days WHERE company_id = ?1 AND date < ?3 GROUP BY account_id ORDER BY account_id",
+            "SELECT account_id, TOTAL(amount), TOTAL(amount_currency) FROM (
+               SELECT account_id, amount, amount_currency FROM posting_months
+                 WHERE company_id = ?1 AND month < ?2
+               UNION ALL
+               SELECT account_id, amount, amount_currency FROM posting_days
+                 WHERE company_id = ?1 AND date >= ?2 AND date < ?3
+             ) GROUP BY account_id",
         )?;
-        let rows = statement.query_map(rusqlite::params![company_id, from, to, year_start], account_sums_row)?;
+        let rows = statement.query_map(rusqlite::params![company_id, month, date], |row| {
+            Ok((row.get(0)?, (row.get(1)?, row.get(2)?)))
+        })?;
         rows.collect()
     }
 
@@ -188,5 +222,76 @@ impl Db<'_> {
         ))?;
         let rows = statement.query_map(params_from_iter(values.iter()), account_sums_row)?;
         rows.collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::store::{Store, StoredObject};
+    use serde_json::json;
+
+    fn voucher(id: i64, date: &str, postings: &[(i64, f64)]) -> StoredObject {
+        let postings: Vec<_> = postings
+            .iter()
+            .enumerate()
+            .map(|(row, (account, amount))| json!({"id": id * 10 + row as i64, "account": {"id": account}, "amount": amount}))
+            .collect();
+        StoredObject {
+            id,
+            company_id: 7,
+            version: 0,
+            body: serde_json::from_value(json!({"date": date, "postings": postings})).unwrap(),
+            changes: vec![],
+        }
+    }
+
+    /// The sums per month and day give what adding up every posting gives, at dates inside a
+    /// month and at its edges, and follow a voucher changed and deleted.
+    #[test]
+    fn account_sums_are_the_postings_added_up_at_any_date() {
+        let store = Store::open_in_memory().unwrap();
+        store
+            .with(|db| {
+                db.insert_object(
+                    "ledger/voucher",
+                    &voucher(1, "2025-12-31", &[(1920, 100.0), (3000, -100.0)]),
+                )?;
+                db.insert_object(
+                    "ledger/voucher",
+                    &voucher(2, "2026-01-15", &[(1920, 40.0), (3000, -40.0)]),
+                )?;
+                db.insert_object(
+                    "ledger/voucher",
+                    &voucher(3, "2026-02-01", &[(1920, 7.0), (3000, -7.0)]),
+                )?;
+                db.insert_object(
+                    "ledger/voucher",
+                    &voucher(4, "2026-02-20", &[(1920, 3.0), (3000, -3.0)]),
+                )?;
+                let sums = db.account_sums(7, ("2026-01-01", "2026-01-16", "2026-02-20"))?;
+                let bank = sums.iter().find(|s| s.account_id == 1920).unwrap();
+                assert_eq!((bank.before, bank.before_this_year, bank.during), (140.0, 40.0, 7.0));
+                db.update_object(
+                    "ledger/voucher",
+                    &voucher(2, "2026-01-15", &[(1920, 50.0), (3000, -50.0)]),
+                )?;
+                db.delete_object("ledger/voucher", 3)?;
+                let sums = db.account_sums(7, ("2026-01-01", "2026-01-15", "2026-03-01"))?;
+                let bank = sums.iter().find(|s| s.account_id == 1920).unwrap();
+                assert_eq!((bank.before, bank.before_this_year, bank.during), (100.0, 0.0, 53.0));
+                let (count, rows) = db.postings(
+                    &super::PostingFilter {
+                        company_id: 7,
+                        from: "2026-01-01",
+                        to: "2027-01-01",
+                        columns: vec![],
+                    },
+                    0,
+                    None,
+                )?;
+                assert_eq!((count, rows.len()), (4, 4));
+                Ok::<_, rusqlite::Error>(())
+            })
+            .unwrap();
     }
 }

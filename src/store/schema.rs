@@ -356,8 +356,9 @@ ALTER TABLE people ADD COLUMN details TEXT NOT NULL DEFAULT '{}';
     // 16: the ledger. Every posting of every voucher, one row each, kept by triggers in the
     // transaction that writes the voucher (whatever writes it: an API call, a scenario, a state
     // import), so `/ledger/posting` reads one account's date range through an index instead of
-    // every voucher's body. `posting_days` sums them per company, day and account, so a balance
-    // reads a few rows per account and day rather than every posting before its date.
+    // every voucher's body. `posting_months` and `posting_days` sum them per company, month (or
+    // day) and account, so a balance before a date reads one row per account and month before
+    // that date's month and one per account and day within it, however many postings there are.
     concat!(
         r#"
 CREATE TABLE postings (
@@ -389,10 +390,23 @@ CREATE TABLE posting_days (
     n INTEGER NOT NULL,
     PRIMARY KEY (company_id, date, account_id)
 ) WITHOUT ROWID;
+CREATE TABLE posting_months (
+    company_id INTEGER NOT NULL,
+    month TEXT NOT NULL,
+    account_id INTEGER NOT NULL,
+    amount REAL NOT NULL,
+    amount_currency REAL NOT NULL,
+    n INTEGER NOT NULL,
+    PRIMARY KEY (company_id, month, account_id)
+) WITHOUT ROWID;
 CREATE TRIGGER posting_counted_in AFTER INSERT ON postings BEGIN
     INSERT INTO posting_days(company_id, date, account_id, amount, amount_currency, n)
         VALUES (NEW.company_id, NEW.date, NEW.account_id, NEW.amount, NEW.amount_currency, 1)
         ON CONFLICT(company_id, date, account_id) DO UPDATE SET
+            amount = amount + excluded.amount, amount_currency = amount_currency + excluded.amount_currency, n = n + 1;
+    INSERT INTO posting_months(company_id, month, account_id, amount, amount_currency, n)
+        VALUES (NEW.company_id, substr(NEW.date, 1, 7), NEW.account_id, NEW.amount, NEW.amount_currency, 1)
+        ON CONFLICT(company_id, month, account_id) DO UPDATE SET
             amount = amount + excluded.amount, amount_currency = amount_currency + excluded.amount_currency, n = n + 1;
 END;
 CREATE TRIGGER posting_counted_out AFTER DELETE ON postings BEGIN
@@ -400,6 +414,10 @@ CREATE TRIGGER posting_counted_out AFTER DELETE ON postings BEGIN
         WHERE company_id = OLD.company_id AND date = OLD.date AND account_id = OLD.account_id;
     DELETE FROM posting_days
         WHERE company_id = OLD.company_id AND date = OLD.date AND account_id = OLD.account_id AND n <= 0;
+    UPDATE posting_months SET amount = amount - OLD.amount, amount_currency = amount_currency - OLD.amount_currency, n = n - 1
+        WHERE company_id = OLD.company_id AND month = substr(OLD.date, 1, 7) AND account_id = OLD.account_id;
+    DELETE FROM posting_months
+        WHERE company_id = OLD.company_id AND month = substr(OLD.date, 1, 7) AND account_id = OLD.account_id AND n <= 0;
 END;
 CREATE TRIGGER voucher_posted AFTER INSERT ON objects WHEN NEW.resource = 'ledger/voucher' BEGIN
 "#,

@@ -3,9 +3,11 @@
 
 use crate::helpers::{FUTURE, TestApp, basic, spawn_scenario};
 use reqwest::Method;
+use serde_json::Value;
+use std::collections::BTreeMap;
 use tripletex_sandbox::scenario::format::{ExpectedRequest, ExpirationChoice, SessionChoice, TokenChoice};
 use tripletex_sandbox::scenario::{self, EMBEDDED_SCENARIOS};
-use tripletex_sandbox::scenario_run::session_query;
+use tripletex_sandbox::scenario_run::{fields_wrong, filled_in, filled_in_json, keep_saved, session_query};
 
 fn today() -> String {
     let oslo = jiff::tz::TimeZone::get("Europe/Oslo").unwrap();
@@ -24,7 +26,7 @@ fn mint(app: &TestApp, key: i64, consumer: Option<i64>, token: TokenChoice, date
     app.send(app.request(Method::PUT, &format!("/v2/token/session/:create?{query}")))
 }
 
-fn run(app: &TestApp, request: &ExpectedRequest) -> crate::helpers::Reply {
+fn run(app: &TestApp, request: &ExpectedRequest, saved: &BTreeMap<String, Value>) -> crate::helpers::Reply {
     match request {
         ExpectedRequest::Mint {
             key,
@@ -44,6 +46,7 @@ fn run(app: &TestApp, request: &ExpectedRequest) -> crate::helpers::Reply {
             method: name,
             path,
             session,
+            body,
         } => {
             let date = if *session == SessionChoice::Expired {
                 today()
@@ -69,17 +72,25 @@ fn run(app: &TestApp, request: &ExpectedRequest) -> crate::helpers::Reply {
                     deleted.body
                 );
             }
-            app.send(
-                app.request(method(name), path)
-                    .header("Authorization", basic(&username, &token)),
-            )
+            let mut call = app
+                .request(method(name), &filled_in(path, saved))
+                .header("Authorization", basic(&username, &token));
+            if let Some(body) = body {
+                call = call.json(&filled_in_json(body, saved));
+            }
+            app.send(call)
         }
         ExpectedRequest::Control {
             method: name,
             path,
             actor,
             body,
-        } => app.control(method(name), path, *actor, body.clone()),
+        } => app.control(
+            method(name),
+            &filled_in(path, saved),
+            *actor,
+            body.as_ref().map(|b| filled_in_json(b, saved)),
+        ),
     }
 }
 
@@ -94,8 +105,9 @@ fn every_scenarios_expectations_hold() {
             "{name} states what the API must answer"
         );
         let app = spawn_scenario(name);
+        let mut saved = BTreeMap::new();
         for (index, expectation) in scenario.file.expect.iter().enumerate() {
-            let reply = run(&app, &expectation.request);
+            let reply = run(&app, &expectation.request, &saved);
             let at = format!("{name} expect[{index}] ({}): {}", expectation.description, reply.body);
             assert_eq!(reply.status, expectation.status, "{at}");
             if let Some(code) = expectation.code {
@@ -105,6 +117,9 @@ fn every_scenarios_expectations_hold() {
                 let message = reply.body["developerMessage"].as_str().unwrap_or_default();
                 assert!(message.contains(&format!("(rule: {rule})")), "{at}");
             }
+            let wrong = fields_wrong(expectation, &reply.body, &saved);
+            assert!(wrong.is_empty(), "{at}: {}", wrong.join("; "));
+            keep_saved(expectation, &reply.body, &mut saved);
             ran += 1;
         }
     }
