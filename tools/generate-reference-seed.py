@@ -64,6 +64,17 @@ def seed_object(path, fresh):
 for key, path in SOURCES.items():
     SEED['company'][path] = [seed_object(path, o) for o in objects(FRESH[key])]
 
+# A fresh company's accounting periods: the months of its first year, each ending where the next
+# starts (as recorded traffic reads them: 2026-03-01 to 2026-04-01). The reference data does not
+# list them; the sandbox's companies start in 2026.
+MONTHS = ['Januar', 'Februar', 'Mars', 'April', 'Mai', 'Juni', 'Juli', 'August', 'September',
+          'Oktober', 'November', 'Desember']
+SEED['company']['ledger/accountingPeriod'] = [
+    {'number': m + 1, 'name': f'{MONTHS[m]} 2026', 'start': f'2026-{m + 1:02d}-01',
+     'end': f'2026-{m + 2:02d}-01' if m < 11 else '2027-01-01', 'isClosed': False}
+    for m in range(12)
+]
+
 # VAT types are shared by every company and keep the real ids (clients send {"id": 3}).
 VAT_FIELDS = ('name', 'number', 'displayName', 'percentage', 'deductionPercentage')
 SEED['global']['ledger/vatType'] = [

@@ -278,7 +278,8 @@ impl From<RequiredText> for Required {
 }
 
 /// What the hand-kept overlay adds to a resource generated from the document: the required
-/// fields and write rules the document does not carry.
+/// fields, write rules and filters the document does not carry (a filter's name is its query
+/// parameter's, which the document does name).
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct Amendment {
@@ -287,6 +288,8 @@ struct Amendment {
     required: Vec<Required>,
     #[serde(default)]
     write_rules: Vec<WriteRule>,
+    #[serde(default)]
+    filters: BTreeMap<String, FilterDef>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -310,6 +313,7 @@ fn amend(all: &mut [ResourceDef], amendments: Vec<Amendment>) -> Result<(), Stri
             })?;
         def.required = amendment.required;
         def.write_rules = amendment.write_rules;
+        def.filters.extend(amendment.filters);
     }
     Ok(())
 }

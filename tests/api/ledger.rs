@@ -603,3 +603,37 @@ fn a_supplier_invoice_sent_to_the_ledger_books_cost_input_vat_and_the_payable() 
         "the inbox books nothing"
     );
 }
+
+#[test]
+fn the_months_of_2026_are_accounting_periods_found_by_date_and_a_reconciliation_names_one() {
+    let books = Books::open(spawn_app());
+    let found = books.call(
+        Method::GET,
+        "/v2/ledger/accountingPeriod?startTo=2026-03-21&endFrom=2026-03-21&fields=id,start,end,number",
+        None,
+    );
+    assert_eq!(found.status, 200, "{}", found.body);
+    assert_eq!(found.body["fullResultSize"], 1, "{}", found.body);
+    let march = &found.body["values"][0];
+    assert_eq!(
+        (march["start"].as_str(), march["end"].as_str()),
+        (Some("2026-03-01"), Some("2026-04-01"))
+    );
+    assert_eq!(march["number"], 3);
+    let before = books.call(
+        Method::GET,
+        "/v2/ledger/accountingPeriod?startTo=2025-06-30&endFrom=2025-06-30",
+        None,
+    );
+    assert_eq!(before.body["fullResultSize"], 0, "{}", before.body);
+    let all = books.call(Method::GET, "/v2/ledger/accountingPeriod", None);
+    assert_eq!(all.body["fullResultSize"], 12, "{}", all.body);
+    let reconciliation = books.call(
+        Method::POST,
+        "/v2/bank/reconciliation",
+        Some(
+            json!({"account": {"id": books.account(1920)}, "accountingPeriod": {"id": march["id"]}, "type": "MANUAL"}),
+        ),
+    );
+    assert_eq!(reconciliation.status, 201, "{}", reconciliation.body);
+}
