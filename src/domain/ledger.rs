@@ -255,6 +255,9 @@ pub struct Entry {
     /// What the posting points at: `("customer", id)`, `("supplier", id)`, `("employee", id)`, …
     pub parties: Vec<(&'static str, i64)>,
     pub description: String,
+    /// The invoice a receivable or payable posting belongs to: the open posts of an account are
+    /// its postings whose invoice is not settled.
+    pub invoice_number: Option<String>,
 }
 
 impl Entry {
@@ -266,7 +269,13 @@ impl Entry {
             vat_type: None,
             parties: Vec::new(),
             description: String::new(),
+            invoice_number: None,
         }
+    }
+
+    pub fn for_invoice(mut self, number: &str) -> Self {
+        self.invoice_number = Some(number.to_owned()).filter(|n| !n.is_empty());
+        self
     }
 
     pub fn in_currency(mut self, gross_currency: f64) -> Self {
@@ -311,6 +320,9 @@ pub fn voucher_of(date: &str, description: &str, voucher_type: Option<i64>, entr
             for (field, id) in &entry.parties {
                 posting.insert((*field).into(), json!({ "id": id }));
             }
+            if let Some(number) = &entry.invoice_number {
+                posting.insert("invoiceNumber".into(), json!(number));
+            }
             Value::Object(posting)
         })
         .collect();
@@ -336,13 +348,18 @@ pub struct InvoiceLine {
 
 /// What an invoice books: the customer's receivable for the whole amount on 1500, and each line
 /// credited on its sales account with its VAT type (the VAT row follows from the type).
-pub fn invoice_entries(customer: Option<i64>, lines: &[InvoiceLine], description: &str) -> Vec<Entry> {
+pub fn invoice_entries(
+    customer: Option<i64>,
+    lines: &[InvoiceLine],
+    (number, description): (&str, &str),
+) -> Vec<Entry> {
     let total: f64 = lines.iter().map(|l| l.gross).sum();
     let total_currency: f64 = lines.iter().map(|l| l.gross_currency).sum();
     let mut entries = vec![
         Entry::new(Account::Number(RECEIVABLES), total)
             .in_currency(total_currency)
             .party("customer", customer)
+            .for_invoice(number)
             .described(description),
     ];
     for line in lines {
@@ -368,7 +385,7 @@ pub fn invoice_entries(customer: Option<i64>, lines: &[InvoiceLine], description
 /// an invoice of `invoice_amount` NOK for `invoice_currency`), the receivable is settled at the
 /// invoice's rate and the difference is an exchange gain (8060) or loss (8160).
 pub fn payment_entries(
-    customer: Option<i64>,
+    (customer, invoice_number): (Option<i64>, &str),
     paid_to: i64,
     (paid, paid_currency): (f64, f64),
     (invoice_amount, invoice_currency): (f64, f64),
@@ -386,6 +403,7 @@ pub fn payment_entries(
         Entry::new(Account::Number(RECEIVABLES), -settled)
             .in_currency(-paid_currency)
             .party("customer", customer)
+            .for_invoice(invoice_number)
             .described(description),
     ];
     let difference = round(paid - settled);
@@ -757,7 +775,8 @@ mod tests {
                 product: None,
             },
         ];
-        let entries = invoice_entries(Some(5), &lines, "Faktura nummer 1");
+        let entries = invoice_entries(Some(5), &lines, ("1", "Faktura nummer 1"));
+        assert_eq!(entries[0].invoice_number.as_deref(), Some("1"));
         assert_eq!(entries[0].account, Account::Number(RECEIVABLES));
         assert_eq!(
             (entries[0].gross, entries[0].parties.clone()),
@@ -778,7 +797,8 @@ mod tests {
 
     #[test]
     fn a_payment_in_nok_moves_the_receivable_to_the_bank() {
-        let entries = payment_entries(Some(5), 1920, (100.0, 100.0), (300.0, 300.0), "Innbetaling");
+        let entries = payment_entries((Some(5), "1"), 1920, (100.0, 100.0), (300.0, 300.0), "Innbetaling");
+        assert_eq!(entries[1].invoice_number.as_deref(), Some("1"));
         assert_eq!(entries.len(), 2);
         assert_eq!((entries[0].account, entries[0].gross), (Account::Id(1920), 100.0));
         assert_eq!(
@@ -790,13 +810,13 @@ mod tests {
     #[test]
     fn a_payment_in_currency_books_the_exchange_difference() {
         // An invoice of 100 EUR booked at 1150 NOK, paid 100 EUR that came in as 1180 NOK: a gain.
-        let gain = payment_entries(Some(5), 1920, (1180.0, 100.0), (1150.0, 100.0), "");
+        let gain = payment_entries((Some(5), "1"), 1920, (1180.0, 100.0), (1150.0, 100.0), "");
         assert_eq!((gain[1].gross, gain[1].gross_currency), (-1150.0, -100.0));
         assert_eq!(
             (gain[2].account, gain[2].gross),
             (Account::Number(EXCHANGE_GAIN), -30.0)
         );
-        let loss = payment_entries(Some(5), 1920, (1100.0, 100.0), (1150.0, 100.0), "");
+        let loss = payment_entries((Some(5), "1"), 1920, (1100.0, 100.0), (1150.0, 100.0), "");
         assert_eq!((loss[2].account, loss[2].gross), (Account::Number(EXCHANGE_LOSS), 50.0));
         for entries in [gain, loss] {
             assert_eq!(ledger_sum(&entries, |e| e.gross), 0.0);

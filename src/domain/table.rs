@@ -64,6 +64,7 @@ pub enum Hook {
     BalanceSheet,
     LedgerAccounts,
     CreateSalaryTransaction,
+    OpenPostings,
 }
 
 /// The documented operations each hook serves.
@@ -89,6 +90,7 @@ pub const HOOKED: &[(&str, &str, Hook)] = &[
     ("GET", "/balanceSheet", Hook::BalanceSheet),
     ("GET", "/ledger", Hook::LedgerAccounts),
     ("POST", "/salary/transaction", Hook::CreateSalaryTransaction),
+    ("GET", "/ledger/posting/openPost", Hook::OpenPostings),
     (
         "PUT",
         "/supplierInvoice/{invoiceId}/:approve",

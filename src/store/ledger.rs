@@ -132,6 +132,27 @@ impl Db<'_> {
         ))
     }
 
+    /// The open posts among the postings `filter` selects: those whose group — the same account,
+    /// customer, supplier and invoice number — does not add up to zero, in id order.
+    pub fn open_postings(&self, filter: &PostingFilter<'_>) -> rusqlite::Result<Vec<PostingRow>> {
+        let (condition, values) = condition(filter);
+        let mut statement = self.conn().prepare_cached(&format!(
+            "WITH selected AS (
+               SELECT id, voucher_id, date, body, amount, account_id, customer_id, supplier_id,
+                      json_extract(body, '$.invoiceNumber') AS invoice
+               FROM postings WHERE {condition}),
+             open AS (
+               SELECT account_id, customer_id, supplier_id, invoice FROM selected
+               GROUP BY account_id, customer_id, supplier_id, invoice HAVING abs(TOTAL(amount)) >= 0.005)
+             SELECT s.voucher_id, s.date, s.body FROM selected s JOIN open o
+               ON s.account_id = o.account_id AND s.customer_id IS o.customer_id
+              AND s.supplier_id IS o.supplier_id AND s.invoice IS o.invoice
+             ORDER BY s.id"
+        ))?;
+        let rows = statement.query_map(params_from_iter(values.iter()), posting_row)?;
+        rows.collect()
+    }
+
     /// A company's posting by its id.
     pub fn posting(&self, company_id: i64, id: i64) -> rusqlite::Result<Option<PostingRow>> {
         use rusqlite::OptionalExtension;

@@ -152,6 +152,22 @@ impl Books {
             .collect()
     }
 
+    /// The amounts of the open posts on an account at the end of 2026.
+    fn open_posts(&self, number: i64) -> Vec<f64> {
+        let path = format!(
+            "/v2/ledger/posting/openPost?date=2026-12-31&accountId={}&count=10000&fields=amount",
+            self.account(number)
+        );
+        let read = self.call(Method::GET, &path, None);
+        assert_eq!(read.status, 200, "{}", read.body);
+        read.body["values"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["amount"].as_f64().unwrap())
+            .collect()
+    }
+
     fn outstanding(&self, invoice: i64) -> f64 {
         let read = self.call(
             Method::GET,
@@ -441,11 +457,19 @@ fn check(books: &Books, expected: &Expected) -> Result<(), TestCaseError> {
             account
         );
     }
+    let mut unpaid = 0;
     for (invoice, amount, paid, credited) in &expected.invoices {
         let outstanding = cents(books.outstanding(*invoice));
         let expected_outstanding = amount - paid - if *credited { *amount } else { 0 };
         prop_assert_eq!(outstanding, expected_outstanding, "invoice {}", invoice);
+        unpaid += outstanding;
     }
+    let open: i64 = books.open_posts(1500).iter().map(|amount| cents(*amount)).sum();
+    prop_assert_eq!(
+        open,
+        unpaid,
+        "the open posts on 1500 are what the invoices have outstanding"
+    );
     Ok(())
 }
 
@@ -636,4 +660,41 @@ fn the_months_of_2026_are_accounting_periods_found_by_date_and_a_reconciliation_
         ),
     );
     assert_eq!(reconciliation.status, 201, "{}", reconciliation.body);
+}
+
+#[test]
+fn open_posts_are_the_postings_of_invoices_not_yet_settled() {
+    let books = Books::open(spawn_app());
+    let paid = books.invoice(&[(1.0, 800.0, 3)]);
+    let partly = books.invoice(&[(1.0, 400.0, 3)]);
+    assert_eq!(books.pay(paid["id"].as_i64().unwrap(), 1000.0).status, 200);
+    assert_eq!(books.pay(partly["id"].as_i64().unwrap(), 100.0).status, 200);
+    assert_eq!(
+        books.open_posts(1500),
+        vec![500.0, -100.0],
+        "the partly paid invoice and its payment"
+    );
+    let before = books.call(
+        Method::GET,
+        &format!(
+            "/v2/ledger/posting/openPost?date=2026-03-05&accountId={}&fields=amount",
+            books.account(1500)
+        ),
+        None,
+    );
+    assert_eq!(
+        before.body["fullResultSize"], 2,
+        "before the payments both invoices are open: {}",
+        before.body
+    );
+    let missing = books.call(Method::GET, "/v2/ledger/posting/openPost", None);
+    assert_eq!(missing.status, 422, "{}", missing.body);
+    let note = books.call(
+        Method::PUT,
+        &format!("/v2/invoice/{}/:createCreditNote?date=2026-03-20", partly["id"]),
+        None,
+    );
+    assert_eq!(note.status, 200, "{}", note.body);
+    // Credited after a payment of 100: the three postings of the invoice stay open, owing 100 back.
+    assert_eq!(books.open_posts(1500), vec![500.0, -100.0, -500.0]);
 }

@@ -83,8 +83,9 @@ fn book_invoice(
     let number = field("invoiceNumber");
     let date = field("invoiceDate").as_str().unwrap_or_default().to_owned();
     let customer = field("customer").get("id").and_then(Value::as_i64);
+    let number = number.as_i64().map(|n| n.to_string()).unwrap_or_default();
     let description = format!("Faktura nummer {number}");
-    let entries = ledger::invoice_entries(customer, lines, &description);
+    let entries = ledger::invoice_entries(customer, lines, (&number, &description));
     let voucher = book(db, actor, &date, (&description, "Utgående faktura"), entries)?;
     invoice.body.insert("voucher".into(), json!({ "id": voucher.id }));
     db.update_object(&def("invoice")?.path, invoice)?;
@@ -276,8 +277,12 @@ fn book_payment(
         field("amountCurrency").as_f64().unwrap_or_default(),
     );
     let customer = field("customer").get("id").and_then(Value::as_i64);
-    let description = format!("Innbetaling faktura nummer {}", field("invoiceNumber"));
-    let entries = ledger::payment_entries(customer, paid_to, paid, amounts, &description);
+    let number = field("invoiceNumber")
+        .as_i64()
+        .map(|n| n.to_string())
+        .unwrap_or_default();
+    let description = format!("Innbetaling faktura nummer {number}");
+    let entries = ledger::payment_entries((customer, &number), paid_to, paid, amounts, &description);
     book(db, actor, date, (&description, "Betaling"), entries).map(|_| ())
 }
 

@@ -128,6 +128,57 @@ pub fn list_postings(actor: &Actor, input: Input) -> Result<Answer, ApiError> {
     })
 }
 
+/// The account numbers whose postings can be open posts: receivables and payables.
+const OPEN_POST_ACCOUNTS: [(i64, i64); 2] = [(1500, 1599), (2400, 2499)];
+
+/// `GET /ledger/posting/openPost?date`: the postings on receivables and payables up to `date`
+/// (inclusive) whose invoice is not settled by then, narrowed like `GET /ledger/posting`.
+pub fn open_postings(actor: &Actor, input: Input) -> Result<Answer, ApiError> {
+    let (voucher_def, posting_def) = (def("ledger/voucher")?, def("ledger/posting")?);
+    let operation = "GET /ledger/posting/openPost";
+    arguments_present(
+        &input.query,
+        &["date"],
+        "GET /ledger/posting/openPost needs the query argument date.",
+    )?;
+    let date = date_argument(&input.query, "date", operation)?;
+    let to = date
+        .tomorrow()
+        .map_or_else(|_| "9999-12-31".to_owned(), |d| d.to_string());
+    let params = ListParams::parse(&ListQuery::of(&input.query))?;
+    let company = owner_company(voucher_def, actor);
+    let values = actor.sandbox.store().with(|db| {
+        check_access(voucher_def, actor, db)?;
+        let mut columns = posting_columns(db, company, &input.query)?;
+        let open_accounts = db
+            .account_numbers(company)?
+            .into_iter()
+            .filter(|(_, n)| OPEN_POST_ACCOUNTS.iter().any(|(low, high)| (low..=high).contains(&n)))
+            .map(|(id, _)| id)
+            .collect();
+        columns.push((PostingColumn::Account, open_accounts));
+        let filter = PostingFilter {
+            company_id: company,
+            from: "",
+            to: &to,
+            columns,
+        };
+        let mut values = Vec::new();
+        for row in db.open_postings(&filter)? {
+            let mut posting = shown_posting(&row, &actor.base)?;
+            views::expand_line_references(posting_def, &mut posting, &params.fields, db, &actor.base, company)?;
+            values.push(posting);
+        }
+        Ok::<_, ApiError>(values)
+    })?;
+    Ok(Answer::Page {
+        values,
+        params,
+        model: "Posting",
+        checksum: None,
+    })
+}
+
 /// `GET /ledger/posting/{id}`.
 pub fn get_posting(actor: &Actor, input: Input) -> Result<Answer, ApiError> {
     let (voucher_def, posting_def) = (def("ledger/voucher")?, def("ledger/posting")?);

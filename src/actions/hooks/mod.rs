@@ -48,6 +48,7 @@ pub async fn run(hook: Hook, actor: &Actor, input: Input) -> Result<Answer, ApiE
         Hook::BalanceSheet => reports::balance_sheet(actor, input),
         Hook::LedgerAccounts => reports::ledger_accounts(actor, input),
         Hook::CreateSalaryTransaction => ledger::create_salary_transaction(actor, input).await,
+        Hook::OpenPostings => ledger::open_postings(actor, input),
     }
 }
 
