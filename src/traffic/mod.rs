@@ -1,8 +1,8 @@
 //! Replay of real traffic recorded as runs, the second format `conformance --recorded DIR`
 //! reads (`{"run", "calls": [{method, path, query_params, request_body, status,
 //! response_body}]}`, answers cut at 500 characters): each run, in its recorded order, on a
-//! fresh in-process sandbox, with the real ids mapped to ours ([`ids`]), and a report of status
-//! and field agreement per operation ([`report`]).
+//! fresh in-process sandbox, with the real ids mapped to ours (`ids`), and a report of status
+//! and field agreement per operation (`report`).
 //!
 //! The real company lived on between runs; ours starts fresh for each. So a call whose real
 //! answer rests on what earlier runs left (a 422 "already in use", an id no answer of the run

@@ -56,7 +56,7 @@ pub struct CallOutcome {
     /// Why the real answer rests on state from before the run, when it does.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub depends_on_earlier_state: Option<String>,
-    /// Our error's code and message, when the statuses differ.
+    /// Our error's code and message, or that we accepted, when the statuses differ.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
 }
@@ -76,6 +76,7 @@ impl CallOutcome {
             .unwrap_or_default();
         let note = (status != call.status).then(|| match status {
             0 => "the recorded path is not a valid URI, so nothing was sent".to_owned(),
+            200..=399 => "ours accepted it".to_owned(),
             _ => format!(
                 "ours: {} {}",
                 ours["code"],
