@@ -22,15 +22,21 @@ pub enum Command {
     Scenarios(ScenariosCommand),
     /// Drift reports: check every emulated response against an official Tripletex OpenAPI
     /// document (`--spec`), and/or replay recorded Tripletex traffic against a fresh sandbox
-    /// (`--recorded`); exits 1 on a schema problem, a status difference or a missing field.
+    /// (`--recorded`); exits 1 on a schema problem, a status difference or a missing field of a
+    /// recorded pair, or a runs' agreement under `--min-agreement`.
     Conformance {
         /// Path to Tripletex's openapi.json (or the subset you hold).
         #[arg(long, env = "TRIPLETEX_OPENAPI")]
         spec: Option<PathBuf>,
-        /// A directory of recorded request/response pairs (`input`, `api` by method and path,
-        /// `output`), each file replayed on a sandbox of its own.
+        /// A directory of recordings, each file replayed on a sandbox of its own: request/response
+        /// pairs (`input`, `api` by method and path, `output`) or runs of calls (`run`, `calls`),
+        /// told apart per file.
         #[arg(long, env = "TRIPLETEX_SANDBOX_RECORDED")]
         recorded: Option<PathBuf>,
+        /// Exit 1 when the runs' status agreement on calls that do not depend on earlier state
+        /// is under this percentage (0 to 100). Without it, runs only report.
+        #[arg(long, env = "TRIPLETEX_SANDBOX_MIN_AGREEMENT", value_parser = percentage)]
+        min_agreement: Option<f64>,
         /// Report as text lines or as one JSON document.
         #[arg(long, env = "TRIPLETEX_SANDBOX_FORMAT", value_enum, default_value_t = Format::Text)]
         format: Format,
@@ -50,6 +56,14 @@ pub enum Command {
     /// `POST {agent}/solve` with the prompt and a session, then a score of the company's state,
     /// the agent's calls and 4xx answers; exits 1 under --min-score. See docs/eval.md.
     Eval(EvalArgs),
+}
+
+/// A percentage from 0 to 100.
+fn percentage(text: &str) -> Result<f64, String> {
+    text.parse::<f64>()
+        .ok()
+        .filter(|p| (0.0..=100.0).contains(p))
+        .ok_or_else(|| format!("{text:?} is not a percentage; write a number from 0 to 100 (85, 92.5)"))
 }
 
 /// `eval`'s flags.

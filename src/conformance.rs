@@ -709,8 +709,8 @@ pub fn least_body(def: &resource::ResourceDef, pick: impl Fn(&str) -> Option<i64
     Some(Value::Object(body))
 }
 
-/// The emulator's app called in process (actix's test service), as the walks call it.
-trait InProcess<B>:
+/// The emulator's app called in process (actix's test service), as the walks and replays call it.
+pub(crate) trait InProcess<B>:
     actix_web::dev::Service<actix_http::Request, Response = actix_web::dev::ServiceResponse<B>, Error = actix_web::Error>
 {
 }

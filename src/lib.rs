@@ -5,7 +5,8 @@
 //! - [`cli`] → [`config`] → [`startup`]: arguments, validated configuration, building the server
 //!   (bind, open the store, load the scenario) apart from running it; `main.rs` stays thin.
 //!   [`commands`] holds the `scenarios` subcommands ([`scenario_run`] runs a file's `expect`
-//!   list), [`conformance`] the drift report.
+//!   list), [`conformance`] the drift report, [`replay`] and [`traffic`] the replays of recorded
+//!   traffic (request/response pairs; runs of calls with their ids mapped).
 //! - [`api`] (`/v2/...`) and [`control`] (`/_sandbox/...`): thin actix handlers that parse with
 //!   [`wire`], act through [`actions`] (or, for the access model, decide with [`domain`] and read
 //!   and write with [`store`]), and render with [`wire`].
@@ -47,6 +48,7 @@ pub mod scenario;
 pub mod scenario_run;
 pub mod startup;
 pub mod store;
+pub mod traffic;
 pub mod wire;
 
 /// The layering of the map above, checked: imports only go down.

@@ -22,7 +22,12 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Serve(args) => serve(args),
         Command::Eval(args) => tripletex_sandbox::eval_run::main(&args),
-        Command::Conformance { spec, recorded, format } => conformance(spec.as_deref(), recorded.as_deref(), format),
+        Command::Conformance {
+            spec,
+            recorded,
+            format,
+            min_agreement,
+        } => conformance(spec.as_deref(), recorded.as_deref(), format, min_agreement),
         Command::Coverage { level, format } => match commands::coverage(level.as_deref(), format) {
             Ok(text) => {
                 print!("{text}");
@@ -87,7 +92,12 @@ fn serve(args: tripletex_sandbox::cli::ServeArgs) -> ExitCode {
 }
 
 /// The drift reports asked for: the schema check, the replay, or both; exit 1 if either differs.
-fn conformance(spec: Option<&std::path::Path>, recorded: Option<&std::path::Path>, format: Format) -> ExitCode {
+fn conformance(
+    spec: Option<&std::path::Path>,
+    recorded: Option<&std::path::Path>,
+    format: Format,
+    min_agreement: Option<f64>,
+) -> ExitCode {
     if spec.is_none() && recorded.is_none() {
         eprintln!(
             "error: give --spec FILE (an official OpenAPI document) and/or --recorded DIR (recorded traffic to replay)"
@@ -110,10 +120,10 @@ fn conformance(spec: Option<&std::path::Path>, recorded: Option<&std::path::Path
         }
     }
     if let Some(dir) = recorded {
-        match replay_report(&system, dir, format) {
-            Ok((ok, value)) => {
+        match replay_report(&system, dir, format, min_agreement) {
+            Ok((ok, values)) => {
                 held &= ok;
-                json.insert("replay".into(), value);
+                json.extend(values);
             }
             Err(message) => {
                 eprintln!("error: {message}");
@@ -158,18 +168,50 @@ fn schema_report(
     Ok((report.problems.is_empty(), value))
 }
 
-/// Replays the recordings of a directory; prints the text report unless JSON is asked for.
+/// Replays the recordings of a directory, pairs and runs; prints the text reports unless JSON is
+/// asked for. Returns whether they hold (runs: reach `min_agreement`, if given) and the JSON
+/// reports (`replay` for pairs, `traffic` for runs).
 fn replay_report(
     system: &actix_web::rt::SystemRunner,
     dir: &std::path::Path,
     format: Format,
-) -> Result<(bool, serde_json::Value), String> {
-    use tripletex_sandbox::replay;
-    let (recordings, unreadable) = replay::load_dir(dir)?;
-    let mut report = system.block_on(replay::run(&recordings))?;
-    report.unreadable = unreadable;
-    if format == Format::Text {
-        print!("{}", report.text());
+    min_agreement: Option<f64>,
+) -> Result<(bool, serde_json::Map<String, serde_json::Value>), String> {
+    use tripletex_sandbox::{replay, traffic};
+    let loaded = traffic::load_dir(dir)?;
+    let mut held = true;
+    let mut json = serde_json::Map::new();
+    if !loaded.recordings.is_empty() || loaded.runs.is_empty() {
+        let mut report = system.block_on(replay::run(&loaded.recordings))?;
+        report.unreadable = loaded.unreadable;
+        if format == Format::Text {
+            print!("{}", report.text());
+        }
+        held &= report.holds();
+        json.insert("replay".into(), report.json());
+    } else if !loaded.unreadable.is_empty() {
+        held = false;
+        for problem in &loaded.unreadable {
+            eprintln!("unreadable: {problem}");
+        }
     }
-    Ok((report.holds(), report.json()))
+    if !loaded.runs.is_empty() {
+        let report = system.block_on(traffic::run(&loaded.runs))?;
+        if format == Format::Text {
+            print!("{}", report.text());
+        }
+        let reached = min_agreement.is_none_or(|min| report.reaches(min));
+        if let (false, Some(min)) = (reached, min_agreement) {
+            eprintln!(
+                "the runs' status agreement on calls that do not depend on earlier state is {:.1}%, under --min-agreement {min}",
+                report.overall().independent_agreement()
+            );
+        }
+        held &= reached;
+        let mut value = report.json();
+        value["minAgreement"] = serde_json::json!(min_agreement);
+        value["reached"] = serde_json::Value::Bool(reached);
+        json.insert("traffic".into(), value);
+    }
+    Ok((held, json))
 }

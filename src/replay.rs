@@ -10,7 +10,7 @@
 //! creates go first, then updates, reads and deletes, so reads see what was created and deletes
 //! come last.
 
-use crate::conformance::{send, wide_list_arguments};
+use crate::conformance::{InProcess, send, wide_list_arguments};
 use crate::domain::resource::{self, FieldKind, ResourceDef};
 use crate::startup;
 use crate::store::Store;
@@ -214,6 +214,22 @@ fn pair(method: &str, path: &str, entry: &Value) -> Result<Pair, String> {
 
 /// Reads every `*.json` of a directory, in name order.
 pub fn load_dir(dir: &Path) -> Result<(Vec<Recording>, Vec<String>), String> {
+    let mut recordings = Vec::new();
+    let mut unreadable = Vec::new();
+    for (name, read) in read_json_files(dir)? {
+        match read.and_then(|text| parse(&name, &text)) {
+            Ok(recording) => recordings.push(recording),
+            Err(problem) => unreadable.push(problem),
+        }
+    }
+    Ok((recordings, unreadable))
+}
+
+/// A file's name and its text, or why it cannot be read.
+pub type JsonFile = (String, Result<String, String>);
+
+/// The `*.json` files of a directory in name order, each with its text or why it cannot be read.
+pub fn read_json_files(dir: &Path) -> Result<Vec<JsonFile>, String> {
     let entries =
         std::fs::read_dir(dir).map_err(|e| format!("{}: {e}; give a directory of recordings", dir.display()))?;
     let mut files: Vec<_> = entries
@@ -225,22 +241,17 @@ pub fn load_dir(dir: &Path) -> Result<(Vec<Recording>, Vec<String>), String> {
     if files.is_empty() {
         return Err(format!("{}: no .json recordings in the directory", dir.display()));
     }
-    let mut recordings = Vec::new();
-    let mut unreadable = Vec::new();
-    for path in files {
-        let name = path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        match std::fs::read_to_string(&path)
-            .map_err(|e| format!("{name}: {e}"))
-            .and_then(|text| parse(&name, &text))
-        {
-            Ok(recording) => recordings.push(recording),
-            Err(problem) => unreadable.push(problem),
-        }
-    }
-    Ok((recordings, unreadable))
+    Ok(files
+        .into_iter()
+        .map(|path| {
+            let name = path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let text = std::fs::read_to_string(&path).map_err(|e| format!("{name}: {e}"));
+            (name, text)
+        })
+        .collect())
 }
 
 /// Every field path of a JSON value: object keys joined with `.`, array items as `[*]` (the
@@ -398,57 +409,97 @@ fn substitute(def: Option<&ResourceDef>, value: &Value, ids: &Ids) -> Value {
 
 /// Replays every recording, each on a sandbox of its own, and compares the answers.
 pub async fn run(recordings: &[Recording]) -> Result<Report, String> {
-    let scenario = crate::scenario::resolve(crate::scenario::DEFAULT_SCENARIO).map_err(|e| e.to_string())?;
-    let store = Store::open_in_memory().map_err(|e| e.to_string())?;
-    let (sandbox, _) = crate::sandbox::Sandbox::open(store, &scenario, Some(1)).map_err(|e| e.to_string())?;
-    let registry = crate::sandbox::registry::Registry::new(web::Data::new(sandbox), Some(1));
-    let app = init_service(startup::app(web::Data::new(registry))).await;
+    let app = in_process_app().await?;
     let mut report = Report::default();
 
     for recording in recordings {
-        let mut session = Session {
-            base: String::new(),
-            auth: String::new(),
-        };
-        let (status, made) = send(&app, "post", "/_sandbox/sandboxes", None, None).await;
-        let id = made["value"]["id"].as_str().unwrap_or_default().to_owned();
-        if status != 201 || id.is_empty() {
-            return Err(format!("cannot make a sandbox to replay in: {status} {made}"));
-        }
-        session.base = format!("/sb/{id}");
-        let credentials = &made["value"]["credentials"];
-        let own = credentials
-            .as_array()
-            .into_iter()
-            .flatten()
-            .find(|c| c["accountantKey"] == false && c["consumerToken"].is_string())
-            .ok_or("the default scenario has no key of a company's own to replay with")?;
-        let mint = format!(
-            "{}/v2/token/session/:create?consumerToken={}&employeeToken={}&expirationDate=2099-12-31",
-            session.base,
-            own["consumerToken"].as_str().unwrap_or_default(),
-            own["employeeToken"].as_str().unwrap_or_default()
-        );
-        let (_, minted) = send(&app, "put", &mint, None, None).await;
-        let token = minted["value"]["token"].as_str().unwrap_or_default();
-        session.auth = format!(
-            "Basic {}",
-            base64::engine::general_purpose::STANDARD.encode(format!("0:{token}"))
-        );
+        let session = open_session(&app).await?;
         let mut ids = Ids::default();
         for pair in &recording.pairs {
             let outcome = replay_pair(&app, &session, &mut ids, &recording.file, pair).await;
             report.outcomes.push(outcome);
         }
-        send(&app, "delete", &format!("/_sandbox/sandboxes/{id}"), None, None).await;
+        close_session(&app, &session).await;
     }
     Ok(report)
 }
 
-struct Session {
+/// The emulator in process, serving the default scenario, for replays to make sandboxes in.
+pub(crate) async fn in_process_app() -> Result<
+    impl actix_web::dev::Service<
+        actix_http::Request,
+        Response = actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>,
+        Error = actix_web::Error,
+    >,
+    String,
+> {
+    let scenario = crate::scenario::resolve(crate::scenario::DEFAULT_SCENARIO).map_err(|e| e.to_string())?;
+    let store = Store::open_in_memory().map_err(|e| e.to_string())?;
+    let (sandbox, _) = crate::sandbox::Sandbox::open(store, &scenario, Some(1)).map_err(|e| e.to_string())?;
+    let registry = crate::sandbox::registry::Registry::new(web::Data::new(sandbox), Some(1));
+    Ok(init_service(startup::app(web::Data::new(registry))).await)
+}
+
+/// A fresh sandbox of the default scenario and a session of its company's own key.
+pub(crate) struct Session {
+    /// The sandbox's id.
+    pub id: String,
     /// `/sb/{id}`
-    base: String,
-    auth: String,
+    pub base: String,
+    /// The `Authorization` header of the session.
+    pub auth: String,
+}
+
+/// Makes a fresh sandbox and opens a session in it, as the scenario's first company key.
+pub(crate) async fn open_session<S: InProcess<B>, B: actix_web::body::MessageBody>(app: &S) -> Result<Session, String> {
+    let (status, made) = send(app, "post", "/_sandbox/sandboxes", None, None).await;
+    let id = made["value"]["id"].as_str().unwrap_or_default().to_owned();
+    if status != 201 || id.is_empty() {
+        return Err(format!("cannot make a sandbox to replay in: {status} {made}"));
+    }
+    let base = format!("/sb/{id}");
+    let own = made["value"]["credentials"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|c| c["accountantKey"] == false && c["consumerToken"].is_string())
+        .ok_or("the default scenario has no key of a company's own to replay with")?;
+    let mint = format!(
+        "{base}/v2/token/session/:create?consumerToken={}&employeeToken={}&expirationDate=2099-12-31",
+        own["consumerToken"].as_str().unwrap_or_default(),
+        own["employeeToken"].as_str().unwrap_or_default()
+    );
+    let (_, minted) = send(app, "put", &mint, None, None).await;
+    let token = minted["value"]["token"].as_str().unwrap_or_default();
+    let auth = format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode(format!("0:{token}"))
+    );
+    Ok(Session { id, base, auth })
+}
+
+/// Deletes the sandbox a session was opened in.
+pub(crate) async fn close_session<S: InProcess<B>, B: actix_web::body::MessageBody>(app: &S, session: &Session) {
+    send(
+        app,
+        "delete",
+        &format!("/_sandbox/sandboxes/{}", session.id),
+        None,
+        None,
+    )
+    .await;
+}
+
+/// The current `version` of the object an API path (`/v2/customer/7`) names, if it has one.
+pub(crate) async fn current_version<S: InProcess<B>, B: actix_web::body::MessageBody>(
+    app: &S,
+    session: &Session,
+    path: &str,
+) -> Option<i64> {
+    let uri = format!("{}{path}?fields=version", session.base);
+    uri.parse::<actix_web::http::Uri>().ok()?;
+    let (_, current) = send(app, "get", &uri, Some(&session.auth), None).await;
+    current["value"]["version"].as_i64()
 }
 
 /// The resource a numeric path segment belongs to: the segments before it.
@@ -535,15 +586,13 @@ fn mapped_target(pair: &Pair, collection: &str, ids: &Ids) -> (String, Vec<(Stri
     (path, params)
 }
 
-async fn replay_pair<S, B>(app: &S, session: &Session, ids: &mut Ids, file: &str, pair: &Pair) -> Outcome
-where
-    S: actix_web::dev::Service<
-            actix_http::Request,
-            Response = actix_web::dev::ServiceResponse<B>,
-            Error = actix_web::Error,
-        >,
-    B: actix_web::body::MessageBody,
-{
+async fn replay_pair<S: InProcess<B>, B: actix_web::body::MessageBody>(
+    app: &S,
+    session: &Session,
+    ids: &mut Ids,
+    file: &str,
+    pair: &Pair,
+) -> Outcome {
     let collection = collection_of(&pair.path);
     let def = resource::find(&collection);
     for (target, id) in recorded_ids(pair, &collection, def) {
@@ -558,12 +607,10 @@ where
         if let (Some(Value::Number(_)), Some(own)) = (object.get("id"), own) {
             object.insert("id".into(), json!(own));
         }
-        if object.contains_key("version") && path.parse::<actix_web::http::Uri>().is_ok() {
-            let uri = format!("{}{path}?fields=version", session.base);
-            let (_, current) = send(app, "get", &uri, Some(&session.auth), None).await;
-            if let Some(version) = current["value"]["version"].as_i64() {
-                object.insert("version".into(), json!(version));
-            }
+        if object.contains_key("version")
+            && let Some(version) = current_version(app, session, &path).await
+        {
+            object.insert("version".into(), json!(version));
         }
     }
     let query = serde_urlencoded::to_string(&params).unwrap_or_default();
@@ -613,15 +660,13 @@ fn compare(file: &str, pair: &Pair, sent: String, status: u16, ours: &Value, mut
 }
 
 /// Maps a recorded id to the next unused object of its resource in the sandbox's seed.
-async fn resolve_from_seed<S, B>(app: &S, session: &Session, ids: &mut Ids, target: &str, id: i64)
-where
-    S: actix_web::dev::Service<
-            actix_http::Request,
-            Response = actix_web::dev::ServiceResponse<B>,
-            Error = actix_web::Error,
-        >,
-    B: actix_web::body::MessageBody,
-{
+async fn resolve_from_seed<S: InProcess<B>, B: actix_web::body::MessageBody>(
+    app: &S,
+    session: &Session,
+    ids: &mut Ids,
+    target: &str,
+    id: i64,
+) {
     if !ids.seed.contains_key(target) {
         let range: String = resource::find(target)
             .map(wide_list_arguments)

@@ -45,6 +45,7 @@ mod session;
 mod session_auth;
 mod state;
 mod stored_access;
+mod traffic;
 mod ui;
 mod verify;
 mod wire;
