@@ -84,19 +84,23 @@ pub fn rows_are_numbered(postings: &[Value]) -> Result<(), Denial> {
 }
 
 /// Where a client sent a posting's amount only as `amount` (and `amountCurrency`), that is its
-/// gross: `postings` are the merged rows, `sent` the same rows as the client sent them.
+/// gross; a gross left out in currency is the gross itself (a posting in the company's own
+/// currency). `postings` are the merged rows, `sent` the same rows as the client sent them.
 pub fn gross_sent_as_amount(postings: &mut [Value], sent: &[Value]) {
     for (posting, sent) in postings.iter_mut().zip(sent) {
         let Some(posting) = posting.as_object_mut() else {
             continue;
         };
-        for (gross, net) in [("amountGross", "amount"), ("amountGrossCurrency", "amountCurrency")] {
-            let given = sent.get(net).or_else(|| sent.get("amount")).filter(|v| v.is_number());
-            if sent.get(gross).is_none()
-                && let Some(amount) = given
-            {
-                posting.insert(gross.into(), amount.clone());
-            }
+        let number = |name: &str| sent.get(name).filter(|v| v.is_number()).cloned();
+        if sent.get("amountGross").is_none()
+            && let Some(amount) = number("amount")
+        {
+            posting.insert("amountGross".into(), amount);
+        }
+        if sent.get("amountGrossCurrency").is_none() {
+            let gross = posting.get("amountGross").cloned().unwrap_or(Value::Null);
+            let currency = number("amountCurrency").filter(|_| sent.get("amountGross").is_none());
+            posting.insert("amountGrossCurrency".into(), currency.unwrap_or(gross));
         }
     }
 }
@@ -647,15 +651,26 @@ mod tests {
 
     #[test]
     fn an_amount_sent_alone_is_the_gross() {
-        let sent = [json!({"amount": 100}), json!({"amountGross": -100, "amount": -80})];
-        let mut merged = vec![
-            json!({"amount": 100, "amountGross": 0}),
+        let sent = [
+            json!({"amount": 100}),
             json!({"amountGross": -100, "amount": -80}),
+            json!({"amountGross": 5, "amountGrossCurrency": 1}),
+        ];
+        let mut merged = vec![
+            json!({"amount": 100, "amountGross": 0, "amountGrossCurrency": 0}),
+            json!({"amountGross": -100, "amount": -80, "amountGrossCurrency": 0}),
+            json!({"amountGross": 5, "amountGrossCurrency": 1}),
         ];
         gross_sent_as_amount(&mut merged, &sent);
         assert_eq!(merged[0]["amountGross"], json!(100));
         assert_eq!(merged[0]["amountGrossCurrency"], json!(100));
         assert_eq!(merged[1]["amountGross"], json!(-100));
+        assert_eq!(
+            merged[1]["amountGrossCurrency"],
+            json!(-100),
+            "the gross in currency is the gross"
+        );
+        assert_eq!(merged[2]["amountGrossCurrency"], json!(1));
     }
 
     #[test]
