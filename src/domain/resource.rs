@@ -437,6 +437,7 @@ pub fn merge_body(
         if field.read_only {
             continue;
         }
+        let value = &coerced(field.kind, value);
         let accepted = match (field.kind, value) {
             (_, Value::Null) => Some(Value::Null),
             (FieldKind::String, Value::String(s)) => match &field.allowed {
@@ -533,6 +534,28 @@ pub fn merge_body(
         return Err(denial);
     }
     Ok((merged, references))
+}
+
+/// A scalar as the real API reads it into a field of `kind`: a number or a boolean sent for a
+/// text is its text (`"number": 1043` on a product), a text that is a number sent for a number
+/// is that number (`"priceExcludingVatCurrency": "5500"`), `"true"`/`"false"` for a boolean.
+/// Anything else is left for the type check to refuse.
+fn coerced(kind: FieldKind, value: &Value) -> Value {
+    match (kind, value) {
+        (FieldKind::String, Value::Number(n)) => Value::String(n.to_string()),
+        (FieldKind::String, Value::Bool(b)) => Value::String(b.to_string()),
+        (FieldKind::Integer, Value::String(s)) => s.trim().parse::<i64>().map_or_else(|_| value.clone(), Value::from),
+        (FieldKind::Number, Value::String(s)) => match s.trim().parse::<f64>() {
+            Ok(n) if n.is_finite() => Value::from(n),
+            _ => value.clone(),
+        },
+        (FieldKind::Boolean, Value::String(s)) => match s.trim() {
+            "true" => Value::Bool(true),
+            "false" => Value::Bool(false),
+            _ => value.clone(),
+        },
+        _ => value.clone(),
+    }
 }
 
 /// A list of references as written (`[{"id": 1}, …]`): the ids kept, the references to check,
@@ -935,7 +958,7 @@ mod tests {
                 id: 1
             }]
         );
-        let denial = merge_body(def, &def.template, &json!({"name": 5, "nope": true})).unwrap_err();
+        let denial = merge_body(def, &def.template, &json!({"name": {"first": "A"}, "nope": true})).unwrap_err();
         let fields: Vec<_> = denial
             .fields
             .iter()
@@ -944,6 +967,21 @@ mod tests {
         assert!(fields.contains(&("nope", UNKNOWN_FIELD)));
         assert!(fields.contains(&("name", WRONG_TYPE)));
         assert!(merge_body(def, &def.template, &json!([1])).is_err());
+    }
+
+    #[test]
+    fn scalars_are_read_as_the_real_api_reads_them() {
+        assert_eq!(coerced(FieldKind::String, &json!(1043)), json!("1043"));
+        assert_eq!(coerced(FieldKind::Number, &json!("5500")), json!(5500.0));
+        assert_eq!(coerced(FieldKind::Integer, &json!(" 501 ")), json!(501));
+        assert_eq!(coerced(FieldKind::Boolean, &json!("true")), json!(true));
+        assert_eq!(
+            coerced(FieldKind::Number, &json!("fem")),
+            json!("fem"),
+            "left for the type check"
+        );
+        assert_eq!(coerced(FieldKind::Integer, &json!("5.5")), json!("5.5"));
+        assert_eq!(coerced(FieldKind::String, &json!({"a": 1})), json!({"a": 1}));
     }
 
     #[test]
