@@ -517,6 +517,19 @@ pub fn payslip_entries(employee: Option<i64>, gross: f64, description: &str) -> 
     entries
 }
 
+/// A salary run sent with a list of payslips has at least one (a run without the list is
+/// refused by its required fields).
+pub fn salary_run_has_payslips(count: usize) -> Result<(), Denial> {
+    if count > 0 {
+        return Ok(());
+    }
+    Err(
+        Denial::new(DenialKind::Invalid, rule_name!(), "A salary run needs its payslips.")
+            .remedy("send at least one payslip in \"payslips\": {\"employee\": {\"id\": …}, \"specifications\": […]}.")
+            .field("payslips", "Listen kan ikke være tom."),
+    )
+}
+
 /// A salary specification's amount: `amount` where given, else rate × count.
 pub fn specification_amount(specification: &Value) -> f64 {
     let number = |name: &str| specification.get(name).and_then(Value::as_f64).unwrap_or(0.0);
@@ -893,6 +906,16 @@ mod tests {
         assert_eq!(
             specification_amount(&json!({"amount": 99.5, "rate": 1, "count": 1})),
             99.5
+        );
+    }
+
+    #[test]
+    fn salary_run_has_payslips_refuses_an_empty_list() {
+        assert!(salary_run_has_payslips(1).is_ok());
+        let refused = salary_run_has_payslips(0).unwrap_err();
+        assert_eq!(
+            (refused.fields[0].field.as_str(), refused.fields[0].message.as_str()),
+            ("payslips", "Listen kan ikke være tom.")
         );
     }
 

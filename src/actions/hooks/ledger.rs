@@ -368,10 +368,8 @@ pub async fn create_salary_transaction(actor: &Actor, input: Input) -> Result<An
         .as_object_mut()
         .and_then(|b| b.remove("payslips"))
         .unwrap_or_else(|| json!([]));
-    if payslips.as_array().is_some_and(Vec::is_empty) && body.get("payslips").is_some() {
-        return Err(ApiError::new(ErrorKind::Validation)
-            .with_developer_message("A salary run needs its payslips: send at least one in \"payslips\".")
-            .with_validation(vec![ValidationMessage::field("payslips", "Listen kan ikke være tom.")]));
+    if body.get("payslips").is_some() {
+        crate::domain::ledger::salary_run_has_payslips(payslips.as_array().map_or(0, Vec::len))?;
     }
     let employees: Vec<resource::Reference> = payslips
         .as_array()
