@@ -112,9 +112,11 @@ async fn run_one(shown: &str, scenario: &Scenario, out: &mut String) -> Result<b
         } else {
             let _ = writeln!(
                 out,
-                "{shown}: expect[{index}] FAIL: {}: {}",
+                "{shown}: expect[{index}] FAIL: {}: {}\n    answered {}: {}",
                 expectation.description,
-                wrong.join("; ")
+                wrong.join("; "),
+                reply.status,
+                answer_excerpt(&reply.body)
             );
         }
     }
@@ -125,6 +127,15 @@ async fn run_one(shown: &str, scenario: &Scenario, out: &mut String) -> Result<b
         run.calls, run.refused
     );
     Ok(held == total)
+}
+
+/// The start of an answer, enough to see why an expectation failed without a wall of JSON.
+fn answer_excerpt(body: &Value) -> String {
+    let text = body.to_string();
+    match text.char_indices().nth(600) {
+        Some((at, _)) => format!("{}…", &text[..at]),
+        None => text,
+    }
 }
 
 /// The one request a mint or a control-plane expectation sends.
@@ -186,6 +197,7 @@ where
         path,
         session,
         body,
+        file,
     } = request_of
     else {
         return Err("not a /v2 call".into());
@@ -223,6 +235,10 @@ where
     let mut call = request(method, &filled_in(path, saved))?.insert_header(("Authorization", auth));
     if let Some(body) = body {
         call = call.set_json(filled_in_json(body, saved));
+    }
+    if let Some(file) = file {
+        let (content_type, bytes) = file.multipart();
+        call = call.insert_header(("Content-Type", content_type)).set_payload(bytes);
     }
     Ok(send(call).await)
 }

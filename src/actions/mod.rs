@@ -61,6 +61,8 @@ pub struct Input {
     pub query_string: String,
     /// The checksum the caller sent in `If-None-Match`, if any.
     pub if_none_match: Option<String>,
+    /// The file of an operation that takes one (`multipart/form-data`).
+    pub file: Option<crate::wire::upload::Upload>,
 }
 
 /// What an operation answers, for the handler to put on the wire.

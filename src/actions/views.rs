@@ -5,7 +5,7 @@
 
 use crate::domain::model::{Company, Integration, Person};
 use crate::domain::resource::{self, FieldKind, ResourceDef};
-use crate::store::{Db, StoredObject};
+use crate::store::{Db, PostingRow, StoredObject};
 use crate::wire::ApiError;
 use crate::wire::fields::FieldFilter;
 use serde_json::{Map, Value, json};
@@ -88,6 +88,18 @@ pub fn render_object(
     Ok(Value::Object(out))
 }
 
+/// A stored posting as the API shows it: a line of its voucher, with the voucher and its date.
+pub fn posting(base: &str, row: &PostingRow) -> Result<Value, ApiError> {
+    let stored: Value = serde_json::from_str(&row.body)
+        .map_err(|e| ApiError::internal(&format!("a stored posting is not JSON: {e}")))?;
+    let mut shown = render_line(resource::find("ledger/posting"), base, &stored);
+    if let Some(fields) = shown.as_object_mut() {
+        fields.insert("voucher".into(), stub(base, "ledger/voucher", row.voucher_id));
+        fields.insert("date".into(), json!(row.date));
+    }
+    Ok(shown)
+}
+
 /// An embedded line (order line, posting) with its url and its references as stubs.
 pub fn render_line(child: Option<&ResourceDef>, base: &str, line: &Value) -> Value {
     let (Some(child), Value::Object(fields)) = (child, line) else {
@@ -155,6 +167,16 @@ pub fn expand(
         return Ok(db
             .person(id)?
             .map_or_else(|| stub(base, target, id), |p| employee(base, &p)));
+    }
+    if target == "ledger/posting" {
+        let Some(row) = db.posting(company, id)? else {
+            return Ok(stub(base, target, id));
+        };
+        let mut shown = posting(base, &row)?;
+        if let Some(def) = resource::find(target) {
+            expand_line_references(def, &mut shown, fields, db, base, company)?;
+        }
+        return Ok(shown);
     }
     let Some(def) = resource::find(target) else {
         return Ok(stub(base, target, id));

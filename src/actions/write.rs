@@ -27,6 +27,9 @@ pub fn check_references(db: &Db<'_>, company: i64, references: &[resource::Refer
         let found = if reference.resource == "employee" {
             db.person(reference.id)?
                 .is_some_and(|p| p.company_id == company && !p.is_proxy)
+        } else if reference.resource == "ledger/posting" {
+            // Postings are rows of their voucher, kept in the ledger's own table.
+            db.posting(company, reference.id)?.is_some()
         } else {
             db.object(&reference.resource, reference.id)?
                 .is_some_and(|o| o.company_id == company || o.company_id == 0)
@@ -249,7 +252,47 @@ pub fn insert_booked(
     resource::link_lines_to_parent(def, &mut object.body, object.id);
     let (text, view) = stored_text(def, &object);
     db.insert_object_viewed(&def.path, &object, &text, Some(&view))?;
+    if def.path == "ledger/voucher" {
+        register_supplier_invoice(db, actor, &object)?;
+    }
     Ok((object, view))
+}
+
+/// The voucher type whose vouchers are suppliers' invoices, as a new company names it.
+const SUPPLIER_INVOICE_TYPE: &str = "Leverandørfaktura";
+
+/// A voucher booked as a supplier's invoice is one: `GET /supplierInvoice` finds it, and it can
+/// be approved and paid, as in Tripletex.
+fn register_supplier_invoice(db: &Db<'_>, actor: &Actor, voucher: &StoredObject) -> Result<(), ApiError> {
+    let type_id = voucher
+        .body
+        .get("voucherType")
+        .and_then(|t| t.get("id"))
+        .and_then(Value::as_i64);
+    let type_name = match type_id {
+        Some(id) => db
+            .object("ledger/voucherType", id)?
+            .and_then(|t| t.body.get("name").and_then(Value::as_str).map(str::to_owned)),
+        None => None,
+    };
+    if type_name.as_deref() != Some(SUPPLIER_INVOICE_TYPE) {
+        return Ok(());
+    }
+    let Some(payables) = db.account_by_number(voucher.company_id, ledger::PAYABLES)? else {
+        return Ok(());
+    };
+    let Some(body) = ledger::supplier_invoice_of(voucher.id, &voucher.body, payables) else {
+        return Ok(());
+    };
+    let invoice = StoredObject {
+        id: actor.sandbox.next_id(),
+        company_id: voucher.company_id,
+        version: 0,
+        body,
+        changes: vec![change(actor, "CREATE")],
+    };
+    db.insert_object("supplierInvoice", &invoice)?;
+    Ok(())
 }
 
 /// Writes `sent` onto a stored object in the open transaction (version checked, references and

@@ -9,6 +9,7 @@ use crate::api::auth::CompanyPrincipal;
 use crate::api::resources::{self, reads_body};
 use crate::domain::resource;
 use crate::domain::table::{self, Found, Hook, Level, Route};
+use crate::wire::upload::{self, Upload};
 use crate::wire::{ApiError, ErrorKind};
 use actix_web::{Error, FromRequest, HttpRequest, HttpResponse, web};
 use serde_json::Value;
@@ -169,14 +170,31 @@ async fn serve(
             None
         }
     };
+    let file = match route.hook.filter(|h| actions::hooks::reads_file(*h)) {
+        Some(_) => Some(upload(route, &req, &mut payload).await?),
+        None => None,
+    };
     let actor = resources::actor(&principal, &req);
-    let input = resources::input(&req, id, query, body);
+    let mut input = resources::input(&req, id, query, body);
+    input.file = file;
     let answer = match (generic, route.hook) {
         (Some((def, kind)), _) => resources::generic(def, kind, &actor, input).await,
         (None, Some(hook)) => actions::hooks::run(hook, &actor, input).await,
         (None, None) => Err(not_emulated(route)),
     };
     Ok(resources::respond(answer?)?)
+}
+
+/// The file of an operation that takes one, read within the app's body limit.
+async fn upload(route: &Route, req: &HttpRequest, payload: &mut actix_web::dev::Payload) -> Result<Upload, Error> {
+    let content_type = req
+        .headers()
+        .get(actix_web::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    let bytes = web::Bytes::from_request(req, payload).await?;
+    Ok(upload::file_of(&route.name(), &content_type, bytes).await?)
 }
 
 /// The query arguments by name.

@@ -42,6 +42,7 @@ pub fn input(req: &HttpRequest, id: i64, query: HashMap<String, String>, body: O
             .get(IF_NONE_MATCH)
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned),
+        file: None,
     }
 }
 

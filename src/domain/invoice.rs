@@ -119,6 +119,93 @@ pub fn payment_type_exists(payment_type_id: i64, known: bool) -> Result<(), Deni
     .argument("paymentTypeId", "Betalingstypen finnes ikke."))
 }
 
+/// Whether an invoice is in another currency than the company's (NOK, currency 1).
+pub fn in_foreign_currency(invoice: &Map<String, Value>) -> bool {
+    invoice
+        .get("currency")
+        .and_then(|c| c.get("id"))
+        .and_then(Value::as_i64)
+        .is_some_and(|id| id != crate::domain::currency::COMPANY_CURRENCY)
+}
+
+/// What a payment paid in the invoice's currency: `paidAmountCurrency`, which an invoice in a
+/// foreign currency needs (the NOK amount alone does not say how much of it was paid); for an
+/// invoice in NOK, `paidAmount` when it is left out.
+pub fn paid_in_invoice_currency(
+    in_foreign_currency: bool,
+    paid: f64,
+    paid_currency: Option<f64>,
+) -> Result<f64, Denial> {
+    match (paid_currency, in_foreign_currency) {
+        (Some(amount), _) => Ok(amount),
+        (None, false) => Ok(paid),
+        (None, true) => Err(Denial::new(
+            DenialKind::Invalid,
+            rule_name!(),
+            "The invoice is in a foreign currency, and the payment does not say how much of it was paid in that currency.",
+        )
+        .remedy("send paidAmountCurrency (the amount in the invoice's currency) beside paidAmount (what came in, in NOK).")
+        .argument("paidAmountCurrency", "Må fylles ut for fakturaer i utenlandsk valuta.")),
+    }
+}
+
+/// A reminder's fee (purregebyr) when the client asks for it: a tenth of the debt-collection
+/// rate, as Norwegian law caps it; a soft reminder (betalingspåminnelse) carries none.
+pub const REMINDER_FEE: f64 = 70.0;
+/// The yearly late-payment interest (forsinkelsesrente) a reminder may add.
+pub const LATE_INTEREST_PERCENT: f64 = 12.5;
+
+/// An invoice can be reminded of once it is overdue on the reminder's date and still owes
+/// something; a credit note never.
+pub fn reminder_can_be_made(invoice_id: i64, invoice: &Map<String, Value>, date: &str) -> Result<(), Denial> {
+    let text = |name: &str| invoice.get(name).and_then(Value::as_str).unwrap_or_default();
+    let outstanding = invoice.get("amountOutstanding").and_then(Value::as_f64).unwrap_or(0.0);
+    let credit_note = invoice.get("isCreditNote").and_then(Value::as_bool).unwrap_or(false);
+    let problem = if credit_note {
+        Some((
+            "Invoice {id} is a credit note; there is nothing to remind of.",
+            "Kreditnotaer kan ikke purres.",
+        ))
+    } else if outstanding < 0.005 {
+        Some((
+            "Invoice {id} is paid; there is nothing to remind of.",
+            "Fakturaen er betalt.",
+        ))
+    } else if text("invoiceDueDate").is_empty() || date <= text("invoiceDueDate") {
+        Some((
+            "Invoice {id} is not overdue on the reminder's date.",
+            "Fakturaen har ikke forfalt.",
+        ))
+    } else {
+        None
+    };
+    let Some((reason, message)) = problem else {
+        return Ok(());
+    };
+    Err(Denial::new(DenialKind::Invalid, rule_name!(), reason.replace("{id}", &invoice_id.to_string()))
+        .remedy("remind of an unpaid invoice after its due date (invoiceDueDate); GET /v2/invoice?invoiceDateFrom=…&fields=amountOutstanding,invoiceDueDate finds them.")
+        .argument("date", message))
+}
+
+/// The fee and the late interest a reminder of `kind` adds to what is outstanding, from the due
+/// date to the reminder's date.
+pub fn reminder_additions(
+    kind: &str,
+    (include_charge, include_interest): (bool, bool),
+    outstanding: f64,
+    days_overdue: i64,
+) -> (f64, f64) {
+    let fee = match include_charge && kind != "SOFT_REMINDER" {
+        true => REMINDER_FEE,
+        false => 0.0,
+    };
+    let interest = match include_interest {
+        true => round(outstanding * LATE_INTEREST_PERCENT / 100.0 * days_overdue.max(0) as f64 / 365.0),
+        false => 0.0,
+    };
+    (fee, interest)
+}
+
 /// What is outstanding after `paid` is taken off `outstanding`, in whole øre.
 pub fn outstanding_after(outstanding: f64, paid: f64) -> f64 {
     ((outstanding - paid) * 100.0).round() / 100.0
@@ -231,6 +318,40 @@ pub fn send_type_is_known(send_type: &str) -> Result<(), Denial> {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn paid_in_invoice_currency_needs_the_currency_amount_of_a_foreign_invoice() {
+        assert_eq!(paid_in_invoice_currency(false, 100.0, None).ok(), Some(100.0));
+        assert_eq!(paid_in_invoice_currency(true, 1165.0, Some(100.0)).ok(), Some(100.0));
+        let denial = paid_in_invoice_currency(true, 1165.0, None).unwrap_err();
+        assert_eq!(denial.rule, "paid_in_invoice_currency");
+        assert_eq!(denial.fields[0].field, "paidAmountCurrency");
+        let eur = json!({"currency": {"id": 5}});
+        assert!(in_foreign_currency(eur.as_object().unwrap()));
+        assert!(!in_foreign_currency(
+            json!({"currency": {"id": 1}}).as_object().unwrap()
+        ));
+    }
+
+    #[test]
+    fn reminder_can_be_made_of_an_overdue_unpaid_invoice() {
+        let invoice = json!({"invoiceDueDate": "2026-03-01", "amountOutstanding": 500.0});
+        let invoice = invoice.as_object().unwrap();
+        assert!(reminder_can_be_made(1, invoice, "2026-03-02").is_ok());
+        let early = reminder_can_be_made(1, invoice, "2026-03-01").unwrap_err();
+        assert_eq!(
+            (early.rule, early.fields[0].field.as_str()),
+            ("reminder_can_be_made", "date")
+        );
+        let paid = json!({"invoiceDueDate": "2026-03-01", "amountOutstanding": 0.0});
+        assert!(reminder_can_be_made(1, paid.as_object().unwrap(), "2026-04-01").is_err());
+        assert_eq!(reminder_additions("REMINDER", (true, false), 500.0, 30), (70.0, 0.0));
+        assert_eq!(
+            reminder_additions("SOFT_REMINDER", (true, false), 500.0, 30),
+            (0.0, 0.0)
+        );
+        assert_eq!(reminder_additions("REMINDER", (false, true), 1000.0, 73), (0.0, 25.0));
+    }
 
     #[test]
     fn invoice_has_orders_refuses_an_invoice_without_orders() {

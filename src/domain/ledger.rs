@@ -384,6 +384,20 @@ pub fn invoice_entries(
     entries
 }
 
+/// What a payment settles of an invoice's receivable in NOK: in the invoice's currency, the part
+/// paid at the invoice's own rate (what came in beyond it is an exchange difference); in NOK, what
+/// was paid.
+pub fn settled_at_invoice_rate(
+    (paid, paid_currency): (f64, f64),
+    (invoice_amount, invoice_currency): (f64, f64),
+) -> f64 {
+    if invoice_currency != 0.0 && (invoice_amount - invoice_currency).abs() >= 0.005 {
+        round(paid_currency * invoice_amount / invoice_currency)
+    } else {
+        paid
+    }
+}
+
 /// What a payment of an invoice books: the payment type's account debited with what came in,
 /// the receivable credited with what it settles. Paid in another currency (`paid_currency` of
 /// an invoice of `invoice_amount` NOK for `invoice_currency`), the receivable is settled at the
@@ -395,11 +409,7 @@ pub fn payment_entries(
     (invoice_amount, invoice_currency): (f64, f64),
     description: &str,
 ) -> Vec<Entry> {
-    let settled = if invoice_currency != 0.0 && (invoice_amount - invoice_currency).abs() >= 0.005 {
-        round(paid_currency * invoice_amount / invoice_currency)
-    } else {
-        paid
-    };
+    let settled = settled_at_invoice_rate((paid, paid_currency), (invoice_amount, invoice_currency));
     let mut entries = vec![
         Entry::new(Account::Id(paid_to), paid)
             .in_currency(paid_currency)
@@ -420,6 +430,24 @@ pub fn payment_entries(
         );
     }
     entries
+}
+
+/// Where a reminder's fee is earned (8050 Annen renteinntekt).
+pub const REMINDER_FEES: i64 = 8050;
+
+/// What a reminder's fee books: the customer owes it on the reminded invoice's receivable.
+pub fn reminder_fee_entries(
+    (customer, invoice_number): (Option<i64>, &str),
+    fee: f64,
+    description: &str,
+) -> Vec<Entry> {
+    vec![
+        Entry::new(Account::Number(RECEIVABLES), fee)
+            .party("customer", customer)
+            .for_invoice(invoice_number)
+            .described(description),
+        Entry::new(Account::Number(REMINDER_FEES), -fee).described(description),
+    ]
 }
 
 /// What the company owes its employees (travel expenses, outlays) and what it owes them in pay.
@@ -562,6 +590,60 @@ pub fn supplier_invoice_entries(
             .described(description),
     );
     entries
+}
+
+/// The supplier invoice a booked voucher of the type «Leverandørfaktura» is: its rows on the
+/// payables account (`payables`, 2400) that name a supplier say who is owed how much. `None` for
+/// any other voucher.
+pub fn supplier_invoice_of(voucher_id: i64, voucher: &Map<String, Value>, payables: i64) -> Option<Map<String, Value>> {
+    let owed: Vec<&Value> = voucher
+        .get("postings")?
+        .as_array()?
+        .iter()
+        .filter(|p| p.get("account").and_then(|a| a.get("id")).and_then(Value::as_i64) == Some(payables))
+        .filter(|p| p.get("supplier").and_then(|s| s.get("id")).is_some())
+        .collect();
+    let supplier = owed.first()?.get("supplier").cloned()?;
+    let sum = |field: &str| -> f64 { round(-owed.iter().filter_map(|p| p.get(field)?.as_f64()).sum::<f64>()) };
+    let (amount, amount_currency) = (sum("amount"), sum("amountCurrency"));
+    let text = |field: &str| voucher.get(field).and_then(Value::as_str).filter(|t| !t.is_empty());
+    let number = text("vendorInvoiceNumber")
+        .or(text("externalVoucherNumber"))
+        .unwrap_or_default();
+    let date = voucher.get("date").cloned().unwrap_or(Value::Null);
+    let invoice = json!({
+        "invoiceNumber": number,
+        "invoiceDate": date,
+        "invoiceDueDate": owed.first().and_then(|p| p.get("termOfPayment")).filter(|d| d.is_string()).unwrap_or(&date),
+        "supplier": supplier,
+        "voucher": {"id": voucher_id},
+        "amount": amount,
+        "amountCurrency": amount_currency,
+        "amountExcludingVat": amount,
+        "amountExcludingVatCurrency": amount_currency,
+        "outstandingAmount": amount,
+        "currency": {"id": 1},
+        "isCreditNote": amount < 0.0,
+        "payments": [],
+    });
+    invoice.as_object().cloned()
+}
+
+/// What paying a supplier invoice books: the payable (with the supplier and invoice number)
+/// debited, the payment type's account credited.
+pub fn supplier_payment_entries(
+    (supplier, invoice_number): (Option<i64>, &str),
+    paid_from: i64,
+    amount: f64,
+    description: &str,
+) -> Vec<Entry> {
+    vec![
+        Entry::new(Account::Number(PAYABLES), amount)
+            .party("supplier", supplier)
+            .for_invoice(invoice_number)
+            .described(description),
+        Entry::new(Account::Id(paid_from), -amount).described(description),
+    ]
 }
 
 /// The entries that undo `entries`: every amount turned round.

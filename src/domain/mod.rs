@@ -2,8 +2,12 @@
 //! denials as data (`denial`), one function per decision of the token flow (`rules`) and of the UI
 //! (`ui`), entitlements and effective access (`entitlements`), and the data resources with their
 //! write rules (`resource`, `employee`, `invoice`), and the table of every documented operation
-//! (`table`); vouchers' reversal (`ledger`) and travel expenses' states (`travel`).
+//! (`table`); vouchers' reversal (`ledger`), travel expenses' states (`travel`) and
+//! exchange rates (`currency`)
+//! and bank statements as banks export them (`bank`).
 
+pub mod bank;
+pub mod currency;
 pub mod denial;
 pub mod employee;
 pub mod entitlements;
@@ -23,6 +27,8 @@ pub mod ui;
 #[cfg(test)]
 mod rule_table {
     const SOURCES: &[(&str, &str)] = &[
+        ("bank.rs", include_str!("bank.rs")),
+        ("currency.rs", include_str!("currency.rs")),
         ("employee.rs", include_str!("employee.rs")),
         ("entitlements.rs", include_str!("entitlements.rs")),
         ("invoice.rs", include_str!("invoice.rs")),

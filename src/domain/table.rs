@@ -65,6 +65,13 @@ pub enum Hook {
     LedgerAccounts,
     CreateSalaryTransaction,
     OpenPostings,
+    CurrencyRate,
+    CurrencyExchange,
+    PaySupplierInvoice,
+    CreateReminder,
+    ImportBankStatement,
+    SuggestBankMatches,
+    CreateBankMatch,
 }
 
 /// The documented operations each hook serves.
@@ -104,6 +111,17 @@ pub const HOOKED: &[(&str, &str, Hook)] = &[
     ("POST", "/invoice", Hook::CreateInvoice),
     ("PUT", "/order/{id}/:invoice", Hook::InvoiceOrder),
     ("POST", "/incomingInvoice", Hook::CreateIncomingInvoice),
+    ("GET", "/currency/{id}/rate", Hook::CurrencyRate),
+    ("PUT", "/invoice/{id}/:createReminder", Hook::CreateReminder),
+    ("POST", "/bank/statement/import", Hook::ImportBankStatement),
+    ("PUT", "/bank/reconciliation/match/:suggest", Hook::SuggestBankMatches),
+    ("POST", "/bank/reconciliation/match", Hook::CreateBankMatch),
+    (
+        "POST",
+        "/supplierInvoice/{invoiceId}/:addPayment",
+        Hook::PaySupplierInvoice,
+    ),
+    ("GET", "/currency/{fromCurrencyID}/exchangeRate", Hook::CurrencyExchange),
 ];
 
 /// The hook serving `method path`, if one does.
@@ -549,7 +567,8 @@ mod tests {
         assert_eq!(level("POST", "/travelExpense"), Some(Level::Stateful));
         assert_eq!(level("GET", "/project/settings"), Some(Level::Stateful));
         assert_eq!(level("PUT", "/invoice/{id}/:send"), Some(Level::Semantic));
-        assert_eq!(level("PUT", "/invoice/{id}/:createReminder"), Some(Level::Declared));
+        assert_eq!(level("PUT", "/invoice/{id}/:createReminder"), Some(Level::Semantic));
+        assert_eq!(level("PUT", "/travelExpense/:createVouchers"), Some(Level::Declared));
         assert_eq!(level("POST", "/invoice/list"), Some(Level::Declared));
     }
 }

@@ -80,6 +80,9 @@ pub enum ExpectedRequest {
         /// The JSON body of a POST or PUT.
         #[serde(default)]
         body: Option<serde_json::Value>,
+        /// A file sent as `multipart/form-data` instead (a bank statement).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        file: Option<FileSpec>,
     },
     /// A control-plane call (a UI action), as `actor` or the default actor.
     Control {
@@ -174,6 +177,33 @@ impl World {
         self.keys.extend(other.keys);
         self.client_key_links.extend(other.client_key_links);
         self.company_integrations.extend(other.company_integrations);
+    }
+}
+
+/// A file an expectation uploads: its name and its text, sent as the form part `file`.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct FileSpec {
+    pub name: String,
+    pub text: String,
+}
+
+impl FileSpec {
+    /// The boundary of the form the file is sent in.
+    const BOUNDARY: &'static str = "tripletex-sandbox-file";
+
+    /// The `Content-Type` header and the body of a `multipart/form-data` request carrying it.
+    pub fn multipart(&self) -> (String, Vec<u8>) {
+        let body = format!(
+            "--{b}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\nContent-Type: text/csv\r\n\r\n{text}\r\n--{b}--\r\n",
+            b = Self::BOUNDARY,
+            name = self.name.replace('"', ""),
+            text = self.text
+        );
+        (
+            format!("multipart/form-data; boundary={}", Self::BOUNDARY),
+            body.into_bytes(),
+        )
     }
 }
 

@@ -88,6 +88,23 @@ pub const EMBEDDED_SCENARIOS: &[(&str, &str)] = &[
         include_str!("../../scenarios/flow-travel-expense.json"),
     ),
     ("flow-payroll", include_str!("../../scenarios/flow-payroll.json")),
+    (
+        "flow-eur-payment",
+        include_str!("../../scenarios/flow-eur-payment.json"),
+    ),
+    (
+        "flow-overdue-reminder",
+        include_str!("../../scenarios/flow-overdue-reminder.json"),
+    ),
+    (
+        "flow-supplier-invoice-payment",
+        include_str!("../../scenarios/flow-supplier-invoice-payment.json"),
+    ),
+    (
+        "flow-bank-reconciliation-csv",
+        include_str!("../../scenarios/flow-bank-reconciliation-csv.json"),
+    ),
+    ("flow-year-end", include_str!("../../scenarios/flow-year-end.json")),
 ];
 
 /// The fixture files scenarios may compose from, by name.

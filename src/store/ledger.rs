@@ -14,7 +14,7 @@ pub struct PostingFilter<'a> {
     pub from: &'a str,
     pub to: &'a str,
     /// `(column, ids)`: `account_id`, `customer_id`, `supplier_id`, `employee_id`,
-    /// `department_id`, `project_id` or `product_id`.
+    /// `department_id`, `project_id`, `product_id` or a free dimension's value.
     pub columns: Vec<(PostingColumn, Vec<i64>)>,
 }
 
@@ -28,6 +28,10 @@ pub enum PostingColumn {
     Department,
     Project,
     Product,
+    /// The values of the free accounting dimensions 1–3 (`freeAccountingDimension1` …).
+    Dimension1,
+    Dimension2,
+    Dimension3,
 }
 
 impl PostingColumn {
@@ -40,6 +44,9 @@ impl PostingColumn {
             Self::Department => "department_id",
             Self::Project => "project_id",
             Self::Product => "product_id",
+            Self::Dimension1 => "json_extract(body, '$.freeAccountingDimension1.id')",
+            Self::Dimension2 => "json_extract(body, '$.freeAccountingDimension2.id')",
+            Self::Dimension3 => "json_extract(body, '$.freeAccountingDimension3.id')",
         }
     }
 }

@@ -1,5 +1,5 @@
 //! Tripletex HTTP conventions, free of business rules: envelopes, the error envelope and its
-//! code table, request ids, Basic-auth parsing, the fields filter, paging and sorting, typed query values.
+//! code table, request ids, Basic-auth parsing, the fields filter, paging and sorting, typed query values, uploaded files.
 
 pub mod auth;
 pub mod envelope;
@@ -9,5 +9,6 @@ pub mod openapi;
 pub mod params;
 pub mod query;
 pub mod request_id;
+pub mod upload;
 
 pub use error::{ApiError, ErrorKind, ValidationMessage};

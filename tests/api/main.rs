@@ -34,6 +34,7 @@ mod ledger;
 mod malformed;
 mod openapi;
 mod overrides;
+mod payments;
 mod probes;
 mod recorded;
 mod remembered;

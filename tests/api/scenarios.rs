@@ -47,6 +47,7 @@ fn run(app: &TestApp, request: &ExpectedRequest, saved: &BTreeMap<String, Value>
             path,
             session,
             body,
+            file,
         } => {
             let date = if *session == SessionChoice::Expired {
                 today()
@@ -77,6 +78,10 @@ fn run(app: &TestApp, request: &ExpectedRequest, saved: &BTreeMap<String, Value>
                 .header("Authorization", basic(&username, &token));
             if let Some(body) = body {
                 call = call.json(&filled_in_json(body, saved));
+            }
+            if let Some(file) = file {
+                let (content_type, bytes) = file.multipart();
+                call = call.header("Content-Type", content_type).body(bytes);
             }
             app.send(call)
         }

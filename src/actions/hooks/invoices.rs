@@ -2,14 +2,16 @@
 //! credited and sent.
 
 use super::booking::{account_numbered, book};
-use super::{argument, arguments_present, date_argument, def, number_argument, whole};
+use super::{
+    argument, arguments_present, date_argument, def, id_argument, number_argument, optional_number_argument, whole,
+};
 use crate::actions::write::{change, check_new, insert_booked, save};
 use crate::actions::{Actor, Answer, Input, check_access, load, owner_company};
+use crate::domain::currency;
 use crate::domain::invoice as rules;
 use crate::domain::ledger;
 use crate::domain::resource;
 use crate::store::{Db, StoredObject};
-use crate::wire::query::{self, ValueType};
 use crate::wire::{ApiError, ErrorKind, ValidationMessage};
 use serde_json::{Map, Value, json};
 use std::collections::HashMap;
@@ -38,7 +40,8 @@ struct BookedLines {
     rates: HashMap<i64, f64>,
 }
 
-fn booked_lines(db: &Db<'_>, lines: &[&Value]) -> Result<BookedLines, ApiError> {
+/// The lines as booked, their amounts converted at `rate` NOK per unit of the invoice's currency.
+fn booked_lines(db: &Db<'_>, lines: &[&Value], rate: f64) -> Result<BookedLines, ApiError> {
     let mut rates = HashMap::new();
     for id in lines.iter().filter_map(|l| rules::line_vat_type(l)) {
         if let std::collections::hash_map::Entry::Vacant(slot) = rates.entry(id) {
@@ -61,7 +64,7 @@ fn booked_lines(db: &Db<'_>, lines: &[&Value]) -> Result<BookedLines, ApiError> 
             None => None,
         };
         booked.push(ledger::InvoiceLine {
-            gross,
+            gross: currency::in_company_currency(gross, rate),
             gross_currency: gross,
             vat_type,
             vat_percentage,
@@ -126,24 +129,30 @@ fn invoice_orders(
         .iter()
         .flat_map(|o| o.body.get("orderLines").and_then(Value::as_array).into_iter().flatten())
         .collect();
-    let booked = booked_lines(db, &lines)?;
+    let first = |name: &str| orders.first().and_then(|o| o.body.get(name)).cloned();
+    let currency_id = first("currency")
+        .and_then(|c| c.get("id")?.as_i64())
+        .unwrap_or(currency::COMPANY_CURRENCY);
+    let rate = match currency_id == currency::COMPANY_CURRENCY {
+        true => 1.0,
+        false => super::currency::rate_of(db, currency_id)?,
+    };
+    let booked = booked_lines(db, &lines, rate)?;
     let percent = |id: i64| booked.rates.get(&id).copied().unwrap_or(0.0);
     let (excluding, including) = rules::amounts(&lines, percent);
-    let customer = orders
-        .first()
-        .and_then(|o| o.body.get("customer"))
-        .cloned()
-        .unwrap_or(Value::Null);
+    let including_nok = ledger::round(booked.lines.iter().map(|l| l.gross).sum());
+    let excluding_nok = currency::in_company_currency(excluding, rate);
     for (name, value) in [
-        ("amount", json!(including)),
+        ("amount", json!(including_nok)),
         ("amountCurrency", json!(including)),
-        ("amountExcludingVat", json!(excluding)),
+        ("amountExcludingVat", json!(excluding_nok)),
         ("amountExcludingVatCurrency", json!(excluding)),
-        ("amountOutstanding", json!(including)),
+        ("amountOutstanding", json!(including_nok)),
         ("amountCurrencyOutstanding", json!(including)),
-        ("amountOutstandingTotal", json!(including)),
+        ("amountOutstandingTotal", json!(including_nok)),
         ("amountCurrencyOutstandingTotal", json!(including)),
-        ("customer", customer),
+        ("currency", json!({ "id": currency_id })),
+        ("customer", first("customer").unwrap_or(Value::Null)),
         (
             "orders",
             Value::Array(order_ids.iter().map(|id| json!({"id": id})).collect()),
@@ -217,14 +226,9 @@ pub async fn pay(actor: &Actor, input: Input) -> Result<Answer, ApiError> {
         "PUT /invoice/{id}/:payment needs paymentDate, paymentTypeId and paidAmount.",
     )?;
     let date = date_argument(query, "paymentDate", operation)?.to_string();
-    let type_text = argument(query, "paymentTypeId", operation)?;
-    query::check("paymentTypeId", type_text, ValueType::Integer)?;
-    let payment_type: i64 = type_text.trim().parse().unwrap_or_default();
+    let payment_type = id_argument(query, "paymentTypeId", operation)?;
     let paid = number_argument(query, "paidAmount", operation)?;
-    let paid_currency = match query.get("paidAmountCurrency").filter(|v| !v.trim().is_empty()) {
-        Some(_) => number_argument(query, "paidAmountCurrency", operation)?,
-        None => paid,
-    };
+    let paid_currency = optional_number_argument(query, "paidAmountCurrency", operation)?;
     let id = input.id;
     let value = actor
         .transaction(move |db, acting| {
@@ -239,9 +243,14 @@ pub async fn pay(actor: &Actor, input: Input) -> Result<Answer, ApiError> {
                 Some(account) => account,
                 None => account_numbered(db, company, BANK_ACCOUNT)?,
             };
+            let invoiced_field = |name: &str| invoice.body.get(name).and_then(Value::as_f64).unwrap_or_default();
+            let invoiced = (invoiced_field("amount"), invoiced_field("amountCurrency"));
+            let in_currency = rules::in_foreign_currency(&invoice.body);
+            let paid_currency = rules::paid_in_invoice_currency(in_currency, paid, paid_currency)?;
+            let settled = ledger::settled_at_invoice_rate((paid, paid_currency), invoiced);
             for (field, amount) in [
-                ("amountOutstanding", paid),
-                ("amountOutstandingTotal", paid),
+                ("amountOutstanding", settled),
+                ("amountOutstandingTotal", settled),
                 ("amountCurrencyOutstanding", paid_currency),
                 ("amountCurrencyOutstandingTotal", paid_currency),
             ] {

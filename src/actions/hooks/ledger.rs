@@ -16,7 +16,7 @@ use serde_json::{Map, Value, json};
 use std::collections::HashMap;
 
 /// The filters of `GET /ledger/posting` that name what a posting points at.
-pub(super) const POINTS_AT: [(&str, PostingColumn); 7] = [
+pub(super) const POINTS_AT: [(&str, PostingColumn); 10] = [
     ("accountId", PostingColumn::Account),
     ("supplierId", PostingColumn::Supplier),
     ("customerId", PostingColumn::Customer),
@@ -24,19 +24,14 @@ pub(super) const POINTS_AT: [(&str, PostingColumn); 7] = [
     ("departmentId", PostingColumn::Department),
     ("projectId", PostingColumn::Project),
     ("productId", PostingColumn::Product),
+    ("accountingDimensionValue1Id", PostingColumn::Dimension1),
+    ("accountingDimensionValue2Id", PostingColumn::Dimension2),
+    ("accountingDimensionValue3Id", PostingColumn::Dimension3),
 ];
 
 /// A stored posting as the API shows it: with its voucher and its date.
 fn shown_posting(row: &PostingRow, base: &str) -> Result<Value, ApiError> {
-    let posting_def = def("ledger/posting")?;
-    let stored: Value = serde_json::from_str(&row.body)
-        .map_err(|e| ApiError::internal(&format!("a stored posting is not JSON: {e}")))?;
-    let mut shown = views::render_line(Some(posting_def), base, &stored);
-    if let Some(fields) = shown.as_object_mut() {
-        fields.insert("voucher".into(), views::stub(base, "ledger/voucher", row.voucher_id));
-        fields.insert("date".into(), json!(row.date));
-    }
-    Ok(shown)
+    views::posting(base, row)
 }
 
 /// The columns `query` narrows postings by: the ids of what they point at, and the accounts

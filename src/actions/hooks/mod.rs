@@ -3,10 +3,14 @@
 //! credited and sent, a voucher reversed, travel expenses delivered and approved, …) is one
 //! function here, called with the caller and the operation's input like the generic operations.
 
+mod bank;
 mod booking;
+mod currency;
 mod invoices;
 mod ledger;
 mod orders;
+mod payables;
+mod reminders;
 mod reports;
 mod travel;
 
@@ -49,6 +53,13 @@ pub async fn run(hook: Hook, actor: &Actor, input: Input) -> Result<Answer, ApiE
         Hook::LedgerAccounts => reports::ledger_accounts(actor, input),
         Hook::CreateSalaryTransaction => ledger::create_salary_transaction(actor, input).await,
         Hook::OpenPostings => ledger::open_postings(actor, input),
+        Hook::CurrencyRate => currency::rate(actor, input),
+        Hook::CurrencyExchange => currency::exchange(actor, input),
+        Hook::PaySupplierInvoice => payables::add_payment(actor, input).await,
+        Hook::CreateReminder => reminders::create_reminder(actor, input).await,
+        Hook::ImportBankStatement => bank::import_statement(actor, input).await,
+        Hook::SuggestBankMatches => bank::suggest(actor, input).await,
+        Hook::CreateBankMatch => bank::create_match(actor, input).await,
     }
 }
 
@@ -63,7 +74,13 @@ pub fn reads_json_body(hook: Hook) -> bool {
             | Hook::CreateInvoice
             | Hook::CreateIncomingInvoice
             | Hook::CreateSalaryTransaction
+            | Hook::CreateBankMatch
     )
+}
+
+/// Whether `hook` reads a file sent as `multipart/form-data`.
+pub fn reads_file(hook: Hook) -> bool {
+    hook == Hook::ImportBankStatement
 }
 
 fn def(path: &str) -> Result<&'static ResourceDef, ApiError> {
@@ -112,6 +129,25 @@ fn number_argument(query: &HashMap<String, String>, name: &str, operation: &str)
     text.trim()
         .parse()
         .map_err(|_| ApiError::new(ErrorKind::Validation).with_developer_message(format!("{name} must be a number.")))
+}
+
+/// An optional number argument: `None` when left out or empty, the 422 when it is no number.
+fn optional_number_argument(
+    query: &HashMap<String, String>,
+    name: &str,
+    operation: &str,
+) -> Result<Option<f64>, ApiError> {
+    match query.get(name).filter(|v| !v.trim().is_empty()) {
+        Some(_) => number_argument(query, name, operation).map(Some),
+        None => Ok(None),
+    }
+}
+
+/// A required id argument (a whole number), or the 422 naming it.
+fn id_argument(query: &HashMap<String, String>, name: &str, operation: &str) -> Result<i64, ApiError> {
+    let text = argument(query, name, operation)?;
+    query::check(name, text, ValueType::Integer)?;
+    Ok(text.trim().parse().unwrap_or_default())
 }
 
 /// An object with every field, as an action's answer shows it.
