@@ -105,6 +105,40 @@ pub const EMBEDDED_SCENARIOS: &[(&str, &str)] = &[
         include_str!("../../scenarios/flow-bank-reconciliation-csv.json"),
     ),
     ("flow-year-end", include_str!("../../scenarios/flow-year-end.json")),
+    (
+        "flow-create-employee",
+        include_str!("../../scenarios/flow-create-employee.json"),
+    ),
+    (
+        "flow-create-supplier",
+        include_str!("../../scenarios/flow-create-supplier.json"),
+    ),
+    (
+        "flow-payment-existing-invoice",
+        include_str!("../../scenarios/flow-payment-existing-invoice.json"),
+    ),
+    (
+        "flow-project-basic",
+        include_str!("../../scenarios/flow-project-basic.json"),
+    ),
+    (
+        "flow-project-fixed-price",
+        include_str!("../../scenarios/flow-project-fixed-price.json"),
+    ),
+    (
+        "flow-correct-ledger-error",
+        include_str!("../../scenarios/flow-correct-ledger-error.json"),
+    ),
+    (
+        "flow-project-cost-analysis",
+        include_str!("../../scenarios/flow-project-cost-analysis.json"),
+    ),
+    (
+        "flow-balance-sheet-report",
+        include_str!("../../scenarios/flow-balance-sheet-report.json"),
+    ),
+    ("flow-asset", include_str!("../../scenarios/flow-asset.json")),
+    ("flow-month-end", include_str!("../../scenarios/flow-month-end.json")),
 ];
 
 /// The fixture files scenarios may compose from, by name.
