@@ -23,7 +23,8 @@ pub fn check_filter_values(def: &ResourceDef, query: &HashMap<String, String>) -
         let wanted = match (filter.matching, field_kind) {
             (Match::Ids | Match::Ref, _) => ValueType::IdList,
             (Match::Equals, Some(FieldKind::Boolean)) => ValueType::Boolean,
-            (Match::Equals, Some(FieldKind::Integer)) => ValueType::Integer,
+            // A whole-number field is searched for one number or several (`number=1920,2600`).
+            (Match::Equals, Some(FieldKind::Integer)) => ValueType::IdList,
             (Match::Equals, Some(FieldKind::Number)) => ValueType::Number,
             _ => continue,
         };
@@ -68,6 +69,11 @@ pub fn check_required_query(
     ))
 }
 
+/// Whether `field` of the resource holds a whole number (searched as one or several).
+fn is_whole_number(def: &ResourceDef, field: &str) -> bool {
+    def.fields.get(field).is_some_and(|f| f.kind == FieldKind::Integer)
+}
+
 /// Whether the list asks for a date range, which only [`matches`] can answer (the store's
 /// filters have no range).
 pub fn asks_for_range(def: &ResourceDef, query: &HashMap<String, String>) -> bool {
@@ -96,6 +102,12 @@ pub fn object_filters<'q>(def: &'q ResourceDef, query: &'q HashMap<String, Strin
             (Match::Equals, Some("isInactive")) if wanted.eq_ignore_ascii_case("true") => ObjectFilter::Inactive(true),
             (Match::Equals, Some("isInactive")) if wanted.eq_ignore_ascii_case("false") => {
                 ObjectFilter::Inactive(false)
+            }
+            (Match::Equals, Some(field)) if is_whole_number(def, field) && wanted.contains(',') => {
+                ObjectFilter::EqualsAny {
+                    field,
+                    texts: wanted.split(',').map(str::trim).filter(|w| !w.is_empty()).collect(),
+                }
             }
             (Match::Equals, Some(field)) => ObjectFilter::Equals { field, text: wanted },
             (Match::Contains, Some(field)) => ObjectFilter::Contains { field, text: wanted },
@@ -128,6 +140,9 @@ pub fn matches(
                 wanted
                     .split(',')
                     .any(|w| w.trim().parse::<i64>().ok() == ref_id && ref_id.is_some())
+            }
+            Match::Equals if filter.field.as_deref().is_some_and(|f| is_whole_number(def, f)) => {
+                value.is_some_and(|v| wanted.split(',').any(|w| as_text(&v).eq_ignore_ascii_case(w.trim())))
             }
             Match::Equals => value.is_some_and(|v| as_text(&v).eq_ignore_ascii_case(wanted)),
             Match::Contains => value.is_some_and(|v| as_text(&v).to_lowercase().contains(&wanted.to_lowercase())),

@@ -143,13 +143,16 @@ pub fn postings_have_accounts(postings: &[Value]) -> Result<(), Denial> {
 
 /// A voucher's postings as the ledger books them: the system-generated rows of an earlier
 /// booking dropped, each row sent given its net `amount` (its gross less VAT), and after each
-/// row with VAT a generated row of the VAT on the VAT type's account, with an id from `next_id`.
+/// row with VAT a generated row of the VAT on the VAT type's account, with an id from `next_id`, all
+/// of them after the rows sent.
 pub fn booked_postings(
     postings: &[Value],
     rate_of: impl Fn(i64) -> Option<VatRate>,
     mut next_id: impl FnMut() -> i64,
 ) -> Vec<Value> {
     let mut out = Vec::with_capacity(postings.len() + 2);
+    // Generated VAT rows follow every row the client sent, as Tripletex numbers them.
+    let mut generated_rows = Vec::new();
     for posting in postings.iter().filter_map(Value::as_object) {
         if posting.get("systemGenerated").and_then(Value::as_bool) == Some(true) {
             continue;
@@ -183,8 +186,9 @@ pub fn booked_postings(
             .filter(|_| vat != 0.0)
             .map(|(account, _)| vat_posting(&row, account, (vat, vat_currency), next_id()));
         out.push(Value::Object(row));
-        out.extend(generated);
+        generated_rows.extend(generated);
     }
+    out.extend(generated_rows);
     out
 }
 
@@ -448,6 +452,23 @@ pub fn reminder_fee_entries(
             .described(description),
         Entry::new(Account::Number(REMINDER_FEES), -fee).described(description),
     ]
+}
+
+/// A company has at most three free accounting dimensions.
+pub const FREE_DIMENSIONS: i64 = 3;
+
+/// The index a new free dimension gets: the lowest of 1–3 no dimension holds.
+pub fn free_dimension_index(taken: &[i64]) -> Result<i64, Denial> {
+    if let Some(index) = (1..=FREE_DIMENSIONS).find(|i| !taken.contains(i)) {
+        return Ok(index);
+    }
+    Err(Denial::new(
+        DenialKind::Invalid,
+        rule_name!(),
+        "The company has three free accounting dimensions already, the most Tripletex allows.",
+    )
+    .remedy("add values to an existing dimension (POST /v2/ledger/accountingDimensionValue) or delete one you no longer use.")
+    .field("dimensionIndex", "Det kan ikke opprettes flere enn 3 frie dimensjoner."))
 }
 
 /// What the company owes its employees (travel expenses, outlays) and what it owes them in pay.
@@ -816,6 +837,14 @@ mod tests {
     }
 
     #[test]
+    fn free_dimension_index() {
+        assert_eq!(super::free_dimension_index(&[]).ok(), Some(1));
+        assert_eq!(super::free_dimension_index(&[1, 3]).ok(), Some(2));
+        let full = super::free_dimension_index(&[1, 2, 3]).unwrap_err();
+        assert_eq!(full.fields[0].field, "dimensionIndex");
+    }
+
+    #[test]
     fn a_posting_with_vat_is_booked_net_with_a_generated_vat_row() {
         let sent = [
             json!({"row": 1, "account": {"id": 7140}, "amountGross": 13600.0, "vatType": {"id": 1}, "department": {"id": 4}}),
@@ -833,17 +862,18 @@ mod tests {
             (booked[0]["amount"].as_f64(), booked[0]["amountGross"].as_f64()),
             (Some(10880.0), Some(13600.0))
         );
-        assert_eq!(booked[1]["account"], json!({"id": 2710}));
+        // The generated VAT row comes after every row sent.
+        assert_eq!(booked[2]["account"], json!({"id": 2710}));
         assert_eq!(
-            (booked[1]["amount"].as_f64(), booked[1]["amountGross"].as_f64()),
+            (booked[2]["amount"].as_f64(), booked[2]["amountGross"].as_f64()),
             (Some(2720.0), Some(2720.0))
         );
-        assert_eq!(booked[1]["systemGenerated"], json!(true));
+        assert_eq!(booked[2]["systemGenerated"], json!(true));
         assert_eq!(
-            (booked[1]["row"].clone(), booked[1]["department"].clone()),
+            (booked[2]["row"].clone(), booked[2]["department"].clone()),
             (json!(1), json!({"id": 4}))
         );
-        assert_eq!(booked[2]["amount"].as_f64(), Some(-13600.0));
+        assert_eq!(booked[1]["amount"].as_f64(), Some(-13600.0));
         let net: f64 = booked.iter().filter_map(|p| p["amount"].as_f64()).sum();
         assert_eq!(net, 0.0);
         // Booked again (an update sends back what it read): the generated row is made anew, once.

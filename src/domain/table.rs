@@ -72,6 +72,10 @@ pub enum Hook {
     ImportBankStatement,
     SuggestBankMatches,
     CreateBankMatch,
+    CreateDimensionName,
+    CreateDimensionValue,
+    SearchDimensionNames,
+    SearchDimensionValues,
 }
 
 /// The documented operations each hook serves.
@@ -116,6 +120,18 @@ pub const HOOKED: &[(&str, &str, Hook)] = &[
     ("POST", "/bank/statement/import", Hook::ImportBankStatement),
     ("PUT", "/bank/reconciliation/match/:suggest", Hook::SuggestBankMatches),
     ("POST", "/bank/reconciliation/match", Hook::CreateBankMatch),
+    ("POST", "/ledger/accountingDimensionName", Hook::CreateDimensionName),
+    ("POST", "/ledger/accountingDimensionValue", Hook::CreateDimensionValue),
+    (
+        "GET",
+        "/ledger/accountingDimensionName/search",
+        Hook::SearchDimensionNames,
+    ),
+    (
+        "GET",
+        "/ledger/accountingDimensionValue/search",
+        Hook::SearchDimensionValues,
+    ),
     (
         "POST",
         "/supplierInvoice/{invoiceId}/:addPayment",

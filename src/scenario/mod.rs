@@ -139,6 +139,14 @@ pub const EMBEDDED_SCENARIOS: &[(&str, &str)] = &[
     ),
     ("flow-asset", include_str!("../../scenarios/flow-asset.json")),
     ("flow-month-end", include_str!("../../scenarios/flow-month-end.json")),
+    (
+        "flow-dimension-voucher",
+        include_str!("../../scenarios/flow-dimension-voucher.json"),
+    ),
+    (
+        "flow-receipt-voucher",
+        include_str!("../../scenarios/flow-receipt-voucher.json"),
+    ),
 ];
 
 /// The fixture files scenarios may compose from, by name.

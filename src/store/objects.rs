@@ -102,6 +102,8 @@ pub enum ObjectFilter<'a> {
     RefIds { field: &'a str, ids: Vec<i64> },
     /// The field's text (a string as it is, anything else as JSON) equals `text`, ASCII case aside.
     Equals { field: &'a str, text: &'a str },
+    /// The field's text equals one of `texts` (`number=1920,2600`).
+    EqualsAny { field: &'a str, texts: Vec<&'a str> },
     /// The field's text contains `text`, case aside (both lower-cased as Rust does).
     Contains { field: &'a str, text: &'a str },
     /// `isInactive` is this boolean (answered from the `inactive` column's index).
@@ -259,6 +261,15 @@ fn filter_sql(resource: &str, company_id: i64, filters: &[ObjectFilter<'_>]) -> 
                 let wanted = next(&mut values, Sql::Text((*text).to_owned()));
                 let field_text = FIELD_TEXT.replace("?N", &format!("?{path}"));
                 sql.push_str(&format!(" AND lower({field_text}) = lower(?{wanted})"));
+            }
+            ObjectFilter::EqualsAny { field, texts } => {
+                let path = next(&mut values, Sql::Text(format!("$.{field}")));
+                let marks: Vec<String> = texts
+                    .iter()
+                    .map(|text| format!("lower(?{})", next(&mut values, Sql::Text((*text).to_owned()))))
+                    .collect();
+                let field_text = FIELD_TEXT.replace("?N", &format!("?{path}"));
+                sql.push_str(&format!(" AND lower({field_text}) IN ({})", marks.join(",")));
             }
             ObjectFilter::Contains { field, text } => {
                 let path = next(&mut values, Sql::Text(format!("$.{field}")));

@@ -195,8 +195,8 @@ fn an_invoice_books_the_receivable_sales_per_line_and_output_vat() {
         vec![
             (1500, 300.0, 300.0, false),
             (3000, -200.0, -250.0, false),
-            (2700, -50.0, -50.0, true),
             (3100, -50.0, -50.0, false),
+            (2700, -50.0, -50.0, true),
         ]
     );
 }
@@ -248,8 +248,8 @@ fn a_manual_voucher_with_input_vat_is_booked_net_and_can_be_sent_back_as_read() 
     let id = made.body["value"]["id"].as_i64().unwrap();
     let expected = vec![
         (6800, 2160.0, 2700.0, false),
-        (2710, 540.0, 540.0, true),
         (2400, -2700.0, -2700.0, false),
+        (2710, 540.0, 540.0, true),
     ];
     assert_eq!(books.voucher_postings(id), expected);
     let read = books.call(
@@ -556,7 +556,7 @@ fn an_approved_travel_expense_books_its_costs_and_per_diem_and_unapproving_rever
     }
     assert_eq!(
         booked_as(&books, "Reiseregning Bergen"),
-        vec![(7140, 1000.0), (2710, 250.0), (7140, 800.0), (2910, -2050.0)]
+        vec![(7140, 1000.0), (7140, 800.0), (2910, -2050.0), (2710, 250.0)]
     );
     let unapproved = books.call(Method::PUT, &format!("/v2/travelExpense/:unapprove?id={expense}"), None);
     assert_eq!(unapproved.status, 200, "{}", unapproved.body);
@@ -613,7 +613,7 @@ fn a_supplier_invoice_sent_to_the_ledger_books_cost_input_vat_and_the_payable() 
     assert_eq!(sent.status, 201, "{}", sent.body);
     assert_eq!(
         booked_as(&books, "Leverandørfaktura F-77"),
-        vec![(6800, 2000.0), (2710, 500.0), (2400, -2500.0)]
+        vec![(6800, 2000.0), (2400, -2500.0), (2710, 500.0)]
     );
     let inbox = books.call(
         Method::POST,

@@ -6,6 +6,7 @@
 mod bank;
 mod booking;
 mod currency;
+mod dimensions;
 mod invoices;
 mod ledger;
 mod orders;
@@ -60,6 +61,10 @@ pub async fn run(hook: Hook, actor: &Actor, input: Input) -> Result<Answer, ApiE
         Hook::ImportBankStatement => bank::import_statement(actor, input).await,
         Hook::SuggestBankMatches => bank::suggest(actor, input).await,
         Hook::CreateBankMatch => bank::create_match(actor, input).await,
+        Hook::CreateDimensionName => dimensions::create_name(actor, input).await,
+        Hook::CreateDimensionValue => dimensions::create_value(actor, input).await,
+        Hook::SearchDimensionNames => dimensions::search(actor, input, "ledger/accountingDimensionName"),
+        Hook::SearchDimensionValues => dimensions::search(actor, input, "ledger/accountingDimensionValue"),
     }
 }
 
@@ -75,6 +80,8 @@ pub fn reads_json_body(hook: Hook) -> bool {
             | Hook::CreateIncomingInvoice
             | Hook::CreateSalaryTransaction
             | Hook::CreateBankMatch
+            | Hook::CreateDimensionName
+            | Hook::CreateDimensionValue
     )
 }
 
