@@ -1,8 +1,9 @@
 //! The rules of the emulated world, pure and synchronous — no HTTP, no SQL: the nouns (`model`),
 //! denials as data (`denial`), one function per decision of the token flow (`rules`) and of the UI
 //! (`ui`), entitlements and effective access (`entitlements`), and the data resources with their
-//! write rules (`resource`, `employee`, `invoice`), and the table of every documented operation
-//! (`table`); vouchers' reversal (`ledger`) and travel expenses' states (`travel`).
+//! write rules (`resource`, `employee`, `invoice`, `product`, `project`), and the table of every
+//! documented operation (`table`); vouchers' reversal (`ledger`) and travel expenses' states
+//! (`travel`).
 
 pub mod denial;
 pub mod employee;
@@ -10,6 +11,8 @@ pub mod entitlements;
 pub mod invoice;
 pub mod ledger;
 pub mod model;
+pub mod product;
+pub mod project;
 pub mod resource;
 pub mod rules;
 pub mod table;
@@ -27,6 +30,7 @@ mod rule_table {
         ("entitlements.rs", include_str!("entitlements.rs")),
         ("invoice.rs", include_str!("invoice.rs")),
         ("ledger.rs", include_str!("ledger.rs")),
+        ("project.rs", include_str!("project.rs")),
         ("travel.rs", include_str!("travel.rs")),
         ("resource.rs", include_str!("resource.rs")),
         ("rules.rs", include_str!("rules.rs")),

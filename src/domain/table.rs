@@ -65,6 +65,9 @@ pub enum Hook {
     LedgerAccounts,
     CreateSalaryTransaction,
     OpenPostings,
+    CreateEmploymentDetails,
+    CreateProjectActivity,
+    ListTimesheetEntries,
 }
 
 /// The documented operations each hook serves.
@@ -104,6 +107,9 @@ pub const HOOKED: &[(&str, &str, Hook)] = &[
     ("POST", "/invoice", Hook::CreateInvoice),
     ("PUT", "/order/{id}/:invoice", Hook::InvoiceOrder),
     ("POST", "/incomingInvoice", Hook::CreateIncomingInvoice),
+    ("POST", "/employee/employment/details", Hook::CreateEmploymentDetails),
+    ("POST", "/project/projectActivity", Hook::CreateProjectActivity),
+    ("GET", "/timesheet/entry", Hook::ListTimesheetEntries),
 ];
 
 /// The hook serving `method path`, if one does.

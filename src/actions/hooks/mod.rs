@@ -4,11 +4,16 @@
 //! function here, called with the caller and the operation's input like the generic operations.
 
 mod booking;
+mod employment;
 mod invoices;
 mod ledger;
 mod orders;
+mod projects;
 mod reports;
+mod timesheet;
 mod travel;
+
+pub use employment::add_employments;
 
 use crate::actions::{Actor, Answer, Input, views};
 use crate::domain::resource::{self, ResourceDef};
@@ -49,6 +54,9 @@ pub async fn run(hook: Hook, actor: &Actor, input: Input) -> Result<Answer, ApiE
         Hook::LedgerAccounts => reports::ledger_accounts(actor, input),
         Hook::CreateSalaryTransaction => ledger::create_salary_transaction(actor, input).await,
         Hook::OpenPostings => ledger::open_postings(actor, input),
+        Hook::CreateEmploymentDetails => employment::create_details(actor, input).await,
+        Hook::CreateProjectActivity => projects::create_project_activity(actor, input).await,
+        Hook::ListTimesheetEntries => timesheet::list_entries(actor, input),
     }
 }
 
@@ -63,6 +71,8 @@ pub fn reads_json_body(hook: Hook) -> bool {
             | Hook::CreateInvoice
             | Hook::CreateIncomingInvoice
             | Hook::CreateSalaryTransaction
+            | Hook::CreateEmploymentDetails
+            | Hook::CreateProjectActivity
     )
 }
 
