@@ -7,6 +7,7 @@
 mod access;
 pub mod hooks;
 pub mod object_json;
+mod prices;
 mod read;
 mod search;
 mod session;

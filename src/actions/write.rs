@@ -77,6 +77,8 @@ fn check_write_rules(
                     crate::domain::employee::project_manager_is_allowed(&person)?;
                 }
             }
+            // Filled, not checked: see `check_and_book`.
+            WriteRule::PricesFollowVat => {}
         }
     }
     Ok(())
@@ -123,6 +125,7 @@ fn check_and_book(
     let company = owner_company(def, actor);
     postings_as_sent(def, body, sent);
     check_write_rules(def, db, company, body, sent)?;
+    crate::actions::prices::follow_vat(def, db, company, body, sent)?;
     book_postings(def, db, company, body, actor)
 }
 

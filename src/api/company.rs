@@ -145,10 +145,11 @@ async fn list_sales_modules(
             .ok_or_else(|| ApiError::not_found("The acting company is gone."))?;
         Ok::<_, ApiError>((company, db.company_modules(company_id)?))
     })?;
-    let mut values = vec![json!({"name": company.package.as_str(), "costStartDate": null})];
-    if company.integrations_enabled {
-        values.push(json!({"name": "API_V2", "costStartDate": null}));
-    }
+    let mut values: Vec<serde_json::Value> =
+        crate::domain::ui::sales_modules(company.package, company.integrations_enabled)
+            .into_iter()
+            .map(|name| json!({"name": name, "costStartDate": null}))
+            .collect();
     values.extend(
         added
             .into_iter()
@@ -161,11 +162,13 @@ async fn list_sales_modules(
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct SalesModuleBody {
     name: String,
-    #[serde(default)]
-    cost_start_date: Option<String>,
+    /// Accepted as the document has it; nothing is ordered.
+    #[serde(default, rename = "costStartDate")]
+    _cost_start_date: Option<String>,
 }
 
-/// Orders a module. API_V2 switches the Integrations module on, where the package allows it.
+/// Ordering a module: a name the API knows is refused 403/9000 as the live API refused it
+/// (modules are bought in Tripletex), after the caller's access is checked.
 async fn add_sales_module(
     req: HttpRequest,
     principal: CompanyPrincipal,
@@ -179,34 +182,14 @@ async fn add_sales_module(
             ))
             .with_validation(vec![ValidationMessage::field("name", "Ugyldig verdi.")]));
     }
-    let sandbox = sandbox(&req)?;
-    let company_id = principal.0.context.company_id();
-    let today = sandbox
-        .now()
-        .to_zoned_datetime(jiff::tz::TimeZone::UTC)
-        .date()
-        .to_string();
-    let date = body.cost_start_date.clone().unwrap_or(today);
-    sandbox.store().transaction(|db| {
+    sandbox(&req)?.store().with(|db| {
         principal.require(
             db,
             crate::domain::entitlements::Entitlement::ROLE_ADMINISTRATOR,
             "Ordering sales modules",
-        )?;
-        let company = db
-            .company(company_id)?
-            .ok_or_else(|| ApiError::not_found("The acting company is gone."))?;
-        if body.name == "API_V2" {
-            crate::domain::ui::package_allows_integrations(company.package, true)?;
-            db.set_subscription(company.id, company.package, true)?;
-        }
-        db.add_company_module(company.id, &body.name, &date)?;
-        Ok::<_, ApiError>(())
+        )
     })?;
-    Ok(crate::wire::envelope::json_response(
-        201,
-        &json!({"value": {"name": body.name, "costStartDate": date}}),
-    ))
+    Err(crate::domain::ui::sales_modules_are_ordered_in_tripletex(&body.name).into())
 }
 
 /// Updates the acting company's own details (name, organization number, e-mail).

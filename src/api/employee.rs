@@ -296,8 +296,8 @@ fn keep(draft: &mut EmployeeDraft, name: &str, kept: Kept, value: &Value) -> Opt
 }
 
 /// Reads the fields an employee write may carry; read-only fields and the few the sandbox does
-/// not keep (`employments`, `holidayAllowanceEarned`) are accepted and ignored, fields the schema
-/// does not have are refused.
+/// not keep here (`employments`, made apart on a create; `holidayAllowanceEarned`) are accepted
+/// and ignored, fields the schema does not have are refused.
 fn read_body(body: &Value, base: &EmployeeDraft) -> Result<EmployeeDraft, ApiError> {
     let Value::Object(object) = body else {
         return Err(ApiError::new(ErrorKind::Validation).with_developer_message("The body must be a JSON object."));
@@ -370,6 +370,7 @@ async fn create(
     let sandbox = sandbox(&req)?;
     let base = render::api_base(&req);
     let company = principal.0.context.company_id();
+    let actor = crate::api::resources::actor(&principal, &req);
     let person = sandbox.store().transaction(|db| {
         check_access(&principal, db)?;
         let draft = read_body(&body, &EmployeeDraft::default())?;
@@ -387,6 +388,9 @@ async fn create(
             ..Person::blank()
         };
         db.insert_person(&person, None)?;
+        if let Some(employments) = body.get("employments") {
+            crate::actions::hooks::add_employments(db, &actor, person.id, employments)?;
+        }
         Ok::<_, ApiError>((person, Belongings::of(db, company)?))
     })?;
     let (person, belongings) = person;

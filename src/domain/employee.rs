@@ -89,6 +89,47 @@ pub fn project_manager_is_allowed(manager: &crate::domain::model::Person) -> Res
     ))
 }
 
+/// The hours of a full-time year an annual salary is divided by for its hourly wage: 37.5 hours a
+/// week for 52 weeks.
+pub const FULL_TIME_HOURS_A_YEAR: f64 = 1950.0;
+
+/// The hourly wage Tripletex gives a new salary line that names only its annual salary, in whole
+/// kroner: 660 000 a year is 338 an hour and 500 000 is 256, whatever the position's percentage
+/// (recorded on the live API).
+pub fn hourly_wage_of(annual_salary: f64) -> f64 {
+    (annual_salary / FULL_TIME_HOURS_A_YEAR).round()
+}
+
+/// An employment has one salary line (employment details) per date.
+pub fn details_date_is_free(date: &str, taken: &[String]) -> Result<(), Denial> {
+    if !taken.iter().any(|t| t == date) {
+        return Ok(());
+    }
+    Err(Denial::new(
+        DenialKind::Invalid,
+        rule_name!(),
+        format!("The employment already has employment details dated {date}."),
+    )
+    .remedy(
+        "change the existing details with PUT /v2/employee/employment/details/{id}, or give the new ones another date.",
+    )
+    .field("date", "Finnes fra før."))
+}
+
+/// A salary line cannot start before its employment does.
+pub fn details_date_is_within_employment(date: &str, start: &str) -> Result<(), Denial> {
+    if date.is_empty() || start.is_empty() || date >= start {
+        return Ok(());
+    }
+    Err(Denial::new(
+        DenialKind::Invalid,
+        rule_name!(),
+        format!("The employment details are dated {date}, before the employment starts ({start})."),
+    )
+    .remedy("date the details on or after the employment's startDate, or move the employment's startDate first.")
+    .field("date", "Dato på lønnsraden er før arbeidsforholdets startdato."))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -145,5 +186,33 @@ mod tests {
         assert!(project_manager_is_allowed(&person).is_err());
         person.entitlements.push("AUTH_PROJECT_MANAGER".into());
         assert!(project_manager_is_allowed(&person).is_ok());
+    }
+
+    #[test]
+    fn hourly_wage_of_an_annual_salary_is_as_recorded() {
+        assert_eq!(hourly_wage_of(660_000.0), 338.0);
+        assert_eq!(hourly_wage_of(500_000.0), 256.0);
+        assert_eq!(hourly_wage_of(0.0), 0.0);
+    }
+
+    #[test]
+    fn details_date_is_free_once_per_employment() {
+        assert!(details_date_is_free("2026-09-06", &["2026-01-01".into()]).is_ok());
+        let taken = details_date_is_free("2026-09-06", &["2026-09-06".into()]).unwrap_err();
+        assert_eq!(
+            (taken.fields[0].field.as_str(), taken.fields[0].message.as_str()),
+            ("date", "Finnes fra før.")
+        );
+    }
+
+    #[test]
+    fn details_date_is_within_employment_from_its_start() {
+        assert!(details_date_is_within_employment("2026-09-06", "2026-09-06").is_ok());
+        assert!(details_date_is_within_employment("2026-09-06", "").is_ok());
+        let early = details_date_is_within_employment("2024-03-15", "2026-07-06").unwrap_err();
+        assert_eq!(
+            early.fields[0].message,
+            "Dato på lønnsraden er før arbeidsforholdets startdato."
+        );
     }
 }

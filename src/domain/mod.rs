@@ -1,10 +1,9 @@
 //! The rules of the emulated world, pure and synchronous — no HTTP, no SQL: the nouns (`model`),
 //! denials as data (`denial`), one function per decision of the token flow (`rules`) and of the UI
 //! (`ui`), entitlements and effective access (`entitlements`), and the data resources with their
-//! write rules (`resource`, `employee`, `invoice`), and the table of every documented operation
-//! (`table`); vouchers' reversal (`ledger`), travel expenses' states (`travel`) and
-//! exchange rates (`currency`)
-//! and bank statements as banks export them (`bank`).
+//! write rules (`resource`, `employee`, `invoice`, `product`, `project`), and the table of every
+//! documented operation (`table`); vouchers' reversal (`ledger`), travel expenses' states
+//! (`travel`), exchange rates (`currency`) and bank statements as banks export them (`bank`).
 
 pub mod bank;
 pub mod currency;
@@ -14,6 +13,8 @@ pub mod entitlements;
 pub mod invoice;
 pub mod ledger;
 pub mod model;
+pub mod product;
+pub mod project;
 pub mod resource;
 pub mod rules;
 pub mod table;
@@ -33,6 +34,7 @@ mod rule_table {
         ("entitlements.rs", include_str!("entitlements.rs")),
         ("invoice.rs", include_str!("invoice.rs")),
         ("ledger.rs", include_str!("ledger.rs")),
+        ("project.rs", include_str!("project.rs")),
         ("travel.rs", include_str!("travel.rs")),
         ("resource.rs", include_str!("resource.rs")),
         ("rules.rs", include_str!("rules.rs")),

@@ -220,6 +220,9 @@ pub enum WriteRule {
     /// A project's manager is allowed to manage projects
     /// (`employee::project_manager_is_allowed`).
     ProjectManager,
+    /// A product's price including VAT follows its price excluding VAT and its VAT type's
+    /// percentage (`product::prices_with_vat`).
+    PricesFollowVat,
 }
 
 fn shows_identity() -> bool {

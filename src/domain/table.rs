@@ -76,6 +76,9 @@ pub enum Hook {
     CreateDimensionValue,
     SearchDimensionNames,
     SearchDimensionValues,
+    CreateEmploymentDetails,
+    CreateProjectActivity,
+    ListTimesheetEntries,
 }
 
 /// The documented operations each hook serves.
@@ -138,6 +141,9 @@ pub const HOOKED: &[(&str, &str, Hook)] = &[
         Hook::PaySupplierInvoice,
     ),
     ("GET", "/currency/{fromCurrencyID}/exchangeRate", Hook::CurrencyExchange),
+    ("POST", "/employee/employment/details", Hook::CreateEmploymentDetails),
+    ("POST", "/project/projectActivity", Hook::CreateProjectActivity),
+    ("GET", "/timesheet/entry", Hook::ListTimesheetEntries),
 ];
 
 /// The hook serving `method path`, if one does.

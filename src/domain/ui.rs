@@ -68,6 +68,32 @@ pub fn package_allows_integrations(package: Package, enabling: bool) -> Result<(
     .field("integrationsEnabled", "Pakken har ikke Integrasjoner."))
 }
 
+/// The sales modules a company holds, as `GET /company/salesmodules` lists them. A Komplett
+/// company as a fresh one was recorded: wage, electronic vouchers, time tracking, the API while
+/// Integrations is on, the package and up to 500 vouchers. Any other package: its name, and
+/// API_V2 while Integrations is on (no recording says more).
+pub fn sales_modules(package: Package, integrations: bool) -> Vec<&'static str> {
+    let api = integrations.then_some("API_V2");
+    match package {
+        Package::Komplett => ["WAGE", "ELECTRONIC_VOUCHERS", "TIME_TRACKING"]
+            .into_iter()
+            .chain(api)
+            .chain(["KOMPLETT", "UP_TO_500_VOUCHERS"])
+            .collect(),
+        other => std::iter::once(other.as_str()).chain(api).collect(),
+    }
+}
+
+/// Sales modules are bought by the account's owner in Tripletex, not through the API: the live
+/// API refused `POST /company/salesmodules` to a company administrator holding every entitlement.
+pub fn sales_modules_are_ordered_in_tripletex(name: &str) -> Denial {
+    forbidden(
+        rule_name!(),
+        format!("The module {name} cannot be ordered through the API: Tripletex refuses it to every key."),
+        "the account's owner orders modules in Tripletex under Selskap > Mitt abonnement; in the sandbox, PUT /_sandbox/companies/{id}/subscription sets the package and Integrations.",
+    )
+}
+
 /// Keys, the API-tilgang tab and the Integrasjoner menu exist only once Integrations is on.
 pub fn integrations_are_active(company: &Company) -> Result<(), Denial> {
     if company.integrations_enabled {
@@ -415,5 +441,30 @@ mod tests {
             (denial.kind, denial.rule),
             (DenialKind::Invalid, "key_belongs_to_the_clients_office")
         );
+    }
+
+    #[test]
+    fn sales_modules_of_a_komplett_company_are_the_recorded_ones() {
+        assert_eq!(
+            sales_modules(Package::Komplett, true),
+            [
+                "WAGE",
+                "ELECTRONIC_VOUCHERS",
+                "TIME_TRACKING",
+                "API_V2",
+                "KOMPLETT",
+                "UP_TO_500_VOUCHERS"
+            ]
+        );
+        assert_eq!(sales_modules(Package::Smart, true), ["SMART", "API_V2"]);
+        assert_eq!(sales_modules(Package::Basis, false), ["BASIS"]);
+    }
+
+    #[test]
+    fn sales_modules_are_ordered_in_tripletex_not_through_the_api() {
+        let denial = sales_modules_are_ordered_in_tripletex("PROJECT");
+        assert_eq!(denial.kind, DenialKind::Forbidden);
+        assert!(denial.reason.contains("PROJECT"));
+        assert!(denial.remedy.is_some_and(|r| r.contains("Mitt abonnement")));
     }
 }

@@ -147,6 +147,22 @@ pub const EMBEDDED_SCENARIOS: &[(&str, &str)] = &[
         "flow-receipt-voucher",
         include_str!("../../scenarios/flow-receipt-voucher.json"),
     ),
+    (
+        "flow-employee-from-contract",
+        include_str!("../../scenarios/flow-employee-from-contract.json"),
+    ),
+    (
+        "flow-project-lifecycle",
+        include_str!("../../scenarios/flow-project-lifecycle.json"),
+    ),
+    (
+        "flow-update-delete",
+        include_str!("../../scenarios/flow-update-delete.json"),
+    ),
+    (
+        "flow-project-timesheet-hours",
+        include_str!("../../scenarios/flow-project-timesheet-hours.json"),
+    ),
 ];
 
 /// The fixture files scenarios may compose from, by name.

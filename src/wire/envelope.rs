@@ -138,41 +138,44 @@ impl ListParams {
 
     /// The page of a list paged where it was read: `page` is the page, `full` how many matched.
     pub fn respond_slice(&self, page: Vec<Value>, full: usize, model: &str) -> Result<HttpResponse, ApiError> {
-        self.page_response(page, full, model, None)
+        Ok(json_response(200, &self.slice_of(page, full, model, None)?))
     }
 
-    fn page_response(
+    /// The list envelope of a page paged where it was read, its values field-filtered.
+    pub fn slice_of(
         &self,
         page: Vec<Value>,
         full: usize,
         model: &str,
         digest: Option<&str>,
-    ) -> Result<HttpResponse, ApiError> {
+    ) -> Result<Value, ApiError> {
         let page = self.fields.apply(Value::Array(page), model)?;
         let shown = page.as_array().map_or(0, Vec::len);
-        Ok(json_response(
-            200,
-            &json!({
-                "fullResultSize": full,
-                "from": self.from,
-                "count": shown,
-                "versionDigest": digest.unwrap_or(NO_DIGEST),
-                "values": page,
-            }),
-        ))
+        Ok(json!({
+            "fullResultSize": full,
+            "from": self.from,
+            "count": shown,
+            "versionDigest": digest.unwrap_or(NO_DIGEST),
+            "values": page,
+        }))
+    }
+
+    /// The list envelope of a whole result: sorted, paged and field-filtered.
+    pub fn page_of(&self, mut values: Vec<Value>, model: &str, digest: Option<&str>) -> Result<Value, ApiError> {
+        sort(&mut values, &self.sorting, model)?;
+        let full = values.len();
+        let page: Vec<Value> = values.into_iter().skip(self.from).take(self.count).collect();
+        self.slice_of(page, full, model, digest)
     }
 
     /// As [`respond`](Self::respond), with the checksum of the whole result as `versionDigest`.
     pub fn respond_with_digest(
         &self,
-        mut values: Vec<Value>,
+        values: Vec<Value>,
         model: &str,
         digest: Option<&str>,
     ) -> Result<HttpResponse, ApiError> {
-        sort(&mut values, &self.sorting, model)?;
-        let full = values.len();
-        let page: Vec<Value> = values.into_iter().skip(self.from).take(self.count).collect();
-        self.page_response(page, full, model, digest)
+        Ok(json_response(200, &self.page_of(values, model, digest)?))
     }
 }
 

@@ -151,6 +151,21 @@ impl ApiError {
         self
     }
 
+    /// The same error about an object sent inside another: each named field is put under
+    /// `prefix` (`employments[0].` + `startDate`).
+    pub fn within(mut self, prefix: &str) -> Self {
+        for message in self.validation_messages.iter_mut().flatten() {
+            if let Some(field) = message
+                .field
+                .as_mut()
+                .filter(|f| !f.is_empty() && !f.starts_with("arg:"))
+            {
+                *field = Cow::Owned(format!("{prefix}{field}"));
+            }
+        }
+        self
+    }
+
     /// Shorthand for the common "bad request" with a reason.
     pub fn bad_request(developer_message: impl Into<Cow<'static, str>>) -> Self {
         Self::new(ErrorKind::BadRequest).with_developer_message(developer_message)

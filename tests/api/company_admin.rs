@@ -18,7 +18,7 @@ fn consumer_of(app: &TestApp, integration: i64) -> String {
 }
 
 #[test]
-fn sales_modules_list_the_package_and_ordering_api_v2_activates_integrations() {
+fn sales_modules_list_the_package_and_are_not_ordered_through_the_api() {
     let app = spawn_app();
     let session = app.session_for(&app.credential(false));
     let listed = app.get_as("0", &session, "/v2/company/salesmodules?fields=name");
@@ -29,11 +29,15 @@ fn sales_modules_list_the_package_and_ordering_api_v2_activates_integrations() {
         listed.body
     );
     let post = |body: Value| app.call_as(Method::POST, "0", &session, "/v2/company/salesmodules", Some(&body));
-    let ordered = post(json!({"name": "SMART_WAGE"}));
-    assert_eq!(ordered.status, 201, "{}", ordered.body);
+    assert_denied(
+        &post(json!({"name": "SMART_WAGE"})),
+        403,
+        9000,
+        "sales_modules_are_ordered_in_tripletex",
+    );
     assert_eq!(
         app.get_as("0", &session, "/v2/company/salesmodules").body["fullResultSize"],
-        3
+        2
     );
     assert_eq!(post(json!({"name": "NOT_A_MODULE"})).status, 422);
     assert_eq!(post(json!({"nme": "SMART_WAGE"})).status, 422);

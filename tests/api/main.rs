@@ -11,6 +11,7 @@
 //! (a seed, a database file, a scenario file), and `spawn_server()` gives one for tests of the
 //! default sandbox at the root and of the list of sandboxes. `binary` runs the real executable.
 
+mod as_recorded;
 mod binary;
 mod business;
 mod clients;

@@ -7,13 +7,18 @@ mod bank;
 mod booking;
 mod currency;
 mod dimensions;
+mod employment;
 mod invoices;
 mod ledger;
 mod orders;
 mod payables;
+mod projects;
 mod reminders;
 mod reports;
+mod timesheet;
 mod travel;
+
+pub use employment::add_employments;
 
 use crate::actions::{Actor, Answer, Input, views};
 use crate::domain::resource::{self, ResourceDef};
@@ -65,6 +70,9 @@ pub async fn run(hook: Hook, actor: &Actor, input: Input) -> Result<Answer, ApiE
         Hook::CreateDimensionValue => dimensions::create_value(actor, input).await,
         Hook::SearchDimensionNames => dimensions::search(actor, input, "ledger/accountingDimensionName"),
         Hook::SearchDimensionValues => dimensions::search(actor, input, "ledger/accountingDimensionValue"),
+        Hook::CreateEmploymentDetails => employment::create_details(actor, input).await,
+        Hook::CreateProjectActivity => projects::create_project_activity(actor, input).await,
+        Hook::ListTimesheetEntries => timesheet::list_entries(actor, input),
     }
 }
 
@@ -82,6 +90,8 @@ pub fn reads_json_body(hook: Hook) -> bool {
             | Hook::CreateBankMatch
             | Hook::CreateDimensionName
             | Hook::CreateDimensionValue
+            | Hook::CreateEmploymentDetails
+            | Hook::CreateProjectActivity
     )
 }
 
