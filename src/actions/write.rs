@@ -41,6 +41,27 @@ pub fn check_references(db: &Db<'_>, company: i64, references: &[resource::Refer
     Ok(resource::references_exist(&missing)?)
 }
 
+/// A new object's unique fields hold values no other object of the company holds.
+fn check_unique(def: &ResourceDef, db: &Db<'_>, company: i64, body: &Map<String, Value>) -> Result<(), ApiError> {
+    for unique in &def.unique {
+        let text = |value: &Value| match value {
+            Value::String(text) => text.trim().to_owned(),
+            Value::Number(number) => number.to_string(),
+            _ => String::new(),
+        };
+        let wanted = body.get(&unique.field).map(text).unwrap_or_default();
+        if wanted.is_empty() {
+            continue;
+        }
+        let in_use = db
+            .objects(&def.path, company)?
+            .iter()
+            .any(|o| o.body.get(&unique.field).map(text).as_deref() == Some(wanted.as_str()));
+        resource::value_is_free(unique, &wanted, in_use)?;
+    }
+    Ok(())
+}
+
 /// The rules the resource names (`write_rules`), checked before an object is saved.
 fn check_write_rules(
     def: &ResourceDef,
@@ -235,6 +256,7 @@ pub fn insert_booked(
         None => None,
     };
     let mut merged = merged;
+    check_unique(def, db, company, &merged)?;
     check_and_book(def, db, actor, &mut merged, sent)?;
     if let Some(account) = resource::default_account_wanted(def, &merged)
         && let Some(id) = db.account_by_number(company, account.number)?

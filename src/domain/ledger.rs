@@ -354,6 +354,21 @@ pub struct InvoiceLine {
     pub product: Option<i64>,
 }
 
+/// The sales accounts a new company locks to the outgoing VAT types: high, middle and low rate,
+/// exempt, and outside the VAT area (VAT type ids as the seed numbers them).
+const SALES_BY_VAT_TYPE: [(i64, i64); 5] = [(3, 3000), (31, 3001), (32, 3002), (5, 3100), (6, 3200)];
+
+/// The account a sales line without a product account is credited: the one locked to its VAT
+/// type, else 3000 with VAT and 3100 without.
+pub fn sales_account(vat_type: Option<i64>, vat_percentage: f64) -> i64 {
+    let locked = vat_type.and_then(|id| SALES_BY_VAT_TYPE.iter().find(|(t, _)| *t == id).map(|(_, a)| *a));
+    match locked {
+        Some(account) => account,
+        None if vat_percentage > 0.0 => SALES,
+        None => SALES_WITHOUT_VAT,
+    }
+}
+
 /// What an invoice books: the customer's receivable for the whole amount on 1500, and each line
 /// credited on its sales account with its VAT type (the VAT row follows from the type).
 pub fn invoice_entries(
@@ -373,8 +388,7 @@ pub fn invoice_entries(
     for line in lines {
         let account = match line.account {
             Some(id) => Account::Id(id),
-            None if line.vat_percentage > 0.0 => Account::Number(SALES),
-            None => Account::Number(SALES_WITHOUT_VAT),
+            None => Account::Number(sales_account(line.vat_type, line.vat_percentage)),
         };
         entries.push(
             Entry::new(account, -line.gross)
@@ -613,6 +627,33 @@ pub fn supplier_invoice_entries(
     entries
 }
 
+/// What a voucher settled of invoices: per invoice number, the amounts its rows credit to the
+/// receivables account `receivables` (in NOK and in the invoice's currency), positive.
+pub fn settlements(voucher: &Map<String, Value>, receivables: i64) -> Vec<(String, f64, f64)> {
+    let mut settled: Vec<(String, f64, f64)> = Vec::new();
+    let rows = voucher.get("postings").and_then(Value::as_array).into_iter().flatten();
+    for row in rows {
+        let on_receivables = row.get("account").and_then(|a| a.get("id")).and_then(Value::as_i64) == Some(receivables);
+        let number = row
+            .get("invoiceNumber")
+            .and_then(Value::as_str)
+            .filter(|n| !n.is_empty());
+        let amount = row.get("amount").and_then(Value::as_f64).unwrap_or_default();
+        let (Some(number), true) = (number, on_receivables && amount < 0.0) else {
+            continue;
+        };
+        let currency = row.get("amountCurrency").and_then(Value::as_f64).unwrap_or(amount);
+        match settled.iter_mut().find(|(n, _, _)| n == number) {
+            Some(entry) => {
+                entry.1 -= amount;
+                entry.2 -= currency;
+            }
+            None => settled.push((number.to_owned(), -amount, -currency)),
+        }
+    }
+    settled
+}
+
 /// The supplier invoice a booked voucher of the type «Leverandørfaktura» is: its rows on the
 /// payables account (`payables`, 2400) that name a supplier say who is owed how much. `None` for
 /// any other voucher.
@@ -833,6 +874,30 @@ mod tests {
         assert_eq!(
             vat_account_number("Fradrag inngående avgift ved kjøp av tjenester", -25.0),
             None
+        );
+    }
+
+    #[test]
+    fn a_sales_line_is_credited_to_the_account_locked_to_its_vat_type() {
+        assert_eq!(sales_account(Some(3), 25.0), 3000);
+        assert_eq!(sales_account(Some(31), 15.0), 3001);
+        assert_eq!(sales_account(Some(32), 12.0), 3002);
+        assert_eq!(sales_account(Some(5), 0.0), 3100);
+        assert_eq!(sales_account(Some(6), 0.0), 3200);
+        assert_eq!((sales_account(Some(99), 25.0), sales_account(None, 0.0)), (3000, 3100));
+    }
+
+    #[test]
+    fn a_payment_settles_the_invoices_its_receivable_rows_name() {
+        let voucher = json!({"postings": [
+            {"account": {"id": 1920}, "amount": 1000.0},
+            {"account": {"id": 1500}, "amount": -600.0, "amountCurrency": -600.0, "invoiceNumber": "7"},
+            {"account": {"id": 1500}, "amount": -400.0, "amountCurrency": -400.0, "invoiceNumber": "7"},
+            {"account": {"id": 1500}, "amount": 70.0, "invoiceNumber": "8"},
+        ]});
+        assert_eq!(
+            settlements(voucher.as_object().unwrap(), 1500),
+            vec![("7".to_owned(), 1000.0, 1000.0)]
         );
     }
 

@@ -205,6 +205,9 @@ pub struct ResourceDef {
     /// The rules checked before an object of this resource is saved, beyond its shape.
     #[serde(default)]
     pub write_rules: Vec<WriteRule>,
+    /// Fields whose value no other object of the company may hold (a department's number).
+    #[serde(default)]
+    pub unique: Vec<UniqueField>,
     /// Kept by hand (`fixtures/resources.json`) with rules of its own, not generated.
     #[serde(skip)]
     pub hand_kept: bool,
@@ -227,6 +230,31 @@ pub enum WriteRule {
 
 fn shows_identity() -> bool {
     true
+}
+
+/// A field whose value is the company's only one of its kind, and the real API's refusal of a
+/// value in use (`{value}` stands for the value).
+#[derive(Debug, Clone, Deserialize)]
+pub struct UniqueField {
+    pub field: String,
+    pub says: String,
+}
+
+/// A value of a unique field that another object holds already is refused.
+pub fn value_is_free(unique: &UniqueField, value: &str, in_use: bool) -> Result<(), Denial> {
+    if !in_use {
+        return Ok(());
+    }
+    Err(Denial::new(
+        DenialKind::Invalid,
+        rule_name!(),
+        format!("Another object of the company has {} {value} already.", unique.field),
+    )
+    .remedy(format!(
+        "choose a {} no other object has, or update the one that has it.",
+        unique.field
+    ))
+    .field(&unique.field, &unique.says.replace("{value}", value)))
 }
 
 /// A field a write must fill, and what the real API says when it is missing. Written in
@@ -839,6 +867,20 @@ pub fn find(path: &str) -> Option<&'static ResourceDef> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn value_is_free() {
+        let unique = UniqueField {
+            field: "number".into(),
+            says: "Produktnummeret {value} er i bruk.".into(),
+        };
+        assert!(super::value_is_free(&unique, "4823", false).is_ok());
+        let taken = super::value_is_free(&unique, "4823", true).unwrap_err();
+        assert_eq!(
+            (taken.fields[0].field.as_str(), taken.fields[0].message.as_str()),
+            ("number", "Produktnummeret 4823 er i bruk.")
+        );
+    }
     use serde_json::json;
 
     #[test]

@@ -163,6 +163,22 @@ pub const EMBEDDED_SCENARIOS: &[(&str, &str)] = &[
         "flow-project-timesheet-hours",
         include_str!("../../scenarios/flow-project-timesheet-hours.json"),
     ),
+    (
+        "flow-reverse-payment",
+        include_str!("../../scenarios/flow-reverse-payment.json"),
+    ),
+    (
+        "flow-create-departments",
+        include_str!("../../scenarios/flow-create-departments.json"),
+    ),
+    (
+        "flow-create-product",
+        include_str!("../../scenarios/flow-create-product.json"),
+    ),
+    (
+        "flow-invoice-mixed-vat",
+        include_str!("../../scenarios/flow-invoice-mixed-vat.json"),
+    ),
 ];
 
 /// The fixture files scenarios may compose from, by name.

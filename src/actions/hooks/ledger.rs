@@ -200,6 +200,43 @@ pub fn get_posting(actor: &Actor, input: Input) -> Result<Answer, ApiError> {
     })
 }
 
+/// A reversed payment owes again: each invoice the voucher settled on the receivables account
+/// (a row crediting 1500 with the invoice's number) has that amount outstanding once more.
+fn reopen_settled_invoices(
+    db: &Db<'_>,
+    actor: &Actor,
+    company: i64,
+    voucher: &Map<String, Value>,
+) -> Result<(), ApiError> {
+    let invoice_def = def("invoice")?;
+    let Some(receivables) = db.account_by_number(company, crate::domain::ledger::RECEIVABLES)? else {
+        return Ok(());
+    };
+    for (number, settled, settled_currency) in crate::domain::ledger::settlements(voucher, receivables) {
+        let found = db.objects(&invoice_def.path, company)?.into_iter().find(|i| {
+            i.body
+                .get("invoiceNumber")
+                .and_then(Value::as_i64)
+                .map(|n| n.to_string())
+                == Some(number.clone())
+        });
+        let Some(mut invoice) = found else { continue };
+        for (field, amount) in [
+            ("amountOutstanding", settled),
+            ("amountOutstandingTotal", settled),
+            ("amountCurrencyOutstanding", settled_currency),
+            ("amountCurrencyOutstandingTotal", settled_currency),
+        ] {
+            let before = invoice.body.get(field).and_then(Value::as_f64).unwrap_or_default();
+            invoice
+                .body
+                .insert(field.into(), json!(crate::domain::ledger::round(before + amount)));
+        }
+        save(invoice_def, db, actor, &mut invoice)?;
+    }
+    Ok(())
+}
+
 /// `PUT /ledger/voucher/{id}/:reverse?date`: a new voucher with every posting turned round.
 pub async fn reverse_voucher(actor: &Actor, input: Input) -> Result<Answer, ApiError> {
     let voucher_def = def("ledger/voucher")?;
@@ -217,6 +254,7 @@ pub async fn reverse_voucher(actor: &Actor, input: Input) -> Result<Answer, ApiE
                 .body
                 .insert("reverseVoucher".into(), json!({ "id": reversal.id }));
             save(voucher_def, db, acting, &mut original)?;
+            reopen_settled_invoices(db, acting, company, &original.body)?;
             whole(voucher_def, &acting.base, &reversal, db, company)
         })
         .await?;
