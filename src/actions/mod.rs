@@ -10,6 +10,7 @@ pub mod object_json;
 mod read;
 mod search;
 mod session;
+pub mod subscriptions;
 pub mod views;
 mod write;
 mod written;

@@ -74,6 +74,8 @@ fn check_write_rules(
                     crate::domain::employee::project_manager_is_allowed(&person)?;
                 }
             }
+            // Checked with the sandbox's allowed hosts, in `check_and_book`.
+            WriteRule::EventSubscription => {}
         }
     }
     Ok(())
@@ -120,6 +122,7 @@ fn check_and_book(
     let company = owner_company(def, actor);
     postings_as_sent(def, body, sent);
     check_write_rules(def, db, company, body, sent)?;
+    crate::actions::subscriptions::check(def, actor, body)?;
     book_postings(def, db, company, body, actor)
 }
 

@@ -2,11 +2,12 @@
 //! denials as data (`denial`), one function per decision of the token flow (`rules`) and of the UI
 //! (`ui`), entitlements and effective access (`entitlements`), and the data resources with their
 //! write rules (`resource`, `employee`, `invoice`), and the table of every documented operation
-//! (`table`); vouchers' reversal (`ledger`) and travel expenses' states (`travel`).
+//! (`table`); event types and subscriptions' rules (`events`); vouchers' reversal (`ledger`) and travel expenses' states (`travel`).
 
 pub mod denial;
 pub mod employee;
 pub mod entitlements;
+pub mod events;
 pub mod invoice;
 pub mod ledger;
 pub mod model;
@@ -25,6 +26,7 @@ mod rule_table {
     const SOURCES: &[(&str, &str)] = &[
         ("employee.rs", include_str!("employee.rs")),
         ("entitlements.rs", include_str!("entitlements.rs")),
+        ("events.rs", include_str!("events.rs")),
         ("invoice.rs", include_str!("invoice.rs")),
         ("ledger.rs", include_str!("ledger.rs")),
         ("travel.rs", include_str!("travel.rs")),
