@@ -287,6 +287,7 @@ impl Sandbox {
             .get(name)
             .ok_or_else(|| SnapshotError::Unknown(name.to_owned()))?;
         self.store.restore_from(&snapshot.store)?;
+        self.webhooks.wake();
         self.clock_offset_ns.store(snapshot.clock_offset_ns, Ordering::Relaxed);
         *self.base.lock().unwrap_or_else(|p| p.into_inner()) = snapshot.base.clone();
         *self.pristine.lock().unwrap_or_else(|p| p.into_inner()) = snapshot.pristine.clone();
@@ -381,6 +382,7 @@ impl Sandbox {
         *self.base.lock().unwrap_or_else(|p| p.into_inner()) = Arc::new(scenario.clone());
         *self.pristine.lock().unwrap_or_else(|p| p.into_inner()) = None;
         self.overrides.replace(scenario.file.overrides.clone());
+        self.webhooks.wake();
         Ok(())
     }
 

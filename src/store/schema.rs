@@ -464,6 +464,7 @@ CREATE TRIGGER subscription_changed AFTER UPDATE OF body ON objects WHEN NEW.res
 END;
 CREATE TRIGGER subscription_gone AFTER DELETE ON objects WHEN OLD.resource = 'event/subscription' BEGIN
     DELETE FROM event_subscriptions WHERE id = OLD.id;
+    DELETE FROM webhook_deliveries WHERE subscription_id = OLD.id AND state = 'PENDING';
 END;
 INSERT INTO event_subscriptions(id, company_id, event, active)
     SELECT id, company_id, COALESCE(json_extract(body, '$.event'), ''), COALESCE(json_extract(body, '$.status') = 'ACTIVE', 0)

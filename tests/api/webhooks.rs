@@ -335,6 +335,15 @@ fn every_emitted_event_reaches_the_receiver_with_the_real_payload_and_the_auth_h
         charged.body["value"],
         json!({"id": invoice["id"], "amount": invoice["amount"]})
     );
+    // The training console lists them too.
+    let page = format!("http://{}/console/webhooks?lang=en", app.base());
+    let console = reqwest::blocking::get(page).unwrap();
+    assert_eq!(console.status(), 200);
+    let html = console.text().unwrap();
+    assert!(
+        html.contains("<code>invoice.charged</code>") && html.contains("DELIVERED"),
+        "{html}"
+    );
 }
 
 #[test]
@@ -588,4 +597,33 @@ fn pending_deliveries_survive_a_restart_with_db() {
     let got = receiver.wait_for(1);
     assert_eq!(got[0].body["id"], id);
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn deleting_a_subscription_drops_its_pending_deliveries() {
+    let app = spawn_app();
+    let session = app.session_with_everything();
+    let receiver = Receiver::start();
+    let subscription = subscribe(
+        &app,
+        &session,
+        json!({"event": "customer.create", "targetUrl": receiver.url("/")}),
+    );
+    app.control(Method::PUT, "/_sandbox/webhooks", None, Some(json!({"paused": true})));
+    new_customer(&app, &session, "Avmeldt AS");
+    let pending = wait_for_event(&app, Some("customer.create"), 0);
+    assert_eq!(pending["state"], "PENDING", "{pending}");
+    let gone = call(
+        &app,
+        &session,
+        Method::DELETE,
+        &format!("/v2/event/subscription/{}", subscription["id"]),
+        None,
+    );
+    assert_eq!(gone.status, 204, "{}", gone.body);
+    let state = app.control(Method::GET, "/_sandbox/webhooks", None, None);
+    assert_eq!(state.body["value"]["pending"], 0, "{}", state.body);
+    app.control(Method::PUT, "/_sandbox/webhooks", None, Some(json!({"paused": false})));
+    std::thread::sleep(Duration::from_millis(200));
+    assert!(receiver.received().is_empty());
 }
