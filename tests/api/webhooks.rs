@@ -627,3 +627,37 @@ fn deleting_a_subscription_drops_its_pending_deliveries() {
     std::thread::sleep(Duration::from_millis(200));
     assert!(receiver.received().is_empty());
 }
+
+#[test]
+fn a_host_the_operator_allows_may_be_targeted_and_its_deliveries_are_attempted() {
+    let app = spawn_with(Config {
+        webhooks: WebhookSettings {
+            allowed_hosts: vec!["hooks.example.com".into()],
+            ..WebhookSettings::default()
+        },
+        ..Config::for_tests()
+    });
+    let session = app.session_with_everything();
+    let allowed = subscribe(
+        &app,
+        &session,
+        json!({"event": "customer.create", "targetUrl": "https://hooks.example.com/t"}),
+    );
+    assert_eq!(allowed["targetUrl"], "https://hooks.example.com/t");
+    let other = call(
+        &app,
+        &session,
+        Method::POST,
+        "/v2/event/subscription",
+        Some(json!({"event": "customer.create", "targetUrl": "https://other.example.com/t"})),
+    );
+    assert_eq!(other.status, 422, "{}", other.body);
+    let settings = app.control(Method::GET, "/_sandbox/webhooks", None, None);
+    assert_eq!(settings.body["value"]["allowedHosts"], json!(["hooks.example.com"]));
+    new_customer(&app, &session, "Fjern AS");
+    let attempted = wait_for_attempts(&app, 1);
+    assert!(
+        attempted["lastError"].as_str().unwrap().contains("no TLS client"),
+        "{attempted}"
+    );
+}
