@@ -237,6 +237,14 @@ fn a_subscription_names_a_known_event_and_a_loopback_target() {
         json!({"event": "customer.create", "targetUrl": "http://localhost/x", "authHeaderName": "X-Key", "authHeaderValue": "a\r\nb"}),
     );
     assert_eq!(header["validationMessages"][0]["field"], "authHeaderValue");
+    let fields = call(
+        &app,
+        &session,
+        Method::POST,
+        "/v2/event/subscription",
+        Some(json!({"event": "customer.create", "targetUrl": "http://localhost:9/x", "fields": "name(("})),
+    );
+    assert_eq!(fields.status / 100, 4, "{}", fields.body);
     let missing = refused(json!({}));
     assert_eq!(
         missing["validationMessages"].as_array().map(Vec::len),
