@@ -135,7 +135,9 @@ impl Db<'_> {
 
     /// Makes queued events deliveries (about [`FAN_OUT_ROWS`] at a time): one per active
     /// subscription of the event's company, pending from `now_ms`, or refused once `limit`
-    /// deliveries are pending. Answers how many were made pending and how many refused.
+    /// deliveries are pending. An event met with the queue full is refused, and every event
+    /// queued after it with it (one statement, not a row per subscription of each). Answers how
+    /// many deliveries were made pending and how many refused.
     pub fn fan_out_events(&self, now_ms: i64, limit: usize, refusal: &str) -> rusqlite::Result<(usize, usize)> {
         let queued: Vec<(i64, i64, String, i64)> = {
             let mut statement = self
@@ -147,40 +149,32 @@ impl Db<'_> {
         let mut pending = usize::try_from(self.pending_deliveries()?).unwrap_or(usize::MAX);
         let (mut made, mut refused) = (0, 0);
         for (seq, company_id, event, object_id) in &queued {
+            let full_before = pending >= limit;
+            let reason = match full_before {
+                true => {
+                    let later = self
+                        .conn()
+                        .prepare_cached("DELETE FROM outbox WHERE seq > ?1")?
+                        .execute([seq])?;
+                    format!("{refusal} ({later} events queued after this one were refused with it)")
+                }
+                false => refusal.to_owned(),
+            };
             for subscription in self.subscribers(*company_id, event)? {
-                let state = if pending < limit {
+                let delivery = (subscription, *company_id, event.as_str(), *object_id);
+                if pending < limit {
                     pending += 1;
                     made += 1;
-                    DeliveryState::Pending
+                    self.insert_delivery(delivery, DeliveryState::Pending, now_ms, None)?;
                 } else {
                     refused += 1;
-                    DeliveryState::Refused
-                };
-                let (next, error) = match state {
-                    DeliveryState::Pending => (Some(now_ms), None),
-                    _ => (None, Some(refusal)),
-                };
-                self.conn()
-                    .prepare_cached(
-                        "INSERT INTO webhook_deliveries(subscription_id, company_id, event, object_id, state, attempts, created_ms, next_ms, last_error, done_ms)
-                         VALUES (?1, ?2, ?3, ?4, ?5, 0, ?6, ?7, ?8, ?9)",
-                    )?
-                    .execute(params![
-                        subscription,
-                        company_id,
-                        event,
-                        object_id,
-                        state.as_str(),
-                        now_ms,
-                        next,
-                        error,
-                        next.is_none().then_some(now_ms)
-                    ])?;
+                    self.insert_delivery(delivery, DeliveryState::Refused, now_ms, Some(&reason))?;
+                }
             }
             self.conn()
                 .prepare_cached("DELETE FROM outbox WHERE seq = ?1")?
                 .execute([seq])?;
-            if made + refused >= FAN_OUT_ROWS {
+            if full_before || made + refused >= FAN_OUT_ROWS {
                 break;
             }
         }
@@ -188,6 +182,35 @@ impl Db<'_> {
             self.forget_finished_deliveries()?;
         }
         Ok((made, refused))
+    }
+
+    /// One delivery of `(subscription, company, event, object)`: pending from `now_ms`, or
+    /// refused then with `error`.
+    fn insert_delivery(
+        &self,
+        (subscription, company_id, event, object_id): (i64, i64, &str, i64),
+        state: DeliveryState,
+        now_ms: i64,
+        error: Option<&str>,
+    ) -> rusqlite::Result<()> {
+        let next = (state == DeliveryState::Pending).then_some(now_ms);
+        self.conn()
+            .prepare_cached(
+                "INSERT INTO webhook_deliveries(subscription_id, company_id, event, object_id, state, attempts, created_ms, next_ms, last_error, done_ms)
+                 VALUES (?1, ?2, ?3, ?4, ?5, 0, ?6, ?7, ?8, ?9)",
+            )?
+            .execute(params![
+                subscription,
+                company_id,
+                event,
+                object_id,
+                state.as_str(),
+                now_ms,
+                next,
+                error,
+                next.is_none().then_some(now_ms)
+            ])
+            .map(drop)
     }
 
     fn subscribers(&self, company_id: i64, event: &str) -> rusqlite::Result<Vec<i64>> {
