@@ -99,6 +99,11 @@ pub enum AttemptThen {
 /// Finished deliveries kept for the control plane to show; older ones are forgotten.
 const FINISHED_KEPT: i64 = 1000;
 
+/// Forgets all but the newest `?1 + 1` finished deliveries, through the index of finished ones
+/// (a queue full of pending deliveries is not read).
+const FORGET_FINISHED: &str = "DELETE FROM webhook_deliveries WHERE state != 'PENDING' AND id < (
+    SELECT id FROM webhook_deliveries WHERE state != 'PENDING' ORDER BY id DESC LIMIT 1 OFFSET ?1)";
+
 /// Deliveries one fan-out makes at most (more queued events wait for the next): the worker
 /// holds the sandbox's connection for a millisecond or so, not for as long as a burst of
 /// writes to a hundred subscriptions would take.
@@ -274,10 +279,7 @@ impl Db<'_> {
     /// Keeps the newest [`FINISHED_KEPT`] finished deliveries.
     fn forget_finished_deliveries(&self) -> rusqlite::Result<()> {
         self.conn()
-            .prepare_cached(
-                "DELETE FROM webhook_deliveries WHERE state != 'PENDING' AND id < (
-                   SELECT id FROM webhook_deliveries WHERE state != 'PENDING' ORDER BY id DESC LIMIT 1 OFFSET ?1)",
-            )?
+            .prepare_cached(FORGET_FINISHED)?
             .execute([FINISHED_KEPT - 1])
             .map(drop)
     }
@@ -328,6 +330,27 @@ impl Db<'_> {
 #[cfg(test)]
 mod tests {
     use crate::store::Store;
+
+    /// Forgetting old finished deliveries reads the finished ones only, never the pending queue.
+    #[test]
+    fn forgetting_finished_deliveries_reads_them_through_their_own_index() {
+        let store = Store::open_in_memory().unwrap();
+        let plan: Vec<String> = store
+            .with(|db| {
+                let mut statement = db
+                    .conn()
+                    .prepare(&format!("EXPLAIN QUERY PLAN {}", super::FORGET_FINISHED))?;
+                let rows = statement.query_map([999], |r| r.get::<_, String>(3))?;
+                rows.collect::<rusqlite::Result<Vec<_>>>()
+            })
+            .unwrap();
+        assert!(
+            plan.iter()
+                .filter(|step| step.contains("webhook_deliveries "))
+                .all(|step| step.contains("USING INDEX webhook_deliveries_finished")),
+            "{plan:?}"
+        );
+    }
 
     /// The memory a sandbox's pending deliveries take, as the in-memory database's pages.
     #[test]

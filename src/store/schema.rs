@@ -492,6 +492,7 @@ CREATE TABLE webhook_deliveries (
 );
 CREATE INDEX webhook_deliveries_in_order ON webhook_deliveries(subscription_id, object_id, id) WHERE state = 'PENDING';
 CREATE INDEX webhook_deliveries_due ON webhook_deliveries(next_ms, id) WHERE state = 'PENDING';
+CREATE INDEX webhook_deliveries_finished ON webhook_deliveries(id) WHERE state != 'PENDING';
 "#,
 ];
 
