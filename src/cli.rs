@@ -168,6 +168,23 @@ pub struct ServeArgs {
     /// them the oldest bodies are dropped and their entries kept. 0 keeps no bodies.
     #[arg(long, env = "TRIPLETEX_SANDBOX_JOURNAL_BODY_BYTES", default_value_t = 4 * 1024 * 1024)]
     pub journal_body_bytes: usize,
+    /// Hosts event subscriptions may deliver to besides loopback (comma-separated). Without it,
+    /// a targetUrl on any other host is refused.
+    #[arg(
+        long,
+        env = "TRIPLETEX_SANDBOX_WEBHOOK_ALLOW",
+        value_delimiter = ',',
+        value_name = "HOST[,HOST]"
+    )]
+    pub webhook_allow: Vec<String>,
+    /// Seconds a webhook receiver may take to accept the connection, and again to answer, before
+    /// the attempt counts as failed.
+    #[arg(long, env = "TRIPLETEX_SANDBOX_WEBHOOK_TIMEOUT", default_value_t = 10)]
+    pub webhook_timeout: u64,
+    /// Pending webhook deliveries a sandbox holds at most; events past it are refused (listed at
+    /// GET /_sandbox/webhooks/deliveries with the reason).
+    #[arg(long, env = "TRIPLETEX_SANDBOX_WEBHOOK_QUEUE", default_value_t = 100_000)]
+    pub webhook_queue: usize,
 }
 
 #[derive(Debug, Subcommand)]

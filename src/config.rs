@@ -4,6 +4,7 @@ use crate::cli::ServeArgs;
 use crate::http::guard::AdminToken;
 use crate::http::origin::PublicOrigin;
 use crate::sandbox::registry::Lifecycle;
+use crate::sandbox::webhooks::WebhookSettings;
 use std::net::IpAddr;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -28,6 +29,8 @@ pub struct Config {
     pub lifecycle: Lifecycle,
     /// How many bytes of request and response bodies each sandbox's journal keeps.
     pub journal_body_bytes: usize,
+    /// Event delivery: hosts allowed besides loopback, the receiver's timeout, the queue's bound.
+    pub webhooks: WebhookSettings,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -52,6 +55,10 @@ pub enum ConfigError {
     NoClientTimeout,
     #[error("--max-connections must be at least 1")]
     NoConnections,
+    #[error("--webhook-timeout must be at least 1 second")]
+    NoWebhookTimeout,
+    #[error("--webhook-queue must be at least 1")]
+    NoWebhookQueue,
 }
 
 impl Config {
@@ -70,6 +77,7 @@ impl Config {
             max_connections: 4096,
             lifecycle: Lifecycle::default(),
             journal_body_bytes: crate::sandbox::journal::BODY_BYTES,
+            webhooks: WebhookSettings::default(),
         }
     }
 }
@@ -106,11 +114,27 @@ impl TryFrom<ServeArgs> for Config {
         if args.max_connections == 0 {
             return Err(ConfigError::NoConnections);
         }
+        if args.webhook_timeout == 0 {
+            return Err(ConfigError::NoWebhookTimeout);
+        }
+        if args.webhook_queue == 0 {
+            return Err(ConfigError::NoWebhookQueue);
+        }
+        let webhooks = WebhookSettings {
+            allowed_hosts: args
+                .webhook_allow
+                .iter()
+                .map(|h| h.trim().to_ascii_lowercase())
+                .collect(),
+            timeout: Duration::from_secs(args.webhook_timeout),
+            queue_limit: args.webhook_queue,
+        };
         let lifecycle = Lifecycle {
             max_sandboxes: args.max_sandboxes,
             idle_ttl: (args.sandbox_idle_ttl > 0).then(|| Duration::from_secs(args.sandbox_idle_ttl)),
         };
         Ok(Self {
+            webhooks,
             lifecycle,
             journal_body_bytes: args.journal_body_bytes,
             admin_token,

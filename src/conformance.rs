@@ -690,7 +690,7 @@ pub fn least_body(def: &resource::ResourceDef, pick: impl Fn(&str) -> Option<i64
             FieldKind::String => match (&field.allowed, field.format.as_deref()) {
                 (Some(allowed), _) => json!(allowed.first()?),
                 (None, Some("date")) => json!("2026-03-01"),
-                (None, _) => json!("Sandbox sample"),
+                (None, _) => json!(text_sample(def, name).unwrap_or("Sandbox sample")),
             },
             FieldKind::Integer => json!(7.clamp(field.minimum.unwrap_or(i64::MIN), field.maximum.unwrap_or(i64::MAX))),
             FieldKind::Number => json!(1.5),
@@ -707,6 +707,11 @@ pub fn least_body(def: &resource::ResourceDef, pick: impl Fn(&str) -> Option<i64
         body.insert(name.clone(), value);
     }
     Some(Value::Object(body))
+}
+
+/// A text the resource's write rules accept for `field`, where they ask for one.
+pub fn text_sample(def: &resource::ResourceDef, field: &str) -> Option<&'static str> {
+    def.write_rules.iter().find_map(|rule| rule.sample(field))
 }
 
 /// The emulator's app called in process (actix's test service), as the walks and replays call it.

@@ -27,6 +27,8 @@
 //!   faults, overrides) and the registry of the sandboxes a process serves (`/sb/{id}`).
 //! - [`scenario`]: scenario and fixture files: embedded library, strict parsing, validation,
 //!   seed data, export.
+//! - [`events`]: the delivery worker of event subscriptions: every sandbox's outbox, read off the
+//!   request path and posted to the subscriptions' targets with retries on the sandbox clock.
 //! - [`eval`]: agent evaluation tasks (seed, prompts, checks with points) and scoring a sandbox
 //!   against them; [`eval_run`] drives an agent over HTTP through a task set (`eval`).
 
@@ -41,6 +43,7 @@ pub mod control;
 pub mod domain;
 pub mod eval;
 pub mod eval_run;
+pub mod events;
 pub mod http;
 pub mod replay;
 pub mod sandbox;
@@ -66,6 +69,7 @@ mod architecture {
         ("actions", &["domain", "store", "wire", "sandbox"]),
         ("http", &["domain", "store", "wire", "sandbox", "scenario"]),
         ("eval", &["domain", "store", "sandbox", "scenario", "actions"]),
+        ("events", &["domain", "store", "wire", "sandbox", "actions"]),
         (
             "control",
             &["domain", "store", "wire", "sandbox", "scenario", "http", "eval"],

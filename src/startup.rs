@@ -87,7 +87,8 @@ impl Application {
         let sandbox = web::Data::new(sandbox);
         let registry = web::Data::new(
             Registry::with_lifecycle(sandbox.clone(), config.seed, config.lifecycle)
-                .with_journal_body_bytes(config.journal_body_bytes),
+                .with_journal_body_bytes(config.journal_body_bytes)
+                .with_webhooks(config.webhooks.clone()),
         );
         let requested = SocketAddr::new(config.bind, config.port);
         let listener = TcpListener::bind(requested).map_err(|source| StartupError::Bind {
@@ -95,6 +96,12 @@ impl Application {
             source,
         })?;
         let address = listener.local_addr().map_err(StartupError::Server)?;
+        let authority = match &config.public_origin {
+            Some(origin) => origin.authority.clone(),
+            None => address.to_string(),
+        };
+        crate::events::spawn(std::sync::Arc::downgrade(&registry.clone().into_inner()), authority)
+            .map_err(StartupError::Server)?;
         let admin_token = web::Data::new(config.admin_token.clone());
         let public_origin = web::Data::new(config.public_origin.clone());
         let deadline = BodyDeadline(config.client_timeout);

@@ -15,6 +15,7 @@ Usage:
     --mix-rate     requests per second each mixed-load client sends (default 10)
     --only-spawn   measure step 1 only (spawn -> first 200 and RSS), without wrk
     --spawns       how many times step 1 starts the binary (default 5)
+    --only-webhooks measure step 4 only (customer create with and without 100 subscriptions)
 
 What one run does:
  1. Spawn to first 200: starts `BINARY serve --port 0` five times, measures the time from spawn
@@ -34,6 +35,11 @@ What one run does:
     while a client's consent is off are counted as expected, apart from the failures. A small
     share of health calls through the same clients ('health (control)') shows the noise floor of
     the harness and the machine. Weights are in MIX_WEIGHTS.
+
+ 4. Webhooks (a fresh server): customer create measured as in step 2, then again after 100
+    subscriptions to customer.create are made with delivery paused (PUT /_sandbox/webhooks), so
+    every create queues an event that the delivery worker fans out into 100 deliveries (refused
+    past the queue's bound) beside the requests. Target: at least 0.9x the create without them.
 
 The machine the benchmark runs on matters: figures from a busy machine are indicative only.
 Exit status: 0 when every target is met, 1 when one is missed, 2 when the benchmark cannot run.
@@ -71,6 +77,8 @@ RATIO_TARGETS = {
 }
 # The customer list with its page made anew for every request, as after a write.
 COLD_LIST = "customer list, cold"
+# Customer create with 100 subscriptions to it, as a share of customer create without any.
+WEBHOOK_RATIO_TARGET = 0.90
 SPAWN_TARGET_MS = 30.0
 RSS_TARGET_MB = 20.0
 MIX_P99_TARGET_MS = 50.0
@@ -486,6 +494,32 @@ def measure_throughput(binary, wrk, duration, connections, tmp, out):
         server.stop()
 
 
+def measure_webhooks(binary, wrk, duration, connections, tmp, out):
+    """Customer create without subscriptions, then with 100 subscriptions to customer.create."""
+    server = Server(binary)
+    try:
+        server.first_200()
+        client = Client(server.host, server.port)
+        own, _ = pick_credentials(client)
+        auth = basic(0, own["session"])
+        body = json.dumps({"name": "Bench AS"})
+        headers = {"Authorization": auth, "Content-Type": "application/json"}
+        script = write_lua(tmp, "webhook create", "POST", "/v2/customer", headers, body)
+        client.expect("customer create", 201, "POST", "/v2/customer", auth=auth, body={"name": "Bench AS"})
+        out(f"  measuring customer create without subscriptions ({duration} s)...")
+        without = run_wrk(wrk, server.url(), script, duration, connections)
+        client.expect("pause delivery", 200, "PUT", "/_sandbox/webhooks", body={"paused": True})
+        for n in range(100):
+            subscription = {"event": "customer.create", "targetUrl": f"http://127.0.0.1:9/hook/{n}"}
+            client.expect("subscription", 201, "POST", "/v2/event/subscription", auth=auth, body=subscription)
+        out(f"  measuring customer create with 100 subscriptions ({duration} s)...")
+        subscribed = run_wrk(wrk, server.url(), script, duration, connections)
+        state = client.expect("delivery state", 200, "GET", "/_sandbox/webhooks")
+        return without, subscribed, state["value"]["pending"]
+    finally:
+        server.stop()
+
+
 # ---------------------------------------------------------------------------------------------
 # 4. Mixed load
 
@@ -698,6 +732,7 @@ def main():
     parser.add_argument("--mix-rate", type=float, default=10.0, help="requests/s per mixed-load client (default 10)")
     parser.add_argument("--only-spawn", action="store_true", help="measure spawn -> first 200 and RSS only")
     parser.add_argument("--spawns", type=int, default=5, help="starts of the binary in step 1 (default 5)")
+    parser.add_argument("--only-webhooks", action="store_true", help="measure step 4 (webhooks) only")
     args = parser.parse_args()
 
     def out(line=""):
@@ -721,6 +756,10 @@ def main():
         out(f"machine: {os.cpu_count()} cpus, load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
         out("figures on a shared machine are indicative; compare ratios, measured in the same run")
         out()
+
+        if args.only_webhooks:
+            measure_webhook_step(binary, wrk, args, out, checks)
+            return report_checks(checks, out)
 
         out(f"1. spawn -> first 200 of GET /_sandbox/health ({args.spawns} spawns)")
         times, rss = measure_spawn(binary, args.spawns)
@@ -783,11 +822,26 @@ def main():
             )
             offered = args.mix_clients * args.mix_rate
             report_mix(samples, errors, rss, cpu, elapsed, start, customers, out, checks, offered)
+        measure_webhook_step(binary, wrk, args, out, checks)
     except BenchError as e:
         out(f"load-bench: cannot measure: {e}")
         return 2
 
     return report_checks(checks, out)
+
+
+def measure_webhook_step(binary, wrk, args, out, checks):
+    out(f"4. webhooks: customer create without and with 100 subscriptions to it (wrk -t2 -c{args.connections} -d{args.duration}s)")
+    tmp = tempfile.mkdtemp(prefix="load-bench-")
+    without, subscribed, pending = measure_webhooks(binary, wrk, args.duration, args.connections, tmp, out)
+    ratio = subscribed["rps"] / without["rps"] if without["rps"] else 0.0
+    clean = not (without["non2xx"] or without["errors"] or subscribed["non2xx"] or subscribed["errors"])
+    passed = ratio >= WEBHOOK_RATIO_TARGET and clean
+    out(f"  without subscriptions: {without['rps']:.0f} rps, p99 {without['p99_us'] / 1000:.2f} ms")
+    out(f"  with 100 subscriptions: {subscribed['rps']:.0f} rps, p99 {subscribed['p99_us'] / 1000:.2f} ms ({pending} deliveries pending after)")
+    out(f"  ratio {ratio:.2f}x (target >={WEBHOOK_RATIO_TARGET:.2f}x)  {'pass' if passed else 'FAIL'}")
+    out()
+    checks.append(("create, 100 subscriptions", f"{ratio:.2f}x", f">={WEBHOOK_RATIO_TARGET:.2f}x", passed))
 
 
 def report_checks(checks, out):

@@ -19,6 +19,7 @@
 import { before, after } from 'node:test';
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
+import { createServer } from 'node:http';
 
 const START_TIMEOUT_MS = Number(process.env.TRIPLETEX_SANDBOX_START_TIMEOUT ?? 60) * 1000;
 
@@ -96,6 +97,8 @@ export async function createSandbox(url, scenario = 'quickstart') {
     },
     /** GET /v2{path}: Basic auth with the company id as username (0 = the key's own), the token as password. */
     get: (path, token, company = 0) => http('GET', v2 + path, { auth: [company, token] }),
+    /** Any method on /v2{path}, with a JSON body if given. */
+    call: (method, path, token, body, company = 0) => http(method, v2 + path, { body, auth: [company, token] }),
     /** This sandbox's control plane (what a person does in Tripletex's web UI), /_sandbox{path}. */
     control: (method, path, body) => http(method, `${baseUrl}/_sandbox${path}`, { body }),
   };
@@ -125,4 +128,43 @@ export function useEmulator() {
       return sandbox;
     },
   };
+}
+
+/**
+ * A webhook receiver on loopback for event subscriptions (see docs/webhooks.md): resolves to
+ * { url(path), received, next(timeoutMs), close() }; each webhook is { path, headers, body }.
+ * It answers every webhook 204.
+ */
+export function startReceiver() {
+  const received = [];
+  const waiting = [];
+  const server = createServer((req, res) => {
+    let text = '';
+    req.on('data', (chunk) => { text += chunk; });
+    req.on('end', () => {
+      received.push({ path: req.url, headers: req.headers, body: text ? JSON.parse(text) : null });
+      res.writeHead(204).end();
+      waiting.splice(0).forEach((wake) => wake());
+    });
+  });
+  return new Promise((resolve) => {
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      let taken = 0;
+      resolve({
+        url: (path = '/') => `http://127.0.0.1:${port}${path}`,
+        received,
+        /** The next webhook not yet taken, waiting for it up to timeoutMs. */
+        async next(timeoutMs = 10_000) {
+          const deadline = Date.now() + timeoutMs;
+          while (received.length <= taken) {
+            if (Date.now() > deadline) throw new Error(`no webhook within ${timeoutMs} ms`);
+            await new Promise((wake) => { waiting.push(wake); setTimeout(wake, 50); });
+          }
+          return received[taken++];
+        },
+        close: () => new Promise((done) => server.close(done)),
+      });
+    });
+  });
 }

@@ -11,6 +11,9 @@ library's urllib.
   scenario and deleted after the test. The default scenario is ``quickstart``; choose another
   with ``@pytest.mark.scenario("client-without-api-access")`` or
   ``@pytest.mark.parametrize("sandbox", ["quickstart", ...], indirect=True)``.
+- ``webhook_receiver`` (function-scoped): an HTTP server on loopback that keeps every webhook the
+  sandbox posts to it, for tests of event subscriptions (``receiver.url(path)``,
+  ``receiver.wait_for(n)``).
 """
 
 import base64
@@ -81,6 +84,10 @@ class Sandbox:
     def get(self, path, token, company=0):
         """GET /v2{path} with Basic auth: username the company id (0 = the key's own), password the session token."""
         return http("GET", self.v2 + path, auth=(company, token))
+
+    def call(self, method, path, token, body=None, company=0):
+        """Any method on /v2{path} with Basic auth, and a JSON body if given."""
+        return http(method, self.v2 + path, body, auth=(company, token))
 
     def control(self, method, path, body=None):
         """This sandbox's control plane (what a person does in Tripletex's web UI), /_sandbox{path}."""
@@ -160,6 +167,52 @@ def sandbox(request, emulator):
     yield box
     status, body, _ = http("DELETE", f"{emulator.url}/_sandbox/sandboxes/{box.id}")
     assert status == 204, body
+
+
+class Receiver:
+    """A webhook receiver on loopback for event subscriptions (see docs/webhooks.md): every
+    webhook is kept as ``(path, headers, body)`` in ``received`` and answered 204."""
+
+    def __init__(self):
+        import http.server
+
+        received, arrived = [], threading.Condition()
+
+        class Hook(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):
+                raw = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                with arrived:
+                    received.append((self.path, dict(self.headers), json.loads(raw) if raw else None))
+                    arrived.notify_all()
+                self.send_response(204)
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.received, self._arrived = received, arrived
+        self._server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Hook)
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+
+    def url(self, path="/"):
+        return f"http://127.0.0.1:{self._server.server_port}{path}"
+
+    def wait_for(self, count, timeout=10):
+        """The first ``count`` webhooks, waiting for them up to ``timeout`` seconds."""
+        with self._arrived:
+            assert self._arrived.wait_for(lambda: len(self.received) >= count, timeout), self.received
+            return self.received[:count]
+
+    def close(self):
+        self._server.shutdown()
+        self._server.server_close()
+
+
+@pytest.fixture
+def webhook_receiver():
+    receiver = Receiver()
+    yield receiver
+    receiver.close()
 
 
 def pytest_configure(config):

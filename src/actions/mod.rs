@@ -11,6 +11,7 @@ mod prices;
 mod read;
 mod search;
 mod session;
+pub mod subscriptions;
 pub mod views;
 mod write;
 mod written;

@@ -100,6 +100,8 @@ fn check_write_rules(
             }
             // Filled, not checked: see `check_and_book`.
             WriteRule::PricesFollowVat => {}
+            // Checked with the sandbox's allowed hosts, in `check_and_book`.
+            WriteRule::EventSubscription => {}
         }
     }
     Ok(())
@@ -147,6 +149,7 @@ fn check_and_book(
     postings_as_sent(def, body, sent);
     check_write_rules(def, db, company, body, sent)?;
     crate::actions::prices::follow_vat(def, db, company, body, sent)?;
+    crate::actions::subscriptions::check(def, actor, body)?;
     book_postings(def, db, company, body, actor)
 }
 

@@ -9,6 +9,7 @@ pub mod dispatch;
 mod employee;
 mod entitlement;
 mod errors;
+mod event;
 pub mod openapi;
 pub mod render;
 pub(crate) mod resources;
@@ -27,6 +28,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     company::configure(cfg);
     entitlement::configure(cfg);
     employee::configure(cfg);
+    event::configure(cfg);
     // Every other documented operation (customer, invoice, travelExpense, …) is found in the
     // operation table by the scope's default service, `dispatch::dispatch`.
 }

@@ -1,7 +1,7 @@
 //! The training console (`/console`, `/sb/{id}/console`): server-rendered pages that mirror
 //! Tripletex's own screens for the accountant-key procedure (Selskap > Mitt abonnement, Ansatte,
 //! Kontakter, API-tilgang, Brukertilgang, Selskap > Regnskapsfører, Klient > Tilganger,
-//! Integrasjoner), a live journal and the trainer's scenario picker. It owns only presentation
+//! Integrasjoner), a live journal, the webhook deliveries and the trainer's scenario picker. It owns only presentation
 //! and form handling: every action is a control-plane function, so the console refuses exactly
 //! what `/_sandbox` refuses, with the same rule and remedy.
 
@@ -12,6 +12,7 @@ mod page;
 mod people;
 mod security;
 mod trainer;
+mod webhooks;
 
 use actix_web::middleware::from_fn;
 use actix_web::web;
@@ -53,6 +54,7 @@ fn configure(cfg: &mut web::ServiceConfig) {
         .service(resource("/reset").route(post().to(trainer::reset)))
         .service(resource("/journal").route(get().to(journal::page)))
         .service(resource("/journal/rows").route(get().to(journal::rows)))
+        .service(resource("/webhooks").route(get().to(webhooks::page)))
         .service(
             scope("/companies/{id}")
                 .service(resource("").route(get().to(company::overview)))

@@ -333,6 +333,7 @@ impl Ctx {
                 }
                 nav.tools aria-label=(self.t("Verktøy", "Tools")) {
                     a href=(self.url("/journal")) { (self.t("Journal", "Journal")) }
+                    a href=(self.url("/webhooks")) { "Webhooks" }
                     a #lang-toggle href=(toggle) lang=(other_lang.code()) hreflang=(other_lang.code()) {
                         (self.t("English", "Norsk"))
                     }

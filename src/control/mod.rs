@@ -12,6 +12,7 @@ pub mod people;
 mod score;
 mod snapshots;
 pub mod views;
+mod webhooks;
 
 pub use credentials::{Credential, credentials};
 
@@ -381,6 +382,46 @@ pub const ROUTES: &[Route] = &[
         status: 200,
         response: Body::Value(SNAPSHOT),
         mount: |r| r.to(snapshots::restore),
+    },
+    Route {
+        method: Method::Get,
+        path: "/webhooks",
+        summary: "Webhook delivery: paused or not, deliveries pending, the queue's bound, the receivers' timeout, hosts allowed besides loopback",
+        query: &[],
+        request: Body::None,
+        status: 200,
+        response: Body::Value(webhooks::DELIVERY_SETTINGS),
+        mount: |r| r.to(webhooks::get),
+    },
+    Route {
+        method: Method::Put,
+        path: "/webhooks",
+        summary: "Pause webhook delivery (events are still queued) or resume it",
+        query: &[],
+        request: Body::Object(&[Field("paused", "boolean")]),
+        status: 200,
+        response: Body::Value(webhooks::DELIVERY_SETTINGS),
+        mount: |r| r.to(webhooks::put),
+    },
+    Route {
+        method: Method::Get,
+        path: "/webhooks/deliveries",
+        summary: "Webhook deliveries, newest first: event, object, state (PENDING, DELIVERED, FAILED, REFUSED), attempts, last status and error, latency, next attempt",
+        query: &[Field("count", "integer")],
+        request: Body::None,
+        status: 200,
+        response: Body::Values(webhooks::DELIVERY),
+        mount: |r| r.to(webhooks::deliveries),
+    },
+    Route {
+        method: Method::Post,
+        path: "/webhooks/deliveries/{id}/redeliver",
+        summary: "Deliver a delivery again now, whatever it came to",
+        query: &[],
+        request: Body::None,
+        status: 200,
+        response: Body::Value(webhooks::DELIVERY),
+        mount: |r| r.to(webhooks::redeliver),
     },
     Route {
         method: Method::Get,

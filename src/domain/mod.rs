@@ -2,14 +2,16 @@
 //! denials as data (`denial`), one function per decision of the token flow (`rules`) and of the UI
 //! (`ui`), entitlements and effective access (`entitlements`), and the data resources with their
 //! write rules (`resource`, `employee`, `invoice`, `product`, `project`), and the table of every
-//! documented operation (`table`); vouchers' reversal (`ledger`), travel expenses' states
-//! (`travel`), exchange rates (`currency`) and bank statements as banks export them (`bank`).
+//! documented operation (`table`); event types and subscriptions' rules (`events`); vouchers'
+//! reversal (`ledger`), travel expenses' states (`travel`), exchange rates (`currency`) and bank
+//! statements as banks export them (`bank`).
 
 pub mod bank;
 pub mod currency;
 pub mod denial;
 pub mod employee;
 pub mod entitlements;
+pub mod events;
 pub mod invoice;
 pub mod ledger;
 pub mod model;
@@ -32,6 +34,7 @@ mod rule_table {
         ("currency.rs", include_str!("currency.rs")),
         ("employee.rs", include_str!("employee.rs")),
         ("entitlements.rs", include_str!("entitlements.rs")),
+        ("events.rs", include_str!("events.rs")),
         ("invoice.rs", include_str!("invoice.rs")),
         ("ledger.rs", include_str!("ledger.rs")),
         ("project.rs", include_str!("project.rs")),

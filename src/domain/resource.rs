@@ -226,6 +226,22 @@ pub enum WriteRule {
     /// A product's price including VAT follows its price excluding VAT and its VAT type's
     /// percentage (`product::prices_with_vat`).
     PricesFollowVat,
+    /// A subscription names an event type and a target the sandbox may deliver to
+    /// (`events::subscription_event_is_known`, `events::subscription_target_is_allowed`).
+    EventSubscription,
+}
+
+impl WriteRule {
+    /// A value this rule accepts for a text field, for bodies made up from the resource table (the
+    /// conformance walk, the engine's tests), where any text would do for another resource.
+    pub fn sample(self, field: &str) -> Option<&'static str> {
+        match (self, field) {
+            (Self::EventSubscription, "event") => Some("customer.create"),
+            (Self::EventSubscription, "targetUrl") => Some("http://127.0.0.1:9/sandbox-sample"),
+            (Self::EventSubscription, "authHeaderName") => Some("X-Sandbox-Sample"),
+            _ => None,
+        }
+    }
 }
 
 fn shows_identity() -> bool {

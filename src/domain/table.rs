@@ -31,6 +31,8 @@ pub const HAND_WRITTEN: &[(&str, &str)] = &[
     ("GET", "/employee/entitlement/client"),
     ("PUT", "/employee/entitlement/:grantEntitlementsByTemplate"),
     ("PUT", "/employee/entitlement/:grantClientEntitlementsByTemplate"),
+    ("GET", "/event"),
+    ("GET", "/event/{eventType}"),
 ];
 
 /// An operation whose behaviour is its resource's own, beyond what its shape gives: the engine

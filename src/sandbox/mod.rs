@@ -19,6 +19,7 @@ pub mod faults;
 pub mod journal;
 pub mod overrides;
 pub mod registry;
+pub mod webhooks;
 
 pub struct Sandbox {
     store: Store,
@@ -40,6 +41,8 @@ pub struct Sandbox {
     /// The world as `base` installs it, when a copy is at hand (the registry's template of the
     /// scenario): `reset` copies it back instead of installing the scenario again.
     pristine: Mutex<Option<Arc<Store>>>,
+    /// Event delivery: settings, pause, what the delivery worker saw last.
+    webhooks: webhooks::Webhooks,
 }
 
 /// How many snapshots one sandbox keeps at most.
@@ -214,6 +217,7 @@ impl Sandbox {
             last_used_ms: AtomicU64::new(process_clock()),
             snapshots: Mutex::default(),
             pristine: Mutex::default(),
+            webhooks: webhooks::Webhooks::default(),
         }
     }
 
@@ -283,6 +287,7 @@ impl Sandbox {
             .get(name)
             .ok_or_else(|| SnapshotError::Unknown(name.to_owned()))?;
         self.store.restore_from(&snapshot.store)?;
+        self.webhooks.wake();
         self.clock_offset_ns.store(snapshot.clock_offset_ns, Ordering::Relaxed);
         *self.base.lock().unwrap_or_else(|p| p.into_inner()) = snapshot.base.clone();
         *self.pristine.lock().unwrap_or_else(|p| p.into_inner()) = snapshot.pristine.clone();
@@ -332,6 +337,10 @@ impl Sandbox {
         &self.journal
     }
 
+    pub fn webhooks(&self) -> &webhooks::Webhooks {
+        &self.webhooks
+    }
+
     /// Gives up the sandbox, keeping its store (to copy it as a template) and the id it would
     /// have generated next.
     pub fn into_installed(self) -> (Store, i64) {
@@ -373,6 +382,7 @@ impl Sandbox {
         *self.base.lock().unwrap_or_else(|p| p.into_inner()) = Arc::new(scenario.clone());
         *self.pristine.lock().unwrap_or_else(|p| p.into_inner()) = None;
         self.overrides.replace(scenario.file.overrides.clone());
+        self.webhooks.wake();
         Ok(())
     }
 

@@ -48,6 +48,8 @@ pub struct Registry {
     journal_body_bytes: usize,
     /// When idle sandboxes were last looked for, in milliseconds of the process clock.
     last_sweep_ms: std::sync::atomic::AtomicU64,
+    /// Event delivery's settings, given to every sandbox.
+    webhooks: Arc<crate::sandbox::webhooks::WebhookSettings>,
 }
 
 /// A scenario's world as installed, and the id its sandboxes generate first.
@@ -83,7 +85,24 @@ impl Registry {
             lifecycle,
             journal_body_bytes: crate::sandbox::journal::BODY_BYTES,
             last_sweep_ms: std::sync::atomic::AtomicU64::new(0),
+            webhooks: Arc::default(),
         }
+    }
+
+    /// Sets event delivery's settings, for the default sandbox and every one made after.
+    #[must_use]
+    pub fn with_webhooks(mut self, settings: crate::sandbox::webhooks::WebhookSettings) -> Self {
+        self.webhooks = Arc::new(settings);
+        self.default.webhooks().set_settings(self.webhooks.clone());
+        self
+    }
+
+    /// Every sandbox with its id (None for the default one at the root).
+    pub fn every(&self) -> Vec<(Option<String>, web::Data<Sandbox>)> {
+        let others = self.others.read().unwrap_or_else(|p| p.into_inner());
+        let mut all = vec![(None, self.default.clone())];
+        all.extend(others.iter().map(|(id, sandbox)| (Some(id.clone()), sandbox.clone())));
+        all
     }
 
     pub fn lifecycle(&self) -> Lifecycle {
@@ -166,6 +185,7 @@ impl Registry {
     }
 
     fn admit(&self, id: String, sandbox: Sandbox) -> Result<(String, web::Data<Sandbox>), RegistryError> {
+        sandbox.webhooks().set_settings(self.webhooks.clone());
         let sandbox = web::Data::new(sandbox);
         let mut others = self.others.write().unwrap_or_else(|p| p.into_inner());
         if others.len() >= self.lifecycle.max_sandboxes {

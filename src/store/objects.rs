@@ -9,6 +9,7 @@
 
 use super::queries::Db;
 use super::remembered::Lookup;
+use crate::domain::events::Verb;
 use rusqlite::{OptionalExtension, params};
 use serde_json::{Map, Value};
 
@@ -521,7 +522,7 @@ impl Db<'_> {
                 view,
             ])?;
         self.inserted(resource, object.company_id, number, before);
-        Ok(())
+        self.object_written(resource, object.company_id, object.id, Verb::Create)
     }
 
     /// Stores objects whose bodies and change logs are already JSON text (seed data made once
@@ -566,7 +567,8 @@ impl Db<'_> {
                 inactive(object),
                 view,
             ])?;
-        self.shadow_template_object(resource, object.id).map(drop)
+        self.shadow_template_object(resource, object.id)?;
+        self.object_written(resource, object.company_id, object.id, Verb::Update)
     }
 
     /// Hides the template's row of an object, if it has one still visible; true if it had.
@@ -583,11 +585,15 @@ impl Db<'_> {
     }
 
     pub fn delete_object(&self, resource: &str, id: i64) -> rusqlite::Result<bool> {
+        let subscribable = self.company_before_delete(resource, id)?;
         let own = self
             .conn()
             .prepare_cached("DELETE FROM main.objects WHERE resource = ?1 AND id = ?2")?
             .execute(params![resource, id])?;
         let seeded = self.shadow_template_object(resource, id)?;
+        if let (Some(company), true) = (subscribable, own == 1 || seeded) {
+            self.object_written(resource, company, id, Verb::Delete)?;
+        }
         Ok(own == 1 || seeded)
     }
 

@@ -330,6 +330,12 @@ impl<'c> Db<'c> {
         self.conn
     }
 
+    /// A sandbox's own connection (one with its seed template attached) keeps an outbox of
+    /// events; a template being built has only its objects.
+    pub(super) fn keeps_an_outbox(&self) -> bool {
+        self.template.is_some()
+    }
+
     // ---- reads -------------------------------------------------------------------------
 
     pub fn meta(&self, key: &str) -> rusqlite::Result<Option<String>> {

@@ -37,13 +37,16 @@ const MOST_REMEMBERED: usize = 4096;
 const MOST_ANSWER_BYTES: usize = 512 * 1024;
 
 /// Tables whose rows never change what a login resolves to.
-const NOT_THE_ACCESS_WORLD: [&str; 6] = [
+const NOT_THE_ACCESS_WORLD: [&str; 9] = [
     "objects",
     "objects_shadowed",
     "object_counts",
     "postings",
     "posting_days",
     "posting_months",
+    "event_subscriptions",
+    "outbox",
+    "webhook_deliveries",
 ];
 
 /// Lookups kept at most: a store's numbered resources and the accounts its creates default to,

@@ -438,6 +438,62 @@ INSERT INTO postings SELECT * FROM (WITH NEW AS (SELECT * FROM objects WHERE res
         r#");
 "#
     ),
+    // 17: event subscriptions' outbox. `event_subscriptions` mirrors the subscription objects
+    // (kept by triggers, whatever writes them; a delete and an insert rather than INSERT OR
+    // REPLACE, whose conflict clause the upsert that saves an object would override), so a write finds in one index probe whether
+    // anyone subscribes to its event; `outbox` holds the events a write emitted, in its
+    // transaction; `webhook_deliveries` one row per event and subscription, made and worked off
+    // the request path by the delivery worker. Times are sandbox-clock milliseconds.
+    r#"
+CREATE TABLE event_subscriptions (
+    id INTEGER PRIMARY KEY,
+    company_id INTEGER NOT NULL,
+    event TEXT NOT NULL,
+    active INTEGER NOT NULL
+);
+CREATE INDEX event_subscriptions_by_event ON event_subscriptions(company_id, event, active);
+CREATE TRIGGER subscription_made AFTER INSERT ON objects WHEN NEW.resource = 'event/subscription' BEGIN
+    DELETE FROM event_subscriptions WHERE id = NEW.id;
+    INSERT INTO event_subscriptions(id, company_id, event, active) VALUES (NEW.id, NEW.company_id,
+        COALESCE(json_extract(NEW.body, '$.event'), ''), COALESCE(json_extract(NEW.body, '$.status') = 'ACTIVE', 0));
+END;
+CREATE TRIGGER subscription_changed AFTER UPDATE OF body ON objects WHEN NEW.resource = 'event/subscription' BEGIN
+    DELETE FROM event_subscriptions WHERE id = NEW.id;
+    INSERT INTO event_subscriptions(id, company_id, event, active) VALUES (NEW.id, NEW.company_id,
+        COALESCE(json_extract(NEW.body, '$.event'), ''), COALESCE(json_extract(NEW.body, '$.status') = 'ACTIVE', 0));
+END;
+CREATE TRIGGER subscription_gone AFTER DELETE ON objects WHEN OLD.resource = 'event/subscription' BEGIN
+    DELETE FROM event_subscriptions WHERE id = OLD.id;
+    DELETE FROM webhook_deliveries WHERE subscription_id = OLD.id AND state = 'PENDING';
+END;
+INSERT INTO event_subscriptions(id, company_id, event, active)
+    SELECT id, company_id, COALESCE(json_extract(body, '$.event'), ''), COALESCE(json_extract(body, '$.status') = 'ACTIVE', 0)
+    FROM objects WHERE resource = 'event/subscription';
+CREATE TABLE outbox (
+    seq INTEGER PRIMARY KEY,
+    company_id INTEGER NOT NULL,
+    event TEXT NOT NULL,
+    object_id INTEGER NOT NULL
+);
+CREATE TABLE webhook_deliveries (
+    id INTEGER PRIMARY KEY,
+    subscription_id INTEGER NOT NULL,
+    company_id INTEGER NOT NULL,
+    event TEXT NOT NULL,
+    object_id INTEGER NOT NULL,
+    state TEXT NOT NULL,
+    attempts INTEGER NOT NULL,
+    created_ms INTEGER NOT NULL,
+    next_ms INTEGER,
+    last_status INTEGER,
+    last_error TEXT,
+    latency_ms INTEGER,
+    done_ms INTEGER
+);
+CREATE INDEX webhook_deliveries_in_order ON webhook_deliveries(subscription_id, object_id, id) WHERE state = 'PENDING';
+CREATE INDEX webhook_deliveries_due ON webhook_deliveries(next_ms, id) WHERE state = 'PENDING';
+CREATE INDEX webhook_deliveries_finished ON webhook_deliveries(id) WHERE state != 'PENDING';
+"#,
 ];
 
 /// The schema of a seed template: the `objects` table as the migrations above leave it, with the

@@ -50,5 +50,6 @@ mod stored_access;
 mod traffic;
 mod ui;
 mod verify;
+mod webhooks;
 mod wire;
 mod worlds;

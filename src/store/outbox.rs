@@ -1,0 +1,384 @@
+//! The outbox of event subscriptions: events a write emits, queued in its own transaction when
+//! someone subscribes to them, and the deliveries the worker makes of them (one per event and
+//! subscription) with their attempts. The store keeps the rows; the worker decides.
+
+use super::queries::Db;
+use crate::domain::events::{self, Verb};
+use rusqlite::{OptionalExtension, params};
+
+/// The SQL function a queued event calls, so the sandbox notices it without reading the table.
+pub(super) const QUEUED_FUNCTION: &str = "sandbox_event_queued";
+
+/// What a delivery has come to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeliveryState {
+    /// Waiting for its (next) attempt.
+    Pending,
+    Delivered,
+    /// Every attempt failed.
+    Failed,
+    /// Never queued: the sandbox's queue was full.
+    Refused,
+}
+
+impl DeliveryState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending => "PENDING",
+            Self::Delivered => "DELIVERED",
+            Self::Failed => "FAILED",
+            Self::Refused => "REFUSED",
+        }
+    }
+
+    fn parse(text: &str) -> Self {
+        match text {
+            "DELIVERED" => Self::Delivered,
+            "FAILED" => Self::Failed,
+            "REFUSED" => Self::Refused,
+            _ => Self::Pending,
+        }
+    }
+}
+
+/// One delivery of one event to one subscription.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeliveryRow {
+    pub id: i64,
+    pub subscription_id: i64,
+    pub company_id: i64,
+    pub event: String,
+    pub object_id: i64,
+    pub state: DeliveryState,
+    pub attempts: u32,
+    pub created_ms: i64,
+    pub next_ms: Option<i64>,
+    pub last_status: Option<u16>,
+    pub last_error: Option<String>,
+    pub latency_ms: Option<i64>,
+    pub done_ms: Option<i64>,
+}
+
+const DELIVERY_COLUMNS: &str = "id, subscription_id, company_id, event, object_id, state, attempts, created_ms, next_ms, last_status, last_error, latency_ms, done_ms";
+
+fn delivery_from(row: &rusqlite::Row<'_>) -> rusqlite::Result<DeliveryRow> {
+    Ok(DeliveryRow {
+        id: row.get(0)?,
+        subscription_id: row.get(1)?,
+        company_id: row.get(2)?,
+        event: row.get(3)?,
+        object_id: row.get(4)?,
+        state: DeliveryState::parse(&row.get::<_, String>(5)?),
+        attempts: row.get(6)?,
+        created_ms: row.get(7)?,
+        next_ms: row.get(8)?,
+        last_status: row.get(9)?,
+        last_error: row.get(10)?,
+        latency_ms: row.get(11)?,
+        done_ms: row.get(12)?,
+    })
+}
+
+/// How an attempt went, and what comes of the delivery.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Attempt {
+    pub status: Option<u16>,
+    pub error: Option<String>,
+    pub latency_ms: i64,
+    /// Delivered, tried again at a time, or failed for good.
+    pub then: AttemptThen,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AttemptThen {
+    Delivered { at_ms: i64 },
+    Retry { at_ms: i64 },
+    Failed { at_ms: i64 },
+}
+
+/// Finished deliveries kept for the control plane to show; older ones are forgotten.
+const FINISHED_KEPT: i64 = 1000;
+
+/// Forgets all but the newest `?1 + 1` finished deliveries, through the index of finished ones
+/// (a queue full of pending deliveries is not read).
+const FORGET_FINISHED: &str = "DELETE FROM webhook_deliveries WHERE state != 'PENDING' AND id < (
+    SELECT id FROM webhook_deliveries WHERE state != 'PENDING' ORDER BY id DESC LIMIT 1 OFFSET ?1)";
+
+/// Deliveries one fan-out makes at most (more queued events wait for the next): the worker
+/// holds the sandbox's connection for a millisecond or so, not for as long as a burst of
+/// writes to a hundred subscriptions would take.
+const FAN_OUT_ROWS: usize = 512;
+
+impl Db<'_> {
+    /// Queues the event a write of `verb` to an object emits, if anyone in its company subscribes
+    /// to it. Only a sandbox's own connection (one with a seed template) keeps an outbox.
+    pub(super) fn object_written(&self, resource: &str, company_id: i64, id: i64, verb: Verb) -> rusqlite::Result<()> {
+        let Some(event) = events::emitted(resource, verb) else {
+            return Ok(());
+        };
+        if !self.keeps_an_outbox() {
+            return Ok(());
+        }
+        self.conn()
+            .prepare_cached(
+                "INSERT INTO outbox(company_id, event, object_id) SELECT ?1, ?2, ?3
+                 WHERE EXISTS (SELECT 1 FROM event_subscriptions WHERE company_id = ?1 AND event = ?2 AND active)
+                   AND sandbox_event_queued()",
+            )?
+            .execute(params![company_id, event, id])?;
+        Ok(())
+    }
+
+    /// The company of an object about to be deleted, where its delete emits an event someone
+    /// may subscribe to (read before the row goes).
+    pub(super) fn company_before_delete(&self, resource: &str, id: i64) -> rusqlite::Result<Option<i64>> {
+        if events::emitted(resource, Verb::Delete).is_none() || !self.keeps_an_outbox() {
+            return Ok(None);
+        }
+        Ok(self.object_row(resource, id)?.map(|row| row.company_id))
+    }
+
+    /// Makes queued events deliveries (about [`FAN_OUT_ROWS`] at a time): one per active
+    /// subscription of the event's company, pending from `now_ms`, or refused once `limit`
+    /// deliveries are pending. An event met with the queue full is refused, and every event
+    /// queued after it with it (one statement, not a row per subscription of each). Answers how
+    /// many deliveries were made pending and how many refused.
+    pub fn fan_out_events(&self, now_ms: i64, limit: usize, refusal: &str) -> rusqlite::Result<(usize, usize)> {
+        let queued: Vec<(i64, i64, String, i64)> = {
+            let mut statement = self
+                .conn()
+                .prepare_cached("SELECT seq, company_id, event, object_id FROM outbox ORDER BY seq LIMIT 512")?;
+            let rows = statement.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?;
+            rows.collect::<rusqlite::Result<_>>()?
+        };
+        let mut pending = usize::try_from(self.pending_deliveries()?).unwrap_or(usize::MAX);
+        let (mut made, mut refused) = (0, 0);
+        for (seq, company_id, event, object_id) in &queued {
+            let full_before = pending >= limit;
+            let reason = match full_before {
+                true => {
+                    let later = self
+                        .conn()
+                        .prepare_cached("DELETE FROM outbox WHERE seq > ?1")?
+                        .execute([seq])?;
+                    format!("{refusal} ({later} events queued after this one were refused with it)")
+                }
+                false => refusal.to_owned(),
+            };
+            for subscription in self.subscribers(*company_id, event)? {
+                let delivery = (subscription, *company_id, event.as_str(), *object_id);
+                if pending < limit {
+                    pending += 1;
+                    made += 1;
+                    self.insert_delivery(delivery, DeliveryState::Pending, now_ms, None)?;
+                } else {
+                    refused += 1;
+                    self.insert_delivery(delivery, DeliveryState::Refused, now_ms, Some(&reason))?;
+                }
+            }
+            self.conn()
+                .prepare_cached("DELETE FROM outbox WHERE seq = ?1")?
+                .execute([seq])?;
+            if full_before || made + refused >= FAN_OUT_ROWS {
+                break;
+            }
+        }
+        if refused > 0 {
+            self.forget_finished_deliveries()?;
+        }
+        Ok((made, refused))
+    }
+
+    /// One delivery of `(subscription, company, event, object)`: pending from `now_ms`, or
+    /// refused then with `error`.
+    fn insert_delivery(
+        &self,
+        (subscription, company_id, event, object_id): (i64, i64, &str, i64),
+        state: DeliveryState,
+        now_ms: i64,
+        error: Option<&str>,
+    ) -> rusqlite::Result<()> {
+        let next = (state == DeliveryState::Pending).then_some(now_ms);
+        self.conn()
+            .prepare_cached(
+                "INSERT INTO webhook_deliveries(subscription_id, company_id, event, object_id, state, attempts, created_ms, next_ms, last_error, done_ms)
+                 VALUES (?1, ?2, ?3, ?4, ?5, 0, ?6, ?7, ?8, ?9)",
+            )?
+            .execute(params![
+                subscription,
+                company_id,
+                event,
+                object_id,
+                state.as_str(),
+                now_ms,
+                next,
+                error,
+                next.is_none().then_some(now_ms)
+            ])
+            .map(drop)
+    }
+
+    fn subscribers(&self, company_id: i64, event: &str) -> rusqlite::Result<Vec<i64>> {
+        let mut statement = self.conn().prepare_cached(
+            "SELECT id FROM event_subscriptions WHERE company_id = ?1 AND event = ?2 AND active ORDER BY id",
+        )?;
+        let rows = statement.query_map(params![company_id, event], |r| r.get(0))?;
+        rows.collect()
+    }
+
+    /// Pending deliveries of active subscriptions due by `now_ms`, oldest first, none of them
+    /// behind an earlier pending delivery of the same object to the same subscription.
+    pub fn due_deliveries(&self, now_ms: i64, limit: usize) -> rusqlite::Result<Vec<DeliveryRow>> {
+        let sql = format!(
+            "SELECT {DELIVERY_COLUMNS} FROM webhook_deliveries d
+             WHERE d.state = 'PENDING' AND d.next_ms <= ?1
+               AND EXISTS (SELECT 1 FROM event_subscriptions s WHERE s.id = d.subscription_id AND s.active)
+               AND NOT EXISTS (SELECT 1 FROM webhook_deliveries e WHERE e.state = 'PENDING'
+                   AND e.subscription_id = d.subscription_id AND e.object_id = d.object_id AND e.id < d.id)
+             ORDER BY d.next_ms, d.id LIMIT ?2"
+        );
+        let mut statement = self.conn().prepare_cached(&sql)?;
+        let rows = statement.query_map(params![now_ms, i64::try_from(limit).unwrap_or(i64::MAX)], delivery_from)?;
+        rows.collect()
+    }
+
+    /// When the next pending delivery of an active subscription is due, if one is pending.
+    pub fn next_delivery_due(&self) -> rusqlite::Result<Option<i64>> {
+        self.conn()
+            .prepare_cached(
+                "SELECT MIN(d.next_ms) FROM webhook_deliveries d WHERE d.state = 'PENDING'
+                 AND EXISTS (SELECT 1 FROM event_subscriptions s WHERE s.id = d.subscription_id AND s.active)",
+            )?
+            .query_row([], |r| r.get(0))
+    }
+
+    /// Records an attempt of delivery `id`.
+    pub fn record_attempt(&self, id: i64, attempt: &Attempt) -> rusqlite::Result<()> {
+        let (state, next, done) = match attempt.then {
+            AttemptThen::Delivered { at_ms } => (DeliveryState::Delivered, None, Some(at_ms)),
+            AttemptThen::Retry { at_ms } => (DeliveryState::Pending, Some(at_ms), None),
+            AttemptThen::Failed { at_ms } => (DeliveryState::Failed, None, Some(at_ms)),
+        };
+        self.conn()
+            .prepare_cached(
+                "UPDATE webhook_deliveries SET state = ?2, attempts = attempts + 1, next_ms = ?3, last_status = ?4,
+                 last_error = ?5, latency_ms = ?6, done_ms = ?7 WHERE id = ?1",
+            )?
+            .execute(params![
+                id,
+                state.as_str(),
+                next,
+                attempt.status,
+                attempt.error,
+                attempt.latency_ms,
+                done
+            ])?;
+        self.forget_finished_deliveries()
+    }
+
+    /// Keeps the newest [`FINISHED_KEPT`] finished deliveries.
+    fn forget_finished_deliveries(&self) -> rusqlite::Result<()> {
+        self.conn()
+            .prepare_cached(FORGET_FINISHED)?
+            .execute([FINISHED_KEPT - 1])
+            .map(drop)
+    }
+
+    /// The newest deliveries first, at most `limit`.
+    pub fn deliveries(&self, limit: usize) -> rusqlite::Result<Vec<DeliveryRow>> {
+        let sql = format!("SELECT {DELIVERY_COLUMNS} FROM webhook_deliveries ORDER BY id DESC LIMIT ?1");
+        let mut statement = self.conn().prepare_cached(&sql)?;
+        let rows = statement.query_map([i64::try_from(limit).unwrap_or(i64::MAX)], delivery_from)?;
+        rows.collect()
+    }
+
+    pub fn delivery(&self, id: i64) -> rusqlite::Result<Option<DeliveryRow>> {
+        let sql = format!("SELECT {DELIVERY_COLUMNS} FROM webhook_deliveries WHERE id = ?1");
+        self.conn()
+            .prepare_cached(&sql)?
+            .query_row([id], delivery_from)
+            .optional()
+    }
+
+    /// Queues delivery `id` again, due at `now_ms` (its attempts counted on); false if there is
+    /// no such delivery.
+    pub fn redeliver(&self, id: i64, now_ms: i64) -> rusqlite::Result<bool> {
+        let changed = self
+            .conn()
+            .prepare_cached(
+                "UPDATE webhook_deliveries SET state = 'PENDING', next_ms = ?2, done_ms = NULL WHERE id = ?1",
+            )?
+            .execute(params![id, now_ms])?;
+        Ok(changed == 1)
+    }
+
+    /// How many deliveries wait for an attempt.
+    pub fn pending_deliveries(&self) -> rusqlite::Result<i64> {
+        self.conn()
+            .prepare_cached("SELECT COUNT(*) FROM webhook_deliveries WHERE state = 'PENDING'")?
+            .query_row([], |r| r.get(0))
+    }
+
+    /// How many events wait to be made deliveries.
+    pub fn queued_events(&self) -> rusqlite::Result<i64> {
+        self.conn()
+            .prepare_cached("SELECT COUNT(*) FROM outbox")?
+            .query_row([], |r| r.get(0))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::store::Store;
+
+    /// Forgetting old finished deliveries reads the finished ones only, never the pending queue.
+    #[test]
+    fn forgetting_finished_deliveries_reads_them_through_their_own_index() {
+        let store = Store::open_in_memory().unwrap();
+        let plan: Vec<String> = store
+            .with(|db| {
+                let mut statement = db
+                    .conn()
+                    .prepare(&format!("EXPLAIN QUERY PLAN {}", super::FORGET_FINISHED))?;
+                let rows = statement.query_map([999], |r| r.get::<_, String>(3))?;
+                rows.collect::<rusqlite::Result<Vec<_>>>()
+            })
+            .unwrap();
+        assert!(
+            plan.iter()
+                .filter(|step| step.contains("webhook_deliveries "))
+                .all(|step| step.contains("USING INDEX webhook_deliveries_finished")),
+            "{plan:?}"
+        );
+    }
+
+    /// The memory a sandbox's pending deliveries take, as the in-memory database's pages.
+    #[test]
+    fn a_hundred_thousand_pending_deliveries_take_under_twelve_megabytes() {
+        let store = Store::open_in_memory().unwrap();
+        let bytes = |db: &super::Db<'_>| -> i64 {
+            let pages: i64 = db.conn().query_row("PRAGMA page_count", [], |r| r.get(0)).unwrap();
+            let size: i64 = db.conn().query_row("PRAGMA page_size", [], |r| r.get(0)).unwrap();
+            pages * size
+        };
+        let (before, after) = store
+            .transaction(|db| {
+                let before = bytes(db);
+                let mut insert = db.conn().prepare(
+                    "INSERT INTO webhook_deliveries(subscription_id, company_id, event, object_id, state, attempts, created_ms, next_ms)
+                     VALUES (?1, 7, 'customer.create', ?2, 'PENDING', 0, 1800000000000, 1800000000000)",
+                )?;
+                for n in 0..100_000_i64 {
+                    insert.execute([1_000_000 + n % 100, 2_000_000 + n])?;
+                }
+                assert_eq!(db.pending_deliveries()?, 100_000);
+                Ok::<_, rusqlite::Error>((before, bytes(db)))
+            })
+            .unwrap();
+        let grown = after - before;
+        assert!(
+            grown < 12 * 1024 * 1024,
+            "100,000 pending deliveries took {grown} bytes"
+        );
+    }
+}
