@@ -122,6 +122,11 @@ pub fn render_line(child: Option<&ResourceDef>, base: &str, line: &Value) -> Val
         };
         out.insert(name.clone(), rendered);
     }
+    // A field the line was stored without is shown with its default, so a fields filter may
+    // name any field of the model (`postings(invoiceNumber)`), as the real API allows.
+    for (name, default) in &child.template {
+        out.entry(name.clone()).or_insert_with(|| default.clone());
+    }
     Value::Object(out)
 }
 

@@ -267,6 +267,30 @@ fn a_manual_voucher_with_input_vat_is_booked_net_and_can_be_sent_back_as_read() 
 }
 
 #[test]
+fn a_vouchers_postings_can_be_filtered_to_any_field_of_the_posting_model() {
+    let books = Books::open(spawn_app());
+    let sent = json!({"date": "2026-03-10", "description": "Kontanter", "postings": [
+        {"row": 1, "account": {"id": books.account(1920)}, "amountGross": 100},
+        {"row": 2, "account": {"id": books.account(3000)}, "amountGross": -100}
+    ]});
+    let made = books.call(Method::POST, "/v2/ledger/voucher", Some(sent));
+    assert_eq!(made.status, 201, "{}", made.body);
+    let id = made.body["value"]["id"].as_i64().unwrap();
+    let read = books.call(
+        Method::GET,
+        &format!("/v2/ledger/voucher/{id}?fields=postings(id,invoiceNumber,amount,account(number))"),
+        None,
+    );
+    assert_eq!(read.status, 200, "{}", read.body);
+    assert_eq!(read.body["value"]["postings"][0]["account"]["number"], 1920);
+    assert!(
+        read.body["value"]["postings"][0].get("invoiceNumber").is_some(),
+        "{}",
+        read.body
+    );
+}
+
+#[test]
 fn a_voucher_on_row_zero_is_refused_and_books_nothing() {
     let books = Books::open(spawn_app());
     let before = books.postings().len();
