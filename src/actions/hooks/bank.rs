@@ -130,18 +130,8 @@ fn matched_ids(db: &Db<'_>, company: i64, reconciliation: i64) -> Result<(HashSe
         if of_this != Some(reconciliation) {
             continue;
         }
-        let ids = |name: &str| -> Vec<i64> {
-            found
-                .body
-                .get(name)
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-                .filter_map(|r| r.get("id")?.as_i64())
-                .collect()
-        };
-        transactions.extend(ids("transactions"));
-        postings.extend(ids("postings"));
+        transactions.extend(ids_in(&found.body, "transactions"));
+        postings.extend(ids_in(&found.body, "postings"));
     }
     Ok((transactions, postings))
 }
@@ -219,9 +209,10 @@ pub async fn suggest(actor: &Actor, input: Input) -> Result<Answer, ApiError> {
     })
 }
 
-/// The ids of a match body's `transactions` or `postings`.
-fn sent_ids(body: &Value, name: &str) -> Vec<i64> {
-    body.get(name)
+/// The ids of a match's `transactions` or `postings`.
+fn ids_in(object: &Map<String, Value>, name: &str) -> Vec<i64> {
+    object
+        .get(name)
         .and_then(Value::as_array)
         .into_iter()
         .flatten()
@@ -241,7 +232,8 @@ fn refused(field: &str, developer: String, message: &str) -> ApiError {
 pub async fn create_match(actor: &Actor, input: Input) -> Result<Answer, ApiError> {
     let match_def = def(MATCH)?;
     let body = input.body.unwrap_or(Value::Null);
-    let (transactions, postings) = (sent_ids(&body, "transactions"), sent_ids(&body, "postings"));
+    let sent = |name: &str| body.as_object().map(|b| ids_in(b, name)).unwrap_or_default();
+    let (transactions, postings) = (sent("transactions"), sent("postings"));
     let checked = check_new(match_def, &body);
     let value = actor
         .transaction(move |db, acting| {
@@ -308,7 +300,7 @@ fn give_way(db: &Db<'_>, company: i64, reconciliation: i64, transactions: &[i64]
             .and_then(|r| r.get("id"))
             .and_then(Value::as_i64)
             == Some(reconciliation);
-        let overlaps = sent_ids(&Value::Object(found.body.clone()), "transactions")
+        let overlaps = ids_in(&found.body, "transactions")
             .iter()
             .any(|id| transactions.contains(id));
         if pending && of_this && overlaps {

@@ -3,7 +3,8 @@
 
 use super::booking::{account_numbered, book};
 use super::{
-    argument, arguments_present, date_argument, def, id_argument, number_argument, optional_number_argument, whole,
+    argument, arguments_present, company_object, date_argument, def, id_argument, number_argument,
+    optional_number_argument, whole,
 };
 use crate::actions::write::{change, check_new, insert_booked, save};
 use crate::actions::{Actor, Answer, Input, check_access, load, owner_company};
@@ -235,9 +236,7 @@ pub async fn pay(actor: &Actor, input: Input) -> Result<Answer, ApiError> {
             check_access(invoice_def, acting, db)?;
             let company = owner_company(invoice_def, acting);
             let mut invoice = load(invoice_def, db, company, id)?;
-            let kind = db
-                .object("invoice/paymentType", payment_type)?
-                .filter(|t| t.company_id == company);
+            let kind = company_object(db, "invoice/paymentType", payment_type, company)?;
             rules::payment_type_exists(payment_type, kind.is_some())?;
             let paid_to = match kind.and_then(|t| t.body.get("debitAccount")?.get("id")?.as_i64()) {
                 Some(account) => account,

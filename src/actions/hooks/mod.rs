@@ -167,6 +167,11 @@ fn id_argument(query: &HashMap<String, String>, name: &str, operation: &str) -> 
     Ok(text.trim().parse().unwrap_or_default())
 }
 
+/// The object `id` of `path` if the company owns it (a payment type named in a query argument).
+fn company_object(db: &Db<'_>, path: &str, id: i64, company: i64) -> Result<Option<StoredObject>, ApiError> {
+    Ok(db.object(path, id)?.filter(|o| o.company_id == company))
+}
+
 /// An object with every field, as an action's answer shows it.
 fn whole(
     def: &ResourceDef,

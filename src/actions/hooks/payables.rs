@@ -2,7 +2,7 @@
 //! booked off the payables account from the payment type's account.
 
 use super::booking::book;
-use super::{date_argument, def, id_argument, optional_number_argument, whole};
+use super::{company_object, date_argument, def, id_argument, optional_number_argument, whole};
 use crate::actions::write::save;
 use crate::actions::{Actor, Answer, Input, check_access, load, owner_company};
 use crate::domain::{invoice as rules, ledger};
@@ -27,9 +27,7 @@ pub async fn add_payment(actor: &Actor, input: Input) -> Result<Answer, ApiError
             check_access(invoice_def, acting, db)?;
             let company = owner_company(invoice_def, acting);
             let mut invoice = load(invoice_def, db, company, id)?;
-            let kind = db
-                .object("ledger/paymentTypeOut", payment_type)?
-                .filter(|t| t.company_id == company);
+            let kind = company_object(db, "ledger/paymentTypeOut", payment_type, company)?;
             let paid_from = kind
                 .as_ref()
                 .and_then(|t| t.body.get("creditAccount")?.get("id")?.as_i64());
