@@ -5,6 +5,7 @@
 //! handlers only extract, call and render.
 
 mod access;
+pub mod employees;
 pub mod hooks;
 pub mod object_json;
 mod prices;

@@ -3,6 +3,7 @@
 //! webhook body (`subscriptionId`, `event`, `id`, `value` rendered with the subscription's
 //! `fields`, null on a delete) made from the store.
 
+use crate::actions::employees::{Belongings, person_view};
 use crate::actions::{Actor, views};
 use crate::domain::events::{self, Verb};
 use crate::domain::resource::{self, ResourceDef, WriteRule};
@@ -58,12 +59,12 @@ pub fn webhook(
     };
     let body = &subscription.body;
     let value = match events::find(event).and_then(|e| e.emitted_by) {
+        Some((EMPLOYEE, verb)) if verb != Verb::Delete => {
+            employee(db, base, object_id, text(body, "fields")).unwrap_or_else(|e| unrendered(event, object_id, &e))
+        }
         Some((path, verb)) if verb != Verb::Delete => match (resource::find(path), db.object(path, object_id)?) {
-            (Some(def), Some(object)) => rendered(def, base, &object, text(body, "fields"), db).unwrap_or_else(|e| {
-                // A subscription stored before its fields were checked: the webhook still leaves.
-                log::warn!("webhook of {event} {object_id}: its value cannot be rendered: {e:?}");
-                Value::Null
-            }),
+            (Some(def), Some(object)) => rendered(def, base, &object, text(body, "fields"), db)
+                .unwrap_or_else(|e| unrendered(event, object_id, &e)),
             _ => Value::Null,
         },
         _ => Value::Null,
@@ -74,6 +75,26 @@ pub fn webhook(
         header: (!name.is_empty()).then(|| (name.to_owned(), text(body, "authHeaderValue").to_owned())),
         body: json!({"subscriptionId": subscription_id, "event": event, "id": object_id, "value": value}),
     }))
+}
+
+/// A subscription stored before its fields were checked: the webhook still leaves, its value null.
+fn unrendered(event: &str, object_id: i64, error: &ApiError) -> Value {
+    log::warn!("webhook of {event} {object_id}: its value cannot be rendered: {error:?}");
+    Value::Null
+}
+
+/// Employees are people of the access model, not stored objects: their events name this path.
+const EMPLOYEE: &str = "employee";
+
+/// An employee as `GET /employee/{id}?fields=…` renders it (null once gone).
+fn employee(db: &Db<'_>, base: &str, id: i64, fields: &str) -> Result<Value, ApiError> {
+    let Some(person) = db.person(id)? else {
+        return Ok(Value::Null);
+    };
+    let filter = FieldFilter::parse(Some(fields))?;
+    let belongings =
+        Belongings::of(db, person.company_id)?.expanded(db, base, person.company_id, &filter, &[&person])?;
+    filter.apply(person_view(base, &person, &belongings), "Employee")
 }
 
 /// An object as `GET /{path}/{id}?fields=…` renders it.

@@ -65,7 +65,7 @@ const KINDS: &[Kind] = &[
         object: "employee",
         title: "Employee",
         model: "Employee",
-        resource: None,
+        resource: Some("employee"),
     },
     Kind {
         object: "order",

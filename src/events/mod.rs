@@ -9,6 +9,7 @@ pub mod post;
 use crate::actions::subscriptions::{self, Webhook};
 use crate::domain::events;
 use crate::sandbox::Sandbox;
+use crate::sandbox::faults::Faults;
 use crate::sandbox::registry::Registry;
 use crate::sandbox::webhooks::WebhookSettings;
 use crate::store::{Attempt, AttemptThen, DeliveryRow};
@@ -115,7 +116,7 @@ fn attempt_in_turn(
     let mut attempts = Vec::with_capacity(jobs.len());
     for (delivery, webhook) in jobs {
         let outcome = match &webhook {
-            Some(webhook) => deliver(webhook, settings),
+            Some(webhook) => deliver(webhook, settings, sandbox.faults()),
             None => Outcome {
                 status: None,
                 error: Some("the subscription is gone".into()),
@@ -152,8 +153,9 @@ fn settle(delivery: &DeliveryRow, outcome: Outcome, subscribed: bool, at_ms: i64
     }
 }
 
-/// Posts one webhook, if its target is still one the sandbox may deliver to.
-fn deliver(webhook: &Webhook, settings: &WebhookSettings) -> Outcome {
+/// Posts one webhook, if its target is still one the sandbox may deliver to, as the sandbox's
+/// webhook fault rules have it: late, or failed without reaching the receiver.
+fn deliver(webhook: &Webhook, settings: &WebhookSettings, faults: &Faults) -> Outcome {
     let refused = |error: String| Outcome {
         status: None,
         error: Some(error),
@@ -169,7 +171,33 @@ fn deliver(webhook: &Webhook, settings: &WebhookSettings) -> Outcome {
             target.host
         ));
     }
+    let fault = faults.decide_delivery(&webhook.target_url);
+    let delay = Duration::from_millis(fault.latency_ms);
+    if delay >= settings.timeout {
+        std::thread::sleep(settings.timeout);
+        return Outcome {
+            status: None,
+            error: Some(format!(
+                "timed out after {} ms: a fault rule delays this delivery {} ms (GET /_sandbox/faults)",
+                settings.timeout.as_millis(),
+                fault.latency_ms
+            )),
+            latency: settings.timeout,
+        };
+    }
+    std::thread::sleep(delay);
+    if let Some((status, rule)) = fault.status {
+        return Outcome {
+            status: Some(status),
+            error: Some(format!(
+                "failed with {status} by fault rule {rule} (GET /_sandbox/faults)"
+            )),
+            latency: delay,
+        };
+    }
     let headers: Vec<(String, String)> = webhook.header.iter().cloned().collect();
     let body = serde_json::to_vec(&webhook.body).unwrap_or_default();
-    post::post(&target, &headers, &body, settings.timeout)
+    let mut outcome = post::post(&target, &headers, &body, settings.timeout - delay);
+    outcome.latency += delay;
+    outcome
 }

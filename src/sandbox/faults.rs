@@ -1,6 +1,7 @@
 //! Injected trouble for `/v2`: Tripletex's rate limit (`X-Rate-Limit-*` headers and 429 when a
 //! window is used up, per employee and integration) and fault rules (latency, error statuses) that
-//! fire on matching requests, so integrations can be tested against a bad day.
+//! fire on matching requests, so integrations can be tested against a bad day; and the same for
+//! event deliveries (a `webhook` rule makes a delivery slow or fail as a bad receiver would).
 
 use crate::wire::{ApiError, ErrorKind};
 use jiff::Timestamp;
@@ -40,6 +41,11 @@ pub struct FaultRule {
     /// Answers with this status instead of serving the request.
     #[serde(default)]
     pub status: Option<u16>,
+    /// Acts on event deliveries instead of `/v2` requests: `path` matches in the subscription's
+    /// `targetUrl`, `latencyMs` delays the delivery, `status` fails it as if the receiver had
+    /// answered so (the receiver gets nothing).
+    #[serde(default)]
+    pub webhook: bool,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -78,7 +84,9 @@ impl FaultConfig {
             return Err("rateLimit needs a limit and windowSeconds of at least 1".into());
         }
         for (i, rule) in self.rules.iter().enumerate() {
-            if let Some(status) = rule.status
+            if rule.webhook {
+                check_webhook_rule(i, rule)?;
+            } else if let Some(status) = rule.status
                 && injected_kind(status).is_none()
             {
                 return Err(format!(
@@ -106,8 +114,32 @@ impl FaultConfig {
     }
 }
 
+/// A delivery rule names no method or key (a delivery has neither) and a status a receiver may
+/// answer that is not a success.
+fn check_webhook_rule(i: usize, rule: &FaultRule) -> Result<(), String> {
+    if rule.method.is_some() || rule.key.is_some() {
+        return Err(format!(
+            "rules[{i}] is a webhook rule: a delivery has no method or key; match it by path (in the targetUrl)"
+        ));
+    }
+    match rule.status {
+        Some(status) if !(300..=599).contains(&status) => Err(format!(
+            "rules[{i}].status {status}: a webhook rule fails a delivery with a status from 300 to 599"
+        )),
+        _ => Ok(()),
+    }
+}
+
 /// The longest a request is ever held back by fault rules, all of them together.
 pub const MAX_LATENCY_MS: u64 = 60_000;
+
+/// What the faults decided for one event delivery.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct DeliveryFault {
+    pub latency_ms: u64,
+    /// The status the delivery fails with, and the rule that said so.
+    pub status: Option<(u16, usize)>,
+}
 
 /// What the faults decided for one request.
 #[derive(Debug, Default)]
@@ -139,10 +171,10 @@ impl Faults {
         self.windows.lock().unwrap_or_else(|p| p.into_inner()).clear();
     }
 
-    /// True when nothing is configured, so the request path can skip all of this.
+    /// True when nothing is configured for `/v2`, so the request path can skip all of this.
     pub fn is_idle(&self) -> bool {
         let config = self.config.read().unwrap_or_else(|p| p.into_inner());
-        config.rate_limit.is_none() && config.rules.is_empty()
+        config.rate_limit.is_none() && config.rules.iter().all(|r| r.webhook)
     }
 
     pub fn needs_key(&self) -> bool {
@@ -176,7 +208,8 @@ impl Faults {
         let mut hits = self.hits.lock().unwrap_or_else(|p| p.into_inner());
         hits.resize(config.rules.len(), 0);
         for (i, rule) in config.rules.iter().enumerate() {
-            let matches = rule.path.as_deref().is_none_or(|p| path.contains(p))
+            let matches = !rule.webhook
+                && rule.path.as_deref().is_none_or(|p| path.contains(p))
                 && rule.method.as_deref().is_none_or(|m| m.eq_ignore_ascii_case(method))
                 && rule.key.is_none_or(|k| caller.is_some_and(|c| c.0 == k));
             if !matches {
@@ -200,6 +233,30 @@ impl Faults {
             }
         }
         verdict
+    }
+}
+
+impl Faults {
+    /// Decides for one delivery to `target_url`: the webhook rules that match it and fire.
+    pub fn decide_delivery(&self, target_url: &str) -> DeliveryFault {
+        let config = self.config();
+        let mut fault = DeliveryFault::default();
+        let mut hits = self.hits.lock().unwrap_or_else(|p| p.into_inner());
+        hits.resize(config.rules.len(), 0);
+        for (i, rule) in config.rules.iter().enumerate() {
+            if !rule.webhook || !rule.path.as_deref().is_none_or(|p| target_url.contains(p)) {
+                continue;
+            }
+            hits[i] += 1;
+            if rule.nth.is_some_and(|n| n != hits[i]) || rule.probability.is_some_and(|p| rand::random::<f64>() >= p) {
+                continue;
+            }
+            fault.latency_ms = (fault.latency_ms + rule.latency_ms.unwrap_or(0)).min(MAX_LATENCY_MS);
+            if fault.status.is_none() {
+                fault.status = rule.status.map(|status| (status, i));
+            }
+        }
+        fault
     }
 }
 

@@ -3,6 +3,7 @@
 
 use super::queries::{Db, json_text, person_columns, user_type_text};
 use crate::domain::entitlements::{AccessFacts, Grant, KeyAccesses, LinkFacts};
+use crate::domain::events::Verb;
 use crate::domain::model::{Integration, Key, Package, Person};
 use jiff::Timestamp;
 use rusqlite::{OptionalExtension, params};
@@ -414,8 +415,8 @@ impl Db<'_> {
                 user_type_text(person.user_type),
                 person.version,
                 json_text(&person.details),
-            ])
-            .map(drop)
+            ])?;
+        self.object_written("employee", person.company_id, person.id, Verb::Update)
     }
 
     /// True if another person of the company already has this e-mail address.

@@ -521,8 +521,10 @@ impl Db<'_> {
                 inactive(object),
                 view,
             ])?;
+        // The event the insert queues is part of it: lookups carried over the insert stay good.
+        self.object_written(resource, object.company_id, object.id, Verb::Create)?;
         self.inserted(resource, object.company_id, number, before);
-        self.object_written(resource, object.company_id, object.id, Verb::Create)
+        Ok(())
     }
 
     /// Stores objects whose bodies and change logs are already JSON text (seed data made once
@@ -893,6 +895,31 @@ mod tests {
             Some(8_000),
             "the rolled-back 99 999 is gone"
         );
+    }
+
+    /// A create that queues an event for a subscriber still carries the company's remembered
+    /// numbers past it: the event's row is part of the insert, not a write that could change them.
+    #[test]
+    fn an_insert_that_queues_an_event_keeps_the_lookups_it_carries() {
+        let store = Store::open_in_memory().unwrap();
+        store
+            .with(|db| {
+                let subscription = [("event", "customer.create".into()), ("status", "ACTIVE".into())];
+                db.insert_object("event/subscription", &object(1, 7, subscription))?;
+                db.insert_object("customer", &numbered(2, 7, 10_001))?;
+                assert_eq!(db.max_number("customer", 7)?, Some(10_001));
+                db.insert_object("customer", &numbered(3, 7, 10_002))?;
+                let queued: i64 = db.conn().query_row("SELECT COUNT(*) FROM outbox", [], |r| r.get(0))?;
+                assert_eq!(queued, 2, "both creates queued their event");
+                let lookup = Lookup::HighestNumber {
+                    resource: "customer".into(),
+                    company_id: 7,
+                };
+                let carried = db.looked_up(lookup, || Ok(None))?;
+                assert_eq!(carried, Some(10_002), "answered from memory, not read again");
+                Ok::<_, rusqlite::Error>(())
+            })
+            .unwrap();
     }
 
     /// A database file reads its lookups from SQL in every transaction: another connection may

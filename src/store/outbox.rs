@@ -104,6 +104,10 @@ const FINISHED_KEPT: i64 = 1000;
 const FORGET_FINISHED: &str = "DELETE FROM webhook_deliveries WHERE state != 'PENDING' AND id < (
     SELECT id FROM webhook_deliveries WHERE state != 'PENDING' ORDER BY id DESC LIMIT 1 OFFSET ?1)";
 
+/// The deliveries the queued events up to `?1` make: one per event and active subscriber.
+const FANNED_OUT: &str = "FROM outbox o JOIN event_subscriptions s
+    ON s.company_id = o.company_id AND s.event = o.event AND s.active WHERE o.seq <= ?1";
+
 /// Deliveries one fan-out makes at most (more queued events wait for the next): the worker
 /// holds the sandbox's connection for a millisecond or so, not for as long as a burst of
 /// writes to a hundred subscriptions would take.
@@ -140,90 +144,74 @@ impl Db<'_> {
 
     /// Makes queued events deliveries (about [`FAN_OUT_ROWS`] at a time): one per active
     /// subscription of the event's company, pending from `now_ms`, or refused once `limit`
-    /// deliveries are pending. An event met with the queue full is refused, and every event
-    /// queued after it with it (one statement, not a row per subscription of each). Answers how
-    /// many deliveries were made pending and how many refused.
+    /// deliveries are pending. Once an event meets the queue full, every event queued after it is
+    /// refused with it (dropped, and counted in the reason). Answers how many deliveries were made
+    /// pending and how many refused.
     pub fn fan_out_events(&self, now_ms: i64, limit: usize, refusal: &str) -> rusqlite::Result<(usize, usize)> {
-        let queued: Vec<(i64, i64, String, i64)> = {
-            let mut statement = self
-                .conn()
-                .prepare_cached("SELECT seq, company_id, event, object_id FROM outbox ORDER BY seq LIMIT 512")?;
-            let rows = statement.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?;
-            rows.collect::<rusqlite::Result<_>>()?
+        let fan: i64 = self
+            .conn()
+            .prepare_cached("SELECT COUNT(*) FROM event_subscriptions WHERE active")?
+            .query_row([], |r| r.get(0))?;
+        let events = (FAN_OUT_ROWS as i64 / fan.max(1)).max(1);
+        let last: Option<i64> = self
+            .conn()
+            .prepare_cached("SELECT MAX(seq) FROM (SELECT seq FROM outbox ORDER BY seq LIMIT ?1)")?
+            .query_row([events], |r| r.get(0))?;
+        let Some(last) = last else {
+            return Ok((0, 0));
         };
-        let mut pending = usize::try_from(self.pending_deliveries()?).unwrap_or(usize::MAX);
-        let (mut made, mut refused) = (0, 0);
-        for (seq, company_id, event, object_id) in &queued {
-            let full_before = pending >= limit;
-            let reason = match full_before {
-                true => {
-                    let later = self
-                        .conn()
-                        .prepare_cached("DELETE FROM outbox WHERE seq > ?1")?
-                        .execute([seq])?;
-                    format!("{refusal} ({later} events queued after this one were refused with it)")
-                }
-                false => refusal.to_owned(),
-            };
-            for subscription in self.subscribers(*company_id, event)? {
-                let delivery = (subscription, *company_id, event.as_str(), *object_id);
-                if pending < limit {
-                    pending += 1;
-                    made += 1;
-                    self.insert_delivery(delivery, DeliveryState::Pending, now_ms, None)?;
-                } else {
-                    refused += 1;
-                    self.insert_delivery(delivery, DeliveryState::Refused, now_ms, Some(&reason))?;
-                }
-            }
-            self.conn()
-                .prepare_cached("DELETE FROM outbox WHERE seq = ?1")?
-                .execute([seq])?;
-            if full_before || made + refused >= FAN_OUT_ROWS {
-                break;
-            }
-        }
-        if refused > 0 {
+        let wanted: i64 = self
+            .conn()
+            .prepare_cached(&format!("SELECT COUNT(*) {FANNED_OUT}"))?
+            .query_row([last], |r| r.get(0))?;
+        let room = i64::try_from(limit)
+            .unwrap_or(i64::MAX)
+            .saturating_sub(self.pending_deliveries()?)
+            .max(0);
+        let made = self.fan_out(last, (0, room), DeliveryState::Pending, now_ms, None)?;
+        let mut refused = 0;
+        if wanted > room {
+            let later = self
+                .conn()
+                .prepare_cached("DELETE FROM outbox WHERE seq > ?1")?
+                .execute([last])?;
+            let reason = format!("{refusal} ({later} events queued after these were refused with them)");
+            refused = self.fan_out(last, (room, -1), DeliveryState::Refused, now_ms, Some(&reason))?;
             self.forget_finished_deliveries()?;
         }
+        self.conn()
+            .prepare_cached("DELETE FROM outbox WHERE seq <= ?1")?
+            .execute([last])?;
         Ok((made, refused))
     }
 
-    /// One delivery of `(subscription, company, event, object)`: pending from `now_ms`, or
-    /// refused then with `error`.
-    fn insert_delivery(
+    /// Writes the deliveries of the queued events up to `last`, one per event and subscriber in
+    /// order, skipping `offset` of them and writing at most `count` (-1: all), in one statement.
+    fn fan_out(
         &self,
-        (subscription, company_id, event, object_id): (i64, i64, &str, i64),
+        last: i64,
+        (offset, count): (i64, i64),
         state: DeliveryState,
         now_ms: i64,
         error: Option<&str>,
-    ) -> rusqlite::Result<()> {
+    ) -> rusqlite::Result<usize> {
         let next = (state == DeliveryState::Pending).then_some(now_ms);
         self.conn()
-            .prepare_cached(
+            .prepare_cached(&format!(
                 "INSERT INTO webhook_deliveries(subscription_id, company_id, event, object_id, state, attempts, created_ms, next_ms, last_error, done_ms)
-                 VALUES (?1, ?2, ?3, ?4, ?5, 0, ?6, ?7, ?8, ?9)",
-            )?
+                 SELECT s.id, o.company_id, o.event, o.object_id, ?2, 0, ?3, ?4, ?5, ?6 {FANNED_OUT}
+                 ORDER BY o.seq, s.id LIMIT ?7 OFFSET ?8"
+            ))?
             .execute(params![
-                subscription,
-                company_id,
-                event,
-                object_id,
+                last,
                 state.as_str(),
                 now_ms,
                 next,
                 error,
-                next.is_none().then_some(now_ms)
+                next.is_none().then_some(now_ms),
+                count,
+                offset
             ])
-            .map(drop)
-    }
-
-    fn subscribers(&self, company_id: i64, event: &str) -> rusqlite::Result<Vec<i64>> {
-        let mut statement = self.conn().prepare_cached(
-            "SELECT id FROM event_subscriptions WHERE company_id = ?1 AND event = ?2 AND active ORDER BY id",
-        )?;
-        let rows = statement.query_map(params![company_id, event], |r| r.get(0))?;
-        rows.collect()
     }
 
     /// Pending deliveries of active subscriptions due by `now_ms`, oldest first, none of them
@@ -312,10 +300,10 @@ impl Db<'_> {
         Ok(changed == 1)
     }
 
-    /// How many deliveries wait for an attempt.
+    /// How many deliveries wait for an attempt (a row the schema's triggers keep).
     pub fn pending_deliveries(&self) -> rusqlite::Result<i64> {
         self.conn()
-            .prepare_cached("SELECT COUNT(*) FROM webhook_deliveries WHERE state = 'PENDING'")?
+            .prepare_cached("SELECT n FROM webhook_pending")?
             .query_row([], |r| r.get(0))
     }
 
@@ -329,6 +317,7 @@ impl Db<'_> {
 
 #[cfg(test)]
 mod tests {
+    use super::{Attempt, AttemptThen, DeliveryState};
     use crate::store::Store;
 
     /// Forgetting old finished deliveries reads the finished ones only, never the pending queue.
@@ -349,6 +338,94 @@ mod tests {
                 .filter(|step| step.contains("webhook_deliveries "))
                 .all(|step| step.contains("USING INDEX webhook_deliveries_finished")),
             "{plan:?}"
+        );
+    }
+
+    #[test]
+    fn the_pending_count_follows_every_change_of_a_delivery() {
+        let store = Store::open_in_memory().unwrap();
+        store
+            .transaction(|db| {
+                let counted = |db: &super::Db<'_>| -> rusqlite::Result<i64> {
+                    db.conn().query_row(
+                        "SELECT COUNT(*) FROM webhook_deliveries WHERE state = 'PENDING'",
+                        [],
+                        |r| r.get(0),
+                    )
+                };
+                for (subscription, state) in [
+                    (1, DeliveryState::Pending),
+                    (2, DeliveryState::Pending),
+                    (1, DeliveryState::Refused),
+                ] {
+                    db.conn().execute(
+                        "INSERT INTO webhook_deliveries(subscription_id, company_id, event, object_id, state, attempts, created_ms)
+                         VALUES (?1, 7, 'customer.create', 40, ?2, 0, 1000)",
+                        rusqlite::params![subscription, state.as_str()],
+                    )?;
+                }
+                assert_eq!((db.pending_deliveries()?, counted(db)?), (2, 2));
+                let first = db.deliveries(10)?.last().map(|d| d.id).unwrap();
+                let delivered = Attempt {
+                    status: Some(200),
+                    error: None,
+                    latency_ms: 1,
+                    then: AttemptThen::Delivered { at_ms: 2_000 },
+                };
+                db.record_attempt(first, &delivered)?;
+                assert_eq!((db.pending_deliveries()?, counted(db)?), (1, 1));
+                assert!(db.redeliver(first, 3_000)?);
+                assert_eq!((db.pending_deliveries()?, counted(db)?), (2, 2));
+                db.conn()
+                    .execute("DELETE FROM webhook_deliveries WHERE subscription_id = 1", [])?;
+                assert_eq!((db.pending_deliveries()?, counted(db)?), (1, 1));
+                Ok::<_, rusqlite::Error>(())
+            })
+            .unwrap();
+    }
+
+    /// Three events to three active subscribers (a fourth is inactive) with room for five: the
+    /// first five deliveries in event and subscriber order are pending, the rest refused.
+    #[test]
+    fn queued_events_fan_out_in_order_until_the_queue_is_full_and_the_rest_are_refused() {
+        let store = Store::open_in_memory().unwrap();
+        let (made, rows) = store
+            .transaction(|db| {
+                for (id, active) in [(1, 1), (2, 1), (3, 0), (4, 1)] {
+                    db.conn().execute(
+                        "INSERT INTO event_subscriptions(id, company_id, event, active) VALUES (?1, 7, 'customer.create', ?2)",
+                        [id, active],
+                    )?;
+                }
+                for object in [40, 41, 42] {
+                    db.conn().execute(
+                        "INSERT INTO outbox(company_id, event, object_id) VALUES (7, 'customer.create', ?1)",
+                        [object],
+                    )?;
+                }
+                let made = db.fan_out_events(1_000, 5, "full")?;
+                let queued: i64 = db.conn().query_row("SELECT COUNT(*) FROM outbox", [], |r| r.get(0))?;
+                assert_eq!(queued, 0);
+                let rows: Vec<(i64, i64, DeliveryState)> =
+                    db.deliveries(20)?.iter().rev().map(|d| (d.object_id, d.subscription_id, d.state)).collect();
+                Ok::<_, rusqlite::Error>((made, rows))
+            })
+            .unwrap();
+        use DeliveryState::{Pending, Refused};
+        assert_eq!(made, (5, 4));
+        assert_eq!(
+            rows,
+            [
+                (40, 1, Pending),
+                (40, 2, Pending),
+                (40, 4, Pending),
+                (41, 1, Pending),
+                (41, 2, Pending),
+                (41, 4, Refused),
+                (42, 1, Refused),
+                (42, 2, Refused),
+                (42, 4, Refused)
+            ]
         );
     }
 

@@ -3,6 +3,7 @@
 use super::remembered::{Login, Lookup, Mintable, Remembered};
 use super::sessions::{SessionRow, Sessions};
 use crate::domain::entitlements::AccessSet;
+use crate::domain::events::Verb;
 use crate::domain::model::{
     AccountantRelation, Company, CompanyKind, EmployeeTokenLookup, Integration, Key, KeyState, Package, Person, Session,
 };
@@ -826,8 +827,11 @@ impl<'c> Db<'c> {
                 json_text(&person.entitlements),
                 json_text(&person.client_entitlements),
                 json_text(&person.details),
-            ])
-            .map(drop)
+            ])?;
+        if !person.is_proxy {
+            self.object_written("employee", person.company_id, person.id, Verb::Create)?;
+        }
+        Ok(())
     }
 
     pub fn insert_integration(

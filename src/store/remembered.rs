@@ -37,7 +37,7 @@ const MOST_REMEMBERED: usize = 4096;
 const MOST_ANSWER_BYTES: usize = 512 * 1024;
 
 /// Tables whose rows never change what a login resolves to.
-const NOT_THE_ACCESS_WORLD: [&str; 9] = [
+const NOT_THE_ACCESS_WORLD: [&str; 10] = [
     "objects",
     "objects_shadowed",
     "object_counts",
@@ -47,6 +47,7 @@ const NOT_THE_ACCESS_WORLD: [&str; 9] = [
     "event_subscriptions",
     "outbox",
     "webhook_deliveries",
+    "webhook_pending",
 ];
 
 /// Lookups kept at most: a store's numbered resources and the accounts its creates default to,

@@ -494,6 +494,23 @@ CREATE INDEX webhook_deliveries_in_order ON webhook_deliveries(subscription_id, 
 CREATE INDEX webhook_deliveries_due ON webhook_deliveries(next_ms, id) WHERE state = 'PENDING';
 CREATE INDEX webhook_deliveries_finished ON webhook_deliveries(id) WHERE state != 'PENDING';
 "#,
+    // 18: the number of pending deliveries, kept by triggers whatever changes a delivery (the
+    // worker, a redelivery, a subscription's delete), so the queue's bound is read in one row
+    // instead of counted through the pending index on every pass of the worker.
+    r#"
+CREATE TABLE webhook_pending (n INTEGER NOT NULL);
+INSERT INTO webhook_pending(n) SELECT COUNT(*) FROM webhook_deliveries WHERE state = 'PENDING';
+CREATE TRIGGER delivery_pending_made AFTER INSERT ON webhook_deliveries WHEN NEW.state = 'PENDING' BEGIN
+    UPDATE webhook_pending SET n = n + 1;
+END;
+CREATE TRIGGER delivery_pending_gone AFTER DELETE ON webhook_deliveries WHEN OLD.state = 'PENDING' BEGIN
+    UPDATE webhook_pending SET n = n - 1;
+END;
+CREATE TRIGGER delivery_pending_changed AFTER UPDATE OF state ON webhook_deliveries
+    WHEN (OLD.state = 'PENDING') != (NEW.state = 'PENDING') BEGIN
+    UPDATE webhook_pending SET n = n + (CASE WHEN NEW.state = 'PENDING' THEN 1 ELSE -1 END);
+END;
+"#,
 ];
 
 /// The schema of a seed template: the `objects` table as the migrations above leave it, with the

@@ -177,6 +177,33 @@ fn wait_for_event(app: &TestApp, event: Option<&str>, attempts: u64) -> Value {
     }
 }
 
+/// Subscribes `target` to customer.create, creates a customer and waits for the first attempt:
+/// the subscription and that delivery.
+fn first_customer_attempt(app: &TestApp, session: &str, target: &str, name: &str) -> (Value, Value) {
+    let subscription = subscribe(app, session, json!({"event": "customer.create", "targetUrl": target}));
+    new_customer(app, session, name);
+    (subscription, wait_for_attempts(app, 1))
+}
+
+/// Subscribes `target` to product.create, creates a product and waits for its first attempt.
+fn first_product_attempt(app: &TestApp, session: &str, target: &str, name: &str) -> Value {
+    subscribe(app, session, json!({"event": "product.create", "targetUrl": target}));
+    made(
+        &call(app, session, Method::POST, "/v2/product", Some(json!({"name": name}))),
+        201,
+    );
+    wait_for_event(app, Some("product.create"), 1)
+}
+
+/// The delivery failed with `status` and waits for its retry.
+fn assert_retrying(delivery: &Value, status: u16) {
+    assert_eq!(
+        (&delivery["state"], &delivery["lastStatus"]),
+        (&json!("PENDING"), &json!(status)),
+        "{delivery}"
+    );
+}
+
 fn advance(app: &TestApp, by: &str) {
     let moved = app.control(Method::PUT, "/_sandbox/clock", None, Some(json!({"advance": by})));
     assert_eq!(moved.status, 200, "{}", moved.body);
@@ -360,18 +387,8 @@ fn a_failing_receiver_is_retried_on_the_sandbox_clock_until_the_subscription_is_
     let session = app.session_with_everything();
     let receiver = Receiver::start();
     receiver.answer_with(500, Duration::ZERO);
-    let subscription = subscribe(
-        &app,
-        &session,
-        json!({"event": "customer.create", "targetUrl": receiver.url("/")}),
-    );
-    new_customer(&app, &session, "Feil AS");
-    let first = wait_for_attempts(&app, 1);
-    assert_eq!(
-        (&first["state"], &first["lastStatus"]),
-        (&json!("PENDING"), &json!(500)),
-        "{first}"
-    );
+    let (subscription, first) = first_customer_attempt(&app, &session, &receiver.url("/"), "Feil AS");
+    assert_retrying(&first, 500);
     assert!(
         first["nextAttemptAt"].is_string() && first["latencyMs"].is_number(),
         "{first}"
@@ -453,22 +470,7 @@ fn a_receiver_that_is_slow_or_down_is_retried_and_a_delivery_can_be_sent_again()
     assert_eq!(missing.status, 404, "{}", missing.body);
     // A port nothing listens on.
     let closed = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    subscribe(
-        &app,
-        &session,
-        json!({"event": "product.create", "targetUrl": format!("http://127.0.0.1:{closed}/")}),
-    );
-    made(
-        &call(
-            &app,
-            &session,
-            Method::POST,
-            "/v2/product",
-            Some(json!({"name": "Brød"})),
-        ),
-        201,
-    );
-    let down = wait_for_event(&app, Some("product.create"), 1);
+    let down = first_product_attempt(&app, &session, &format!("http://127.0.0.1:{closed}/"), "Brød");
     assert_eq!(
         (&down["event"], &down["state"], &down["lastStatus"]),
         (&json!("product.create"), &json!("PENDING"), &Value::Null)
@@ -668,4 +670,94 @@ fn a_host_the_operator_allows_may_be_targeted_and_its_deliveries_are_attempted()
         attempted["lastError"].as_str().unwrap().contains("no TLS client"),
         "{attempted}"
     );
+}
+
+#[test]
+fn employees_created_and_changed_through_the_api_are_delivered_as_employee_events() {
+    let app = spawn_app();
+    let session = app.session_with_everything();
+    let receiver = Receiver::start();
+    for event in ["employee.create", "employee.update"] {
+        subscribe(
+            &app,
+            &session,
+            json!({"event": event, "targetUrl": receiver.url(&format!("/hook/{event}")), "fields": "id,firstName,email,department(name)"}),
+        );
+    }
+    let department = app.get_as("0", &session, "/v2/department?count=1&fields=id,name").body["values"][0].clone();
+    let employee = made(
+        &call(
+            &app,
+            &session,
+            Method::POST,
+            "/v2/employee",
+            Some(
+                json!({"firstName": "Kari", "lastName": "Nordmann", "email": "kari@example.no", "userType": "STANDARD",
+                        "department": {"id": department["id"]}}),
+            ),
+        ),
+        201,
+    );
+    let id = employee["id"].as_i64().unwrap();
+    let got = receiver.wait_for(1);
+    assert_eq!(got[0].path, "/hook/employee.create");
+    assert_eq!(got[0].body["event"], "employee.create");
+    assert_eq!(got[0].body["id"], id);
+    assert_eq!(
+        got[0].body["value"],
+        json!({"id": id, "firstName": "Kari", "email": "kari@example.no", "department": {"name": department["name"]}})
+    );
+    let changed = call(
+        &app,
+        &session,
+        Method::PUT,
+        &format!("/v2/employee/{id}"),
+        Some(json!({"firstName": "Kari Anne", "version": employee["version"]})),
+    );
+    assert_eq!(changed.status, 200, "{}", changed.body);
+    let got = receiver.wait_for(2);
+    assert_eq!(got[1].path, "/hook/employee.update");
+    assert_eq!(got[1].body["value"]["firstName"], "Kari Anne");
+}
+
+#[test]
+fn a_webhook_fault_rule_fails_or_delays_a_delivery_without_reaching_the_receiver() {
+    let app = spawn_app();
+    let session = app.session_with_everything();
+    let receiver = Receiver::start();
+    let faults = |rules: Value| app.control(Method::PUT, "/_sandbox/faults", None, Some(json!({"rules": rules})));
+    let refused = faults(json!([{"webhook": true, "method": "POST", "status": 503}]));
+    assert_eq!(refused.status, 422, "{}", refused.body);
+    assert!(
+        refused.body.to_string().contains("match it by path"),
+        "{}",
+        refused.body
+    );
+    let refused = faults(json!([{"webhook": true, "status": 200}]));
+    assert_eq!(refused.status, 422, "{}", refused.body);
+    let set = faults(json!([
+        {"webhook": true, "path": "/flaky", "nth": 1, "status": 503},
+        {"webhook": true, "path": "/slow", "latencyMs": 400}
+    ]));
+    assert_eq!(set.status, 200, "{}", set.body);
+    let (_, failed) = first_customer_attempt(&app, &session, &receiver.url("/flaky"), "Ustabil AS");
+    assert_retrying(&failed, 503);
+    assert!(
+        failed["lastError"].as_str().unwrap().contains("fault rule 0"),
+        "{failed}"
+    );
+    assert!(
+        receiver.received().is_empty(),
+        "the receiver got {:?}",
+        receiver.received()
+    );
+    // A /v2 request is not touched by a webhook rule.
+    assert_eq!(app.get_as("0", &session, "/v2/customer?count=1").status, 200);
+    advance(&app, "PT1M");
+    let delivered = wait_for_attempts(&app, 2);
+    assert_eq!(delivered["state"], "DELIVERED", "{delivered}");
+    assert_eq!(receiver.wait_for(1)[0].path, "/flaky");
+    let slow = first_product_attempt(&app, &session, &receiver.url("/slow"), "Sakte");
+    assert_eq!(slow["state"], "DELIVERED", "{slow}");
+    assert!(slow["latencyMs"].as_i64().unwrap() >= 400, "{slow}");
 }
