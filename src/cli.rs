@@ -185,6 +185,14 @@ pub struct ServeArgs {
     /// GET /_sandbox/webhooks/deliveries with the reason).
     #[arg(long, env = "TRIPLETEX_SANDBOX_WEBHOOK_QUEUE", default_value_t = 100_000)]
     pub webhook_queue: usize,
+    /// Proxy mode: forward every /v2 call to this Tripletex (https://api-test.tripletex.tech) with
+    /// the caller's own credentials and answer with its answer. See docs/recording.md.
+    #[arg(long, env = "TRIPLETEX_SANDBOX_UPSTREAM", value_name = "URL")]
+    pub upstream: Option<String>,
+    /// With --upstream: write each session's exchanges (secrets redacted) to a file in this
+    /// directory, in the run format `conformance --recorded` replays.
+    #[arg(long, env = "TRIPLETEX_SANDBOX_RECORD", value_name = "DIR", requires = "upstream")]
+    pub record: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -209,6 +217,40 @@ pub enum ScenariosCommand {
         #[arg(required = true)]
         files: Vec<PathBuf>,
     },
+    /// Make a scenario of a real company: the companies, people and objects that recordings
+    /// (`--from`) or live reads (`--upstream`) show. See docs/recording.md.
+    Capture(CaptureArgs),
+}
+
+/// `scenarios capture`'s flags.
+#[derive(Debug, Clone, Args)]
+pub struct CaptureArgs {
+    /// A directory of recordings (`serve --upstream URL --record DIR` writes them).
+    #[arg(
+        long,
+        env = "TRIPLETEX_SANDBOX_CAPTURE_FROM",
+        conflicts_with = "upstream",
+        required_unless_present = "upstream"
+    )]
+    pub from: Option<PathBuf>,
+    /// A Tripletex to read live with GETs (https://api-test.tripletex.tech).
+    #[arg(long, env = "TRIPLETEX_SANDBOX_UPSTREAM", value_name = "URL")]
+    pub upstream: Option<String>,
+    /// With --upstream: your consumer token.
+    #[arg(long, env = "TRIPLETEX_SANDBOX_CONSUMER_TOKEN", hide_env_values = true)]
+    pub consumer_token: Option<String>,
+    /// With --upstream: your employee token.
+    #[arg(long, env = "TRIPLETEX_SANDBOX_EMPLOYEE_TOKEN", hide_env_values = true)]
+    pub employee_token: Option<String>,
+    /// With --upstream: the company to read (the Basic-auth username; 0 is the key's own).
+    #[arg(long, env = "TRIPLETEX_SANDBOX_CAPTURE_COMPANY", default_value_t = 0)]
+    pub company: i64,
+    /// The scenario's name.
+    #[arg(long, env = "TRIPLETEX_SANDBOX_CAPTURE_NAME", default_value = "captured")]
+    pub name: String,
+    /// Where to write the scenario file; standard output when absent.
+    #[arg(long, short, env = "TRIPLETEX_SANDBOX_CAPTURE_OUTPUT")]
+    pub output: Option<PathBuf>,
 }
 
 /// A duration flag: whole seconds, with an optional `s`, or whole minutes with `m`.

@@ -31,6 +31,8 @@ pub struct Config {
     pub journal_body_bytes: usize,
     /// Event delivery: hosts allowed besides loopback, the receiver's timeout, the queue's bound.
     pub webhooks: WebhookSettings,
+    /// Proxy mode: the Tripletex `/v2` calls are forwarded to, and where they are recorded.
+    pub upstream: Option<crate::upstream::Settings>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -59,6 +61,8 @@ pub enum ConfigError {
     NoWebhookTimeout,
     #[error("--webhook-queue must be at least 1")]
     NoWebhookQueue,
+    #[error("{0}")]
+    Upstream(String),
 }
 
 impl Config {
@@ -78,6 +82,7 @@ impl Config {
             lifecycle: Lifecycle::default(),
             journal_body_bytes: crate::sandbox::journal::BODY_BYTES,
             webhooks: WebhookSettings::default(),
+            upstream: None,
         }
     }
 }
@@ -133,7 +138,14 @@ impl TryFrom<ServeArgs> for Config {
             max_sandboxes: args.max_sandboxes,
             idle_ttl: (args.sandbox_idle_ttl > 0).then(|| Duration::from_secs(args.sandbox_idle_ttl)),
         };
+        let upstream = args
+            .upstream
+            .as_deref()
+            .map(|url| crate::upstream::Settings::parse(url, args.record.clone()))
+            .transpose()
+            .map_err(ConfigError::Upstream)?;
         Ok(Self {
+            upstream,
             webhooks,
             lifecycle,
             journal_body_bytes: args.journal_body_bytes,

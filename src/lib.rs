@@ -5,7 +5,7 @@
 //! - [`cli`] → [`config`] → [`startup`]: arguments, validated configuration, building the server
 //!   (bind, open the store, load the scenario) apart from running it; `main.rs` stays thin.
 //!   [`commands`] holds the `scenarios` subcommands ([`scenario_run`] runs a file's `expect`
-//!   list), [`conformance`] the drift report, [`replay`] and [`traffic`] the replays of recorded
+//!   list, [`capture`] makes a world of recorded or live answers), [`conformance`] the drift report, [`replay`] and [`traffic`] the replays of recorded
 //!   traffic (request/response pairs; runs of calls with their ids mapped).
 //! - [`api`] (`/v2/...`) and [`control`] (`/_sandbox/...`): thin actix handlers that parse with
 //!   [`wire`], act through [`actions`] (or, for the access model, decide with [`domain`] and read
@@ -31,9 +31,12 @@
 //!   request path and posted to the subscriptions' targets with retries on the sandbox clock.
 //! - [`eval`]: agent evaluation tasks (seed, prompts, checks with points) and scoring a sandbox
 //!   against them; [`eval_run`] drives an agent over HTTP through a task set (`eval`).
+//! - [`upstream`]: proxy mode: `/v2` forwarded to a real Tripletex, each session's exchanges
+//!   recorded (redacted) in the run format [`traffic`] replays.
 
 pub mod actions;
 pub mod api;
+pub mod capture;
 pub mod cli;
 pub mod commands;
 pub mod config;
@@ -52,6 +55,7 @@ pub mod scenario_run;
 pub mod startup;
 pub mod store;
 pub mod traffic;
+pub mod upstream;
 pub mod wire;
 
 /// The layering of the map above, checked: imports only go down.

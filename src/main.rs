@@ -58,6 +58,7 @@ fn main() -> ExitCode {
             print!("{report}");
             if held { ExitCode::SUCCESS } else { ExitCode::FAILURE }
         }
+        Command::Scenarios(ScenariosCommand::Capture(args)) => tripletex_sandbox::capture::main(&args),
         Command::Scenarios(ScenariosCommand::Check { files }) => {
             let (report, valid) = commands::check(&files);
             print!("{report}");

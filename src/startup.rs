@@ -40,6 +40,8 @@ pub enum StartupError {
     },
     #[error("cannot start the HTTP server: {0}")]
     Server(std::io::Error),
+    #[error("{0}")]
+    Upstream(String),
 }
 
 pub struct Application {
@@ -49,6 +51,8 @@ pub struct Application {
     origin: Origin,
     /// The control plane asks for the admin token.
     guarded: bool,
+    /// Proxy mode: where `/v2` calls go, and where they are recorded.
+    upstream: Option<crate::upstream::Settings>,
 }
 
 impl Application {
@@ -106,11 +110,21 @@ impl Application {
         let public_origin = web::Data::new(config.public_origin.clone());
         let deadline = BodyDeadline(config.client_timeout);
         let cap = config.max_connections;
+        let upstream = match &config.upstream {
+            Some(settings) => Some(web::Data::new(
+                crate::upstream::Upstream::new(settings).map_err(StartupError::Upstream)?,
+            )),
+            None => None,
+        };
         let mut server = HttpServer::new(move || {
-            app(registry.clone())
+            let app = app(registry.clone())
                 .app_data(admin_token.clone())
                 .app_data(public_origin.clone())
-                .app_data(deadline)
+                .app_data(deadline);
+            match &upstream {
+                Some(upstream) => app.app_data(upstream.clone()),
+                None => app,
+            }
         })
         .on_connect(move |connection, data| {
             data.insert(ConnectionSlot::open(cap));
@@ -132,6 +146,7 @@ impl Application {
             sandbox,
             origin,
             guarded: config.admin_token.is_some(),
+            upstream: config.upstream.clone(),
         })
     }
 
@@ -159,6 +174,20 @@ impl Application {
                 "scenario: {scenario} (reopened from --db; the world is as it was left)"
             ),
         };
+        if let Some(upstream) = &self.upstream {
+            let _ = writeln!(
+                out,
+                "proxy: /v2 calls go to {}/v2 with the caller's own credentials",
+                upstream.origin
+            );
+            if let Some(dir) = &upstream.record {
+                let _ = writeln!(
+                    out,
+                    "recording: one file per session in {} (secrets redacted)",
+                    dir.display()
+                );
+            }
+        }
         if self.guarded {
             let _ = writeln!(
                 out,
@@ -268,6 +297,7 @@ pub fn routes(registry: web::Data<Registry>) -> impl FnOnce(&mut web::ServiceCon
             }))
             .service(
                 web::scope("/v2")
+                    .wrap(from_fn(crate::upstream::divert))
                     .wrap(from_fn(crate::http::observe::observe))
                     .configure(api::configure)
                     .default_service(web::to(api::dispatch::dispatch)),
@@ -283,6 +313,7 @@ pub fn routes(registry: web::Data<Registry>) -> impl FnOnce(&mut web::ServiceCon
                 web::scope(&format!("/sb/{{{}}}", crate::http::SANDBOX_ID))
                     .service(
                         web::scope("/v2")
+                            .wrap(from_fn(crate::upstream::divert))
                             .wrap(from_fn(crate::http::observe::observe))
                             .configure(api::configure)
                             .default_service(web::to(api::dispatch::dispatch)),

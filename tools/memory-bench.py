@@ -2,6 +2,7 @@
 """Memory benchmark of tripletex-sandbox over real HTTP on loopback (Python 3 stdlib + wrk).
 
 Usage: python3 tools/memory-bench.py [--binary PATH] [--sessions 1000000 | --minutes M] [--sandboxes 500]
+                                    [--journal-calls 1000000] [--only sessions|sandboxes|journal]
 
 Builds the release binary if it is missing (and no --binary is given), then on one fresh server each:
  1. Sessions: mints --sessions sessions with wrk (`PUT /v2/token/session/:create`, 32
@@ -13,8 +14,13 @@ Builds the release binary if it is missing (and no --binary is given), then on o
     deletes them all, and prints the RSS at start, with all of them alive, and each second after
     the deletes until it settles (the allocator gives pages back after a decay time).
 
-Exit status: 0 when RSS is bounded (the last session rounds within 10 MB of each other and the
-RSS after the deletes within 50 MB of the start), 1 when not, 2 when the benchmark cannot run.
+ 3. Journal: sends --journal-calls calls to one sandbox, half a customer list (its answer kept)
+    and half a refused create (its request body and error kept), with bodies kept at the default
+    bound (--journal-body-bytes, 4 MiB), in rounds of about 100,000, printing the RSS after each.
+
+Exit status: 0 when RSS is bounded (the last session rounds within 10 MB of each other, the RSS
+after the deletes within 50 MB of the start, and the journal's RSS never more than the body bound
+plus 16 MB above its first round's), 1 when not, 2 when the benchmark cannot run.
 """
 
 import argparse
@@ -100,12 +106,55 @@ def sandboxes(binary, count):
         server.stop()
 
 
+JOURNAL_BOUND_MB = 4.0  # the default --journal-body-bytes
+
+
+def journal(binary, wrk, total, tmp):
+    server = bench.Server(binary)
+    try:
+        server.first_200()
+        client = bench.Client(server.host, server.port)
+        own, _ = bench.pick_credentials(client)
+        auth = {"Authorization": bench.basic(0, own["session"])}
+        listing = bench.write_lua(tmp, "journal-list", "GET", "/v2/customer?count=20", headers=auth)
+        refused = bench.write_lua(tmp, "journal-refused", "POST", "/v2/customer",
+                                  headers=dict(auth, **{"Content-Type": "application/json"}),
+                                  body=json.dumps({"name": 5, "email": "bench@example.com", "note": "x" * 200}))
+        probe = bench.run_wrk(wrk, server.url(), listing, 2, 32)
+        per_second = max(probe["rps"], 1.0)
+        sent = probe["requests"]
+        rows = [(sent, server.rss_mb())]
+        print(f"journal: {per_second:,.0f} calls/s; RSS after {sent:,} calls: {rows[0][1]:.1f} MB")
+        scripts = [refused, listing]
+        while sent < total:
+            wanted = min(ROUND, total - sent)
+            result = bench.run_wrk(wrk, server.url(), scripts[len(rows) % 2], max(1, round(wanted / per_second)), 32)
+            if result["errors"]:
+                raise bench.BenchError(f"journal round failed: {result}")
+            sent += result["requests"]
+            rows.append((sent, server.rss_mb()))
+            print(f"  {sent:>9,} calls: RSS {rows[-1][1]:6.1f} MB", flush=True)
+        count = client.expect("journal count", 200, "GET", "/_sandbox/journal/count")["value"]["count"]
+        kept = client.expect("journal", 200, "GET", "/_sandbox/journal?count=1")["values"][0]
+        peak = max(rss for _, rss in rows)
+        bounded = peak - rows[0][1] <= JOURNAL_BOUND_MB + 16.0
+        print(f"journal: {sent:,} calls, {count} entries kept (newest with bodies: "
+              f"{'requestBody' in kept or 'responseBody' in kept}); RSS {rows[0][1]:.1f} → {rows[-1][1]:.1f} MB, "
+              f"peak {peak:.1f} MB ({'bounded' if bounded else 'NOT bounded'}: at most the {JOURNAL_BOUND_MB:.0f} MB "
+              f"body bound + 16 MB over the first round)")
+        return bounded
+    finally:
+        server.stop()
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--binary")
     parser.add_argument("--sessions", type=int, default=1_000_000)
     parser.add_argument("--minutes", type=float, help="mint sessions for this long instead of --sessions")
     parser.add_argument("--sandboxes", type=int, default=500)
+    parser.add_argument("--journal-calls", type=int, default=1_000_000)
+    parser.add_argument("--only", choices=["sessions", "sandboxes", "journal"])
     args = parser.parse_args()
     wrk = shutil.which("wrk")
     if not wrk:
@@ -118,12 +167,17 @@ def main():
         subprocess.run(["cargo", "build", "--release"], cwd=bench.ROOT, check=True)
     try:
         with tempfile.TemporaryDirectory() as tmp:
-            bounded = sessions(binary, wrk, args.sessions, tmp, args.minutes)
-            returned = sandboxes(binary, args.sandboxes)
+            held = []
+            if args.only in (None, "sessions"):
+                held.append(sessions(binary, wrk, args.sessions, tmp, args.minutes))
+            if args.only in (None, "sandboxes"):
+                held.append(sandboxes(binary, args.sandboxes))
+            if args.only in (None, "journal"):
+                held.append(journal(binary, wrk, args.journal_calls, tmp))
     except bench.BenchError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
-    return 0 if bounded and returned else 1
+    return 0 if all(held) else 1
 
 
 if __name__ == "__main__":

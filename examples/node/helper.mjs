@@ -101,6 +101,25 @@ export async function createSandbox(url, scenario = 'quickstart') {
     call: (method, path, token, body, company = 0) => http(method, v2 + path, { body, auth: [company, token] }),
     /** This sandbox's control plane (what a person does in Tripletex's web UI), /_sandbox{path}. */
     control: (method, path, body) => http(method, `${baseUrl}/_sandbox${path}`, { body }),
+    /** How many /v2 calls the journal holds that match every filter (docs/verify.md): count({ method: 'POST', template: '/customer' }). */
+    async count(filters = {}) {
+      const { status, body } = await http('GET', `${baseUrl}/_sandbox/journal/count?${new URLSearchParams(filters)}`);
+      if (status !== 200) throw new Error(`count: ${status} ${JSON.stringify(body)}`);
+      return body.value.count;
+    },
+    /**
+     * Asserts the integration made these calls (POST /_sandbox/verify); each pattern has method, path (or
+     * template), query, body [{ path, equals }], status and count / atLeast / atMost. Throws with every
+     * mismatch and the nearest calls seen.
+     */
+    async verify(...calls) {
+      const { status, body } = await http('POST', `${baseUrl}/_sandbox/verify`, { body: { calls } });
+      if (status !== 200) {
+        const lines = (body?.validationMessages ?? []).map((m) => m.message);
+        throw new Error(`verify failed:\n${lines.length ? lines.join('\n') : JSON.stringify(body)}`);
+      }
+      return body.values;
+    },
   };
 }
 

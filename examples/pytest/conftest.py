@@ -25,6 +25,7 @@ import re
 import subprocess
 import threading
 import urllib.error
+import urllib.parse
 import urllib.request
 from dataclasses import dataclass, field
 
@@ -92,6 +93,24 @@ class Sandbox:
     def control(self, method, path, body=None):
         """This sandbox's control plane (what a person does in Tripletex's web UI), /_sandbox{path}."""
         return http(method, f"{self.base_url}/_sandbox{path}", body)
+
+    def count(self, **filters):
+        """How many /v2 calls the journal holds that match every filter (docs/verify.md):
+        ``count(method="POST", template="/customer", body="name=Acme AS")``."""
+        query = urllib.parse.urlencode(filters)
+        status, body, _ = self.control("GET", f"/journal/count?{query}")
+        assert status == 200, body
+        return body["value"]["count"]
+
+    def verify(self, *calls):
+        """Asserts the integration made these calls (``POST /_sandbox/verify``); each pattern is a dict of
+        method, path (or template), query, body [{path, equals}], status and count / atLeast / atMost.
+        Fails with every mismatch and the nearest calls seen."""
+        status, body, _ = self.control("POST", "/verify", {"calls": list(calls)})
+        if status != 200:
+            lines = [m["message"] for m in (body or {}).get("validationMessages") or []]
+            raise AssertionError("verify failed:\n" + "\n".join(lines or [json.dumps(body)]))
+        return body["values"]
 
 
 def _start(binary):

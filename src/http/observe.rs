@@ -90,8 +90,12 @@ pub async fn observe(
         response_body,
         bodies_dropped: false,
     };
-    // An override's answer is the user's, not an error of the emulator's to explain.
-    if status >= 400 && entry.override_id.is_none() {
+    // An override's answer is the user's, an upstream's is Tripletex's: not errors of the
+    // emulator's to explain.
+    let proxied = response
+        .headers()
+        .contains_key(crate::wire::request_id::UPSTREAM_HEADER);
+    if status >= 400 && entry.override_id.is_none() && !proxied {
         let error = as_api_error(&response);
         entry.code = Some(error.kind.code());
         // The error body is rendered later, by the request-id stamp outside this middleware; the

@@ -1,6 +1,7 @@
 //! Scenario and fixture files: the embedded library, parsing with JSON-path errors, validation
 //! of references and tokens, and installing a world into a store.
 
+pub mod capture;
 mod export;
 pub mod format;
 mod objects;

@@ -35,7 +35,8 @@ pub struct Call {
 }
 
 /// One recorded run: its calls in order, without those a proxy refused (they never reached
-/// Tripletex).
+/// Tripletex) and those signing in or out with tokens redacted when recorded (the replay opens
+/// its own session).
 #[derive(Debug, Clone)]
 pub struct Run {
     pub file: String,
@@ -75,6 +76,11 @@ pub fn load_dir(dir: &Path) -> Result<Loaded, String> {
     Ok(loaded)
 }
 
+/// A recorded answer's text as JSON, or as much of its head as was recorded.
+pub fn parse_answer(text: &str) -> Option<Value> {
+    prefix::parse(text)
+}
+
 /// True for a document of the run format: it has a list of `calls`.
 pub fn is_run(document: &Value) -> bool {
     document.get("calls").is_some_and(Value::is_array)
@@ -91,13 +97,20 @@ pub fn parse(file: &str, document: &Value) -> Result<Run, String> {
     };
     for (index, entry) in document["calls"].as_array().into_iter().flatten().enumerate() {
         let call = call(entry).map_err(|e| format!("{file}: $.calls[{index}]: {e}"))?;
-        if call.response.contains("\"source\":\"nmiai-proxy\"") {
+        if call.response.contains("\"source\":\"nmiai-proxy\"") || holds_redacted_secret(&call) {
             run.skipped += 1;
         } else {
             run.calls.push(call);
         }
     }
     Ok(run)
+}
+
+/// A call whose path or query held a token that the recorder redacted (`:create`, a logout) can
+/// only be sent as recorded, and then it is refused: it is not replayed.
+fn holds_redacted_secret(call: &Call) -> bool {
+    use crate::sandbox::journal::redact::REDACTED;
+    call.path.contains(REDACTED) || call.query.iter().any(|(_, value)| value == REDACTED)
 }
 
 fn call(entry: &Value) -> Result<Call, String> {

@@ -244,7 +244,8 @@ fn percent(part: usize, whole: usize) -> f64 {
 #[derive(Debug, Default, Serialize)]
 pub struct Report {
     pub runs: usize,
-    /// Calls a proxy refused in the recording, not replayed.
+    /// Calls a proxy refused in the recording, or that signed in or out with redacted tokens:
+    /// not replayed.
     pub skipped: usize,
     pub calls: Vec<CallOutcome>,
 }
@@ -318,7 +319,7 @@ impl Report {
         let all = self.overall();
         let _ = writeln!(
             out,
-            "{} runs, {} calls replayed ({} refused by a proxy, skipped): status agrees on {:.1}%; \
+            "{} runs, {} calls replayed ({} skipped: refused by a proxy, or signing in or out with redacted tokens): status agrees on {:.1}%; \
              {} depend on earlier state; on the other {}, status agrees on {:.1}%; fields agree on {:.1}% of {} compared",
             self.runs,
             all.calls,

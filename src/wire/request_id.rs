@@ -15,6 +15,8 @@ pub const EMULATOR_HEADER: HeaderName = HeaderName::from_static("x-tripletex-san
 /// Names the override rule that answered instead of the emulator; such an answer is sent as the
 /// rule gives it, never rewritten into the error envelope.
 pub const OVERRIDE_HEADER: HeaderName = HeaderName::from_static("x-tripletex-sandbox-override");
+/// Marks an answer a proxied upstream gave (its origin): passed on as it came, request id included.
+pub const UPSTREAM_HEADER: HeaderName = HeaderName::from_static("x-tripletex-sandbox-upstream");
 pub const JSON_UTF8: HeaderValue = HeaderValue::from_static("application/json;charset=UTF-8");
 
 /// Where a control-plane error points: the emulator's own documentation, never Tripletex's.
@@ -56,7 +58,8 @@ pub async fn stamp(
     // form that was refused), and an override rule's answer is the user's own; every other error
     // speaks the Tripletex envelope.
     let overridden = response.headers().contains_key(OVERRIDE_HEADER);
-    let response = if response.status().as_u16() >= 400 && !is_html_page(&response) && !overridden {
+    let upstream = response.headers().contains_key(UPSTREAM_HEADER);
+    let response = if response.status().as_u16() >= 400 && !is_html_page(&response) && !overridden && !upstream {
         let error = as_api_error(&response);
         let body = if is_control_plane(response.request().path()) {
             error.body_with_link(request_id, CONTROL_PLANE_DOCS)
@@ -72,7 +75,9 @@ pub async fn stamp(
     };
     let mut response = response;
     let headers = response.headers_mut();
-    if let Ok(value) = HeaderValue::from_str(request_id) {
+    if let Ok(value) = HeaderValue::from_str(request_id)
+        && !(upstream && headers.contains_key(REQUEST_ID_HEADER))
+    {
         headers.insert(REQUEST_ID_HEADER, value);
     }
     headers.insert(EMULATOR_HEADER, HeaderValue::from_static(env!("CARGO_PKG_VERSION")));

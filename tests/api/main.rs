@@ -14,6 +14,7 @@
 mod as_recorded;
 mod binary;
 mod business;
+mod capture;
 mod clients;
 mod clock;
 mod company;
@@ -37,6 +38,7 @@ mod openapi;
 mod overrides;
 mod payments;
 mod probes;
+mod proxy;
 mod recorded;
 mod remembered;
 mod required;

@@ -68,15 +68,19 @@ fn same_value(a: &Value, b: &Value) -> bool {
 
 /// The operation template the entry's method and path find in the table (`/invoice/{id}/:payment`).
 pub fn template_of(entry: &Entry) -> Option<&'static str> {
+    template(&entry.method, entry.api_path())
+}
+
+/// The operation template a method (`GET`) and a path below `/v2` find in the table.
+pub fn template(method: &str, api_path: &str) -> Option<&'static str> {
     let table = table().ok()?;
-    let segments: Vec<String> = entry
-        .api_path()
+    let segments: Vec<String> = api_path
         .trim_start_matches('/')
         .split('/')
         .map(decode_segment)
         .collect();
     let segments: Vec<&str> = segments.iter().map(String::as_str).collect();
-    match table.find(&entry.method, &segments) {
+    match table.find(method, &segments) {
         Found::Operation(route, _) => Some(route.path.as_str()),
         Found::OtherMethods(_) | Found::Nothing => None,
     }
