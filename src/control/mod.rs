@@ -88,6 +88,16 @@ impl Method {
         }
     }
 
+    /// The name an `Allow` header gives it.
+    fn upper(self) -> &'static str {
+        match self {
+            Self::Get => "GET",
+            Self::Post => "POST",
+            Self::Put => "PUT",
+            Self::Delete => "DELETE",
+        }
+    }
+
     fn route(self) -> actix_web::Route {
         match self {
             Self::Get => web::get(),
@@ -125,8 +135,9 @@ fn mount(cfg: &mut web::ServiceConfig, routes: &[Route]) {
         }
     }
     for path in paths {
-        let mut service = resource(path);
-        for route in routes.iter().filter(|r| r.path == path) {
+        let served = routes.iter().filter(|r| r.path == path);
+        let mut service = resource(path, served.clone().map(|r| r.method.upper()).collect());
+        for route in served {
             service = service.route((route.mount)(route.method.route()));
         }
         cfg.service(service);

@@ -82,3 +82,46 @@ fn a_control_plane_body_that_is_not_an_object_is_refused_and_changes_nothing() {
     );
     assert_eq!(subscription.status, 422, "{}", subscription.body);
 }
+
+/// The control plane's document, read over HTTP: each path with the methods it serves.
+fn control_paths(app: &crate::helpers::TestApp) -> serde_json::Map<String, serde_json::Value> {
+    let document = app.get("/_sandbox/openapi.json");
+    assert_eq!(document.status, 200, "{}", document.body);
+    document.body["paths"].as_object().cloned().expect("paths")
+}
+
+/// A method a control-plane path does not have answers 405 with `Allow` naming the ones it has.
+#[test]
+fn a_method_a_control_plane_path_lacks_answers_405_with_allow() {
+    use crate::openapi::{METHODS, concrete};
+    let app = spawn_app();
+    let mut tried = 0;
+    // The process-wide /_sandbox/sandboxes… paths are served at the root only.
+    for (path, item) in control_paths(&app)
+        .iter()
+        .filter(|(p, _)| !p.starts_with("/_sandbox/sandboxes"))
+    {
+        let allowed: Vec<String> = METHODS
+            .iter()
+            .filter(|m| item.get(**m).is_some())
+            .map(|m| m.to_uppercase())
+            .collect();
+        for method in METHODS.iter().filter(|m| item.get(**m).is_none()) {
+            let method = reqwest::Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
+            let reply = app.send(app.request(method.clone(), &concrete(path)));
+            tried += 1;
+            assert_eq!(
+                (reply.status, reply.body["status"].as_u64()),
+                (405, Some(405)),
+                "{method} {path}: {}",
+                reply.body
+            );
+            assert_eq!(
+                reply.headers.get("allow").and_then(|v| v.to_str().ok()),
+                Some(allowed.join(", ").as_str()),
+                "{method} {path}"
+            );
+        }
+    }
+    assert!(tried >= 50, "{tried} methods tried");
+}
