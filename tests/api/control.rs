@@ -90,6 +90,41 @@ fn control_paths(app: &crate::helpers::TestApp) -> serde_json::Map<String, serde
     document.body["paths"].as_object().cloned().expect("paths")
 }
 
+/// Every route of the control plane with a body refuses a JSON array in its place (serde would
+/// read it into the body's fields by position), in the error envelope, saying an object is
+/// expected.
+#[test]
+fn every_control_plane_body_refuses_a_json_array() {
+    use crate::openapi::{METHODS, concrete};
+    let app = spawn_app();
+    let mut tried = 0;
+    for (path, item) in control_paths(&app) {
+        for method in METHODS.iter().filter(|m| item[**m]["requestBody"].is_object()) {
+            let method = reqwest::Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
+            let reply = app.control(
+                method.clone(),
+                &concrete(&path),
+                None,
+                Some(serde_json::json!([true, true])),
+            );
+            tried += 1;
+            assert!(
+                matches!(reply.status, 400 | 422) && reply.body["status"] == reply.status,
+                "{method} {path}: {} {}",
+                reply.status,
+                reply.body
+            );
+            let message = reply.body["developerMessage"].as_str().unwrap_or_default();
+            assert!(
+                message.contains("must be a JSON object"),
+                "{method} {path}: {}",
+                reply.body
+            );
+        }
+    }
+    assert!(tried >= 15, "{tried} routes with a body");
+}
+
 /// A method a control-plane path does not have answers 405 with `Allow` naming the ones it has.
 #[test]
 fn a_method_a_control_plane_path_lacks_answers_405_with_allow() {
