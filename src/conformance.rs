@@ -63,12 +63,14 @@ impl Spec {
     pub fn load(path: &std::path::Path) -> Result<Self, String> {
         let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
         let document: Value = serde_json::from_str(&text).map_err(|e| format!("{}: not JSON: {e}", path.display()))?;
-        let schemas = document["components"]["schemas"].as_object().ok_or_else(|| {
-            format!(
-                "{}: no components.schemas; is this an OpenAPI 3 document?",
-                path.display()
-            )
-        })?;
+        Self::from_document(document).map_err(|e| format!("{}: {e}", path.display()))
+    }
+
+    /// A document already read (the emulator's own, say).
+    pub fn from_document(document: Value) -> Result<Self, String> {
+        let schemas = document["components"]["schemas"]
+            .as_object()
+            .ok_or("no components.schemas; is this an OpenAPI 3 document?")?;
         let tightened: Map<String, Value> = schemas.iter().map(|(k, v)| (k.clone(), tighten(v))).collect();
         Ok(Self {
             components: json!({ "schemas": tightened }),

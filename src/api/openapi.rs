@@ -8,7 +8,7 @@
 use crate::domain::resource::{self, FieldDef, FieldKind, Match, Operation, ResourceDef};
 use crate::domain::table::{Level, same_template};
 use crate::wire::ApiError;
-use crate::wire::envelope::json_response;
+use crate::wire::envelope::{DEFAULT_COUNT, MAX_COUNT, json_response};
 use crate::wire::openapi::{self as doc, Field};
 use actix_web::{HttpRequest, HttpResponse};
 use serde_json::{Map, Value, json};
@@ -41,6 +41,13 @@ pub struct Handwritten {
 }
 
 const FIELDS: Field = Field("fields", "string");
+/// The lists whose envelope carries more than the values: model, schema name (the official
+/// document's), the extra fields.
+const LIST_EXTRAS: &[(&str, &str, &[Field])] = &[(
+    "TimesheetEntry",
+    "TimesheetEntrySearchResponse",
+    &[Field("sumAllHours", "number")],
+)];
 const PAGING: &[Field] = &[
     Field("from", "integer"),
     Field("count", "integer"),
@@ -361,7 +368,7 @@ const HANDWRITTEN_MODELS: &[(&str, &[Field])] = &[
             Field("version", "integer"),
             Field("url", "string"),
             Field("consumerName", "string"),
-            Field("emails", "string[]"),
+            Field("emails", "string"),
             Field("changes", "object[]"),
         ],
     ),
@@ -468,7 +475,16 @@ pub fn build(base: &str) -> Result<Value, ApiError> {
         schemas.insert(def.model.clone(), model_schema(def));
     }
     for (name, fields) in HANDWRITTEN_MODELS {
-        schemas.insert((*name).to_owned(), handwritten_model(fields));
+        let mut schema = handwritten_model(fields);
+        // A model both a hand-written handler and a resource of the table answer with (Employee)
+        // has the fields of both.
+        let table = schemas.get(*name).and_then(|s| s["properties"].as_object());
+        if let (Some(table), Some(own)) = (table, schema["properties"].as_object_mut()) {
+            for (field, property) in table {
+                own.entry(field.clone()).or_insert_with(|| property.clone());
+            }
+        }
+        schemas.insert((*name).to_owned(), schema);
     }
     schemas.insert(
         "Stub".into(),
@@ -483,8 +499,8 @@ pub fn build(base: &str) -> Result<Value, ApiError> {
             .query
             .iter()
             .map(|Field(name, kind)| match kind.strip_prefix('!') {
-                Some(kind) => doc::query_parameter(name, kind, true),
-                None => doc::query_parameter(name, kind, false),
+                Some(kind) => query_parameter(name, kind, true),
+                None => query_parameter(name, kind, false),
             })
             .collect();
         query.splice(0..0, doc::path_parameters(op.path, &["token"]));
@@ -511,12 +527,14 @@ pub fn build(base: &str) -> Result<Value, ApiError> {
             format!("ResponseWrapper{model}"),
             json!({"type": "object", "properties": {"value": reference(&model)}}),
         );
-        schemas.insert(
-            format!("ListResponse{model}"),
-            json!({"type": "object", "properties": {
-            "fullResultSize": {"type": "integer"}, "from": {"type": "integer"}, "count": {"type": "integer"},
-            "versionDigest": {"type": "string"}, "values": {"type": "array", "items": reference(&model)}}}),
-        );
+        schemas.insert(format!("ListResponse{model}"), list_schema(&model));
+    }
+    for (model, name, fields) in LIST_EXTRAS {
+        let mut envelope = list_schema(model);
+        for Field(field, kind) in *fields {
+            envelope["properties"][*field] = doc::type_schema(kind);
+        }
+        schemas.insert((*name).to_owned(), envelope);
     }
     Ok(json!({
         "openapi": "3.0.3",
@@ -574,6 +592,56 @@ fn declared_operations(paths: &mut Map<String, Value>) -> Result<(), ApiError> {
     Ok(())
 }
 
+/// A query parameter; `from` and `count` with the bounds and defaults every list applies
+/// (`wire::envelope::ListParams`): a count past [`MAX_COUNT`] or below 0 is refused.
+fn query_parameter(name: &str, kind: &str, required: bool) -> Value {
+    let mut parameter = doc::query_parameter(name, kind, required);
+    let schema = &mut parameter["schema"];
+    match name {
+        "from" => {
+            schema["minimum"] = json!(0);
+            schema["default"] = json!(0);
+        }
+        "count" => {
+            schema["minimum"] = json!(0);
+            schema["maximum"] = json!(MAX_COUNT);
+            schema["default"] = json!(DEFAULT_COUNT);
+        }
+        _ => {}
+    }
+    parameter
+}
+
+/// The schema a new object's body must meet: the model, with the fields a create needs. The
+/// model itself requires nothing, as it also describes the `{id, url}` stub a reference shows.
+fn new_object(def: &ResourceDef) -> Value {
+    let names: Vec<&str> = def
+        .required
+        .iter()
+        .filter(|r| r.or.is_empty())
+        .map(|r| r.field.as_str())
+        .collect();
+    if names.is_empty() {
+        return reference(&def.model);
+    }
+    json!({"allOf": [reference(&def.model), {"required": names}]})
+}
+
+/// The list envelope a model's search answers with: Tripletex's `ListResponse…`, or the search
+/// response of a list that adds figures of its own beside the values.
+fn list_envelope(model: &str) -> Value {
+    match LIST_EXTRAS.iter().find(|(m, _, _)| *m == model) {
+        Some((_, name, _)) => reference(name),
+        None => list(model),
+    }
+}
+
+fn list_schema(model: &str) -> Value {
+    json!({"type": "object", "properties": {
+    "fullResultSize": {"type": "integer"}, "from": {"type": "integer"}, "count": {"type": "integer"},
+    "versionDigest": {"type": "string"}, "values": {"type": "array", "items": reference(model)}}})
+}
+
 fn reference(model: &str) -> Value {
     json!({"$ref": format!("#/components/schemas/{model}")})
 }
@@ -615,7 +683,8 @@ fn operation(
         out["security"] = json!([]);
     }
     if let Some(schema) = body {
-        out["requestBody"] = json!({"content": doc::json_content(schema)});
+        // Every operation that takes a body refuses one that is missing or empty.
+        out["requestBody"] = json!({"required": true, "content": doc::json_content(schema)});
     }
     out
 }
@@ -648,13 +717,21 @@ fn resource_operations(paths: &mut Map<String, Value>, def: &ResourceDef) {
                 parameters.push(doc::query_parameter(name, "string", true));
             }
         }
-        parameters.extend(PAGING.iter().map(|Field(n, k)| doc::query_parameter(n, k, false)));
+        parameters.extend(PAGING.iter().map(|Field(n, k)| query_parameter(n, k, false)));
         let summary = format!("Find {model} objects");
         insert(
             paths,
             "get",
             &collection,
-            operation("get", &collection, &summary, parameters, None, 200, Some(list(model))),
+            operation(
+                "get",
+                &collection,
+                &summary,
+                parameters,
+                None,
+                200,
+                Some(list_envelope(model)),
+            ),
         );
     }
     if def.allows(Operation::Create) {
@@ -668,7 +745,7 @@ fn resource_operations(paths: &mut Map<String, Value>, def: &ResourceDef) {
                 &collection,
                 &summary,
                 Vec::new(),
-                Some(reference(model)),
+                Some(new_object(def)),
                 201,
                 Some(wrapper(model)),
             ),
@@ -726,9 +803,9 @@ fn resource_operations(paths: &mut Map<String, Value>, def: &ResourceDef) {
             ),
         );
     }
-    for (kind, method, status, answer) in [
-        (Operation::CreateList, "post", 201, list(model)),
-        (Operation::UpdateList, "put", 200, list(model)),
+    for (kind, method, status, answer, item) in [
+        (Operation::CreateList, "post", 201, list(model), new_object(def)),
+        (Operation::UpdateList, "put", 200, list(model), reference(model)),
     ] {
         if def.allows(kind) {
             let list_path = format!("/{}/list", def.path);
@@ -736,7 +813,7 @@ fn resource_operations(paths: &mut Map<String, Value>, def: &ResourceDef) {
                 "{} {model} objects from a list, all or none",
                 if method == "post" { "Create" } else { "Update" }
             );
-            let body = json!({"type": "array", "items": reference(model)});
+            let body = json!({"type": "array", "items": item});
             insert(
                 paths,
                 method,
@@ -813,17 +890,7 @@ fn model_schema(def: &ResourceDef) -> Value {
         "changes".into(),
         json!({"type": "array", "readOnly": true, "items": {"type": "object"}}),
     );
-    let mut schema = json!({"type": "object", "properties": properties});
-    if !def.required.is_empty() {
-        let names: Vec<&str> = def
-            .required
-            .iter()
-            .filter(|r| r.or.is_empty())
-            .map(|r| r.field.as_str())
-            .collect();
-        schema["required"] = json!(names);
-    }
-    schema
+    json!({"type": "object", "properties": properties})
 }
 
 /// The model a resource path names, in the table or among the hand-written ones.

@@ -129,7 +129,10 @@ pub(super) struct VerifyBody {
 
 /// Checks call patterns against the journal: 200 with each verdict when all hold, else 422 with
 /// one validation message per pattern that failed (its count and nearest calls) and the verdicts.
-pub(super) async fn verify(req: HttpRequest, body: web::Json<VerifyBody>) -> Result<HttpResponse, ApiError> {
+pub(super) async fn verify(
+    req: HttpRequest,
+    body: crate::http::JsonObject<VerifyBody>,
+) -> Result<HttpResponse, ApiError> {
     let calls = body.into_inner().calls;
     check_counts(&calls)?;
     let verdicts = sandbox(&req)?.journal().verify(&calls);

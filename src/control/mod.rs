@@ -88,6 +88,16 @@ impl Method {
         }
     }
 
+    /// The name an `Allow` header gives it.
+    fn upper(self) -> &'static str {
+        match self {
+            Self::Get => "GET",
+            Self::Post => "POST",
+            Self::Put => "PUT",
+            Self::Delete => "DELETE",
+        }
+    }
+
     fn route(self) -> actix_web::Route {
         match self {
             Self::Get => web::get(),
@@ -125,8 +135,9 @@ fn mount(cfg: &mut web::ServiceConfig, routes: &[Route]) {
         }
     }
     for path in paths {
-        let mut service = resource(path);
-        for route in routes.iter().filter(|r| r.path == path) {
+        let served = routes.iter().filter(|r| r.path == path);
+        let mut service = resource(path, served.clone().map(|r| r.method.upper()).collect());
+        for route in served {
             service = service.route((route.mount)(route.method.route()));
         }
         cfg.service(service);
@@ -170,6 +181,7 @@ async fn create_sandbox(req: HttpRequest, body: web::Bytes) -> Result<HttpRespon
     let body: NewSandboxBody = if body.iter().all(u8::is_ascii_whitespace) {
         NewSandboxBody::default()
     } else {
+        crate::http::body::expect_object(&body)?;
         serde_json::from_slice(&body).map_err(|e| {
             ApiError::new(crate::wire::ErrorKind::InvalidJson).with_developer_message(format!(
                 "The body must be {{\"scenario\": NAME}}, {{\"from\": SANDBOX_ID}} or empty: {e}."
@@ -930,6 +942,7 @@ async fn get_state(req: HttpRequest) -> Result<HttpResponse, ApiError> {
 
 /// Imports a world in the scenario format; a bad file changes nothing and says what is wrong.
 async fn put_state(req: HttpRequest, body: web::Bytes) -> Result<HttpResponse, ApiError> {
+    crate::http::body::expect_object(&body)?;
     let text = std::str::from_utf8(&body).map_err(|_| ApiError::bad_request("The body must be UTF-8 JSON."))?;
     let scenario = crate::scenario::parse("PUT /_sandbox/state", text).map_err(scenario_error)?;
     sandbox(&req)?.load(&scenario)?;

@@ -19,6 +19,7 @@ struct RulesBody {
 
 /// Reads a body strictly; a field of the wrong type is named by its JSON path, as the checks do.
 fn parse<T: serde::de::DeserializeOwned>(source: &str, body: &[u8]) -> Result<T, ApiError> {
+    crate::http::body::expect_object(body)?;
     let deserializer = &mut serde_json::Deserializer::from_slice(body);
     let parsed = serde_path_to_error::deserialize(&mut *deserializer)
         .map_err(|err| {

@@ -39,6 +39,7 @@ fn invalid(problems: &[Problem]) -> ApiError {
 
 pub async fn score(req: HttpRequest, body: web::Bytes) -> Result<HttpResponse, ApiError> {
     let sandbox = sandbox(&req)?;
+    crate::http::body::expect_object(&body)?;
     let deserializer = &mut serde_json::Deserializer::from_slice(&body);
     let request: ScoreRequest = serde_path_to_error::deserialize(deserializer).map_err(|err| {
         let path = err.path().to_string();

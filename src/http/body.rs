@@ -10,6 +10,20 @@ use serde_json::Value;
 use std::future::Future;
 use std::pin::Pin;
 
+fn not_an_object() -> ApiError {
+    ApiError::new(ErrorKind::InvalidJson)
+        .with_developer_message("The request body must be a JSON object ({\"name\": value, …}).")
+}
+
+/// Refuses a body read as bytes (for a parser of its own) that is JSON but not an object: its
+/// first character after white space is not `{`. An empty body passes (where none is needed).
+pub fn expect_object(body: &[u8]) -> Result<(), ApiError> {
+    match body.iter().find(|b| !b.is_ascii_whitespace()) {
+        None | Some(b'{') => Ok(()),
+        Some(_) => Err(not_an_object()),
+    }
+}
+
 /// The body as `T`, sent as a JSON object.
 pub struct JsonObject<T>(pub T);
 
@@ -38,9 +52,7 @@ impl<T: DeserializeOwned + 'static> FromRequest for JsonObject<T> {
         Box::pin(async move {
             let value = json.await?.into_inner();
             if !value.is_object() {
-                return Err(ApiError::new(ErrorKind::InvalidJson)
-                    .with_developer_message("The request body must be a JSON object ({\"name\": value, …}).")
-                    .into());
+                return Err(not_an_object().into());
             }
             serde_json::from_value(value).map(JsonObject).map_err(|e| {
                 ApiError::new(ErrorKind::InvalidJson)

@@ -12,6 +12,8 @@ use std::cmp::Ordering;
 
 /// The largest page the sandbox hands out in one response.
 pub const MAX_COUNT: usize = 10_000;
+/// The page size of a list asked for without `count`.
+pub const DEFAULT_COUNT: usize = 1000;
 /// What the real API puts in `versionDigest` when no checksum was asked for.
 pub const NO_DIGEST: &str = "'If-None-Match' header not specified";
 
@@ -117,7 +119,7 @@ pub struct SortKey {
 impl ListParams {
     pub fn parse(query: &ListQuery) -> Result<Self, ApiError> {
         let from = parse_index("from", query.from.as_deref(), 0)?;
-        let count = parse_index("count", query.count.as_deref(), 1000)?;
+        let count = parse_index("count", query.count.as_deref(), DEFAULT_COUNT)?;
         if count > MAX_COUNT {
             return Err(ApiError::new(ErrorKind::ResultSetTooLarge).with_developer_message(format!(
                 "count={count} is more than the {MAX_COUNT} the sandbox returns in one page. Page with from and count."

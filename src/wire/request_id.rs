@@ -121,19 +121,26 @@ pub async fn no_route(req: actix_web::HttpRequest) -> Result<HttpResponse, ApiEr
     )))
 }
 
-pub async fn method_not_allowed(req: actix_web::HttpRequest) -> Result<HttpResponse, ApiError> {
-    Err(
-        ApiError::new(ErrorKind::MethodNotAllowed).with_developer_message(format!(
-            "{} is not allowed on {}. See the Tripletex API documentation for the methods this path has.",
+/// A 405 naming the methods the path has, in the answer's `Allow` header and in its message.
+pub fn method_not_allowed(req: &actix_web::HttpRequest, allowed: &[&str]) -> ApiError {
+    ApiError::new(ErrorKind::MethodNotAllowed)
+        .with_developer_message(format!(
+            "{} is not allowed on {}: send {}.",
             req.method(),
-            req.path()
-        )),
-    )
+            req.path(),
+            allowed.join(", ")
+        ))
+        .with_allow(allowed)
 }
 
-/// A route whose unsupported methods answer 405 in the Tripletex envelope.
-pub fn resource(path: &str) -> actix_web::Resource {
-    actix_web::web::resource(path).default_service(actix_web::web::to(method_not_allowed))
+/// A route whose unsupported methods answer 405 in the Tripletex envelope, with `Allow` naming
+/// `allowed` (upper-case method names).
+pub fn resource(path: &str, allowed: Vec<&'static str>) -> actix_web::Resource {
+    let allowed = std::sync::Arc::new(allowed);
+    actix_web::web::resource(path).default_service(actix_web::web::to(move |req: actix_web::HttpRequest| {
+        let allowed = allowed.clone();
+        async move { Err::<HttpResponse, _>(method_not_allowed(&req, &allowed)) }
+    }))
 }
 
 #[cfg(test)]

@@ -522,3 +522,74 @@ fn a_database_file_exports_only_what_differs_from_the_seed() {
     drop(file);
     let _ = std::fs::remove_file(&path);
 }
+
+/// A world swapped on a database file (state import, scenario load, reset) is the world the
+/// binary serves after a restart: the same state, and a session minted after the swap still
+/// open.
+#[test]
+fn a_world_swapped_on_a_database_file_is_the_world_after_a_restart() {
+    let path = temp_path("swapped.db");
+    let _ = std::fs::remove_file(&path);
+    let db = path.to_str().unwrap().to_owned();
+    let args = ["--port", "0", "--db", db.as_str()];
+    let client = reqwest::blocking::Client::new();
+    let state = |base: &str| -> serde_json::Value {
+        client
+            .get(format!("{base}/_sandbox/state"))
+            .send()
+            .unwrap()
+            .json()
+            .unwrap()
+    };
+    let swapped_then_restarted = |swap: &dyn Fn(&str)| {
+        let served = serve(&args);
+        swap(&served.base);
+        let expected = state(&served.base);
+        let app = crate::helpers::TestApp::at(&served.base);
+        let credential = app.credentials().into_iter().next().expect("a usable key");
+        let session = app.session_for(&credential);
+        drop(served);
+        let again = serve(&args);
+        assert_eq!(state(&again.base), expected);
+        let app = crate::helpers::TestApp::at(&again.base);
+        assert_eq!(app.get_as("0", &session, "/v2/token/session/%3EwhoAmI").status, 200);
+        expected
+    };
+    // A world of its own: changed customers and a client that withdrew its consent.
+    let memory = crate::helpers::spawn_app();
+    change_customers(&memory);
+    let mut world = memory.get("/_sandbox/state").body;
+    let relations = world["world"]["accountantRelations"].as_array_mut().unwrap();
+    relations
+        .iter_mut()
+        .filter(|r| r["clientId"] == 2103)
+        .for_each(|r| r["apiAccess"] = true.into());
+    let import = |base: &str| {
+        let put = client
+            .put(format!("{base}/_sandbox/state"))
+            .json(&world)
+            .send()
+            .unwrap();
+        assert_eq!(put.status(), 204);
+    };
+    let imported = swapped_then_restarted(&import);
+    assert_eq!(imported, world);
+    let loaded = swapped_then_restarted(&|base| {
+        let body = serde_json::json!({"name": "regenerated-key"});
+        let post = client
+            .post(format!("{base}/_sandbox/scenario"))
+            .json(&body)
+            .send()
+            .unwrap();
+        assert_eq!(post.status(), 200);
+    });
+    assert_ne!(loaded, imported);
+    // A reset goes back to the world last imported.
+    let reset = swapped_then_restarted(&|base| {
+        import(base);
+        let post = client.post(format!("{base}/_sandbox/reset")).send().unwrap();
+        assert_eq!(post.status(), 204);
+    });
+    assert_eq!(reset, world);
+    let _ = std::fs::remove_file(&path);
+}

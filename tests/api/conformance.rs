@@ -155,3 +155,24 @@ fn every_served_v2_operation_is_in_the_emulators_own_document() {
     assert!(unserved.is_empty(), "in /v2/openapi.json but not served: {unserved:?}");
     assert!(paths.len() >= 30, "{} paths documented", paths.len());
 }
+
+/// The emulator's own document (`/v2/openapi.json`, read over HTTP) describes what it serves:
+/// every response of the conformance walk validates against it, `{id, url}` stubs of references
+/// included.
+#[test]
+fn every_response_of_the_walk_validates_against_the_emulators_own_document() {
+    let app = spawn_app();
+    let document = app.get("/v2/openapi.json");
+    assert_eq!(document.status, 200, "{}", document.body);
+    let spec = Spec::from_document(document.body).expect("the document has schemas");
+    let report = actix_web::rt::System::new()
+        .block_on(run(&spec))
+        .expect("the walk runs");
+    assert!(
+        report.problems.is_empty(),
+        "{} responses that do not match the emulator's own document:\n{}",
+        report.problems.len(),
+        report.problems.join("\n")
+    );
+    assert!(report.checked > 400, "{} checked", report.checked);
+}

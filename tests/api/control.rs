@@ -82,3 +82,81 @@ fn a_control_plane_body_that_is_not_an_object_is_refused_and_changes_nothing() {
     );
     assert_eq!(subscription.status, 422, "{}", subscription.body);
 }
+
+/// The control plane's document, read over HTTP: each path with the methods it serves.
+fn control_paths(app: &crate::helpers::TestApp) -> serde_json::Map<String, serde_json::Value> {
+    let document = app.get("/_sandbox/openapi.json");
+    assert_eq!(document.status, 200, "{}", document.body);
+    document.body["paths"].as_object().cloned().expect("paths")
+}
+
+/// Every route of the control plane with a body refuses a JSON array in its place (serde would
+/// read it into the body's fields by position), in the error envelope, saying an object is
+/// expected.
+#[test]
+fn every_control_plane_body_refuses_a_json_array() {
+    use crate::openapi::{METHODS, concrete};
+    let app = spawn_app();
+    let mut tried = 0;
+    for (path, item) in control_paths(&app) {
+        for method in METHODS.iter().filter(|m| item[**m]["requestBody"].is_object()) {
+            let method = reqwest::Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
+            let reply = app.control(
+                method.clone(),
+                &concrete(&path),
+                None,
+                Some(serde_json::json!([true, true])),
+            );
+            tried += 1;
+            assert!(
+                matches!(reply.status, 400 | 422) && reply.body["status"] == reply.status,
+                "{method} {path}: {} {}",
+                reply.status,
+                reply.body
+            );
+            let message = reply.body["developerMessage"].as_str().unwrap_or_default();
+            assert!(
+                message.contains("must be a JSON object"),
+                "{method} {path}: {}",
+                reply.body
+            );
+        }
+    }
+    assert!(tried >= 15, "{tried} routes with a body");
+}
+
+/// A method a control-plane path does not have answers 405 with `Allow` naming the ones it has.
+#[test]
+fn a_method_a_control_plane_path_lacks_answers_405_with_allow() {
+    use crate::openapi::{METHODS, concrete};
+    let app = spawn_app();
+    let mut tried = 0;
+    // The process-wide /_sandbox/sandboxes… paths are served at the root only.
+    for (path, item) in control_paths(&app)
+        .iter()
+        .filter(|(p, _)| !p.starts_with("/_sandbox/sandboxes"))
+    {
+        let allowed: Vec<String> = METHODS
+            .iter()
+            .filter(|m| item.get(**m).is_some())
+            .map(|m| m.to_uppercase())
+            .collect();
+        for method in METHODS.iter().filter(|m| item.get(**m).is_none()) {
+            let method = reqwest::Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
+            let reply = app.send(app.request(method.clone(), &concrete(path)));
+            tried += 1;
+            assert_eq!(
+                (reply.status, reply.body["status"].as_u64()),
+                (405, Some(405)),
+                "{method} {path}: {}",
+                reply.body
+            );
+            assert_eq!(
+                reply.headers.get("allow").and_then(|v| v.to_str().ok()),
+                Some(allowed.join(", ").as_str()),
+                "{method} {path}"
+            );
+        }
+    }
+    assert!(tried >= 50, "{tried} methods tried");
+}

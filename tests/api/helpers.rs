@@ -81,6 +81,17 @@ pub fn spawn_server() -> TestApp {
     spawn_with(Config::for_tests())
 }
 
+impl TestApp {
+    /// The root sandbox of an emulator already running at `base` (`http://host:port`: the binary).
+    pub fn at(base: &str) -> TestApp {
+        TestApp {
+            address: base.trim_start_matches("http://").to_owned(),
+            sandbox: None,
+            client: client(),
+        }
+    }
+}
+
 /// An emulator of its own with the given configuration (a seed, a database file, a scenario file).
 pub fn spawn_with(config: Config) -> TestApp {
     TestApp {

@@ -12,7 +12,7 @@
 //! component schema compiling as a JSON Schema (the `jsonschema` crate).
 
 use crate::helpers::{TestApp, spawn_app};
-use serde_json::Value;
+use serde_json::{Value, json};
 use std::collections::BTreeSet;
 
 pub const METHODS: [&str; 4] = ["get", "post", "put", "delete"];
@@ -262,4 +262,81 @@ fn a_document_with_a_broken_reference_or_an_undeclared_path_parameter_is_refused
     let problems = openapi_problems(&broken).join("\n");
     assert!(problems.contains("path parameters"), "{problems}");
     assert!(problems.contains("does not resolve"), "{problems}");
+}
+
+/// The `/v2` document's paging bounds and required bodies are those the emulator serves: every
+/// list refuses a `count` past the maximum its document declares and a `from` below its minimum,
+/// and every operation whose body the document requires refuses a request without one.
+#[test]
+fn the_v2_documents_paging_bounds_and_required_bodies_are_as_served() {
+    let app = spawn_app();
+    let session = app.session_with_everything();
+    let document = document(&app, "/v2/openapi.json");
+    let (mut lists, mut bodies) = (0, 0);
+    for (path, item) in document["paths"].as_object().unwrap() {
+        for (method, operation) in item.as_object().unwrap() {
+            let parameters = operation["parameters"].as_array().cloned().unwrap_or_default();
+            let named = |name: &str| {
+                parameters
+                    .iter()
+                    .find(|p| p["name"] == name && p["in"] == "query")
+                    .cloned()
+            };
+            let required: Vec<String> = parameters
+                .iter()
+                .filter(|p| p["in"] == "query" && p["required"] == true)
+                .filter_map(|p| p["name"].as_str())
+                .map(|name| format!("{name}={}", tripletex_sandbox::conformance::argument_sample(name)))
+                .collect();
+            let call = |method: &str, query: &str, body: Option<&str>| {
+                let arguments = required
+                    .iter()
+                    .map(String::as_str)
+                    .chain([query])
+                    .collect::<Vec<_>>()
+                    .join("&");
+                let method = reqwest::Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
+                let mut request = app
+                    .request(method, &format!("/v2{}?{arguments}", concrete(path)))
+                    .header("Authorization", crate::helpers::basic("0", &session));
+                if let Some(body) = body {
+                    request = request.header("Content-Type", "application/json").body(body.to_owned());
+                }
+                app.send(request)
+            };
+            if let (Some(count), Some(from)) = (named("count"), named("from")) {
+                lists += 1;
+                assert_eq!(
+                    (&count["schema"]["minimum"], &from["schema"]["minimum"]),
+                    (&json!(0), &json!(0)),
+                    "{path}"
+                );
+                let max = count["schema"]["maximum"].as_u64().expect("count declares its maximum");
+                for query in [format!("count={}", max + 1), "from=-1".to_owned()] {
+                    let reply = call(method, &query, None);
+                    let said = reply.body["developerMessage"].as_str().unwrap_or_default().to_owned();
+                    let argument = &query[..query.find('=').unwrap()];
+                    assert!(
+                        reply.status == 422 && said.contains(argument),
+                        "{method} {path}?{query}: {} {}",
+                        reply.status,
+                        reply.body
+                    );
+                }
+            }
+            if let Some(body) = operation.get("requestBody") {
+                bodies += 1;
+                assert_eq!(body["required"], true, "{method} {path}");
+                let reply = call(method, "", Some(""));
+                let said = reply.body["developerMessage"].as_str().unwrap_or_default().to_owned();
+                assert!(
+                    reply.status == 422 && said.contains("body"),
+                    "{method} {path} without a body: {} {}",
+                    reply.status,
+                    reply.body
+                );
+            }
+        }
+    }
+    assert!(lists > 100 && bodies > 200, "{lists} lists, {bodies} bodies");
 }

@@ -55,12 +55,16 @@ pub struct Emulator {
 impl Emulator {
     /// Starts an emulator of its own (two workers), so that the panics it counts are its own.
     pub fn start() -> Self {
-        count_server_panics();
-        let (sender, receiver) = mpsc::channel();
-        let config = Config {
+        Self::start_with(Config {
             workers: Some(2),
             ..Config::for_tests()
-        };
+        })
+    }
+
+    /// Starts an emulator of its own with the given configuration (a database file, say).
+    pub fn start_with(config: Config) -> Self {
+        count_server_panics();
+        let (sender, receiver) = mpsc::channel();
         std::thread::Builder::new()
             .name("attack-emulator".into())
             .spawn(move || {
@@ -230,6 +234,22 @@ impl Sandbox {
             address,
             id,
             client,
+            deleted: false,
+        }
+    }
+
+    /// A copy of this sandbox (`{"from": id}`) on the same emulator, deleted on drop.
+    pub fn fork(&self) -> Self {
+        let made = send(
+            self.client
+                .post(format!("http://{}/_sandbox/sandboxes", self.address))
+                .json(&json!({ "from": self.id })),
+        );
+        assert_eq!(made.status, 201, "a fork: {}", made.text);
+        Self {
+            address: self.address.clone(),
+            id: made.json()["value"]["id"].as_str().expect("a sandbox id").to_owned(),
+            client: client(),
             deleted: false,
         }
     }

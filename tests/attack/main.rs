@@ -10,6 +10,8 @@
 //! - `boundaries`: boundary values a client stores and the emulator later computes with
 //!   (the largest numbers, due days beyond the calendar).
 //! - `parsers`: property tests of every parser that sees client bytes.
+//! - `revocation`: readers racing every kind of revocation, in memory, in a fork and on a
+//!   database file: nothing revoked serves a request started after it was acknowledged.
 //!
 //! Each part prints its figures and appends them to `$CARGO_TARGET_TMPDIR/attack-figures.txt`.
 //! The fuzz seed is `ATTACK_SEED` (default 42).
@@ -22,5 +24,6 @@ mod harness;
 mod operations;
 mod parsers;
 mod raw_tcp;
+mod revocation;
 mod soak;
 mod world;
