@@ -58,6 +58,8 @@ pub struct Actor {
 /// arguments and the JSON body (where the operation reads one).
 pub struct Input {
     pub id: i64,
+    /// Every id of the path in order (`id` is the first); an operation with two has both here.
+    pub ids: Vec<i64>,
     pub query: HashMap<String, String>,
     pub body: Option<Value>,
     /// The raw query string (a remembered list page is keyed by it).

@@ -158,7 +158,8 @@ async fn serve(
         return Err(not_emulated(route).into());
     };
     // Every parameter of an operation the sandbox serves is an id.
-    let id = ids(route, &params)?.first().copied().unwrap_or_default();
+    let path_ids = ids(route, &params)?;
+    let id = path_ids.first().copied().unwrap_or_default();
     let query = query_of(&req)?;
     let body = match reads_body(route.kind, route.hook) {
         true => Some(body(&req, &mut payload).await?),
@@ -177,6 +178,7 @@ async fn serve(
     let actor = resources::actor(&principal, &req);
     let mut input = resources::input(&req, id, query, body);
     input.file = file;
+    input.ids = path_ids;
     let answer = match (generic, route.hook) {
         (Some((def, kind)), _) => resources::generic(def, kind, &actor, input).await,
         (None, Some(hook)) => actions::hooks::run(hook, &actor, input).await,

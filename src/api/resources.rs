@@ -34,6 +34,7 @@ pub fn actor(principal: &CompanyPrincipal, req: &HttpRequest) -> Actor {
 pub fn input(req: &HttpRequest, id: i64, query: HashMap<String, String>, body: Option<Value>) -> Input {
     Input {
         id,
+        ids: vec![id],
         query,
         body,
         query_string: req.query_string().to_owned(),

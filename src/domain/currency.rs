@@ -58,6 +58,12 @@ pub fn in_company_currency(amount: f64, rate: f64) -> f64 {
     super::ledger::round(amount * rate)
 }
 
+/// An amount in one currency in another, through the company's currency at each one's rate
+/// (NOK per unit), to the øre.
+pub fn converted(amount: f64, from_rate: f64, to_rate: f64) -> f64 {
+    super::ledger::round(amount * from_rate / to_rate)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -74,5 +80,7 @@ mod tests {
     fn an_amount_is_converted_to_the_ore() {
         assert_eq!(in_company_currency(1000.0, 11.65), 11650.0);
         assert_eq!(in_company_currency(33.33, 0.955), 31.83);
+        assert_eq!(converted(1000.0, 11.65, 10.20), 1142.16);
+        assert_eq!(converted(1000.0, 11.65, 1.0), 11650.0);
     }
 }

@@ -97,6 +97,23 @@ fn an_invoice_in_dollars_paid_at_a_worse_rate_books_an_exchange_loss() {
         None,
     );
     assert_eq!(in_nok.body["value"], 1020.0, "{}", in_nok.body);
+    let eur = books.id("/v2/currency?code=EUR&fields=id");
+    let in_euro = books.call(
+        Method::GET,
+        &format!("/v2/currency/{usd}/{eur}/exchangeRate?amount=100&date=2026-05-01"),
+        None,
+    );
+    assert_eq!(
+        in_euro.body["value"], 87.55,
+        "USD 100 at 10.20 is NOK 1020, EUR 87.55 at 11.65: {}",
+        in_euro.body
+    );
+    let unknown_target = books.call(
+        Method::GET,
+        &format!("/v2/currency/{usd}/999999/exchangeRate?amount=100&date=2026-05-01"),
+        None,
+    );
+    assert_eq!(unknown_target.status, 404, "{}", unknown_target.body);
 
     let invoice = books.invoice(usd, 500.0, "2026-05-04");
     assert_eq!(

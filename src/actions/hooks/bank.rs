@@ -290,6 +290,33 @@ pub async fn create_match(actor: &Actor, input: Input) -> Result<Answer, ApiErro
     Ok(Answer::Value { status: 201, value })
 }
 
+/// `DELETE /bank/reconciliation/match/{id}`: the match goes, and its transactions are unmatched
+/// again (free for another match or suggestion).
+pub async fn delete_match(actor: &Actor, input: Input) -> Result<Answer, ApiError> {
+    let match_def = def(MATCH)?;
+    actor
+        .transaction(move |db, acting| {
+            let company = owner_company(match_def, acting);
+            check_access(match_def, acting, db)?;
+            let found = load(match_def, db, company, input.id)?;
+            db.delete_object(MATCH, found.id)?;
+            let transaction_def = def(TRANSACTION)?;
+            for id in ids_in(&found.body, "transactions") {
+                let Some(mut transaction) = db.object(TRANSACTION, id)?.filter(|t| t.company_id == company) else {
+                    continue;
+                };
+                let fields: &mut Map<String, Value> = &mut transaction.body;
+                fields.insert("matched".into(), json!(false));
+                fields.insert("bankReconciliationMatchSum".into(), json!(0));
+                fields.remove("matchType");
+                save(transaction_def, db, acting, &mut transaction)?;
+            }
+            Ok::<_, ApiError>(())
+        })
+        .await?;
+    Ok(Answer::NoContent)
+}
+
 /// Pending suggestions holding any of `transactions` are withdrawn.
 fn give_way(db: &Db<'_>, company: i64, reconciliation: i64, transactions: &[i64]) -> Result<(), ApiError> {
     for found in db.objects(MATCH, company)? {

@@ -64,3 +64,20 @@ pub fn exchange(actor: &Actor, input: Input) -> Result<Answer, ApiError> {
         value: json!(currency::in_company_currency(amount, rate)),
     })
 }
+
+/// `GET /currency/{fromCurrencyID}/{toCurrencyID}/exchangeRate?amount&date`: the amount in the
+/// second currency, through NOK at each currency's rate.
+pub fn convert(actor: &Actor, input: Input) -> Result<Answer, ApiError> {
+    let operation = "GET /currency/{fromCurrencyID}/{toCurrencyID}/exchangeRate";
+    let amount = number_argument(&input.query, "amount", operation)?;
+    date_argument(&input.query, "date", operation)?;
+    let to = input.ids.get(1).copied().unwrap_or(input.id);
+    let (from_rate, to_rate) = actor
+        .sandbox
+        .store()
+        .with(|db| Ok::<_, ApiError>((rate_of(db, input.id)?, rate_of(db, to)?)))?;
+    Ok(Answer::Value {
+        status: 200,
+        value: json!(currency::converted(amount, from_rate, to_rate)),
+    })
+}
