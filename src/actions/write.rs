@@ -41,8 +41,15 @@ pub fn check_references(db: &Db<'_>, company: i64, references: &[resource::Refer
     Ok(resource::references_exist(&missing)?)
 }
 
-/// A new object's unique fields hold values no other object of the company holds.
-fn check_unique(def: &ResourceDef, db: &Db<'_>, company: i64, body: &Map<String, Value>) -> Result<(), ApiError> {
+/// An object's unique fields hold values no other object of the company holds; `before`, for a
+/// change of object `before.0`, is what it held (a value it keeps is not looked up again).
+fn check_unique(
+    def: &ResourceDef,
+    db: &Db<'_>,
+    company: i64,
+    body: &Map<String, Value>,
+    before: Option<(i64, &Map<String, Value>)>,
+) -> Result<(), ApiError> {
     for unique in &def.unique {
         let text = |value: &Value| match value {
             Value::String(text) => text.trim().to_owned(),
@@ -50,12 +57,16 @@ fn check_unique(def: &ResourceDef, db: &Db<'_>, company: i64, body: &Map<String,
             _ => String::new(),
         };
         let wanted = body.get(&unique.field).map(text).unwrap_or_default();
-        if wanted.is_empty() {
+        let kept =
+            before.is_some_and(|(_, held)| held.get(&unique.field).map(text).as_deref() == Some(wanted.as_str()));
+        if wanted.is_empty() || kept {
             continue;
         }
+        let itself = before.map(|(id, _)| id);
         let in_use = db
             .objects(&def.path, company)?
             .iter()
+            .filter(|o| Some(o.id) != itself)
             .any(|o| o.body.get(&unique.field).map(text).as_deref() == Some(wanted.as_str()));
         resource::value_is_free(unique, &wanted, in_use)?;
     }
@@ -259,7 +270,7 @@ pub fn insert_booked(
         None => None,
     };
     let mut merged = merged;
-    check_unique(def, db, company, &merged)?;
+    check_unique(def, db, company, &merged, None)?;
     check_and_book(def, db, actor, &mut merged, sent)?;
     if let Some(account) = resource::default_account_wanted(def, &merged)
         && let Some(id) = db.account_by_number(company, account.number)?
@@ -340,6 +351,7 @@ pub fn change_object(
     }
     check_references(db, company, &references)?;
     resource::required_fields_are_present(def, &merged)?;
+    check_unique(def, db, company, &merged, Some((object.id, &object.body)))?;
     check_and_book(def, db, actor, &mut merged, sent)?;
     resource::refresh_display_name(def, &mut merged);
     let held = line_ids(def, &object.body);

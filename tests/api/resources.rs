@@ -716,3 +716,42 @@ fn contacts_are_deleted_by_a_list_of_ids() {
     assert_eq!(deleted.status, 204, "{}", deleted.body);
     assert_eq!(app.get_as("0", &session, &format!("/v2/contact/{id}")).status, 404);
 }
+
+#[test]
+fn a_number_another_product_holds_is_refused_on_update_too() {
+    let app = spawn_app();
+    let session = app.session_with_everything();
+    let create = |number: &str| {
+        let made = app.call_as(
+            Method::POST,
+            "0",
+            &session,
+            "/v2/product",
+            Some(&json!({"name": format!("Vare {number}"), "number": number})),
+        );
+        assert_eq!(made.status, 201, "{}", made.body);
+        made.body["value"].clone()
+    };
+    let first = create("U-1");
+    let second = create("U-2");
+    let update = |product: &Value, body: Value| {
+        app.call_as(
+            Method::PUT,
+            "0",
+            &session,
+            &format!("/v2/product/{}", product["id"]),
+            Some(&body),
+        )
+    };
+    let taken = update(&second, json!({"number": "U-1"}));
+    assert_eq!(
+        (taken.status, taken.body["validationMessages"][0]["field"].as_str()),
+        (422, Some("number")),
+        "{}",
+        taken.body
+    );
+    let kept = update(&first, json!({"number": "U-1", "name": "Omdøpt vare"}));
+    assert_eq!(kept.status, 200, "a product keeps its own number: {}", kept.body);
+    let moved = update(&second, json!({"number": "U-3"}));
+    assert_eq!(moved.status, 200, "{}", moved.body);
+}
