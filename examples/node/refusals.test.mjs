@@ -1,7 +1,7 @@
-// A refusal and its remedy, in a scenario where Tripletex refuses (see helper.mjs).
+// A refusal and its remedy, in a scenario where Tripletex refuses (the tripletex-sandbox package's helpers).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { useEmulator } from './helper.mjs';
+import { useEmulator } from 'tripletex-sandbox';
 
 const emulator = useEmulator();
 

@@ -1,7 +1,7 @@
-// What an integration does first, each test in a sandbox of its own (see helper.mjs).
+// What an integration does first, each test in a sandbox of its own (the tripletex-sandbox package's helpers).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { useEmulator } from './helper.mjs';
+import { useEmulator } from 'tripletex-sandbox';
 
 const emulator = useEmulator();
 

@@ -1,7 +1,7 @@
 // Asserting what an integration called, the way WireMock's verify does (see docs/verify.md).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { useEmulator } from './helper.mjs';
+import { useEmulator } from 'tripletex-sandbox';
 
 const emulator = useEmulator();
 

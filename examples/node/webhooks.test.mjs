@@ -1,7 +1,7 @@
 // An event subscription end to end: the sandbox posts each webhook to a receiver on loopback.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { useEmulator, startReceiver } from './helper.mjs';
+import { useEmulator, startReceiver } from 'tripletex-sandbox';
 
 const emulator = useEmulator();
 

@@ -14,7 +14,11 @@ impl From<Denial> for ApiError {
             DenialKind::NotFound => ErrorKind::NotFound,
         };
         let mut error = ApiError::new(kind).with_developer_message(denial.developer_message());
-        error.denial = Some((denial.rule, denial.remedy.clone()));
+        error.denial = Some(Box::new((denial.rule, denial.remedy.clone())));
+        if let Some(norwegian) = denial.norwegian {
+            let (reason, remedy) = *norwegian;
+            error = error.with_norwegian(reason, remedy);
+        }
         if denial.fields.is_empty() {
             return error;
         }

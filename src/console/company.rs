@@ -54,7 +54,7 @@ pub async fn overview(req: HttpRequest) -> Result<HttpResponse, Problem> {
                 dt { (ctx.t("Integrasjoner", "Integrations")) } dd { (yes_no(&ctx, company.integrations_enabled)) }
                 @if let Some(relation) = relation {
                     dt { (ctx.t("Regnskapskontor", "Accounting office")) }
-                    dd { a href=(ctx.url(&format!("/companies/{}", relation.office_id))) { (relation.office_id) } }
+                    dd { a #office-link href=(ctx.url(&format!("/companies/{}", relation.office_id))) { (ctx.company_name(relation.office_id)) } }
                     dt { (ctx.t("API-tilgang", "API access")) } dd { (yes_no(&ctx, relation.api_access)) }
                 }
             }
@@ -248,7 +248,7 @@ fn accountant_page(ctx: &Ctx, company: &Company, refused: Option<&ApiError>) -> 
             Some(relation) => form.panel method="post" action=(ctx.url(&format!("/companies/{}/accountant", company.id))) {
                 (ctx.csrf_field())
                 @if let Some(error) = refused { (ctx.refusal(error)) }
-                p { (ctx.t("Regnskapskontor: ", "Accounting office: ")) a href=(ctx.url(&format!("/companies/{}", relation.office_id))) { (relation.office_id) } }
+                p { (ctx.t("Regnskapskontor: ", "Accounting office: ")) a #office-link href=(ctx.url(&format!("/companies/{}", relation.office_id))) { (ctx.company_name(relation.office_id)) } }
                 fieldset {
                     legend { (ctx.t("Generell tilgang", "General access")) }
                     div.check {
@@ -313,18 +313,11 @@ pub async fn client_access(req: HttpRequest, query: Option<web::Query<AccessQuer
 }
 
 /// The templates the client-access screen offers, by their names in the product.
-pub const TEMPLATES: &[(&str, &str, &str)] = &[
-    (
-        "STANDARD_PRIVILEGES_ACCOUNTANT",
-        "Standardrettigheter for regnskapsførere",
-        "Standard rights for accountants",
-    ),
-    ("ALL_PRIVILEGES", "Samtlige rettigheter", "All rights"),
-    (
-        "STANDARD_PRIVILEGES_AUDITOR",
-        "Standardrettigheter for revisorer",
-        "Standard rights for auditors",
-    ),
+/// (their labels are in `domain::entitlements::LABELS`).
+pub const TEMPLATES: &[&str] = &[
+    "STANDARD_PRIVILEGES_ACCOUNTANT",
+    "ALL_PRIVILEGES",
+    "STANDARD_PRIVILEGES_AUDITOR",
 ];
 
 fn client_access_page(
@@ -392,7 +385,7 @@ fn client_access_page(
                     h3 { (ctx.t("Brukere", "Users")) }
                     ul.accesses {
                         @for person in people.iter().filter(|p| p.client_entitlements.contains_key(&client.id)) {
-                            li { (person.display_name()) ": " (person.client_entitlements.get(&client.id).map(|e| e.join(", ")).unwrap_or_default()) }
+                            li { (person.display_name()) ": " (ctx.accesses(person.client_entitlements.get(&client.id).into_iter().flatten().map(String::as_str))) }
                         }
                     }
                     h3 { (ctx.t("API-nøkler", "API keys")) }
@@ -429,8 +422,8 @@ fn client_access_page(
                 }
                 label for="link-template" { (ctx.t("Tilgangsmal", "Access template")) }
                 select #link-template name="template" {
-                    @for (name, no, en) in TEMPLATES {
-                        option value=(name) { (ctx.lang.t(no, en)) }
+                    @for name in TEMPLATES {
+                        option value=(name) title=(name) { (ctx.access_text(name)) }
                     }
                 }
                 button #link-submit type="submit" { (ctx.t("Gi tilgang", "Grant access")) }
@@ -444,14 +437,14 @@ fn link_details(ctx: &Ctx, link: &clients::ClientKeyAccess) -> Markup {
     html! {
         dl.facts {
             dt { (ctx.t("Tilganger på klienten", "Accesses on the client")) }
-            dd { (link.accesses.join(", ")) }
+            dd { (ctx.accesses(link.accesses.iter().map(String::as_str))) }
             dt { (ctx.t("Virker nå", "In effect now")) }
             dd.effective {
-                @if link.effective.is_empty() { (ctx.t("ingenting", "nothing")) } @else { (link.effective.names().join(", ")) }
+                @if link.effective.is_empty() { (ctx.t("ingenting", "nothing")) } @else { (ctx.accesses(link.effective.names())) }
             }
-            @if let Some(reason) = link.reason {
+            @if let Some((english, norsk)) = link.reason {
                 dt { (ctx.t("Hvorfor ikke", "Why not")) }
-                dd.reason { (reason) }
+                dd.reason { (ctx.lang.t(norsk, english)) }
             }
         }
     }

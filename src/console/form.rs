@@ -44,10 +44,10 @@ impl Form {
     pub fn number(&self, name: &str, label: &str) -> Result<i64, ApiError> {
         let value = self
             .text(name)
-            .ok_or_else(|| invalid(name, label, "må fylles ut / is required"))?;
+            .ok_or_else(|| invalid(name, label, ("må fylles ut", "is required")))?;
         value
             .parse()
-            .map_err(|_| invalid(name, label, "må være et tall / must be a number"))
+            .map_err(|_| invalid(name, label, ("må være et tall", "must be a number")))
     }
 
     /// An optional whole number: blank is None, anything else must be a number.
@@ -59,12 +59,14 @@ impl Form {
     }
 }
 
-fn invalid(name: &str, label: &str, problem: &str) -> ApiError {
+/// `problem` in Norwegian and in English; the field message is Norwegian, as Tripletex's are.
+fn invalid(name: &str, label: &str, (no, en): (&str, &str)) -> ApiError {
     ApiError::new(ErrorKind::Validation)
-        .with_developer_message(format!("«{label}» {problem}."))
+        .with_developer_message(format!("«{label}» {en}."))
+        .with_norwegian(format!("«{label}» {no}."), None)
         .with_validation(vec![ValidationMessage::field(
             name.to_owned(),
-            format!("«{label}» {problem}"),
+            format!("«{label}» {no}"),
         )])
 }
 

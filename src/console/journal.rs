@@ -1,12 +1,16 @@
 //! The live journal: each `/v2` call the class's integration makes, newest first, allowed or
 //! refused, with the status, the Tripletex error code and, for a refusal, the rule and its fix.
-//! The page polls its own rows (a small HTML fragment) every two seconds.
+//! The page polls its own rows (a small HTML fragment) every two seconds. Companies and keys show
+//! by name; tokens show as `••••` (the journal never keeps them), so a projected journal leaks none.
 
-use crate::console::page::{Ctx, Problem};
+use crate::console::page::{Ctx, Lang, Problem};
+use crate::sandbox::journal::redact::REDACTED;
 use crate::sandbox::journal::{Entry, Filter};
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse};
 use maud::{Markup, html};
+use std::cell::RefCell;
+use std::collections::HashMap;
 
 /// How many of the newest entries the page shows.
 const SHOWN: usize = 100;
@@ -53,27 +57,77 @@ pub async fn rows(req: HttpRequest) -> Result<HttpResponse, Problem> {
 
 fn rows_markup(ctx: &Ctx) -> Markup {
     let page = ctx.sandbox.journal().read(&Filter::default(), 0, SHOWN);
+    let names = Names::of(ctx);
     html! {
         @if page.entries.is_empty() {
             tr { td colspan="9" { (ctx.t("Ingen kall ennå.", "No calls yet.")) } }
         }
-        @for entry in &page.entries { (row(ctx, entry)) }
+        @for entry in &page.entries { (row(ctx, &names, entry)) }
     }
 }
 
-fn row(ctx: &Ctx, entry: &Entry) -> Markup {
-    let refused = entry.status >= 400;
+/// The world's companies and keys by name, read once per render of the rows.
+struct Names {
+    companies: HashMap<i64, String>,
+    keys: RefCell<HashMap<i64, String>>,
+    sandbox: actix_web::web::Data<crate::sandbox::Sandbox>,
+}
+
+impl Names {
+    fn of(ctx: &Ctx) -> Self {
+        let companies = ctx.sandbox.store().with(|db| db.companies()).unwrap_or_default();
+        Self {
+            companies: companies.into_iter().map(|r| (r.company.id, r.company.name)).collect(),
+            keys: RefCell::default(),
+            sandbox: ctx.sandbox.clone(),
+        }
+    }
+
+    fn company(&self, id: i64) -> String {
+        self.companies.get(&id).cloned().unwrap_or_else(|| id.to_string())
+    }
+
+    fn key(&self, id: i64) -> String {
+        let mut keys = self.keys.borrow_mut();
+        keys.entry(id)
+            .or_insert_with(|| {
+                let row = self.sandbox.store().with(|db| db.key_row(id)).ok().flatten();
+                row.map_or_else(|| id.to_string(), |r| r.key.name)
+            })
+            .clone()
+    }
+}
+
+/// The call as it was made. The journal keeps no secret (`redact` replaced each token of the
+/// path and query before it was stored); each shows as a short `••••`, so a row stays one line.
+fn call_markup(ctx: &Ctx, entry: &Entry) -> Markup {
+    let hidden = ctx.t(
+        "Nøkkelen lagres ikke i journalen",
+        "The journal does not keep the token",
+    );
     let call = if entry.query.is_empty() {
         format!("{} {}", entry.method, entry.path)
     } else {
         format!("{} {}?{}", entry.method, entry.path, entry.query)
     };
     html! {
+        code {
+            @for (at, part) in call.split(REDACTED).enumerate() {
+                @if at > 0 { span.secret title=(hidden) { "••••" } }
+                (part)
+            }
+        }
+    }
+}
+
+fn row(ctx: &Ctx, names: &Names, entry: &Entry) -> Markup {
+    let refused = entry.status >= 400;
+    html! {
         tr.refused[refused].allowed[!refused] {
             td { (entry.time.strftime("%H:%M:%S").to_string()) }
-            td.call { code { (call) } }
-            td { (entry.company_id.map(|c| c.to_string()).unwrap_or_default()) }
-            td { (entry.key_id.map(|k| k.to_string()).unwrap_or_default()) }
+            td.call { (call_markup(ctx, entry)) }
+            td.company { (entry.company_id.map(|c| names.company(c)).unwrap_or_default()) }
+            td.key { (entry.key_id.map(|k| names.key(k)).unwrap_or_default()) }
             td.outcome { @if refused { (ctx.t("Avvist", "Refused")) } @else { (ctx.t("Tillatt", "Allowed")) } }
             td { (entry.status) }
             td { (entry.code.map(|c| c.to_string()).unwrap_or_default()) }
@@ -82,8 +136,13 @@ fn row(ctx: &Ctx, entry: &Entry) -> Markup {
                 @else if let Some(id) = &entry.override_id { code { "override " (id) } }
             }
             td.remedy {
-                @if let Some(remedy) = &entry.remedy { (remedy) }
-                @else if let Some(message) = entry.developer_message.as_deref().filter(|_| refused) { (message) }
+                @match ctx.lang {
+                    Lang::No => { @if let Some(text) = entry.norwegian.as_deref().filter(|_| refused) { (text) } },
+                    Lang::En => {
+                        @if let Some(remedy) = &entry.remedy { (remedy) }
+                        @else if let Some(message) = entry.developer_message.as_deref().filter(|_| refused) { (message) }
+                    },
+                }
             }
         }
     }

@@ -1,10 +1,12 @@
 //! The training console (`/console`, `/sb/{id}/console`): server-rendered pages that mirror
 //! Tripletex's own screens for the accountant-key procedure (Selskap > Mitt abonnement, Ansatte,
 //! Kontakter, API-tilgang, Brukertilgang, Selskap > Regnskapsfører, Klient > Tilganger,
-//! Integrasjoner), a live journal, the webhook deliveries and the trainer's scenario picker. It owns only presentation
+//! Integrasjoner), a live journal, the webhook deliveries, the trainer's scenario picker and the
+//! class page (a sandbox per trainee). It owns only presentation
 //! and form handling: every action is a control-plane function, so the console refuses exactly
 //! what `/_sandbox` refuses, with the same rule and remedy.
 
+mod class;
 mod company;
 mod form;
 mod journal;
@@ -52,6 +54,14 @@ fn configure(cfg: &mut web::ServiceConfig) {
         .service(resource("/acting-as").route(post().to(trainer::acting_as)))
         .service(resource("/scenario").route(post().to(trainer::load_scenario)))
         .service(resource("/reset").route(post().to(trainer::reset)))
+        .service(
+            resource("/class")
+                .route(get().to(class::page))
+                .route(post().to(class::make)),
+        )
+        .service(resource("/class/reset").route(post().to(class::reset)))
+        .service(resource("/class/delete").route(post().to(class::delete)))
+        .service(resource("/class/sheet").route(get().to(class::sheet)))
         .service(resource("/journal").route(get().to(journal::page)))
         .service(resource("/journal/rows").route(get().to(journal::rows)))
         .service(resource("/webhooks").route(get().to(webhooks::page)))

@@ -4,11 +4,12 @@
 
 use crate::console::security::{self, Cookies};
 use crate::control::actor::ActingAs;
+use crate::domain::entitlements::label;
 use crate::domain::model::{Company, CompanyKind, Person};
 use crate::http::SANDBOX_ID;
 use crate::sandbox::Sandbox;
 use crate::store::CompanyRow;
-use crate::wire::ApiError;
+use crate::wire::{ApiError, ErrorKind};
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse, ResponseError, web};
@@ -176,7 +177,7 @@ impl Ctx {
     ) -> HttpResponse {
         let mut response = self.page_with_status(StatusCode::OK, title, company, body);
         if let Some(error) = refused {
-            let rule = error.denial.as_ref().map_or("", |(rule, _)| rule);
+            let rule = error.denial.as_deref().map_or("", |(rule, _)| rule);
             let text = format!("{} {} {rule}", error.kind.status(), error.kind.code());
             if let Ok(value) = HeaderValue::from_str(text.trim_end()) {
                 response.headers_mut().insert(REFUSED_HEADER, value);
@@ -323,7 +324,7 @@ impl Ctx {
                             optgroup label=(row.company.name) {
                                 @for person in people.iter().filter(|p| p.company_id == row.company.id && !p.is_proxy) {
                                     option value=(person.id) selected[self.acting == ActingAs::Person(person.id)] {
-                                        (person.display_name()) " (" (person.id) ")"
+                                        (person.display_name())
                                     }
                                 }
                             }
@@ -334,6 +335,7 @@ impl Ctx {
                 nav.tools aria-label=(self.t("Verktøy", "Tools")) {
                     a href=(self.url("/journal")) { (self.t("Journal", "Journal")) }
                     a href=(self.url("/webhooks")) { "Webhooks" }
+                    @if self.sandbox_id.is_none() { a #class-link href=(self.url("/class")) { (self.t("Kurs", "Class")) } }
                     a #lang-toggle href=(toggle) lang=(other_lang.code()) hreflang=(other_lang.code()) {
                         (self.t("English", "Norsk"))
                     }
@@ -399,37 +401,75 @@ impl Ctx {
         }
     }
 
+    /// A company by its name (its id if the world no longer has it).
+    pub fn company_name(&self, id: i64) -> String {
+        let company = self.sandbox.store().with(|db| db.company(id)).ok().flatten();
+        company.map_or_else(|| id.to_string(), |c| c.name)
+    }
+
+    /// An entitlement or template under its label in the product, its API name on hover.
+    pub fn access(&self, name: &str) -> Markup {
+        match label(name) {
+            Some((no, en)) => html! { span.access title=(name) data-code=(name) { (self.lang.t(no, en)) } },
+            None => html! { code { (name) } },
+        }
+    }
+
+    /// Several accesses, comma-separated, each as [`Ctx::access`] shows it.
+    pub fn accesses<'a>(&self, names: impl IntoIterator<Item = &'a str>) -> Markup {
+        html! {
+            @for (at, name) in names.into_iter().enumerate() {
+                @if at > 0 { ", " }
+                (self.access(name))
+            }
+        }
+    }
+
+    /// An access's label as plain text, for places that take no markup (a select's options).
+    pub fn access_text(&self, name: &str) -> String {
+        label(name).map_or_else(|| name.to_owned(), |(no, en)| self.lang.t(no, en).to_owned())
+    }
+
     /// A refusal where the real UI refuses: what was refused, the rule's reason and the remedy.
     pub fn refusal(&self, error: &ApiError) -> Markup {
         refusal_box(self.lang, error)
     }
 }
 
+/// One language per page: a Norwegian page shows the rule's Norwegian reason and remedy and the
+/// error table's Norwegian message, never the English developer message.
 pub fn refusal_box(lang: Lang, error: &ApiError) -> Markup {
-    let (rule, remedy) = match &error.denial {
-        Some((rule, remedy)) => (Some(*rule), remedy.as_deref()),
-        None => (None, None),
+    let rule = error.denial.as_deref().map(|(rule, _)| *rule);
+    let (headline, reason, remedy) = match lang {
+        Lang::En => {
+            let (reason, remedy) = english_reason(error);
+            (error.message.as_ref(), reason, remedy)
+        }
+        Lang::No => match &error.norwegian {
+            Some(norwegian) => (
+                error.kind.norwegian_message(),
+                norwegian.reason.as_str(),
+                norwegian.remedy.as_deref(),
+            ),
+            None => (error.kind.norwegian_message(), "", None),
+        },
     };
-    let developer = error.developer_message.as_deref().unwrap_or_default();
-    // A denial's developerMessage is "reason Fix: remedy (rule: name)"; the page shows the parts apart.
-    let reason = match rule {
-        Some(_) => developer.split(" Fix: ").next().unwrap_or(developer),
-        None => developer,
+    // A Norwegian reason says what the field messages say; without one they are the detail.
+    let validation = match lang {
+        Lang::No if error.norwegian.is_some() => None,
+        _ => error.validation_messages.as_ref(),
     };
-    let reason = reason
-        .strip_suffix(&format!(" (rule: {})", rule.unwrap_or_default()))
-        .unwrap_or(reason);
     html! {
         div.notice.refused role="alert" {
             p.headline {
-                strong { (lang.t("Avvist", "Refused")) } " · " (error.kind.status()) " / " (error.kind.code()) " · " (error.message)
+                strong { (lang.t("Avvist", "Refused")) } " · " (error.kind.status()) " / " (error.kind.code()) " · " (headline)
             }
             @if !reason.is_empty() { p.reason { (reason) } }
             @if let Some(remedy) = remedy {
                 p.remedy { strong { (lang.t("Slik retter du det: ", "How to fix it: ")) } (remedy) }
             }
             @if let Some(rule) = rule { p.rule { (lang.t("Regel: ", "Rule: ")) code { (rule) } } }
-            @if let Some(messages) = &error.validation_messages {
+            @if let Some(messages) = validation {
                 ul.validation {
                     @for message in messages {
                         li {
@@ -443,11 +483,49 @@ pub fn refusal_box(lang: Lang, error: &ApiError) -> Markup {
     }
 }
 
+/// The English reason and remedy: a denial's developerMessage is "reason Fix: remedy (rule:
+/// name)", shown in parts; any other error's developerMessage is its reason.
+fn english_reason(error: &ApiError) -> (&str, Option<&str>) {
+    let developer = error.developer_message.as_deref().unwrap_or_default();
+    let Some((rule, remedy)) = error.denial.as_deref() else {
+        return (developer, None);
+    };
+    let reason = developer.split(" Fix: ").next().unwrap_or(developer);
+    let reason = reason.strip_suffix(&format!(" (rule: {rule})")).unwrap_or(reason);
+    (reason, remedy.as_deref())
+}
+
+/// An error the console itself raises, in both languages (a Norwegian page shows only `no`).
+pub fn console_error(kind: ErrorKind, no: impl Into<String>, en: impl Into<String>) -> ApiError {
+    ApiError::new(kind)
+        .with_developer_message(en.into())
+        .with_norwegian(no, None)
+}
+
+/// No `what` (a person, a key) has this id in the sandbox.
+pub fn no_such(what: &str, id: i64) -> ApiError {
+    let no = match what {
+        "person" => "person",
+        "key" => "nøkkel",
+        _ => "ting",
+    };
+    console_error(
+        ErrorKind::NotFound,
+        format!("Ingen {no} har id {id} i denne sandkassen."),
+        format!("No {what} has id {id}."),
+    )
+}
+
 /// The numeric `{id}` of a console path.
 pub fn path_id(req: &HttpRequest) -> Result<i64, ApiError> {
     let text = req.match_info().get("id").unwrap_or_default();
-    text.parse()
-        .map_err(|_| ApiError::not_found(format!("{text:?} is not an id of anything in this sandbox.")))
+    text.parse().map_err(|_| {
+        console_error(
+            ErrorKind::NotFound,
+            format!("{text:?} er ikke id-en til noe i denne sandkassen."),
+            format!("{text:?} is not an id of anything in this sandbox."),
+        )
+    })
 }
 
 /// The name of a company kind in the console's language.
@@ -592,14 +670,33 @@ mod tests {
             email: String::new(),
         })
         .unwrap_err();
-        let html = refusal_box(Lang::No, &ApiError::from(denial)).into_string();
+        let error = ApiError::from(denial);
+        let english = refusal_box(Lang::En, &error).into_string();
         assert!(
-            html.contains("&quot;Nullpunkt&quot; has not activated the Integrations module."),
-            "{html}"
+            english.contains("&quot;Nullpunkt&quot; has not activated the Integrations module."),
+            "{english}"
         );
-        assert!(html.contains("Slik retter du det: "), "{html}");
-        assert!(html.contains("Selskap &gt; Mitt abonnement"), "{html}");
-        assert!(html.contains("<code>integrations_are_active</code>"), "{html}");
-        assert!(!html.contains("Fix:"), "{html}");
+        assert!(english.contains("How to fix it: "), "{english}");
+        assert!(english.contains("<code>integrations_are_active</code>"), "{english}");
+        assert!(!english.contains("Fix:"), "{english}");
+        // One language per page: the Norwegian box holds the rule's Norwegian texts only.
+        let norwegian = refusal_box(Lang::No, &error).into_string();
+        assert!(
+            norwegian.contains("«Nullpunkt» har ikke aktivert modulen Integrasjoner."),
+            "{norwegian}"
+        );
+        assert!(norwegian.contains("Slik retter du det: "), "{norwegian}");
+        assert!(
+            norwegian.contains("Du har ikke tilgang til denne funksjonen."),
+            "{norwegian}"
+        );
+        assert!(
+            norwegian.contains("<code>integrations_are_active</code>"),
+            "{norwegian}"
+        );
+        assert!(
+            !norwegian.contains("has not") && !norwegian.contains("permission"),
+            "{norwegian}"
+        );
     }
 }

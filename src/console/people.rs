@@ -4,7 +4,7 @@
 
 use crate::console::company::company_of;
 use crate::console::form::Form;
-use crate::console::page::{Ctx, Flash, Problem, path_id};
+use crate::console::page::{Ctx, Flash, Problem, no_such, path_id};
 use crate::console::security::posted;
 use crate::control::company::catalog;
 use crate::control::people::{self as control, AccessBody, CustomSetup, NewKeyBody};
@@ -78,7 +78,7 @@ fn people_list(req: &HttpRequest, contacts: bool) -> Result<HttpResponse, Proble
                 tbody {
                     @for person in &people {
                         tr {
-                            td { (person.display_name()) " (" (person.id) ")" }
+                            td title={ "id " (person.id) } { (person.display_name()) }
                             td { (person.email) }
                             td { (person.roles.iter().map(|r| r.ui_name()).collect::<Vec<_>>().join(", ")) }
                             td.links {
@@ -107,7 +107,7 @@ fn person_by_id(ctx: &Ctx, id: i64) -> Result<(Person, Company), Problem> {
         .with(|db| db.person(id))
         .map_err(|e| ctx.problem(&e.into()))?
         .filter(|p| !p.is_proxy)
-        .ok_or_else(|| ctx.problem(&ApiError::not_found(format!("No person has id {id}."))))?;
+        .ok_or_else(|| ctx.problem(&no_such("person", id)))?;
     let company = company_of(ctx, person.company_id)?;
     Ok((person, company))
 }
@@ -169,13 +169,13 @@ fn access_page(ctx: &Ctx, person: &Person, company: &Company, refused: AccessRef
                 @for (name, _) in TEMPLATES.iter().filter(|(n, _)| *n != "NONE_PRIVILEGES") {
                     div.check {
                         input id={ "entitlement-" (name) } type="checkbox" name="entitlements" value=(name) checked[held(name)];
-                        label for={ "entitlement-" (name) } { code { (name) } }
+                        label for={ "entitlement-" (name) } { (ctx.access(name)) }
                     }
                 }
                 @for (_, name) in CATALOGUE {
                     div.check {
                         input id={ "entitlement-" (name) } type="checkbox" name="entitlements" value=(name) checked[held(name)];
-                        label for={ "entitlement-" (name) } { code { (name) } }
+                        label for={ "entitlement-" (name) } { (ctx.access(name)) }
                     }
                 }
             }
@@ -206,16 +206,16 @@ fn client_access_form(ctx: &Ctx, person: &Person, refused: Option<&ApiError>) ->
             label for="access-client" { (ctx.t("Klient", "Client")) }
             select #access-client name="client" {
                 @for client in &clients {
-                    option value=(client.id) {
-                        (client.name) " (" (client.id) "): "
-                        (person.client_entitlements.get(&client.id).map_or_else(|| ctx.t("ingen tilgang", "no access").to_owned(), |e| e.join(", ")))
+                    option value=(client.id) title=[person.client_entitlements.get(&client.id).map(|e| e.join(", "))] {
+                        (client.name) ": "
+                        (person.client_entitlements.get(&client.id).map_or_else(|| ctx.t("ingen tilgang", "no access").to_owned(), |e| e.iter().map(|n| ctx.access_text(n)).collect::<Vec<_>>().join(", ")))
                     }
                 }
             }
             label for="access-template" { (ctx.t("Tilgangsmal", "Access template")) }
             select #access-template name="template" {
-                @for (name, no, en) in crate::console::company::TEMPLATES {
-                    option value=(name) { (ctx.lang.t(no, en)) }
+                @for name in crate::console::company::TEMPLATES {
+                    option value=(name) title=(name) { (ctx.access_text(name)) }
                 }
                 option value="" { (ctx.t("Ingen tilgang", "No access")) }
             }
@@ -248,6 +248,7 @@ fn closed_value<T: serde::de::DeserializeOwned>(field: &str, value: &str) -> Res
     serde_json::from_value(serde_json::Value::String(value.to_owned())).map_err(|_| {
         ApiError::new(ErrorKind::Validation)
             .with_developer_message(format!("{value:?} is not a value of {field}."))
+            .with_norwegian(format!("{value:?} er ikke en gyldig verdi for {field}."), None)
             .with_validation(vec![ValidationMessage::field(field.to_owned(), "Ugyldig verdi.")])
     })
 }
@@ -386,7 +387,7 @@ fn api_access_page(ctx: &Ctx, person: &Person, company: &Company, query: &str, r
                         @for (_, name) in CATALOGUE {
                             div.check {
                                 input id={ "custom-access-" (name) } type="checkbox" name="accesses" value=(name);
-                                label for={ "custom-access-" (name) } { code { (name) } }
+                                label for={ "custom-access-" (name) } { (ctx.access(name)) }
                             }
                         }
                     }
@@ -454,13 +455,11 @@ fn minutes(time: &str) -> String {
     time.get(..16).unwrap_or(time).replacen('T', " ", 1)
 }
 
-fn accesses_text(ctx: &Ctx, accesses: &KeyAccesses) -> String {
+fn accesses_text(ctx: &Ctx, accesses: &KeyAccesses) -> Markup {
     match accesses.names() {
-        None => ctx
-            .t("Alle (brukerens tilganger)", "All (the user's accesses)")
-            .to_owned(),
-        Some(names) if names.is_empty() => ctx.t("ingen", "none").to_owned(),
-        Some(names) => names.join(", "),
+        None => html! { (ctx.t("Alle (brukerens tilganger)", "All (the user's accesses)")) },
+        Some(names) if names.is_empty() => html! { (ctx.t("ingen", "none")) },
+        Some(names) => ctx.accesses(names),
     }
 }
 
@@ -520,7 +519,7 @@ fn owner_of_key(ctx: &Ctx, key: i64) -> Result<(Person, Company), Problem> {
         .store()
         .with(|db| db.key_row(key))
         .map_err(|e| ctx.problem(&e.into()))?
-        .ok_or_else(|| ctx.problem(&ApiError::not_found(format!("No key has id {key}."))))?;
+        .ok_or_else(|| ctx.problem(&no_such("key", key)))?;
     person_by_id(ctx, row.key.person_id)
 }
 

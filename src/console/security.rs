@@ -4,7 +4,7 @@
 //! form that turns `--admin-token` into an `HttpOnly` cookie, and the security headers of every
 //! console answer (a strict Content-Security-Policy, no framing).
 
-use crate::console::page::{Ctx, Flash, Lang, Problem};
+use crate::console::page::{Ctx, Flash, Lang, Problem, console_error};
 use crate::http::guard::AdminToken;
 use crate::wire::{ApiError, ErrorKind};
 use actix_web::body::{BoxBody, MessageBody};
@@ -144,11 +144,12 @@ fn same_origin(headers: &HeaderMap) -> bool {
 }
 
 /// The refusal of a form that did not come from the console's own page.
-fn cross_site(lang: Lang) -> ApiError {
-    ApiError::new(ErrorKind::Forbidden).with_developer_message(lang.t(
+fn cross_site() -> ApiError {
+    console_error(
+        ErrorKind::Forbidden,
         "Skjemaet kom ikke fra konsollens egen side (manglende eller feil CSRF-nøkkel, eller en annen opprinnelse). Last siden på nytt og prøv igjen.",
         "The form did not come from the console's own page (a missing or wrong CSRF token, or another origin). Reload the page and try again.",
-    ))
+    )
 }
 
 /// Checks a posted form's origin and CSRF field against the visitor's cookie.
@@ -158,7 +159,7 @@ pub fn check_post(req: &HttpRequest, ctx: &Ctx, sent: Option<&str>) -> Result<()
     if token_matches && same_origin(req.headers()) {
         return Ok(());
     }
-    Err(ctx.problem(&cross_site(ctx.lang)))
+    Err(ctx.problem(&cross_site()))
 }
 
 /// The start of every POST handler: the console context and the form, once it is known to come
@@ -198,17 +199,18 @@ pub async fn guard(
     let (http, _) = req.into_parts();
     let response = match Ctx::of(&http) {
         Ok(ctx) if http.method() == Method::GET => login_form(&ctx, None, actix_web::http::StatusCode::UNAUTHORIZED),
-        Ok(ctx) => ctx.problem(&not_logged_in(ctx.lang)).into_response(),
+        Ok(ctx) => ctx.problem(&not_logged_in()).into_response(),
         Err(problem) => problem.into_response(),
     };
     Ok(ServiceResponse::new(http, response).map_into_boxed_body())
 }
 
-fn not_logged_in(lang: Lang) -> ApiError {
-    ApiError::new(ErrorKind::Unauthorized).with_developer_message(lang.t(
+fn not_logged_in() -> ApiError {
+    console_error(
+        ErrorKind::Unauthorized,
         "Konsollen krever administratornøkkelen (--admin-token): logg inn på konsollens innloggingsside først.",
         "The console needs the admin token (--admin-token): log in on the console's login page first.",
-    ))
+    )
 }
 
 fn login_form(ctx: &Ctx, refused: Option<&ApiError>, status: actix_web::http::StatusCode) -> HttpResponse {
@@ -243,10 +245,11 @@ pub async fn login(req: HttpRequest, body: web::Bytes) -> Result<HttpResponse, P
     };
     let sent = form.get("token").unwrap_or_default();
     if !token.matches(sent.as_bytes()) {
-        let refused = ApiError::new(ErrorKind::Unauthorized).with_developer_message(ctx.t(
+        let refused = console_error(
+            ErrorKind::Unauthorized,
             "Det er ikke nøkkelen sandkassen ble startet med (--admin-token / TRIPLETEX_SANDBOX_ADMIN_TOKEN).",
             "That is not the token the sandbox was started with (--admin-token / TRIPLETEX_SANDBOX_ADMIN_TOKEN).",
-        ));
+        );
         return Ok(login_form(
             &ctx,
             Some(&refused),

@@ -118,7 +118,7 @@ pub async fn acting_as(req: HttpRequest, body: web::Bytes) -> Result<HttpRespons
             .with(|db| db.person(id))
             .map_err(|e| ctx.problem(&e.into()))?;
         if known.is_none_or(|p| p.is_proxy) {
-            return Err(ctx.problem(&ApiError::not_found(format!("No person has id {id}."))));
+            return Err(ctx.problem(&crate::console::page::no_such("person", id)));
         }
     }
     // Back to the page the picker was on, if it is one of this console's.
@@ -168,8 +168,9 @@ pub async fn reset(req: HttpRequest, body: web::Bytes) -> Result<HttpResponse, P
 /// A console path that is no page.
 pub async fn not_found(req: HttpRequest) -> Result<HttpResponse, Problem> {
     let ctx = Ctx::of(&req)?;
-    Err(ctx.problem(&ApiError::not_found(format!(
-        "The console has no page {:?}.",
-        req.path()
-    ))))
+    Err(ctx.problem(&crate::console::page::console_error(
+        crate::wire::ErrorKind::NotFound,
+        format!("Konsollen har ingen side {:?}.", req.path()),
+        format!("The console has no page {:?}.", req.path()),
+    )))
 }

@@ -185,7 +185,7 @@ fn client_access_response(req: &HttpRequest, client_id: i64) -> Result<HttpRespo
                 "accesses": access.accesses,
                 "effective": !access.effective.is_empty(),
                 "effectiveAccesses": access.effective,
-                "reason": access.reason,
+                "reason": access.reason.map(|(english, _)| english),
             })
         })
         .collect();
@@ -201,7 +201,7 @@ pub struct ClientKeyAccess {
     /// What the key can do in the client right now.
     pub effective: AccessSet,
     /// Why the key can do nothing there, when it cannot.
-    pub reason: Option<&'static str>,
+    pub reason: Option<(&'static str, &'static str)>,
 }
 
 /// Klient > Tilganger filtered on «API-nøkkel»: every office key linked to the client.

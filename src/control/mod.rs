@@ -169,9 +169,15 @@ struct NewSandboxBody {
 
 fn registry_refusal(err: crate::sandbox::registry::RegistryError) -> ApiError {
     match err {
-        crate::sandbox::registry::RegistryError::Full(_) => {
-            ApiError::new(crate::wire::ErrorKind::TooManyRequests).with_developer_message(err.to_string())
-        }
+        crate::sandbox::registry::RegistryError::Full(_) => ApiError::new(crate::wire::ErrorKind::TooManyRequests)
+            .with_developer_message(err.to_string())
+            .with_norwegian(
+                "Så mange sandkasser som emulatoren tillater (--max-sandboxes) finnes allerede.",
+                Some(
+                    "slett sandkassene dere er ferdige med, eller start emulatoren med en høyere --max-sandboxes."
+                        .into(),
+                ),
+            ),
         crate::sandbox::registry::RegistryError::Store(store) => store.into(),
     }
 }
@@ -202,15 +208,23 @@ async fn create_sandbox(req: HttpRequest, body: web::Bytes) -> Result<HttpRespon
     let name = body
         .scenario
         .unwrap_or_else(|| crate::scenario::DEFAULT_SCENARIO.to_owned());
-    let Some(scenario) = crate::scenario::embedded(&name) else {
+    let (id, sandbox) = new_sandbox(registry(&req)?, &name)?;
+    sandbox_made(&req, &id, &sandbox, &name, None)
+}
+
+/// A new sandbox under `/sb/{id}` holding the embedded scenario `name`, and its id.
+pub fn new_sandbox(
+    registry: &crate::sandbox::registry::Registry,
+    name: &str,
+) -> Result<(String, web::Data<crate::sandbox::Sandbox>), ApiError> {
+    let Some(scenario) = crate::scenario::embedded(name) else {
         return Err(ApiError::not_found(format!(
             "No embedded scenario is named {name:?}; GET /_sandbox/sandboxes lists sandboxes, `tripletex-sandbox scenarios list` the scenarios."
-        )));
+        ))
+        .with_norwegian(format!("Ingen innebygd scenario heter {name:?}."), None));
     };
     let scenario = scenario.map_err(scenario_error)?;
-    let name = scenario.name().to_owned();
-    let (id, sandbox) = registry(&req)?.create(&scenario).map_err(registry_refusal)?;
-    sandbox_made(&req, &id, &sandbox, &name, None)
+    registry.create(&scenario).map_err(registry_refusal)
 }
 
 /// The 201 of a new sandbox: where it lives and its credentials (and what it was copied from).

@@ -37,6 +37,9 @@ pub struct Denial {
     /// The fix, in the product's own words (menu, checkbox, role), or the API call to make.
     pub remedy: Option<String>,
     pub fields: Vec<FieldProblem>,
+    /// The reason and remedy in Norwegian, as the training console shows them on its Norwegian
+    /// pages (boxed: most denials carry none).
+    pub norwegian: Option<Box<(String, Option<String>)>>,
 }
 
 impl Denial {
@@ -47,7 +50,14 @@ impl Denial {
             reason: reason.into(),
             remedy: None,
             fields: Vec::new(),
+            norwegian: None,
         }
+    }
+
+    /// The reason and remedy in Norwegian, in the words of Tripletex's own screens.
+    pub fn norwegian(mut self, reason: impl Into<String>, remedy: impl Into<String>) -> Self {
+        self.norwegian = Some(Box::new((reason.into(), Some(remedy.into()))));
+        self
     }
 
     pub fn remedy(mut self, remedy: impl Into<String>) -> Self {

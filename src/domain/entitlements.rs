@@ -29,6 +29,57 @@ pub const CATALOGUE: &[(i32, &str)] = &[
     (45, "AUTH_CREATE_PROJECT"),
 ];
 
+/// `(name, Norwegian label, English label)`: each entitlement and template under the words the
+/// Brukertilgang and Klient > Tilganger screens use. The templates' labels are Tripletex's own;
+/// the entitlements' are the screens' area names (FIDELITY.md, «Entitlement labels»).
+pub const LABELS: &[(&str, &str, &str)] = &[
+    ("ROLE_ADMINISTRATOR", "Kontoadministrator", "Account administrator"),
+    ("AUTH_USER_ADMIN", "Brukeradministrator", "User administrator"),
+    (
+        "AUTH_CLIENT_USER_ADMIN",
+        "Brukeradministrator i klientkontoer",
+        "User administrator in client accounts",
+    ),
+    ("AUTH_CUSTOMER", "Kunder", "Customers"),
+    ("AUTH_SUPPLIER", "Leverandører", "Suppliers"),
+    ("AUTH_PRODUCT", "Produkter", "Products"),
+    ("AUTH_INVOICING", "Fakturering", "Invoicing"),
+    ("AUTH_ORDER", "Ordre", "Orders"),
+    ("AUTH_EMPLOYEE", "Ansatte", "Employees"),
+    ("AUTH_PROJECT_MANAGER", "Prosjektleder", "Project manager"),
+    ("AUTH_HOURLIST", "Timeføring", "Time tracking"),
+    ("AUTH_TRAVEL_EXPENSE", "Reiseregninger", "Travel expenses"),
+    ("AUTH_VOUCHER", "Bilagsføring", "Voucher entry"),
+    ("AUTH_ADVANCED_VOUCHER", "Avansert bilagsføring", "Advanced voucher"),
+    ("AUTH_ALL_VOUCHERS", "Alle bilag", "All vouchers"),
+    ("AUTH_SALARY", "Lønn", "Salary"),
+    ("AUTH_DEPARTMENT", "Avdelinger", "Departments"),
+    ("AUTH_COMPANY_INFO", "Firmaopplysninger", "Company information"),
+    ("AUTH_CREATE_PROJECT", "Opprette prosjekter", "Create projects"),
+    ("NONE_PRIVILEGES", "Ingen rettigheter", "No privileges"),
+    ("ALL_PRIVILEGES", "Samtlige rettigheter", "All privileges"),
+    (
+        "STANDARD_PRIVILEGES_ACCOUNTANT",
+        "Standardrettigheter for regnskapsførere",
+        "Standard privileges for accountants",
+    ),
+    (
+        "STANDARD_PRIVILEGES_AUDITOR",
+        "Standardrettigheter for revisorer",
+        "Standard privileges for auditors",
+    ),
+    ("ACCOUNTANT", "Regnskapsfører", "Accountant"),
+    ("AUDITOR", "Revisor", "Auditor"),
+    ("INVOICING_MANAGER", "Fakturaansvarlig", "Invoicing manager"),
+    ("PERSONELL_MANAGER", "Personalansvarlig", "Personnel manager"),
+    ("DEPARTMENT_LEADER", "Avdelingsleder", "Department leader"),
+];
+
+/// The Norwegian and English label of an entitlement or template, by its API name.
+pub fn label(name: &str) -> Option<(&'static str, &'static str)> {
+    LABELS.iter().find(|(n, ..)| *n == name).map(|&(_, no, en)| (no, en))
+}
+
 /// Entitlements a STANDARD user cannot hold.
 const ADMINISTRATIVE: &[&str] = &["ROLE_ADMINISTRATOR", "AUTH_USER_ADMIN", "AUTH_CLIENT_USER_ADMIN"];
 
@@ -397,24 +448,32 @@ pub fn effective_access(facts: &AccessFacts) -> AccessSet {
 /// Why a key has no access in a client of its office, in the UI's own words, as Klient >
 /// Tilganger explains it beside the key; None when it has some. The same facts as
 /// [`effective_access`], so the two never disagree.
-pub fn why_no_access_in_client(facts: &AccessFacts) -> Option<&'static str> {
+/// The explanation in English and in Norwegian.
+pub fn why_no_access_in_client(facts: &AccessFacts) -> Option<(&'static str, &'static str)> {
     if !effective_access(facts).is_empty() {
         return None;
     }
     Some(match &facts.link {
-        _ if !facts.accountant_key => {
-            "not an accounting-office key: make one with «Regnskapskontorets brukernøkkel» ticked."
-        }
-        None => "not linked to this client: give the key access here (Klient > Tilganger).",
-        Some(link) if link.pending => {
-            "linked after the key's token was made: click «Gjenopprett nøkkel» on the key in its owner's API-tilgang tab and hand over the new token."
-        }
-        Some(_) if !facts.client_consents => {
-            "the client has not ticked «API-tilgang» for the office under Selskap > Regnskapsfører."
-        }
-        Some(_) => {
-            "the key, its owner's access in this client and the link allow nothing in common: give the owner access in the client (its entitlements there) or the link more accesses."
-        }
+        _ if !facts.accountant_key => (
+            "not an accounting-office key: make one with «Regnskapskontorets brukernøkkel» ticked.",
+            "ikke regnskapskontorets brukernøkkel: lag en med «Regnskapskontorets brukernøkkel» avkrysset.",
+        ),
+        None => (
+            "not linked to this client: give the key access here (Klient > Tilganger).",
+            "ikke koblet til denne klienten: gi nøkkelen tilgang her (Klient > Tilganger).",
+        ),
+        Some(link) if link.pending => (
+            "linked after the key's token was made: click «Gjenopprett nøkkel» on the key in its owner's API-tilgang tab and hand over the new token.",
+            "koblet etter at nøkkelen ble laget: klikk «Gjenopprett nøkkel» på nøkkelen under eierens fane API-tilgang, og gi integrasjonen den nye nøkkelen.",
+        ),
+        Some(_) if !facts.client_consents => (
+            "the client has not ticked «API-tilgang» for the office under Selskap > Regnskapsfører.",
+            "klienten har ikke krysset av for «API-tilgang» for kontoret under Selskap > Regnskapsfører.",
+        ),
+        Some(_) => (
+            "the key, its owner's access in this client and the link allow nothing in common: give the owner access in the client (its entitlements there) or the link more accesses.",
+            "nøkkelen, eierens tilgang i klienten og koblingen har ingen tilgang felles: gi eieren tilgang i klienten, eller koblingen flere tilganger.",
+        ),
     })
 }
 
@@ -449,7 +508,18 @@ pub fn access_allows(access: AccessSet, needed: Entitlement, what: &str) -> Resu
     )
     .remedy(format!(
         "a key has at most its owner's accesses: give the owner {needed} under Brukertilgang (or, acting as a client, in the client access and the key's link under Klient > Tilganger), and make sure the key's own accesses include it."
-    )))
+    ))
+    .norwegian(
+        format!("{what} krever tilgangen «{}», som nøkkelen ikke har her.", label_no(needed)),
+        format!(
+            "en nøkkel har høyst eierens tilganger: gi eieren «{}» under Brukertilgang (eller, som klient, i klienttilgangen og nøkkelens kobling under Klient > Tilganger), og sørg for at nøkkelens egne tilganger har den.",
+            label_no(needed)
+        ),
+    ))
+}
+
+fn label_no(entitlement: Entitlement) -> &'static str {
+    label(entitlement.name()).map_or(entitlement.name(), |(no, _)| no)
 }
 
 /// Templates `:grantEntitlementsByTemplate` accepts.
@@ -480,6 +550,16 @@ fn lacks(rule: &'static str, needed: Entitlement, what: &str) -> Denial {
     .remedy(format!(
         "make the key on a user administrator: the owner needs {needed} (Brukertilgang), and the key must carry it."
     ))
+    .norwegian(
+        format!(
+            "Dette krever «{}» (eller Kontoadministrator) i nøkkelens tilganger.",
+            label_no(needed)
+        ),
+        format!(
+            "lag nøkkelen på en brukeradministrator: eieren trenger «{}» (Brukertilgang), og nøkkelen må ha den.",
+            label_no(needed)
+        ),
+    )
 }
 
 /// Granting entitlements in the own company takes a user administrator's key.
@@ -674,7 +754,10 @@ mod tests {
                             _ => None,
                         };
                         match (why, expected) {
-                            (Some(why), Some(part)) => assert!(why.contains(part), "{why} for {f:?}"),
+                            (Some((why, norsk)), Some(part)) => {
+                                assert!(why.contains(part), "{why} for {f:?}");
+                                assert!(!norsk.is_empty() && norsk != why, "{norsk} for {f:?}");
+                            }
                             (None, None) => assert_eq!(access.names(), ["AUTH_CUSTOMER"]),
                             other => panic!("{other:?} for {f:?}"),
                         }

@@ -101,6 +101,10 @@ pub fn consumer_token_is_known(found: Option<Integration>) -> Result<Integration
             "No integration in this sandbox has that consumer token.",
         )
         .remedy("use the consumerToken the integration was registered with; GET /_sandbox/credentials lists them.")
+        .norwegian(
+            "Ingen integrasjon i sandkassen har denne consumer token.",
+            "bruk consumer token integrasjonen ble registrert med.",
+        )
         .argument("consumerToken", "The consumer token is invalid or does not exist.")
     })
 }
@@ -108,27 +112,49 @@ pub fn consumer_token_is_known(found: Option<Integration>) -> Result<Integration
 /// The employee token is the current token of a key that has not been deleted.
 pub fn employee_token_is_current(found: EmployeeTokenLookup) -> Result<Key, Denial> {
     const MESSAGE: &str = "The employee token is invalid or does not exist.";
-    let denial = |reason: String, remedy: &str| {
+    let denial = |(reason, remedy): (String, &str), (reason_no, remedy_no): (String, &str)| {
         Err(Denial::new(DenialKind::Invalid, rule_name!(), reason)
             .remedy(remedy)
-            .argument("employeeToken", MESSAGE))
+            .argument("employeeToken", MESSAGE)
+            .norwegian(reason_no, remedy_no))
     };
     match found {
         EmployeeTokenLookup::Current(key) if key.state == KeyState::Active => Ok(key),
         EmployeeTokenLookup::Unknown => denial(
-            "No key in this sandbox has that employee token.".into(),
-            "create a key under Selskap > Ansatte > (person) > API-tilgang > «Ny nøkkel» and copy its token; GET /_sandbox/credentials lists the tokens of this sandbox.",
+            (
+                "No key in this sandbox has that employee token.".into(),
+                "create a key under Selskap > Ansatte > (person) > API-tilgang > «Ny nøkkel» and copy its token; GET /_sandbox/credentials lists the tokens of this sandbox.",
+            ),
+            (
+                "Ingen nøkkel i sandkassen har denne brukernøkkelen.".into(),
+                "lag en nøkkel under Selskap > Ansatte > (person) > API-tilgang > «Ny nøkkel» og kopier den.",
+            ),
         ),
         EmployeeTokenLookup::Current(key) => denial(
-            format!("The key \"{}\" (id {}) was deleted.", key.name, key.id),
-            "create a new key under API-tilgang > «Ny nøkkel» and give its token to the integration.",
+            (
+                format!("The key \"{}\" (id {}) was deleted.", key.name, key.id),
+                "create a new key under API-tilgang > «Ny nøkkel» and give its token to the integration.",
+            ),
+            (
+                format!("Nøkkelen «{}» er slettet.", key.name),
+                "lag en ny nøkkel under API-tilgang > «Ny nøkkel» og gi den til integrasjonen.",
+            ),
         ),
         EmployeeTokenLookup::Superseded { key, regenerated_at } => denial(
-            format!(
-                "This is an old token of the key \"{}\" (id {}), replaced when the key was regenerated («Gjenopprett nøkkel») at {regenerated_at}.",
-                key.name, key.id
+            (
+                format!(
+                    "This is an old token of the key \"{}\" (id {}), replaced when the key was regenerated («Gjenopprett nøkkel») at {regenerated_at}.",
+                    key.name, key.id
+                ),
+                "use the key's new token, shown once when «Gjenopprett nøkkel» was clicked; regenerate again if it was lost.",
             ),
-            "use the key's new token, shown once when «Gjenopprett nøkkel» was clicked; regenerate again if it was lost.",
+            (
+                format!(
+                    "Dette er en gammel utgave av nøkkelen «{}», erstattet da nøkkelen ble gjenopprettet («Gjenopprett nøkkel»).",
+                    key.name
+                ),
+                "bruk nøkkelens nye utgave, som ble vist én gang ved «Gjenopprett nøkkel»; gjenopprett på nytt om den er borte.",
+            ),
         ),
     }
 }
@@ -150,6 +176,16 @@ pub fn key_matches_consumer(key: &Key, consumer: &Integration) -> Result<(), Den
         "make the key for \"{}\": pick it in «Ny nøkkel», or under «Tilpasset oppsett» type the Applikasjonsnavn exactly as registered.",
         consumer.application_name
     ))
+    .norwegian(
+        format!(
+            "Nøkkelen «{}» ble laget for applikasjonen «{}», men consumer token tilhører «{}». Navnene sammenlignes nøyaktig.",
+            key.name, key.application_name, consumer.application_name
+        ),
+        format!(
+            "lag nøkkelen for «{}»: velg den i «Ny nøkkel», eller skriv Applikasjonsnavn nøyaktig som registrert under «Tilpasset oppsett».",
+            consumer.application_name
+        ),
+    )
     .argument("employeeToken", "The employee token is not valid for this consumer token."))
 }
 
@@ -169,6 +205,14 @@ pub fn key_owner_has_system_access(key: &Key, owner: &Person) -> Result<(), Deni
         ),
     )
     .remedy("give the person system access (user type Standard or Utvidet) under Selskap > Ansatte > Brukertilgang, or make the key on another person.")
+    .norwegian(
+        format!(
+            "Nøkkelen «{}» tilhører {}, som er uten systemtilgang, så nøkkelen har heller ingen tilgang.",
+            key.name,
+            owner.display_name()
+        ),
+        "gi personen systemtilgang (brukertype Standard eller Utvidet) under Selskap > Ansatte > Brukertilgang, eller lag nøkkelen på en annen person.",
+    )
     .argument("employeeToken", "The employee token is invalid or does not exist."))
 }
 
@@ -182,7 +226,11 @@ pub fn consumer_may_create_employee_tokens(allowed: bool) -> Result<(), Denial> 
         rule_name!(),
         "Only selected consumers are allowed to create employee tokens through the API, and this integration is not one of them.",
     )
-    .remedy("have a user administrator make the key in Tripletex (API-tilgang > «Ny nøkkel»), or ask Tripletex to allow your integration."))
+    .remedy("have a user administrator make the key in Tripletex (API-tilgang > «Ny nøkkel»), or ask Tripletex to allow your integration.")
+    .norwegian(
+        "Bare utvalgte integrasjoner kan lage brukernøkler gjennom API-et, og denne er ikke en av dem.",
+        "la en brukeradministrator lage nøkkelen i Tripletex (API-tilgang > «Ny nøkkel»).",
+    ))
 }
 
 /// The company that owns the key has the Integrations module switched on.
@@ -198,7 +246,14 @@ pub fn company_has_integrations(company: &Company) -> Result<(), Denial> {
             company.name, company.id
         ),
     )
-    .remedy(SUBSCRIPTION_REMEDY))
+    .remedy(SUBSCRIPTION_REMEDY)
+    .norwegian(
+        format!(
+            "Firmaet «{}» har ikke aktivert modulen Integrasjoner, så nøklene kan ikke åpne sesjoner.",
+            company.name
+        ),
+        "en kontoadministrator aktiverer «Integrasjoner» under Selskap > Mitt abonnement (krever pakken Smart eller Komplett, eller en regnskapskontorkonto).",
+    ))
 }
 
 /// Why a session token did not log in.
@@ -216,7 +271,11 @@ pub fn session_is_alive(found: SessionLookup, now: Timestamp) -> Result<Session,
             rule_name!(),
             format!("Could not log in: {reason}"),
         )
-        .remedy(MINT_REMEDY))
+        .remedy(MINT_REMEDY)
+        .norwegian(
+            "Kunne ikke logge inn: sesjonen er ukjent, slettet eller utløpt.",
+            "lag en ny sesjon med consumer token, brukernøkkel og en utløpsdato etter i dag.",
+        ))
     };
     match found {
         SessionLookup::Unknown => denial(format!(
@@ -267,42 +326,77 @@ pub fn company_context_is_allowed(key: &Key, requested: Option<RequestedCompany>
         || "which does not exist in this sandbox".to_owned(),
         |c| format!("\"{}\"", c.name),
     );
-    let (reason, remedy) = if requested.company.is_none() {
+    let ((reason, remedy), norwegian) = if requested.company.is_none() {
         (
-            String::from("there is no such company."),
-            String::from(
-                "use 0 as username for the key's own company, or a client id from GET /v2/company/>withLoginAccess.",
+            (
+                String::from("there is no such company."),
+                String::from(
+                    "use 0 as username for the key's own company, or a client id from GET /v2/company/>withLoginAccess.",
+                ),
+            ),
+            (
+                String::from("firmaet finnes ikke."),
+                "bruk 0 som brukernavn for nøkkelens eget firma, eller id-en til en klient nøkkelen når.",
             ),
         )
     } else if !key.accountant_key {
         (
-            format!(
-                "the key \"{}\" is not an accounting-office key, so it can only act in its own company.",
-                key.name
+            (
+                format!(
+                    "the key \"{}\" is not an accounting-office key, so it can only act in its own company.",
+                    key.name
+                ),
+                String::from(
+                    "use 0 as username, or make the key with «Regnskapskontorets brukernøkkel» ticked in the office account.",
+                ),
             ),
-            String::from(
-                "use 0 as username, or make the key with «Regnskapskontorets brukernøkkel» ticked in the office account.",
+            (
+                format!(
+                    "nøkkelen «{}» er ikke regnskapskontorets brukernøkkel, og kan bare brukes i sitt eget firma.",
+                    key.name
+                ),
+                "bruk 0 som brukernavn, eller lag nøkkelen med «Regnskapskontorets brukernøkkel» avkrysset i kontorkontoen.",
             ),
         )
     } else if requested.relation.is_none() {
         (
-            String::from("it is not a client of the office that owns the key."),
-            String::from("pick a client id from GET /v2/company/>withLoginAccess."),
+            (
+                String::from("it is not a client of the office that owns the key."),
+                String::from("pick a client id from GET /v2/company/>withLoginAccess."),
+            ),
+            (
+                String::from("firmaet er ikke klient av regnskapskontoret som eier nøkkelen."),
+                "velg en av kontorets klienter.",
+            ),
         )
     } else if requested.key_link_pending {
         (
-            String::from(
-                "the office key was linked to that client after its token was made, and such a link takes effect only with a new token.",
+            (
+                String::from(
+                    "the office key was linked to that client after its token was made, and such a link takes effect only with a new token.",
+                ),
+                String::from(
+                    "in the office account open the key owner's API-tilgang tab and click «Gjenopprett nøkkel» on the key, then give the integration the new token (the old one stops working).",
+                ),
             ),
-            String::from(
-                "in the office account open the key owner's API-tilgang tab and click «Gjenopprett nøkkel» on the key, then give the integration the new token (the old one stops working).",
+            (
+                String::from(
+                    "kontornøkkelen ble koblet til klienten etter at den ble laget, og en slik kobling virker først med en ny nøkkel.",
+                ),
+                "åpne fanen API-tilgang hos nøkkelens eier i kontorkontoen og klikk «Gjenopprett nøkkel», og gi integrasjonen den nye nøkkelen (den gamle slutter å virke).",
             ),
         )
     } else if !requested.key_linked {
         (
-            String::from("the office key is not linked to that client."),
-            String::from(
-                "in the office account give the key access to the client (Klient > Tilganger, filter «API-nøkkel»), then check GET /v2/company/>withLoginAccess.",
+            (
+                String::from("the office key is not linked to that client."),
+                String::from(
+                    "in the office account give the key access to the client (Klient > Tilganger, filter «API-nøkkel»), then check GET /v2/company/>withLoginAccess.",
+                ),
+            ),
+            (
+                String::from("kontornøkkelen er ikke koblet til klienten."),
+                "gi nøkkelen tilgang til klienten i kontorkontoen (Klient > Tilganger, filter «API-nøkkel»).",
             ),
         )
     } else {
@@ -316,7 +410,11 @@ pub fn company_context_is_allowed(key: &Key, requested: Option<RequestedCompany>
         rule_name!(),
         format!("Could not log in to company {} ({name}): {reason}", requested.id),
     )
-    .remedy(remedy))
+    .remedy(remedy)
+    .norwegian(
+        format!("Kunne ikke logge inn i firma {}: {}", requested.id, norwegian.0),
+        norwegian.1,
+    ))
 }
 
 /// A client reached by proxy must have ticked "API-tilgang" for its accounting office.
@@ -336,7 +434,15 @@ pub fn client_allows_api_access(relation: &AccountantRelation, client_name: &str
         "the office has admin rights in the client: open the client's account, Selskap > Regnskapsfører, and tick «API-tilgang»."
     } else {
         "ask the client's administrator to tick «API-tilgang» under Selskap > Regnskapsfører in the client's account (the office has no admin rights there)."
-    }))
+    })
+    .norwegian(
+        format!("Klienten «{client_name}» har ikke gitt regnskapskontoret API-tilgang."),
+        if relation.office_is_admin {
+            "kontoret har admin-rettigheter i klienten: åpne klientkontoen, Selskap > Regnskapsfører, og kryss av for «API-tilgang»."
+        } else {
+            "be klientens administrator krysse av for «API-tilgang» under Selskap > Regnskapsfører i klientkontoen (kontoret har ikke admin-rettigheter der)."
+        },
+    ))
 }
 
 /// With username 0 an accounting-office key may only ask who it is and which clients it reaches.
@@ -352,7 +458,14 @@ pub fn office_key_in_own_company_is_limited(key: &Key, context: CompanyContext) 
             key.name
         ),
     )
-    .remedy("send a client's company id (from GET /v2/company/>withLoginAccess) as the Basic-auth username."))
+    .remedy("send a client's company id (from GET /v2/company/>withLoginAccess) as the Basic-auth username.")
+    .norwegian(
+        format!(
+            "Nøkkelen «{}» er regnskapskontorets brukernøkkel; med brukernavn 0 kan den bare spørre hvem den er og hvilke klienter den når.",
+            key.name
+        ),
+        "send id-en til en klient som brukernavn.",
+    ))
 }
 
 /// Company data can be read only in the company the request acts in.

@@ -22,23 +22,41 @@ pub fn actor_belongs_to_company(actor: &Person, company: &Company) -> Result<(),
             actor.id, company.name, company.id
         ),
         "send X-Sandbox-Actor with the id of a person in that company, or leave it out to act as its first account administrator.",
+    )
+    .norwegian(
+        format!("{} er ikke bruker i «{}».", actor.display_name(), company.name),
+        "handle som en person i dette firmaet, eller som firmaets første kontoadministrator.",
     ))
 }
 
-fn require_role(actor: &Person, role: Role, rule: &'static str, what: &str) -> Result<(), Denial> {
+/// `what` is the action refused, in English and in Norwegian.
+fn require_role(actor: &Person, role: Role, rule: &'static str, what: (&str, &str)) -> Result<(), Denial> {
     if actor.has_role(role) {
         return Ok(());
     }
     Err(forbidden(
         rule,
         format!(
-            "{} (id {}) lacks the user access «{}», needed to {what}.",
+            "{} (id {}) lacks the user access «{}», needed to {}.",
             actor.first_name,
             actor.id,
-            role.ui_name()
+            role.ui_name(),
+            what.0
         ),
         &format!(
             "give the person «{}» under Selskap > Ansatte > (person) > Brukertilgang (PUT /_sandbox/people/{{id}}/access), or act as someone who has it.",
+            role.ui_name()
+        ),
+    )
+    .norwegian(
+        format!(
+            "{} mangler brukertilgangen «{}», som trengs for å {}.",
+            actor.display_name(),
+            role.ui_name(),
+            what.1
+        ),
+        format!(
+            "gi personen «{}» under Selskap > Ansatte > (person) > Brukertilgang, eller handle som noen som har den.",
             role.ui_name()
         ),
     ))
@@ -50,7 +68,7 @@ pub fn actor_may_change_subscription(actor: &Person) -> Result<(), Denial> {
         actor,
         Role::AccountAdministrator,
         rule_name!(),
-        "change the subscription",
+        ("change the subscription", "endre abonnementet"),
     )
 }
 
@@ -65,7 +83,11 @@ pub fn package_allows_integrations(package: Package, enabling: bool) -> Result<(
         format!("The package {} does not include the Integrations module.", package.as_str()),
     )
     .remedy("upgrade to Smart or Komplett (accounting offices have it) under Selskap > Mitt abonnement, then activate «Integrasjoner».")
-    .field("integrationsEnabled", "Pakken har ikke Integrasjoner."))
+    .field("integrationsEnabled", "Pakken har ikke Integrasjoner.")
+    .norwegian(
+        format!("Pakken {} har ikke modulen Integrasjoner.", package.as_str()),
+        "oppgrader til Smart eller Komplett (regnskapskontorer har den) under Selskap > Mitt abonnement, og aktiver så «Integrasjoner».",
+    ))
 }
 
 /// The sales modules a company holds, as `GET /company/salesmodules` lists them. A Komplett
@@ -92,6 +114,10 @@ pub fn sales_modules_are_ordered_in_tripletex(name: &str) -> Denial {
         format!("The module {name} cannot be ordered through the API: Tripletex refuses it to every key."),
         "the account's owner orders modules in Tripletex under Selskap > Mitt abonnement; in the sandbox, PUT /_sandbox/companies/{id}/subscription sets the package and Integrations.",
     )
+    .norwegian(
+        format!("Modulen {name} kan ikke bestilles gjennom API-et: Tripletex avviser det for alle nøkler."),
+        "kontoens eier bestiller moduler i Tripletex under Selskap > Mitt abonnement.",
+    )
 }
 
 /// Keys, the API-tilgang tab and the Integrasjoner menu exist only once Integrations is on.
@@ -103,6 +129,10 @@ pub fn integrations_are_active(company: &Company) -> Result<(), Denial> {
         rule_name!(),
         format!("\"{}\" has not activated the Integrations module.", company.name),
         "an account administrator activates «Integrasjoner» under Selskap > Mitt abonnement first.",
+    )
+    .norwegian(
+        format!("«{}» har ikke aktivert modulen Integrasjoner.", company.name),
+        "en kontoadministrator aktiverer først «Integrasjoner» under Selskap > Mitt abonnement.",
     ))
 }
 
@@ -112,7 +142,7 @@ pub fn actor_is_user_administrator(actor: &Person) -> Result<(), Denial> {
         actor,
         Role::UserAdministrator,
         rule_name!(),
-        "manage users and API keys",
+        ("manage users and API keys", "administrere brukere og API-nøkler"),
     )
 }
 
@@ -127,7 +157,11 @@ pub fn terms_are_accepted(accepted: bool) -> Result<(), Denial> {
         "The integration's terms were not accepted.",
     )
     .remedy("tick the box that accepts the agreement before «Legg til» (acceptTerms: true).")
-    .field("acceptTerms", "Avtalen må godkjennes."))
+    .field("acceptTerms", "Avtalen må godkjennes.")
+    .norwegian(
+        "Integrasjonens vilkår er ikke godtatt.",
+        "kryss av for at du godtar avtalen før du trykker «Legg til».",
+    ))
 }
 
 /// «Tilpasset oppsett»: the application name must be identical to a registered integration's.
@@ -139,6 +173,9 @@ pub fn application_is_registered<'a>(name: &str, registered: &'a [Integration]) 
         let hint = close.map_or_else(String::new, |i| {
             format!(" Did you mean \"{}\"? Case matters.", i.application_name)
         });
+        let hint_no = close.map_or_else(String::new, |i| {
+            format!(" Mente du «{}»? Store og små bokstaver teller.", i.application_name)
+        });
         Denial::new(
             DenialKind::Invalid,
             rule_name!(),
@@ -146,6 +183,10 @@ pub fn application_is_registered<'a>(name: &str, registered: &'a [Integration]) 
         )
         .remedy("type the Applikasjonsnavn exactly as the integration partner registered it; ask them if unsure.")
         .field("custom.applicationName", "The application could not be found")
+        .norwegian(
+            format!("Applikasjonen ble ikke funnet: ingen integrasjon er registrert som «{name}».{hint_no}"),
+            "skriv Applikasjonsnavn nøyaktig slik integrasjonspartneren registrerte det; spør dem om du er usikker.",
+        )
     })
 }
 
@@ -165,13 +206,23 @@ pub fn office_key_is_allowed(
                 company.name
             ),
             "make an ordinary key here, or make the office key in the accounting office's account.",
+        )
+        .norwegian(
+            format!(
+                "«{}» er ikke et regnskapskontor; avkrysningen «Regnskapskontorets brukernøkkel» finnes bare i kontorkontoer.",
+                company.name
+            ),
+            "lag en vanlig nøkkel her, eller lag kontornøkkelen i regnskapskontorets konto.",
         ));
     }
     require_role(
         actor,
         Role::ClientUserAdministrator,
         rule_name!(),
-        "create an accounting-office key",
+        (
+            "create an accounting-office key",
+            "opprette regnskapskontorets brukernøkkel",
+        ),
     )?;
     if let Some(integration) = integration
         && !supports
@@ -183,6 +234,13 @@ pub fn office_key_is_allowed(
                 integration.application_name
             ),
             "leave «Regnskapskontorets brukernøkkel» unticked and make an end-user key inside each client account instead.",
+        )
+        .norwegian(
+            format!(
+                "«{}» støtter ikke regnskapskontorets brukernøkkel.",
+                integration.application_name
+            ),
+            "la «Regnskapskontorets brukernøkkel» stå uavkrysset, og lag heller en sluttbrukernøkkel i hver klientkonto.",
         ));
     }
     Ok(())
@@ -202,21 +260,38 @@ pub fn actor_may_change_client_settings(
     if is_client_admin || is_office_admin {
         return Ok(());
     }
-    let reason = if actor.company_id == relation.office_id {
-        format!(
-            "The office has no admin rights in \"{}\", so it cannot change the client's Selskap > Regnskapsfører settings.",
-            client.name
+    let (reason, reason_no) = if actor.company_id == relation.office_id {
+        (
+            format!(
+                "The office has no admin rights in \"{}\", so it cannot change the client's Selskap > Regnskapsfører settings.",
+                client.name
+            ),
+            format!(
+                "Regnskapskontoret har ikke admin-rettigheter i «{}», og kan derfor ikke endre klientens innstillinger under Selskap > Regnskapsfører.",
+                client.name
+            ),
         )
     } else {
-        format!(
-            "{} (id {}) is not an account administrator of \"{}\".",
-            actor.first_name, actor.id, client.name
+        (
+            format!(
+                "{} (id {}) is not an account administrator of \"{}\".",
+                actor.first_name, actor.id, client.name
+            ),
+            format!(
+                "{} er ikke kontoadministrator i «{}».",
+                actor.display_name(),
+                client.name
+            ),
         )
     };
     Err(forbidden(
         rule_name!(),
         reason,
         "ask the client's administrator to do it in the client's account (Selskap > Regnskapsfører), or have the client give the office admin rights.",
+    )
+    .norwegian(
+        reason_no,
+        "be klientens administrator gjøre det i klientkontoen (Selskap > Regnskapsfører), eller la klienten gi regnskapskontoret admin-rettigheter.",
     ))
 }
 
@@ -228,13 +303,23 @@ pub fn actor_may_link_office_keys(actor: &Person, office_id: i64) -> Result<(), 
             rule_name!(),
             format!("Person {} is not a user of the office that owns the key.", actor.id),
             "act as a person of the accounting office (X-Sandbox-Actor).",
+        )
+        .norwegian(
+            format!(
+                "{} er ikke bruker i regnskapskontoret som eier nøkkelen.",
+                actor.display_name()
+            ),
+            "handle som en person i regnskapskontoret.",
         ));
     }
     require_role(
         actor,
         Role::ClientUserAdministrator,
         rule_name!(),
-        "give an office key access to a client",
+        (
+            "give an office key access to a client",
+            "gi en kontornøkkel tilgang til en klient",
+        ),
     )
 }
 
@@ -248,7 +333,11 @@ pub fn key_is_an_office_key(key: &crate::domain::model::Key) -> Result<(), Denia
         rule_name!(),
         format!("Key {} («{}») is not an accounting-office key; only office keys reach clients.", key.id, key.name),
     )
-    .remedy("make a new key with «Regnskapskontorets brukernøkkel» ticked under API-tilgang > «Ny nøkkel», and link that one."))
+    .remedy("make a new key with «Regnskapskontorets brukernøkkel» ticked under API-tilgang > «Ny nøkkel», and link that one.")
+    .norwegian(
+        format!("Nøkkelen «{}» er ikke regnskapskontorets brukernøkkel; bare kontornøkler når klienter.", key.name),
+        "lag en ny nøkkel med «Regnskapskontorets brukernøkkel» avkrysset under API-tilgang > «Ny nøkkel», og koble den.",
+    ))
 }
 
 /// An office key reaches only the clients of the office that owns it.
@@ -268,7 +357,14 @@ pub fn key_belongs_to_the_clients_office(
             client.name, key.id
         ),
     )
-    .remedy("link a key of the client's own accounting office (see the client's Selskap > Regnskapsfører)."))
+    .remedy("link a key of the client's own accounting office (see the client's Selskap > Regnskapsfører).")
+    .norwegian(
+        format!(
+            "«{}» er ikke klient av regnskapskontoret som eier nøkkelen «{}».",
+            client.name, key.name
+        ),
+        "koble en nøkkel fra klientens eget regnskapskontor (se klientens Selskap > Regnskapsfører).",
+    ))
 }
 
 #[cfg(test)]

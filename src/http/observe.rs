@@ -83,6 +83,7 @@ pub async fn observe(
         code: None,
         rule: None,
         remedy: None,
+        norwegian: None,
         developer_message: None,
         needed,
         override_id,
@@ -107,10 +108,15 @@ pub async fn observe(
             let body = error.body(&id.0.hyphenated().to_string());
             entry.response_body = crate::sandbox::journal::redact::body(body.into());
         }
-        if let Some((rule, remedy)) = error.denial {
+        if let Some(denial) = error.denial {
+            let (rule, remedy) = *denial;
             entry.rule = Some(rule);
             entry.remedy = remedy;
         }
+        entry.norwegian = Some(match error.norwegian {
+            Some(norwegian) => norwegian.remedy.unwrap_or(norwegian.reason),
+            None => error.kind.norwegian_message().to_owned(),
+        });
         entry.developer_message = error.developer_message.map(|m| m.into_owned());
     }
     sandbox.journal().record(entry, body_bound);

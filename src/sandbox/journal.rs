@@ -42,6 +42,10 @@ pub struct Entry {
     /// For a denial: the rule that said no and how to fix it.
     pub rule: Option<&'static str>,
     pub remedy: Option<String>,
+    /// What the training console's Norwegian journal says of a refusal: the rule's Norwegian
+    /// remedy, else its reason, else the error's Norwegian message (not part of the JSON).
+    #[serde(skip)]
+    pub norwegian: Option<String>,
     pub developer_message: Option<String>,
     /// The accesses the call asked the key for (allowed or not), by name.
     #[serde(serialize_with = "names")]
@@ -355,6 +359,7 @@ mod tests {
             code: None,
             rule: None,
             remedy: None,
+            norwegian: None,
             developer_message: None,
             needed: Vec::new(),
             override_id: None,

@@ -50,6 +50,8 @@ pub struct Registry {
     last_sweep_ms: std::sync::atomic::AtomicU64,
     /// Event delivery's settings, given to every sandbox.
     webhooks: Arc<crate::sandbox::webhooks::WebhookSettings>,
+    /// The trainee each class sandbox was made for (the console's trainer page), by sandbox id.
+    trainees: RwLock<HashMap<String, String>>,
 }
 
 /// A scenario's world as installed, and the id its sandboxes generate first.
@@ -57,6 +59,14 @@ pub struct Registry {
 struct Installed {
     store: Arc<Store>,
     next_id: i64,
+}
+
+/// A name's sort key with its trailing number read as a number, so «Deltaker 10» comes after
+/// «Deltaker 9».
+fn natural(name: &str) -> (&str, u64) {
+    let digits = name.len() - name.trim_end_matches(|c: char| c.is_ascii_digit()).len();
+    let (text, number) = name.split_at(name.len() - digits);
+    (text, number.parse().unwrap_or(0))
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -86,6 +96,7 @@ impl Registry {
             journal_body_bytes: crate::sandbox::journal::BODY_BYTES,
             last_sweep_ms: std::sync::atomic::AtomicU64::new(0),
             webhooks: Arc::default(),
+            trainees: RwLock::default(),
         }
     }
 
@@ -229,7 +240,31 @@ impl Registry {
         Ok(template)
     }
 
+    /// Marks a sandbox as the one made for `trainee` in a class.
+    pub fn set_trainee(&self, id: &str, trainee: &str) {
+        self.trainees
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(id.to_owned(), trainee.to_owned());
+    }
+
+    /// The class: `(sandbox id, trainee, sandbox)` of every living sandbox made for a trainee,
+    /// in the order of the trainees' names.
+    pub fn class(&self) -> Vec<(String, String, web::Data<Sandbox>)> {
+        let others = self.others.read().unwrap_or_else(|p| p.into_inner());
+        let mut class: Vec<_> = self
+            .trainees
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .iter()
+            .filter_map(|(id, trainee)| Some((id.clone(), trainee.clone(), others.get(id)?.clone())))
+            .collect();
+        class.sort_by(|a, b| natural(&a.1).cmp(&natural(&b.1)).then_with(|| a.0.cmp(&b.0)));
+        class
+    }
+
     pub fn remove(&self, id: &str) -> bool {
+        self.trainees.write().unwrap_or_else(|p| p.into_inner()).remove(id);
         self.others
             .write()
             .unwrap_or_else(|p| p.into_inner())

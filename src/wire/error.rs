@@ -9,8 +9,9 @@ use std::borrow::Cow;
 pub const DOCS_LINK: &str = "https://tripletex.no/v2-docs/";
 
 macro_rules! error_kinds {
-    ($($kind:ident => $status:literal, $code:literal, $message:literal;)*) => {
-        /// Every kind of error the emulator answers with: HTTP status, Tripletex code, default message.
+    ($($kind:ident => $status:literal, $code:literal, $message:literal, $norwegian:literal;)*) => {
+        /// Every kind of error the emulator answers with: HTTP status, Tripletex code, default
+        /// message, and that message in Norwegian for the console's Norwegian pages.
         #[derive(Debug, Clone, Copy, PartialEq, Eq)]
         pub enum ErrorKind { $($kind,)* }
 
@@ -18,38 +19,39 @@ macro_rules! error_kinds {
             pub fn status(self) -> u16 { match self { $(Self::$kind => $status,)* } }
             pub fn code(self) -> u32 { match self { $(Self::$kind => $code,)* } }
             pub fn default_message(self) -> &'static str { match self { $(Self::$kind => $message,)* } }
+            pub fn norwegian_message(self) -> &'static str { match self { $(Self::$kind => $norwegian,)* } }
         }
     };
 }
 
 error_kinds! {
-    BadRequest => 400, 4000, "Bad Request";
-    IllegalFilter => 400, 11000, "Illegal Filter Exception";
-    PathParam => 400, 12000, "Path Param Exception";
-    Unauthorized => 401, 3000, "Unauthorized";
-    Forbidden => 403, 9000, "You do not have permission to access this feature.";
-    NotFound => 404, 6000, "Object not found";
-    MethodNotAllowed => 405, 4000, "Method Not Allowed";
-    RequestTimeout => 408, 4000, "Request Timeout";
-    ObjectExists => 409, 7000, "Object Exists Exception";
-    RevisionConflict => 409, 8000, "Revision Exception";
-    Locked => 409, 10000, "Locked Exception";
-    Duplicate => 409, 14000, "Duplicate entry";
-    PayloadTooLarge => 413, 4000, "Payload Too Large";
-    UnsupportedMediaType => 415, 4000, "Unsupported Media Type";
-    ValueValidation => 422, 15000, "Validation failed";
-    Mapping => 422, 16000, "Mapping Exception";
-    Sorting => 422, 17000, "Sorting Exception";
-    Validation => 422, 18000, "Validering feilet.";
-    Param => 422, 21000, "Param Exception";
-    InvalidJson => 422, 22000, "Invalid JSON Exception";
-    ResultSetTooLarge => 422, 23000, "Result Set Too Large";
-    TooManyRequests => 429, 0, "Too Many Requests";
-    BadGateway => 502, 0, "Bad Gateway";
-    ServiceUnavailable => 503, 0, "Service Unavailable";
-    GatewayTimeout => 504, 0, "Gateway Timeout";
-    NotEmulated => 501, 0, "Not Implemented";
-    Internal => 500, 1000, "Exception";
+    BadRequest => 400, 4000, "Bad Request", "Ugyldig forespørsel";
+    IllegalFilter => 400, 11000, "Illegal Filter Exception", "Ugyldig filter";
+    PathParam => 400, 12000, "Path Param Exception", "Ugyldig verdi i adressen";
+    Unauthorized => 401, 3000, "Unauthorized", "Ikke innlogget";
+    Forbidden => 403, 9000, "You do not have permission to access this feature.", "Du har ikke tilgang til denne funksjonen.";
+    NotFound => 404, 6000, "Object not found", "Objektet finnes ikke";
+    MethodNotAllowed => 405, 4000, "Method Not Allowed", "Metoden er ikke tillatt";
+    RequestTimeout => 408, 4000, "Request Timeout", "Forespørselen tok for lang tid";
+    ObjectExists => 409, 7000, "Object Exists Exception", "Objektet finnes allerede";
+    RevisionConflict => 409, 8000, "Revision Exception", "Objektet er endret av noen andre";
+    Locked => 409, 10000, "Locked Exception", "Objektet er låst";
+    Duplicate => 409, 14000, "Duplicate entry", "Finnes fra før";
+    PayloadTooLarge => 413, 4000, "Payload Too Large", "Forespørselen er for stor";
+    UnsupportedMediaType => 415, 4000, "Unsupported Media Type", "Innholdstypen støttes ikke";
+    ValueValidation => 422, 15000, "Validation failed", "Validering feilet.";
+    Mapping => 422, 16000, "Mapping Exception", "Kunne ikke lese verdiene";
+    Sorting => 422, 17000, "Sorting Exception", "Ugyldig sortering";
+    Validation => 422, 18000, "Validering feilet.", "Validering feilet.";
+    Param => 422, 21000, "Param Exception", "Ugyldig parameter";
+    InvalidJson => 422, 22000, "Invalid JSON Exception", "Ugyldig JSON";
+    ResultSetTooLarge => 422, 23000, "Result Set Too Large", "For mange treff";
+    TooManyRequests => 429, 0, "Too Many Requests", "For mange forespørsler";
+    BadGateway => 502, 0, "Bad Gateway", "Feil hos tjenesten bak";
+    ServiceUnavailable => 503, 0, "Service Unavailable", "Tjenesten er ikke tilgjengelig";
+    GatewayTimeout => 504, 0, "Gateway Timeout", "Tjenesten bak svarte ikke i tide";
+    NotEmulated => 501, 0, "Not Implemented", "Ikke emulert ennå";
+    Internal => 500, 1000, "Exception", "Intern feil";
 }
 
 /// One entry of `validationMessages`: the real API always sends all four keys.
@@ -104,11 +106,21 @@ pub struct ApiError {
     pub message: Cow<'static, str>,
     pub developer_message: Option<Cow<'static, str>>,
     pub validation_messages: Option<Vec<ValidationMessage>>,
-    /// For a denial: the rule that said no and its remedy, for the journal.
-    pub denial: Option<(&'static str, Option<String>)>,
+    /// For a denial: the rule that said no and its remedy, for the journal (boxed, as `norwegian`).
+    pub denial: Option<Box<(&'static str, Option<String>)>>,
+    /// The reason and remedy in Norwegian, where the rule or page gave them (boxed: it travels
+    /// in every `Result` of the request path and is rarely there).
+    pub norwegian: Option<Box<Norwegian>>,
     /// For a 405: the methods the path has, sent as `Allow`, one bit each of [`METHODS`] (a bit
     /// set keeps the error small: it travels in every `Result` of the request path).
     pub allow: u8,
+}
+
+/// An error's reason and remedy in Norwegian, as Tripletex's own screens speak.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Norwegian {
+    pub reason: String,
+    pub remedy: Option<String>,
 }
 
 /// The methods an `Allow` header can name, in the order it names them.
@@ -122,6 +134,7 @@ impl ApiError {
             developer_message: None,
             validation_messages: None,
             denial: None,
+            norwegian: None,
             allow: 0,
         }
     }
@@ -138,6 +151,15 @@ impl ApiError {
 
     pub fn with_developer_message(mut self, text: impl Into<Cow<'static, str>>) -> Self {
         self.developer_message = Some(text.into());
+        self
+    }
+
+    /// The reason (and remedy) in Norwegian, for the console's Norwegian pages.
+    pub fn with_norwegian(mut self, reason: impl Into<String>, remedy: Option<String>) -> Self {
+        self.norwegian = Some(Box::new(Norwegian {
+            reason: reason.into(),
+            remedy,
+        }));
         self
     }
 

@@ -82,3 +82,104 @@ fn the_readme_stays_short() {
     let lines = readme.lines().count();
     assert!(lines <= 250, "README.md has {lines} lines: move detail into docs/");
 }
+
+/// Where the README's first screen ends, and the mark on the install block that
+/// tools/packages-test runs (in a fresh folder holding the built packages).
+const FIRST_SCREEN_END: &str = "<!-- end of the first screen: tests/api/docs.rs runs every command above -->";
+const INSTALL_MARK: &str = "<!-- install: tools/packages-test runs these -->";
+
+/// The ```sh blocks of a Markdown text, each with whether the install mark precedes it.
+fn shell_blocks(markdown: &str) -> Vec<(bool, String)> {
+    let mut blocks = Vec::new();
+    let mut lines = markdown.lines().peekable();
+    let mut previous = "";
+    while let Some(line) = lines.next() {
+        if line == "```sh" {
+            let body: Vec<&str> = lines.by_ref().take_while(|l| *l != "```").collect();
+            blocks.push((previous == INSTALL_MARK, body.join("\n")));
+        }
+        previous = line;
+    }
+    blocks
+}
+
+/// Every command of the README's first screen runs: the install block through
+/// tools/packages-test (it needs the built packages), `tripletex-sandbox serve` as written (on a
+/// free port through its environment twin), the curl session as written against it; `tools/test`
+/// is the suite this test belongs to.
+#[test]
+fn every_command_of_the_readmes_first_screen_runs() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+    let (first, _) = readme
+        .split_once(FIRST_SCREEN_END)
+        .expect("the README marks its first screen");
+    assert!(
+        first.lines().count() <= 70,
+        "the first screen is {} lines",
+        first.lines().count()
+    );
+    let packages_test = std::fs::read_to_string(root.join("tools/packages-test")).unwrap();
+    let bin_dir = Path::new(crate::helpers::BIN).parent().unwrap();
+    let path = format!("{}:{}", bin_dir.display(), std::env::var("PATH").unwrap_or_default());
+    let mut served = None;
+    let mut ran = Vec::new();
+    for (install, block) in shell_blocks(first) {
+        if install {
+            assert!(
+                packages_test.contains(INSTALL_MARK),
+                "tools/packages-test runs the install block"
+            );
+            ran.push("install block");
+            continue;
+        }
+        if block.contains("BASE=") {
+            let served: &crate::helpers::Served = served.as_ref().expect("serve comes before the curl session");
+            let script = format!(
+                "set -euo pipefail\n{}",
+                block.replace("http://127.0.0.1:8080", &served.base)
+            );
+            let output = std::process::Command::new("bash")
+                .arg("-c")
+                .arg(&script)
+                .output()
+                .unwrap();
+            let text = String::from_utf8_lossy(&output.stdout);
+            assert!(
+                output.status.success(),
+                "{text}{}",
+                String::from_utf8_lossy(&output.stderr)
+            );
+            assert!(
+                text.contains("\"companyId\": 2101"),
+                "the last call acts as client 2101:\n{text}"
+            );
+            assert!(
+                text.contains("\"name\": \"Havbris Fiske AS\""),
+                "the office's clients:\n{text}"
+            );
+            ran.push("curl session");
+            continue;
+        }
+        for line in block.lines().filter(|l| !l.trim().is_empty() && !l.starts_with('#')) {
+            if line.starts_with("tripletex-sandbox serve") {
+                let mut command = std::process::Command::new("bash");
+                command
+                    .arg("-c")
+                    .arg(format!("exec {line}"))
+                    .env("PATH", &path)
+                    .env("TRIPLETEX_SANDBOX_PORT", "0")
+                    .stderr(std::process::Stdio::null());
+                served = Some(crate::helpers::serve_command(command));
+                ran.push("serve");
+            } else if line.starts_with("tools/test") {
+                let meta = std::fs::metadata(root.join("tools/test")).unwrap();
+                assert!(std::os::unix::fs::PermissionsExt::mode(&meta.permissions()) & 0o111 != 0);
+                ran.push("tools/test");
+            } else {
+                panic!("the first screen has a command no test runs: {line}");
+            }
+        }
+    }
+    assert_eq!(ran, ["install block", "serve", "tools/test", "curl session"]);
+}

@@ -12,6 +12,8 @@
 #[path = "../api/helpers.rs"]
 mod helpers;
 
+mod class;
+
 use helpers::{TestApp, assert_denied, spawn_app, spawn_scenario, spawn_with};
 use serde_json::Value;
 use std::net::TcpListener;
@@ -403,8 +405,8 @@ fn the_articles_procedure_in_the_browser_ends_with_a_token_that_acts_as_the_clie
     browser.fill("#key-name", "Egen nøkkel");
     browser.follow("#create-key");
     let refusal = browser.text("#new-key-form .notice.refused");
-    assert!(refusal.contains("The application could not be found"), "{refusal}");
-    assert!(refusal.contains("Did you mean \"Fjord Regnskap Sync\""), "{refusal}");
+    assert!(refusal.contains("Applikasjonen ble ikke funnet"), "{refusal}");
+    assert!(refusal.contains("Mente du «Fjord Regnskap Sync»"), "{refusal}");
 
     // Brukertilgang: give Ada the role.
     browser.follow("nav.tabs a[href$='/access']");
@@ -441,7 +443,8 @@ fn the_articles_procedure_in_the_browser_ends_with_a_token_that_acts_as_the_clie
     assert!(browser.url().contains("type=api-key"), "{}", browser.url());
     browser.click("#api-keys details summary");
     let details = browser.text("#api-keys details");
-    assert!(details.contains("STANDARD_PRIVILEGES_ACCOUNTANT"), "{details}");
+    assert!(details.contains("Standardrettigheter for regnskapsførere"), "{details}");
+    assert!(browser.exists("#api-keys span.access[title='STANDARD_PRIVILEGES_ACCOUNTANT']"));
     assert!(
         details.contains("ingenting"),
         "nothing works before the client ticks API-tilgang: {details}"
@@ -451,6 +454,11 @@ fn the_articles_procedure_in_the_browser_ends_with_a_token_that_acts_as_the_clie
     browser.choose("#acting-as", &ADA.to_string());
     browser.follow("#acting-as + button");
     browser.goto(&format!("{console}/companies/{CLIENT}/accountant"));
+    assert_eq!(
+        browser.text("#office-link"),
+        "Nullpunkt Regnskap AS",
+        "the office by its name"
+    );
     browser.set_checked("api-access", true);
     browser.follow("#save-accountant");
     assert!(browser.text(".notice.ok").contains("Innstillingene er lagret"));
@@ -461,8 +469,11 @@ fn the_articles_procedure_in_the_browser_ends_with_a_token_that_acts_as_the_clie
         "{console}/companies/{OFFICE}/client-access?client={CLIENT}&type=api-key"
     ));
     browser.click("#api-keys details summary");
+    // Each access under its label in Tripletex, its code on hover.
     let effective = browser.text("#api-keys dd.effective");
-    assert!(effective.contains("AUTH_CUSTOMER"), "{effective}");
+    assert!(effective.contains("Kunder"), "{effective}");
+    assert!(!effective.contains("AUTH_"), "labels, not codes: {effective}");
+    assert!(browser.exists("#api-keys dd.effective span.access[title='AUTH_CUSTOMER']"));
     browser.screenshot("client-access");
 
     // The copied token, over /v2: a session, and whoAmI as the client.
@@ -552,7 +563,7 @@ fn the_missing_access_error_is_fixed_with_gjenopprett_nokkel() {
     browser.choose("#access-template", "ALL_PRIVILEGES");
     browser.follow("#save-client-access");
     assert!(browser.text(".notice.ok").contains("Tilgangen i klienten er lagret"));
-    assert!(browser.text("#access-client").contains("ALL_PRIVILEGES"));
+    assert!(browser.text("#access-client").contains("Samtlige rettigheter"));
     let errors = browser.errors();
     assert!(errors.is_empty(), "the browser logged errors:\n{}", errors.join("\n"));
 }

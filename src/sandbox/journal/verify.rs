@@ -256,6 +256,7 @@ mod tests {
             code: None,
             rule: None,
             remedy: None,
+            norwegian: None,
             developer_message: None,
             needed: Vec::new(),
             override_id: None,

@@ -1,8 +1,9 @@
-// node:test helpers for testing an integration against tripletex-sandbox.
-// Copy this file next to your tests. Node's built-ins only (node:test, node:child_process, fetch).
+// node:test helpers for testing an integration against tripletex-sandbox, an offline emulator of
+// the Tripletex API v2. This package holds the emulator's linux-x64 binary (bin/tripletex-sandbox,
+// also on the PATH of npm scripts as `tripletex-sandbox`) and these helpers; Node's built-ins only.
 //
 //   import { test } from 'node:test';
-//   import { useEmulator } from './helper.mjs';
+//   import { useEmulator } from 'tripletex-sandbox';
 //   const emulator = useEmulator();              // one emulator for this file (before/after hooks)
 //   test('…', async (t) => {
 //     const sandbox = await emulator.sandbox(t, 'quickstart');  // deleted when the test ends
@@ -11,15 +12,24 @@
 //   });
 //
 // With TRIPLETEX_SANDBOX_URL set (e.g. http://127.0.0.1:8080) it uses that emulator; otherwise it
-// starts `$TRIPLETEX_SANDBOX_BIN serve --port 0` (default `tripletex-sandbox` on PATH), reads the
-// address from the `listening on` line, waits for the `ready:` line and stops it after the file.
-// `node --test` runs each file in a process of its own, so each file starts its own emulator
-// unless TRIPLETEX_SANDBOX_URL names a shared one.
+// starts `serve --port 0` of $TRIPLETEX_SANDBOX_BIN (default: the binary in this package), reads
+// the address from the `listening on` line, waits for the `ready:` line and stops it after the
+// file. `node --test` runs each file in a process of its own, so each file starts its own
+// emulator unless TRIPLETEX_SANDBOX_URL names a shared one.
 
 import { before, after } from 'node:test';
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { createServer } from 'node:http';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+/** The binary this package carries (absent in a checkout before `npm pack` is prepared). */
+export const packagedBinary = fileURLToPath(new URL('./bin/tripletex-sandbox', import.meta.url));
+
+function defaultBinary() {
+  return process.env.TRIPLETEX_SANDBOX_BIN ?? (existsSync(packagedBinary) ? packagedBinary : 'tripletex-sandbox');
+}
 
 const START_TIMEOUT_MS = Number(process.env.TRIPLETEX_SANDBOX_START_TIMEOUT ?? 60) * 1000;
 
@@ -27,6 +37,8 @@ const START_TIMEOUT_MS = Number(process.env.TRIPLETEX_SANDBOX_START_TIMEOUT ?? 6
 export async function http(method, url, { body, auth } = {}) {
   const headers = {};
   if (body !== undefined) headers['content-type'] = 'application/json';
+  // An emulator serving off loopback (a container) asks for its admin token on /_sandbox.
+  if (process.env.TRIPLETEX_SANDBOX_ADMIN_TOKEN) headers['x-sandbox-admin-token'] = process.env.TRIPLETEX_SANDBOX_ADMIN_TOKEN;
   if (auth) headers.authorization = 'Basic ' + Buffer.from(`${auth[0]}:${auth[1]}`).toString('base64');
   const res = await fetch(url, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
   const text = await res.text();
@@ -34,7 +46,7 @@ export async function http(method, url, { body, auth } = {}) {
 }
 
 /** Starts `binary serve --port 0`; resolves to { url, stop() } once the `ready:` line is printed. */
-export function startEmulator(binary = process.env.TRIPLETEX_SANDBOX_BIN ?? 'tripletex-sandbox') {
+export function startEmulator(binary = defaultBinary()) {
   return new Promise((resolve, reject) => {
     const child = spawn(binary, ['serve', '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
     const seen = [];
@@ -47,7 +59,7 @@ export function startEmulator(binary = process.env.TRIPLETEX_SANDBOX_BIN ?? 'tri
     };
     const timer = setTimeout(() => fail(`no ready: line after ${START_TIMEOUT_MS / 1000} s`), START_TIMEOUT_MS);
     child.on('error', (err) =>
-      fail(`${err.message} (build it with cargo build and set TRIPLETEX_SANDBOX_BIN to its path, ` +
+      fail(`${err.message} (set TRIPLETEX_SANDBOX_BIN to the binary's path, ` +
         'or set TRIPLETEX_SANDBOX_URL to an emulator already running)'));
     child.on('exit', (code, signal) => { if (!ready) fail(`exited (${signal ?? code})`); });
     child.stderr.on('data', (chunk) => seen.push(String(chunk).trimEnd()));

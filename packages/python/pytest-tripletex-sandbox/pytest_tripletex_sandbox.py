@@ -1,19 +1,27 @@
-"""pytest fixtures for testing an integration against tripletex-sandbox.
+"""pytest plugin for testing an integration against tripletex-sandbox, an offline emulator of the
+Tripletex API v2. Installed with ``pip install pytest-tripletex-sandbox`` (which brings the
+``tripletex-sandbox`` binary); pytest loads it by itself. HTTP goes through the standard library.
 
-Copy this file next to your tests. It needs nothing but pytest: HTTP goes through the standard
-library's urllib.
+Fixtures:
 
-- ``emulator`` (session-scoped): one emulator for the whole run. With ``TRIPLETEX_SANDBOX_URL`` set
-  (e.g. ``http://127.0.0.1:8080``) it uses that one; otherwise it starts
-  ``$TRIPLETEX_SANDBOX_BIN serve --port 0`` (default ``tripletex-sandbox`` on PATH), reads the
-  address from the ``listening on`` line, waits for the ``ready:`` line and stops it at the end.
-- ``sandbox`` (function-scoped): a world of the test's own in that emulator, made from a named
-  scenario and deleted after the test. The default scenario is ``quickstart``; choose another
-  with ``@pytest.mark.scenario("client-without-api-access")`` or
-  ``@pytest.mark.parametrize("sandbox", ["quickstart", ...], indirect=True)``.
-- ``webhook_receiver`` (function-scoped): an HTTP server on loopback that keeps every webhook the
-  sandbox posts to it, for tests of event subscriptions (``receiver.url(path)``,
-  ``receiver.wait_for(n)``).
+- ``tripletex_emulator`` (session): one emulator for the whole run. With ``TRIPLETEX_SANDBOX_URL``
+  set (e.g. ``http://127.0.0.1:8080``) it uses that one; otherwise it starts ``tripletex-sandbox
+  serve --port 0`` (``TRIPLETEX_SANDBOX_BIN``, else the binary installed beside this Python, else
+  the one on PATH), reads its address from the ``listening on`` line, waits for ``ready:`` and
+  stops it at the end. ``TRIPLETEX_SANDBOX_ADMIN_TOKEN`` is sent with every request, for an
+  emulator serving off loopback (a container).
+- ``tripletex_sandbox``: a world of the test's own in that emulator, made from a named scenario and
+  deleted after the test. The default scenario is ``quickstart``; choose another with
+  ``@pytest.mark.tripletex_scenario("client-without-api-access")`` or
+  ``@pytest.mark.parametrize("tripletex_sandbox", ["quickstart", ...], indirect=True)``.
+- ``tripletex_session``: a session token minted for the sandbox's first credential of a
+  company's own key (``tripletex_sandbox.session(credential)`` mints one for any other).
+- ``tripletex_control``: the sandbox's control plane, ``control(method, path, body=None)``.
+- ``tripletex_webhook_receiver``: an HTTP server on loopback that keeps every webhook the sandbox
+  posts to it (``receiver.url(path)``, ``receiver.wait_for(n)``).
+
+The sandbox also verifies what was called (``verify(calls)``, ``journal_count(**filters)``, see
+docs/verify.md) and reports the least access a key needed (``required_access(key_id)``).
 """
 
 import base64
@@ -22,7 +30,9 @@ import json
 import os
 import queue
 import re
+import shutil
 import subprocess
+import sysconfig
 import threading
 import urllib.error
 import urllib.parse
@@ -40,6 +50,8 @@ def http(method, url, body=None, auth=None, timeout=30):
     req = urllib.request.Request(url, data=data, method=method)
     if data is not None:
         req.add_header("Content-Type", "application/json")
+    if os.environ.get("TRIPLETEX_SANDBOX_ADMIN_TOKEN"):  # an emulator serving off loopback
+        req.add_header("X-Sandbox-Admin-Token", os.environ["TRIPLETEX_SANDBOX_ADMIN_TOKEN"])
     if auth is not None:
         user, password = auth
         req.add_header("Authorization", "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode())
@@ -94,23 +106,29 @@ class Sandbox:
         """This sandbox's control plane (what a person does in Tripletex's web UI), /_sandbox{path}."""
         return http(method, f"{self.base_url}/_sandbox{path}", body)
 
-    def count(self, **filters):
-        """How many /v2 calls the journal holds that match every filter (docs/verify.md):
-        ``count(method="POST", template="/customer", body="name=Acme AS")``."""
-        query = urllib.parse.urlencode(filters)
+    def verify(self, calls):
+        """``POST /_sandbox/verify``: each pattern's count must hold. Answers the per-pattern
+        results; fails the test with the emulator's account of what differed (near misses) if not."""
+        status, body, _ = self.control("POST", "/verify", {"calls": calls})
+        if status != 200:
+            messages = [m["message"] for m in (body or {}).get("validationMessages") or []]
+            pytest.fail("verify: " + ("\n".join(messages) or str(body)), pytrace=False)
+        return body["values"]
+
+    def journal_count(self, **filters):
+        """``GET /_sandbox/journal/count`` with the journal's filters (method, path, template,
+        status, company, key, since, until, param, body): how many calls matched."""
+        query = urllib.parse.urlencode({name: str(value) for name, value in filters.items()})
         status, body, _ = self.control("GET", f"/journal/count?{query}")
         assert status == 200, body
         return body["value"]["count"]
 
-    def verify(self, *calls):
-        """Asserts the integration made these calls (``POST /_sandbox/verify``); each pattern is a dict of
-        method, path (or template), query, body [{path, equals}], status and count / atLeast / atMost.
-        Fails with every mismatch and the nearest calls seen."""
-        status, body, _ = self.control("POST", "/verify", {"calls": list(calls)})
-        if status != 200:
-            lines = [m["message"] for m in (body or {}).get("validationMessages") or []]
-            raise AssertionError("verify failed:\n" + "\n".join(lines or [json.dumps(body)]))
-        return body["values"]
+    def required_access(self, key_id):
+        """``GET /_sandbox/journal/required-access``: the least set of accesses that allowed the
+        key's calls, each with the calls that needed it, and its refused calls."""
+        status, body, _ = self.control("GET", f"/journal/required-access?key={key_id}")
+        assert status == 200, body
+        return body["value"]
 
 
 def _start(binary):
@@ -124,8 +142,8 @@ def _start(binary):
         )
     except FileNotFoundError:
         pytest.exit(
-            f"cannot run {binary!r}: build it (cargo build) and set TRIPLETEX_SANDBOX_BIN to its path, "
-            "or set TRIPLETEX_SANDBOX_URL to an emulator already running",
+            f"cannot run {binary!r}: pip install tripletex-sandbox, or set TRIPLETEX_SANDBOX_BIN to the "
+            "binary's path, or TRIPLETEX_SANDBOX_URL to an emulator already running",
             returncode=2,
         )
     lines = queue.Queue()
@@ -157,13 +175,22 @@ def _start(binary):
             return proc, url
 
 
+def binary():
+    """The binary to start: $TRIPLETEX_SANDBOX_BIN, else the one the tripletex-sandbox wheel put
+    beside this Python (found even when its bin directory is not on PATH), else PATH's."""
+    if os.environ.get("TRIPLETEX_SANDBOX_BIN"):
+        return os.environ["TRIPLETEX_SANDBOX_BIN"]
+    beside = shutil.which("tripletex-sandbox", path=sysconfig.get_path("scripts"))
+    return beside or shutil.which("tripletex-sandbox") or "tripletex-sandbox"
+
+
 @pytest.fixture(scope="session")
-def emulator():
+def tripletex_emulator():
     url = os.environ.get("TRIPLETEX_SANDBOX_URL")
     if url:
         yield Emulator(url.rstrip("/"))
         return
-    proc, url = _start(os.environ.get("TRIPLETEX_SANDBOX_BIN", "tripletex-sandbox"))
+    proc, url = _start(binary())
     try:
         yield Emulator(url)
     finally:
@@ -176,16 +203,29 @@ def emulator():
 
 
 @pytest.fixture
-def sandbox(request, emulator):
-    marker = request.node.get_closest_marker("scenario")
+def tripletex_sandbox(request, tripletex_emulator):
+    marker = request.node.get_closest_marker("tripletex_scenario")
     scenario = getattr(request, "param", None) or (marker.args[0] if marker else "quickstart")
-    status, body, _ = http("POST", emulator.url + "/_sandbox/sandboxes", {"scenario": scenario})
+    url = tripletex_emulator.url
+    status, body, _ = http("POST", url + "/_sandbox/sandboxes", {"scenario": scenario})
     assert status == 201, body
     value = body["value"]
     box = Sandbox(value["id"], value["scenario"], value["baseUrl"], value["credentials"])
     yield box
-    status, body, _ = http("DELETE", f"{emulator.url}/_sandbox/sandboxes/{box.id}")
+    status, body, _ = http("DELETE", f"{url}/_sandbox/sandboxes/{box.id}")
     assert status == 204, body
+
+
+@pytest.fixture
+def tripletex_session(tripletex_sandbox):
+    """A session token for the sandbox's first credential of a company's own key."""
+    return tripletex_sandbox.session(tripletex_sandbox.credential(accountant_key=False))
+
+
+@pytest.fixture
+def tripletex_control(tripletex_sandbox):
+    """The sandbox's control plane: ``control(method, path, body=None)`` → (status, JSON, headers)."""
+    return tripletex_sandbox.control
 
 
 class Receiver:
@@ -228,11 +268,13 @@ class Receiver:
 
 
 @pytest.fixture
-def webhook_receiver():
+def tripletex_webhook_receiver():
     receiver = Receiver()
     yield receiver
     receiver.close()
 
 
 def pytest_configure(config):
-    config.addinivalue_line("markers", "scenario(name): the scenario the test's sandbox is made from")
+    config.addinivalue_line(
+        "markers", "tripletex_scenario(name): the scenario the test's tripletex_sandbox is made from"
+    )
