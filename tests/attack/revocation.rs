@@ -350,10 +350,15 @@ struct Tally {
 /// One answer of a reader: when its request started, its status and error message.
 type Seen = (Instant, u16, String);
 
-fn readers(world: &World, read: &Read, stop: &Arc<AtomicBool>) -> Vec<std::thread::JoinHandle<Vec<Seen>>> {
+fn readers(
+    world: &World,
+    read: &Read,
+    stop: &Arc<AtomicBool>,
+    served: &Arc<AtomicUsize>,
+) -> Vec<std::thread::JoinHandle<Vec<Seen>>> {
     (0..READERS)
         .map(|_| {
-            let (read, stop, base) = (read.clone(), stop.clone(), world.base.clone());
+            let (read, stop, base, served) = (read.clone(), stop.clone(), world.base.clone(), served.clone());
             std::thread::spawn(move || {
                 let client = client();
                 let mut seen = Vec::new();
@@ -364,6 +369,9 @@ fn readers(world: &World, read: &Read, stop: &Arc<AtomicBool>) -> Vec<std::threa
                         .ok()
                         .and_then(|body| body["developerMessage"].as_str().map(str::to_owned))
                         .unwrap_or_default();
+                    if answer.status < 300 {
+                        served.fetch_add(1, Ordering::Relaxed);
+                    }
                     seen.push((started, answer.status, message));
                 }
                 seen
@@ -377,8 +385,15 @@ fn race(label: &str, world: &World, setup: Setup, tally: &mut Tally) {
     world.ok(reqwest::Method::POST, "/_sandbox/reset", None);
     let race = setup(world);
     let stop = Arc::new(AtomicBool::new(false));
-    let threads = readers(world, &race.read, &stop);
+    let served = Arc::new(AtomicUsize::new(0));
+    let threads = readers(world, &race.read, &stop, &served);
     std::thread::sleep(BEFORE);
+    // On a loaded machine the readers may take longer than BEFORE to be served once; a right is
+    // revoked only once it was seen to serve (a grant has nothing to wait for).
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !race.grant && served.load(Ordering::Relaxed) == 0 && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(1));
+    }
     (race.act)(world);
     let acknowledged = Instant::now();
     if race.swap {
