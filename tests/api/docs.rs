@@ -183,3 +183,47 @@ fn every_command_of_the_readmes_first_screen_runs() {
     }
     assert_eq!(ran, ["install block", "serve", "tools/test", "curl session"]);
 }
+
+/// Every command of docs/getting-started.md runs as written, against `serve` started as its
+/// first block says (on a free port through its environment twin), and shows what the page says.
+#[test]
+fn every_command_of_the_getting_started_page_runs() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let page = std::fs::read_to_string(root.join("docs/getting-started.md")).unwrap();
+    let blocks: Vec<String> = shell_blocks(&page).into_iter().map(|(_, block)| block).collect();
+    assert_eq!(blocks.first().map(String::as_str), Some("tripletex-sandbox serve &"));
+    let bin_dir = Path::new(crate::helpers::BIN).parent().unwrap();
+    let path = format!("{}:{}", bin_dir.display(), std::env::var("PATH").unwrap_or_default());
+    let mut command = std::process::Command::new("bash");
+    command
+        .arg("-c")
+        .arg("exec tripletex-sandbox serve")
+        .env("PATH", &path)
+        .env("TRIPLETEX_SANDBOX_PORT", "0")
+        .stderr(std::process::Stdio::null());
+    let served = crate::helpers::serve_command(command);
+    let script = format!(
+        "set -euo pipefail\n{}",
+        blocks[1..].join("\n").replace("http://127.0.0.1:8080", &served.base)
+    );
+    let output = std::process::Command::new("bash")
+        .arg("-c")
+        .arg(&script)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    for shown in [
+        "\"companyId\":1001",
+        "\"name\":\"Fjordlys AS\"",
+        "\"status\":422,\"code\":18000",
+        "{\"count\":1}",
+        "204",
+    ] {
+        assert!(text.contains(shown), "the page shows {shown}:\n{text}");
+    }
+}
