@@ -135,21 +135,7 @@ fn every_command_of_the_readmes_first_screen_runs() {
         }
         if block.contains("BASE=") {
             let served: &crate::helpers::Served = served.as_ref().expect("serve comes before the curl session");
-            let script = format!(
-                "set -euo pipefail\n{}",
-                block.replace("http://127.0.0.1:8080", &served.base)
-            );
-            let output = std::process::Command::new("bash")
-                .arg("-c")
-                .arg(&script)
-                .output()
-                .unwrap();
-            let text = String::from_utf8_lossy(&output.stdout);
-            assert!(
-                output.status.success(),
-                "{text}{}",
-                String::from_utf8_lossy(&output.stderr)
-            );
+            let text = run_against(served, &block);
             assert!(
                 text.contains("\"companyId\": 2101"),
                 "the last call acts as client 2101:\n{text}"
@@ -184,6 +170,27 @@ fn every_command_of_the_readmes_first_screen_runs() {
     assert_eq!(ran, ["install block", "serve", "tools/test", "curl session"]);
 }
 
+/// Runs shell commands written for the default address against `served`, and answers what
+/// they printed; they must all succeed.
+fn run_against(served: &crate::helpers::Served, commands: &str) -> String {
+    let script = format!(
+        "set -euo pipefail\n{}",
+        commands.replace("http://127.0.0.1:8080", &served.base)
+    );
+    let output = std::process::Command::new("bash")
+        .arg("-c")
+        .arg(&script)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert!(
+        output.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    text
+}
+
 /// Every command of docs/getting-started.md runs as written, against `serve` started as its
 /// first block says (on a free port through its environment twin), and shows what the page says.
 #[test]
@@ -202,21 +209,7 @@ fn every_command_of_the_getting_started_page_runs() {
         .env("TRIPLETEX_SANDBOX_PORT", "0")
         .stderr(std::process::Stdio::null());
     let served = crate::helpers::serve_command(command);
-    let script = format!(
-        "set -euo pipefail\n{}",
-        blocks[1..].join("\n").replace("http://127.0.0.1:8080", &served.base)
-    );
-    let output = std::process::Command::new("bash")
-        .arg("-c")
-        .arg(&script)
-        .output()
-        .unwrap();
-    let text = String::from_utf8_lossy(&output.stdout);
-    assert!(
-        output.status.success(),
-        "{text}{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    let text = run_against(&served, &blocks[1..].join("\n"));
     for shown in [
         "\"companyId\":1001",
         "\"name\":\"Fjordlys AS\"",
