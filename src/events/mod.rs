@@ -66,16 +66,21 @@ fn refusal(limit: usize) -> String {
 /// One look at a sandbox: its queued events become deliveries, its due deliveries are attempted.
 fn pass(sandbox: &Sandbox, base: &str) -> Result<(), ApiError> {
     let hooks = sandbox.webhooks();
+    let settings = hooks.settings();
+    sandbox.store().limit_pending_deliveries(settings.queue_limit);
     let queued = sandbox.store().events_queued();
     let now = now_ms(sandbox);
     if !hooks.has_work(queued, now) {
         return Ok(());
     }
-    let settings = hooks.settings();
+    let turned_away = sandbox.store().take_refused_events();
     let paused = hooks.paused();
     let base = base.to_owned();
     let (jobs, more) = sandbox.store().transaction(|db| {
         let made = db.fan_out_events(now, settings.queue_limit, &refusal(settings.queue_limit))?;
+        if let Some(refused) = &turned_away {
+            db.record_refused_events(refused, now, &refusal(settings.queue_limit))?;
+        }
         let more = db.queued_events()? > 0;
         if paused {
             return Ok::<_, ApiError>((Vec::new(), more));

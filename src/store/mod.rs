@@ -18,7 +18,7 @@ pub use ledger::{AccountSums, PostingColumn, PostingFilter, PostingRow};
 pub use objects::{
     ObjectFilter, ObjectPage, ObjectRow, ObjectText, OwnObject, PageItem, SeedAtHand, StoredObject, number_column,
 };
-pub use outbox::{Attempt, AttemptThen, DeliveryRow, DeliveryState};
+pub use outbox::{Attempt, AttemptThen, DeliveryRow, DeliveryState, RefusedEvents};
 pub use queries::{CompanyRow, CredentialRow, Db, NewSession, json_text};
 pub use remembered::{Login, Mintable};
 pub use template::Template;
@@ -121,9 +121,8 @@ pub struct Store {
     /// A file keeps every object itself (its world must reopen as it was left, whatever the
     /// templates of a later build hold); an in-memory store reads the seed objects from a template.
     keeps_seed_objects: bool,
-    /// Events queued in the outbox since the store opened (counted as they are queued, rolled
-    /// back or not): the delivery worker looks at the outbox when this moves.
-    events_queued: Arc<std::sync::atomic::AtomicU64>,
+    /// What writes tell the delivery worker of the events they queued or turned away.
+    outbox: Arc<outbox::Signals>,
 }
 
 /// The connection and the seed template attached to it as `tmpl`.
@@ -292,14 +291,7 @@ impl Store {
             rusqlite::functions::FunctionFlags::SQLITE_UTF8 | rusqlite::functions::FunctionFlags::SQLITE_DETERMINISTIC,
             |ctx| Ok(ctx.get::<Option<String>>(0)?.map(|text| text.to_lowercase())),
         )?;
-        let events_queued = Arc::new(std::sync::atomic::AtomicU64::new(0));
-        let counted = events_queued.clone();
-        conn.create_scalar_function(
-            outbox::QUEUED_FUNCTION,
-            0,
-            rusqlite::functions::FunctionFlags::SQLITE_UTF8,
-            move |_| Ok(counted.fetch_add(1, std::sync::atomic::Ordering::Release) < u64::MAX),
-        )?;
+        let outbox = outbox::Signals::install(&conn)?;
         // A copy is of a store that was brought up to date when it was opened.
         if opened != Opened::Copy {
             let found = schema::migrate(&mut conn)?;
@@ -321,13 +313,23 @@ impl Store {
             }),
             remembered,
             keeps_seed_objects: file,
-            events_queued,
+            outbox,
         })
     }
 
-    /// How many events writes have queued in the outbox since the store opened.
+    /// How many events writes have queued in the outbox, or turned away, since the store opened.
     pub fn events_queued(&self) -> u64 {
-        self.events_queued.load(std::sync::atomic::Ordering::Acquire)
+        self.outbox.written()
+    }
+
+    /// Pending deliveries past which a write turns its event away instead of queueing it.
+    pub fn limit_pending_deliveries(&self, limit: usize) {
+        self.outbox.limit_pending(limit);
+    }
+
+    /// The events writes turned away since this was last asked, if any.
+    pub fn take_refused_events(&self) -> Option<RefusedEvents> {
+        self.outbox.take_refused()
     }
 
     /// True when the seed objects are stored in this store (a file) rather than read from a template.

@@ -4,10 +4,91 @@
 
 use super::queries::Db;
 use crate::domain::events::{self, Verb};
-use rusqlite::{OptionalExtension, params};
+use rusqlite::functions::{Context, FunctionFlags};
+use rusqlite::{Connection, OptionalExtension, params};
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+use std::sync::{Mutex, PoisonError};
 
-/// The SQL function a queued event calls, so the sandbox notices it without reading the table.
-pub(super) const QUEUED_FUNCTION: &str = "sandbox_event_queued";
+/// The SQL function a write calls for an event someone subscribes to: it says whether the event
+/// is queued (the queue has room) and lets the sandbox notice either way without reading a table.
+const QUEUED_FUNCTION: &str = "sandbox_event_queued";
+
+/// What a sandbox's writes tell its delivery worker without the worker reading the tables: how
+/// many events they queued, and the events they turned away because the queue was already full
+/// (a full queue costs a write one read of the pending count, not a row the worker throws away).
+#[derive(Debug)]
+pub(super) struct Signals {
+    queued: AtomicU64,
+    /// Pending deliveries the sandbox holds at most, as the worker last said (no bound until then:
+    /// the worker's fan-out refuses what is past it).
+    limit: AtomicI64,
+    refused: Mutex<Option<RefusedEvents>>,
+}
+
+/// Events turned away while the queue was full: the first of them, and how many in all.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RefusedEvents {
+    pub company_id: i64,
+    pub event: String,
+    pub object_id: i64,
+    pub count: u64,
+}
+
+impl Signals {
+    fn new() -> Self {
+        Self {
+            queued: AtomicU64::new(0),
+            limit: AtomicI64::new(i64::MAX),
+            refused: Mutex::new(None),
+        }
+    }
+
+    /// Registers [`QUEUED_FUNCTION`] on `conn`, answering through a new set of signals.
+    pub(super) fn install(conn: &Connection) -> rusqlite::Result<std::sync::Arc<Self>> {
+        let signals = std::sync::Arc::new(Self::new());
+        let seen = signals.clone();
+        conn.create_scalar_function(QUEUED_FUNCTION, 4, FunctionFlags::SQLITE_UTF8, move |ctx| {
+            seen.event_written(ctx)
+        })?;
+        Ok(signals)
+    }
+
+    /// `sandbox_event_queued(company, event, object, pending)`: true when the event may be queued.
+    fn event_written(&self, ctx: &Context<'_>) -> rusqlite::Result<bool> {
+        self.queued.fetch_add(1, Ordering::Release);
+        if ctx.get::<i64>(3)? < self.limit.load(Ordering::Relaxed) {
+            return Ok(true);
+        }
+        let mut refused = self.refused.lock().unwrap_or_else(PoisonError::into_inner);
+        match refused.as_mut() {
+            Some(first) => first.count += 1,
+            None => {
+                *refused = Some(RefusedEvents {
+                    company_id: ctx.get(0)?,
+                    event: ctx.get(1)?,
+                    object_id: ctx.get(2)?,
+                    count: 1,
+                })
+            }
+        }
+        Ok(false)
+    }
+
+    /// How many events writes have queued or turned away since the store opened (rolled back or
+    /// not): the delivery worker looks at the outbox when this moves.
+    pub(super) fn written(&self) -> u64 {
+        self.queued.load(Ordering::Acquire)
+    }
+
+    pub(super) fn limit_pending(&self, limit: usize) {
+        self.limit
+            .store(i64::try_from(limit).unwrap_or(i64::MAX), Ordering::Relaxed);
+    }
+
+    pub(super) fn take_refused(&self) -> Option<RefusedEvents> {
+        self.refused.lock().unwrap_or_else(PoisonError::into_inner).take()
+    }
+}
 
 /// What a delivery has come to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -126,8 +207,8 @@ impl Db<'_> {
         self.conn()
             .prepare_cached(
                 "INSERT INTO outbox(company_id, event, object_id) SELECT ?1, ?2, ?3
-                 WHERE EXISTS (SELECT 1 FROM event_subscriptions WHERE company_id = ?1 AND event = ?2 AND active)
-                   AND sandbox_event_queued()",
+                 WHERE CASE WHEN EXISTS (SELECT 1 FROM event_subscriptions WHERE company_id = ?1 AND event = ?2 AND active)
+                   THEN sandbox_event_queued(?1, ?2, ?3, (SELECT n FROM webhook_pending)) ELSE 0 END",
             )?
             .execute(params![company_id, event, id])?;
         Ok(())
@@ -183,6 +264,31 @@ impl Db<'_> {
             .prepare_cached("DELETE FROM outbox WHERE seq <= ?1")?
             .execute([last])?;
         Ok((made, refused))
+    }
+
+    /// Records events turned away at the door: one refused delivery of the first of them for each
+    /// of its active subscribers, the others counted in the reason.
+    pub fn record_refused_events(
+        &self,
+        refused: &RefusedEvents,
+        now_ms: i64,
+        refusal: &str,
+    ) -> rusqlite::Result<usize> {
+        let reason = match refused.count {
+            1 => refusal.to_owned(),
+            2 => format!("{refusal} (1 event written after it was refused with it)"),
+            n => format!("{refusal} ({} events written after it were refused with it)", n - 1),
+        };
+        let made = self
+            .conn()
+            .prepare_cached(
+                "INSERT INTO webhook_deliveries(subscription_id, company_id, event, object_id, state, attempts, created_ms, last_error, done_ms)
+                 SELECT id, company_id, event, ?3, 'REFUSED', 0, ?4, ?5, ?4 FROM event_subscriptions
+                 WHERE company_id = ?1 AND event = ?2 AND active ORDER BY id",
+            )?
+            .execute(params![refused.company_id, refused.event, refused.object_id, now_ms, reason])?;
+        self.forget_finished_deliveries()?;
+        Ok(made)
     }
 
     /// Writes the deliveries of the queued events up to `last`, one per event and subscriber in
@@ -318,6 +424,7 @@ impl Db<'_> {
 #[cfg(test)]
 mod tests {
     use super::{Attempt, AttemptThen, DeliveryState};
+    use crate::domain::events::Verb;
     use crate::store::Store;
 
     /// Forgetting old finished deliveries reads the finished ones only, never the pending queue.
@@ -426,6 +533,57 @@ mod tests {
                 (42, 2, Refused),
                 (42, 4, Refused)
             ]
+        );
+    }
+
+    /// Once the queue holds its bound, a write queues nothing: its event is turned away at the
+    /// door, and the worker records it refused for each subscriber, the later ones counted.
+    #[test]
+    fn a_full_queue_turns_events_away_at_the_write_and_they_are_recorded_refused() {
+        let store = Store::open_in_memory().unwrap();
+        store.limit_pending_deliveries(2);
+        let written = store.events_queued();
+        let queued = store
+            .transaction(|db| {
+                for id in [1, 2] {
+                    db.conn().execute(
+                        "INSERT INTO event_subscriptions(id, company_id, event, active) VALUES (?1, 7, 'customer.create', 1)",
+                        [id],
+                    )?;
+                }
+                db.object_written("customer", 7, 40, Verb::Create)?;
+
+                db.fan_out_events(1_000, 2, "full")?;
+                assert_eq!(db.pending_deliveries()?, 2);
+                for object in [41, 42, 43] {
+                    db.object_written("customer", 7, object, Verb::Create)?;
+                }
+                db.queued_events()
+            })
+            .unwrap();
+        assert_eq!(queued, 0, "a full queue takes no more events");
+        assert_eq!(store.events_queued(), written + 4, "the worker is told of each write");
+        let refused = store.take_refused_events().unwrap();
+        assert_eq!((refused.object_id, refused.count), (41, 3));
+        assert_eq!(store.take_refused_events(), None);
+        let rows = store
+            .transaction(|db| {
+                db.record_refused_events(&refused, 2_000, "full")?;
+                db.deliveries(10)
+            })
+            .unwrap();
+        let refusals: Vec<(i64, i64, DeliveryState)> = rows
+            .iter()
+            .filter(|d| d.state == DeliveryState::Refused)
+            .map(|d| (d.subscription_id, d.object_id, d.state))
+            .collect();
+        assert_eq!(
+            refusals,
+            [(2, 41, DeliveryState::Refused), (1, 41, DeliveryState::Refused)]
+        );
+        assert_eq!(
+            rows[0].last_error.as_deref(),
+            Some("full (2 events written after it were refused with it)")
         );
     }
 
