@@ -180,6 +180,10 @@ pub const EMBEDDED_SCENARIOS: &[(&str, &str)] = &[
         "flow-invoice-mixed-vat",
         include_str!("../../scenarios/flow-invoice-mixed-vat.json"),
     ),
+    (
+        "flow-create-customer",
+        include_str!("../../scenarios/flow-create-customer.json"),
+    ),
 ];
 
 /// The fixture files scenarios may compose from, by name.
