@@ -184,6 +184,14 @@ pub const EMBEDDED_SCENARIOS: &[(&str, &str)] = &[
         "flow-create-customer",
         include_str!("../../scenarios/flow-create-customer.json"),
     ),
+    (
+        "flow-enable-module",
+        include_str!("../../scenarios/flow-enable-module.json"),
+    ),
+    (
+        "flow-simple-invoice",
+        include_str!("../../scenarios/flow-simple-invoice.json"),
+    ),
 ];
 
 /// The fixture files scenarios may compose from, by name.
