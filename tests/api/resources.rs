@@ -740,6 +740,36 @@ fn a_customers_and_suppliers_addresses_are_kept_and_shown_whole_on_request() {
     }
 }
 
+/// Seeded ledger accounts carry the VAT type and lock a fresh company's accounts were recorded with
+/// (`GET /ledger/account?number=…&fields=id,number,vatLocked,vatType(id,number)`).
+#[test]
+fn seeded_accounts_carry_their_recorded_vat_type_and_lock() {
+    let app = spawn_app();
+    let session = app.session_for(&app.credential(false));
+    for (number, vat_id, vat_number, locked) in [
+        (1920, 0, "0", true),
+        (6000, 0, "0", true),
+        (6800, 1, "1", false),
+        (7140, 12, "13", false),
+    ] {
+        let url = format!("/v2/ledger/account?number={number}&fields=number,vatLocked,vatType(id,number)");
+        let reply = app.get_as("0", &session, &url);
+        assert_eq!(reply.status, 200, "{number}: {}", reply.body);
+        assert_eq!(
+            reply.body["values"][0],
+            json!({"number": number, "vatLocked": locked, "vatType": {"id": vat_id, "number": vat_number}}),
+            "{number}"
+        );
+    }
+    let unrecorded = app.get_as("0", &session, "/v2/ledger/account?number=3000&fields=vatType");
+    assert_eq!(
+        unrecorded.body["values"][0]["vatType"],
+        Value::Null,
+        "{}",
+        unrecorded.body
+    );
+}
+
 /// `DELETE /contact/list?ids=…` (recorded 204): all of them, or none when one is unknown; the
 /// argument is required.
 #[test]
