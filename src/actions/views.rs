@@ -3,6 +3,7 @@
 //! model's objects (company, employee, API consumer) in the official schema's field names, with
 //! host-relative `url`s. Every field the schema has and the sandbox does not model is null.
 
+use crate::domain::address;
 use crate::domain::model::{Company, Integration, Person};
 use crate::domain::resource::{self, FieldKind, ResourceDef};
 use crate::store::{Db, PostingRow, StoredObject};
@@ -72,10 +73,12 @@ pub fn render_object(
         let rendered = match (field, value.get("id").and_then(Value::as_i64)) {
             (Some(field), Some(id)) if field.renders_as_stub() => {
                 let target = field.resource.as_deref().unwrap_or_default();
-                if let (FieldKind::Ref, Some(sub)) = (field.kind, fields.expansion(name)) {
-                    expand(target, base, id, sub, db, company)?
-                } else {
-                    stub(base, target, id)
+                match (field.kind, fields.expansion(name)) {
+                    (FieldKind::Ref, Some(sub)) => expand(target, base, id, sub, db, company)?,
+                    (FieldKind::Object, Some(sub)) => {
+                        embedded_whole(target, base, value, &object.body, sub, db, company)?
+                    }
+                    _ => stub(base, target, id),
                 }
             }
             _ => value.clone(),
@@ -86,6 +89,38 @@ pub fn render_object(
         out.insert("changes".into(), Value::Array(object.changes.clone()));
     }
     Ok(Value::Object(out))
+}
+
+/// An object kept inside its owner (a customer's address) shown whole, with the text Tripletex
+/// makes of it (`addressAsString`, `displayName` with the owner's name).
+fn embedded_whole(
+    target: &str,
+    base: &str,
+    stored: &Value,
+    owner: &Map<String, Value>,
+    fields: &FieldFilter,
+    db: &Db<'_>,
+    company: i64,
+) -> Result<Value, ApiError> {
+    let Some(child) = resource::find(target) else {
+        return Ok(stored.clone());
+    };
+    let mut shown = render_line(Some(child), base, stored);
+    let country = match shown.get("country").and_then(|c| c.get("id")).and_then(Value::as_i64) {
+        Some(id) => db
+            .object("country", id)?
+            .and_then(|c| c.body.get("name").and_then(Value::as_str).map(str::to_owned)),
+        None => None,
+    };
+    if let Value::Object(address) = &mut shown {
+        let owner_name = owner.get("name").and_then(Value::as_str).unwrap_or_default();
+        let (as_string, display) = address::describe(address, owner_name, country.as_deref().unwrap_or_default());
+        address.insert("addressAsString".into(), json!(as_string));
+        address.insert("displayName".into(), json!(display));
+        address.insert("displayNameInklMatrikkel".into(), json!(display));
+    }
+    expand_line_references(child, &mut shown, fields, db, base, company)?;
+    Ok(shown)
 }
 
 /// A stored posting as the API shows it: a line of its voucher, with the voucher and its date.

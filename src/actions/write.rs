@@ -94,6 +94,7 @@ fn check_write_rules(
                 ledger::rows_are_numbered(sent_rows.unwrap_or_default())?;
                 let postings = body.get("postings").and_then(Value::as_array).map(Vec::as_slice);
                 ledger::postings_have_accounts(postings.unwrap_or_default())?;
+                postings_keep_vat_locks(db, company, postings.unwrap_or_default())?;
             }
             WriteRule::ProjectManager => {
                 let manager = body
@@ -115,6 +116,39 @@ fn check_write_rules(
             WriteRule::EventSubscription => {}
         }
     }
+    Ok(())
+}
+
+/// The postings' accounts that are locked to a VAT type hold them to it.
+fn postings_keep_vat_locks(db: &Db<'_>, company: i64, postings: &[Value]) -> Result<(), ApiError> {
+    let mut locks = std::collections::HashMap::new();
+    for account in postings.iter().filter_map(|p| p.get("account")?.get("id")?.as_i64()) {
+        if locks.contains_key(&account) {
+            continue;
+        }
+        let lock = match db.object("ledger/account", account)? {
+            Some(a) if a.company_id == company && a.body.get("vatLocked").and_then(Value::as_bool) == Some(true) => {
+                let vat_type = a.body.get("vatType").and_then(|v| v.get("id")).and_then(Value::as_i64);
+                match vat_type {
+                    Some(vat_type) => {
+                        let code = db
+                            .object("ledger/vatType", vat_type)?
+                            .and_then(|v| v.body.get("number").and_then(Value::as_str).map(str::to_owned))
+                            .unwrap_or_else(|| vat_type.to_string());
+                        let number = a.body.get("number").and_then(Value::as_i64).unwrap_or_default();
+                        Some((number, vat_type, code))
+                    }
+                    None => None,
+                }
+            }
+            _ => None,
+        };
+        locks.insert(account, lock);
+    }
+    ledger::postings_keep_their_accounts_vat_lock(postings, |id| {
+        let (number, vat_type, code) = locks.get(&id).cloned().flatten()?;
+        Some(ledger::VatLock { number, vat_type, code })
+    })?;
     Ok(())
 }
 

@@ -141,6 +141,47 @@ pub fn postings_have_accounts(postings: &[Value]) -> Result<(), Denial> {
     .field("postings.account", "Kan ikke være null."))
 }
 
+/// An account as a posting's VAT check sees it: its number, and the VAT type it is locked to.
+pub struct VatLock {
+    pub number: i64,
+    pub vat_type: i64,
+    /// The VAT type's code as users know it (`number`, e.g. "0", "1").
+    pub code: String,
+}
+
+/// A posting on an account locked to a VAT type (`vatLocked`) names that VAT type or none. No
+/// recording shows Tripletex's refusal; the message is the sandbox's.
+pub fn postings_keep_their_accounts_vat_lock(
+    postings: &[Value],
+    lock_of: impl Fn(i64) -> Option<VatLock>,
+) -> Result<(), Denial> {
+    let reference = |p: &Value, name: &str| p.get(name).and_then(|v| v.get("id")).and_then(Value::as_i64);
+    for (index, posting) in postings.iter().enumerate() {
+        let (Some(account), Some(vat)) = (reference(posting, "account"), reference(posting, "vatType")) else {
+            continue;
+        };
+        let Some(lock) = lock_of(account).filter(|l| l.vat_type != vat) else {
+            continue;
+        };
+        return Err(Denial::new(
+            DenialKind::Invalid,
+            rule_name!(),
+            format!(
+                "Posting {} names VAT type {vat} on account {}, which is locked to VAT code {}.",
+                index + 1,
+                lock.number,
+                lock.code
+            ),
+        )
+        .remedy("leave vatType out of the posting, send the account's own VAT type, or book on an account that is not VAT-locked.")
+        .field(
+            "postings.vatType",
+            &format!("Konto {} er låst til mva-kode {}.", lock.number, lock.code),
+        ));
+    }
+    Ok(())
+}
+
 /// A voucher's postings as the ledger books them: the system-generated rows of an earlier
 /// booking dropped, each row sent given its net `amount` (its gross less VAT), and after each
 /// row with VAT a generated row of the VAT on the VAT type's account, with an id from `next_id`, all
@@ -841,6 +882,30 @@ mod tests {
         number_rows(&mut postings);
         let rows: Vec<i64> = postings.iter().map(|p| p["row"].as_i64().unwrap()).collect();
         assert_eq!(rows, [3, 2, 4, 0]);
+    }
+
+    #[test]
+    fn postings_keep_their_accounts_vat_lock_or_are_refused() {
+        let lock_of = |id: i64| {
+            (id == 6000).then(|| VatLock {
+                number: 6000,
+                vat_type: 0,
+                code: "0".into(),
+            })
+        };
+        let fine = [
+            json!({"account": {"id": 6000}}),
+            json!({"account": {"id": 6000}, "vatType": {"id": 0}}),
+            json!({"account": {"id": 6800}, "vatType": {"id": 1}}),
+        ];
+        assert!(postings_keep_their_accounts_vat_lock(&fine, lock_of).is_ok());
+        let locked = [
+            json!({"account": {"id": 6800}}),
+            json!({"account": {"id": 6000}, "vatType": {"id": 1}}),
+        ];
+        let refused = postings_keep_their_accounts_vat_lock(&locked, lock_of).unwrap_err();
+        assert!(refused.reason.contains("Posting 2"), "{}", refused.reason);
+        assert_eq!(refused.fields[0].message, "Konto 6000 er låst til mva-kode 0.");
     }
 
     #[test]

@@ -1,11 +1,12 @@
 //! The rules of the emulated world, pure and synchronous — no HTTP, no SQL: the nouns (`model`),
 //! denials as data (`denial`), one function per decision of the token flow (`rules`) and of the UI
 //! (`ui`), entitlements and effective access (`entitlements`), and the data resources with their
-//! write rules (`resource`, `employee`, `invoice`, `product`, `project`), and the table of every
-//! documented operation (`table`); event types and subscriptions' rules (`events`); vouchers'
-//! reversal (`ledger`), travel expenses' states (`travel`), exchange rates (`currency`) and bank
-//! statements as banks export them (`bank`).
+//! write rules (`resource`, `employee`, `invoice`, `product`, `project`) and the addresses kept
+//! inside them (`address`), and the table of every documented operation (`table`); event types
+//! and subscriptions' rules (`events`); vouchers' reversal (`ledger`), travel expenses' states
+//! (`travel`), exchange rates (`currency`) and bank statements as banks export them (`bank`).
 
+pub mod address;
 pub mod bank;
 pub mod currency;
 pub mod denial;

@@ -34,7 +34,7 @@ pub struct FieldDef {
 
 impl FieldDef {
     /// Whether a stored `{"id": n}` renders as a `{id, url}` stub: references, and embedded
-    /// objects the sandbox does not model but Tripletex shows as stubs (a customer's addresses).
+    /// objects Tripletex shows as stubs unless `fields` selects into them (a customer's addresses).
     pub fn renders_as_stub(&self) -> bool {
         self.resource.is_some() && matches!(self.kind, FieldKind::Ref | FieldKind::Object)
     }
@@ -554,9 +554,26 @@ pub fn merge_body(
                     None
                 }
             },
-            // An embedded object is kept as written; one the sandbox gives an id of its own (a
-            // customer's addresses, see `new_stubs`) keeps it.
-            (FieldKind::Object, Value::Object(_)) => field.resource.is_none().then(|| value.clone()),
+            // An embedded object the sandbox does not model is kept as written; one it does (a
+            // customer's addresses) is checked and merged onto what is stored, keeping its id.
+            (FieldKind::Object, Value::Object(_)) => match field.resource.as_deref().and_then(find) {
+                None => field.resource.is_none().then(|| value.clone()),
+                Some(child) => match merge_embedded(child, base.get(name), value) {
+                    Ok((merged, child_refs)) => {
+                        references.extend(child_refs.into_iter().map(|r| Reference {
+                            field: format!("{name}.{}", r.field),
+                            ..r
+                        }));
+                        Some(merged)
+                    }
+                    Err(d) => {
+                        for f in d.fields {
+                            complain(&format!("{name}.{}", f.field), &f.message);
+                        }
+                        None
+                    }
+                },
+            },
             (FieldKind::Array, Value::Array(items)) => match field.resource.as_deref() {
                 None => Some(value.clone()),
                 Some(target) => {
@@ -581,6 +598,21 @@ pub fn merge_body(
         return Err(denial);
     }
     Ok((merged, references))
+}
+
+/// An embedded object of the `child` model (an address) written onto the one stored (`{"id": n}`
+/// at least, or nothing yet): the model's defaults, what was stored, then what was sent.
+fn merge_embedded(
+    child: &ResourceDef,
+    stored: Option<&Value>,
+    sent: &Value,
+) -> Result<(Value, Vec<Reference>), Denial> {
+    let mut start = child.template.clone();
+    if let Some(Value::Object(stored)) = stored {
+        start.extend(stored.iter().map(|(k, v)| (k.clone(), v.clone())));
+    }
+    let (merged, references) = merge_body(child, &start, sent)?;
+    Ok((Value::Object(merged), references))
 }
 
 /// A scalar as the real API reads it into a field of `kind`: a number or a boolean sent for a
@@ -757,9 +789,15 @@ pub fn default_account_wanted<'d>(def: &'d ResourceDef, body: &Map<String, Value
 /// `next_id`.
 pub fn add_new_stubs(def: &ResourceDef, body: &mut Map<String, Value>, mut next_id: impl FnMut() -> i64) {
     for name in &def.new_stubs {
-        let empty = body.get(name).is_none_or(|v| v.get("id").is_none_or(Value::is_null));
-        if empty {
-            body.insert(name.clone(), serde_json::json!({ "id": next_id() }));
+        match body.get_mut(name) {
+            // Written with the object (an address sent in the create): it keeps what was sent.
+            Some(Value::Object(written)) if written.get("id").is_none_or(Value::is_null) => {
+                written.insert("id".into(), Value::from(next_id()));
+            }
+            Some(Value::Object(_)) => {}
+            _ => {
+                body.insert(name.clone(), serde_json::json!({ "id": next_id() }));
+            }
         }
     }
 }

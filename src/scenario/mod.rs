@@ -180,6 +180,18 @@ pub const EMBEDDED_SCENARIOS: &[(&str, &str)] = &[
         "flow-invoice-mixed-vat",
         include_str!("../../scenarios/flow-invoice-mixed-vat.json"),
     ),
+    (
+        "flow-create-customer",
+        include_str!("../../scenarios/flow-create-customer.json"),
+    ),
+    (
+        "flow-enable-module",
+        include_str!("../../scenarios/flow-enable-module.json"),
+    ),
+    (
+        "flow-simple-invoice",
+        include_str!("../../scenarios/flow-simple-invoice.json"),
+    ),
 ];
 
 /// The fixture files scenarios may compose from, by name.

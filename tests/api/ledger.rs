@@ -722,3 +722,33 @@ fn open_posts_are_the_postings_of_invoices_not_yet_settled() {
     // Credited after a payment of 100: the three postings of the invoice stay open, owing 100 back.
     assert_eq!(books.open_posts(1500), vec![500.0, -100.0, -500.0]);
 }
+
+/// An account locked to a VAT type (2400, recorded locked to code 0) refuses a posting naming
+/// another; the voucher is not booked.
+#[test]
+fn a_posting_on_a_vat_locked_account_keeps_its_vat_type() {
+    let books = Books::open(spawn_app());
+    let sent = json!({"date": "2026-03-19", "description": "Feil mva", "postings": [
+        {"row": 1, "account": {"id": books.account(6800)}, "amountGross": 2700},
+        {"row": 2, "account": {"id": books.account(2400)}, "amountGross": -2700, "vatType": {"id": 1}}
+    ]});
+    let refused = books.call(Method::POST, "/v2/ledger/voucher", Some(sent));
+    assert_eq!(refused.status, 422, "{}", refused.body);
+    assert_eq!(
+        refused.body["validationMessages"][0]["message"], "Konto 2400 er låst til mva-kode 0.",
+        "{}",
+        refused.body
+    );
+    let listed = books.call(
+        Method::GET,
+        "/v2/ledger/voucher?dateFrom=2026-03-19&dateTo=2026-03-20&fields=id",
+        None,
+    );
+    assert_eq!(listed.body["fullResultSize"], 0, "{}", listed.body);
+    let own = json!({"date": "2026-03-19", "description": "Riktig mva", "postings": [
+        {"row": 1, "account": {"id": books.account(6800)}, "amountGross": 2700},
+        {"row": 2, "account": {"id": books.account(2400)}, "amountGross": -2700, "vatType": {"id": 0}}
+    ]});
+    let made = books.call(Method::POST, "/v2/ledger/voucher", Some(own));
+    assert_eq!(made.status, 201, "{}", made.body);
+}

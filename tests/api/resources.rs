@@ -678,6 +678,98 @@ fn a_new_customer_or_supplier_is_booked_against_its_recorded_ledger_account() {
     assert_eq!(named.body["value"]["ledgerAccount"]["id"], bank);
 }
 
+/// A customer's or supplier's addresses are kept: `{id, url}` by default, whole where `fields`
+/// selects into them; a PUT changes the lines and keeps the id; a field the model lacks is refused.
+#[test]
+fn a_customers_and_suppliers_addresses_are_kept_and_shown_whole_on_request() {
+    let app = spawn_app();
+    give_kari_everything(&app);
+    let session = app.session_for(&app.credential(false));
+    for path in ["/v2/customer", "/v2/supplier"] {
+        let body = json!({"name": "Adresse AS", "postalAddress": {"addressLine1": "Storgata 97", "postalCode": "5003", "city": "Bergen"}});
+        let created = app.call_as(Method::POST, "0", &session, path, Some(&body));
+        assert_eq!(created.status, 201, "{path}: {}", created.body);
+        let value = &created.body["value"];
+        let postal = value["postalAddress"]["id"].as_i64().expect("an address id");
+        assert_eq!(
+            value["postalAddress"],
+            json!({"id": postal, "url": format!("{}/v2/address/{postal}", app.base())}),
+            "{path}: a stub by default"
+        );
+        let id = value["id"].as_i64().unwrap();
+        let whole = app.get_as(
+            "0",
+            &session,
+            &format!("{path}/{id}?fields=postalAddress(*),physicalAddress(*)"),
+        );
+        let address = &whole.body["value"]["postalAddress"];
+        assert_eq!(address["id"], postal, "{path}");
+        assert_eq!(address["addressLine1"], "Storgata 97", "{path}");
+        assert_eq!(address["addressLine2"], "", "{path}");
+        assert_eq!(address["country"]["id"], 161, "{path}");
+        assert_eq!(address["addressAsString"], "Storgata 97, 5003 Bergen, Norge", "{path}");
+        assert_eq!(
+            address["displayName"], "Adresse AS, Storgata 97, 5003 Bergen, Norge",
+            "{path}"
+        );
+        let physical = &whole.body["value"]["physicalAddress"];
+        assert_eq!(
+            (physical["addressLine1"].as_str(), physical["addressAsString"].as_str()),
+            (Some(""), Some("Norway"))
+        );
+        let moved = json!({"postalAddress": {"id": postal, "city": "Oslo", "postalCode": "0150"}});
+        let updated = app.call_as(Method::PUT, "0", &session, &format!("{path}/{id}"), Some(&moved));
+        assert_eq!(updated.status, 200, "{path}: {}", updated.body);
+        let read = app.get_as(
+            "0",
+            &session,
+            &format!("{path}/{id}?fields=postalAddress(id,addressLine1,city)"),
+        );
+        assert_eq!(
+            read.body["value"]["postalAddress"],
+            json!({"id": postal, "addressLine1": "Storgata 97", "city": "Oslo"}),
+            "{path}"
+        );
+        let unknown = json!({"postalAddress": {"street": "Storgata"}});
+        let refused = app.call_as(Method::PUT, "0", &session, &format!("{path}/{id}"), Some(&unknown));
+        assert_eq!(refused.status, 422, "{path}: {}", refused.body);
+        assert_eq!(
+            refused.body["validationMessages"][0]["field"], "postalAddress.street",
+            "{path}"
+        );
+    }
+}
+
+/// Seeded ledger accounts carry the VAT type and lock a fresh company's accounts were recorded with
+/// (`GET /ledger/account?number=…&fields=id,number,vatLocked,vatType(id,number)`).
+#[test]
+fn seeded_accounts_carry_their_recorded_vat_type_and_lock() {
+    let app = spawn_app();
+    let session = app.session_for(&app.credential(false));
+    for (number, vat_id, vat_number, locked) in [
+        (1920, 0, "0", true),
+        (6000, 0, "0", true),
+        (6800, 1, "1", false),
+        (7140, 12, "13", false),
+    ] {
+        let url = format!("/v2/ledger/account?number={number}&fields=number,vatLocked,vatType(id,number)");
+        let reply = app.get_as("0", &session, &url);
+        assert_eq!(reply.status, 200, "{number}: {}", reply.body);
+        assert_eq!(
+            reply.body["values"][0],
+            json!({"number": number, "vatLocked": locked, "vatType": {"id": vat_id, "number": vat_number}}),
+            "{number}"
+        );
+    }
+    let unrecorded = app.get_as("0", &session, "/v2/ledger/account?number=3000&fields=vatType");
+    assert_eq!(
+        unrecorded.body["values"][0]["vatType"],
+        Value::Null,
+        "{}",
+        unrecorded.body
+    );
+}
+
 /// `DELETE /contact/list?ids=…` (recorded 204): all of them, or none when one is unknown; the
 /// argument is required.
 #[test]
