@@ -201,6 +201,51 @@ fn an_invoice_books_the_receivable_sales_per_line_and_output_vat() {
     );
 }
 
+/// `POST /invoice` may carry its orders whole: they are made, invoiced and closed in one call, and
+/// the invoice books as one made from existing orders; a new order the order rules refuse makes
+/// nothing at all.
+#[test]
+fn an_invoice_posted_with_new_orders_inside_makes_them_and_books_them() {
+    let books = Books::open(spawn_app());
+    let order = json!({
+        "customer": {"id": books.customer},
+        "orderDate": "2026-03-01",
+        "deliveryDate": "2026-03-01",
+        "orderLines": [{"count": 2, "unitPriceExcludingVatCurrency": 100, "vatType": {"id": 3}}]
+    });
+    let body = json!({"invoiceDate": "2026-03-02", "invoiceDueDate": "2026-03-16", "orders": [order]});
+    let made = books.call(Method::POST, "/v2/invoice", Some(body));
+    assert_eq!(made.status, 201, "{}", made.body);
+    assert_eq!(made.body["value"]["amount"].as_f64(), Some(250.0));
+    let order_id = made.body["value"]["orders"][0]["id"]
+        .as_i64()
+        .expect("the new order's id");
+    let read = books.call(
+        Method::GET,
+        &format!("/v2/order/{order_id}?fields=id,isClosed,customer"),
+        None,
+    );
+    assert_eq!(read.status, 200, "{}", read.body);
+    assert_eq!(read.body["value"]["isClosed"], json!(true));
+    assert_eq!(read.body["value"]["customer"]["id"].as_i64(), Some(books.customer));
+    let voucher = made.body["value"]["voucher"]["id"].as_i64().expect("a voucher");
+    assert_eq!(
+        books.voucher_postings(voucher),
+        vec![
+            (1500, 250.0, 250.0, false),
+            (3000, -200.0, -250.0, false),
+            (2700, -50.0, -50.0, true)
+        ]
+    );
+    let orders_before = books.call(Method::GET, "/v2/order?count=1000&fields=id", None).body["fullResultSize"].clone();
+    let without_customer = json!({"invoiceDate": "2026-03-02", "invoiceDueDate": "2026-03-16",
+        "orders": [{"orderDate": "2026-03-01", "deliveryDate": "2026-03-01"}]});
+    let refused = books.call(Method::POST, "/v2/invoice", Some(without_customer));
+    assert_eq!(refused.status, 422, "{}", refused.body);
+    let orders_after = books.call(Method::GET, "/v2/order?count=1000&fields=id", None).body["fullResultSize"].clone();
+    assert_eq!(orders_before, orders_after, "a refused invoice leaves no order behind");
+}
+
 #[test]
 fn a_payment_moves_the_receivable_to_the_bank_and_a_credit_note_turns_the_invoice_round() {
     let books = Books::open(spawn_app());

@@ -6,7 +6,7 @@ use super::{
     argument, arguments_present, company_object, date_argument, def, id_argument, number_argument,
     optional_number_argument, whole,
 };
-use crate::actions::write::{change, check_new, insert_booked, save};
+use crate::actions::write::{CheckedNew, change, check_new, insert_booked, insert_new, save};
 use crate::actions::{Actor, Answer, Input, check_access, load, owner_company};
 use crate::domain::currency;
 use crate::domain::invoice as rules;
@@ -170,23 +170,51 @@ fn invoice_orders(
     whole(invoice_def, &actor.base, &invoice, db, company)
 }
 
-/// `POST /invoice` with `invoiceDate`, `invoiceDueDate` and `orders`.
-pub async fn create(actor: &Actor, input: Input) -> Result<Answer, ApiError> {
-    let invoice_def = def("invoice")?;
-    let body = input.body.unwrap_or(Value::Null);
-    let order_ids: Vec<i64> = body
-        .get("orders")
-        .and_then(Value::as_array)
-        .map(|orders| {
-            orders
-                .iter()
-                .filter_map(|o| o.get("id").and_then(Value::as_i64))
-                .collect()
+/// An order `POST /invoice` names: one that exists, or one written whole in the body.
+enum SentOrder {
+    Existing(i64),
+    New(Box<(CheckedNew, Value)>),
+}
+
+/// The orders of a `POST /invoice` body in the order sent: an order with an `id` is one that
+/// exists; one without is made first, as Tripletex makes it, checked as `POST /order` checks it.
+fn sent_orders(body: &Value) -> Result<Vec<SentOrder>, ApiError> {
+    let order_def = def("order")?;
+    let sent = body.get("orders").and_then(Value::as_array);
+    Ok(sent
+        .into_iter()
+        .flatten()
+        .map(|order| match order.get("id").and_then(Value::as_i64) {
+            Some(id) => SentOrder::Existing(id),
+            None => SentOrder::New(Box::new((check_new(order_def, order), order.clone()))),
         })
-        .unwrap_or_default();
+        .collect())
+}
+
+/// `POST /invoice` with `invoiceDate`, `invoiceDueDate` and `orders` (by id, or new ones whole).
+pub async fn create(actor: &Actor, input: Input) -> Result<Answer, ApiError> {
+    let (invoice_def, order_def) = (def("invoice")?, def("order")?);
+    let mut body = input.body.unwrap_or(Value::Null);
+    let orders = sent_orders(&body)?;
+    // The new orders are checked as orders; the invoice's own fields are checked without them.
+    if let Some(sent) = body.get_mut("orders").and_then(Value::as_array_mut) {
+        sent.retain(|order| order.get("id").is_some());
+    }
     let (merged, _) = resource::merge_body(invoice_def, &invoice_def.template, &body)?;
     let value = actor
-        .transaction(move |db, acting| invoice_orders(db, acting, merged, &order_ids))
+        .transaction(move |db, acting| {
+            let mut order_ids = Vec::with_capacity(orders.len());
+            for order in orders {
+                order_ids.push(match order {
+                    SentOrder::Existing(id) => id,
+                    SentOrder::New(new) => {
+                        let (checked, sent) = *new;
+                        insert_new(order_def, db, acting, checked, &sent)?.0.id
+                    }
+                });
+            }
+            invoice_orders(db, acting, merged, &order_ids)
+        })
         .await?;
     Ok(Answer::Value { status: 201, value })
 }
