@@ -511,6 +511,11 @@ CREATE TRIGGER delivery_pending_changed AFTER UPDATE OF state ON webhook_deliver
     UPDATE webhook_pending SET n = n + (CASE WHEN NEW.state = 'PENDING' THEN 1 ELSE -1 END);
 END;
 "#,
+    // 19: a stored `null` access grants nothing; the catalog keys older versions stored with
+    // `null` (they meant everything their owner has) say so in words.
+    r#"
+UPDATE keys SET accesses = '"ALL"' WHERE accesses = 'null' AND integration_id IS NOT NULL;
+"#,
 ];
 
 /// The schema of a seed template: the `objects` table as the migrations above leave it, with the
