@@ -22,7 +22,8 @@
 //! - [`wire`]: Tripletex HTTP conventions only: envelopes, the error table, request ids,
 //!   Basic-auth parsing, `fields`, paging, sorting, path parameters.
 //! - [`domain`]: the access model and the data rules, pure: one function per rule, denials as data.
-//! - [`store`]: SQLite through rusqlite; one store per sandbox; migrations in code.
+//! - [`store`]: SQLite through rusqlite; one store per sandbox; migrations in code; its parts
+//!   (row decoders in a leaf, the access model, sessions, objects, the ledger) without a circle.
 //! - [`sandbox`]: one isolated world (store, clock, token randomness, id sequence, journal,
 //!   faults, overrides) and the registry of the sandboxes a process serves (`/sb/{id}`).
 //! - [`scenario`]: scenario and fixture files: embedded library, strict parsing, validation,
@@ -33,6 +34,9 @@
 //!   against them; [`eval_run`] drives an agent over HTTP through a task set (`eval`).
 //! - [`upstream`]: proxy mode: `/v2` forwarded to a real Tripletex, each session's exchanges
 //!   recorded (redacted) in the run format [`traffic`] replays.
+//!
+//! Imports only go down between these rooms and never in a circle inside one: the rule, as the
+//! test in `architecture.rs` enforces it, is docs/architecture.md.
 
 pub mod actions;
 pub mod api;
