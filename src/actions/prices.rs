@@ -2,7 +2,7 @@
 //! `pricesFollowVat` write rule): the price including VAT is computed from the price excluding it,
 //! or, where a write gives only the price including VAT, the other way round.
 
-use crate::actions::write::vat_rate;
+use crate::domain::ledger;
 use crate::domain::product::{PriceGiven, prices_with_vat};
 use crate::domain::resource::{ResourceDef, WriteRule};
 use crate::store::Db;
@@ -45,4 +45,18 @@ fn amount(value: f64) -> Value {
         true => json!(value as i64),
         false => json!(value),
     }
+}
+
+/// How a VAT type is booked in the company: its rate and the account its VAT goes to.
+pub fn vat_rate(db: &Db<'_>, company: i64, vat_type: i64) -> Result<Option<ledger::VatRate>, ApiError> {
+    let Some(vat) = db.object("ledger/vatType", vat_type)? else {
+        return Ok(None);
+    };
+    let percentage = vat.body.get("percentage").and_then(Value::as_f64).unwrap_or(0.0);
+    let name = vat.body.get("name").and_then(Value::as_str).unwrap_or_default();
+    let account_id = match ledger::vat_account_number(name, percentage) {
+        Some(number) => db.account_by_number(company, number)?,
+        None => None,
+    };
+    Ok(Some(ledger::VatRate { percentage, account_id }))
 }

@@ -2,6 +2,7 @@
 //! one settings object per company. Each write runs in one transaction: access, references, the
 //! resource's write rules, numbering, lines, then the row; a refused write leaves nothing behind.
 
+use crate::actions::prices::vat_rate;
 use crate::actions::search::check_required_query;
 use crate::actions::written::{single_default, stored_text, write_page_head};
 use crate::actions::{Actor, Answer, Input, check_access, load, object_json, owner_company, views};
@@ -210,20 +211,6 @@ fn postings_as_sent(def: &ResourceDef, body: &mut Map<String, Value>, sent: &Val
         }
         ledger::number_rows(postings);
     }
-}
-
-/// How a VAT type is booked in the company: its rate and the account its VAT goes to.
-pub fn vat_rate(db: &Db<'_>, company: i64, vat_type: i64) -> Result<Option<ledger::VatRate>, ApiError> {
-    let Some(vat) = db.object("ledger/vatType", vat_type)? else {
-        return Ok(None);
-    };
-    let percentage = vat.body.get("percentage").and_then(Value::as_f64).unwrap_or(0.0);
-    let name = vat.body.get("name").and_then(Value::as_str).unwrap_or_default();
-    let account_id = match ledger::vat_account_number(name, percentage) {
-        Some(number) => db.account_by_number(company, number)?,
-        None => None,
-    };
-    Ok(Some(ledger::VatRate { percentage, account_id }))
 }
 
 /// Gives embedded lines their ids: a line keeps an id only if the object held a line with it

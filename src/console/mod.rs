@@ -8,6 +8,7 @@
 
 mod class;
 mod company;
+mod cookies;
 mod form;
 mod journal;
 mod page;

@@ -2,7 +2,8 @@
 //! acting person, CSRF token, flash), the layout with the company switcher and the «acting as»
 //! picker, refusals rendered in the product's words, and the embedded stylesheet and script.
 
-use crate::console::security::{self, Cookies};
+use crate::console::cookies::{self as security, Cookies};
+pub use crate::console::cookies::{Flash, Lang};
 use crate::control::actor::ActingAs;
 use crate::domain::entitlements::label;
 use crate::domain::model::{Company, CompanyKind, Person};
@@ -13,76 +14,13 @@ use crate::wire::{ApiError, ErrorKind};
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse, ResponseError, web};
-use base64::Engine;
 use maud::{DOCTYPE, Markup, html};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
 const STYLESHEET: &str = include_str!("console.css");
 /// Names the refusal a page shows, for scripts that post the console's forms.
 pub const REFUSED_HEADER: header::HeaderName = header::HeaderName::from_static("x-sandbox-refused");
 const SCRIPT: &str = include_str!("console.js");
-
-/// The console's language: Norwegian, as Tripletex's own screens, or English on request.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Lang {
-    No,
-    En,
-}
-
-impl Lang {
-    /// The Norwegian text or its English twin.
-    pub fn t(self, no: &'static str, en: &'static str) -> &'static str {
-        match self {
-            Self::No => no,
-            Self::En => en,
-        }
-    }
-
-    pub fn code(self) -> &'static str {
-        match self {
-            Self::No => "no",
-            Self::En => "en",
-        }
-    }
-
-    fn parse(text: &str) -> Option<Self> {
-        match text {
-            "no" | "nb" => Some(Self::No),
-            "en" => Some(Self::En),
-            _ => None,
-        }
-    }
-}
-
-/// A one-time message carried across a POST-redirect-GET in a cookie: what was saved, and a new
-/// token (shown on the next page only, as Tripletex shows a key once).
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-pub struct Flash {
-    pub text: String,
-    #[serde(default)]
-    pub token: Option<String>,
-    #[serde(default)]
-    pub key_name: Option<String>,
-}
-
-impl Flash {
-    pub fn saved(text: impl Into<String>) -> Self {
-        Self {
-            text: text.into(),
-            ..Self::default()
-        }
-    }
-
-    pub(crate) fn encode(&self) -> String {
-        let json = serde_json::to_vec(self).unwrap_or_default();
-        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(json)
-    }
-
-    pub(crate) fn decode(text: &str) -> Option<Self> {
-        let json = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(text).ok()?;
-        serde_json::from_slice(&json).ok()
-    }
-}
 
 /// One console request: which sandbox, where its console lives, and the visitor's choices.
 pub struct Ctx {

@@ -4,125 +4,19 @@
 //! form that turns `--admin-token` into an `HttpOnly` cookie, and the security headers of every
 //! console answer (a strict Content-Security-Policy, no framing).
 
-use crate::console::page::{Ctx, Flash, Lang, Problem, console_error};
+use crate::console::cookies::{ADMIN_COOKIE, from_hex, strict, to_hex};
+pub use crate::console::cookies::{CSRF_FIELD, actor_cookie};
+use crate::console::page::{Ctx, Problem, console_error};
 use crate::http::guard::AdminToken;
 use crate::wire::{ApiError, ErrorKind};
 use actix_web::body::{BoxBody, MessageBody};
-use actix_web::cookie::{Cookie, SameSite, time::Duration};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::Method;
 use actix_web::http::header::{self, HeaderMap};
 use actix_web::middleware::Next;
 use actix_web::{Error, HttpRequest, HttpResponse, web};
 use maud::html;
-use rand::RngExt;
 use subtle::ConstantTimeEq;
-
-pub const CSRF_FIELD: &str = "csrf";
-const CSRF_COOKIE: &str = "tsb_csrf";
-pub const FLASH_COOKIE: &str = "tsb_flash";
-const ACTOR_COOKIE: &str = "tsb_actor";
-const LANG_COOKIE: &str = "tsb_lang";
-const ADMIN_COOKIE: &str = "tsb_admin";
-
-/// The cookies the console reads, and the CSRF token this answer's forms carry.
-#[derive(Debug, Clone)]
-pub struct Cookies {
-    pub csrf: String,
-    /// The visitor had no CSRF cookie yet: the answer sets the one its forms carry.
-    pub csrf_is_new: bool,
-    pub actor: Option<i64>,
-    pub lang: Option<String>,
-    pub flash: Option<String>,
-}
-
-impl Cookies {
-    pub fn of(req: &HttpRequest) -> Self {
-        let existing = req
-            .cookie(CSRF_COOKIE)
-            .map(|c| c.value().to_owned())
-            .filter(|v| v.len() == 32 && v.bytes().all(|b| b.is_ascii_hexdigit()));
-        let csrf_is_new = existing.is_none();
-        Self {
-            csrf: existing.unwrap_or_else(new_csrf_token),
-            csrf_is_new,
-            actor: req.cookie(ACTOR_COOKIE).and_then(|c| c.value().parse().ok()),
-            lang: req.cookie(LANG_COOKIE).map(|c| c.value().to_owned()),
-            flash: req.cookie(FLASH_COOKIE).map(|c| c.value().to_owned()),
-        }
-    }
-}
-
-/// 128 random bits from the thread's CSPRNG, as hex.
-fn new_csrf_token() -> String {
-    let bytes: [u8; 16] = rand::rng().random();
-    to_hex(&bytes)
-}
-
-fn to_hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-fn from_hex(text: &str) -> Option<Vec<u8>> {
-    if !text.len().is_multiple_of(2) {
-        return None;
-    }
-    (0..text.len())
-        .step_by(2)
-        .map(|i| text.get(i..i + 2).and_then(|pair| u8::from_str_radix(pair, 16).ok()))
-        .collect()
-}
-
-fn strict(name: &'static str, value: String, path: &str) -> Cookie<'static> {
-    Cookie::build(name, value)
-        .path(path.to_owned())
-        .http_only(true)
-        .same_site(SameSite::Strict)
-        .finish()
-}
-
-pub fn csrf_cookie(token: &str) -> Cookie<'static> {
-    strict(CSRF_COOKIE, token.to_owned(), "/")
-}
-
-pub fn flash_cookie(flash: &Flash, console_path: &str) -> Cookie<'static> {
-    let mut cookie = strict(FLASH_COOKIE, flash.encode(), console_path);
-    cookie.set_max_age(Duration::minutes(5));
-    cookie
-}
-
-/// Per sandbox: the console of `/sb/{id}` acts as its own people.
-pub fn actor_cookie(person: Option<i64>, console_path: &str) -> Cookie<'static> {
-    match person {
-        Some(id) => strict(ACTOR_COOKIE, id.to_string(), console_path),
-        None => expired(ACTOR_COOKIE, console_path),
-    }
-}
-
-pub fn lang_cookie(lang: Lang) -> Cookie<'static> {
-    let mut cookie = strict(LANG_COOKIE, lang.code().to_owned(), "/");
-    cookie.set_max_age(Duration::days(365));
-    cookie
-}
-
-pub fn expired(name: &'static str, path: &str) -> Cookie<'static> {
-    let mut cookie = strict(name, String::new(), path);
-    cookie.make_removal();
-    cookie
-}
-
-/// The headers every console answer carries: scripts and styles from the console only, no
-/// framing (so no other site can overlay the buttons), no caching of pages that show tokens.
-pub fn protect(response: &mut actix_web::HttpResponseBuilder) {
-    response
-        .insert_header((
-            header::CONTENT_SECURITY_POLICY,
-            "default-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
-        ))
-        .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
-        .insert_header((header::REFERRER_POLICY, "same-origin"))
-        .insert_header((header::CACHE_CONTROL, "no-store"));
-}
 
 /// Whether a state-changing request comes from the console's own pages: the browser's
 /// `Sec-Fetch-Site` says same-origin, or the `Origin` it sends names the host the request was
@@ -265,6 +159,7 @@ pub async fn login(req: HttpRequest, body: web::Bytes) -> Result<HttpResponse, P
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::console::cookies::new_csrf_token;
     use actix_web::http::header::HeaderValue;
 
     fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {

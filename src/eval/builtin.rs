@@ -2,14 +2,8 @@
 //! embedded in the binary.
 
 use super::task::{self, Task, TaskError};
-use crate::scenario::{self, Scenario};
-use std::sync::{Arc, OnceLock};
 
-/// The world a task starts from when its seed names none: a fresh company whose administrator
-/// holds every access, and a key for the agent.
-pub const BASE_WORLD: &str = "eval-company";
-
-const BASE_WORLD_TEXT: &str = include_str!("tasks/eval-company.json");
+pub use super::world::{BASE_WORLD, base_world};
 
 /// The built-in tasks, by file name.
 pub const BUILTIN_TASKS: &[(&str, &str)] = &[
@@ -42,31 +36,6 @@ pub const BUILTIN_TASKS: &[(&str, &str)] = &[
     ("update-customer", include_str!("tasks/update-customer.json")),
     ("voucher-rent", include_str!("tasks/voucher-rent.json")),
 ];
-
-/// A base world by name: [`BASE_WORLD`] or an embedded scenario.
-pub fn base_world(name: &str) -> Result<Arc<Scenario>, String> {
-    if name == BASE_WORLD {
-        static PARSED: OnceLock<Result<Arc<Scenario>, String>> = OnceLock::new();
-        return PARSED
-            .get_or_init(|| {
-                scenario::parse(BASE_WORLD, BASE_WORLD_TEXT)
-                    .map(Arc::new)
-                    .map_err(|e| e.to_string())
-            })
-            .clone();
-    }
-    match scenario::embedded(name) {
-        Some(parsed) => parsed.map_err(|e| e.to_string()),
-        None => Err(format!(
-            "no base world is named {name:?}; use {BASE_WORLD} or an embedded scenario ({})",
-            scenario::EMBEDDED_SCENARIOS
-                .iter()
-                .map(|(n, _)| *n)
-                .collect::<Vec<_>>()
-                .join(", ")
-        )),
-    }
-}
 
 /// Every built-in task, parsed and validated.
 pub fn tasks() -> Result<Vec<Task>, TaskError> {

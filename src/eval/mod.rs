@@ -5,6 +5,7 @@
 pub mod builtin;
 pub mod score;
 pub mod task;
+mod world;
 
 pub use score::{CheckResult, Score, score};
 pub use task::{Check, Task, TaskError};

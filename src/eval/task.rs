@@ -382,8 +382,8 @@ fn seed_scenario(file: &TaskFile) -> Result<(Arc<Scenario>, i64, i64), Vec<Probl
             scenario::parse(&format!("task {}", file.id), &world.to_string()).map_err(|e| nested("seed.world", e))?,
         ),
         (name, None) => {
-            let name = name.as_deref().unwrap_or(super::builtin::BASE_WORLD);
-            super::builtin::base_world(name).map_err(|message| vec![problem("seed.scenario", message)])?
+            let name = name.as_deref().unwrap_or(super::world::BASE_WORLD);
+            super::world::base_world(name).map_err(|message| vec![problem("seed.scenario", message)])?
         }
     };
     let scenario = match &seed.objects {

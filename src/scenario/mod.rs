@@ -6,6 +6,7 @@ mod export;
 pub mod format;
 mod objects;
 pub mod overrides;
+mod problem;
 mod seed;
 
 pub use seed::template as seed_template;
@@ -14,7 +15,7 @@ mod validate;
 pub use export::{export, export_state};
 
 pub use format::{ScenarioFile, Settings, World};
-pub use validate::Problem;
+pub use problem::Problem;
 
 use crate::domain::entitlements::KeyAccesses;
 use crate::domain::model::{

@@ -2,7 +2,7 @@
 //! with (created ones, changed and deleted seed objects), checked, installed and exported.
 
 use super::format::{ObjectSpec, Objects, World};
-use super::validate::Problem;
+use super::problem::Problem;
 use crate::domain::resource::{self, Scope};
 use crate::store::{Db, SeedAtHand, StoredObject};
 use jiff::Timestamp;

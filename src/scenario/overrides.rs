@@ -2,7 +2,7 @@
 //! own, for what the sandbox cannot know — shared by `PUT /_sandbox/overrides` and a scenario's
 //! `overrides` list, and the checks that refuse a rule that could never work, each at its JSON path.
 
-use super::validate::Problem;
+use super::problem::Problem;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::{BTreeMap, HashSet};

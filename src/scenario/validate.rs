@@ -6,20 +6,8 @@ use super::package;
 use crate::domain::entitlements;
 use jiff::Timestamp;
 use std::collections::{HashMap, HashSet};
-use std::fmt;
 
-/// One thing wrong with a scenario, at a JSON path.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Problem {
-    pub path: String,
-    pub message: String,
-}
-
-impl fmt::Display for Problem {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.path, self.message)
-    }
-}
+pub use super::problem::Problem;
 
 /// How many items of each collection one source contributed, to map indices back to files.
 #[derive(Debug, Clone, Copy, Default)]

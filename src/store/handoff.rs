@@ -7,7 +7,8 @@
 //! with two workers that passing made each create hold the connection twice as long as with one,
 //! and the worker waiting for it spent its core trying.
 
-use super::{Attached, Db, Store, queries};
+use super::db::{Db, lock_remembered};
+use super::{Attached, Store};
 use std::collections::VecDeque;
 use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
 use std::sync::{Mutex, MutexGuard, TryLockError};
@@ -180,7 +181,7 @@ pub(super) fn checked_transaction<T, E: From<rusqlite::Error>>(
     attached: &mut Attached,
     f: impl FnOnce(&Db<'_>) -> Result<T, E>,
 ) -> Result<T, E> {
-    queries::lock_remembered(&attached.remembered).notice_other_writers(&attached.conn)?;
+    lock_remembered(&attached.remembered).notice_other_writers(&attached.conn)?;
     Store::in_transaction(attached, f)
 }
 

@@ -2,7 +2,7 @@
 //! (schema migration 16), read by filter and page, and their sums per account and day. Reads
 //! only: a voucher is written as an object, and its postings follow in the same transaction.
 
-use super::queries::Db;
+use super::db::Db;
 use rusqlite::params_from_iter;
 use rusqlite::types::Value as Sql;
 use std::collections::HashMap;

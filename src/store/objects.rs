@@ -7,8 +7,9 @@
 //! delete shadows it. Ids never collide (generated ids start above every seeded one), so the merge
 //! is a `UNION ALL` in id order.
 
-use super::queries::Db;
+use super::db::Db;
 use super::remembered::Lookup;
+use super::rows::{ACCOUNT, json_text};
 use crate::domain::events::Verb;
 use rusqlite::{OptionalExtension, params};
 use serde_json::{Map, Value};
@@ -178,9 +179,6 @@ pub fn number_column(resource: &str, body: &Map<String, Value>) -> Option<i64> {
     body.get(field)
         .and_then(|v| v.as_i64().or_else(|| v.as_str()?.parse().ok()))
 }
-
-/// The resource of ledger accounts.
-pub(super) const ACCOUNT: &str = "ledger/account";
 
 /// `objects.inactive` of an object: 1 or 0 where `isInactive` is a boolean, NULL otherwise (as
 /// migration 3 computed it in SQL for the rows it found).
@@ -491,7 +489,7 @@ impl Db<'_> {
     }
 
     pub fn insert_object(&self, resource: &str, object: &StoredObject) -> rusqlite::Result<()> {
-        self.insert_object_viewed(resource, object, &super::json_text(&object.body), None)
+        self.insert_object_viewed(resource, object, &json_text(&object.body), None)
     }
 
     /// Stores a new object whose body is already JSON text, with its default-fields rendering
@@ -516,7 +514,7 @@ impl Db<'_> {
                 object.company_id,
                 object.version,
                 body,
-                super::json_text(&object.changes),
+                json_text(&object.changes),
                 number,
                 inactive(object),
                 view,
@@ -540,7 +538,7 @@ impl Db<'_> {
 
     /// Saves a changed object; a template object is copied up into the sandbox's own rows.
     pub fn update_object(&self, resource: &str, object: &StoredObject) -> rusqlite::Result<()> {
-        self.update_object_viewed(resource, object, &super::json_text(&object.body), None)
+        self.update_object_viewed(resource, object, &json_text(&object.body), None)
     }
 
     /// Saves a changed object whose body is already JSON text, with its new default-fields
@@ -563,7 +561,7 @@ impl Db<'_> {
                 object.id,
                 object.version,
                 body,
-                super::json_text(&object.changes),
+                json_text(&object.changes),
                 number_of(resource, object),
                 object.company_id,
                 inactive(object),

@@ -2,7 +2,7 @@
 //! someone subscribes to them, and the deliveries the worker makes of them (one per event and
 //! subscription) with their attempts. The store keeps the rows; the worker decides.
 
-use super::queries::Db;
+use super::db::Db;
 use crate::domain::events::{self, Verb};
 use rusqlite::functions::{Context, FunctionFlags};
 use rusqlite::{Connection, OptionalExtension, params};

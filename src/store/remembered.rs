@@ -17,7 +17,7 @@
 //! that the store reports as it makes them (an insert moves a highest number on, and leaves the
 //! other lookups as they were). A database file does not remember them (see `remember_lookup`).
 
-use super::queries::CredentialRow;
+use super::rows::{ACCOUNT, CredentialRow};
 use crate::domain::entitlements::AccessSet;
 use crate::domain::model::{CompanyContext, Session};
 use bytes::Bytes;
@@ -325,7 +325,7 @@ impl Lookup<'_> {
                 resource: looked,
                 company_id: company,
             } if looked == resource && *company == company_id => Some(was.max(number)),
-            Lookup::AccountByNumber { .. } if resource == super::objects::ACCOUNT => None,
+            Lookup::AccountByNumber { .. } if resource == ACCOUNT => None,
             _ => Some(was),
         }
     }

@@ -511,6 +511,11 @@ CREATE TRIGGER delivery_pending_changed AFTER UPDATE OF state ON webhook_deliver
     UPDATE webhook_pending SET n = n + (CASE WHEN NEW.state = 'PENDING' THEN 1 ELSE -1 END);
 END;
 "#,
+    // 19: a stored `null` access grants nothing; the catalog keys older versions stored with
+    // `null` (they meant everything their owner has) say so in words.
+    r#"
+UPDATE keys SET accesses = '"ALL"' WHERE accesses = 'null' AND integration_id IS NOT NULL;
+"#,
 ];
 
 /// The schema of a seed template: the `objects` table as the migrations above leave it, with the
@@ -611,6 +616,39 @@ mod tests {
         template.execute_batch(TEMPLATE_TABLE).unwrap();
         template.execute_batch(TEMPLATE_INDEXES).unwrap();
         assert_eq!(shape(&migrated), shape(&template));
+    }
+
+    /// Catalog keys that older versions stored with a `null` access keep everything their owner
+    /// has; any other `null` stays, and grants nothing (see `store::rows::accesses_from`).
+    #[test]
+    fn catalog_keys_stored_with_a_null_access_keep_it_and_no_other_null_is_widened() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        // The keys alone, without the people, companies and integrations they name.
+        conn.pragma_update(None, "foreign_keys", false).unwrap();
+        let tx = conn.transaction().unwrap();
+        // Every migration before the one that names those keys' access.
+        for (version, sql) in MIGRATIONS.iter().enumerate().take(18) {
+            tx.execute_batch(sql).unwrap();
+            tx.pragma_update(None, "user_version", (version + 1) as i64).unwrap();
+        }
+        tx.execute_batch(
+            "INSERT INTO keys(id, name, person_id, company_id, integration_id, application_name, accesses,
+                              accountant_key, token, state, created_at)
+               VALUES (1, 'catalog', 1, 1, 5, 'App', 'null', 0, 't1', 'active', 'x'),
+                      (2, 'custom', 1, 1, NULL, 'Mine', 'null', 0, 't2', 'active', 'x'),
+                      (3, 'listed', 1, 1, 5, 'App', '[\"AUTH_CUSTOMER\"]', 0, 't3', 'active', 'x')",
+        )
+        .unwrap();
+        tx.commit().unwrap();
+        migrate(&mut conn).unwrap();
+        let accesses: Vec<String> = conn
+            .prepare("SELECT accesses FROM keys ORDER BY id")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        assert_eq!(accesses, ["\"ALL\"", "null", "[\"AUTH_CUSTOMER\"]"]);
     }
 
     /// A database from before migration 10 finds its accounts by number from the column the

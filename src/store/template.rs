@@ -8,11 +8,9 @@
 //! connection of the process that opens that name, for as long as one of them is open; the
 //! template's own connection keeps it alive.
 
-use super::queries::Db;
-use super::{StoreError, schema};
-use rusqlite::{Connection, OpenFlags};
+use super::StoreError;
+use rusqlite::Connection;
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
 /// Pages of the template each sandbox connection keeps cached: reading a page again is a copy
@@ -45,43 +43,15 @@ impl std::fmt::Debug for Template {
 }
 
 impl Template {
-    /// A template holding what `fill` stores in its `objects` table, in one transaction.
-    pub fn build(fill: impl FnOnce(&Db<'_>) -> rusqlite::Result<()>) -> Result<Self, StoreError> {
-        static NEXT: AtomicU64 = AtomicU64::new(1);
-        let uri = format!(
-            "file:/tripletex-sandbox-template-{}-{}?vfs=memdb",
-            std::process::id(),
-            NEXT.fetch_add(1, Ordering::Relaxed)
-        );
-        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
-            | OpenFlags::SQLITE_OPEN_CREATE
-            | OpenFlags::SQLITE_OPEN_URI
-            | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-        let mut conn = Connection::open_with_flags(&uri, flags).map_err(|source| StoreError::Open {
-            path: uri.clone(),
-            source,
-        })?;
-        // Built once, in one transaction, by nobody else: no journal, and a small cache. Pages
-        // the cache lets go are written to the shared memory, which nobody reads before the
-        // build is done (a failed build is thrown away whole), and keeping them there instead
-        // of in a cache as big as the template is as fast and leaves the start ~3 MB of freed
-        // cache pages fewer.
-        conn.execute_batch("PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA cache_size = 64;")?;
-        conn.execute_batch(schema::TEMPLATE_TABLE)?;
-        let tx = conn.transaction()?;
-        let db = Db::new(&tx);
-        fill(&db)?;
-        let max_id = db.max_object_id()?;
-        tx.execute_batch(schema::TEMPLATE_INDEXES)?;
-        tx.commit()?;
-        // No one reads through this connection again, so its cache goes back to the allocator.
-        conn.execute_batch("PRAGMA cache_size = 0; PRAGMA shrink_memory;")?;
-        Ok(Self {
+    /// A template over a shared memory database that `keeper` keeps alive, its objects built
+    /// (see [`Template::build`], which sits with the store's other ways of opening a database).
+    pub(super) fn new(uri: String, max_id: i64, keeper: Connection) -> Self {
+        Self {
             uri,
             max_id,
-            _keeper: Mutex::new(conn),
+            _keeper: Mutex::new(keeper),
             views: Mutex::default(),
-        })
+        }
     }
 
     /// The template without objects, for stores that keep every object themselves (`--db` files).

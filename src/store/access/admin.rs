@@ -1,10 +1,13 @@
 //! Queries behind the control plane: people and their access, subscriptions, the integration
 //! catalog, keys (create, regenerate, delete) and office-key links to clients.
 
-use super::queries::{Db, json_text, person_columns, user_type_text};
-use crate::domain::entitlements::{AccessFacts, Grant, KeyAccesses, LinkFacts};
+use crate::domain::entitlements::{AccessFacts, KeyAccesses, LinkFacts};
 use crate::domain::events::Verb;
 use crate::domain::model::{Integration, Key, Package, Person};
+use crate::store::db::Db;
+use crate::store::rows::{
+    accesses_from, json_text, key_from, link_grants_from, person_columns, person_from, user_type_from, user_type_text,
+};
 use jiff::Timestamp;
 use rusqlite::{OptionalExtension, params};
 
@@ -36,44 +39,6 @@ pub struct ClientLinkRow {
     pub pending: bool,
 }
 
-/// How a key's accesses are stored: `"ALL"` (or `null`, for catalog keys) or a list of names.
-#[derive(serde::Serialize, serde::Deserialize)]
-#[serde(untagged)]
-enum StoredAccesses {
-    Word(Option<String>),
-    List(Vec<Grant>),
-}
-
-/// A stored accesses value as the domain sees it. One that cannot be read grants nothing (and
-/// says so in the log): a damaged row must never widen what a key may do.
-pub(crate) fn accesses_from(key_id: i64, text: &str) -> KeyAccesses {
-    match serde_json::from_str::<StoredAccesses>(text) {
-        Ok(StoredAccesses::Word(None)) => KeyAccesses::All,
-        Ok(StoredAccesses::Word(Some(word))) if word == "ALL" => KeyAccesses::All,
-        Ok(StoredAccesses::List(grants)) => KeyAccesses::Only(grants),
-        _ => {
-            log::error!("key {key_id}: stored accesses {text:?} cannot be read; the key is given no access");
-            KeyAccesses::Only(Vec::new())
-        }
-    }
-}
-
-/// The stored form of a key's accesses; only the store writes it.
-pub(crate) fn accesses_text(accesses: &KeyAccesses) -> String {
-    match accesses {
-        KeyAccesses::All => json_text(&StoredAccesses::Word(Some("ALL".to_owned()))),
-        KeyAccesses::Only(grants) => json_text(grants),
-    }
-}
-
-/// A link's stored accesses; unreadable ones grant nothing.
-fn link_grants_from(text: &str) -> Vec<Grant> {
-    serde_json::from_str(text).unwrap_or_else(|_| {
-        log::error!("a client link's stored accesses {text:?} cannot be read; the link gives no access");
-        Vec::new()
-    })
-}
-
 macro_rules! key_row_sql_with_token {
     () => {
         "SELECT k.id, k.name, k.person_id, k.company_id, k.application_name, k.accountant_key, k.state, k.integration_id, k.accesses, k.created_at, k.regenerated_at, k.token FROM keys k"
@@ -94,7 +59,7 @@ impl Db<'_> {
             person_columns!(),
             " FROM people p WHERE p.company_id = ?1 AND p.is_proxy = 0 ORDER BY p.id"
         ))?;
-        let rows = statement.query_map([company_id], |r| super::queries::person_from(r, 0))?;
+        let rows = statement.query_map([company_id], |r| person_from(r, 0))?;
         rows.collect()
     }
 
@@ -160,7 +125,7 @@ impl Db<'_> {
 
     fn key_row_from(r: &rusqlite::Row<'_>) -> rusqlite::Result<KeyRow> {
         let accesses: String = r.get(8)?;
-        let key = super::queries::key_from(r, 0)?;
+        let key = key_from(r, 0)?;
         Ok(KeyRow {
             accesses: accesses_from(key.id, &accesses),
             key,
@@ -266,7 +231,7 @@ impl Db<'_> {
         let rows = statement.query_map([client_id], |r| {
             let accesses: String = r.get(7)?;
             Ok(ClientLinkRow {
-                key: super::queries::key_from(r, 0)?,
+                key: key_from(r, 0)?,
                 accesses: serde_json::from_str(&accesses).unwrap_or_default(),
                 pending: r.get(8)?,
             })
@@ -310,8 +275,7 @@ impl Db<'_> {
                     accountant_key: r.get(2)?,
                     company_id,
                     // An unreadable user type or entitlement list grants nothing.
-                    owner_user_type: super::queries::user_type_from(&user_type)
-                        .unwrap_or(crate::domain::model::UserType::NoAccess),
+                    owner_user_type: user_type_from(&user_type).unwrap_or(crate::domain::model::UserType::NoAccess),
                     owner_entitlements: serde_json::from_str(&entitlements).unwrap_or_default(),
                     owner_client_entitlements: clients.remove(&company_id).unwrap_or_default(),
                     link: match link {
@@ -347,9 +311,7 @@ impl Db<'_> {
             person_columns!(),
             " FROM people p WHERE p.is_proxy = 0 ORDER BY p.id"
         ))?;
-        let people = people
-            .query_map([], |r| super::queries::person_from(r, 0))?
-            .collect::<Result<_, _>>()?;
+        let people = people.query_map([], |r| person_from(r, 0))?.collect::<Result<_, _>>()?;
         let mut keys = conn.prepare_cached(concat!(key_row_sql_with_token!(), " ORDER BY k.id"))?;
         let keys = keys
             .query_map([], |r| Ok((Self::key_row_from(r)?, r.get(11)?)))?

@@ -1,0 +1,207 @@
+//! A connection as the store's parts use it: [`Db`] carries the connection with what a sandbox
+//! keeps beside it (its remembered answers, its seed template and, in memory, its sessions).
+//! The queries themselves live with their part: `access`, `sessions`, `objects`, `ledger`.
+
+use super::remembered::{Login, Lookup, Mintable, Remembered};
+use super::session_map::Sessions;
+use super::template::Template;
+use crate::domain::entitlements::AccessSet;
+use rusqlite::{Connection, OptionalExtension};
+use std::cell::RefCell;
+use std::sync::{Mutex, MutexGuard};
+
+/// Query access to one connection (or a transaction on it).
+pub struct Db<'c> {
+    pub(super) conn: &'c Connection,
+    remembered: Option<&'c Mutex<Remembered>>,
+    template: Option<&'c super::Template>,
+    /// An in-memory store's sessions; `None` where they are the `sessions` table (a file).
+    pub(super) sessions: Option<&'c RefCell<Sessions>>,
+}
+
+/// A store's remembered logins and answers. If a request panicked while holding them they may
+/// be half-updated: they are forgotten, and the store goes on.
+pub(crate) fn lock_remembered(remembered: &Mutex<Remembered>) -> MutexGuard<'_, Remembered> {
+    remembered.lock().unwrap_or_else(|poisoned| {
+        let mut held = poisoned.into_inner();
+        held.forget();
+        remembered.clear_poison();
+        held
+    })
+}
+
+impl<'c> Db<'c> {
+    /// Queries that remember nothing between calls (building a template, a copy being made).
+    pub fn new(conn: &'c Connection) -> Self {
+        Self {
+            conn,
+            remembered: None,
+            template: None,
+            sessions: None,
+        }
+    }
+
+    pub(crate) fn remembering(
+        conn: &'c Connection,
+        remembered: &'c Mutex<Remembered>,
+        template: &'c Template,
+        sessions: Option<&'c RefCell<Sessions>>,
+    ) -> Self {
+        Self {
+            conn,
+            remembered: Some(remembered),
+            template: Some(template),
+            sessions,
+        }
+    }
+
+    /// Only a store's sessions, where they are not its connection's (see `store::sessions`).
+    pub(crate) fn with_sessions(conn: &'c Connection, sessions: Option<&'c RefCell<Sessions>>) -> Self {
+        Self {
+            sessions,
+            ..Self::new(conn)
+        }
+    }
+
+    /// The default-fields rendering a request made of a seed object, shared by every sandbox of
+    /// the same seed.
+    pub fn seed_view(&self, resource: &str, id: i64) -> Option<std::sync::Arc<str>> {
+        self.template?.view(resource, id)
+    }
+
+    pub fn remember_seed_view(&self, resource: &str, id: i64, view: std::sync::Arc<str>) {
+        if let Some(template) = self.template {
+            template.remember_view(resource, id, view);
+        }
+    }
+
+    /// The login a session token and company choice resolved to, if nothing changed since.
+    pub fn remembered_login(&self, token: &str, company: Option<i64>) -> Option<Login> {
+        self.remembered()?.login(token, company)
+    }
+
+    pub fn remember_login(&self, token: &str, company: Option<i64>, login: Login) {
+        if let Some(mut remembered) = self.remembered() {
+            remembered.remember_login(token, company, login);
+        }
+    }
+
+    /// An answer rendered from this store under `key`, if no row of it changed since.
+    pub fn remembered_answer(&self, key: &str) -> Option<bytes::Bytes> {
+        self.remembered()?.answer(key, self.conn.total_changes())
+    }
+
+    /// Remembers an answer rendered from the store as it is now.
+    pub fn remember_answer(&self, key: &str, answer: bytes::Bytes) {
+        if let Some(mut remembered) = self.remembered() {
+            remembered.remember_answer(key, self.conn.total_changes(), answer);
+        }
+    }
+
+    /// A lookup's answer as remembered, if no row changed since but the inserts reported to
+    /// [`Db::inserted`]; else what `look` reads, remembered.
+    pub(crate) fn looked_up(
+        &self,
+        lookup: Lookup<'_>,
+        look: impl FnOnce() -> rusqlite::Result<Option<i64>>,
+    ) -> rusqlite::Result<Option<i64>> {
+        let changes = self.conn.total_changes();
+        if let Some(answer) = self
+            .remembered()
+            .and_then(|remembered| remembered.lookup(&lookup, changes))
+        {
+            return Ok(answer);
+        }
+        let answer = look()?;
+        if let Some(mut remembered) = self.remembered() {
+            remembered.remember_lookup(lookup, changes, answer);
+        }
+        Ok(answer)
+    }
+
+    /// An object was inserted by the statement that began at `before` row changes.
+    pub(crate) fn inserted(&self, resource: &str, company_id: i64, number: Option<i64>, before: u64) {
+        if let Some(mut remembered) = self.remembered() {
+            remembered.inserted(resource, company_id, number, before, self.conn.total_changes());
+        }
+    }
+
+    /// A key's effective access in a company, if nothing changed since it was computed.
+    pub fn remembered_access(&self, key_id: i64, company_id: i64) -> Option<AccessSet> {
+        self.remembered()?.access(key_id, company_id)
+    }
+
+    pub fn remember_access(&self, key_id: i64, company_id: i64, access: AccessSet) {
+        if let Some(mut remembered) = self.remembered() {
+            remembered.remember_access(key_id, company_id, access);
+        }
+    }
+
+    /// A token pair that passed every rule of minting a session, if nothing changed since.
+    pub fn remembered_mintable(&self, consumer_token: &str, employee_token: &str) -> Option<Mintable> {
+        self.remembered()?.mintable(consumer_token, employee_token)
+    }
+
+    pub fn remember_mintable(&self, consumer_token: &str, employee_token: &str, mintable: Mintable) {
+        if let Some(mut remembered) = self.remembered() {
+            remembered.remember_mintable(consumer_token, employee_token, mintable);
+        }
+    }
+
+    /// For writes the connection's update hook does not see: tables WITHOUT ROWID, sessions
+    /// marked deleted.
+    pub(crate) fn forget_logins(&self) {
+        if let Some(mut remembered) = self.remembered() {
+            remembered.forget();
+        }
+    }
+
+    pub(super) fn remembered(&self) -> Option<MutexGuard<'c, Remembered>> {
+        self.remembered.map(lock_remembered)
+    }
+
+    pub(crate) fn conn(&self) -> &'c Connection {
+        self.conn
+    }
+
+    /// A sandbox's own connection (one with its seed template attached) keeps an outbox of
+    /// events; a template being built has only its objects.
+    pub(super) fn keeps_an_outbox(&self) -> bool {
+        self.template.is_some()
+    }
+
+    // ---- reads -------------------------------------------------------------------------
+
+    pub fn meta(&self, key: &str) -> rusqlite::Result<Option<String>> {
+        self.conn
+            .prepare_cached("SELECT value FROM meta WHERE key = ?1")?
+            .query_row([key], |r| r.get(0))
+            .optional()
+    }
+
+    pub fn company_count(&self) -> rusqlite::Result<i64> {
+        self.conn
+            .prepare_cached("SELECT COUNT(*) FROM companies")?
+            .query_row([], |r| r.get(0))
+    }
+
+    /// The largest id in use by people and sessions, so generated ids continue after it.
+    pub fn max_generated_id(&self) -> rusqlite::Result<i64> {
+        let stored: i64 = self
+            .conn
+            .prepare_cached(
+                "SELECT MAX(COALESCE((SELECT MAX(id) FROM people), 0), COALESCE((SELECT MAX(id) FROM sessions), 0))",
+            )?
+            .query_row([], |r| r.get(0))?;
+        Ok(stored.max(self.sessions.map_or(0, |s| s.borrow().max_id())))
+    }
+
+    pub fn set_meta(&self, key: &str, value: &str) -> rusqlite::Result<()> {
+        self.conn
+            .prepare_cached(
+                "INSERT INTO meta(key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            )?
+            .execute([key, value])
+            .map(drop)
+    }
+}
