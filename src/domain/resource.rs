@@ -465,92 +465,73 @@ pub fn merge_body(
         return Err(invalid("body_is_an_object").field("", "Forventet et JSON-objekt."));
     };
     let mut merged = base.clone();
-    let mut references = Vec::new();
-    let mut denial: Option<Denial> = None;
-    let mut complain = |field: &str, message: &str| {
-        let d = denial
-            .take()
-            .unwrap_or_else(|| invalid("body_fields_are_known_and_typed"));
-        denial = Some(d.field(field, message));
-    };
+    let mut merge = Merge::default();
     for (name, value) in incoming {
         if matches!(name.as_str(), "id" | "version" | "url" | "changes") {
             continue;
         }
         let Some(field) = def.fields.get(name) else {
-            complain(name, UNKNOWN_FIELD);
+            merge.complain(name, UNKNOWN_FIELD);
             continue;
         };
         if field.read_only {
             continue;
         }
-        let value = &coerced(field.kind, value);
-        let accepted = match (field.kind, value) {
+        if let Some(value) = merge.accept(name, field, &coerced(field.kind, value)) {
+            merged.insert(name.clone(), value);
+        }
+    }
+    if let Some(denial) = merge.denial {
+        return Err(denial);
+    }
+    Ok((merged, merge.references))
+}
+
+/// What a merge has found so far: the references the body names, and the fields it refuses.
+#[derive(Default)]
+struct Merge {
+    references: Vec<Reference>,
+    denial: Option<Denial>,
+}
+
+impl Merge {
+    fn complain(&mut self, field: &str, message: &str) {
+        let d = self
+            .denial
+            .take()
+            .unwrap_or_else(|| invalid("body_fields_are_known_and_typed"));
+        self.denial = Some(d.field(field, message));
+    }
+
+    /// The value a written field is stored as, or None (with a complaint where it is refused).
+    fn accept(&mut self, name: &str, field: &FieldDef, value: &Value) -> Option<Value> {
+        match (field.kind, value) {
             (_, Value::Null) => Some(Value::Null),
-            (FieldKind::String, Value::String(s)) => match &field.allowed {
-                Some(allowed) if !allowed.iter().any(|a| a == s) => {
-                    complain(name, "Ugyldig verdi.");
-                    None
-                }
-                _ if field.format.as_deref() == Some("date")
-                    && !s.is_empty()
-                    && s.parse::<jiff::civil::Date>().is_err() =>
-                {
-                    complain(name, "Ugyldig dato. Bruk formatet YYYY-MM-DD.");
-                    None
-                }
-                _ => Some(value.clone()),
-            },
-            (FieldKind::Lines, Value::Array(items)) => {
-                let child = field.resource.as_deref().and_then(find);
-                let mut lines = Vec::with_capacity(items.len());
-                for (index, item) in items.iter().enumerate() {
-                    let Some(child) = child else { break };
-                    match merge_body(child, &child.template, item) {
-                        Ok((mut line, line_refs)) => {
-                            if let Some(id) = item.get("id").and_then(Value::as_i64) {
-                                line.insert("id".into(), Value::from(id));
-                            }
-                            references.extend(line_refs.into_iter().map(|r| Reference {
-                                field: format!("{name}[{index}].{}", r.field),
-                                ..r
-                            }));
-                            lines.push(Value::Object(line));
-                        }
-                        Err(d) => {
-                            for f in d.fields {
-                                complain(&format!("{name}[{index}].{}", f.field), &f.message);
-                            }
-                        }
-                    }
-                }
-                Some(Value::Array(lines))
-            }
+            (FieldKind::String, Value::String(s)) => self.accept_text(name, field, s, value),
+            (FieldKind::Lines, Value::Array(items)) => Some(self.accept_lines(name, field, items)),
             (FieldKind::Integer, Value::Number(n)) if n.as_i64().is_some_and(|v| field.holds(v)) => Some(value.clone()),
             (FieldKind::Integer, Value::Number(n)) if n.is_i64() => {
-                complain(
-                    name,
-                    &format!(
-                        "Verdien må være mellom {} og {}.",
-                        field.minimum.unwrap_or(i64::MIN),
-                        field.maximum.unwrap_or(i64::MAX)
-                    ),
+                let message = format!(
+                    "Verdien må være mellom {} og {}.",
+                    field.minimum.unwrap_or(i64::MIN),
+                    field.maximum.unwrap_or(i64::MAX)
                 );
+                self.complain(name, &message);
                 None
             }
             (FieldKind::Number, Value::Number(_)) => Some(value.clone()),
             (FieldKind::Boolean, Value::Bool(_)) => Some(value.clone()),
             (FieldKind::Ref, Value::Object(object)) => match object.get("id").and_then(Value::as_i64) {
                 Some(id) => {
-                    references.push(Reference {
-                        field: name.clone(),
+                    self.references.push(Reference {
+                        field: name.to_owned(),
                         resource: field.resource.clone().unwrap_or_default(),
                         id,
                     });
                     Some(serde_json::json!({ "id": id }))
                 }
                 None => {
-                    complain(&format!("{name}.id"), "Kan ikke opprette subelement");
+                    self.complain(&format!("{name}.id"), "Kan ikke opprette subelement");
                     None
                 }
             },
@@ -561,26 +542,65 @@ pub fn merge_body(
                 None => Some(value.clone()),
                 Some(target) => {
                     let (kept, named, unnamed) = reference_list(name, target, items);
-                    references.extend(named);
+                    self.references.extend(named);
                     for field in unnamed {
-                        complain(&field, "Kan ikke opprette subelement");
+                        self.complain(&field, "Kan ikke opprette subelement");
                     }
                     Some(Value::Array(kept))
                 }
             },
             _ => {
-                complain(name, WRONG_TYPE);
+                self.complain(name, WRONG_TYPE);
                 None
             }
-        };
-        if let Some(value) = accepted {
-            merged.insert(name.clone(), value);
         }
     }
-    if let Some(denial) = denial {
-        return Err(denial);
+
+    /// A text field: one of its allowed values, and a date where it holds one.
+    fn accept_text(&mut self, name: &str, field: &FieldDef, text: &str, value: &Value) -> Option<Value> {
+        match &field.allowed {
+            Some(allowed) if !allowed.iter().any(|a| a == text) => {
+                self.complain(name, "Ugyldig verdi.");
+                None
+            }
+            _ if field.format.as_deref() == Some("date")
+                && !text.is_empty()
+                && text.parse::<jiff::civil::Date>().is_err() =>
+            {
+                self.complain(name, "Ugyldig dato. Bruk formatet YYYY-MM-DD.");
+                None
+            }
+            _ => Some(value.clone()),
+        }
     }
-    Ok((merged, references))
+
+    /// Lines written inline (an order's lines): each merged onto its resource's template, with
+    /// its references and refusals named by its place in the list.
+    fn accept_lines(&mut self, name: &str, field: &FieldDef, items: &[Value]) -> Value {
+        let child = field.resource.as_deref().and_then(find);
+        let mut lines = Vec::with_capacity(items.len());
+        for (index, item) in items.iter().enumerate() {
+            let Some(child) = child else { break };
+            match merge_body(child, &child.template, item) {
+                Ok((mut line, line_refs)) => {
+                    if let Some(id) = item.get("id").and_then(Value::as_i64) {
+                        line.insert("id".into(), Value::from(id));
+                    }
+                    self.references.extend(line_refs.into_iter().map(|r| Reference {
+                        field: format!("{name}[{index}].{}", r.field),
+                        ..r
+                    }));
+                    lines.push(Value::Object(line));
+                }
+                Err(d) => {
+                    for f in d.fields {
+                        self.complain(&format!("{name}[{index}].{}", f.field), &f.message);
+                    }
+                }
+            }
+        }
+        Value::Array(lines)
+    }
 }
 
 /// A scalar as the real API reads it into a field of `kind`: a number or a boolean sent for a
