@@ -326,7 +326,30 @@ pub fn company_context_is_allowed(key: &Key, requested: Option<RequestedCompany>
         || "which does not exist in this sandbox".to_owned(),
         |c| format!("\"{}\"", c.name),
     );
-    let ((reason, remedy), norwegian) = if requested.company.is_none() {
+    let Some(((reason, remedy), norwegian)) = why_not_in_company(key, &requested) else {
+        return Ok(CompanyContext::Client {
+            client_id: requested.id,
+            office_id: key.company_id,
+        });
+    };
+    Err(Denial::new(
+        DenialKind::Unauthorized,
+        rule_name!(),
+        format!("Could not log in to company {} ({name}): {reason}", requested.id),
+    )
+    .remedy(remedy)
+    .norwegian(
+        format!("Kunne ikke logge inn i firma {}: {}", requested.id, norwegian.0),
+        norwegian.1,
+    ))
+}
+
+/// A refusal's English reason and remedy, then its Norwegian ones.
+type Why = ((String, String), (String, &'static str));
+
+/// Why a key may not act in the requested company, or None when it may act there as a client.
+fn why_not_in_company(key: &Key, requested: &RequestedCompany) -> Option<Why> {
+    let why = if requested.company.is_none() {
         (
             (
                 String::from("there is no such company."),
@@ -400,21 +423,9 @@ pub fn company_context_is_allowed(key: &Key, requested: Option<RequestedCompany>
             ),
         )
     } else {
-        return Ok(CompanyContext::Client {
-            client_id: requested.id,
-            office_id: key.company_id,
-        });
+        return None;
     };
-    Err(Denial::new(
-        DenialKind::Unauthorized,
-        rule_name!(),
-        format!("Could not log in to company {} ({name}): {reason}", requested.id),
-    )
-    .remedy(remedy)
-    .norwegian(
-        format!("Kunne ikke logge inn i firma {}: {}", requested.id, norwegian.0),
-        norwegian.1,
-    ))
+    Some(why)
 }
 
 /// A client reached by proxy must have ticked "API-tilgang" for its accounting office.
