@@ -1,8 +1,7 @@
 //! Bank statements as banks export them: the CSV formats `POST /bank/statement/import` reads,
 //! each with the columns Tripletex requires of it, turned into dated, signed transactions.
 
-use crate::domain::denial::{Denial, DenialKind};
-use crate::rule_name;
+use crate::domain::denial::{Denial, DenialKind, Rule};
 
 /// Where a format keeps what a transaction needs.
 struct Format {
@@ -91,7 +90,7 @@ pub struct Statement {
 
 /// The refusal of a file that is not what its format says.
 fn unreadable(reason: String, message: &str) -> Denial {
-    Denial::new(DenialKind::Invalid, rule_name!(), reason)
+    Denial::new(DenialKind::Invalid, Rule::Unreadable, reason)
         .remedy("send the bank's own CSV export in the fileFormat it names, as a multipart part named file.")
         .unnamed(message)
 }

@@ -1,9 +1,8 @@
 //! The entitlement catalogue (stable ids), the access templates that expand to entitlements, and
 //! the effective access of a key: key ∩ owner's current access (∩ the client link when proxied).
 
-use crate::domain::denial::{Denial, DenialKind};
+use crate::domain::denial::{Denial, DenialKind, Rule};
 use crate::domain::model::UserType;
-use crate::rule_name;
 
 /// Declares the entitlement catalogue from one table: each entitlement's API name, its stable
 /// `entitlementId` and its labels, giving the `Entitlement` constants, [`CATALOGUE`] and the
@@ -442,7 +441,7 @@ pub fn access_allows(access: AccessSet, needed: Entitlement, what: &str) -> Resu
     }
     Err(Denial::new(
         DenialKind::Forbidden,
-        rule_name!(),
+        Rule::AccessAllows,
         format!("{what} needs the access {needed}, which the key does not have here."),
     )
     .remedy(format!(
@@ -480,7 +479,7 @@ pub const CLIENT_TEMPLATES: &[&str] = &[
     "ALL_PRIVILEGES",
 ];
 
-fn lacks(rule: &'static str, needed: Entitlement, what: &str) -> Denial {
+fn lacks(rule: Rule, needed: Entitlement, what: &str) -> Denial {
     Denial::new(
         DenialKind::Forbidden,
         rule,
@@ -507,7 +506,7 @@ pub fn may_grant_entitlements(access: AccessSet) -> Result<(), Denial> {
         return Ok(());
     }
     Err(lacks(
-        rule_name!(),
+        Rule::MayGrantEntitlements,
         Entitlement::AUTH_USER_ADMIN,
         "Granting entitlements",
     ))
@@ -519,7 +518,7 @@ pub fn may_grant_client_entitlements(access: AccessSet) -> Result<(), Denial> {
         return Ok(());
     }
     Err(lacks(
-        rule_name!(),
+        Rule::MayGrantClientEntitlements,
         Entitlement::AUTH_CLIENT_USER_ADMIN,
         "Granting access in a client",
     ))
@@ -528,7 +527,7 @@ pub fn may_grant_client_entitlements(access: AccessSet) -> Result<(), Denial> {
 /// Reading another person's entitlements takes a user administrator's key too.
 pub fn may_read_entitlements_of_others(access: AccessSet) -> Result<(), Denial> {
     may_grant_entitlements(access).map_err(|mut d| {
-        d.rule = rule_name!();
+        d.rule = Rule::MayReadEntitlementsOfOthers.name();
         d.reason = "Reading another person's entitlements needs AUTH_USER_ADMIN (or ROLE_ADMINISTRATOR) in the key's effective access.".into();
         d
     })
@@ -537,7 +536,7 @@ pub fn may_read_entitlements_of_others(access: AccessSet) -> Result<(), Denial> 
 /// Making employee tokens over the API takes a user administrator's (or administrator's) key.
 pub fn may_create_employee_tokens(access: AccessSet) -> Result<(), Denial> {
     may_grant_entitlements(access).map_err(|mut d| {
-        d.rule = rule_name!();
+        d.rule = Rule::MayCreateEmployeeTokens.name();
         d.reason =
             "Creating employee tokens needs AUTH_USER_ADMIN (or ROLE_ADMINISTRATOR) in the key's effective access."
                 .into();

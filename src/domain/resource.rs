@@ -2,8 +2,7 @@
 //! from `fixtures/resources.json`, and the rules of writing them: known fields, types, required
 //! fields, references, numbering, display names and versions. Pure: no HTTP, no SQL.
 
-use crate::domain::denial::{Denial, DenialKind};
-use crate::rule_name;
+use crate::domain::denial::{Denial, DenialKind, Rule};
 use serde::Deserialize;
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
@@ -263,7 +262,7 @@ pub fn value_is_free(unique: &UniqueField, value: &str, in_use: bool) -> Result<
     }
     Err(Denial::new(
         DenialKind::Invalid,
-        rule_name!(),
+        Rule::ValueIsFree,
         format!("Another object of the company has {} {value} already.", unique.field),
     )
     .remedy(format!(
@@ -444,7 +443,7 @@ const UNKNOWN_FIELD: &str = "Feltet eksisterer ikke i objektet.";
 const WRONG_TYPE: &str = "Verdien er ikke av korrekt type for dette feltet.";
 const NOT_NULL: &str = "Kan ikke være null.";
 
-fn invalid(rule: &'static str) -> Denial {
+fn invalid(rule: Rule) -> Denial {
     Denial::new(
         DenialKind::Invalid,
         rule,
@@ -462,7 +461,7 @@ pub fn merge_body(
     body: &Value,
 ) -> Result<(Map<String, Value>, Vec<Reference>), Denial> {
     let Value::Object(incoming) = body else {
-        return Err(invalid("body_is_an_object").field("", "Forventet et JSON-objekt."));
+        return Err(invalid(Rule::BodyIsAnObject).field("", "Forventet et JSON-objekt."));
     };
     let mut merged = base.clone();
     let mut merge = Merge::default();
@@ -499,7 +498,7 @@ impl Merge {
         let d = self
             .denial
             .take()
-            .unwrap_or_else(|| invalid("body_fields_are_known_and_typed"));
+            .unwrap_or_else(|| invalid(Rule::BodyFieldsAreKnownAndTyped));
         self.denial = Some(d.field(field, message));
     }
 
@@ -668,7 +667,7 @@ pub fn required_fields_are_present(def: &ResourceDef, body: &Map<String, Value>)
     let names: Vec<&str> = unmet.iter().map(|r| r.field.as_str()).collect();
     let mut denial = Denial::new(
         DenialKind::Invalid,
-        rule_name!(),
+        Rule::RequiredFieldsArePresent,
         format!("{} needs {}.", def.model, names.join(", ")),
     )
     .remedy("send the fields named in validationMessages.");
@@ -683,7 +682,7 @@ pub fn version_is_current(sent: Option<i64>, current: i64) -> Result<(), Denial>
     match sent {
         Some(version) if version != current => Err(Denial::new(
             DenialKind::Conflict,
-            rule_name!(),
+            Rule::VersionIsCurrent,
             format!("The object is at version {current}, the request sent version {version}: someone changed it since you read it."),
         )
         .remedy("GET the object again and send its current version, or leave version out to skip the check.")),
@@ -707,7 +706,7 @@ pub fn visible_in(def: &ResourceDef, owner: Option<i64>, company: i64, id: i64) 
     }
     Err(Denial::new(
         DenialKind::NotFound,
-        crate::rule_name!(),
+        Rule::VisibleIn,
         format!("No {} with id {id} in the company you act in.", def.model),
     )
     .remedy(format!(
@@ -724,7 +723,7 @@ pub fn references_exist(missing: &[&Reference]) -> Result<(), Denial> {
     }
     let mut denial = Denial::new(
         DenialKind::Invalid,
-        crate::rule_name!(),
+        Rule::ReferencesExist,
         "A reference names an object that does not exist in the company you act in.",
     )
     .remedy("use ids from the matching GET list of the company you act in.");
@@ -835,7 +834,7 @@ pub fn numbers_are_left(def: &ResourceDef, highest: Option<i64>) -> Result<Optio
         Some(next) => Ok(Some(next.max(number.start))),
         None => Err(Denial::new(
             DenialKind::Invalid,
-            rule_name!(),
+            Rule::NumbersAreLeft,
             format!(
                 "The {} {highest} is the highest a {} can have, so there is no next one to give.",
                 number.field, def.model
@@ -853,7 +852,7 @@ pub fn numbers_are_left(def: &ResourceDef, highest: Option<i64>) -> Result<Optio
 pub fn postings_balance(body: &Map<String, Value>, sent: bool) -> Result<(), Denial> {
     if !sent {
         return Err(
-            Denial::new(DenialKind::Invalid, rule_name!(), "A voucher needs postings.")
+            Denial::new(DenialKind::Invalid, Rule::PostingsBalance, "A voucher needs postings.")
                 .remedy("send postings: at least two rows whose amountGross add up to 0.")
                 .field("postings", "Kan ikke være null."),
         );
@@ -865,7 +864,7 @@ pub fn postings_balance(body: &Map<String, Value>, sent: bool) -> Result<(), Den
         .unwrap_or_default();
     if postings.is_empty() {
         return Err(
-            Denial::new(DenialKind::Invalid, rule_name!(), "A voucher needs postings.")
+            Denial::new(DenialKind::Invalid, Rule::PostingsBalance, "A voucher needs postings.")
                 .remedy("send postings: at least two rows whose amountGross add up to 0.")
                 .field("postings", "Et bilag kan ikke registreres uten posteringer."),
         );
@@ -881,7 +880,7 @@ pub fn postings_balance(body: &Map<String, Value>, sent: bool) -> Result<(), Den
     }
     Err(Denial::new(
         DenialKind::Invalid,
-        rule_name!(),
+        Rule::PostingsBalance,
         format!("The postings add up to {sum:.2}, not 0: debit and credit must balance."),
     )
     .remedy("make the amountGross of the postings sum to 0 (positive = debit, negative = credit).")
