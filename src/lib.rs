@@ -66,7 +66,7 @@ mod architecture {
     /// Each room and the rooms of ours it may import (besides itself).
     const MAY_IMPORT: &[(&str, &[&str])] = &[
         ("wire", &[]),
-        ("domain", &["rule_name"]),
+        ("domain", &[]),
         ("store", &["domain"]),
         ("scenario", &["domain", "store"]),
         ("sandbox", &["domain", "store", "wire", "scenario"]),
