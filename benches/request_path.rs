@@ -21,14 +21,7 @@ fn main() {
         let app = init_service(tripletex_sandbox::startup::app(web::Data::new(registry))).await;
         let world = &scenario.world;
         let consumer = world.integrations[0].consumer_token.clone().unwrap_or_default();
-        let key = |office: bool| {
-            world
-                .keys
-                .iter()
-                .find(|k| k.accountant_key == office)
-                .and_then(|k| k.token.clone())
-                .unwrap_or_default()
-        };
+        let key = |office: bool| world.first_key_token(office);
         let mint = |token: &str| {
             format!(
                 "/v2/token/session/:create?consumerToken={consumer}&employeeToken={token}&expirationDate=2099-12-31"

@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 /// Each room and the rooms of ours it may import (besides itself).
 const MAY_IMPORT: &[(&str, &[&str])] = &[
     ("wire", &[]),
-    ("domain", &["rule_name"]),
+    ("domain", &[]),
     ("store", &["domain"]),
     ("scenario", &["domain", "store"]),
     ("sandbox", &["domain", "store", "wire", "scenario"]),

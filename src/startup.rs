@@ -55,6 +55,74 @@ pub struct Application {
     upstream: Option<crate::upstream::Settings>,
 }
 
+/// The default sandbox: the scenario installed in a new store, or the world a `--db` file holds;
+/// in memory, with the pristine copy a reset restores.
+fn open_default_sandbox(config: &Config) -> Result<(Sandbox, Origin), StartupError> {
+    let scenario = scenario::resolve(&config.scenario)?;
+    // The seed template is most of a start: the default sandbox's store opens and migrates
+    // on a thread of its own meanwhile. The template is built here, not there, because
+    // memory it frees (parsed seed data, the database's growing buffer) is then reused by
+    // this thread's later allocations instead of staying in another thread's arena.
+    let opening = match config.db.clone() {
+        Some(path) => std::thread::spawn(move || Store::open_file(&path)),
+        None => std::thread::spawn(Store::open_in_memory),
+    };
+    let template = config
+        .db
+        .is_none()
+        .then(|| scenario::seed_template(&scenario::company_ids(&scenario), jiff::Timestamp::now()));
+    let store = opening
+        .join()
+        .unwrap_or_else(|panic| std::panic::resume_unwind(panic))?;
+    // `open` finds the template just built: it is kept alive until the sandbox holds it.
+    let opened = Sandbox::open(store, &scenario, config.seed);
+    drop(template);
+    let (sandbox, origin) = opened?;
+    if origin == Origin::Installed && config.db.is_none() {
+        // What reset copies back: the world as installed, with the tokens just printed.
+        sandbox.set_pristine(std::sync::Arc::new(Store::copy_of(sandbox.store())?));
+    }
+    Ok((sandbox, origin))
+}
+
+/// The HTTP server over the registry, on the bound listener, running.
+fn serve(config: &Config, registry: web::Data<Registry>, listener: TcpListener) -> Result<Server, StartupError> {
+    let admin_token = web::Data::new(config.admin_token.clone());
+    let public_origin = web::Data::new(config.public_origin.clone());
+    let deadline = BodyDeadline(config.client_timeout);
+    let cap = config.max_connections;
+    let upstream = match &config.upstream {
+        Some(settings) => Some(web::Data::new(
+            crate::upstream::Upstream::new(settings).map_err(StartupError::Upstream)?,
+        )),
+        None => None,
+    };
+    let mut server = HttpServer::new(move || {
+        let app = app(registry.clone())
+            .app_data(admin_token.clone())
+            .app_data(public_origin.clone())
+            .app_data(deadline);
+        match &upstream {
+            Some(upstream) => app.app_data(upstream.clone()),
+            None => app,
+        }
+    })
+    .on_connect(move |connection, data| {
+        data.insert(ConnectionSlot::open(cap));
+        if let Some(address) = crate::http::origin::ConnectionAddress::of(connection) {
+            data.insert(address);
+        }
+    })
+    .client_request_timeout(config.client_timeout)
+    // Past our own cap connections are still accepted (and refused with a 503); a little
+    // further actix stops accepting, so a flood cannot exhaust the process's files.
+    .max_connections(cap.saturating_add(cap / 8).saturating_add(16));
+    if let Some(workers) = config.workers {
+        server = server.workers(workers);
+    }
+    Ok(server.listen(listener).map_err(StartupError::Server)?.run())
+}
+
 impl Application {
     pub fn build(config: &Config) -> Result<Self, StartupError> {
         crate::domain::resource::catalogue().map_err(StartupError::Catalogue)?;
@@ -64,30 +132,7 @@ impl Application {
             Ok(files) => log::debug!("open-file limit: {files}"),
             Err(err) => log::warn!("cannot raise the open-file limit: {err}"),
         }
-        let scenario = scenario::resolve(&config.scenario)?;
-        // The seed template is most of a start: the default sandbox's store opens and migrates
-        // on a thread of its own meanwhile. The template is built here, not there, because
-        // memory it frees (parsed seed data, the database's growing buffer) is then reused by
-        // this thread's later allocations instead of staying in another thread's arena.
-        let opening = match config.db.clone() {
-            Some(path) => std::thread::spawn(move || Store::open_file(&path)),
-            None => std::thread::spawn(Store::open_in_memory),
-        };
-        let template = config
-            .db
-            .is_none()
-            .then(|| scenario::seed_template(&scenario::company_ids(&scenario), jiff::Timestamp::now()));
-        let store = opening
-            .join()
-            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))?;
-        // `open` finds the template just built: it is kept alive until the sandbox holds it.
-        let opened = Sandbox::open(store, &scenario, config.seed);
-        drop(template);
-        let (sandbox, origin) = opened?;
-        if origin == Origin::Installed && config.db.is_none() {
-            // What reset copies back: the world as installed, with the tokens just printed.
-            sandbox.set_pristine(std::sync::Arc::new(Store::copy_of(sandbox.store())?));
-        }
+        let (sandbox, origin) = open_default_sandbox(config)?;
         let sandbox = web::Data::new(sandbox);
         let registry = web::Data::new(
             Registry::with_lifecycle(sandbox.clone(), config.seed, config.lifecycle)
@@ -106,40 +151,7 @@ impl Application {
         };
         crate::events::spawn(std::sync::Arc::downgrade(&registry.clone().into_inner()), authority)
             .map_err(StartupError::Server)?;
-        let admin_token = web::Data::new(config.admin_token.clone());
-        let public_origin = web::Data::new(config.public_origin.clone());
-        let deadline = BodyDeadline(config.client_timeout);
-        let cap = config.max_connections;
-        let upstream = match &config.upstream {
-            Some(settings) => Some(web::Data::new(
-                crate::upstream::Upstream::new(settings).map_err(StartupError::Upstream)?,
-            )),
-            None => None,
-        };
-        let mut server = HttpServer::new(move || {
-            let app = app(registry.clone())
-                .app_data(admin_token.clone())
-                .app_data(public_origin.clone())
-                .app_data(deadline);
-            match &upstream {
-                Some(upstream) => app.app_data(upstream.clone()),
-                None => app,
-            }
-        })
-        .on_connect(move |connection, data| {
-            data.insert(ConnectionSlot::open(cap));
-            if let Some(address) = crate::http::origin::ConnectionAddress::of(connection) {
-                data.insert(address);
-            }
-        })
-        .client_request_timeout(config.client_timeout)
-        // Past our own cap connections are still accepted (and refused with a 503); a little
-        // further actix stops accepting, so a flood cannot exhaust the process's files.
-        .max_connections(cap.saturating_add(cap / 8).saturating_add(16));
-        if let Some(workers) = config.workers {
-            server = server.workers(workers);
-        }
-        let server = server.listen(listener).map_err(StartupError::Server)?.run();
+        let server = serve(config, registry, listener)?;
         Ok(Self {
             server,
             address,

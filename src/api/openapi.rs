@@ -469,7 +469,33 @@ pub async fn document(req: HttpRequest) -> Result<HttpResponse, ApiError> {
 /// The whole document; `base` is the `/v2` base URL the servers entry names.
 pub fn build(base: &str) -> Result<Value, ApiError> {
     let catalogue = resource::catalogue().map_err(|e| ApiError::internal(&e))?;
+    let mut schemas = model_schemas(catalogue);
     let mut paths = Map::new();
+    for def in catalogue.iter().filter(|d| !d.embedded) {
+        resource_operations(&mut paths, def);
+    }
+    handwritten_operations(&mut paths);
+    declared_operations(&mut paths)?;
+    add_envelopes(&mut schemas);
+    Ok(json!({
+        "openapi": "3.0.3",
+        "info": {
+            "title": "tripletex-sandbox: the emulated Tripletex API v2",
+            "version": env!("CARGO_PKG_VERSION"),
+            "description": "The operations this emulator serves, with schemas from its resource table (taken from Tripletex's official OpenAPI document). Authenticate with Basic auth: username 0 (or a client's company id), password a session token from PUT /token/session/:create."
+        },
+        "servers": [{"url": base}],
+        "security": [{"tokenAuth": []}],
+        "paths": paths,
+        "components": {
+            "schemas": schemas,
+            "securitySchemes": {"tokenAuth": {"type": "http", "scheme": "basic"}}
+        }
+    }))
+}
+
+/// The schemas of the table's models and the hand-written ones, with `Stub` and `Error`.
+fn model_schemas(catalogue: &[ResourceDef]) -> Map<String, Value> {
     let mut schemas = Map::new();
     for def in catalogue {
         schemas.insert(def.model.clone(), model_schema(def));
@@ -491,9 +517,11 @@ pub fn build(base: &str) -> Result<Value, ApiError> {
         json!({"type": "object", "properties": {"id": {"type": "integer"}, "url": {"type": "string"}}}),
     );
     schemas.insert("Error".into(), doc::error_schema());
-    for def in catalogue.iter().filter(|d| !d.embedded) {
-        resource_operations(&mut paths, def);
-    }
+    schemas
+}
+
+/// The operations hand-written handlers serve.
+fn handwritten_operations(paths: &mut Map<String, Value>) {
     for op in HANDWRITTEN {
         let mut query: Vec<Value> = op
             .query
@@ -514,13 +542,17 @@ pub fn build(base: &str) -> Result<Value, ApiError> {
             .body
             .map(|model| json!({"$ref": format!("#/components/schemas/{model}")}));
         insert(
-            &mut paths,
+            paths,
             op.method,
             op.path,
             operation(op.method, op.path, op.summary, query, body, status, answer),
         );
     }
-    declared_operations(&mut paths)?;
+}
+
+/// Every model's `ResponseWrapper…` and `ListResponse…`, and the list envelopes with figures of
+/// their own.
+fn add_envelopes(schemas: &mut Map<String, Value>) {
     let models: Vec<String> = schemas.keys().cloned().collect();
     for model in models {
         schemas.insert(
@@ -536,21 +568,6 @@ pub fn build(base: &str) -> Result<Value, ApiError> {
         }
         schemas.insert((*name).to_owned(), envelope);
     }
-    Ok(json!({
-        "openapi": "3.0.3",
-        "info": {
-            "title": "tripletex-sandbox: the emulated Tripletex API v2",
-            "version": env!("CARGO_PKG_VERSION"),
-            "description": "The operations this emulator serves, with schemas from its resource table (taken from Tripletex's official OpenAPI document). Authenticate with Basic auth: username 0 (or a client's company id), password a session token from PUT /token/session/:create."
-        },
-        "servers": [{"url": base}],
-        "security": [{"tokenAuth": []}],
-        "paths": paths,
-        "components": {
-            "schemas": schemas,
-            "securitySchemes": {"tokenAuth": {"type": "http", "scheme": "basic"}}
-        }
-    }))
 }
 
 /// The operations of the official document that no resource above lists: the engine's hooks
@@ -689,191 +706,184 @@ fn operation(
     out
 }
 
+/// One operation of a resource as the document describes it.
+struct Described {
+    method: &'static str,
+    path: String,
+    summary: String,
+    parameters: Vec<Value>,
+    body: Option<Value>,
+    status: u16,
+    answer: Option<Value>,
+}
+
+/// The operations a resource may mount, in the order the document lists them.
+const RESOURCE_OPERATIONS: [Operation; 11] = [
+    Operation::List,
+    Operation::Create,
+    Operation::DeleteList,
+    Operation::DeleteIds,
+    Operation::Get,
+    Operation::Update,
+    Operation::CreateList,
+    Operation::UpdateList,
+    Operation::Settings,
+    Operation::UpdateSettings,
+    Operation::Delete,
+];
+
 /// The operations the resource table mounts for one resource.
 fn resource_operations(paths: &mut Map<String, Value>, def: &ResourceDef) {
+    for kind in RESOURCE_OPERATIONS.into_iter().filter(|kind| def.allows(*kind)) {
+        let Some(d) = describe_single(def, kind).or_else(|| describe_bulk(def, kind)) else {
+            continue;
+        };
+        let op = operation(d.method, &d.path, &d.summary, d.parameters, d.body, d.status, d.answer);
+        insert(paths, d.method, &d.path, op);
+    }
+}
+
+impl Described {
+    /// An operation with no parameters and no body, answering 200 with one `model`.
+    fn on(method: &'static str, path: &str, summary: String, model: &str) -> Self {
+        Self {
+            method,
+            path: path.to_owned(),
+            summary,
+            parameters: Vec::new(),
+            body: None,
+            status: 200,
+            answer: Some(wrapper(model)),
+        }
+    }
+}
+
+/// How the document describes an operation on the collection, one object, or the settings object.
+fn describe_single(def: &ResourceDef, kind: Operation) -> Option<Described> {
     let collection = format!("/{}", def.path);
     let item = format!("/{}/{{id}}", def.path);
     let model = &def.model;
-    let id = doc::path_parameters("/{id}", &[]);
-    let fields = [doc::query_parameter("fields", "string", false)];
-    if def.allows(Operation::List) {
-        let required = def.missing_query(Operation::List, |_| false);
-        let mut parameters: Vec<Value> = def
-            .filters
-            .iter()
-            .map(|(name, filter)| {
-                let mut p = doc::query_parameter(name, "string", required.contains(&name.as_str()));
-                if filter.matching.is_range() {
-                    p["schema"]["format"] = json!("date");
-                }
-                if filter.matching == Match::Ids {
-                    p["description"] = json!("A comma-separated list of ids");
-                }
-                p
-            })
-            .collect();
-        for name in &required {
-            if !def.filters.contains_key(*name) {
-                parameters.push(doc::query_parameter(name, "string", true));
+    let id = || doc::path_parameters("/{id}", &[]);
+    let fields = || vec![doc::query_parameter("fields", "string", false)];
+    let on = |method, path: &str, summary: String| Described::on(method, path, summary, model);
+    let described = match kind {
+        Operation::List => Described {
+            parameters: list_parameters(def),
+            answer: Some(list_envelope(model)),
+            ..on("get", &collection, format!("Find {model} objects"))
+        },
+        Operation::Create => Described {
+            body: Some(new_object(def)),
+            status: 201,
+            ..on("post", &collection, format!("Create a {model}"))
+        },
+        Operation::Get => Described {
+            parameters: id().into_iter().chain(fields()).collect(),
+            ..on("get", &item, format!("Get a {model} by id"))
+        },
+        Operation::Update => Described {
+            parameters: id(),
+            body: Some(reference(model)),
+            ..on("put", &item, format!("Update a {model}"))
+        },
+        Operation::Settings => Described {
+            parameters: fields(),
+            ..on("get", &collection, format!("The company's {model}"))
+        },
+        Operation::UpdateSettings => Described {
+            body: Some(reference(model)),
+            ..on("put", &collection, format!("Update the company's {model}"))
+        },
+        Operation::Delete => Described {
+            parameters: id(),
+            status: 204,
+            answer: None,
+            ..on("delete", &item, format!("Delete a {model}"))
+        },
+        _ => return None,
+    };
+    Some(described)
+}
+
+/// How the document describes an operation on many objects at once.
+fn describe_bulk(def: &ResourceDef, kind: Operation) -> Option<Described> {
+    let collection = format!("/{}", def.path);
+    let list_path = format!("/{}/list", def.path);
+    let model = &def.model;
+    let on = |method, path: &str, summary: String| Described::on(method, path, summary, model);
+    let described = match kind {
+        Operation::DeleteList => {
+            let path = crate::domain::table::table()
+                .ok()
+                .and_then(|t| t.path_of(&def.path, Operation::DeleteList))
+                .map_or_else(|| collection.clone(), str::to_owned);
+            let summary = format!("Delete {model} objects by a list of {{id}}");
+            Described {
+                body: Some(json!({"type": "array", "items": reference(model)})),
+                status: 204,
+                answer: None,
+                ..on("delete", &path, summary)
             }
         }
-        parameters.extend(PAGING.iter().map(|Field(n, k)| query_parameter(n, k, false)));
-        let summary = format!("Find {model} objects");
-        insert(
-            paths,
-            "get",
-            &collection,
-            operation(
-                "get",
-                &collection,
-                &summary,
-                parameters,
-                None,
-                200,
-                Some(list_envelope(model)),
-            ),
-        );
-    }
-    if def.allows(Operation::Create) {
-        let summary = format!("Create a {model}");
-        insert(
-            paths,
-            "post",
-            &collection,
-            operation(
-                "post",
-                &collection,
-                &summary,
-                Vec::new(),
-                Some(new_object(def)),
-                201,
-                Some(wrapper(model)),
-            ),
-        );
-    }
-    if def.allows(Operation::DeleteList) {
-        let summary = format!("Delete {model} objects by a list of {{id}}");
-        let body = json!({"type": "array", "items": reference(model)});
-        let path = crate::domain::table::table()
-            .ok()
-            .and_then(|t| t.path_of(&def.path, Operation::DeleteList))
-            .map_or_else(|| collection.clone(), str::to_owned);
-        insert(
-            paths,
-            "delete",
-            &path,
-            operation("delete", &path, &summary, Vec::new(), Some(body), 204, None),
-        );
-    }
-    if def.allows(Operation::DeleteIds) {
-        let list = format!("/{}/list", def.path);
-        let summary = format!("Delete {model} objects by a comma-separated list of ids");
-        let parameters = vec![doc::query_parameter("ids", "string", true)];
-        insert(
-            paths,
-            "delete",
-            &list,
-            operation("delete", &list, &summary, parameters, None, 204, None),
-        );
-    }
-    if def.allows(Operation::Get) {
-        let summary = format!("Get a {model} by id");
-        let parameters = id.iter().cloned().chain(fields.iter().cloned()).collect();
-        insert(
-            paths,
-            "get",
-            &item,
-            operation("get", &item, &summary, parameters, None, 200, Some(wrapper(model))),
-        );
-    }
-    if def.allows(Operation::Update) {
-        let summary = format!("Update a {model}");
-        insert(
-            paths,
-            "put",
-            &item,
-            operation(
-                "put",
-                &item,
-                &summary,
-                id.clone(),
-                Some(reference(model)),
-                200,
-                Some(wrapper(model)),
-            ),
-        );
-    }
-    for (kind, method, status, answer, item) in [
-        (Operation::CreateList, "post", 201, list(model), new_object(def)),
-        (Operation::UpdateList, "put", 200, list(model), reference(model)),
-    ] {
-        if def.allows(kind) {
-            let list_path = format!("/{}/list", def.path);
-            let summary = format!(
-                "{} {model} objects from a list, all or none",
-                if method == "post" { "Create" } else { "Update" }
-            );
-            let body = json!({"type": "array", "items": item});
-            insert(
-                paths,
-                method,
+        Operation::DeleteIds => Described {
+            parameters: vec![doc::query_parameter("ids", "string", true)],
+            status: 204,
+            answer: None,
+            ..on(
+                "delete",
                 &list_path,
-                operation(
-                    method,
-                    &list_path,
-                    &summary,
-                    Vec::new(),
-                    Some(body),
-                    status,
-                    Some(answer),
-                ),
-            );
+                format!("Delete {model} objects by a comma-separated list of ids"),
+            )
+        },
+        Operation::CreateList => Described {
+            body: Some(json!({"type": "array", "items": new_object(def)})),
+            status: 201,
+            answer: Some(list(model)),
+            ..on(
+                "post",
+                &list_path,
+                format!("Create {model} objects from a list, all or none"),
+            )
+        },
+        Operation::UpdateList => Described {
+            body: Some(json!({"type": "array", "items": reference(model)})),
+            answer: Some(list(model)),
+            ..on(
+                "put",
+                &list_path,
+                format!("Update {model} objects from a list, all or none"),
+            )
+        },
+        _ => return None,
+    };
+    Some(described)
+}
+
+/// A list's query parameters: its filters (required where the list needs them), any other
+/// argument it requires, then paging.
+fn list_parameters(def: &ResourceDef) -> Vec<Value> {
+    let required = def.missing_query(Operation::List, |_| false);
+    let mut parameters: Vec<Value> = def
+        .filters
+        .iter()
+        .map(|(name, filter)| {
+            let mut p = doc::query_parameter(name, "string", required.contains(&name.as_str()));
+            if filter.matching.is_range() {
+                p["schema"]["format"] = json!("date");
+            }
+            if filter.matching == Match::Ids {
+                p["description"] = json!("A comma-separated list of ids");
+            }
+            p
+        })
+        .collect();
+    for name in &required {
+        if !def.filters.contains_key(*name) {
+            parameters.push(doc::query_parameter(name, "string", true));
         }
     }
-    if def.allows(Operation::Settings) {
-        let summary = format!("The company's {model}");
-        let parameters = fields.to_vec();
-        insert(
-            paths,
-            "get",
-            &collection,
-            operation(
-                "get",
-                &collection,
-                &summary,
-                parameters,
-                None,
-                200,
-                Some(wrapper(model)),
-            ),
-        );
-    }
-    if def.allows(Operation::UpdateSettings) {
-        let summary = format!("Update the company's {model}");
-        insert(
-            paths,
-            "put",
-            &collection,
-            operation(
-                "put",
-                &collection,
-                &summary,
-                Vec::new(),
-                Some(reference(model)),
-                200,
-                Some(wrapper(model)),
-            ),
-        );
-    }
-    if def.allows(Operation::Delete) {
-        let summary = format!("Delete a {model}");
-        insert(
-            paths,
-            "delete",
-            &item,
-            operation("delete", &item, &summary, id.clone(), None, 204, None),
-        );
-    }
+    parameters.extend(PAGING.iter().map(|Field(n, k)| query_parameter(n, k, false)));
+    parameters
 }
 
 /// A model's schema from its definition: every field with its type, bounds, enum and

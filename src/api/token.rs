@@ -251,12 +251,16 @@ struct EmployeeTokenQuery {
     expiration_date: Option<String>,
 }
 
-/// `PUT /token/employee/:create`: only integrations Tripletex allows may make keys through the API.
-async fn create_employee_token(
-    req: HttpRequest,
-    principal: CompanyPrincipal,
-    query: web::Query<EmployeeTokenQuery>,
-) -> Result<HttpResponse, ApiError> {
+/// The arguments of `PUT /token/employee/:create`, each present and readable.
+struct EmployeeTokenArguments<'q> {
+    name: &'q str,
+    consumer_name: &'q str,
+    employee: i64,
+    expiration: jiff::civil::Date,
+    company_owned: bool,
+}
+
+fn employee_token_arguments(query: &EmployeeTokenQuery) -> Result<EmployeeTokenArguments<'_>, ApiError> {
     let arguments = [
         ("tokenName", query.token_name.as_deref()),
         ("consumerName", query.consumer_name.as_deref()),
@@ -284,6 +288,28 @@ async fn create_employee_token(
     })?;
     let expiration = rules::expiration_date_is_a_date(date)?;
     let company_owned = crate::wire::query::flag("companyOwned", Some(owned))?;
+    Ok(EmployeeTokenArguments {
+        name,
+        consumer_name,
+        employee,
+        expiration,
+        company_owned,
+    })
+}
+
+/// `PUT /token/employee/:create`: only integrations Tripletex allows may make keys through the API.
+async fn create_employee_token(
+    req: HttpRequest,
+    principal: CompanyPrincipal,
+    query: web::Query<EmployeeTokenQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let EmployeeTokenArguments {
+        name,
+        consumer_name,
+        employee,
+        expiration,
+        company_owned,
+    } = employee_token_arguments(&query)?;
     let sandbox = sandbox(&req)?;
     let base = render::api_base(&req);
     let (key_id, token, owner, integration) = sandbox.store().transaction(|db| {

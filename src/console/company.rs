@@ -6,7 +6,8 @@ use crate::console::security::posted;
 use crate::console::trainer::yes_no;
 use crate::control::clients::{self, AccountantBody, LinkBody};
 use crate::control::company::{self as control, AddIntegrationBody, SubscriptionBody, company_or_404};
-use crate::domain::model::{Company, CompanyKind, Package};
+use crate::domain::model::{Company, CompanyKind, Package, Person};
+use crate::store::KeyRow;
 use crate::wire::ApiError;
 use actix_web::{HttpRequest, HttpResponse, web};
 use maud::{Markup, html};
@@ -313,22 +314,22 @@ pub async fn client_access(req: HttpRequest, query: Option<web::Query<AccessQuer
 }
 
 /// The templates the client-access screen offers, by their names in the product.
-/// (their labels are in `domain::entitlements::LABELS`).
+/// (their labels come from `domain::entitlements::label`).
 pub const TEMPLATES: &[&str] = &[
     "STANDARD_PRIVILEGES_ACCOUNTANT",
     "ALL_PRIVILEGES",
     "STANDARD_PRIVILEGES_AUDITOR",
 ];
 
-fn client_access_page(
-    ctx: &Ctx,
-    office: &Company,
-    client: Option<i64>,
-    api_keys_only: bool,
-    refused: Option<&ApiError>,
-) -> HttpResponse {
-    let title = format!("{} > {}", ctx.t("Klient", "Client"), ctx.t("Tilganger", "Accesses"));
-    let facts = ctx.sandbox.store().with(|db| {
+/// What the client-access screen shows of an office: its clients, its people and its keys.
+struct OfficeFacts {
+    clients: Vec<Company>,
+    people: Vec<Person>,
+    office_keys: Vec<KeyRow>,
+}
+
+fn office_facts(ctx: &Ctx, office: &Company) -> Result<OfficeFacts, ApiError> {
+    ctx.sandbox.store().with(|db| {
         let clients: Vec<Company> = db
             .companies()?
             .into_iter()
@@ -344,15 +345,29 @@ fn client_access_page(
             .flatten()
             .filter(|row| row.key.accountant_key)
             .collect();
-        Ok::<_, ApiError>((clients, people, office_keys))
-    });
-    let (clients, people, office_keys) = match facts {
+        Ok::<_, ApiError>(OfficeFacts {
+            clients,
+            people,
+            office_keys,
+        })
+    })
+}
+
+fn client_access_page(
+    ctx: &Ctx,
+    office: &Company,
+    client: Option<i64>,
+    api_keys_only: bool,
+    refused: Option<&ApiError>,
+) -> HttpResponse {
+    let title = format!("{} > {}", ctx.t("Klient", "Client"), ctx.t("Tilganger", "Accesses"));
+    let facts = match office_facts(ctx, office) {
         Ok(facts) => facts,
         Err(error) => return ctx.problem(&error).into_response(),
     };
     let chosen = client
-        .and_then(|id| clients.iter().find(|c| c.id == id))
-        .or(clients.first());
+        .and_then(|id| facts.clients.iter().find(|c| c.id == id))
+        .or(facts.clients.first());
     let links = match chosen.map(|c| clients::client_access(&ctx.sandbox, c.id)) {
         Some(Ok(links)) => links,
         Some(Err(error)) => return ctx.problem(&error).into_response(),
@@ -366,7 +381,7 @@ fn client_access_page(
         form.search method="get" action=(action) {
             label for="client" { (ctx.t("Klient", "Client")) }
             select #client name="client" {
-                @for client in &clients {
+                @for client in &facts.clients {
                     option value=(client.id) selected[chosen.is_some_and(|c| c.id == client.id)] { (client.name) " (" (client.id) ")" }
                 }
             }
@@ -379,58 +394,80 @@ fn client_access_page(
         }
         @if let Some(client) = chosen {
             @if let Some(error) = refused { (ctx.refusal(error)) }
-            section.panel aria-labelledby="access-list" {
-                h2 #access-list { (ctx.t("Tilganger i ", "Accesses in ")) (client.name) }
-                @if !api_keys_only {
-                    h3 { (ctx.t("Brukere", "Users")) }
-                    ul.accesses {
-                        @for person in people.iter().filter(|p| p.client_entitlements.contains_key(&client.id)) {
-                            li { (person.display_name()) ": " (ctx.accesses(person.client_entitlements.get(&client.id).into_iter().flatten().map(String::as_str))) }
-                        }
+            (access_list(ctx, &action, client, &facts.people, &links, api_keys_only))
+            (link_form(ctx, &action, client, &facts.office_keys))
+        }
+    };
+    ctx.page(refused, &title, Some(office), body)
+}
+
+/// The accesses in one client: the office's users' (unless only keys are asked for), then each
+/// linked key's, with a button that removes it.
+fn access_list(
+    ctx: &Ctx,
+    action: &str,
+    client: &Company,
+    people: &[Person],
+    links: &[clients::ClientKeyAccess],
+    api_keys_only: bool,
+) -> Markup {
+    html! {
+        section.panel aria-labelledby="access-list" {
+            h2 #access-list { (ctx.t("Tilganger i ", "Accesses in ")) (client.name) }
+            @if !api_keys_only {
+                h3 { (ctx.t("Brukere", "Users")) }
+                ul.accesses {
+                    @for person in people.iter().filter(|p| p.client_entitlements.contains_key(&client.id)) {
+                        li { (person.display_name()) ": " (ctx.accesses(person.client_entitlements.get(&client.id).into_iter().flatten().map(String::as_str))) }
                     }
-                    h3 { (ctx.t("API-nøkler", "API keys")) }
                 }
-                @if links.is_empty() {
-                    p #no-keys { (ctx.t("Ingen API-nøkler er aktivert på klienten.", "No API key is active on the client.")) }
-                }
-                ul.accesses #api-keys {
-                    @for link in &links {
-                        li {
-                            details {
-                                summary { (link.key.name) " (" (ctx.t("nøkkel", "key")) " " (link.key.id) ")" }
-                                (link_details(ctx, link))
-                                form method="post" action={ (action) "/unlink" } {
-                                    (ctx.csrf_field())
-                                    input type="hidden" name="client" value=(client.id);
-                                    input type="hidden" name="key" value=(link.key.id);
-                                    button type="submit" { (ctx.t("Fjern tilgang", "Remove access")) }
-                                }
+                h3 { (ctx.t("API-nøkler", "API keys")) }
+            }
+            @if links.is_empty() {
+                p #no-keys { (ctx.t("Ingen API-nøkler er aktivert på klienten.", "No API key is active on the client.")) }
+            }
+            ul.accesses #api-keys {
+                @for link in links {
+                    li {
+                        details {
+                            summary { (link.key.name) " (" (ctx.t("nøkkel", "key")) " " (link.key.id) ")" }
+                            (link_details(ctx, link))
+                            form method="post" action={ (action) "/unlink" } {
+                                (ctx.csrf_field())
+                                input type="hidden" name="client" value=(client.id);
+                                input type="hidden" name="key" value=(link.key.id);
+                                button type="submit" { (ctx.t("Fjern tilgang", "Remove access")) }
                             }
                         }
                     }
                 }
             }
-            form.panel method="post" action={ (action) "/link" } {
-                h2 { (ctx.t("Gi en nøkkel tilgang til klienten", "Give a key access to the client")) }
-                (ctx.csrf_field())
-                input type="hidden" name="client" value=(client.id);
-                label for="link-key" { (ctx.t("Regnskapskontorets brukernøkkel", "Accounting firm user key")) }
-                select #link-key name="key" {
-                    @for row in &office_keys {
-                        option value=(row.key.id) { (row.key.name) " (" (row.key.id) ")" }
-                    }
-                }
-                label for="link-template" { (ctx.t("Tilgangsmal", "Access template")) }
-                select #link-template name="template" {
-                    @for name in TEMPLATES {
-                        option value=(name) title=(name) { (ctx.access_text(name)) }
-                    }
-                }
-                button #link-submit type="submit" { (ctx.t("Gi tilgang", "Grant access")) }
-            }
         }
-    };
-    ctx.page(refused, &title, Some(office), body)
+    }
+}
+
+/// Gives one of the office's keys access to the client with a template.
+fn link_form(ctx: &Ctx, action: &str, client: &Company, office_keys: &[KeyRow]) -> Markup {
+    html! {
+        form.panel method="post" action={ (action) "/link" } {
+            h2 { (ctx.t("Gi en nøkkel tilgang til klienten", "Give a key access to the client")) }
+            (ctx.csrf_field())
+            input type="hidden" name="client" value=(client.id);
+            label for="link-key" { (ctx.t("Regnskapskontorets brukernøkkel", "Accounting firm user key")) }
+            select #link-key name="key" {
+                @for row in office_keys {
+                    option value=(row.key.id) { (row.key.name) " (" (row.key.id) ")" }
+                }
+            }
+            label for="link-template" { (ctx.t("Tilgangsmal", "Access template")) }
+            select #link-template name="template" {
+                @for name in TEMPLATES {
+                    option value=(name) title=(name) { (ctx.access_text(name)) }
+                }
+            }
+            button #link-submit type="submit" { (ctx.t("Gi tilgang", "Grant access")) }
+        }
+    }
 }
 
 fn link_details(ctx: &Ctx, link: &clients::ClientKeyAccess) -> Markup {

@@ -10,7 +10,7 @@ use crate::control::company::catalog;
 use crate::control::people::{self as control, AccessBody, CustomSetup, NewKeyBody};
 use crate::domain::entitlements::{CATALOGUE, KeyAccesses, TEMPLATES};
 use crate::domain::model::{Company, CompanyKind, Person, Role, UserType};
-use crate::store::KeyRow;
+use crate::store::{IntegrationRow, KeyRow};
 use crate::wire::{ApiError, ErrorKind, ValidationMessage};
 use actix_web::{HttpRequest, HttpResponse, web};
 use maud::{Markup, html};
@@ -323,7 +323,6 @@ fn api_access_page(ctx: &Ctx, person: &Person, company: &Company, query: &str, r
         Ok(rows) => rows,
         Err(error) => return ctx.problem(&error).into_response(),
     };
-    let page_url = ctx.url(&format!("/people/{}/api-access", person.id));
     let body = html! {
         (tabs(ctx, person, true))
         section.panel aria-labelledby="keys-heading" {
@@ -331,6 +330,23 @@ fn api_access_page(ctx: &Ctx, person: &Person, company: &Company, query: &str, r
             @if let Some(error) = keys_refusal { (ctx.refusal(error)) }
             (key_table(ctx, &keys))
         }
+        (new_key_panel(ctx, person, company, query, &integrations, new_key_refusal))
+    };
+    let refused = keys_refusal.or(new_key_refusal);
+    ctx.page(refused, &title, Some(company), body)
+}
+
+/// «Ny nøkkel»: a search of the catalog, then the form (an integration of it or a custom setup).
+fn new_key_panel(
+    ctx: &Ctx,
+    person: &Person,
+    company: &Company,
+    query: &str,
+    integrations: &[IntegrationRow],
+    refusal: Option<&ApiError>,
+) -> Markup {
+    let page_url = ctx.url(&format!("/people/{}/api-access", person.id));
+    html! {
         section.panel #new-key aria-labelledby="new-key-heading" {
             h2 #new-key-heading { (ctx.t("Ny nøkkel", "New token")) }
             form.search method="get" action={ (page_url) "#new-key" } role="search" {
@@ -340,13 +356,13 @@ fn api_access_page(ctx: &Ctx, person: &Person, company: &Company, query: &str, r
             }
             form #new-key-form method="post" action=(ctx.url(&format!("/people/{}/keys", person.id))) {
                 (ctx.csrf_field())
-                @if let Some(error) = new_key_refusal { (ctx.refusal(error)) }
+                @if let Some(error) = refusal { (ctx.refusal(error)) }
                 fieldset.catalog-only {
                     legend { (ctx.t("Applikasjon", "Application")) }
                     @if integrations.is_empty() {
                         p { (ctx.t("Ingen integrasjon i katalogen passer søket.", "No integration in the catalog matches the search.")) }
                     }
-                    @for row in &integrations {
+                    @for row in integrations {
                         div.check {
                             input id={ "integration-" (row.integration.id) } type="radio" name="integrationId" value=(row.integration.id);
                             label for={ "integration-" (row.integration.id) } {
@@ -360,38 +376,7 @@ fn api_access_page(ctx: &Ctx, person: &Person, company: &Company, query: &str, r
                     input #custom-setup type="checkbox" name="custom" value="true";
                     label for="custom-setup" { (ctx.t("Tilpasset oppsett", "Custom setup")) }
                 }
-                fieldset.custom-only {
-                    legend { (ctx.t("Tilpasset oppsett", "Custom setup")) }
-                    label for="application-name" { (ctx.t("Applikasjonsnavn", "Application name")) }
-                    input #application-name type="text" name="applicationName" autocomplete="off" spellcheck="false";
-                    p.hint {
-                        (ctx.t(
-                            "Navnet må være helt identisk med navnet integrasjonen ble opprettet med (store og små bokstaver teller).",
-                            "The name must be exactly the name the integration was registered with (case matters)."
-                        ))
-                    }
-                    div.check {
-                        input #access-all type="radio" name="accessChoice" value="ALL" checked;
-                        label for="access-all" { (ctx.t("Alle tilganger", "All accesses")) }
-                    }
-                    div.check {
-                        input #access-copy type="radio" name="accessChoice" value="COPY_USER";
-                        label for="access-copy" { (ctx.t("Gi brukernøkkelen denne brukerens tilganger", "Give the token this user's accesses")) }
-                    }
-                    div.check {
-                        input #access-chosen type="radio" name="accessChoice" value="CHOSEN";
-                        label for="access-chosen" { (ctx.t("Bestem selv", "Decide yourself")) }
-                    }
-                    fieldset.columns {
-                        legend { (ctx.t("Tilganger (Bestem selv)", "Accesses (Decide yourself)")) }
-                        @for (_, name) in CATALOGUE {
-                            div.check {
-                                input id={ "custom-access-" (name) } type="checkbox" name="accesses" value=(name);
-                                label for={ "custom-access-" (name) } { (ctx.access(name)) }
-                            }
-                        }
-                    }
-                }
+                (custom_setup(ctx))
                 label for="key-name" { (ctx.t("Gi nøkkelen navn", "Token name")) }
                 input #key-name type="text" name="name" required autocomplete="off";
                 @if company.kind == CompanyKind::Office {
@@ -403,9 +388,45 @@ fn api_access_page(ctx: &Ctx, person: &Person, company: &Company, query: &str, r
                 button #create-key type="submit" { (ctx.t("Opprett nøkkel", "Create token")) }
             }
         }
-    };
-    let refused = keys_refusal.or(new_key_refusal);
-    ctx.page(refused, &title, Some(company), body)
+    }
+}
+
+/// «Tilpasset oppsett»: the application's exact name and the accesses the key gets.
+fn custom_setup(ctx: &Ctx) -> Markup {
+    html! {
+        fieldset.custom-only {
+            legend { (ctx.t("Tilpasset oppsett", "Custom setup")) }
+            label for="application-name" { (ctx.t("Applikasjonsnavn", "Application name")) }
+            input #application-name type="text" name="applicationName" autocomplete="off" spellcheck="false";
+            p.hint {
+                (ctx.t(
+                    "Navnet må være helt identisk med navnet integrasjonen ble opprettet med (store og små bokstaver teller).",
+                    "The name must be exactly the name the integration was registered with (case matters)."
+                ))
+            }
+            div.check {
+                input #access-all type="radio" name="accessChoice" value="ALL" checked;
+                label for="access-all" { (ctx.t("Alle tilganger", "All accesses")) }
+            }
+            div.check {
+                input #access-copy type="radio" name="accessChoice" value="COPY_USER";
+                label for="access-copy" { (ctx.t("Gi brukernøkkelen denne brukerens tilganger", "Give the token this user's accesses")) }
+            }
+            div.check {
+                input #access-chosen type="radio" name="accessChoice" value="CHOSEN";
+                label for="access-chosen" { (ctx.t("Bestem selv", "Decide yourself")) }
+            }
+            fieldset.columns {
+                legend { (ctx.t("Tilganger (Bestem selv)", "Accesses (Decide yourself)")) }
+                @for (_, name) in CATALOGUE {
+                    div.check {
+                        input id={ "custom-access-" (name) } type="checkbox" name="accesses" value=(name);
+                        label for={ "custom-access-" (name) } { (ctx.access(name)) }
+                    }
+                }
+            }
+        }
+    }
 }
 
 fn key_table(ctx: &Ctx, keys: &[KeyRow]) -> Markup {

@@ -1,8 +1,7 @@
 //! Bank statements as banks export them: the CSV formats `POST /bank/statement/import` reads,
 //! each with the columns Tripletex requires of it, turned into dated, signed transactions.
 
-use crate::domain::denial::{Denial, DenialKind};
-use crate::rule_name;
+use crate::domain::denial::{Denial, DenialKind, Rule};
 
 /// Where a format keeps what a transaction needs.
 struct Format {
@@ -91,7 +90,7 @@ pub struct Statement {
 
 /// The refusal of a file that is not what its format says.
 fn unreadable(reason: String, message: &str) -> Denial {
-    Denial::new(DenialKind::Invalid, rule_name!(), reason)
+    Denial::new(DenialKind::Invalid, Rule::Unreadable, reason)
         .remedy("send the bank's own CSV export in the fileFormat it names, as a multipart part named file.")
         .unnamed(message)
 }
@@ -131,6 +130,40 @@ pub fn statement_can_be_read(format: &str, file: &str) -> Result<Statement, Deni
             "Filformatet støttes ikke.",
         ));
     };
+    let (mut reader, headers) = reader_of(format, file)?;
+    let at = |name: &str| headers.iter().position(|h| h == name).unwrap_or_default();
+    let mut statement = Statement {
+        transactions: Vec::new(),
+        opening_balance: 0.0,
+        closing_balance: 0.0,
+    };
+    let mut balances = None;
+    for (line, record) in reader.records().enumerate() {
+        let record = record.map_err(|e| {
+            unreadable(
+                format!("Line {} of the file is not CSV: {e}.", line + 2),
+                "Filen kunne ikke leses.",
+            )
+        })?;
+        let cell = |name: &str| record.get(at(name)).unwrap_or_default().trim();
+        let Some(transaction) = transaction_of(format, &cell, line)? else {
+            continue;
+        };
+        if let (None, Some((opening, closing))) = (balances, format.balances) {
+            balances = amount_of(cell(opening)).zip(amount_of(cell(closing)));
+        }
+        statement.transactions.push(transaction);
+    }
+    let moved: f64 = statement.transactions.iter().map(|t| t.amount).sum();
+    let (opening, closing) = balances.unwrap_or((0.0, moved));
+    statement.opening_balance = super::ledger::round(opening);
+    statement.closing_balance = super::ledger::round(closing);
+    Ok(statement)
+}
+
+/// A CSV reader over the file (its delimiter guessed from the header line) and its column
+/// names; refused when a column of the format is missing.
+fn reader_of<'f>(format: &Format, file: &'f str) -> Result<(csv::Reader<&'f [u8]>, Vec<String>), Denial> {
     let file = file.trim_start_matches('\u{feff}');
     let header = file.lines().next().unwrap_or_default();
     let delimiter = [b';', b'\t', b',']
@@ -156,55 +189,40 @@ pub fn statement_can_be_read(format: &str, file: &str) -> Result<Statement, Deni
             &format!("Filen må inneholde følgende kolonner: {}", format.columns.join(", ")),
         ));
     }
-    let at = |name: &str| headers.iter().position(|h| h == name).unwrap_or_default();
-    let mut statement = Statement {
-        transactions: Vec::new(),
-        opening_balance: 0.0,
-        closing_balance: 0.0,
+    Ok((reader, headers))
+}
+
+/// One line's transaction (None for a line without a date), `cell` giving its columns by name.
+fn transaction_of<'c>(
+    format: &Format,
+    cell: &impl Fn(&str) -> &'c str,
+    line: usize,
+) -> Result<Option<Transaction>, Denial> {
+    let wrong = |what: &str| {
+        unreadable(
+            format!("Line {}: {what} {:?} cannot be read.", line + 2, cell(what)),
+            "Filen kunne ikke leses.",
+        )
     };
-    let mut balances = None;
-    for (line, record) in reader.records().enumerate() {
-        let record = record.map_err(|e| {
-            unreadable(
-                format!("Line {} of the file is not CSV: {e}.", line + 2),
-                "Filen kunne ikke leses.",
-            )
-        })?;
-        let cell = |name: &str| record.get(at(name)).unwrap_or_default().trim();
-        let wrong = |what: &str| {
-            unreadable(
-                format!("Line {}: {what} {:?} cannot be read.", line + 2, cell(what)),
-                "Filen kunne ikke leses.",
-            )
-        };
-        if cell(format.date).is_empty() {
-            continue;
-        }
-        let date = date_of(cell(format.date)).ok_or_else(|| wrong(format.date))?;
-        let amount = match format.amount {
-            Amount::Signed(column) => amount_of(cell(column)).ok_or_else(|| wrong(column))?,
-            Amount::OutIn(out, into) => {
-                let (out_amount, in_amount) = (
-                    amount_of(cell(out)).ok_or_else(|| wrong(out))?,
-                    amount_of(cell(into)).ok_or_else(|| wrong(into))?,
-                );
-                in_amount - out_amount.abs()
-            }
-        };
-        if let (None, Some((opening, closing))) = (balances, format.balances) {
-            balances = amount_of(cell(opening)).zip(amount_of(cell(closing)));
-        }
-        statement.transactions.push(Transaction {
-            date,
-            description: cell(format.text).to_owned(),
-            amount,
-        });
+    if cell(format.date).is_empty() {
+        return Ok(None);
     }
-    let moved: f64 = statement.transactions.iter().map(|t| t.amount).sum();
-    let (opening, closing) = balances.unwrap_or((0.0, moved));
-    statement.opening_balance = super::ledger::round(opening);
-    statement.closing_balance = super::ledger::round(closing);
-    Ok(statement)
+    let date = date_of(cell(format.date)).ok_or_else(|| wrong(format.date))?;
+    let amount = match format.amount {
+        Amount::Signed(column) => amount_of(cell(column)).ok_or_else(|| wrong(column))?,
+        Amount::OutIn(out, into) => {
+            let (out_amount, in_amount) = (
+                amount_of(cell(out)).ok_or_else(|| wrong(out))?,
+                amount_of(cell(into)).ok_or_else(|| wrong(into))?,
+            );
+            in_amount - out_amount.abs()
+        }
+    };
+    Ok(Some(Transaction {
+        date,
+        description: cell(format.text).to_owned(),
+        amount,
+    }))
 }
 
 #[cfg(test)]

@@ -2,8 +2,7 @@
 //! Tripletex reads Norges Bank's rate of the day; offline, each currency has one fixed rate, so a
 //! test that invoices EUR 1,000 knows the NOK amount it will see (FIDELITY.md lists the rates).
 
-use crate::domain::denial::{Denial, DenialKind};
-use crate::rule_name;
+use crate::domain::denial::{Denial, DenialKind, Rule};
 
 /// The company's own currency, as the seed numbers it.
 pub const COMPANY_CURRENCY: i64 = 1;
@@ -42,7 +41,7 @@ pub fn rate_of(code: &str, factor: f64) -> Result<f64, Denial> {
         Some(rate) => Ok(rate / factor),
         None => Err(Denial::new(
             DenialKind::Invalid,
-            rule_name!(),
+            Rule::RateOf,
             format!("The emulator has no exchange rate for {code}."),
         )
         .remedy(format!(

@@ -30,7 +30,7 @@ pub struct FieldProblem {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Denial {
     pub kind: DenialKind,
-    /// The name of the rule that said no (the function in `domain::rules`).
+    /// The name of the rule that said no ([`Rule::name`]: the domain function that decides it).
     pub rule: &'static str,
     /// What went wrong, for a person reading the error.
     pub reason: String,
@@ -43,10 +43,10 @@ pub struct Denial {
 }
 
 impl Denial {
-    pub fn new(kind: DenialKind, rule: &'static str, reason: impl Into<String>) -> Self {
+    pub fn new(kind: DenialKind, rule: Rule, reason: impl Into<String>) -> Self {
         Self {
             kind,
-            rule,
+            rule: rule.name(),
             reason: reason.into(),
             remedy: None,
             fields: Vec::new(),
@@ -102,35 +102,117 @@ impl Denial {
     }
 }
 
-/// The name of the rule function this is written in, for [`Denial::rule`]: rule names come from
-/// the functions themselves, so a renamed rule can never report a stale name.
-#[macro_export]
-macro_rules! rule_name {
-    () => {{
-        fn here() {}
-        $crate::domain::denial::rule_name_of(::std::any::type_name_of_val(&here))
-    }};
+/// Declares [`Rule`] from one table: each rule's variant and the name a refusal shows (in the
+/// error's `developerMessage`, the journal and the console), the name of the domain function
+/// that decides it.
+macro_rules! rules {
+    ($($rule:ident => $name:literal;)*) => {
+        /// Every rule a refusal can name.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum Rule { $($rule,)* }
+
+        impl Rule {
+            /// Every rule, in table order.
+            pub const ALL: &[Rule] = &[$(Self::$rule,)*];
+
+            /// The rule's name as refusals show it.
+            pub fn name(self) -> &'static str {
+                match self { $(Self::$rule => $name,)* }
+            }
+        }
+    };
 }
 
-/// The last path segment of `…::rule::{{closure}}::here`: the function's own name.
-pub fn rule_name_of(path: &'static str) -> &'static str {
-    let mut path = path.strip_suffix("::here").unwrap_or(path);
-    while let Some(outer) = path.strip_suffix("::{{closure}}") {
-        path = outer;
-    }
-    path.rsplit("::").next().unwrap_or(path)
+rules! {
+    Unreadable => "unreadable";
+    RateOf => "rate_of";
+    EmployeeDenial => "employee_denial";
+    ProjectManagerIsAllowed => "project_manager_is_allowed";
+    DetailsDateIsFree => "details_date_is_free";
+    DetailsDateIsWithinEmployment => "details_date_is_within_employment";
+    AccessAllows => "access_allows";
+    MayGrantEntitlements => "may_grant_entitlements";
+    MayGrantClientEntitlements => "may_grant_client_entitlements";
+    MayReadEntitlementsOfOthers => "may_read_entitlements_of_others";
+    MayCreateEmployeeTokens => "may_create_employee_tokens";
+    SubscriptionEventIsKnown => "subscription_event_is_known";
+    SubscriptionTargetIsAllowed => "subscription_target_is_allowed";
+    SubscriptionAuthHeaderIsSendable => "subscription_auth_header_is_sendable";
+    InvoiceHasOrders => "invoice_has_orders";
+    CompanyHasBankAccount => "company_has_bank_account";
+    OrderCanBeInvoiced => "order_can_be_invoiced";
+    DueDateExists => "due_date_exists";
+    PaymentTypeExists => "payment_type_exists";
+    PaidInInvoiceCurrency => "paid_in_invoice_currency";
+    ReminderCanBeMade => "reminder_can_be_made";
+    InvoiceCanBeCredited => "invoice_can_be_credited";
+    SendTypeIsKnown => "send_type_is_known";
+    RowsAreNumbered => "rows_are_numbered";
+    PostingsHaveAccounts => "postings_have_accounts";
+    FreeDimensionIndex => "free_dimension_index";
+    SalaryRunHasPayslips => "salary_run_has_payslips";
+    VoucherCanBeReversed => "voucher_can_be_reversed";
+    ActivityIsNewToProject => "activity_is_new_to_project";
+    ValueIsFree => "value_is_free";
+    RequiredFieldsArePresent => "required_fields_are_present";
+    VersionIsCurrent => "version_is_current";
+    VisibleIn => "visible_in";
+    ReferencesExist => "references_exist";
+    NumbersAreLeft => "numbers_are_left";
+    PostingsBalance => "postings_balance";
+    PostingsKeepTheirAccountsVatLock => "postings_keep_their_accounts_vat_lock";
+    BodyIsAnObject => "body_is_an_object";
+    BodyFieldsAreKnownAndTyped => "body_fields_are_known_and_typed";
+    SessionArgumentsAreComplete => "session_arguments_are_complete";
+    ExpirationDateIsADate => "expiration_date_is_a_date";
+    ConsumerTokenIsKnown => "consumer_token_is_known";
+    EmployeeTokenIsCurrent => "employee_token_is_current";
+    KeyMatchesConsumer => "key_matches_consumer";
+    KeyOwnerHasSystemAccess => "key_owner_has_system_access";
+    ConsumerMayCreateEmployeeTokens => "consumer_may_create_employee_tokens";
+    CompanyHasIntegrations => "company_has_integrations";
+    SessionIsAlive => "session_is_alive";
+    CompanyContextIsAllowed => "company_context_is_allowed";
+    ClientAllowsApiAccess => "client_allows_api_access";
+    OfficeKeyInOwnCompanyIsLimited => "office_key_in_own_company_is_limited";
+    CompanyUpdateIsForTheActingCompany => "company_update_is_for_the_acting_company";
+    CompanyOwnedKeysBelongToOffices => "company_owned_keys_belong_to_offices";
+    CompanyIsAClientOfTheOffice => "company_is_a_client_of_the_office";
+    CompanyIsTheActingCompany => "company_is_the_acting_company";
+    SalaryTypesAreTripletexOwn => "salary_types_are_tripletex_own";
+    TravelExpenseDelivered => "travel_expense_delivered";
+    TravelExpenseApproved => "travel_expense_approved";
+    TravelExpenseUndelivered => "travel_expense_undelivered";
+    TravelExpenseUnapproved => "travel_expense_unapproved";
+    ActorBelongsToCompany => "actor_belongs_to_company";
+    ActorMayChangeSubscription => "actor_may_change_subscription";
+    PackageAllowsIntegrations => "package_allows_integrations";
+    SalesModulesAreOrderedInTripletex => "sales_modules_are_ordered_in_tripletex";
+    IntegrationsAreActive => "integrations_are_active";
+    ActorIsUserAdministrator => "actor_is_user_administrator";
+    TermsAreAccepted => "terms_are_accepted";
+    ApplicationIsRegistered => "application_is_registered";
+    OfficeKeyIsAllowed => "office_key_is_allowed";
+    ActorMayChangeClientSettings => "actor_may_change_client_settings";
+    ActorMayLinkOfficeKeys => "actor_may_link_office_keys";
+    KeyIsAnOfficeKey => "key_is_an_office_key";
+    KeyBelongsToTheClientsOffice => "key_belongs_to_the_clients_office";
 }
 
 #[cfg(test)]
 mod tests {
-    fn a_rule() -> &'static str {
-        rule_name!()
-    }
+    use super::Rule;
 
     #[test]
-    fn a_rule_name_is_its_functions_name_even_inside_a_closure() {
-        assert_eq!(a_rule(), "a_rule");
-        let inside = Some(()).map(|()| rule_name!()).unwrap_or_default();
-        assert_eq!(inside, "a_rule_name_is_its_functions_name_even_inside_a_closure");
+    fn each_rule_has_its_own_snake_case_name() {
+        let mut names: Vec<&str> = Rule::ALL.iter().map(|r| r.name()).collect();
+        assert!(
+            names
+                .iter()
+                .all(|n| n.chars().all(|c| c.is_ascii_lowercase() || c == '_'))
+        );
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), Rule::ALL.len(), "two rules share a name");
     }
 }

@@ -1,8 +1,7 @@
 //! Rules for writing employees through the API: the validation messages the real API gives.
 
-use crate::domain::denial::{Denial, DenialKind};
+use crate::domain::denial::{Denial, DenialKind, Rule};
 use crate::domain::model::UserType;
-use crate::rule_name;
 
 /// What a POST or PUT wants an employee to be, after parsing.
 #[derive(Debug, Clone, Default)]
@@ -21,7 +20,7 @@ pub const NO_USER_TYPE: &str = "Brukertype kan ikke være \"0\" eller tom.";
 fn employee_denial() -> Denial {
     Denial::new(
         DenialKind::Invalid,
-        rule_name!(),
+        Rule::EmployeeDenial,
         "The employee cannot be saved as sent.",
     )
     .remedy("fix the fields named in validationMessages.")
@@ -79,7 +78,7 @@ pub fn project_manager_is_allowed(manager: &crate::domain::model::Person) -> Res
     }
     Err(Denial::new(
         DenialKind::Invalid,
-        rule_name!(),
+        Rule::ProjectManagerIsAllowed,
         format!("{} does not hold AUTH_PROJECT_MANAGER, so cannot manage projects.", manager.display_name()),
     )
     .remedy("give the person the project manager access (AUTH_PROJECT_MANAGER, with AUTH_CREATE_PROJECT) under Brukertilgang, or pick another project manager.")
@@ -107,7 +106,7 @@ pub fn details_date_is_free(date: &str, taken: &[String]) -> Result<(), Denial> 
     }
     Err(Denial::new(
         DenialKind::Invalid,
-        rule_name!(),
+        Rule::DetailsDateIsFree,
         format!("The employment already has employment details dated {date}."),
     )
     .remedy(
@@ -123,7 +122,7 @@ pub fn details_date_is_within_employment(date: &str, start: &str) -> Result<(), 
     }
     Err(Denial::new(
         DenialKind::Invalid,
-        rule_name!(),
+        Rule::DetailsDateIsWithinEmployment,
         format!("The employment details are dated {date}, before the employment starts ({start})."),
     )
     .remedy("date the details on or after the employment's startDate, or move the employment's startDate first.")

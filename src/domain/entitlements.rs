@@ -1,167 +1,107 @@
 //! The entitlement catalogue (stable ids), the access templates that expand to entitlements, and
 //! the effective access of a key: key ∩ owner's current access (∩ the client link when proxied).
 
-use crate::domain::denial::{Denial, DenialKind};
+use crate::domain::denial::{Denial, DenialKind, Rule};
 use crate::domain::model::UserType;
-use crate::rule_name;
 
-/// `(entitlementId, name)`. Ids 1, 10 and 45 are Tripletex's own; the rest are the sandbox's,
-/// kept stable so tests and scenarios can rely on them.
-pub const CATALOGUE: &[(i32, &str)] = &[
-    (1, "ROLE_ADMINISTRATOR"),
-    (2, "AUTH_USER_ADMIN"),
-    (3, "AUTH_CLIENT_USER_ADMIN"),
-    (4, "AUTH_CUSTOMER"),
-    (5, "AUTH_SUPPLIER"),
-    (6, "AUTH_PRODUCT"),
-    (7, "AUTH_INVOICING"),
-    (8, "AUTH_ORDER"),
-    (9, "AUTH_EMPLOYEE"),
-    (10, "AUTH_PROJECT_MANAGER"),
-    (11, "AUTH_HOURLIST"),
-    (12, "AUTH_TRAVEL_EXPENSE"),
-    (13, "AUTH_VOUCHER"),
-    (14, "AUTH_ADVANCED_VOUCHER"),
-    (15, "AUTH_ALL_VOUCHERS"),
-    (16, "AUTH_SALARY"),
-    (17, "AUTH_DEPARTMENT"),
-    (18, "AUTH_COMPANY_INFO"),
-    (45, "AUTH_CREATE_PROJECT"),
-];
+/// Declares the entitlement catalogue from one table: each entitlement's API name, its stable
+/// `entitlementId` and its labels, giving the `Entitlement` constants, [`CATALOGUE`] and the
+/// labels [`label`] reads.
+macro_rules! entitlement_catalogue {
+    ($($name:ident => $id:literal, $norwegian:literal, $english:literal;)*) => {
+        /// Each entitlement's place in the catalogue, numbered by the compiler in table order.
+        #[allow(non_camel_case_types, clippy::upper_case_acronyms)]
+        #[repr(u8)]
+        enum Place { $($name,)* }
 
-/// `(name, Norwegian label, English label)`: each entitlement and template under the words the
-/// Brukertilgang and Klient > Tilganger screens use. The templates' labels are Tripletex's own;
-/// the entitlements' are the screens' area names (FIDELITY.md, «Entitlement labels»).
-pub const LABELS: &[(&str, &str, &str)] = &[
-    ("ROLE_ADMINISTRATOR", "Kontoadministrator", "Account administrator"),
-    ("AUTH_USER_ADMIN", "Brukeradministrator", "User administrator"),
-    (
-        "AUTH_CLIENT_USER_ADMIN",
-        "Brukeradministrator i klientkontoer",
-        "User administrator in client accounts",
-    ),
-    ("AUTH_CUSTOMER", "Kunder", "Customers"),
-    ("AUTH_SUPPLIER", "Leverandører", "Suppliers"),
-    ("AUTH_PRODUCT", "Produkter", "Products"),
-    ("AUTH_INVOICING", "Fakturering", "Invoicing"),
-    ("AUTH_ORDER", "Ordre", "Orders"),
-    ("AUTH_EMPLOYEE", "Ansatte", "Employees"),
-    ("AUTH_PROJECT_MANAGER", "Prosjektleder", "Project manager"),
-    ("AUTH_HOURLIST", "Timeføring", "Time tracking"),
-    ("AUTH_TRAVEL_EXPENSE", "Reiseregninger", "Travel expenses"),
-    ("AUTH_VOUCHER", "Bilagsføring", "Voucher entry"),
-    ("AUTH_ADVANCED_VOUCHER", "Avansert bilagsføring", "Advanced voucher"),
-    ("AUTH_ALL_VOUCHERS", "Alle bilag", "All vouchers"),
-    ("AUTH_SALARY", "Lønn", "Salary"),
-    ("AUTH_DEPARTMENT", "Avdelinger", "Departments"),
-    ("AUTH_COMPANY_INFO", "Firmaopplysninger", "Company information"),
-    ("AUTH_CREATE_PROJECT", "Opprette prosjekter", "Create projects"),
-    ("NONE_PRIVILEGES", "Ingen rettigheter", "No privileges"),
-    ("ALL_PRIVILEGES", "Samtlige rettigheter", "All privileges"),
-    (
-        "STANDARD_PRIVILEGES_ACCOUNTANT",
-        "Standardrettigheter for regnskapsførere",
-        "Standard privileges for accountants",
-    ),
-    (
-        "STANDARD_PRIVILEGES_AUDITOR",
-        "Standardrettigheter for revisorer",
-        "Standard privileges for auditors",
-    ),
-    ("ACCOUNTANT", "Regnskapsfører", "Accountant"),
-    ("AUDITOR", "Revisor", "Auditor"),
-    ("INVOICING_MANAGER", "Fakturaansvarlig", "Invoicing manager"),
-    ("PERSONELL_MANAGER", "Personalansvarlig", "Personnel manager"),
-    ("DEPARTMENT_LEADER", "Avdelingsleder", "Department leader"),
-];
+        impl Entitlement {
+            $(pub const $name: Self = Self(Place::$name as u8);)*
+        }
+
+        /// `(entitlementId, name)`. Ids 1, 10 and 45 are Tripletex's own; the rest are the
+        /// sandbox's, kept stable so tests and scenarios can rely on them.
+        pub const CATALOGUE: &[(i32, &str)] = &[$(($id, stringify!($name)),)*];
+
+        /// `(name, Norwegian label, English label)` of each entitlement.
+        const ENTITLEMENT_LABELS: &[(&str, &str, &str)] = &[$((stringify!($name), $norwegian, $english),)*];
+    };
+}
+
+// The entitlements' labels are the Brukertilgang screen's area names (FIDELITY.md, «Entitlement
+// labels»).
+entitlement_catalogue! {
+    ROLE_ADMINISTRATOR => 1, "Kontoadministrator", "Account administrator";
+    AUTH_USER_ADMIN => 2, "Brukeradministrator", "User administrator";
+    AUTH_CLIENT_USER_ADMIN => 3, "Brukeradministrator i klientkontoer", "User administrator in client accounts";
+    AUTH_CUSTOMER => 4, "Kunder", "Customers";
+    AUTH_SUPPLIER => 5, "Leverandører", "Suppliers";
+    AUTH_PRODUCT => 6, "Produkter", "Products";
+    AUTH_INVOICING => 7, "Fakturering", "Invoicing";
+    AUTH_ORDER => 8, "Ordre", "Orders";
+    AUTH_EMPLOYEE => 9, "Ansatte", "Employees";
+    AUTH_PROJECT_MANAGER => 10, "Prosjektleder", "Project manager";
+    AUTH_HOURLIST => 11, "Timeføring", "Time tracking";
+    AUTH_TRAVEL_EXPENSE => 12, "Reiseregninger", "Travel expenses";
+    AUTH_VOUCHER => 13, "Bilagsføring", "Voucher entry";
+    AUTH_ADVANCED_VOUCHER => 14, "Avansert bilagsføring", "Advanced voucher";
+    AUTH_ALL_VOUCHERS => 15, "Alle bilag", "All vouchers";
+    AUTH_SALARY => 16, "Lønn", "Salary";
+    AUTH_DEPARTMENT => 17, "Avdelinger", "Departments";
+    AUTH_COMPANY_INFO => 18, "Firmaopplysninger", "Company information";
+    AUTH_CREATE_PROJECT => 45, "Opprette prosjekter", "Create projects";
+}
 
 /// The Norwegian and English label of an entitlement or template, by its API name.
 pub fn label(name: &str) -> Option<(&'static str, &'static str)> {
-    LABELS.iter().find(|(n, ..)| *n == name).map(|&(_, no, en)| (no, en))
+    ENTITLEMENT_LABELS
+        .iter()
+        .chain(TEMPLATE_LABELS)
+        .find(|(n, ..)| *n == name)
+        .map(|&(_, no, en)| (no, en))
 }
 
 /// Entitlements a STANDARD user cannot hold.
 const ADMINISTRATIVE: &[&str] = &["ROLE_ADMINISTRATOR", "AUTH_USER_ADMIN", "AUTH_CLIENT_USER_ADMIN"];
 
-/// Access templates, as `:grantEntitlementsByTemplate` and the client-access screen name them.
-pub const TEMPLATES: &[(&str, &[&str])] = &[
-    ("NONE_PRIVILEGES", &[]),
-    ("ALL_PRIVILEGES", &["*"]),
-    (
-        "STANDARD_PRIVILEGES_ACCOUNTANT",
-        &[
-            "AUTH_CUSTOMER",
-            "AUTH_SUPPLIER",
-            "AUTH_PRODUCT",
-            "AUTH_INVOICING",
-            "AUTH_ORDER",
-            "AUTH_EMPLOYEE",
-            "AUTH_TRAVEL_EXPENSE",
-            "AUTH_VOUCHER",
-            "AUTH_ADVANCED_VOUCHER",
-            "AUTH_ALL_VOUCHERS",
-            "AUTH_SALARY",
-            "AUTH_DEPARTMENT",
-            "AUTH_COMPANY_INFO",
-        ],
-    ),
-    (
-        "STANDARD_PRIVILEGES_AUDITOR",
-        &["AUTH_ALL_VOUCHERS", "AUTH_COMPANY_INFO"],
-    ),
-    (
-        "ACCOUNTANT",
-        &[
-            "AUTH_CUSTOMER",
-            "AUTH_SUPPLIER",
-            "AUTH_INVOICING",
-            "AUTH_VOUCHER",
-            "AUTH_ADVANCED_VOUCHER",
-            "AUTH_ALL_VOUCHERS",
-            "AUTH_SALARY",
-            "AUTH_COMPANY_INFO",
-        ],
-    ),
-    ("AUDITOR", &["AUTH_ALL_VOUCHERS", "AUTH_COMPANY_INFO"]),
-    (
-        "INVOICING_MANAGER",
-        &["AUTH_CUSTOMER", "AUTH_PRODUCT", "AUTH_INVOICING", "AUTH_ORDER"],
-    ),
-    (
-        "PERSONELL_MANAGER",
-        &[
-            "AUTH_EMPLOYEE",
-            "AUTH_SALARY",
-            "AUTH_TRAVEL_EXPENSE",
-            "AUTH_HOURLIST",
-            "AUTH_DEPARTMENT",
-        ],
-    ),
-    (
-        "DEPARTMENT_LEADER",
-        &[
-            "AUTH_EMPLOYEE",
-            "AUTH_HOURLIST",
-            "AUTH_DEPARTMENT",
-            "AUTH_PROJECT_MANAGER",
-            "AUTH_CREATE_PROJECT",
-        ],
-    ),
-];
+/// Declares the access templates from one table: each template's API name, its labels (the words
+/// the Brukertilgang and Klient > Tilganger screens use, Tripletex's own) and the entitlements it
+/// gives (`*`: every one), giving the `Template` constants and [`TEMPLATES`].
+macro_rules! access_templates {
+    ($($name:ident => $norwegian:literal, $english:literal, [$($member:tt),*];)*) => {
+        /// Each template's place in [`TEMPLATES`], numbered by the compiler in table order.
+        #[allow(non_camel_case_types, clippy::upper_case_acronyms)]
+        #[repr(u8)]
+        enum TemplatePlace { $($name,)* }
+
+        impl Template {
+            $(pub const $name: Self = Self(TemplatePlace::$name as u8);)*
+        }
+
+        /// Access templates, as `:grantEntitlementsByTemplate` and the client-access screen name them.
+        pub const TEMPLATES: &[(&str, &[&str])] = &[$((stringify!($name), &[$(stringify!($member)),*]),)*];
+
+        /// `(name, Norwegian label, English label)` of each template.
+        const TEMPLATE_LABELS: &[(&str, &str, &str)] = &[$((stringify!($name), $norwegian, $english),)*];
+    };
+}
+
+access_templates! {
+    NONE_PRIVILEGES => "Ingen rettigheter", "No privileges", [];
+    ALL_PRIVILEGES => "Samtlige rettigheter", "All privileges", [*];
+    STANDARD_PRIVILEGES_ACCOUNTANT => "Standardrettigheter for regnskapsførere", "Standard privileges for accountants", [AUTH_CUSTOMER, AUTH_SUPPLIER, AUTH_PRODUCT, AUTH_INVOICING, AUTH_ORDER, AUTH_EMPLOYEE, AUTH_TRAVEL_EXPENSE, AUTH_VOUCHER, AUTH_ADVANCED_VOUCHER, AUTH_ALL_VOUCHERS, AUTH_SALARY, AUTH_DEPARTMENT, AUTH_COMPANY_INFO];
+    STANDARD_PRIVILEGES_AUDITOR => "Standardrettigheter for revisorer", "Standard privileges for auditors", [AUTH_ALL_VOUCHERS, AUTH_COMPANY_INFO];
+    ACCOUNTANT => "Regnskapsfører", "Accountant", [AUTH_CUSTOMER, AUTH_SUPPLIER, AUTH_INVOICING, AUTH_VOUCHER, AUTH_ADVANCED_VOUCHER, AUTH_ALL_VOUCHERS, AUTH_SALARY, AUTH_COMPANY_INFO];
+    AUDITOR => "Revisor", "Auditor", [AUTH_ALL_VOUCHERS, AUTH_COMPANY_INFO];
+    INVOICING_MANAGER => "Fakturaansvarlig", "Invoicing manager", [AUTH_CUSTOMER, AUTH_PRODUCT, AUTH_INVOICING, AUTH_ORDER];
+    PERSONELL_MANAGER => "Personalansvarlig", "Personnel manager", [AUTH_EMPLOYEE, AUTH_SALARY, AUTH_TRAVEL_EXPENSE, AUTH_HOURLIST, AUTH_DEPARTMENT];
+    DEPARTMENT_LEADER => "Avdelingsleder", "Department leader", [AUTH_EMPLOYEE, AUTH_HOURLIST, AUTH_DEPARTMENT, AUTH_PROJECT_MANAGER, AUTH_CREATE_PROJECT];
+}
 
 /// One entitlement of the catalogue.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Entitlement(u8);
 
 impl Entitlement {
-    pub const ROLE_ADMINISTRATOR: Self = Self(0);
-    pub const AUTH_USER_ADMIN: Self = Self(1);
-    pub const AUTH_CLIENT_USER_ADMIN: Self = Self(2);
-    pub const AUTH_INVOICING: Self = Self(6);
-    pub const AUTH_EMPLOYEE: Self = Self(8);
-    pub const AUTH_PROJECT_MANAGER: Self = Self(9);
-    pub const AUTH_COMPANY_INFO: Self = Self(17);
-
     pub fn parse(name: &str) -> Option<Self> {
         CATALOGUE
             .iter()
@@ -202,8 +142,6 @@ impl<'de> serde::Deserialize<'de> for Entitlement {
 pub struct Template(u8);
 
 impl Template {
-    pub const ALL_PRIVILEGES: Self = Self(1);
-
     pub fn parse(name: &str) -> Option<Self> {
         TEMPLATES
             .iter()
@@ -503,7 +441,7 @@ pub fn access_allows(access: AccessSet, needed: Entitlement, what: &str) -> Resu
     }
     Err(Denial::new(
         DenialKind::Forbidden,
-        rule_name!(),
+        Rule::AccessAllows,
         format!("{what} needs the access {needed}, which the key does not have here."),
     )
     .remedy(format!(
@@ -541,7 +479,7 @@ pub const CLIENT_TEMPLATES: &[&str] = &[
     "ALL_PRIVILEGES",
 ];
 
-fn lacks(rule: &'static str, needed: Entitlement, what: &str) -> Denial {
+fn lacks(rule: Rule, needed: Entitlement, what: &str) -> Denial {
     Denial::new(
         DenialKind::Forbidden,
         rule,
@@ -568,7 +506,7 @@ pub fn may_grant_entitlements(access: AccessSet) -> Result<(), Denial> {
         return Ok(());
     }
     Err(lacks(
-        rule_name!(),
+        Rule::MayGrantEntitlements,
         Entitlement::AUTH_USER_ADMIN,
         "Granting entitlements",
     ))
@@ -580,7 +518,7 @@ pub fn may_grant_client_entitlements(access: AccessSet) -> Result<(), Denial> {
         return Ok(());
     }
     Err(lacks(
-        rule_name!(),
+        Rule::MayGrantClientEntitlements,
         Entitlement::AUTH_CLIENT_USER_ADMIN,
         "Granting access in a client",
     ))
@@ -589,7 +527,7 @@ pub fn may_grant_client_entitlements(access: AccessSet) -> Result<(), Denial> {
 /// Reading another person's entitlements takes a user administrator's key too.
 pub fn may_read_entitlements_of_others(access: AccessSet) -> Result<(), Denial> {
     may_grant_entitlements(access).map_err(|mut d| {
-        d.rule = rule_name!();
+        d.rule = Rule::MayReadEntitlementsOfOthers.name();
         d.reason = "Reading another person's entitlements needs AUTH_USER_ADMIN (or ROLE_ADMINISTRATOR) in the key's effective access.".into();
         d
     })
@@ -598,7 +536,7 @@ pub fn may_read_entitlements_of_others(access: AccessSet) -> Result<(), Denial> 
 /// Making employee tokens over the API takes a user administrator's (or administrator's) key.
 pub fn may_create_employee_tokens(access: AccessSet) -> Result<(), Denial> {
     may_grant_entitlements(access).map_err(|mut d| {
-        d.rule = rule_name!();
+        d.rule = Rule::MayCreateEmployeeTokens.name();
         d.reason =
             "Creating employee tokens needs AUTH_USER_ADMIN (or ROLE_ADMINISTRATOR) in the key's effective access."
                 .into();
@@ -628,6 +566,28 @@ impl AccessNeeded {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_catalogues_constants_name_their_own_rows_and_every_template_member_is_an_entitlement() {
+        assert_eq!(Entitlement::ROLE_ADMINISTRATOR.id(), 1);
+        assert_eq!(Entitlement::AUTH_PROJECT_MANAGER.id(), 10);
+        assert_eq!(Entitlement::AUTH_CREATE_PROJECT.id(), 45);
+        for entitlement in Entitlement::all() {
+            assert_eq!(Entitlement::parse(entitlement.name()), Some(entitlement));
+            assert!(label(entitlement.name()).is_some(), "{entitlement} has no label");
+        }
+        assert_eq!(Template::ALL_PRIVILEGES.name(), "ALL_PRIVILEGES");
+        assert_eq!(Template::ALL_PRIVILEGES.members(), AccessSet::everything());
+        for (name, members) in TEMPLATES {
+            assert!(label(name).is_some(), "{name} has no label");
+            for member in members.iter().filter(|m| **m != "*") {
+                assert!(
+                    Entitlement::parse(member).is_some(),
+                    "{name} names {member}, not an entitlement"
+                );
+            }
+        }
+    }
 
     fn names(list: &[&str]) -> Vec<String> {
         list.iter().map(|s| s.to_string()).collect()

@@ -2,8 +2,7 @@
 //! write emits each, what a subscription's `event` and `targetUrl` may be (loopback unless the
 //! operator allows a host), and when a failed delivery is tried again or given up.
 
-use crate::domain::denial::{Denial, DenialKind};
-use crate::rule_name;
+use crate::domain::denial::{Denial, DenialKind, Rule};
 use std::time::Duration;
 
 /// What a write did to an object.
@@ -242,7 +241,7 @@ pub fn subscription_event_is_known(event: &str) -> Result<(), Denial> {
     }
     Err(Denial::new(
         DenialKind::Invalid,
-        rule_name!(),
+        Rule::SubscriptionEventIsKnown,
         format!("{event:?} is not an event type."),
     )
     .remedy("Use one of the names GET /v2/event lists, such as customer.create or invoice.charged.")
@@ -252,9 +251,11 @@ pub fn subscription_event_is_known(event: &str) -> Result<(), Denial> {
 /// A subscription's target is an http(s) URL on loopback or on a host the operator allowed.
 pub fn subscription_target_is_allowed(url: &str, allowed: &[String]) -> Result<(), Denial> {
     let denial = |reason: String, remedy: &str| {
-        Err(Denial::new(DenialKind::Invalid, rule_name!(), reason)
-            .remedy(remedy)
-            .field("targetUrl", "Ugyldig URL."))
+        Err(
+            Denial::new(DenialKind::Invalid, Rule::SubscriptionTargetIsAllowed, reason)
+                .remedy(remedy)
+                .field("targetUrl", "Ugyldig URL."),
+        )
     };
     let target = match parse_target(url) {
         Ok(target) => target,
@@ -283,7 +284,7 @@ pub fn subscription_auth_header_is_sendable(name: &str, value: &str) -> Result<(
     let field = if name_fine { "authHeaderValue" } else { "authHeaderName" };
     Err(Denial::new(
         DenialKind::Invalid,
-        rule_name!(),
+        Rule::SubscriptionAuthHeaderIsSendable,
         format!("{field} cannot be sent as an HTTP header."),
     )
     .remedy("Give authHeaderName as a header name such as Authorization, and authHeaderValue on one line.")

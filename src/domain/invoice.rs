@@ -1,8 +1,7 @@
 //! Invoicing rules: which orders can be invoiced, the company's bank account, and the amounts.
 
-use crate::domain::denial::{Denial, DenialKind};
+use crate::domain::denial::{Denial, DenialKind, Rule};
 use crate::domain::ledger::round;
-use crate::rule_name;
 use serde_json::{Map, Value};
 
 /// An invoice is made from orders: `POST /invoice` must name at least one.
@@ -12,7 +11,7 @@ pub fn invoice_has_orders(order_ids: &[i64]) -> Result<(), Denial> {
     }
     Err(Denial::new(
         DenialKind::Invalid,
-        rule_name!(),
+        Rule::InvoiceHasOrders,
         "An invoice is made from orders, and none were sent.",
     )
     .remedy("send the orders to invoice: \"orders\": [{\"id\": …}] (or use PUT /v2/order/{id}/:invoice).")
@@ -26,7 +25,7 @@ pub fn company_has_bank_account(bank_account_number: Option<&str>) -> Result<(),
     }
     Err(Denial::new(
         DenialKind::Invalid,
-        rule_name!(),
+        Rule::CompanyHasBankAccount,
         "The company has not registered a bank account number, so it cannot invoice.",
     )
     .remedy(
@@ -54,7 +53,7 @@ pub fn order_can_be_invoiced(order_id: i64, order: &Map<String, Value>) -> Resul
     };
     Err(Denial::new(
         DenialKind::Invalid,
-        rule_name!(),
+        Rule::OrderCanBeInvoiced,
         format!("Order {order_id} {problem}."),
     )
     .remedy("invoice an open order that has order lines; create a new order for new work.")
@@ -71,7 +70,7 @@ pub fn due_date_exists(invoice_date: jiff::civil::Date, days: i64) -> Result<jif
         .ok_or_else(|| {
             Denial::new(
                 DenialKind::Invalid,
-                rule_name!(),
+                Rule::DueDateExists,
                 format!("An invoice dated {invoice_date} due in {days} days would fall outside the calendar."),
             )
             .field("invoicesDueIn", "Verdien må være mellom 0 og 10000.")
@@ -112,7 +111,7 @@ pub fn payment_type_exists(payment_type_id: i64, known: bool) -> Result<(), Deni
     }
     Err(Denial::new(
         DenialKind::Invalid,
-        rule_name!(),
+        Rule::PaymentTypeExists,
         format!("There is no invoice payment type {payment_type_id} in the company you act in."),
     )
     .remedy("send paymentTypeId of one of GET /v2/invoice/paymentType (Kontant, Betalt til bank in a new company).")
@@ -141,7 +140,7 @@ pub fn paid_in_invoice_currency(
         (None, false) => Ok(paid),
         (None, true) => Err(Denial::new(
             DenialKind::Invalid,
-            rule_name!(),
+            Rule::PaidInInvoiceCurrency,
             "The invoice is in a foreign currency, and the payment does not say how much of it was paid in that currency.",
         )
         .remedy("send paidAmountCurrency (the amount in the invoice's currency) beside paidAmount (what came in, in NOK).")
@@ -182,7 +181,7 @@ pub fn reminder_can_be_made(invoice_id: i64, invoice: &Map<String, Value>, date:
     let Some((reason, message)) = problem else {
         return Ok(());
     };
-    Err(Denial::new(DenialKind::Invalid, rule_name!(), reason.replace("{id}", &invoice_id.to_string()))
+    Err(Denial::new(DenialKind::Invalid, Rule::ReminderCanBeMade, reason.replace("{id}", &invoice_id.to_string()))
         .remedy("remind of an unpaid invoice after its due date (invoiceDueDate); GET /v2/invoice?invoiceDateFrom=…&fields=amountOutstanding,invoiceDueDate finds them.")
         .argument("date", message))
 }
@@ -223,7 +222,7 @@ pub fn invoice_can_be_credited(invoice_id: i64, invoice: &Map<String, Value>) ->
     };
     Err(Denial::new(
         DenialKind::Invalid,
-        rule_name!(),
+        Rule::InvoiceCanBeCredited,
         format!("Invoice {invoice_id} {problem}."),
     )
     .remedy("credit an invoice that is not credited yet; a credit note stands as it is.")
@@ -307,7 +306,7 @@ pub fn send_type_is_known(send_type: &str) -> Result<(), Denial> {
     }
     Err(Denial::new(
         DenialKind::Invalid,
-        rule_name!(),
+        Rule::SendTypeIsKnown,
         format!("{send_type:?} is not a way Tripletex sends an invoice."),
     )
     .remedy(format!("send sendType as one of {}.", SEND_TYPES.join(", ")))

@@ -3,8 +3,7 @@
 //! reversed and what a reversal books, and the vouchers business operations book (an invoice, a
 //! payment, a supplier's invoice, a travel expense, a salary run). Pure: no HTTP, no SQL.
 
-use crate::domain::denial::{Denial, DenialKind};
-use crate::rule_name;
+use crate::domain::denial::{Denial, DenialKind, Rule};
 use serde_json::{Map, Value, json};
 
 /// An amount in whole øre.
@@ -73,7 +72,7 @@ pub fn rows_are_numbered(postings: &[Value]) -> Result<(), Denial> {
     }
     Err(Denial::new(
         DenialKind::Invalid,
-        rule_name!(),
+        Rule::RowsAreNumbered,
         "A posting was sent on row 0, which holds the postings Tripletex generates itself.",
     )
     .remedy("number the postings' rows from 1 (\"row\": 1, 2, …).")
@@ -134,7 +133,7 @@ pub fn postings_have_accounts(postings: &[Value]) -> Result<(), Denial> {
     let Some(index) = missing else { return Ok(()) };
     Err(Denial::new(
         DenialKind::Invalid,
-        rule_name!(),
+        Rule::PostingsHaveAccounts,
         format!("Posting {} names no account.", index + 1),
     )
     .remedy("send \"account\": {\"id\": …} on every posting (GET /v2/ledger/account?number=… finds it).")
@@ -165,7 +164,7 @@ pub fn postings_keep_their_accounts_vat_lock(
         };
         return Err(Denial::new(
             DenialKind::Invalid,
-            rule_name!(),
+            Rule::PostingsKeepTheirAccountsVatLock,
             format!(
                 "Posting {} names VAT type {vat} on account {}, which is locked to VAT code {}.",
                 index + 1,
@@ -519,7 +518,7 @@ pub fn free_dimension_index(taken: &[i64]) -> Result<i64, Denial> {
     }
     Err(Denial::new(
         DenialKind::Invalid,
-        rule_name!(),
+        Rule::FreeDimensionIndex,
         "The company has three free accounting dimensions already, the most Tripletex allows.",
     )
     .remedy("add values to an existing dimension (POST /v2/ledger/accountingDimensionValue) or delete one you no longer use.")
@@ -627,11 +626,13 @@ pub fn salary_run_has_payslips(count: usize) -> Result<(), Denial> {
     if count > 0 {
         return Ok(());
     }
-    Err(
-        Denial::new(DenialKind::Invalid, rule_name!(), "A salary run needs its payslips.")
-            .remedy("send at least one payslip in \"payslips\": {\"employee\": {\"id\": …}, \"specifications\": […]}.")
-            .field("payslips", "Listen kan ikke være tom."),
+    Err(Denial::new(
+        DenialKind::Invalid,
+        Rule::SalaryRunHasPayslips,
+        "A salary run needs its payslips.",
     )
+    .remedy("send at least one payslip in \"payslips\": {\"employee\": {\"id\": …}, \"specifications\": […]}.")
+    .field("payslips", "Listen kan ikke være tom."))
 }
 
 /// A salary specification's amount: `amount` where given, else rate × count.
@@ -792,7 +793,7 @@ pub fn voucher_can_be_reversed(voucher_id: i64, voucher: &Map<String, Value>) ->
     }
     Err(Denial::new(
         DenialKind::Invalid,
-        rule_name!(),
+        Rule::VoucherCanBeReversed,
         format!("Voucher {voucher_id} is already reversed."),
     )
     .remedy("reverse a voucher that is not reversed yet; GET /v2/ledger/voucher/{id} shows reverseVoucher.")

@@ -27,7 +27,7 @@ pub mod ui;
 
 /// The rule table, walked: every public domain function that can answer a [`denial::Denial`] is a
 /// rule, and each must have a unit test named after it, say how to fix the refusal (a remedy) and
-/// take its name from the function itself (`rule_name!()`), never from a literal that can go stale.
+/// name itself through [`denial::Rule`], never with a literal; every `Rule` names a function here.
 #[cfg(test)]
 mod rule_table {
     const SOURCES: &[(&str, &str)] = &[
@@ -161,11 +161,31 @@ mod rule_table {
             let literal = format!("\"{}\"", rule.name);
             if rule.body.contains(&literal) {
                 problems.push(format!(
-                    "{}: {} names itself with a literal; use rule_name!()",
+                    "{}: {} names itself with a literal; name its Rule",
                     rule.file, rule.name
                 ));
             }
         }
         assert!(problems.is_empty(), "{}", problems.join("\n"));
+    }
+
+    /// Rules that are not functions of their own: the body checks of `resource::merge_body`.
+    const NOT_FUNCTIONS: &[&str] = &["body_is_an_object", "body_fields_are_known_and_typed"];
+
+    #[test]
+    fn every_rule_names_a_domain_function() {
+        let table = ("table.rs", include_str!("table.rs"));
+        let defined = |name: &str| {
+            SOURCES
+                .iter()
+                .chain([&table])
+                .any(|(_, text)| text.contains(&format!("fn {name}(")) || text.contains(&format!("fn {name}<")))
+        };
+        let stale: Vec<&str> = super::denial::Rule::ALL
+            .iter()
+            .map(|rule| rule.name())
+            .filter(|name| !NOT_FUNCTIONS.contains(name) && !defined(name))
+            .collect();
+        assert!(stale.is_empty(), "rules that name no domain function: {stale:?}");
     }
 }

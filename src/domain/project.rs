@@ -1,7 +1,6 @@
 //! Rules for a project's activities, as the real API answers them.
 
-use crate::domain::denial::{Denial, DenialKind};
-use crate::rule_name;
+use crate::domain::denial::{Denial, DenialKind, Rule};
 
 /// A project lists an activity once: linking it again is refused (`linked`: the project already
 /// has it).
@@ -11,7 +10,7 @@ pub fn activity_is_new_to_project(linked: bool) -> Result<(), Denial> {
     }
     Err(Denial::new(
         DenialKind::Invalid,
-        rule_name!(),
+        Rule::ActivityIsNewToProject,
         "The project already has this activity.",
     )
     .remedy("use the link made before (the answer of the POST that made it has its id), or link another activity.")

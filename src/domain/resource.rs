@@ -2,8 +2,7 @@
 //! from `fixtures/resources.json`, and the rules of writing them: known fields, types, required
 //! fields, references, numbering, display names and versions. Pure: no HTTP, no SQL.
 
-use crate::domain::denial::{Denial, DenialKind};
-use crate::rule_name;
+use crate::domain::denial::{Denial, DenialKind, Rule};
 use serde::Deserialize;
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
@@ -263,7 +262,7 @@ pub fn value_is_free(unique: &UniqueField, value: &str, in_use: bool) -> Result<
     }
     Err(Denial::new(
         DenialKind::Invalid,
-        rule_name!(),
+        Rule::ValueIsFree,
         format!("Another object of the company has {} {value} already.", unique.field),
     )
     .remedy(format!(
@@ -444,7 +443,7 @@ const UNKNOWN_FIELD: &str = "Feltet eksisterer ikke i objektet.";
 const WRONG_TYPE: &str = "Verdien er ikke av korrekt type for dette feltet.";
 const NOT_NULL: &str = "Kan ikke være null.";
 
-fn invalid(rule: &'static str) -> Denial {
+fn invalid(rule: Rule) -> Denial {
     Denial::new(
         DenialKind::Invalid,
         rule,
@@ -462,95 +461,77 @@ pub fn merge_body(
     body: &Value,
 ) -> Result<(Map<String, Value>, Vec<Reference>), Denial> {
     let Value::Object(incoming) = body else {
-        return Err(invalid("body_is_an_object").field("", "Forventet et JSON-objekt."));
+        return Err(invalid(Rule::BodyIsAnObject).field("", "Forventet et JSON-objekt."));
     };
     let mut merged = base.clone();
-    let mut references = Vec::new();
-    let mut denial: Option<Denial> = None;
-    let mut complain = |field: &str, message: &str| {
-        let d = denial
-            .take()
-            .unwrap_or_else(|| invalid("body_fields_are_known_and_typed"));
-        denial = Some(d.field(field, message));
-    };
+    let mut merge = Merge::default();
     for (name, value) in incoming {
         if matches!(name.as_str(), "id" | "version" | "url" | "changes") {
             continue;
         }
         let Some(field) = def.fields.get(name) else {
-            complain(name, UNKNOWN_FIELD);
+            merge.complain(name, UNKNOWN_FIELD);
             continue;
         };
         if field.read_only {
             continue;
         }
-        let value = &coerced(field.kind, value);
-        let accepted = match (field.kind, value) {
+        if let Some(value) = merge.accept(name, field, &coerced(field.kind, value), base.get(name)) {
+            merged.insert(name.clone(), value);
+        }
+    }
+    if let Some(denial) = merge.denial {
+        return Err(denial);
+    }
+    Ok((merged, merge.references))
+}
+
+/// What a merge has found so far: the references the body names, and the fields it refuses.
+#[derive(Default)]
+struct Merge {
+    references: Vec<Reference>,
+    denial: Option<Denial>,
+}
+
+impl Merge {
+    fn complain(&mut self, field: &str, message: &str) {
+        let d = self
+            .denial
+            .take()
+            .unwrap_or_else(|| invalid(Rule::BodyFieldsAreKnownAndTyped));
+        self.denial = Some(d.field(field, message));
+    }
+
+    /// The value a written field is stored as (merged onto `stored`, what the field holds now,
+    /// where it is an embedded object), or None (with a complaint where it is refused).
+    fn accept(&mut self, name: &str, field: &FieldDef, value: &Value, stored: Option<&Value>) -> Option<Value> {
+        match (field.kind, value) {
             (_, Value::Null) => Some(Value::Null),
-            (FieldKind::String, Value::String(s)) => match &field.allowed {
-                Some(allowed) if !allowed.iter().any(|a| a == s) => {
-                    complain(name, "Ugyldig verdi.");
-                    None
-                }
-                _ if field.format.as_deref() == Some("date")
-                    && !s.is_empty()
-                    && s.parse::<jiff::civil::Date>().is_err() =>
-                {
-                    complain(name, "Ugyldig dato. Bruk formatet YYYY-MM-DD.");
-                    None
-                }
-                _ => Some(value.clone()),
-            },
-            (FieldKind::Lines, Value::Array(items)) => {
-                let child = field.resource.as_deref().and_then(find);
-                let mut lines = Vec::with_capacity(items.len());
-                for (index, item) in items.iter().enumerate() {
-                    let Some(child) = child else { break };
-                    match merge_body(child, &child.template, item) {
-                        Ok((mut line, line_refs)) => {
-                            if let Some(id) = item.get("id").and_then(Value::as_i64) {
-                                line.insert("id".into(), Value::from(id));
-                            }
-                            references.extend(line_refs.into_iter().map(|r| Reference {
-                                field: format!("{name}[{index}].{}", r.field),
-                                ..r
-                            }));
-                            lines.push(Value::Object(line));
-                        }
-                        Err(d) => {
-                            for f in d.fields {
-                                complain(&format!("{name}[{index}].{}", f.field), &f.message);
-                            }
-                        }
-                    }
-                }
-                Some(Value::Array(lines))
-            }
+            (FieldKind::String, Value::String(s)) => self.accept_text(name, field, s, value),
+            (FieldKind::Lines, Value::Array(items)) => Some(self.accept_lines(name, field, items)),
             (FieldKind::Integer, Value::Number(n)) if n.as_i64().is_some_and(|v| field.holds(v)) => Some(value.clone()),
             (FieldKind::Integer, Value::Number(n)) if n.is_i64() => {
-                complain(
-                    name,
-                    &format!(
-                        "Verdien må være mellom {} og {}.",
-                        field.minimum.unwrap_or(i64::MIN),
-                        field.maximum.unwrap_or(i64::MAX)
-                    ),
+                let message = format!(
+                    "Verdien må være mellom {} og {}.",
+                    field.minimum.unwrap_or(i64::MIN),
+                    field.maximum.unwrap_or(i64::MAX)
                 );
+                self.complain(name, &message);
                 None
             }
             (FieldKind::Number, Value::Number(_)) => Some(value.clone()),
             (FieldKind::Boolean, Value::Bool(_)) => Some(value.clone()),
             (FieldKind::Ref, Value::Object(object)) => match object.get("id").and_then(Value::as_i64) {
                 Some(id) => {
-                    references.push(Reference {
-                        field: name.clone(),
+                    self.references.push(Reference {
+                        field: name.to_owned(),
                         resource: field.resource.clone().unwrap_or_default(),
                         id,
                     });
                     Some(serde_json::json!({ "id": id }))
                 }
                 None => {
-                    complain(&format!("{name}.id"), "Kan ikke opprette subelement");
+                    self.complain(&format!("{name}.id"), "Kan ikke opprette subelement");
                     None
                 }
             },
@@ -558,9 +539,9 @@ pub fn merge_body(
             // customer's addresses) is checked and merged onto what is stored, keeping its id.
             (FieldKind::Object, Value::Object(_)) => match field.resource.as_deref().and_then(find) {
                 None => field.resource.is_none().then(|| value.clone()),
-                Some(child) => match merge_embedded(child, base.get(name), value) {
+                Some(child) => match merge_embedded(child, stored, value) {
                     Ok((merged, child_refs)) => {
-                        references.extend(child_refs.into_iter().map(|r| Reference {
+                        self.references.extend(child_refs.into_iter().map(|r| Reference {
                             field: format!("{name}.{}", r.field),
                             ..r
                         }));
@@ -568,7 +549,7 @@ pub fn merge_body(
                     }
                     Err(d) => {
                         for f in d.fields {
-                            complain(&format!("{name}.{}", f.field), &f.message);
+                            self.complain(&format!("{name}.{}", f.field), &f.message);
                         }
                         None
                     }
@@ -578,26 +559,65 @@ pub fn merge_body(
                 None => Some(value.clone()),
                 Some(target) => {
                     let (kept, named, unnamed) = reference_list(name, target, items);
-                    references.extend(named);
+                    self.references.extend(named);
                     for field in unnamed {
-                        complain(&field, "Kan ikke opprette subelement");
+                        self.complain(&field, "Kan ikke opprette subelement");
                     }
                     Some(Value::Array(kept))
                 }
             },
             _ => {
-                complain(name, WRONG_TYPE);
+                self.complain(name, WRONG_TYPE);
                 None
             }
-        };
-        if let Some(value) = accepted {
-            merged.insert(name.clone(), value);
         }
     }
-    if let Some(denial) = denial {
-        return Err(denial);
+
+    /// A text field: one of its allowed values, and a date where it holds one.
+    fn accept_text(&mut self, name: &str, field: &FieldDef, text: &str, value: &Value) -> Option<Value> {
+        match &field.allowed {
+            Some(allowed) if !allowed.iter().any(|a| a == text) => {
+                self.complain(name, "Ugyldig verdi.");
+                None
+            }
+            _ if field.format.as_deref() == Some("date")
+                && !text.is_empty()
+                && text.parse::<jiff::civil::Date>().is_err() =>
+            {
+                self.complain(name, "Ugyldig dato. Bruk formatet YYYY-MM-DD.");
+                None
+            }
+            _ => Some(value.clone()),
+        }
     }
-    Ok((merged, references))
+
+    /// Lines written inline (an order's lines): each merged onto its resource's template, with
+    /// its references and refusals named by its place in the list.
+    fn accept_lines(&mut self, name: &str, field: &FieldDef, items: &[Value]) -> Value {
+        let child = field.resource.as_deref().and_then(find);
+        let mut lines = Vec::with_capacity(items.len());
+        for (index, item) in items.iter().enumerate() {
+            let Some(child) = child else { break };
+            match merge_body(child, &child.template, item) {
+                Ok((mut line, line_refs)) => {
+                    if let Some(id) = item.get("id").and_then(Value::as_i64) {
+                        line.insert("id".into(), Value::from(id));
+                    }
+                    self.references.extend(line_refs.into_iter().map(|r| Reference {
+                        field: format!("{name}[{index}].{}", r.field),
+                        ..r
+                    }));
+                    lines.push(Value::Object(line));
+                }
+                Err(d) => {
+                    for f in d.fields {
+                        self.complain(&format!("{name}[{index}].{}", f.field), &f.message);
+                    }
+                }
+            }
+        }
+        Value::Array(lines)
+    }
 }
 
 /// An embedded object of the `child` model (an address) written onto the one stored (`{"id": n}`
@@ -680,7 +700,7 @@ pub fn required_fields_are_present(def: &ResourceDef, body: &Map<String, Value>)
     let names: Vec<&str> = unmet.iter().map(|r| r.field.as_str()).collect();
     let mut denial = Denial::new(
         DenialKind::Invalid,
-        rule_name!(),
+        Rule::RequiredFieldsArePresent,
         format!("{} needs {}.", def.model, names.join(", ")),
     )
     .remedy("send the fields named in validationMessages.");
@@ -695,7 +715,7 @@ pub fn version_is_current(sent: Option<i64>, current: i64) -> Result<(), Denial>
     match sent {
         Some(version) if version != current => Err(Denial::new(
             DenialKind::Conflict,
-            rule_name!(),
+            Rule::VersionIsCurrent,
             format!("The object is at version {current}, the request sent version {version}: someone changed it since you read it."),
         )
         .remedy("GET the object again and send its current version, or leave version out to skip the check.")),
@@ -719,7 +739,7 @@ pub fn visible_in(def: &ResourceDef, owner: Option<i64>, company: i64, id: i64) 
     }
     Err(Denial::new(
         DenialKind::NotFound,
-        crate::rule_name!(),
+        Rule::VisibleIn,
         format!("No {} with id {id} in the company you act in.", def.model),
     )
     .remedy(format!(
@@ -736,7 +756,7 @@ pub fn references_exist(missing: &[&Reference]) -> Result<(), Denial> {
     }
     let mut denial = Denial::new(
         DenialKind::Invalid,
-        crate::rule_name!(),
+        Rule::ReferencesExist,
         "A reference names an object that does not exist in the company you act in.",
     )
     .remedy("use ids from the matching GET list of the company you act in.");
@@ -853,7 +873,7 @@ pub fn numbers_are_left(def: &ResourceDef, highest: Option<i64>) -> Result<Optio
         Some(next) => Ok(Some(next.max(number.start))),
         None => Err(Denial::new(
             DenialKind::Invalid,
-            rule_name!(),
+            Rule::NumbersAreLeft,
             format!(
                 "The {} {highest} is the highest a {} can have, so there is no next one to give.",
                 number.field, def.model
@@ -871,7 +891,7 @@ pub fn numbers_are_left(def: &ResourceDef, highest: Option<i64>) -> Result<Optio
 pub fn postings_balance(body: &Map<String, Value>, sent: bool) -> Result<(), Denial> {
     if !sent {
         return Err(
-            Denial::new(DenialKind::Invalid, rule_name!(), "A voucher needs postings.")
+            Denial::new(DenialKind::Invalid, Rule::PostingsBalance, "A voucher needs postings.")
                 .remedy("send postings: at least two rows whose amountGross add up to 0.")
                 .field("postings", "Kan ikke være null."),
         );
@@ -883,7 +903,7 @@ pub fn postings_balance(body: &Map<String, Value>, sent: bool) -> Result<(), Den
         .unwrap_or_default();
     if postings.is_empty() {
         return Err(
-            Denial::new(DenialKind::Invalid, rule_name!(), "A voucher needs postings.")
+            Denial::new(DenialKind::Invalid, Rule::PostingsBalance, "A voucher needs postings.")
                 .remedy("send postings: at least two rows whose amountGross add up to 0.")
                 .field("postings", "Et bilag kan ikke registreres uten posteringer."),
         );
@@ -899,7 +919,7 @@ pub fn postings_balance(body: &Map<String, Value>, sent: bool) -> Result<(), Den
     }
     Err(Denial::new(
         DenialKind::Invalid,
-        rule_name!(),
+        Rule::PostingsBalance,
         format!("The postings add up to {sum:.2}, not 0: debit and credit must balance."),
     )
     .remedy("make the amountGross of the postings sum to 0 (positive = debit, negative = credit).")

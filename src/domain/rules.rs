@@ -1,12 +1,11 @@
 //! Every access decision of the emulator, one function per rule, each returning the accepted
 //! value or a [`Denial`]. Pure and synchronous: no HTTP, no SQL; callers fetch the facts first.
 
-use crate::domain::denial::{Denial, DenialKind};
+use crate::domain::denial::{Denial, DenialKind, Rule};
 use crate::domain::model::{
     AccountantRelation, Company, CompanyContext, EmployeeTokenLookup, Integration, Key, KeyState, Person, Session,
     UserType,
 };
-use crate::rule_name;
 use jiff::civil::Date;
 use jiff::tz::TimeZone;
 use jiff::{Timestamp, ToSpan};
@@ -39,7 +38,7 @@ pub fn session_arguments_are_complete<'a>(args: SessionArguments<'a>) -> Result<
         (c, e, d) => {
             let mut denial = Denial::new(
                 DenialKind::MissingArgument,
-                rule_name!(),
+                Rule::SessionArgumentsAreComplete,
                 "PUT /token/session/:create needs the query arguments consumerToken, employeeToken and expirationDate.",
             )
             .remedy(MINT_REMEDY);
@@ -62,7 +61,7 @@ pub fn expiration_date_is_a_date(text: &str) -> Result<Date, Denial> {
     date_part.and_then(|d| d.parse::<Date>().ok()).ok_or_else(|| {
         Denial::new(
             DenialKind::Invalid,
-            rule_name!(),
+            Rule::ExpirationDateIsADate,
             format!("expirationDate {text:?} is not a date."),
         )
         .remedy("send expirationDate as YYYY-MM-DD, e.g. tomorrow's date.")
@@ -97,7 +96,7 @@ pub fn consumer_token_is_known(found: Option<Integration>) -> Result<Integration
     found.ok_or_else(|| {
         Denial::new(
             DenialKind::Invalid,
-            rule_name!(),
+            Rule::ConsumerTokenIsKnown,
             "No integration in this sandbox has that consumer token.",
         )
         .remedy("use the consumerToken the integration was registered with; GET /_sandbox/credentials lists them.")
@@ -113,7 +112,7 @@ pub fn consumer_token_is_known(found: Option<Integration>) -> Result<Integration
 pub fn employee_token_is_current(found: EmployeeTokenLookup) -> Result<Key, Denial> {
     const MESSAGE: &str = "The employee token is invalid or does not exist.";
     let denial = |(reason, remedy): (String, &str), (reason_no, remedy_no): (String, &str)| {
-        Err(Denial::new(DenialKind::Invalid, rule_name!(), reason)
+        Err(Denial::new(DenialKind::Invalid, Rule::EmployeeTokenIsCurrent, reason)
             .remedy(remedy)
             .argument("employeeToken", MESSAGE)
             .norwegian(reason_no, remedy_no))
@@ -166,7 +165,7 @@ pub fn key_matches_consumer(key: &Key, consumer: &Integration) -> Result<(), Den
     }
     Err(Denial::new(
         DenialKind::Invalid,
-        rule_name!(),
+        Rule::KeyMatchesConsumer,
         format!(
             "The key \"{}\" was made for the application \"{}\", but the consumer token belongs to \"{}\". Names are compared exactly, case included.",
             key.name, key.application_name, consumer.application_name
@@ -196,7 +195,7 @@ pub fn key_owner_has_system_access(key: &Key, owner: &Person) -> Result<(), Deni
     }
     Err(Denial::new(
         DenialKind::Invalid,
-        rule_name!(),
+        Rule::KeyOwnerHasSystemAccess,
         format!(
             "The key \"{}\" belongs to {} (id {}), who has no system access («Uten systemtilgang»), so the key has no access either.",
             key.name,
@@ -223,7 +222,7 @@ pub fn consumer_may_create_employee_tokens(allowed: bool) -> Result<(), Denial> 
     }
     Err(Denial::new(
         DenialKind::Forbidden,
-        rule_name!(),
+        Rule::ConsumerMayCreateEmployeeTokens,
         "Only selected consumers are allowed to create employee tokens through the API, and this integration is not one of them.",
     )
     .remedy("have a user administrator make the key in Tripletex (API-tilgang > «Ny nøkkel»), or ask Tripletex to allow your integration.")
@@ -240,7 +239,7 @@ pub fn company_has_integrations(company: &Company) -> Result<(), Denial> {
     }
     Err(Denial::new(
         DenialKind::Forbidden,
-        rule_name!(),
+        Rule::CompanyHasIntegrations,
         format!(
             "The company \"{}\" (id {}) has not activated the Integrations module, so its keys cannot open sessions.",
             company.name, company.id
@@ -268,7 +267,7 @@ pub fn session_is_alive(found: SessionLookup, now: Timestamp) -> Result<Session,
     let denial = |reason: String| {
         Err(Denial::new(
             DenialKind::Unauthorized,
-            rule_name!(),
+            Rule::SessionIsAlive,
             format!("Could not log in: {reason}"),
         )
         .remedy(MINT_REMEDY)
@@ -326,7 +325,30 @@ pub fn company_context_is_allowed(key: &Key, requested: Option<RequestedCompany>
         || "which does not exist in this sandbox".to_owned(),
         |c| format!("\"{}\"", c.name),
     );
-    let ((reason, remedy), norwegian) = if requested.company.is_none() {
+    let Some(((reason, remedy), norwegian)) = why_not_in_company(key, &requested) else {
+        return Ok(CompanyContext::Client {
+            client_id: requested.id,
+            office_id: key.company_id,
+        });
+    };
+    Err(Denial::new(
+        DenialKind::Unauthorized,
+        Rule::CompanyContextIsAllowed,
+        format!("Could not log in to company {} ({name}): {reason}", requested.id),
+    )
+    .remedy(remedy)
+    .norwegian(
+        format!("Kunne ikke logge inn i firma {}: {}", requested.id, norwegian.0),
+        norwegian.1,
+    ))
+}
+
+/// A refusal's English reason and remedy, then its Norwegian ones.
+type Why = ((String, String), (String, &'static str));
+
+/// Why a key may not act in the requested company, or None when it may act there as a client.
+fn why_not_in_company(key: &Key, requested: &RequestedCompany) -> Option<Why> {
+    let why = if requested.company.is_none() {
         (
             (
                 String::from("there is no such company."),
@@ -400,21 +422,9 @@ pub fn company_context_is_allowed(key: &Key, requested: Option<RequestedCompany>
             ),
         )
     } else {
-        return Ok(CompanyContext::Client {
-            client_id: requested.id,
-            office_id: key.company_id,
-        });
+        return None;
     };
-    Err(Denial::new(
-        DenialKind::Unauthorized,
-        rule_name!(),
-        format!("Could not log in to company {} ({name}): {reason}", requested.id),
-    )
-    .remedy(remedy)
-    .norwegian(
-        format!("Kunne ikke logge inn i firma {}: {}", requested.id, norwegian.0),
-        norwegian.1,
-    ))
+    Some(why)
 }
 
 /// A client reached by proxy must have ticked "API-tilgang" for its accounting office.
@@ -424,7 +434,7 @@ pub fn client_allows_api_access(relation: &AccountantRelation, client_name: &str
     }
     Err(Denial::new(
         DenialKind::Forbidden,
-        rule_name!(),
+        Rule::ClientAllowsApiAccess,
         format!(
             "The client \"{client_name}\" (id {}) has not given its accounting office API access.",
             relation.client_id
@@ -452,7 +462,7 @@ pub fn office_key_in_own_company_is_limited(key: &Key, context: CompanyContext) 
     }
     Err(Denial::new(
         DenialKind::Forbidden,
-        rule_name!(),
+        Rule::OfficeKeyInOwnCompanyIsLimited,
         format!(
             "The key \"{}\" is an accounting-office key (Regnskapskontorets brukernøkkel); with username 0 it may only call GET /token/session/>whoAmI and GET /company/>withLoginAccess.",
             key.name
@@ -475,7 +485,7 @@ pub fn company_update_is_for_the_acting_company(context: CompanyContext, sent_id
     match sent_id {
         Some(id) if id != acting_in => Err(Denial::new(
             DenialKind::Invalid,
-            rule_name!(),
+            Rule::CompanyUpdateIsForTheActingCompany,
             format!("PUT /company changes the company you act in ({acting_in}), not {id}."),
         )
         .remedy(format!(
@@ -494,7 +504,7 @@ pub fn company_owned_keys_belong_to_offices(company_owned: bool, company: &Compa
     }
     Err(Denial::new(
         DenialKind::Invalid,
-        rule_name!(),
+        Rule::CompanyOwnedKeysBelongToOffices,
         format!(
             "companyOwned keys exist only for accounting and auditor offices, and {} is not one.",
             company.name
@@ -511,7 +521,7 @@ pub fn company_is_a_client_of_the_office(relation: Option<&AccountantRelation>, 
     }
     Err(Denial::new(
         DenialKind::Invalid,
-        rule_name!(),
+        Rule::CompanyIsAClientOfTheOffice,
         format!("Company {client_id} is not a client of the employee's accounting office."),
     )
     .remedy("pick a client from GET /v2/company/>withLoginAccess, or register the client under the office's Klienter.")
@@ -525,7 +535,7 @@ pub fn company_is_the_acting_company(context: CompanyContext, company: &Company)
     }
     Err(Denial::new(
         DenialKind::Forbidden,
-        rule_name!(),
+        Rule::CompanyIsTheActingCompany,
         format!(
             "You are acting in company {acting_in}; company {} (\"{}\") can only be read when acting in it.",
             company.id, company.name

@@ -195,7 +195,7 @@ pub fn undocumented(method: &str, path: &str) -> Option<(&'static str, Undocumen
 pub fn salary_types_are_tripletex_own() -> crate::domain::denial::Denial {
     crate::domain::denial::Denial::new(
         crate::domain::denial::DenialKind::Forbidden,
-        crate::rule_name!(),
+        crate::domain::denial::Rule::SalaryTypesAreTripletexOwn,
         "Salary types are Tripletex's own list: the API does not make new ones, whatever the key's access.",
     )
     .remedy("pick one of GET /v2/salary/type; a company's own wage codes are set up in Lønn > Lønnsarter.")

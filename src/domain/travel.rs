@@ -1,11 +1,10 @@
 //! Travel expense rules: the states a travel expense moves through (open → delivered → approved)
 //! and what each step records. Pure: no HTTP, no SQL.
 
-use crate::domain::denial::{Denial, DenialKind};
-use crate::rule_name;
+use crate::domain::denial::{Denial, DenialKind, Rule};
 use serde_json::{Map, Value, json};
 
-fn wrong_state(rule: &'static str, id: i64, state: &str, wanted: &str, step: &str) -> Denial {
+fn wrong_state(rule: Rule, id: i64, state: &str, wanted: &str, step: &str) -> Denial {
     Denial::new(
         DenialKind::Invalid,
         rule,
@@ -24,7 +23,13 @@ fn fields(pairs: &[(&str, Value)]) -> Map<String, Value> {
 /// An open travel expense is delivered for approval.
 pub fn travel_expense_delivered(id: i64, state: &str, today: &str) -> Result<Map<String, Value>, Denial> {
     if state != "OPEN" {
-        return Err(wrong_state(rule_name!(), id, state, "OPEN", "delivered"));
+        return Err(wrong_state(
+            Rule::TravelExpenseDelivered,
+            id,
+            state,
+            "OPEN",
+            "delivered",
+        ));
     }
     Ok(fields(&[
         ("state", json!("DELIVERED")),
@@ -36,7 +41,13 @@ pub fn travel_expense_delivered(id: i64, state: &str, today: &str) -> Result<Map
 /// A delivered travel expense is approved.
 pub fn travel_expense_approved(id: i64, state: &str, today: &str) -> Result<Map<String, Value>, Denial> {
     if state != "DELIVERED" {
-        return Err(wrong_state(rule_name!(), id, state, "DELIVERED", "approved"));
+        return Err(wrong_state(
+            Rule::TravelExpenseApproved,
+            id,
+            state,
+            "DELIVERED",
+            "approved",
+        ));
     }
     Ok(fields(&[
         ("state", json!("APPROVED")),
@@ -48,7 +59,13 @@ pub fn travel_expense_approved(id: i64, state: &str, today: &str) -> Result<Map<
 /// A delivered travel expense goes back to open.
 pub fn travel_expense_undelivered(id: i64, state: &str) -> Result<Map<String, Value>, Denial> {
     if state != "DELIVERED" {
-        return Err(wrong_state(rule_name!(), id, state, "DELIVERED", "taken back"));
+        return Err(wrong_state(
+            Rule::TravelExpenseUndelivered,
+            id,
+            state,
+            "DELIVERED",
+            "taken back",
+        ));
     }
     Ok(fields(&[
         ("state", json!("OPEN")),
@@ -60,7 +77,13 @@ pub fn travel_expense_undelivered(id: i64, state: &str) -> Result<Map<String, Va
 /// An approved travel expense goes back to delivered.
 pub fn travel_expense_unapproved(id: i64, state: &str) -> Result<Map<String, Value>, Denial> {
     if state != "APPROVED" {
-        return Err(wrong_state(rule_name!(), id, state, "APPROVED", "unapproved"));
+        return Err(wrong_state(
+            Rule::TravelExpenseUnapproved,
+            id,
+            state,
+            "APPROVED",
+            "unapproved",
+        ));
     }
     Ok(fields(&[
         ("state", json!("DELIVERED")),

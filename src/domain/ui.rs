@@ -2,11 +2,10 @@
 //! switch on Integrations, create keys, tick a client's checkboxes, link office keys to clients.
 //! Each refusal names the missing role or setting, where the real UI would refuse.
 
-use crate::domain::denial::{Denial, DenialKind};
+use crate::domain::denial::{Denial, DenialKind, Rule};
 use crate::domain::model::{AccountantRelation, Company, CompanyKind, Integration, Package, Person, Role};
-use crate::rule_name;
 
-fn forbidden(rule: &'static str, reason: String, remedy: &str) -> Denial {
+fn forbidden(rule: Rule, reason: String, remedy: &str) -> Denial {
     Denial::new(DenialKind::Forbidden, rule, reason).remedy(remedy)
 }
 
@@ -16,7 +15,7 @@ pub fn actor_belongs_to_company(actor: &Person, company: &Company) -> Result<(),
         return Ok(());
     }
     Err(forbidden(
-        rule_name!(),
+        Rule::ActorBelongsToCompany,
         format!(
             "Person {} is not a user of \"{}\" (id {}).",
             actor.id, company.name, company.id
@@ -30,7 +29,7 @@ pub fn actor_belongs_to_company(actor: &Person, company: &Company) -> Result<(),
 }
 
 /// `what` is the action refused, in English and in Norwegian.
-fn require_role(actor: &Person, role: Role, rule: &'static str, what: (&str, &str)) -> Result<(), Denial> {
+fn require_role(actor: &Person, role: Role, rule: Rule, what: (&str, &str)) -> Result<(), Denial> {
     if actor.has_role(role) {
         return Ok(());
     }
@@ -67,7 +66,7 @@ pub fn actor_may_change_subscription(actor: &Person) -> Result<(), Denial> {
     require_role(
         actor,
         Role::AccountAdministrator,
-        rule_name!(),
+        Rule::ActorMayChangeSubscription,
         ("change the subscription", "endre abonnementet"),
     )
 }
@@ -79,7 +78,7 @@ pub fn package_allows_integrations(package: Package, enabling: bool) -> Result<(
     }
     Err(Denial::new(
         DenialKind::Invalid,
-        rule_name!(),
+        Rule::PackageAllowsIntegrations,
         format!("The package {} does not include the Integrations module.", package.as_str()),
     )
     .remedy("upgrade to Smart or Komplett (accounting offices have it) under Selskap > Mitt abonnement, then activate «Integrasjoner».")
@@ -110,7 +109,7 @@ pub fn sales_modules(package: Package, integrations: bool) -> Vec<&'static str> 
 /// API refused `POST /company/salesmodules` to a company administrator holding every entitlement.
 pub fn sales_modules_are_ordered_in_tripletex(name: &str) -> Denial {
     forbidden(
-        rule_name!(),
+        Rule::SalesModulesAreOrderedInTripletex,
         format!("The module {name} cannot be ordered through the API: Tripletex refuses it to every key."),
         "the account's owner orders modules in Tripletex under Selskap > Mitt abonnement; in the sandbox, PUT /_sandbox/companies/{id}/subscription sets the package and Integrations.",
     )
@@ -126,7 +125,7 @@ pub fn integrations_are_active(company: &Company) -> Result<(), Denial> {
         return Ok(());
     }
     Err(forbidden(
-        rule_name!(),
+        Rule::IntegrationsAreActive,
         format!("\"{}\" has not activated the Integrations module.", company.name),
         "an account administrator activates «Integrasjoner» under Selskap > Mitt abonnement first.",
     )
@@ -141,7 +140,7 @@ pub fn actor_is_user_administrator(actor: &Person) -> Result<(), Denial> {
     require_role(
         actor,
         Role::UserAdministrator,
-        rule_name!(),
+        Rule::ActorIsUserAdministrator,
         ("manage users and API keys", "administrere brukere og API-nøkler"),
     )
 }
@@ -153,7 +152,7 @@ pub fn terms_are_accepted(accepted: bool) -> Result<(), Denial> {
     }
     Err(Denial::new(
         DenialKind::Invalid,
-        rule_name!(),
+        Rule::TermsAreAccepted,
         "The integration's terms were not accepted.",
     )
     .remedy("tick the box that accepts the agreement before «Legg til» (acceptTerms: true).")
@@ -178,7 +177,7 @@ pub fn application_is_registered<'a>(name: &str, registered: &'a [Integration]) 
         });
         Denial::new(
             DenialKind::Invalid,
-            rule_name!(),
+            Rule::ApplicationIsRegistered,
             format!("The application could not be found: no integration is registered as \"{name}\".{hint}"),
         )
         .remedy("type the Applikasjonsnavn exactly as the integration partner registered it; ask them if unsure.")
@@ -200,7 +199,7 @@ pub fn office_key_is_allowed(
 ) -> Result<(), Denial> {
     if company.kind != CompanyKind::Office {
         return Err(forbidden(
-            rule_name!(),
+            Rule::OfficeKeyIsAllowed,
             format!(
                 "\"{}\" is not an accounting office; the «Regnskapskontorets brukernøkkel» checkbox exists only in office accounts.",
                 company.name
@@ -218,7 +217,7 @@ pub fn office_key_is_allowed(
     require_role(
         actor,
         Role::ClientUserAdministrator,
-        rule_name!(),
+        Rule::OfficeKeyIsAllowed,
         (
             "create an accounting-office key",
             "opprette regnskapskontorets brukernøkkel",
@@ -228,7 +227,7 @@ pub fn office_key_is_allowed(
         && !supports
     {
         return Err(forbidden(
-            rule_name!(),
+            Rule::OfficeKeyIsAllowed,
             format!(
                 "\"{}\" does not support accounting-office keys.",
                 integration.application_name
@@ -285,7 +284,7 @@ pub fn actor_may_change_client_settings(
         )
     };
     Err(forbidden(
-        rule_name!(),
+        Rule::ActorMayChangeClientSettings,
         reason,
         "ask the client's administrator to do it in the client's account (Selskap > Regnskapsfører), or have the client give the office admin rights.",
     )
@@ -300,7 +299,7 @@ pub fn actor_may_change_client_settings(
 pub fn actor_may_link_office_keys(actor: &Person, office_id: i64) -> Result<(), Denial> {
     if actor.company_id != office_id {
         return Err(forbidden(
-            rule_name!(),
+            Rule::ActorMayLinkOfficeKeys,
             format!("Person {} is not a user of the office that owns the key.", actor.id),
             "act as a person of the accounting office (X-Sandbox-Actor).",
         )
@@ -315,7 +314,7 @@ pub fn actor_may_link_office_keys(actor: &Person, office_id: i64) -> Result<(), 
     require_role(
         actor,
         Role::ClientUserAdministrator,
-        rule_name!(),
+        Rule::ActorMayLinkOfficeKeys,
         (
             "give an office key access to a client",
             "gi en kontornøkkel tilgang til en klient",
@@ -330,7 +329,7 @@ pub fn key_is_an_office_key(key: &crate::domain::model::Key) -> Result<(), Denia
     }
     Err(Denial::new(
         DenialKind::Invalid,
-        rule_name!(),
+        Rule::KeyIsAnOfficeKey,
         format!("Key {} («{}») is not an accounting-office key; only office keys reach clients.", key.id, key.name),
     )
     .remedy("make a new key with «Regnskapskontorets brukernøkkel» ticked under API-tilgang > «Ny nøkkel», and link that one.")
@@ -351,7 +350,7 @@ pub fn key_belongs_to_the_clients_office(
     }
     Err(Denial::new(
         DenialKind::Invalid,
-        rule_name!(),
+        Rule::KeyBelongsToTheClientsOffice,
         format!(
             "\"{}\" is not a client of the office that owns key {}.",
             client.name, key.id

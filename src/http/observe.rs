@@ -13,6 +13,7 @@ use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{AUTHORIZATION, HeaderName, HeaderValue};
 use actix_web::middleware::Next;
+use actix_web::web::Bytes;
 use actix_web::{Error, HttpMessage, web};
 
 /// Install with `actix_web::middleware::from_fn(observe)` on each `/v2` scope.
@@ -57,9 +58,38 @@ pub async fn observe(
         (response, None)
     };
     let redact = crate::sandbox::journal::redact::body;
-    let request_body = request_copy.and_then(capture::RequestCopy::take).and_then(redact);
-    let response_body = response_body.and_then(redact);
-    let status = response.status().as_u16();
+    let bodies = (
+        request_copy.and_then(capture::RequestCopy::take).and_then(redact),
+        response_body.and_then(redact),
+    );
+    let asked = Asked {
+        time: now,
+        method,
+        path,
+        query,
+    };
+    let entry = journal_entry(&response, asked, override_id, bodies, body_bound);
+    sandbox.journal().record(entry, body_bound);
+    Ok(response)
+}
+
+/// What the journal keeps of a request before it is served.
+struct Asked {
+    time: jiff::Timestamp,
+    method: std::borrow::Cow<'static, str>,
+    path: String,
+    query: String,
+}
+
+/// The journal's line for a served request: who asked, what for, and for an error of the
+/// emulator's own, its code, rule and remedy.
+fn journal_entry(
+    response: &ServiceResponse<BoxBody>,
+    asked: Asked,
+    override_id: Option<String>,
+    (request_body, response_body): (Option<Bytes>, Option<Bytes>),
+    body_bound: usize,
+) -> Entry {
     let (request_id, caller, needed) = {
         let extensions = response.request().extensions();
         (
@@ -72,14 +102,14 @@ pub async fn observe(
         )
     };
     let mut entry = Entry {
-        time: now,
+        time: asked.time,
         request_id: request_id.map(|r| r.0),
-        method,
-        path,
-        query,
+        method: asked.method,
+        path: asked.path,
+        query: asked.query,
         company_id: caller.and_then(|c| c.company_id),
         key_id: caller.map(|c| c.key_id),
-        status,
+        status: response.status().as_u16(),
         code: None,
         rule: None,
         remedy: None,
@@ -96,31 +126,40 @@ pub async fn observe(
     let proxied = response
         .headers()
         .contains_key(crate::wire::request_id::UPSTREAM_HEADER);
-    if status >= 400 && entry.override_id.is_none() && !proxied {
-        let error = as_api_error(&response);
-        entry.code = Some(error.kind.code());
-        // The error body is rendered later, by the request-id stamp outside this middleware; the
-        // journal keeps the same envelope the caller receives.
-        if body_bound > 0
-            && entry.response_body.is_none()
-            && let Some(id) = request_id
-        {
-            let body = error.body(&id.0.hyphenated().to_string());
-            entry.response_body = crate::sandbox::journal::redact::body(body.into());
-        }
-        if let Some(denial) = error.denial {
-            let (rule, remedy) = *denial;
-            entry.rule = Some(rule);
-            entry.remedy = remedy;
-        }
-        entry.norwegian = Some(match error.norwegian {
-            Some(norwegian) => norwegian.remedy.unwrap_or(norwegian.reason),
-            None => error.kind.norwegian_message().to_owned(),
-        });
-        entry.developer_message = error.developer_message.map(|m| m.into_owned());
+    if entry.status >= 400 && entry.override_id.is_none() && !proxied {
+        explain_error(&mut entry, response, request_id, body_bound);
     }
-    sandbox.journal().record(entry, body_bound);
-    Ok(response)
+    entry
+}
+
+/// Adds an error's code, body, rule, remedy and messages to its journal line.
+fn explain_error(
+    entry: &mut Entry,
+    response: &ServiceResponse<BoxBody>,
+    request_id: Option<RequestId>,
+    body_bound: usize,
+) {
+    let error = as_api_error(response);
+    entry.code = Some(error.kind.code());
+    // The error body is rendered later, by the request-id stamp outside this middleware; the
+    // journal keeps the same envelope the caller receives.
+    if body_bound > 0
+        && entry.response_body.is_none()
+        && let Some(id) = request_id
+    {
+        let body = error.body(&id.0.hyphenated().to_string());
+        entry.response_body = crate::sandbox::journal::redact::body(body.into());
+    }
+    if let Some(denial) = error.denial {
+        let (rule, remedy) = *denial;
+        entry.rule = Some(rule);
+        entry.remedy = remedy;
+    }
+    entry.norwegian = Some(match error.norwegian {
+        Some(norwegian) => norwegian.remedy.unwrap_or(norwegian.reason),
+        None => error.kind.norwegian_message().to_owned(),
+    });
+    entry.developer_message = error.developer_message.map(|m| m.into_owned());
 }
 
 /// The slow path, taken only while the sandbox has a rate limit or fault rules set.

@@ -6,8 +6,8 @@ use super::format::{
     LinkSpec, PackageSpec, PersonSpec, RelationSpec, RetiredTokenSpec, ScenarioFile, Settings, World,
 };
 use crate::domain::entitlements::KeyAccesses;
-use crate::domain::model::{CompanyKind, KeyState, Package};
-use crate::store::{Db, SeedAtHand, Store, StoreError};
+use crate::domain::model::{CompanyKind, KeyState, Package, Person};
+use crate::store::{CompanyRow, Db, KeyRow, SeedAtHand, Store, StoreError};
 use jiff::Timestamp;
 
 fn kind(kind: CompanyKind) -> CompanyKindSpec {
@@ -42,6 +42,72 @@ pub fn export_state(store: &Store, now: Timestamp) -> Result<ScenarioFile, Store
     Ok(store.with_seed(fresh.as_deref(), export)?)
 }
 
+fn company_spec(row: CompanyRow) -> CompanySpec {
+    CompanySpec {
+        id: row.company.id,
+        name: row.company.name,
+        organization_number: row.company.organization_number,
+        kind: kind(row.company.kind),
+        package: package(row.company.package),
+        integrations_enabled: row.company.integrations_enabled,
+        company_type: row.company.company_type,
+        email: row.company.email,
+    }
+}
+
+fn person_spec(p: Person) -> PersonSpec {
+    PersonSpec {
+        id: p.id,
+        company_id: p.company_id,
+        first_name: p.first_name,
+        last_name: p.last_name,
+        email: p.email,
+        is_contact: p.is_contact,
+        user_type: p.user_type,
+        roles: p.roles,
+        entitlements: p.entitlements,
+        client_entitlements: p.client_entitlements,
+        details: p.details,
+    }
+}
+
+/// A key as the scenario format writes it: its integration, or its custom setup with its
+/// accesses; `retired` holds every key's retired tokens as (key id, token, time).
+fn key_spec(row: KeyRow, token: String, retired: &[(i64, String, String)]) -> KeySpec {
+    let custom = match (&row.integration_id, row.accesses) {
+        (Some(_), _) => None,
+        (None, KeyAccesses::Only(grants)) => Some(CustomSetupSpec {
+            application_name: row.key.application_name.clone(),
+            accesses: grants.iter().map(|g| g.name().to_owned()).collect(),
+        }),
+        (None, KeyAccesses::All) => Some(CustomSetupSpec {
+            application_name: row.key.application_name.clone(),
+            accesses: vec!["ALL_PRIVILEGES".to_owned()],
+        }),
+    };
+    KeySpec {
+        id: row.key.id,
+        name: row.key.name,
+        person_id: row.key.person_id,
+        integration_id: row.integration_id,
+        custom,
+        accountant_key: row.key.accountant_key,
+        token: Some(token),
+        state: match row.key.state {
+            KeyState::Active => KeyStateSpec::Active,
+            KeyState::Deleted => KeyStateSpec::Deleted,
+        },
+        retired_tokens: retired
+            .iter()
+            .filter(|(key_id, _, _)| *key_id == row.key.id)
+            .map(|(_, token, at)| RetiredTokenSpec {
+                token: token.clone(),
+                retired_at: at.clone(),
+            })
+            .collect(),
+    }
+}
+
 /// The whole world of a store in the scenario format, its data objects as they differ from
 /// `seed` (sessions are not part of a world).
 pub fn export(db: &Db<'_>, seed: SeedAtHand) -> rusqlite::Result<ScenarioFile> {
@@ -71,74 +137,12 @@ pub fn export(db: &Db<'_>, seed: SeedAtHand) -> rusqlite::Result<ScenarioFile> {
                 office_is_admin: r.office_is_admin,
             })
             .collect(),
-        companies: companies
-            .into_iter()
-            .map(|row| CompanySpec {
-                id: row.company.id,
-                name: row.company.name,
-                organization_number: row.company.organization_number,
-                kind: kind(row.company.kind),
-                package: package(row.company.package),
-                integrations_enabled: row.company.integrations_enabled,
-                company_type: row.company.company_type,
-                email: row.company.email,
-            })
-            .collect(),
-        people: rows
-            .people
-            .into_iter()
-            .map(|p| PersonSpec {
-                id: p.id,
-                company_id: p.company_id,
-                first_name: p.first_name,
-                last_name: p.last_name,
-                email: p.email,
-                is_contact: p.is_contact,
-                user_type: p.user_type,
-                roles: p.roles,
-                entitlements: p.entitlements,
-                client_entitlements: p.client_entitlements,
-                details: p.details,
-            })
-            .collect(),
+        companies: companies.into_iter().map(company_spec).collect(),
+        people: rows.people.into_iter().map(person_spec).collect(),
         keys: rows
             .keys
             .into_iter()
-            .map(|(row, token)| {
-                let custom = match (&row.integration_id, row.accesses) {
-                    (Some(_), _) => None,
-                    (None, KeyAccesses::Only(grants)) => Some(CustomSetupSpec {
-                        application_name: row.key.application_name.clone(),
-                        accesses: grants.iter().map(|g| g.name().to_owned()).collect(),
-                    }),
-                    (None, KeyAccesses::All) => Some(CustomSetupSpec {
-                        application_name: row.key.application_name.clone(),
-                        accesses: vec!["ALL_PRIVILEGES".to_owned()],
-                    }),
-                };
-                KeySpec {
-                    id: row.key.id,
-                    name: row.key.name,
-                    person_id: row.key.person_id,
-                    integration_id: row.integration_id,
-                    custom,
-                    accountant_key: row.key.accountant_key,
-                    token: Some(token),
-                    state: match row.key.state {
-                        KeyState::Active => KeyStateSpec::Active,
-                        KeyState::Deleted => KeyStateSpec::Deleted,
-                    },
-                    retired_tokens: rows
-                        .retired_tokens
-                        .iter()
-                        .filter(|(key_id, _, _)| *key_id == row.key.id)
-                        .map(|(_, token, at)| RetiredTokenSpec {
-                            token: token.clone(),
-                            retired_at: at.clone(),
-                        })
-                        .collect(),
-                }
-            })
+            .map(|(row, token)| key_spec(row, token, &rows.retired_tokens))
             .collect(),
         client_key_links: rows
             .links

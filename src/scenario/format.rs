@@ -168,6 +168,15 @@ pub struct CompanyIntegrationSpec {
 }
 
 impl World {
+    /// The pinned token of the world's first office key (`office`) or first own key, or "".
+    pub fn first_key_token(&self, office: bool) -> String {
+        self.keys
+            .iter()
+            .find(|k| k.accountant_key == office)
+            .and_then(|k| k.token.clone())
+            .unwrap_or_default()
+    }
+
     /// Appends another world's pieces after this one's.
     pub fn extend(&mut self, other: World) {
         self.integrations.extend(other.integrations);

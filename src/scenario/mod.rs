@@ -376,6 +376,40 @@ pub fn install(
     db.set_meta("scenario", scenario.name())?;
     db.set_meta("settings", &json_text(&scenario.file.settings))?;
     db.set_meta("description", &scenario.file.description)?;
+    install_companies_and_people(world, db)?;
+    install_relations(world, db)?;
+    for spec in &world.integrations {
+        let integration = Integration {
+            id: spec.id,
+            application_name: spec.application_name.clone(),
+            consumer_token: spec.consumer_token.clone().unwrap_or_else(|| new_token(spec.id)),
+            emails: spec.emails.clone(),
+        };
+        db.insert_integration(
+            &integration,
+            spec.in_catalog,
+            spec.supports_accountant_keys,
+            spec.may_create_employee_tokens,
+        )?;
+    }
+    for spec in &world.keys {
+        install_key(world, spec, db, new_token, now)?;
+    }
+    let company_ids = company_ids(scenario);
+    seed::install_people(db, &company_ids)?;
+    if seed_objects == SeedObjects::Stored {
+        seed::install_objects(db, &company_ids, now)?;
+    }
+    for spec in &world.company_integrations {
+        db.add_company_integration(spec.company_id, spec.integration_id)?;
+    }
+    for spec in &world.client_key_links {
+        db.insert_link(spec.key_id, spec.client_id, &json_text(&spec.accesses), spec.pending)?;
+    }
+    objects::install(&scenario.file.objects, db, now)
+}
+
+fn install_companies_and_people(world: &World, db: &Db<'_>) -> rusqlite::Result<()> {
     for spec in &world.companies {
         db.insert_company(&Company {
             id: spec.id,
@@ -406,7 +440,12 @@ pub fn install(
         };
         db.insert_person(&person, None)?;
     }
-    // Each office is represented inside each of its clients by a proxy employee record.
+    Ok(())
+}
+
+/// The accountant relations, each office represented inside each of its clients by a proxy
+/// employee record.
+fn install_relations(world: &World, db: &Db<'_>) -> rusqlite::Result<()> {
     for spec in &world.accountant_relations {
         // A client has one office, so its proxy record's id follows from the client's.
         let proxy_id = spec.client_id * 10_000 + 9_900;
@@ -438,68 +477,52 @@ pub fn install(
         };
         db.insert_person(&proxy, Some(spec.office_id))?;
     }
-    for spec in &world.integrations {
-        let integration = Integration {
-            id: spec.id,
-            application_name: spec.application_name.clone(),
-            consumer_token: spec.consumer_token.clone().unwrap_or_else(|| new_token(spec.id)),
-            emails: spec.emails.clone(),
-        };
-        db.insert_integration(
-            &integration,
-            spec.in_catalog,
-            spec.supports_accountant_keys,
-            spec.may_create_employee_tokens,
-        )?;
-    }
-    for spec in &world.keys {
-        let owner_company = world
-            .people
+    Ok(())
+}
+
+/// One key with its accesses, token and retired tokens.
+fn install_key(
+    world: &World,
+    spec: &format::KeySpec,
+    db: &Db<'_>,
+    new_token: &mut dyn FnMut(i64) -> String,
+    now: Timestamp,
+) -> rusqlite::Result<()> {
+    let owner_company = world
+        .people
+        .iter()
+        .find(|p| p.id == spec.person_id)
+        .map_or(0, |p| p.company_id);
+    let application_name = match (&spec.custom, spec.integration_id) {
+        (Some(custom), _) => custom.application_name.clone(),
+        (None, Some(id)) => world
+            .integrations
             .iter()
-            .find(|p| p.id == spec.person_id)
-            .map_or(0, |p| p.company_id);
-        let application_name = match (&spec.custom, spec.integration_id) {
-            (Some(custom), _) => custom.application_name.clone(),
-            (None, Some(id)) => world
-                .integrations
-                .iter()
-                .find(|i| i.id == id)
-                .map(|i| i.application_name.clone())
-                .unwrap_or_default(),
-            (None, None) => String::new(),
-        };
-        let key = Key {
-            id: spec.id,
-            name: spec.name.clone(),
-            person_id: spec.person_id,
-            company_id: owner_company,
-            application_name,
-            accountant_key: spec.accountant_key,
-            state: match spec.state {
-                KeyStateSpec::Active => KeyState::Active,
-                KeyStateSpec::Deleted => KeyState::Deleted,
-            },
-        };
-        let accesses = spec.custom.as_ref().map_or(KeyAccesses::All, |c| {
-            KeyAccesses::from_names(c.accesses.iter().map(String::as_str))
-        });
-        let token = spec.token.clone().unwrap_or_else(|| new_token(spec.id));
-        db.insert_key(&key, spec.integration_id, &accesses, &token, now)?;
-        for retired in &spec.retired_tokens {
-            let at = retired.retired_at.parse().unwrap_or(now);
-            db.insert_retired_token(&retired.token, spec.id, at)?;
-        }
+            .find(|i| i.id == id)
+            .map(|i| i.application_name.clone())
+            .unwrap_or_default(),
+        (None, None) => String::new(),
+    };
+    let key = Key {
+        id: spec.id,
+        name: spec.name.clone(),
+        person_id: spec.person_id,
+        company_id: owner_company,
+        application_name,
+        accountant_key: spec.accountant_key,
+        state: match spec.state {
+            KeyStateSpec::Active => KeyState::Active,
+            KeyStateSpec::Deleted => KeyState::Deleted,
+        },
+    };
+    let accesses = spec.custom.as_ref().map_or(KeyAccesses::All, |c| {
+        KeyAccesses::from_names(c.accesses.iter().map(String::as_str))
+    });
+    let token = spec.token.clone().unwrap_or_else(|| new_token(spec.id));
+    db.insert_key(&key, spec.integration_id, &accesses, &token, now)?;
+    for retired in &spec.retired_tokens {
+        let at = retired.retired_at.parse().unwrap_or(now);
+        db.insert_retired_token(&retired.token, spec.id, at)?;
     }
-    let company_ids = company_ids(scenario);
-    seed::install_people(db, &company_ids)?;
-    if seed_objects == SeedObjects::Stored {
-        seed::install_objects(db, &company_ids, now)?;
-    }
-    for spec in &world.company_integrations {
-        db.add_company_integration(spec.company_id, spec.integration_id)?;
-    }
-    for spec in &world.client_key_links {
-        db.insert_link(spec.key_id, spec.client_id, &json_text(&spec.accesses), spec.pending)?;
-    }
-    objects::install(&scenario.file.objects, db, now)
+    Ok(())
 }

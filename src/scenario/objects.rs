@@ -13,7 +13,6 @@ use std::collections::HashSet;
 pub fn check(objects: &Objects, world: &World) -> Vec<Problem> {
     let companies: HashSet<i64> = world.companies.iter().map(|c| c.id).collect();
     let mut problems = Vec::new();
-    let mut report = |path: String, message: String| problems.push(Problem { path, message });
     for (path, section) in objects {
         let at = format!("objects.{path}");
         let Some(def) = resource::find(path).filter(|d| !d.embedded) else {
@@ -26,12 +25,13 @@ pub fn check(objects: &Objects, world: &World) -> Vec<Problem> {
                     resource_paths()
                 ),
             };
-            report(at, message);
+            problems.push(Problem { path: at, message });
             continue;
         };
         let mut stored = HashSet::new();
         for (i, spec) in section.stored.iter().enumerate() {
             let at = format!("{at}.stored[{i}]");
+            let mut report = |path: String, message: String| problems.push(Problem { path, message });
             if spec.id <= 0 {
                 report(format!("{at}.id"), "object ids must be positive".into());
             } else if !stored.insert(spec.id) {
@@ -40,63 +40,80 @@ pub fn check(objects: &Objects, world: &World) -> Vec<Problem> {
                     format!("{path} id {} is used twice; give each object its own id", spec.id),
                 );
             }
-            match def.scope {
-                Scope::Company if !companies.contains(&spec.company_id) => report(
-                    format!("{at}.companyId"),
-                    format!(
-                        "no company has id {}; name a company from world.companies",
-                        spec.company_id
-                    ),
-                ),
-                Scope::Global if spec.company_id != 0 => report(
-                    format!("{at}.companyId"),
-                    format!("{path} is reference data shared by every company: set companyId to 0"),
-                ),
-                _ => {}
-            }
-            if spec.version < 0 {
-                report(
-                    format!("{at}.version"),
-                    "a version is 0 or more (0 for an object never updated)".into(),
-                );
-            }
-            match &spec.body {
-                Value::Object(body) => {
-                    for name in body.keys().filter(|name| !def.fields.contains_key(*name)) {
-                        report(
-                            format!("{at}.body.{name}"),
-                            format!(
-                                "{} has no field {name:?} (Feltet eksisterer ikke i objektet.); remove it, or see the fields GET /v2/{path}?fields=* shows",
-                                def.model
-                            ),
-                        );
-                    }
-                }
-                _ => report(
-                    format!("{at}.body"),
-                    format!(
-                        "the body must be a JSON object of the {}'s fields, e.g. {{\"name\": \"Nordlys AS\"}}",
-                        def.model
-                    ),
-                ),
-            }
+            check_stored(&mut problems, (&at, path), def, spec, &companies);
         }
-        let mut deleted = HashSet::new();
-        for (i, id) in section.deleted.iter().enumerate() {
-            let at = format!("{at}.deleted[{i}]");
-            if *id <= 0 {
-                report(at, "object ids must be positive".into());
-            } else if stored.contains(id) {
-                report(
-                    at,
-                    format!("{path} {id} is both stored and deleted; keep one of the two"),
-                );
-            } else if !deleted.insert(*id) {
-                report(at, format!("{path} {id} is deleted twice; name it once"));
-            }
-        }
+        check_deleted(&mut problems, &at, path, &section.deleted, &stored);
     }
     problems
+}
+
+/// One stored object's company, version and body fields.
+fn check_stored(
+    problems: &mut Vec<Problem>,
+    (at, path): (&str, &str),
+    def: &resource::ResourceDef,
+    spec: &ObjectSpec,
+    companies: &HashSet<i64>,
+) {
+    let mut report = |path: String, message: String| problems.push(Problem { path, message });
+    match def.scope {
+        Scope::Company if !companies.contains(&spec.company_id) => report(
+            format!("{at}.companyId"),
+            format!(
+                "no company has id {}; name a company from world.companies",
+                spec.company_id
+            ),
+        ),
+        Scope::Global if spec.company_id != 0 => report(
+            format!("{at}.companyId"),
+            format!("{path} is reference data shared by every company: set companyId to 0"),
+        ),
+        _ => {}
+    }
+    if spec.version < 0 {
+        report(
+            format!("{at}.version"),
+            "a version is 0 or more (0 for an object never updated)".into(),
+        );
+    }
+    match &spec.body {
+        Value::Object(body) => {
+            for name in body.keys().filter(|name| !def.fields.contains_key(*name)) {
+                report(
+                    format!("{at}.body.{name}"),
+                    format!(
+                        "{} has no field {name:?} (Feltet eksisterer ikke i objektet.); remove it, or see the fields GET /v2/{path}?fields=* shows",
+                        def.model
+                    ),
+                );
+            }
+        }
+        _ => report(
+            format!("{at}.body"),
+            format!(
+                "the body must be a JSON object of the {}'s fields, e.g. {{\"name\": \"Nordlys AS\"}}",
+                def.model
+            ),
+        ),
+    }
+}
+
+/// The ids a section deletes: positive, not also stored, each named once.
+fn check_deleted(problems: &mut Vec<Problem>, at: &str, path: &str, ids: &[i64], stored: &HashSet<i64>) {
+    let mut deleted = HashSet::new();
+    for (i, id) in ids.iter().enumerate() {
+        let at = format!("{at}.deleted[{i}]");
+        let message = if *id <= 0 {
+            "object ids must be positive".into()
+        } else if stored.contains(id) {
+            format!("{path} {id} is both stored and deleted; keep one of the two")
+        } else if !deleted.insert(*id) {
+            format!("{path} {id} is deleted twice; name it once")
+        } else {
+            continue;
+        };
+        problems.push(Problem { path: at, message });
+    }
 }
 
 /// The resource paths an objects section may name.

@@ -108,60 +108,9 @@ pub fn install_people(db: &Db<'_>, company_ids: &[i64]) -> rusqlite::Result<()> 
 pub fn install_objects(db: &Db<'_>, company_ids: &[i64], now: Timestamp) -> rusqlite::Result<()> {
     let seed = seed_file()?;
     let changes = crate::store::json_text(&created(now));
-    let mut global_objects: BTreeMap<&str, Vec<SeedRow>> = BTreeMap::new();
-    for (path, objects) in &seed.global {
-        let def = definition(path)?;
-        let rows = global_objects.entry(def.path.as_str()).or_default();
-        for fields in objects {
-            let id = fields.get("id").and_then(Value::as_i64).unwrap_or_default();
-            let mut body = def.template.clone();
-            body.extend(
-                fields
-                    .iter()
-                    .filter(|(k, _)| *k != "id")
-                    .map(|(k, v)| (k.clone(), v.clone())),
-            );
-            rows.push(SeedRow::of(&def.path, id, &body, None));
-        }
-    }
-    // Every company gets the same seed objects (only their ids differ): each body is made and
-    // serialized once, then stored for every company.
-    let mut company_objects = Vec::new();
-    for (path, objects) in &seed.company {
-        let def = definition(path)?;
-        let mut highest = None;
-        for fields in objects {
-            let mut body = def.template.clone();
-            body.extend(fields.iter().map(|(k, v)| (k.clone(), v.clone())));
-            let unusable = |d: crate::domain::denial::Denial| {
-                rusqlite::Error::InvalidParameterName(format!("fixtures/seed.json: {}", d.reason))
-            };
-            let number = resource::numbers_are_left(def, highest).map_err(unusable)?;
-            let body = resource::new_object_body(def, body, highest).map_err(unusable)?;
-            highest = number.or(highest);
-            // Objects whose account and address ids depend on the company are finished per company.
-            let per_company =
-                (def.default_account.is_some() || !def.new_stubs.is_empty() || names_a_seed_object(&body))
-                    .then(|| (def, body.clone()));
-            company_objects.push((SeedRow::of(&def.path, 0, &body, number), per_company));
-        }
-    }
-    // A company's objects get ids in this order, so an account's id is the company's base plus
-    // its place here.
-    // Each account's number (the first account of a number is the one named).
-    let mut account_places: BTreeMap<i64, i64> = BTreeMap::new();
-    for (place, (row, _)) in (1..).zip(&company_objects) {
-        if let Some(number) = row.number.filter(|_| row.path == "ledger/account") {
-            account_places.entry(number).or_insert(place);
-        }
-    }
-    let accounts = account_places;
-    // `{"id": "@customer"}` in a seed object names the company's first seeded customer.
-    let mut firsts: BTreeMap<&str, i64> = BTreeMap::new();
-    for ((row, _), place) in company_objects.iter().zip(1..) {
-        firsts.entry(row.path).or_insert(place);
-    }
-    let places = Places { accounts, firsts };
+    let global_objects = global_rows(&seed)?;
+    let company_objects = company_rows(&seed)?;
+    let places = places_of(&company_objects);
     // Stored in the order of the table's key (resource, id): each row goes at the end of the
     // B-tree, where one in the middle moves the rows after it on every page split.
     let paths: std::collections::BTreeSet<&str> = global_objects
@@ -188,6 +137,75 @@ pub fn install_objects(db: &Db<'_>, company_ids: &[i64], now: Timestamp) -> rusq
         }
     }
     Ok(())
+}
+
+/// The shared reference data, by resource.
+fn global_rows(seed: &SeedFile) -> rusqlite::Result<BTreeMap<&'static str, Vec<SeedRow<'static>>>> {
+    let mut global_objects: BTreeMap<&str, Vec<SeedRow>> = BTreeMap::new();
+    for (path, objects) in &seed.global {
+        let def = definition(path)?;
+        let rows = global_objects.entry(def.path.as_str()).or_default();
+        for fields in objects {
+            let id = fields.get("id").and_then(Value::as_i64).unwrap_or_default();
+            let mut body = def.template.clone();
+            body.extend(
+                fields
+                    .iter()
+                    .filter(|(k, _)| *k != "id")
+                    .map(|(k, v)| (k.clone(), v.clone())),
+            );
+            rows.push(SeedRow::of(&def.path, id, &body, None));
+        }
+    }
+    Ok(global_objects)
+}
+
+/// A company's seed object, with its definition and body where it is finished per company.
+type CompanyRow = (SeedRow<'static>, Option<(&'static ResourceDef, Map<String, Value>)>);
+
+/// Every company gets the same seed objects (only their ids differ): each body is made and
+/// serialized once, then stored for every company.
+fn company_rows(seed: &SeedFile) -> rusqlite::Result<Vec<CompanyRow>> {
+    let mut company_objects = Vec::new();
+    for (path, objects) in &seed.company {
+        let def = definition(path)?;
+        let mut highest = None;
+        for fields in objects {
+            let mut body = def.template.clone();
+            body.extend(fields.iter().map(|(k, v)| (k.clone(), v.clone())));
+            let unusable = |d: crate::domain::denial::Denial| {
+                rusqlite::Error::InvalidParameterName(format!("fixtures/seed.json: {}", d.reason))
+            };
+            let number = resource::numbers_are_left(def, highest).map_err(unusable)?;
+            let body = resource::new_object_body(def, body, highest).map_err(unusable)?;
+            highest = number.or(highest);
+            // Objects whose account and address ids depend on the company are finished per company.
+            let per_company =
+                (def.default_account.is_some() || !def.new_stubs.is_empty() || names_a_seed_object(&body))
+                    .then(|| (def, body.clone()));
+            company_objects.push((SeedRow::of(&def.path, 0, &body, number), per_company));
+        }
+    }
+    Ok(company_objects)
+}
+
+/// A company's objects get ids in the order of `company_objects`, so an account's id is the
+/// company's base plus its place there.
+fn places_of(company_objects: &[CompanyRow]) -> Places<'static> {
+    // Each account's number (the first account of a number is the one named).
+    let mut account_places: BTreeMap<i64, i64> = BTreeMap::new();
+    for (place, (row, _)) in (1..).zip(company_objects) {
+        if let Some(number) = row.number.filter(|_| row.path == "ledger/account") {
+            account_places.entry(number).or_insert(place);
+        }
+    }
+    let accounts = account_places;
+    // `{"id": "@customer"}` in a seed object names the company's first seeded customer.
+    let mut firsts: BTreeMap<&str, i64> = BTreeMap::new();
+    for ((row, _), place) in company_objects.iter().zip(1..) {
+        firsts.entry(row.path).or_insert(place);
+    }
+    Places { accounts, firsts }
 }
 
 /// A seed object ready to store: its body as JSON text and the columns read from the body.

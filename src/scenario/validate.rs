@@ -1,7 +1,7 @@
 //! Checks a composed world before it is installed: unique ids and tokens, references that
 //! resolve, and combinations the real product cannot be in. Every problem says how to fix it.
 
-use super::format::{CompanyKindSpec, World};
+use super::format::{CompanyKindSpec, CompanySpec, IntegrationSpec, KeySpec, PersonSpec, World};
 use super::package;
 use crate::domain::entitlements;
 use jiff::Timestamp;
@@ -40,6 +40,8 @@ impl Counts {
 struct Checker<'a> {
     origins: &'a [(String, Counts)],
     problems: Vec<Problem>,
+    /// Every pinned token seen so far, with the path it was first seen at.
+    tokens: HashMap<String, String>,
 }
 
 impl Checker<'_> {
@@ -61,6 +63,22 @@ impl Checker<'_> {
     fn report(&mut self, collection: usize, index: usize, field: &str, message: String) {
         let path = self.path(collection, index, field);
         self.problems.push(Problem { path, message });
+    }
+
+    /// Records a pinned token, or reports it blank or already used.
+    fn claim_token(&mut self, token: &str, collection: usize, index: usize, field: &str) {
+        let path = self.path(collection, index, field);
+        if token.trim().is_empty() {
+            self.problems.push(Problem {
+                path,
+                message: "a pinned token cannot be blank; remove the field to have one generated".into(),
+            });
+        } else if let Some(first) = self.tokens.get(token) {
+            let message = format!("this token is already used at {first}; every token must be unique");
+            self.problems.push(Problem { path, message });
+        } else {
+            self.tokens.insert(token.to_owned(), path);
+        }
     }
 }
 
@@ -88,46 +106,85 @@ fn check_entitlement(c: &mut Checker<'_>, collection: usize, index: usize, field
     }
 }
 
+/// The world's items by id, for the checks that follow references.
+struct Index<'w> {
+    world: &'w World,
+    companies: HashMap<i64, &'w CompanySpec>,
+    people: HashMap<i64, &'w PersonSpec>,
+    integrations: HashMap<i64, &'w IntegrationSpec>,
+    keys: HashMap<i64, &'w KeySpec>,
+    /// (office, client) of every accountant relation.
+    relations: HashSet<(i64, i64)>,
+}
+
+impl<'w> Index<'w> {
+    fn of(world: &'w World) -> Self {
+        Self {
+            world,
+            companies: world.companies.iter().map(|x| (x.id, x)).collect(),
+            people: world.people.iter().map(|x| (x.id, x)).collect(),
+            integrations: world.integrations.iter().map(|x| (x.id, x)).collect(),
+            keys: world.keys.iter().map(|x| (x.id, x)).collect(),
+            relations: world
+                .accountant_relations
+                .iter()
+                .map(|r| (r.office_id, r.client_id))
+                .collect(),
+        }
+    }
+}
+
+/// One check of a world: reads the index, reports into the checker.
+type Check = fn(&mut Checker<'_>, &Index<'_>);
+
+/// The checks, in the order their problems are listed (a token is "already used" at the first
+/// place the checks meet it, so integrations' tokens come before keys').
+const CHECKS: &[Check] = &[
+    unique_ids,
+    companies,
+    relations,
+    people,
+    integration_tokens,
+    keys,
+    client_key_links,
+    company_integrations,
+];
+
 pub fn world(world: &World, origins: &[(String, Counts)]) -> Vec<Problem> {
     let mut c = Checker {
         origins,
         problems: Vec::new(),
+        tokens: HashMap::new(),
     };
-    for (i, id) in duplicates(world.integrations.iter().map(|x| x.id)) {
-        c.report(
-            INTEGRATIONS,
-            i,
-            "id",
-            format!("integration id {id} is used twice; give each integration its own id"),
-        );
+    let index = Index::of(world);
+    for check in CHECKS {
+        check(&mut c, &index);
     }
-    for (i, id) in duplicates(world.companies.iter().map(|x| x.id)) {
-        c.report(
-            COMPANIES,
-            i,
-            "id",
-            format!("company id {id} is used twice; give each company its own id"),
-        );
-    }
-    for (i, id) in duplicates(world.people.iter().map(|x| x.id)) {
-        c.report(
-            PEOPLE,
-            i,
-            "id",
-            format!("person id {id} is used twice; give each person its own id"),
-        );
-    }
-    for (i, id) in duplicates(world.keys.iter().map(|x| x.id)) {
-        c.report(
-            KEYS,
-            i,
-            "id",
-            format!("key id {id} is used twice; give each key its own id"),
-        );
-    }
+    c.problems
+}
 
-    let companies: HashMap<i64, &super::format::CompanySpec> = world.companies.iter().map(|x| (x.id, x)).collect();
-    for (i, company) in world.companies.iter().enumerate() {
+fn unique_ids(c: &mut Checker<'_>, at: &Index<'_>) {
+    let world = at.world;
+    let collections: [(usize, &str, Vec<i64>); 4] = [
+        (
+            INTEGRATIONS,
+            "integration",
+            world.integrations.iter().map(|x| x.id).collect(),
+        ),
+        (COMPANIES, "company", world.companies.iter().map(|x| x.id).collect()),
+        (PEOPLE, "person", world.people.iter().map(|x| x.id).collect()),
+        (KEYS, "key", world.keys.iter().map(|x| x.id).collect()),
+    ];
+    for (collection, noun, ids) in collections {
+        for (i, id) in duplicates(ids.into_iter()) {
+            let message = format!("{noun} id {id} is used twice; give each {noun} its own id");
+            c.report(collection, i, "id", message);
+        }
+    }
+}
+
+fn companies(c: &mut Checker<'_>, at: &Index<'_>) {
+    for (i, company) in at.world.companies.iter().enumerate() {
         if company.id <= 0 {
             c.report(
                 COMPANIES,
@@ -148,49 +205,36 @@ pub fn world(world: &World, origins: &[(String, Counts)]) -> Vec<Problem> {
             );
         }
     }
+}
 
+/// A relation's end that must be a company of `kind` (`role` names it in the message).
+fn relation_end(c: &mut Checker<'_>, at: &Index<'_>, i: usize, field: &str, id: i64, kind: CompanyKindSpec) {
+    let (role, noun) = match kind {
+        CompanyKindSpec::Office => ("an office", "office"),
+        _ => ("a client", "client"),
+    };
+    match at.companies.get(&id) {
+        None => c.report(
+            RELATIONS,
+            i,
+            field,
+            format!("no company has id {id}; name {role} from companies"),
+        ),
+        Some(company) if company.kind != kind => c.report(
+            RELATIONS,
+            i,
+            field,
+            format!("company {id} is not of kind \"{noun}\"; set its kind to {noun} or name another company"),
+        ),
+        Some(_) => {}
+    }
+}
+
+fn relations(c: &mut Checker<'_>, at: &Index<'_>) {
     let mut clients_with_office = HashSet::new();
-    let mut relations = HashSet::new();
-    for (i, relation) in world.accountant_relations.iter().enumerate() {
-        match companies.get(&relation.office_id) {
-            None => c.report(
-                RELATIONS,
-                i,
-                "officeId",
-                format!(
-                    "no company has id {}; name an office from companies",
-                    relation.office_id
-                ),
-            ),
-            Some(office) if office.kind != CompanyKindSpec::Office => c.report(
-                RELATIONS,
-                i,
-                "officeId",
-                format!(
-                    "company {} is not of kind \"office\"; set its kind to office or name another company",
-                    relation.office_id
-                ),
-            ),
-            Some(_) => {}
-        }
-        match companies.get(&relation.client_id) {
-            None => c.report(
-                RELATIONS,
-                i,
-                "clientId",
-                format!("no company has id {}; name a client from companies", relation.client_id),
-            ),
-            Some(client) if client.kind != CompanyKindSpec::Client => c.report(
-                RELATIONS,
-                i,
-                "clientId",
-                format!(
-                    "company {} is not of kind \"client\"; set its kind to client or name another company",
-                    relation.client_id
-                ),
-            ),
-            Some(_) => {}
-        }
+    for (i, relation) in at.world.accountant_relations.iter().enumerate() {
+        relation_end(c, at, i, "officeId", relation.office_id, CompanyKindSpec::Office);
+        relation_end(c, at, i, "clientId", relation.client_id, CompanyKindSpec::Client);
         if !clients_with_office.insert(relation.client_id) {
             c.report(
                 RELATIONS,
@@ -202,12 +246,12 @@ pub fn world(world: &World, origins: &[(String, Counts)]) -> Vec<Problem> {
                 ),
             );
         }
-        relations.insert((relation.office_id, relation.client_id));
     }
+}
 
-    let people: HashMap<i64, &super::format::PersonSpec> = world.people.iter().map(|x| (x.id, x)).collect();
-    for (i, person) in world.people.iter().enumerate() {
-        if !companies.contains_key(&person.company_id) {
+fn people(c: &mut Checker<'_>, at: &Index<'_>) {
+    for (i, person) in at.world.people.iter().enumerate() {
+        if !at.companies.contains_key(&person.company_id) {
             c.report(
                 PEOPLE,
                 i,
@@ -216,83 +260,29 @@ pub fn world(world: &World, origins: &[(String, Counts)]) -> Vec<Problem> {
             );
         }
     }
+}
 
-    let mut tokens: HashMap<String, String> = HashMap::new();
-    let mut claim_token = |c: &mut Checker<'_>, token: &str, collection: usize, index: usize, field: &str| {
-        let path = c.path(collection, index, field);
-        if token.trim().is_empty() {
-            c.problems.push(Problem {
-                path,
-                message: "a pinned token cannot be blank; remove the field to have one generated".into(),
-            });
-        } else if let Some(first) = tokens.get(token) {
-            c.problems.push(Problem {
-                path,
-                message: format!("this token is already used at {first}; every token must be unique"),
-            });
-        } else {
-            tokens.insert(token.to_owned(), path);
-        }
-    };
-    for (i, integration) in world.integrations.iter().enumerate() {
+fn integration_tokens(c: &mut Checker<'_>, at: &Index<'_>) {
+    for (i, integration) in at.world.integrations.iter().enumerate() {
         if let Some(token) = &integration.consumer_token {
-            claim_token(&mut c, token, INTEGRATIONS, i, "consumerToken");
+            c.claim_token(token, INTEGRATIONS, i, "consumerToken");
         }
     }
+}
 
-    let integrations: HashMap<i64, &super::format::IntegrationSpec> =
-        world.integrations.iter().map(|x| (x.id, x)).collect();
-    let keys: HashMap<i64, &super::format::KeySpec> = world.keys.iter().map(|x| (x.id, x)).collect();
-    for (i, key) in world.keys.iter().enumerate() {
-        let owner = people.get(&key.person_id);
-        if owner.is_none() {
-            c.report(
-                KEYS,
-                i,
-                "personId",
-                format!(
-                    "no person has id {}; name the employee or contact the key is made on",
-                    key.person_id
-                ),
-            );
-        }
-        match (&key.custom, key.integration_id) {
-            (Some(_), Some(_)) => c.report(
-                KEYS,
-                i,
-                "custom",
-                "give either integrationId (from the catalog) or custom («Tilpasset oppsett»), not both".into(),
-            ),
-            (None, None) => c.report(
-                KEYS,
-                i,
-                "integrationId",
-                "a key needs integrationId (from the catalog) or custom {applicationName, accesses}".into(),
-            ),
-            (None, Some(id)) if !integrations.contains_key(&id) => c.report(
-                KEYS,
-                i,
-                "integrationId",
-                format!("no integration has id {id}; name one from integrations"),
-            ),
-            _ => {}
-        }
-        if key.accountant_key {
-            let office = owner.and_then(|p| companies.get(&p.company_id)).map(|co| co.kind);
-            if office.is_some_and(|kind| kind != CompanyKindSpec::Office) {
-                c.report(KEYS, i, "accountantKey", "«Regnskapskontorets brukernøkkel» exists only in accounting-office accounts; make the key on a person of an office company or set accountantKey to false".into());
-            }
-        }
+fn keys(c: &mut Checker<'_>, at: &Index<'_>) {
+    for (i, key) in at.world.keys.iter().enumerate() {
+        key_owner_and_origin(c, at, i, key);
         if let Some(token) = &key.token {
-            claim_token(&mut c, token, KEYS, i, "token");
+            c.claim_token(token, KEYS, i, "token");
         }
         if let Some(custom) = &key.custom {
             for (j, name) in custom.accesses.iter().enumerate() {
-                check_entitlement(&mut c, KEYS, i, &format!("custom.accesses[{j}]"), name);
+                check_entitlement(c, KEYS, i, &format!("custom.accesses[{j}]"), name);
             }
         }
         for (j, retired) in key.retired_tokens.iter().enumerate() {
-            claim_token(&mut c, &retired.token, KEYS, i, &format!("retiredTokens[{j}].token"));
+            c.claim_token(&retired.token, KEYS, i, &format!("retiredTokens[{j}].token"));
             if retired.retired_at.parse::<Timestamp>().is_err() {
                 c.report(
                     KEYS,
@@ -303,10 +293,55 @@ pub fn world(world: &World, origins: &[(String, Counts)]) -> Vec<Problem> {
             }
         }
     }
+}
 
+/// A key's owner, its integration or custom setup, and whether an accountant key sits in an office.
+fn key_owner_and_origin(c: &mut Checker<'_>, at: &Index<'_>, i: usize, key: &KeySpec) {
+    let owner = at.people.get(&key.person_id);
+    if owner.is_none() {
+        c.report(
+            KEYS,
+            i,
+            "personId",
+            format!(
+                "no person has id {}; name the employee or contact the key is made on",
+                key.person_id
+            ),
+        );
+    }
+    match (&key.custom, key.integration_id) {
+        (Some(_), Some(_)) => c.report(
+            KEYS,
+            i,
+            "custom",
+            "give either integrationId (from the catalog) or custom («Tilpasset oppsett»), not both".into(),
+        ),
+        (None, None) => c.report(
+            KEYS,
+            i,
+            "integrationId",
+            "a key needs integrationId (from the catalog) or custom {applicationName, accesses}".into(),
+        ),
+        (None, Some(id)) if !at.integrations.contains_key(&id) => c.report(
+            KEYS,
+            i,
+            "integrationId",
+            format!("no integration has id {id}; name one from integrations"),
+        ),
+        _ => {}
+    }
+    if key.accountant_key {
+        let office = owner.and_then(|p| at.companies.get(&p.company_id)).map(|co| co.kind);
+        if office.is_some_and(|kind| kind != CompanyKindSpec::Office) {
+            c.report(KEYS, i, "accountantKey", "«Regnskapskontorets brukernøkkel» exists only in accounting-office accounts; make the key on a person of an office company or set accountantKey to false".into());
+        }
+    }
+}
+
+fn client_key_links(c: &mut Checker<'_>, at: &Index<'_>) {
     let mut links = HashSet::new();
-    for (i, link) in world.client_key_links.iter().enumerate() {
-        let Some(key) = keys.get(&link.key_id) else {
+    for (i, link) in at.world.client_key_links.iter().enumerate() {
+        let Some(key) = at.keys.get(&link.key_id) else {
             c.report(
                 LINKS,
                 i,
@@ -315,38 +350,9 @@ pub fn world(world: &World, origins: &[(String, Counts)]) -> Vec<Problem> {
             );
             continue;
         };
-        if !key.accountant_key {
-            c.report(
-                LINKS,
-                i,
-                "keyId",
-                format!(
-                    "key {} is not an accounting-office key; set accountantKey on it or link another key",
-                    link.key_id
-                ),
-            );
-        }
-        let office = people.get(&key.person_id).map(|p| p.company_id);
-        if !companies.contains_key(&link.client_id) {
-            c.report(
-                LINKS,
-                i,
-                "clientId",
-                format!("no company has id {}; name a client from companies", link.client_id),
-            );
-        } else if office.is_some_and(|office| !relations.contains(&(office, link.client_id))) {
-            c.report(
-                LINKS,
-                i,
-                "clientId",
-                format!(
-                    "company {} is not a client of the key's office; add an accountantRelations entry first",
-                    link.client_id
-                ),
-            );
-        }
+        link_ends(c, at, i, key, link.client_id);
         for (j, name) in link.accesses.iter().enumerate() {
-            check_entitlement(&mut c, LINKS, i, &format!("accesses[{j}]"), name);
+            check_entitlement(c, LINKS, i, &format!("accesses[{j}]"), name);
         }
         if !links.insert((link.key_id, link.client_id)) {
             c.report(
@@ -360,8 +366,42 @@ pub fn world(world: &World, origins: &[(String, Counts)]) -> Vec<Problem> {
             );
         }
     }
-    for (i, added) in world.company_integrations.iter().enumerate() {
-        if !companies.contains_key(&added.company_id) {
+}
+
+/// A link's key must be an accounting-office key, and its client a client of the key's office.
+fn link_ends(c: &mut Checker<'_>, at: &Index<'_>, i: usize, key: &KeySpec, client_id: i64) {
+    if !key.accountant_key {
+        c.report(
+            LINKS,
+            i,
+            "keyId",
+            format!(
+                "key {} is not an accounting-office key; set accountantKey on it or link another key",
+                key.id
+            ),
+        );
+    }
+    let office = at.people.get(&key.person_id).map(|p| p.company_id);
+    if !at.companies.contains_key(&client_id) {
+        c.report(
+            LINKS,
+            i,
+            "clientId",
+            format!("no company has id {client_id}; name a client from companies"),
+        );
+    } else if office.is_some_and(|office| !at.relations.contains(&(office, client_id))) {
+        c.report(
+            LINKS,
+            i,
+            "clientId",
+            format!("company {client_id} is not a client of the key's office; add an accountantRelations entry first"),
+        );
+    }
+}
+
+fn company_integrations(c: &mut Checker<'_>, at: &Index<'_>) {
+    for (i, added) in at.world.company_integrations.iter().enumerate() {
+        if !at.companies.contains_key(&added.company_id) {
             c.report(
                 ADDED,
                 i,
@@ -369,7 +409,7 @@ pub fn world(world: &World, origins: &[(String, Counts)]) -> Vec<Problem> {
                 format!("no company has id {}; name one from companies", added.company_id),
             );
         }
-        if !integrations.contains_key(&added.integration_id) {
+        if !at.integrations.contains_key(&added.integration_id) {
             c.report(
                 ADDED,
                 i,
@@ -381,7 +421,6 @@ pub fn world(world: &World, origins: &[(String, Counts)]) -> Vec<Problem> {
             );
         }
     }
-    c.problems
 }
 
 /// Expectations must name keys of the world and real HTTP methods.

@@ -9,7 +9,7 @@ use crate::domain::{invoice as rules, ledger};
 use crate::store::StoredObject;
 use crate::wire::query::{self, ValueType};
 use crate::wire::{ApiError, ErrorKind, ValidationMessage};
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
 use std::collections::HashMap;
 
 /// The kinds of reminder the document names.
@@ -65,7 +65,6 @@ pub async fn create_reminder(actor: &Actor, input: Input) -> Result<Answer, ApiE
                 .as_i64()
                 .map(|n| n.to_string())
                 .unwrap_or_default();
-            let (currency, kid) = (field("currency"), field("kid"));
             if fee > 0.0 {
                 let description = format!("Purregebyr faktura nummer {number}");
                 let entries = ledger::reminder_fee_entries((customer, &number), fee, &description);
@@ -75,33 +74,17 @@ pub async fn create_reminder(actor: &Actor, input: Input) -> Result<Answer, ApiE
                     invoice.body.insert(total.into(), json!(ledger::round(before + fee)));
                 }
             }
-            let term = date
-                .checked_add(jiff::Span::new().days(DAYS_TO_PAY))
-                .map_or_else(|_| date.to_string(), |d| d.to_string());
+            let figures = Figures {
+                fee,
+                interest,
+                rate: if included.1 { rules::LATE_INTEREST_PERCENT } else { 0.0 },
+                outstanding,
+            };
             let reminder = StoredObject {
                 id: acting.sandbox.next_id(),
                 company_id: company,
                 version: 0,
-                body: json!({
-                    "reminderDate": date.to_string(),
-                    "type": kind,
-                    "charge": fee,
-                    "chargeCurrency": fee,
-                    "totalCharge": fee,
-                    "totalChargeCurrency": fee,
-                    "interests": interest,
-                    "interestRate": if included.1 { rules::LATE_INTEREST_PERCENT } else { 0.0 },
-                    "totalAmountCurrency": ledger::round(outstanding + fee + interest),
-                    "termOfPayment": term,
-                    "currency": currency,
-                    "kid": kid,
-                    "comment": "",
-                    "invoice": {"id": id},
-                    "customer": {"id": customer},
-                })
-                .as_object()
-                .cloned()
-                .unwrap_or_default(),
+                body: reminder_body(date, &kind, figures, (id, &invoice.body)),
                 changes: vec![crate::actions::write::change(acting, "CREATE")],
             };
             db.insert_object(&def("reminder")?.path, &reminder)?;
@@ -113,4 +96,51 @@ pub async fn create_reminder(actor: &Actor, input: Input) -> Result<Answer, ApiE
         status: 200,
         value: json!(value),
     })
+}
+
+/// The amounts a reminder states: its fee, interest and rate, and what was outstanding before.
+struct Figures {
+    fee: f64,
+    interest: f64,
+    rate: f64,
+    outstanding: f64,
+}
+
+/// A reminder's body: dated `date`, of `kind`, on the invoice `id` with body `invoice`.
+fn reminder_body(
+    date: jiff::civil::Date,
+    kind: &str,
+    figures: Figures,
+    (id, invoice): (i64, &Map<String, Value>),
+) -> Map<String, Value> {
+    let field = |name: &str| invoice.get(name).cloned().unwrap_or(Value::Null);
+    let Figures {
+        fee,
+        interest,
+        rate,
+        outstanding,
+    } = figures;
+    let term = date
+        .checked_add(jiff::Span::new().days(DAYS_TO_PAY))
+        .map_or_else(|_| date.to_string(), |d| d.to_string());
+    json!({
+        "reminderDate": date.to_string(),
+        "type": kind,
+        "charge": fee,
+        "chargeCurrency": fee,
+        "totalCharge": fee,
+        "totalChargeCurrency": fee,
+        "interests": interest,
+        "interestRate": rate,
+        "totalAmountCurrency": ledger::round(outstanding + fee + interest),
+        "termOfPayment": term,
+        "currency": field("currency"),
+        "kid": field("kid"),
+        "comment": "",
+        "invoice": {"id": id},
+        "customer": {"id": field("customer").get("id").and_then(Value::as_i64)},
+    })
+    .as_object()
+    .cloned()
+    .unwrap_or_default()
 }
