@@ -51,6 +51,12 @@ fn run(registry: &Weak<Registry>, authority: &str) {
     }
 }
 
+/// Milliseconds of the process's own clock (since the epoch), for pacing the worker itself.
+fn process_ms() -> i64 {
+    let since = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH);
+    since.map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+}
+
 fn now_ms(sandbox: &Sandbox) -> i64 {
     sandbox.now().as_millisecond()
 }
@@ -70,10 +76,13 @@ fn pass(sandbox: &Sandbox, base: &str) -> Result<(), ApiError> {
     sandbox.store().limit_pending_deliveries(settings.queue_limit);
     let queued = sandbox.store().events_queued();
     let now = now_ms(sandbox);
-    if !hooks.has_work(queued, now) {
+    let turned_away = match hooks.refusals_due(process_ms()) {
+        true => sandbox.store().take_refused_events(),
+        false => None,
+    };
+    if !hooks.has_work(queued, now) && turned_away.is_none() {
         return Ok(());
     }
-    let turned_away = sandbox.store().take_refused_events();
     let paused = hooks.paused();
     let base = base.to_owned();
     let (jobs, more) = sandbox.store().transaction(|db| {

@@ -45,7 +45,14 @@ pub struct Webhooks {
     seen_queued: AtomicU64,
     /// When the next pending delivery is due (sandbox milliseconds), `i64::MAX` if none is.
     next_due_ms: AtomicI64,
+    /// When events turned away at a full queue were last recorded (milliseconds of the process's
+    /// own clock, not the sandbox's, which a test may hold still).
+    refusals_recorded_ms: AtomicI64,
 }
+
+/// How often events turned away at a full queue are recorded at most: a flood of writes against a
+/// full queue makes one record a second, its count growing, not one a write.
+pub const REFUSALS_RECORDED_EVERY_MS: i64 = 1_000;
 
 impl Default for Webhooks {
     fn default() -> Self {
@@ -56,6 +63,7 @@ impl Default for Webhooks {
             woken: AtomicBool::new(true),
             seen_queued: AtomicU64::new(0),
             next_due_ms: AtomicI64::new(i64::MAX),
+            refusals_recorded_ms: AtomicI64::new(i64::MIN),
         }
     }
 }
@@ -92,6 +100,17 @@ impl Webhooks {
             || (!self.paused() && self.next_due_ms.load(Ordering::Relaxed) <= now_ms)
     }
 
+    /// True when events turned away at `now_ms` (the process's clock) may be recorded: the last
+    /// record is [`REFUSALS_RECORDED_EVERY_MS`] old. Answering true counts as recording them.
+    pub fn refusals_due(&self, now_ms: i64) -> bool {
+        let last = self.refusals_recorded_ms.load(Ordering::Relaxed);
+        now_ms.saturating_sub(last) >= REFUSALS_RECORDED_EVERY_MS
+            && self
+                .refusals_recorded_ms
+                .compare_exchange(last, now_ms, Ordering::AcqRel, Ordering::Relaxed)
+                .is_ok()
+    }
+
     /// What the worker saw on a pass: the queued count it took, and when the next delivery is due.
     pub fn looked(&self, queued: u64, next_due_ms: Option<i64>) {
         self.seen_queued.store(queued, Ordering::Release);
@@ -103,6 +122,15 @@ impl Webhooks {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn events_turned_away_are_recorded_at_most_once_a_second() {
+        let hooks = Webhooks::default();
+        assert!(hooks.refusals_due(5_000), "the first ones at once");
+        assert!(!hooks.refusals_due(5_999));
+        assert!(hooks.refusals_due(6_000));
+        assert!(!hooks.refusals_due(6_000));
+    }
 
     #[test]
     fn the_worker_looks_when_woken_when_events_were_queued_or_when_a_retry_is_due() {

@@ -357,7 +357,7 @@ impl Store {
         })
     }
 
-    /// How many events writes have queued in the outbox, or turned away, since the store opened.
+    /// How many events writes have queued in the outbox since the store opened.
     pub fn events_queued(&self) -> u64 {
         self.outbox.written()
     }

@@ -541,8 +541,9 @@ fn a_sandboxs_events_never_reach_another_sandboxs_subscriptions() {
     assert!(deliveries(&other).is_empty());
 }
 
-#[test]
-fn the_queue_of_a_sandbox_is_bounded_and_says_so_past_it() {
+/// A sandbox whose queue holds two deliveries, delivery paused, one subscription to
+/// customer.create: a session with every entitlement, and the receiver (kept alive).
+fn paused_with_room_for_two() -> (TestApp, String, Receiver) {
     let app = spawn_with(Config {
         webhooks: WebhookSettings {
             queue_limit: 2,
@@ -558,6 +559,12 @@ fn the_queue_of_a_sandbox_is_bounded_and_says_so_past_it() {
         json!({"event": "customer.create", "targetUrl": receiver.url("/")}),
     );
     app.control(Method::PUT, "/_sandbox/webhooks", None, Some(json!({"paused": true})));
+    (app, session, receiver)
+}
+
+#[test]
+fn the_queue_of_a_sandbox_is_bounded_and_says_so_past_it() {
+    let (app, session, _receiver) = paused_with_room_for_two();
     for name in ["A", "B", "C"] {
         new_customer(&app, &session, name);
     }
@@ -572,6 +579,50 @@ fn the_queue_of_a_sandbox_is_bounded_and_says_so_past_it() {
         refused["lastError"].as_str().unwrap().contains("--webhook-queue"),
         "{refused}"
     );
+}
+
+/// Against a queue already full, writes are turned away as they are written; the worker records
+/// the first of them refused, counting the others in its reason.
+#[test]
+fn writes_against_a_full_queue_are_recorded_refused_with_their_count() {
+    let (app, session, _receiver) = paused_with_room_for_two();
+    let wait_for = |n: usize| {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while deliveries(&app).len() < n && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        deliveries(&app)
+    };
+    for name in ["A", "B"] {
+        new_customer(&app, &session, name);
+    }
+    assert_eq!(wait_for(2).len(), 2, "the queue holds its two");
+    for name in ["C", "D", "E"] {
+        new_customer(&app, &session, name);
+    }
+    // Each refused record stands for its event and the ones counted in its reason (the worker
+    // records once a second at most, so the three may come as one record or several).
+    let refused_events = |all: &[Value]| -> u64 {
+        all.iter()
+            .filter(|d| d["state"] == "REFUSED")
+            .map(|d| {
+                let reason = d["lastError"].as_str().unwrap_or_default();
+                assert!(reason.contains("--webhook-queue"), "{reason}");
+                let later = reason
+                    .rsplit(" (")
+                    .next()
+                    .and_then(|r| r.split(' ').next()?.parse::<u64>().ok());
+                1 + later.unwrap_or(0)
+            })
+            .sum()
+    };
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while refused_events(&deliveries(&app)) < 3 && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let all = deliveries(&app);
+    assert_eq!(refused_events(&all), 3, "{all:?}");
+    assert_eq!(all.iter().filter(|d| d["state"] == "PENDING").count(), 2);
 }
 
 #[test]
