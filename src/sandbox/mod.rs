@@ -4,7 +4,7 @@
 use crate::domain::rules;
 use crate::domain::token::token_string;
 use crate::scenario::{self, Scenario, Settings};
-use crate::store::{Store, StoreError, Template};
+use crate::store::{Store, StoreError};
 use jiff::Timestamp;
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
@@ -142,20 +142,6 @@ fn mix(seed: u64, name: &str) -> u64 {
     hash
 }
 
-/// The seed template a store reads a scenario's seed objects from, and so where they go.
-fn seeds_for(
-    store: &Store,
-    scenario: &Scenario,
-    now: Timestamp,
-) -> Result<(Arc<Template>, scenario::SeedObjects), StoreError> {
-    if store.keeps_seed_objects() {
-        Ok((Template::empty()?, scenario::SeedObjects::Stored))
-    } else {
-        let template = scenario::seed_template(&scenario::company_ids(scenario), now)?;
-        Ok((template, scenario::SeedObjects::FromTemplate))
-    }
-}
-
 impl Sandbox {
     /// Opens the default sandbox over `store`, installing `scenario` if the store is empty.
     /// With a seed every generated token is the same from run to run.
@@ -184,9 +170,10 @@ impl Sandbox {
         let empty = store.with(|db| db.company_count())? == 0;
         let origin = if empty {
             let now = Timestamp::now();
-            let (template, seeds) = seeds_for(&store, scenario_ref, now)?;
+            let template = scenario::seed_template(&scenario::company_ids(scenario_ref), now)?;
             store.replace_world(template, |db| {
-                scenario::install(scenario_ref, db, &mut |id| token_string(id, rng.random()), now, seeds)
+                scenario::install(scenario_ref, db, &mut |id| token_string(id, rng.random()), now)
+                    .map_err(StoreError::from)
             })?;
             Origin::Installed
         } else {
@@ -361,13 +348,12 @@ impl Sandbox {
     /// override rules with the scenario's (none if it carries none).
     pub fn load(&self, scenario: &Scenario) -> Result<(), StoreError> {
         let now = self.now();
-        let (template, seeds) = seeds_for(&self.store, scenario, now)?;
+        let template = scenario::seed_template(&scenario::company_ids(scenario), now)?;
         // Before the new world is visible: an id generated meanwhile must not be a seeded one.
         self.next_id
             .fetch_max(template.max_id().max(FIRST_GENERATED_ID) + 1, Ordering::Relaxed);
         self.store.replace_world(template, |db| {
-            db.clear_world()?;
-            scenario::install(scenario, db, &mut |id| self.new_token(id), now, seeds)?;
+            scenario::install(scenario, db, &mut |id| self.new_token(id), now)?;
             // Another world's seeded ids, and the ids its objects name, may lie above the ids
             // generated so far. Raised before the new world is committed: a create waiting for
             // the connection runs as soon as this lets go, and must not get an id it holds.

@@ -345,15 +345,6 @@ pub(crate) fn package(spec: PackageSpec) -> Package {
     }
 }
 
-/// Where a world's seed objects live.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SeedObjects {
-    /// Written into the store with the world (a `--db` file keeps everything it shows).
-    Stored,
-    /// Read from the shared template of the world's companies ([`seed::template`]).
-    FromTemplate,
-}
-
 /// The highest id a scenario's objects section names, so ids generated after it is loaded are new.
 pub fn highest_object_id(scenario: &Scenario) -> i64 {
     objects::highest_id(&scenario.file.objects)
@@ -364,13 +355,14 @@ pub fn company_ids(scenario: &Scenario) -> Vec<i64> {
     scenario.world.companies.iter().map(|c| c.id).collect()
 }
 
-/// Writes a validated world into an empty store. `new_token(id)` generates unpinned tokens.
+/// Writes a validated world into an empty store, its seed objects aside (the store reads them from
+/// the template of its companies, or has copied them in already). `new_token(id)` generates
+/// unpinned tokens.
 pub fn install(
     scenario: &Scenario,
     db: &Db<'_>,
     new_token: &mut dyn FnMut(i64) -> String,
     now: Timestamp,
-    seed_objects: SeedObjects,
 ) -> rusqlite::Result<()> {
     let world = &scenario.world;
     db.set_meta("scenario", scenario.name())?;
@@ -397,9 +389,6 @@ pub fn install(
     }
     let company_ids = company_ids(scenario);
     seed::install_people(db, &company_ids)?;
-    if seed_objects == SeedObjects::Stored {
-        seed::install_objects(db, &company_ids, now)?;
-    }
     for spec in &world.company_integrations {
         db.add_company_integration(spec.company_id, spec.integration_id)?;
     }

@@ -145,6 +145,10 @@ enum Opened {
     File,
     /// A copy of another store's pages, whose schema is this build's already.
     Copy,
+    /// A private in-memory database a file's next world is built in (see
+    /// [`Store::replace_world`]): a copy of an image of the file's schema with the seed objects
+    /// in, keeping its sessions and seed objects in its tables like a file.
+    Scratch,
 }
 
 /// All state of one sandbox.
@@ -174,11 +178,38 @@ struct Attached {
     remembered: Arc<Mutex<remembered::Remembered>>,
     /// An in-memory store's sessions (see `store::sessions`); a file's are in its table.
     sessions: Option<std::cell::RefCell<session_map::Sessions>>,
+    /// A file's: the image its last world was built on (see [`Store::replace_world`]), kept
+    /// for the next world of the same companies.
+    world_image: Option<WorldImage>,
 }
 
 impl Attached {
     fn db(&self) -> Db<'_> {
         Db::remembering(&self.conn, &self.remembered, &self.template, self.sessions.as_ref())
+    }
+}
+
+/// A file's schema with the seed objects of some companies in and nothing else, as pages: what
+/// each new world of those companies starts from.
+struct WorldImage {
+    seeds: Arc<Template>,
+    pages: Vec<u8>,
+}
+
+impl WorldImage {
+    /// Migrates an empty database with the page size of `file` (a backup copies pages of one
+    /// size), copies `seeds`' objects into it, and keeps its pages.
+    fn build(file: &Connection, seeds: Arc<Template>) -> Result<Self, StoreError> {
+        let page_size: i64 = file.pragma_query_value(None, "page_size", |row| row.get(0))?;
+        let conn = open_private_memory()?;
+        conn.pragma_update(None, "page_size", page_size)?;
+        let store = Store::prepare(conn, Template::empty()?, Opened::Memory)?;
+        let mut attached = store.lock();
+        seeds.attach_to_copy(&attached.conn)?;
+        attached.db().copy_seed_objects()?;
+        attached.conn.execute_batch("DETACH DATABASE seeds")?;
+        let pages = attached.conn.serialize(rusqlite::MAIN_DB)?.to_vec();
+        Ok(Self { seeds, pages })
     }
 }
 
@@ -318,6 +349,7 @@ impl Store {
 
     fn prepare(mut conn: Connection, template: Arc<Template>, opened: Opened) -> Result<Self, StoreError> {
         let file = opened == Opened::File;
+        let keeps_everything = file || opened == Opened::Scratch;
         conn.pragma_update(None, "foreign_keys", "ON")?;
         // Without the query planner stability guarantee SQLite marks statements whose plan could
         // depend on a bound value (`col = ?` anywhere the planner weighs it) to be prepared again
@@ -333,7 +365,7 @@ impl Store {
         )?;
         let outbox = outbox::Signals::install(&conn)?;
         // A copy is of a store that was brought up to date when it was opened.
-        if opened != Opened::Copy {
+        if opened == Opened::Memory || opened == Opened::File {
             let found = schema::migrate(&mut conn)?;
             if found > 0 && found < schema::NUMBER_COLUMN_VERSION {
                 objects::fill_numbers(&conn)?;
@@ -349,10 +381,11 @@ impl Store {
                 conn,
                 template,
                 remembered: remembered.clone(),
-                sessions: (!file).then(Default::default),
+                sessions: (!keeps_everything).then(Default::default),
+                world_image: None,
             }),
             remembered,
-            keeps_seed_objects: file,
+            keeps_seed_objects: keeps_everything,
             outbox,
         })
     }
@@ -377,16 +410,21 @@ impl Store {
         self.keeps_seed_objects
     }
 
-    /// Replaces the world in one transaction (`install` writes the new one into a cleared store)
-    /// and, in the same lock, attaches `template` as the seed objects it reads: no request sees the
+    /// Replaces the world in one transaction (`install` writes the new one into an empty store:
+    /// the old world and its sessions are gone) and, in the same lock, attaches `template` as the
+    /// seed objects it reads: no request sees the
     /// new world with the old seed objects. The new template is attached before `install` runs
     /// (SQLite attaches outside transactions only), so the objects a loaded world changed or
     /// deleted shadow the new seed's; if `install` fails, the old one is attached again.
-    pub fn replace_world<T, E: From<rusqlite::Error>>(
+    /// A file's world is built elsewhere and copied in (see [`Store::replace_file_world`]).
+    pub fn replace_world<T, E: From<rusqlite::Error> + From<StoreError>>(
         &self,
         template: Arc<Template>,
         install: impl FnOnce(&Db<'_>) -> Result<T, E>,
     ) -> Result<T, E> {
+        if self.keeps_seed_objects {
+            return self.replace_file_world(template, install);
+        }
         let mut guard = self.lock();
         let attached = &mut *guard;
         db::lock_remembered(&attached.remembered).forget();
@@ -396,7 +434,10 @@ impl Store {
         } else {
             None
         };
-        let written = Self::in_transaction(attached, install);
+        let written = Self::in_transaction(attached, |db| {
+            db.clear_world()?;
+            install(db)
+        });
         if written.is_err()
             && let Some(previous) = previous
         {
@@ -404,6 +445,43 @@ impl Store {
             attached.template = previous;
         }
         written
+    }
+
+    /// A file's new world is installed in a private in-memory copy of an image of the file's
+    /// schema with `seeds`' objects in (a file keeps every object as its own row and attaches no
+    /// template), and its pages are copied into the file in one backup step: one write of the
+    /// pages instead of every row inserted through the file's journal and indexes, and the
+    /// clear's deletes before them. The step is one transaction of the file: a reader sees the
+    /// old world or the new one, and a failed install leaves the file as it was.
+    fn replace_file_world<T, E: From<rusqlite::Error> + From<StoreError>>(
+        &self,
+        seeds: Arc<Template>,
+        install: impl FnOnce(&Db<'_>) -> Result<T, E>,
+    ) -> Result<T, E> {
+        let mut guard = self.lock();
+        let attached = &mut *guard;
+        let image = match attached.world_image.take() {
+            Some(image) if image.seeds.uri() == seeds.uri() => image,
+            _ => WorldImage::build(&attached.conn, seeds)?,
+        };
+        let mut conn = Connection::open_in_memory()?;
+        conn.deserialize_read_exact(rusqlite::MAIN_DB, &*image.pages, image.pages.len(), false)?;
+        attached.world_image = Some(image);
+        let scratch = Self::prepare(conn, Template::empty()?, Opened::Scratch)?;
+        let written = Self::in_transaction(&mut scratch.lock(), install)?;
+        // A backup writes pages, not rows: no update hook sees it.
+        db::lock_remembered(&attached.remembered).forget();
+        let copied = rusqlite::backup::Backup::new(&scratch.lock().conn, &mut attached.conn)?.step(-1)?;
+        db::lock_remembered(&attached.remembered).forget();
+        if copied != rusqlite::backup::StepResult::Done {
+            // Another connection to the file (a user's `sqlite3` shell) holds it.
+            return Err(rusqlite::Error::SqliteFailure(
+                rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_BUSY),
+                Some("the database file is locked by another connection".into()),
+            )
+            .into());
+        }
+        Ok(written)
     }
 
     /// Runs `f` in one transaction of the connection and of the sessions beside it: if it fails,
@@ -637,9 +715,9 @@ mod tests {
         store.transaction(|db| db.insert_session(&session(3, "three"))).unwrap();
         assert_eq!(rows(&store), [(1, false), (3, false)]);
         assert_eq!(store.max_id().unwrap(), 3, "ids go on after the sessions'");
-        let replaced: Result<(), rusqlite::Error> = store.replace_world(Template::empty().unwrap(), |db| {
+        let replaced: Result<(), StoreError> = store.replace_world(Template::empty().unwrap(), |db| {
             db.clear_world()?;
-            Err(rusqlite::Error::InvalidQuery)
+            Err(rusqlite::Error::InvalidQuery.into())
         });
         assert!(replaced.is_err());
         assert_eq!(
@@ -648,7 +726,7 @@ mod tests {
             "a world that failed to install clears nothing"
         );
         store
-            .replace_world(Template::empty().unwrap(), |db| db.clear_world())
+            .replace_world(Template::empty().unwrap(), |db| Ok::<_, StoreError>(db.clear_world()?))
             .unwrap();
         assert_eq!(rows(&store), [], "a new world starts without sessions");
 
@@ -821,19 +899,50 @@ mod tests {
                 .map(|o| (o.id, o.body["name"].clone()))
                 .collect::<Vec<_>>()
         };
-        let refused: Result<(), rusqlite::Error> = store.replace_world(seed.clone(), |db| {
+        let refused: Result<(), StoreError> = store.replace_world(seed.clone(), |db| {
             db.put_loaded_object("customer", &customer(1, "changed"))?;
-            Err(rusqlite::Error::InvalidQuery)
+            Err(rusqlite::Error::InvalidQuery.into())
         });
         assert!(refused.is_err());
         assert_eq!(names(&store), [], "the old (empty) seed is attached again");
         store
             .replace_world(seed, |db| {
                 db.put_loaded_object("customer", &customer(1, "changed"))?;
-                db.delete_object("customer", 2).map(drop)
+                Ok::<_, StoreError>(db.delete_object("customer", 2).map(drop)?)
             })
             .unwrap();
         assert_eq!(names(&store), [(1, serde_json::json!("changed"))]);
+    }
+
+    /// A file's world is built apart and copied in whole: a failed install leaves the file as it
+    /// was, and what a successful one wrote is the file's after a reopen.
+    #[test]
+    fn a_files_world_is_replaced_whole_or_not_at_all() {
+        let dir = std::env::temp_dir().join(format!("replaced-{}", uuid::Uuid::new_v4()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("world.db");
+        let store = Store::open_file(&path).unwrap();
+        store.with(|db| db.set_meta("note", "old")).unwrap();
+        let note = |store: &Store| store.with(|db| db.meta("note")).unwrap();
+        let failed: Result<(), StoreError> = store.replace_world(Template::empty().unwrap(), |db| {
+            db.clear_world()?;
+            db.set_meta("note", "half")?;
+            Err(rusqlite::Error::InvalidQuery.into())
+        });
+        assert!(failed.is_err());
+        assert_eq!(note(&store).as_deref(), Some("old"), "a failed install changes nothing");
+        store
+            .replace_world(Template::empty().unwrap(), |db| {
+                db.clear_world()?;
+                Ok::<_, StoreError>(db.set_meta("note", "new")?)
+            })
+            .unwrap();
+        assert_eq!(note(&store).as_deref(), Some("new"));
+        drop(store);
+        let reopened = Store::open_file(&path).unwrap();
+        assert_eq!(note(&reopened).as_deref(), Some("new"), "the new world is the file's");
+        drop(reopened);
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]

@@ -536,6 +536,16 @@ impl Db<'_> {
         Ok(ObjectInserter { statement })
     }
 
+    /// Copies the seed objects of the template attached as `seeds` into the store's own rows, in
+    /// one statement (a store that keeps every object, see `Store::replace_world`).
+    pub fn copy_seed_objects(&self) -> rusqlite::Result<()> {
+        self.conn().execute_batch(
+            "INSERT INTO main.objects(resource, id, company_id, version, body, changes, number, inactive, view)
+             SELECT resource, id, company_id, version, body, changes, number, inactive, view FROM seeds.objects
+             ORDER BY resource, id",
+        )
+    }
+
     /// Saves a changed object; a template object is copied up into the sandbox's own rows.
     pub fn update_object(&self, resource: &str, object: &StoredObject) -> rusqlite::Result<()> {
         self.update_object_viewed(resource, object, &json_text(&object.body), None)

@@ -73,6 +73,13 @@ impl Template {
         conn.execute_batch(&format!("PRAGMA tmpl.cache_size = {CACHED_PAGES}"))
     }
 
+    /// Attaches the template to a connection as `seeds`, for a store that keeps the seed objects
+    /// as its own rows to copy them from (see `Db::copy_seed_objects`).
+    pub(super) fn attach_to_copy(&self, conn: &Connection) -> rusqlite::Result<()> {
+        conn.execute("ATTACH DATABASE ?1 AS seeds", [&self.uri])?;
+        Ok(())
+    }
+
     /// The rendering a request made of a template object, if one did.
     pub fn view(&self, resource: &str, id: i64) -> Option<Arc<str>> {
         let views = self.views.lock().unwrap_or_else(|p| p.into_inner());
