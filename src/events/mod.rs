@@ -1,6 +1,6 @@
 //! The delivery worker: one thread per process that reads every sandbox's outbox off the request
-//! path, turns queued events into deliveries (one per subscription, refused past the sandbox's
-//! bound), posts the due ones to their targets in order per object, and records each attempt:
+//! path, counts queued events into the pending deliveries (one per subscription, refused past the
+//! sandbox's bound; no row is written until a delivery is attempted), posts the due ones to their targets in order per object, and records each attempt:
 //! delivered, retried later on the sandbox clock, or failed for good (the subscription then
 //! `DISABLED_TOO_MANY_ERRORS`). No request waits on it.
 
@@ -84,37 +84,48 @@ fn pass(sandbox: &Sandbox, base: &str) -> Result<(), ApiError> {
         return Ok(());
     }
     let paused = hooks.paused();
-    let base = base.to_owned();
+    let limit = settings.queue_limit;
     let (jobs, more) = sandbox.store().transaction(|db| {
-        let made = db.fan_out_events(now, settings.queue_limit, &refusal(settings.queue_limit))?;
+        let counted = db.count_queued_events(now, limit, &refusal(limit))?;
         if let Some(refused) = &turned_away {
-            db.record_refused_events(refused, now, &refusal(settings.queue_limit))?;
+            db.record_refused_events(refused, now, &refusal(limit))?;
         }
-        let more = db.queued_events()? > 0;
+        let more = db.events_to_count()?;
         if paused {
             return Ok::<_, ApiError>((Vec::new(), more));
         }
-        let mut jobs = Vec::new();
-        for delivery in db.due_deliveries(now, BATCH)? {
+        let mut due = db.due_deliveries(now, BATCH)?;
+        due.extend(db.due_events(now, BATCH - due.len())?);
+        let mut jobs = Vec::with_capacity(due.len());
+        for delivery in due {
             let webhook =
-                subscriptions::webhook(db, &base, delivery.subscription_id, &delivery.event, delivery.object_id)?;
+                subscriptions::webhook(db, base, delivery.subscription_id, &delivery.event, delivery.object_id)?;
             jobs.push((delivery, webhook));
         }
-        log::debug!("webhooks: {} made, {} refused, {} due", made.0, made.1, jobs.len());
+        log::debug!(
+            "webhooks: {} counted, {} refused, {} due",
+            counted.0,
+            counted.1,
+            jobs.len()
+        );
         Ok((jobs, more))
     })?;
     let attempts = attempt_in_turn(sandbox, &settings, jobs);
-    let next = sandbox.store().transaction(|db| {
+    let (next, waiting) = sandbox.store().transaction(|db| {
         for (delivery, attempt) in &attempts {
-            db.record_attempt(delivery.id, attempt)?;
+            db.record_attempt(delivery, attempt)?;
             if matches!(attempt.then, AttemptThen::Failed { .. }) {
                 subscriptions::disable_for_errors(db, delivery.subscription_id)?;
             }
         }
-        Ok::<_, ApiError>(db.next_delivery_due()?)
+        if paused {
+            return Ok::<_, ApiError>((db.next_delivery_due()?, false));
+        }
+        db.forget_taken_events()?;
+        Ok((db.next_delivery_due()?, db.events_waiting()?))
     })?;
     hooks.looked(queued, next);
-    if more || attempts.len() == BATCH {
+    if more || waiting || attempts.len() == BATCH {
         hooks.wake();
     }
     Ok(())

@@ -516,6 +516,56 @@ END;
     r#"
 UPDATE keys SET accesses = '"ALL"' WHERE accesses = 'null' AND integration_id IS NOT NULL;
 "#,
+    // 20: lazy deliveries. An event stays in the outbox and each subscription keeps `taken_seq`,
+    // the last event it has taken; a delivery becomes a row only when it is attempted (or refused,
+    // or held behind an earlier one of its object), so a write's event costs one row whatever
+    // the number of subscribers. `webhook_pending.accounted` is the last event the worker has
+    // counted into `n` (events past it may still be refused); `webhook_backlog` is every counted
+    // event an active subscription has not taken yet. A subscription that leaves its stream
+    // (made inactive, or its event or company changed) turns its backlog into pending rows, which
+    // wait for it as before; coming back, it starts after the newest event.
+    r#"
+ALTER TABLE event_subscriptions ADD COLUMN taken_seq INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE outbox ADD COLUMN created_ms INTEGER;
+ALTER TABLE webhook_deliveries ADD COLUMN seq INTEGER;
+ALTER TABLE webhook_pending ADD COLUMN accounted INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX outbox_by_event ON outbox(company_id, event, seq);
+CREATE VIEW webhook_backlog AS
+    SELECT s.id AS subscription_id, o.seq, o.company_id, o.event, o.object_id, o.created_ms
+    FROM event_subscriptions s JOIN outbox o
+        ON o.company_id = s.company_id AND o.event = s.event AND o.seq > s.taken_seq
+    WHERE s.active AND o.seq <= (SELECT accounted FROM webhook_pending);
+DROP TRIGGER subscription_made;
+CREATE TRIGGER subscription_made AFTER INSERT ON objects WHEN NEW.resource = 'event/subscription' BEGIN
+    DELETE FROM event_subscriptions WHERE id = NEW.id;
+    INSERT INTO event_subscriptions(id, company_id, event, active, taken_seq) VALUES (NEW.id, NEW.company_id,
+        COALESCE(json_extract(NEW.body, '$.event'), ''), COALESCE(json_extract(NEW.body, '$.status') = 'ACTIVE', 0),
+        (SELECT COALESCE(MAX(seq), 0) FROM outbox));
+END;
+DROP TRIGGER subscription_changed;
+CREATE TRIGGER subscription_changed AFTER UPDATE OF body ON objects WHEN NEW.resource = 'event/subscription' BEGIN
+    UPDATE webhook_pending SET n = n - (SELECT COUNT(*) FROM webhook_backlog b JOIN event_subscriptions s ON s.id = b.subscription_id
+        WHERE b.subscription_id = NEW.id AND NOT (s.company_id = NEW.company_id
+            AND s.event = COALESCE(json_extract(NEW.body, '$.event'), '') AND COALESCE(json_extract(NEW.body, '$.status') = 'ACTIVE', 0)));
+    INSERT INTO webhook_deliveries(subscription_id, company_id, event, object_id, state, attempts, created_ms, next_ms, seq)
+        SELECT b.subscription_id, b.company_id, b.event, b.object_id, 'PENDING', 0, COALESCE(b.created_ms, 0), COALESCE(b.created_ms, 0), b.seq
+        FROM webhook_backlog b JOIN event_subscriptions s ON s.id = b.subscription_id
+        WHERE b.subscription_id = NEW.id AND NOT (s.company_id = NEW.company_id
+            AND s.event = COALESCE(json_extract(NEW.body, '$.event'), '') AND COALESCE(json_extract(NEW.body, '$.status') = 'ACTIVE', 0))
+        ORDER BY b.seq;
+    UPDATE event_subscriptions SET company_id = NEW.company_id, event = COALESCE(json_extract(NEW.body, '$.event'), ''),
+        active = COALESCE(json_extract(NEW.body, '$.status') = 'ACTIVE', 0),
+        taken_seq = CASE WHEN active AND company_id = NEW.company_id AND event = COALESCE(json_extract(NEW.body, '$.event'), '')
+            AND COALESCE(json_extract(NEW.body, '$.status') = 'ACTIVE', 0) THEN taken_seq ELSE (SELECT COALESCE(MAX(seq), 0) FROM outbox) END
+    WHERE id = NEW.id;
+END;
+DROP TRIGGER subscription_gone;
+CREATE TRIGGER subscription_gone AFTER DELETE ON objects WHEN OLD.resource = 'event/subscription' BEGIN
+    UPDATE webhook_pending SET n = n - (SELECT COUNT(*) FROM webhook_backlog WHERE subscription_id = OLD.id);
+    DELETE FROM event_subscriptions WHERE id = OLD.id;
+    DELETE FROM webhook_deliveries WHERE subscription_id = OLD.id AND state = 'PENDING';
+END;
+"#,
 ];
 
 /// The schema of a seed template: the `objects` table as the migrations above leave it, with the

@@ -647,16 +647,35 @@ fn pending_deliveries_survive_a_restart_with_db() {
     let id = new_customer(&first, &session, "Omstart AS");
     let failed = wait_for_attempts(&first, 1);
     assert_eq!(failed["state"], "PENDING");
+    // A second event, never attempted before the restart: listed pending, without an id yet.
+    first.control(Method::PUT, "/_sandbox/webhooks", None, Some(json!({"paused": true})));
+    let later = new_customer(&first, &session, "Etterpå AS");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while deliveries(&first)[0]["objectId"] != later && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let waiting = deliveries(&first)[0].clone();
+    assert_eq!(
+        (&waiting["objectId"], &waiting["state"], &waiting["id"]),
+        (&json!(later), &json!("PENDING"), &Value::Null),
+        "{waiting}"
+    );
     let receiver = Receiver::on(TcpListener::bind(("127.0.0.1", port)).expect("the same port again"));
     let again = spawn_with(config);
+    // The restarted worker is not paused: the one never attempted may be on its way already.
+    let listed: Vec<Value> = deliveries(&again).iter().map(|d| d["objectId"].clone()).collect();
     assert_eq!(
-        deliveries(&again)[0]["id"],
-        failed["id"],
-        "the pending delivery is there after the restart"
+        listed,
+        [json!(later), json!(id)],
+        "both deliveries are there after the restart"
     );
+    assert_eq!(deliveries(&again)[1]["id"], failed["id"]);
     advance(&again, "PT2M");
-    let got = receiver.wait_for(1);
-    assert_eq!(got[0].body["id"], id);
+    let got = receiver.wait_for(2);
+    // Different objects: the one never attempted may go before the retry comes due.
+    let mut ids: Vec<i64> = got.iter().filter_map(|r| r.body["id"].as_i64()).collect();
+    ids.sort_unstable();
+    assert_eq!(ids, [id, later]);
     let _ = std::fs::remove_dir_all(&dir);
 }
 
