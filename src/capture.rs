@@ -3,22 +3,23 @@
 //! made into a scenario file by `scenario::capture`.
 
 use crate::cli::CaptureArgs;
+use crate::domain::kind::Kind;
 use crate::scenario::capture::{self, Seen};
 use base64::Engine;
 use serde_json::Value;
 use std::process::ExitCode;
 
 /// What a live capture reads, each page by page: the objects a test company's world is made of.
-const LISTS: &[&str] = &[
-    "employee",
-    "customer",
-    "supplier",
-    "contact",
-    "product",
-    "department",
-    "project",
-    "activity",
-    "ledger/account",
+const LISTS: &[Kind] = &[
+    Kind::Employee,
+    Kind::Customer,
+    Kind::Supplier,
+    Kind::Contact,
+    Kind::Product,
+    Kind::Department,
+    Kind::Project,
+    Kind::Activity,
+    Kind::Account,
 ];
 
 /// Objects per page of a live read.

@@ -7,6 +7,7 @@
 //! nulls freely, and the sandbox should send no field the schema does not know. So each schema
 //! is checked with null allowed everywhere and unknown properties refused.
 
+use crate::domain::kind::Kind;
 use crate::domain::resource::{self, Operation};
 use crate::domain::table;
 use crate::sandbox::Sandbox;
@@ -439,7 +440,7 @@ where
             self.check(Call::to("get", &item, format!("/v2{collection}/{id}")))
                 .await;
         }
-        if def.allows(Operation::Create) && def.path == "customer" {
+        if def.allows(Operation::Create) && def.kind == Some(Kind::Customer) {
             let create = Call::to("post", &collection, format!("/v2{collection}"));
             self.check(create.with(json!({"name": "Conformance"}))).await;
         }

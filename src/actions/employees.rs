@@ -2,6 +2,7 @@
 //! it belongs to and the employments made for it.
 
 use super::views;
+use crate::domain::kind::Kind;
 use crate::domain::model::Person;
 use crate::store::Db;
 use crate::wire::ApiError;
@@ -25,7 +26,7 @@ pub struct Belongings {
 impl Belongings {
     pub fn of(db: &Db<'_>, company: i64) -> Result<Self, ApiError> {
         let mut employments: HashMap<i64, Vec<i64>> = HashMap::new();
-        for employment in db.objects("employee/employment", company)? {
+        for employment in db.objects(Kind::Employment.path(), company)? {
             if let Some(employee) = employment
                 .body
                 .get("employee")
@@ -60,7 +61,7 @@ impl Belongings {
         let ids: Vec<i64> = people.iter().filter_map(|p| self.department_of(p)).collect();
         for id in ids {
             if let std::collections::hash_map::Entry::Vacant(slot) = self.department_views.entry(id) {
-                slot.insert(super::expand("department", base, id, sub, db, company)?);
+                slot.insert(super::expand(Kind::Department.path(), base, id, sub, db, company)?);
             }
         }
         Ok(self)
@@ -86,7 +87,7 @@ pub fn person_view(base: &str, person: &Person, belongings: &Belongings) -> Valu
             let view = belongings.department_views.get(&id).cloned();
             object.insert(
                 "department".into(),
-                view.unwrap_or_else(|| views::stub(base, "department", id)),
+                view.unwrap_or_else(|| views::stub(base, Kind::Department.path(), id)),
             );
         }
         let employments: Vec<Value> = belongings
@@ -94,7 +95,7 @@ pub fn person_view(base: &str, person: &Person, belongings: &Belongings) -> Valu
             .get(&person.id)
             .into_iter()
             .flatten()
-            .map(|id| views::stub(base, "employee/employment", *id))
+            .map(|id| views::stub(base, Kind::Employment.path(), *id))
             .collect();
         object.insert("employments".into(), Value::Array(employments));
     }
@@ -105,5 +106,5 @@ pub fn person_view(base: &str, person: &Person, belongings: &Belongings) -> Valu
 /// employees always belong to one, and clients (the PyPI `tripletex` package) require it; the
 /// sandbox keeps no department per person yet.
 fn department_of(db: &Db<'_>, company: i64) -> Result<Option<i64>, ApiError> {
-    Ok(db.objects("department", company)?.iter().map(|d| d.id).min())
+    Ok(db.objects(Kind::Department.path(), company)?.iter().map(|d| d.id).min())
 }

@@ -2,6 +2,7 @@
 //! `pricesFollowVat` write rule): the price including VAT is computed from the price excluding it,
 //! or, where a write gives only the price including VAT, the other way round.
 
+use crate::domain::kind::Kind;
 use crate::domain::ledger;
 use crate::domain::product::{PriceGiven, prices_with_vat};
 use crate::domain::resource::{ResourceDef, WriteRule};
@@ -49,7 +50,7 @@ fn amount(value: f64) -> Value {
 
 /// How a VAT type is booked in the company: its rate and the account its VAT goes to.
 pub fn vat_rate(db: &Db<'_>, company: i64, vat_type: i64) -> Result<Option<ledger::VatRate>, ApiError> {
-    let Some(vat) = db.object("ledger/vatType", vat_type)? else {
+    let Some(vat) = db.object(Kind::VatType.path(), vat_type)? else {
         return Ok(None);
     };
     let percentage = vat.body.get("percentage").and_then(Value::as_f64).unwrap_or(0.0);

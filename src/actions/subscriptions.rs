@@ -6,14 +6,12 @@
 use crate::actions::employees::{Belongings, person_view};
 use crate::actions::{Actor, views};
 use crate::domain::events::{self, Verb};
+use crate::domain::kind::Kind;
 use crate::domain::resource::{self, ResourceDef, WriteRule};
 use crate::store::{Db, StoredObject};
 use crate::wire::ApiError;
 use crate::wire::fields::FieldFilter;
 use serde_json::{Map, Value, json};
-
-/// The resource subscriptions are stored as.
-pub const SUBSCRIPTION: &str = "event/subscription";
 
 fn text<'a>(body: &'a Map<String, Value>, name: &str) -> &'a str {
     body.get(name).and_then(Value::as_str).unwrap_or_default()
@@ -54,15 +52,16 @@ pub fn webhook(
     event: &str,
     object_id: i64,
 ) -> Result<Option<Webhook>, ApiError> {
-    let Some(subscription) = db.object(SUBSCRIPTION, subscription_id)? else {
+    let Some(subscription) = db.object(Kind::EventSubscription.path(), subscription_id)? else {
         return Ok(None);
     };
     let body = &subscription.body;
     let value = match events::find(event).and_then(|e| e.emitted_by) {
-        Some((EMPLOYEE, verb)) if verb != Verb::Delete => {
+        // Employees are people of the access model, not stored objects.
+        Some((Kind::Employee, verb)) if verb != Verb::Delete => {
             employee(db, base, object_id, text(body, "fields")).unwrap_or_else(|e| unrendered(event, object_id, &e))
         }
-        Some((path, verb)) if verb != Verb::Delete => match (resource::find(path), db.object(path, object_id)?) {
+        Some((kind, verb)) if verb != Verb::Delete => match (resource::of(kind), db.object(kind.path(), object_id)?) {
             (Some(def), Some(object)) => rendered(def, base, &object, text(body, "fields"), db)
                 .unwrap_or_else(|e| unrendered(event, object_id, &e)),
             _ => Value::Null,
@@ -82,9 +81,6 @@ fn unrendered(event: &str, object_id: i64, error: &ApiError) -> Value {
     log::warn!("webhook of {event} {object_id}: its value cannot be rendered: {error:?}");
     Value::Null
 }
-
-/// Employees are people of the access model, not stored objects: their events name this path.
-const EMPLOYEE: &str = "employee";
 
 /// An employee as `GET /employee/{id}?fields=…` renders it (null once gone).
 fn employee(db: &Db<'_>, base: &str, id: i64, fields: &str) -> Result<Value, ApiError> {
@@ -113,13 +109,13 @@ fn rendered(
 /// Marks subscription `id` as Tripletex does after too many failed deliveries (a new version,
 /// as any change). Its pending deliveries wait until it is made `ACTIVE` again.
 pub fn disable_for_errors(db: &Db<'_>, id: i64) -> Result<(), ApiError> {
-    let Some(mut subscription) = db.object(SUBSCRIPTION, id)? else {
+    let Some(mut subscription) = db.object(Kind::EventSubscription.path(), id)? else {
         return Ok(());
     };
     subscription
         .body
         .insert("status".into(), Value::String(events::TOO_MANY_ERRORS.into()));
     subscription.version += 1;
-    db.update_object(SUBSCRIPTION, &subscription)?;
+    db.update_object(Kind::EventSubscription.path(), &subscription)?;
     Ok(())
 }

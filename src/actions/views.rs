@@ -4,6 +4,7 @@
 //! host-relative `url`s. Every field the schema has and the sandbox does not model is null.
 
 use crate::domain::address;
+use crate::domain::kind::Kind;
 use crate::domain::model::{Company, Integration, Person};
 use crate::domain::resource::{self, FieldKind, ResourceDef};
 use crate::store::{Db, PostingRow, StoredObject};
@@ -108,7 +109,7 @@ fn embedded_whole(
     let mut shown = render_line(Some(child), base, stored);
     let country = match shown.get("country").and_then(|c| c.get("id")).and_then(Value::as_i64) {
         Some(id) => db
-            .object("country", id)?
+            .object(Kind::Country.path(), id)?
             .and_then(|c| c.body.get("name").and_then(Value::as_str).map(str::to_owned)),
         None => None,
     };
@@ -127,9 +128,9 @@ fn embedded_whole(
 pub fn posting(base: &str, row: &PostingRow) -> Result<Value, ApiError> {
     let stored: Value = serde_json::from_str(&row.body)
         .map_err(|e| ApiError::internal(&format!("a stored posting is not JSON: {e}")))?;
-    let mut shown = render_line(resource::find("ledger/posting"), base, &stored);
+    let mut shown = render_line(resource::of(Kind::Posting), base, &stored);
     if let Some(fields) = shown.as_object_mut() {
-        fields.insert("voucher".into(), stub(base, "ledger/voucher", row.voucher_id));
+        fields.insert("voucher".into(), stub(base, Kind::Voucher.path(), row.voucher_id));
         fields.insert("date".into(), json!(row.date));
     }
     Ok(shown)
@@ -182,7 +183,7 @@ pub fn expand_line_references(
             .get(name)
             .filter(|f| f.kind == FieldKind::Ref)
             .and_then(|f| f.resource.as_deref())
-            .or_else(|| (name == "voucher").then_some("ledger/voucher"));
+            .or_else(|| (name == "voucher").then_some(Kind::Voucher.path()));
         if let (Some(target), Some(id), Some(sub)) =
             (target, value.get("id").and_then(Value::as_i64), fields.expansion(name))
         {
@@ -203,20 +204,23 @@ pub fn expand(
     db: &Db<'_>,
     company: i64,
 ) -> Result<Value, ApiError> {
-    if target == "employee" {
-        return Ok(db
-            .person(id)?
-            .map_or_else(|| stub(base, target, id), |p| employee(base, &p)));
-    }
-    if target == "ledger/posting" {
-        let Some(row) = db.posting(company, id)? else {
-            return Ok(stub(base, target, id));
-        };
-        let mut shown = posting(base, &row)?;
-        if let Some(def) = resource::find(target) {
-            expand_line_references(def, &mut shown, fields, db, base, company)?;
+    match Kind::from_path(target) {
+        Some(Kind::Employee) => {
+            return Ok(db
+                .person(id)?
+                .map_or_else(|| stub(base, target, id), |p| employee(base, &p)));
         }
-        return Ok(shown);
+        Some(Kind::Posting) => {
+            let Some(row) = db.posting(company, id)? else {
+                return Ok(stub(base, target, id));
+            };
+            let mut shown = posting(base, &row)?;
+            if let Some(def) = resource::of(Kind::Posting) {
+                expand_line_references(def, &mut shown, fields, db, base, company)?;
+            }
+            return Ok(shown);
+        }
+        _ => {}
     }
     let Some(def) = resource::find(target) else {
         return Ok(stub(base, target, id));
@@ -249,7 +253,7 @@ pub fn company(base: &str, company: &Company) -> Value {
         "faxNumber": "",
         "address": null,
         "type": company.company_type,
-        "currency": stub(base, "currency", 1),
+        "currency": stub(base, Kind::Currency.path(), 1),
         "accountantOrSimilar": company.kind == crate::domain::model::CompanyKind::Office,
         "companyMigration": "NONE",
         "invoiceShowDeliveryDate": false,
@@ -270,10 +274,10 @@ pub fn client(base: &str, company: &Company) -> Value {
 pub const NORWAY: i64 = 161;
 
 /// The resources an employee's reference fields point at.
-const EMPLOYEE_REFERENCES: &[(&str, &str)] = &[
-    ("department", "department"),
-    ("employeeCategory", "employee/category"),
-    ("phoneNumberMobileCountry", "country"),
+const EMPLOYEE_REFERENCES: &[(&str, Kind)] = &[
+    ("department", Kind::Department),
+    ("employeeCategory", Kind::EmployeeCategory),
+    ("phoneNumberMobileCountry", Kind::Country),
 ];
 
 /// An employee: the person record, with the fields written through the API in place of their
@@ -284,7 +288,7 @@ pub fn employee(base: &str, person: &Person) -> Value {
         for (name, written) in &person.details {
             let target = EMPLOYEE_REFERENCES.iter().find(|(field, _)| field == name);
             let shown = match (target, written.get("id").and_then(Value::as_i64)) {
-                (Some((_, path)), Some(id)) => stub(base, path, id),
+                (Some((_, kind)), Some(id)) => stub(base, kind.path(), id),
                 _ => written.clone(),
             };
             object.insert(name.clone(), shown);
@@ -305,7 +309,7 @@ fn employee_defaults(base: &str, person: &Person) -> Value {
         "dateOfBirth": null,
         "email": person.email,
         // Norway, as every recorded employee shows.
-        "phoneNumberMobileCountry": stub(base, "country", NORWAY),
+        "phoneNumberMobileCountry": stub(base, Kind::Country.path(), NORWAY),
         "phoneNumberMobile": "",
         "phoneNumberHome": "",
         "phoneNumberWork": "",

@@ -7,6 +7,7 @@ use crate::actions::search::check_required_query;
 use crate::actions::written::{single_default, stored_text, write_page_head};
 use crate::actions::{Actor, Answer, Input, check_access, load, object_json, owner_company, views};
 use crate::domain::denial::Denial;
+use crate::domain::kind::Kind;
 use crate::domain::ledger;
 use crate::domain::resource::{self, FieldKind, Operation, ResourceDef, WriteRule};
 use crate::domain::table::{self, Undocumented};
@@ -25,15 +26,15 @@ pub fn change(actor: &Actor, kind: &str) -> Value {
 pub fn check_references(db: &Db<'_>, company: i64, references: &[resource::Reference]) -> Result<(), ApiError> {
     let mut missing = Vec::new();
     for reference in references {
-        let found = if reference.resource == "employee" {
-            db.person(reference.id)?
-                .is_some_and(|p| p.company_id == company && !p.is_proxy)
-        } else if reference.resource == "ledger/posting" {
+        let found = match Kind::from_path(&reference.resource) {
+            Some(Kind::Employee) => db
+                .person(reference.id)?
+                .is_some_and(|p| p.company_id == company && !p.is_proxy),
             // Postings are rows of their voucher, kept in the ledger's own table.
-            db.posting(company, reference.id)?.is_some()
-        } else {
-            db.object(&reference.resource, reference.id)?
-                .is_some_and(|o| o.company_id == company || o.company_id == 0)
+            Some(Kind::Posting) => db.posting(company, reference.id)?.is_some(),
+            _ => db
+                .object(&reference.resource, reference.id)?
+                .is_some_and(|o| o.company_id == company || o.company_id == 0),
         };
         if !found {
             missing.push(reference);
@@ -127,13 +128,13 @@ fn postings_keep_vat_locks(db: &Db<'_>, company: i64, postings: &[Value]) -> Res
         if locks.contains_key(&account) {
             continue;
         }
-        let lock = match db.object("ledger/account", account)? {
+        let lock = match db.object(Kind::Account.path(), account)? {
             Some(a) if a.company_id == company && a.body.get("vatLocked").and_then(Value::as_bool) == Some(true) => {
                 let vat_type = a.body.get("vatType").and_then(|v| v.get("id")).and_then(Value::as_i64);
                 match vat_type {
                     Some(vat_type) => {
                         let code = db
-                            .object("ledger/vatType", vat_type)?
+                            .object(Kind::VatType.path(), vat_type)?
                             .and_then(|v| v.body.get("number").and_then(Value::as_str).map(str::to_owned))
                             .unwrap_or_else(|| vat_type.to_string());
                         let number = a.body.get("number").and_then(Value::as_i64).unwrap_or_default();
@@ -312,7 +313,7 @@ pub fn insert_booked(
     resource::link_lines_to_parent(def, &mut object.body, object.id);
     let (text, view) = stored_text(def, &object);
     db.insert_object_viewed(&def.path, &object, &text, Some(&view))?;
-    if def.path == "ledger/voucher" {
+    if def.kind == Some(Kind::Voucher) {
         register_supplier_invoice(db, actor, &object)?;
     }
     Ok((object, view))
@@ -331,7 +332,7 @@ fn register_supplier_invoice(db: &Db<'_>, actor: &Actor, voucher: &StoredObject)
         .and_then(Value::as_i64);
     let type_name = match type_id {
         Some(id) => db
-            .object("ledger/voucherType", id)?
+            .object(Kind::VoucherType.path(), id)?
             .and_then(|t| t.body.get("name").and_then(Value::as_str).map(str::to_owned)),
         None => None,
     };
@@ -351,7 +352,7 @@ fn register_supplier_invoice(db: &Db<'_>, actor: &Actor, voucher: &StoredObject)
         body,
         changes: vec![change(actor, "CREATE")],
     };
-    db.insert_object("supplierInvoice", &invoice)?;
+    db.insert_object(Kind::SupplierInvoice.path(), &invoice)?;
     Ok(())
 }
 

@@ -6,6 +6,7 @@ use crate::api::auth::CompanyPrincipal;
 use crate::api::dispatch::route as resource;
 use crate::api::render;
 use crate::domain::employee::{EmployeeDraft, employee_is_valid};
+use crate::domain::kind::Kind;
 use crate::domain::model::{Person, UserType};
 use crate::domain::resource::version_is_current;
 use crate::http::sandbox;
@@ -131,9 +132,9 @@ const KEPT: &[(&str, Kept)] = &[
     ("usesAbroadPayment", Kept::Boolean),
     ("address", Kept::Object),
     ("internationalId", Kept::Object),
-    ("department", Kept::Reference("department")),
-    ("employeeCategory", Kept::Reference("employee/category")),
-    ("phoneNumberMobileCountry", Kept::Reference("country")),
+    ("department", Kept::Reference(Kind::Department)),
+    ("employeeCategory", Kept::Reference(Kind::EmployeeCategory)),
+    ("phoneNumberMobileCountry", Kept::Reference(Kind::Country)),
 ];
 
 #[derive(Clone, Copy)]
@@ -143,7 +144,7 @@ enum Kept {
     Integer,
     Boolean,
     Object,
-    Reference(&'static str),
+    Reference(Kind),
 }
 
 impl Kept {
@@ -168,7 +169,7 @@ fn references(details: &Map<String, Value>) -> Vec<crate::domain::resource::Refe
         .filter_map(|(name, kept)| match kept {
             Kept::Reference(resource) => Some(crate::domain::resource::Reference {
                 field: (*name).to_owned(),
-                resource: (*resource).to_owned(),
+                resource: resource.path().to_owned(),
                 id: details.get(*name)?.get("id")?.as_i64()?,
             }),
             _ => None,

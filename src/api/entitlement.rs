@@ -6,6 +6,7 @@ use crate::api::dispatch::route as resource;
 use crate::api::render;
 use crate::domain::entitlements::AccessSet;
 use crate::domain::entitlements::{self, CATALOGUE, CLIENT_TEMPLATES, EMPLOYEE_TEMPLATES};
+use crate::domain::kind::Kind;
 use crate::domain::model::Person;
 use crate::http::sandbox;
 use crate::store::Db;
@@ -41,10 +42,10 @@ fn render_entitlement(base: &str, person: &Person, company_id: i64, name: &'stat
         "id": id,
         "version": 0,
         "url": format!("{base}/employee/entitlement/{id}"),
-        "employee": render::stub(base, "employee", person.id),
+        "employee": render::stub(base, Kind::Employee.path(), person.id),
         "name": name,
         "entitlementId": entitlement,
-        "customer": render::stub(base, "company", company_id),
+        "customer": render::stub(base, Kind::Company.path(), company_id),
         "changes": [],
     })
 }

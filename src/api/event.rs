@@ -34,7 +34,7 @@ struct FieldsQuery {
 /// The subscriptions' entitlement, which reading the event types needs too.
 fn check_access(req: &HttpRequest, principal: &CompanyPrincipal) -> Result<(), ApiError> {
     let needed =
-        crate::domain::resource::find(crate::actions::subscriptions::SUBSCRIPTION).and_then(|def| def.entitlement);
+        crate::domain::resource::of(crate::domain::kind::Kind::EventSubscription).and_then(|def| def.entitlement);
     match needed {
         Some(needed) => sandbox(req)?.store().with(|db| principal.require(db, needed, "/event")),
         None => Ok(()),

@@ -5,6 +5,7 @@
 //! listed in [`HANDWRITTEN`] beside them. The conformance walk checks that every served
 //! operation is in the document and every operation in it is served.
 
+use crate::domain::kind::Kind;
 use crate::domain::resource::{self, FieldDef, FieldKind, Match, Operation, ResourceDef};
 use crate::domain::table::{Level, same_template};
 use crate::wire::ApiError;
@@ -908,11 +909,7 @@ fn model_of(path: &str) -> Option<String> {
     if let Some(def) = resource::find(path) {
         return Some(def.model.clone());
     }
-    match path {
-        "employee" => Some("Employee".into()),
-        "company" => Some("Company".into()),
-        _ => None,
-    }
+    Kind::from_path(path).map(|kind| kind.model().to_owned())
 }
 
 fn field_schema(field: &FieldDef) -> Value {

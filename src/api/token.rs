@@ -3,6 +3,7 @@
 use crate::api::auth::{CompanyPrincipal, Principal};
 use crate::api::dispatch::route as resource;
 use crate::api::render;
+use crate::domain::kind::Kind;
 use crate::domain::model::CompanyContext;
 use crate::domain::rules::{self, SessionArguments};
 use crate::http::{RequestContext, sandbox};
@@ -84,8 +85,8 @@ fn create_session(req: &HttpRequest, query: &SessionCreateQuery, status: u16) ->
         id: session_id,
         version: 0,
         url: format!("{base}/token/session/{session_id}"),
-        consumer_token: Stub::new(&base, "token/consumer", consumer_id),
-        employee_token: Stub::new(&base, "token/employee", key_id),
+        consumer_token: Stub::new(&base, Kind::ConsumerToken.path(), consumer_id),
+        employee_token: Stub::new(&base, Kind::EmployeeToken.path(), key_id),
         expiration_date: expiration_date.to_string(),
         token,
     };
@@ -151,9 +152,9 @@ async fn who_am_i(
         let view = WhoAmIView {
             employee_id,
             actual_employee_id: key.person_id,
-            employee: Stub::new(&base, "employee", employee_id),
+            employee: Stub::new(&base, Kind::Employee.path(), employee_id),
             company_id,
-            company: Stub::new(&base, "company", company_id),
+            company: Stub::new(&base, Kind::Company.path(), company_id),
             language: "no",
             logged_in_with_connect: false,
             employee_is_proxy: matches!(principal.context, CompanyContext::Client { .. }),

@@ -3,6 +3,7 @@
 //! operator allows a host), and when a failed delivery is tried again or given up.
 
 use crate::domain::denial::{Denial, DenialKind, Rule};
+use crate::domain::kind::Kind;
 use std::time::Duration;
 
 /// What a write did to an object.
@@ -22,79 +23,79 @@ pub struct EventType {
     /// The model the delivered `value` is (none for a delete: its value is null).
     pub payload_model: Option<&'static str>,
     /// The resource whose write emits it, and which write; None: listed, never emitted here.
-    pub emitted_by: Option<(&'static str, Verb)>,
+    pub emitted_by: Option<(Kind, Verb)>,
 }
 
 /// An object kind of Tripletex's webhooks with create, update and delete events.
-struct Kind {
+struct WebhookObject {
     object: &'static str,
     title: &'static str,
     model: &'static str,
     /// The sandbox resource whose writes emit its events, if the sandbox stores it as an object.
-    resource: Option<&'static str>,
+    resource: Option<Kind>,
 }
 
 /// The object kinds Tripletex's webhook documentation lists with create/update/delete events.
-const KINDS: &[Kind] = &[
-    Kind {
+const OBJECTS: &[WebhookObject] = &[
+    WebhookObject {
         object: "account",
         title: "Account",
         model: "Account",
-        resource: Some("ledger/account"),
+        resource: Some(Kind::Account),
     },
-    Kind {
+    WebhookObject {
         object: "archiverelation",
         title: "Archive relation",
         model: "ArchiveRelation",
         resource: None,
     },
-    Kind {
+    WebhookObject {
         object: "contact",
         title: "Contact",
         model: "Contact",
-        resource: Some("contact"),
+        resource: Some(Kind::Contact),
     },
-    Kind {
+    WebhookObject {
         object: "customer",
         title: "Customer",
         model: "Customer",
-        resource: Some("customer"),
+        resource: Some(Kind::Customer),
     },
-    Kind {
+    WebhookObject {
         object: "employee",
         title: "Employee",
         model: "Employee",
-        resource: Some("employee"),
+        resource: Some(Kind::Employee),
     },
-    Kind {
+    WebhookObject {
         object: "order",
         title: "Order",
         model: "Order",
-        resource: Some("order"),
+        resource: Some(Kind::Order),
     },
-    Kind {
+    WebhookObject {
         object: "product",
         title: "Product",
         model: "Product",
-        resource: Some("product"),
+        resource: Some(Kind::Product),
     },
-    Kind {
+    WebhookObject {
         object: "project",
         title: "Project",
         model: "Project",
-        resource: Some("project"),
+        resource: Some(Kind::Project),
     },
-    Kind {
+    WebhookObject {
         object: "supplier",
         title: "Supplier",
         model: "Supplier",
-        resource: Some("supplier"),
+        resource: Some(Kind::Supplier),
     },
-    Kind {
+    WebhookObject {
         object: "voucher",
         title: "Voucher",
         model: "Voucher",
-        resource: Some("ledger/voucher"),
+        resource: Some(Kind::Voucher),
     },
 ];
 
@@ -104,7 +105,7 @@ const OTHERS: &[EventType] = &[
         name: "invoice.charged",
         description: "Invoice charged",
         payload_model: Some("Invoice"),
-        emitted_by: Some(("invoice", Verb::Create)),
+        emitted_by: Some((Kind::Invoice, Verb::Create)),
     },
     EventType {
         name: "notification.sent",
@@ -125,7 +126,7 @@ pub fn event_types() -> &'static [EventType] {
     static ALL: std::sync::OnceLock<Vec<EventType>> = std::sync::OnceLock::new();
     ALL.get_or_init(|| {
         let mut all: Vec<EventType> = OTHERS.to_vec();
-        for kind in KINDS {
+        for kind in OBJECTS {
             for (verb, word) in [
                 (Verb::Create, "create"),
                 (Verb::Update, "update"),
@@ -154,11 +155,12 @@ pub fn find(name: &str) -> Option<&'static EventType> {
     event_types().iter().find(|e| e.name == name)
 }
 
-/// The event a write of `verb` to an object of `resource` emits, if any.
+/// The event a write of `verb` to an object stored under `resource` emits, if any.
 pub fn emitted(resource: &str, verb: Verb) -> Option<&'static str> {
+    let kind = Kind::from_path(resource)?;
     event_types()
         .iter()
-        .find(|e| e.emitted_by.is_some_and(|(r, v)| r == resource && v == verb))
+        .find(|e| e.emitted_by == Some((kind, verb)))
         .map(|e| e.name)
 }
 
@@ -311,7 +313,7 @@ mod tests {
 
     #[test]
     fn every_documented_object_has_create_update_and_delete_and_invoices_are_charged() {
-        assert_eq!(event_types().len(), KINDS.len() * 3 + OTHERS.len());
+        assert_eq!(event_types().len(), OBJECTS.len() * 3 + OTHERS.len());
         assert_eq!(emitted("customer", Verb::Create), Some("customer.create"));
         assert_eq!(emitted("ledger/voucher", Verb::Delete), Some("voucher.delete"));
         assert_eq!(emitted("invoice", Verb::Create), Some("invoice.charged"));

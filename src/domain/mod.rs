@@ -1,6 +1,7 @@
 //! The rules of the emulated world, pure and synchronous — no HTTP, no SQL: the nouns (`model`),
 //! denials as data (`denial`), one function per decision of the token flow (`rules`) and of the UI
-//! (`ui`), entitlements and effective access (`entitlements`), and the data resources with their
+//! (`ui`), entitlements and effective access (`entitlements`), the resource kinds the code names
+//! (`kind`), and the data resources with their
 //! write rules (`resource`, `employee`, `invoice`, `product`, `project`) and the addresses kept
 //! inside them (`address`), and the table of every documented operation (`table`); event types
 //! and subscriptions' rules (`events`); vouchers' reversal (`ledger`), travel expenses' states
@@ -14,6 +15,7 @@ pub mod employee;
 pub mod entitlements;
 pub mod events;
 pub mod invoice;
+pub mod kind;
 pub mod ledger;
 pub mod model;
 pub mod product;

@@ -3,6 +3,7 @@
 //! fields, references, numbering, display names and versions. Pure: no HTTP, no SQL.
 
 use crate::domain::denial::{Denial, DenialKind, Rule};
+use crate::domain::kind::{Home, Kind};
 use serde::Deserialize;
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
@@ -210,6 +211,10 @@ pub struct ResourceDef {
     /// Kept by hand (`fixtures/resources.json`) with rules of its own, not generated.
     #[serde(skip)]
     pub hand_kept: bool,
+    /// The kind the code knows this resource as, when it has behaviour of its own; the path is
+    /// read into it once, as the catalogue loads.
+    #[serde(skip)]
+    pub kind: Option<Kind>,
 }
 
 /// A rule a resource checks before an object is saved, named in the hand-kept overlay.
@@ -386,11 +391,34 @@ pub fn catalogue() -> Result<&'static [ResourceDef], String> {
                 .map_err(|e| format!("fixtures/table.json is not valid: {e}"))?;
             all.extend(generated.resources);
             amend(&mut all, overlay.amend)?;
+            for def in &mut all {
+                def.kind = Kind::from_path(&def.path);
+            }
+            every_kind_listed(&all)?;
             Ok(all)
         })
         .as_ref()
         .map(Vec::as_slice)
         .map_err(Clone::clone)
+}
+
+/// Every kind the catalogue serves has its resource there, with the model the kind names, so a
+/// kind the code relies on cannot go missing from the files unnoticed.
+fn every_kind_listed(all: &[ResourceDef]) -> Result<(), String> {
+    for &kind in Kind::ALL.iter().filter(|k| k.home() == Home::Catalogue) {
+        match all.iter().find(|d| d.kind == Some(kind)) {
+            Some(def) if def.model == kind.model() => {}
+            Some(def) => {
+                return Err(format!(
+                    "the resource {kind} is the model {}, where the code expects {}",
+                    def.model,
+                    kind.model()
+                ));
+            }
+            None => return Err(format!("the code serves the resource {kind}, which no fixture defines")),
+        }
+    }
+    Ok(())
 }
 
 impl ResourceDef {
@@ -926,6 +954,20 @@ pub fn postings_balance(body: &Map<String, Value>, sent: bool) -> Result<(), Den
     .field("postings", "Bilaget er ikke i balanse."))
 }
 
+/// The resource of a kind the catalogue serves (none for the access model's kinds).
+pub fn of(kind: Kind) -> Option<&'static ResourceDef> {
+    static BY_KIND: OnceLock<std::collections::HashMap<Kind, &'static ResourceDef>> = OnceLock::new();
+    let index = BY_KIND.get_or_init(|| {
+        catalogue()
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|d| Some((d.kind?, d)))
+            .collect()
+    });
+    index.get(&kind).copied()
+}
+
+/// The resource at a path below `/v2`: where a path comes in (a route, a file, a reference).
 pub fn find(path: &str) -> Option<&'static ResourceDef> {
     static BY_PATH: OnceLock<std::collections::HashMap<&'static str, &'static ResourceDef>> = OnceLock::new();
     let index = BY_PATH.get_or_init(|| {

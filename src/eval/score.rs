@@ -2,8 +2,9 @@
 //! the store the API serves them from, finds the best-matching object and gives points for it
 //! and for each of its fields that holds.
 
-use super::task::{Check, EMPLOYEE, Matcher};
+use super::task::{Check, Matcher};
 use crate::actions::views;
+use crate::domain::kind::Kind;
 use crate::domain::resource::{self, Scope};
 use crate::sandbox::Sandbox;
 use crate::store::{Db, Store, StoreError};
@@ -106,9 +107,9 @@ fn existing_ids(checks: &[Check], pristine: &Store, company: i64) -> Result<Hash
 }
 
 /// A resource's objects of the company as checks see them: the stored body with its id and
-/// version; an employee as `/employee` shows it.
+/// version; an employee (a person of the access model) as `/employee` shows it.
 fn read(db: &Db<'_>, path: &str, company: i64) -> Result<Vec<Map<String, Value>>, ScoreError> {
-    if path == EMPLOYEE {
+    if Kind::from_path(path) == Some(Kind::Employee) {
         let people = db.people_of(company)?;
         return Ok(people
             .into_iter()

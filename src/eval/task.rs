@@ -2,6 +2,7 @@
 //! and checks with points. Parsing is strict, and every problem names the file, the JSON path
 //! and the fix, like a scenario file's.
 
+use crate::domain::kind::Kind;
 use crate::domain::resource;
 use crate::scenario::{self, Problem, Scenario, ScenarioError};
 use base64::Engine;
@@ -9,9 +10,6 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
-
-/// The resource checks read from the people of a company rather than from stored objects.
-pub const EMPLOYEE: &str = "employee";
 
 /// A task as written in its file.
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -286,7 +284,7 @@ fn check_prompts(prompts: &[Prompt]) -> Vec<Problem> {
 
 /// Whether a check may read this resource.
 fn known_resource(path: &str) -> bool {
-    path == EMPLOYEE || resource::find(path).is_some_and(|d| !d.embedded)
+    Kind::from_path(path) == Some(Kind::Employee) || resource::find(path).is_some_and(|d| !d.embedded)
 }
 
 /// Everything wrong with a list of checks, each at its JSON path below `checks`.

@@ -8,6 +8,7 @@
 //! products, departments, contacts, projects and activities give way to the real company's.
 
 use super::format::{ObjectSpec, Objects, ScenarioFile, World};
+use crate::domain::kind::Kind;
 use crate::domain::resource::{self, Scope};
 use crate::store::Store;
 use jiff::Timestamp;
@@ -15,14 +16,14 @@ use serde_json::{Map, Value, json};
 use std::collections::BTreeMap;
 
 /// Resources whose seed objects give way to the captured company's own.
-const REPLACED: &[&str] = &[
-    "customer",
-    "supplier",
-    "product",
-    "department",
-    "contact",
-    "project",
-    "activity",
+const REPLACED: &[Kind] = &[
+    Kind::Customer,
+    Kind::Supplier,
+    Kind::Product,
+    Kind::Department,
+    Kind::Contact,
+    Kind::Project,
+    Kind::Activity,
 ];
 
 /// An employee's fields a person of the world holds itself; the rest go in its `details`.
@@ -116,9 +117,9 @@ impl Gathered {
             _ => Vec::new(),
         };
         for item in items {
-            match resource.as_str() {
-                "company" => merge_into(&mut self.companies, item),
-                "employee" => merge_into(&mut self.employees, item),
+            match Kind::from_path(&resource) {
+                Some(Kind::Company) => merge_into(&mut self.companies, item),
+                Some(Kind::Employee) => merge_into(&mut self.employees, item),
                 _ => {
                     let captured = resource::find(&resource).filter(|d| !d.embedded && d.scope == Scope::Company);
                     if captured.is_some() {
@@ -191,7 +192,8 @@ impl Gathered {
                 .iter()
                 .filter(|seed| !captured.contains_key(&seed.id))
                 .filter(|seed| {
-                    REPLACED.contains(&path.as_str()) || seed.body.get("number").is_some_and(|n| numbers.contains(&n))
+                    def.kind.is_some_and(|k| REPLACED.contains(&k))
+                        || seed.body.get("number").is_some_and(|n| numbers.contains(&n))
                 })
                 .map(|seed| seed.id)
                 .collect();
@@ -229,10 +231,9 @@ fn person(id: i64, company: i64, employee: &Map<String, Value>, holder: bool) ->
         "id": id, "companyId": company, "firstName": first, "lastName": last, "email": text("email"),
         "userType": if holder { "EXTENDED" } else { "STANDARD" },
     });
-    let def = resource::find("employee");
     let details: Map<String, Value> = employee
         .iter()
-        .filter(|(name, _)| !PERSON_FIELDS.contains(&name.as_str()) && def.is_none_or(|d| d.fields.contains_key(*name)))
+        .filter(|(name, _)| !PERSON_FIELDS.contains(&name.as_str()))
         .map(|(name, value)| (name.clone(), reference(value)))
         .collect();
     if !details.is_empty() {

@@ -2,6 +2,7 @@
 //! for each company, a chart of accounts, a department, customers, suppliers, products and an
 //! activity, so a fresh sandbox has something to list. Built from `fixtures/seed.json`.
 
+use crate::domain::kind::Kind;
 use crate::domain::resource::{self, ResourceDef};
 use crate::store::{Db, StoreError, Template};
 use jiff::Timestamp;
@@ -195,7 +196,7 @@ fn places_of(company_objects: &[CompanyRow]) -> Places<'static> {
     // Each account's number (the first account of a number is the one named).
     let mut account_places: BTreeMap<i64, i64> = BTreeMap::new();
     for (place, (row, _)) in (1..).zip(company_objects) {
-        if let Some(number) = row.number.filter(|_| row.path == "ledger/account") {
+        if let Some(number) = row.number.filter(|_| row.path == Kind::Account.path()) {
             account_places.entry(number).or_insert(place);
         }
     }
@@ -260,7 +261,9 @@ fn finish_for_company(
             .and_then(Value::as_str)
             .and_then(|n| n.strip_prefix('@'));
         let place = match named.and_then(|n| n.split_once('#')) {
-            Some(("ledger/account", number)) => number.parse().ok().and_then(|n: i64| places.accounts.get(&n)),
+            Some((path, number)) if Kind::from_path(path) == Some(Kind::Account) => {
+                number.parse().ok().and_then(|n: i64| places.accounts.get(&n))
+            }
             Some(_) => None,
             None => named.and_then(|path| places.firsts.get(path)),
         };

@@ -3,13 +3,14 @@
 //! the store, so every part can use it without a circle.
 
 use crate::domain::entitlements::{Grant, KeyAccesses};
+use crate::domain::kind::Kind;
 use crate::domain::model::{AccountantRelation, Company, CompanyKind, Integration, Key, KeyState, Package, Person};
 use jiff::Timestamp;
 use jiff::civil::Date;
 use rusqlite::Row;
 
 /// The resource of ledger accounts.
-pub(super) const ACCOUNT: &str = "ledger/account";
+pub(super) const ACCOUNT: &str = Kind::Account.path();
 
 /// A company with, for clients, the relation to its office.
 #[derive(Debug, Clone)]

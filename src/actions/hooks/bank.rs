@@ -5,15 +5,12 @@ use super::{argument, arguments_present, date_argument, def, id_argument, whole}
 use crate::actions::write::{check_new, insert_new, save};
 use crate::actions::{Actor, Answer, Input, check_access, load, owner_company};
 use crate::domain::bank;
+use crate::domain::kind::Kind;
 use crate::domain::ledger::round;
 use crate::store::{Db, PostingColumn, PostingFilter, StoredObject};
 use crate::wire::{ApiError, ErrorKind, ValidationMessage};
 use serde_json::{Map, Value, json};
 use std::collections::HashSet;
-
-const STATEMENT: &str = "bank/statement";
-const TRANSACTION: &str = "bank/statement/transaction";
-const MATCH: &str = "bank/reconciliation/match";
 
 fn stored(company_id: i64, id: i64, body: Value) -> StoredObject {
     StoredObject {
@@ -44,12 +41,12 @@ pub async fn import_statement(actor: &Actor, input: Input) -> Result<Answer, Api
             .with_developer_message("POST /bank/statement/import takes the bank's file as a multipart part named file.")
     })?;
     let read = bank::statement_can_be_read(&format, &String::from_utf8_lossy(&file.bytes))?;
-    let statement_def = def(STATEMENT)?;
+    let statement_def = def(Kind::BankStatement)?;
     let value = actor
         .transaction(move |db, acting| {
             check_access(statement_def, acting, db)?;
             let company = owner_company(statement_def, acting);
-            load(def("ledger/account")?, db, company, account)?;
+            load(def(Kind::Account)?, db, company, account)?;
             let statement_id = acting.sandbox.next_id();
             let mut ids = Vec::with_capacity(read.transactions.len());
             for line in &read.transactions {
@@ -65,7 +62,7 @@ pub async fn import_statement(actor: &Actor, input: Input) -> Result<Answer, Api
                     "bankReconciliationMatchSum": 0,
                     "companyId": company,
                 });
-                db.insert_object(TRANSACTION, &stored(company, id, body))?;
+                db.insert_object(Kind::BankTransaction.path(), &stored(company, id, body))?;
                 ids.push(json!({ "id": id }));
             }
             let body = json!({
@@ -78,7 +75,7 @@ pub async fn import_statement(actor: &Actor, input: Input) -> Result<Answer, Api
                 "transactions": ids,
             });
             let statement = stored(company, statement_id, body);
-            db.insert_object(STATEMENT, &statement)?;
+            db.insert_object(Kind::BankStatement.path(), &statement)?;
             whole(statement_def, &acting.base, &statement, db, company)
         })
         .await?;
@@ -93,7 +90,7 @@ struct Reconciled {
 }
 
 fn reconciled(db: &Db<'_>, company: i64, id: i64) -> Result<Reconciled, ApiError> {
-    let reconciliation = load(def("bank/reconciliation")?, db, company, id)?;
+    let reconciliation = load(def(Kind::BankReconciliation)?, db, company, id)?;
     let reference = |name: &str| {
         reconciliation
             .body
@@ -102,7 +99,7 @@ fn reconciled(db: &Db<'_>, company: i64, id: i64) -> Result<Reconciled, ApiError
             .and_then(Value::as_i64)
     };
     let period = match reference("accountingPeriod") {
-        Some(period) => db.object("ledger/accountingPeriod", period)?,
+        Some(period) => db.object(Kind::AccountingPeriod.path(), period)?,
         None => None,
     };
     let date = |name: &str| {
@@ -121,7 +118,7 @@ fn reconciled(db: &Db<'_>, company: i64, id: i64) -> Result<Reconciled, ApiError
 /// The ids of the transactions and postings the reconciliation's matches already hold.
 fn matched_ids(db: &Db<'_>, company: i64, reconciliation: i64) -> Result<(HashSet<i64>, HashSet<i64>), ApiError> {
     let (mut transactions, mut postings) = (HashSet::new(), HashSet::new());
-    for found in db.objects(MATCH, company)? {
+    for found in db.objects(Kind::BankMatch.path(), company)? {
         let of_this = found
             .body
             .get("bankReconciliation")
@@ -145,7 +142,7 @@ pub async fn suggest(actor: &Actor, input: Input) -> Result<Answer, ApiError> {
         "bankReconciliationId",
         "PUT /bank/reconciliation/match/:suggest",
     )?;
-    let match_def = def(MATCH)?;
+    let match_def = def(Kind::BankMatch)?;
     let values = actor
         .transaction(move |db, acting| {
             check_access(match_def, acting, db)?;
@@ -172,7 +169,7 @@ pub async fn suggest(actor: &Actor, input: Input) -> Result<Answer, ApiError> {
                 .filter(|(id, _, _)| !taken_postings.contains(id))
                 .collect();
             let mut suggested = Vec::new();
-            for transaction in db.objects(TRANSACTION, company)? {
+            for transaction in db.objects(Kind::BankTransaction.path(), company)? {
                 let field = |name: &str| transaction.body.get(name).cloned().unwrap_or(Value::Null);
                 let date = field("postedDate").as_str().unwrap_or_default().to_owned();
                 let on_account = field("account").get("id").and_then(Value::as_i64) == Some(period.account);
@@ -230,7 +227,7 @@ fn refused(field: &str, developer: String, message: &str) -> ApiError {
 /// the ledger; the transactions are matched from then on. A pending suggestion for the same
 /// transactions gives way.
 pub async fn create_match(actor: &Actor, input: Input) -> Result<Answer, ApiError> {
-    let match_def = def(MATCH)?;
+    let match_def = def(Kind::BankMatch)?;
     let body = input.body.unwrap_or(Value::Null);
     let sent = |name: &str| body.as_object().map(|b| ids_in(b, name)).unwrap_or_default();
     let (transactions, postings) = (sent("transactions"), sent("postings"));
@@ -256,7 +253,7 @@ pub async fn create_match(actor: &Actor, input: Input) -> Result<Answer, ApiErro
             let mut sum = 0.0;
             let mut marked = Vec::with_capacity(transactions.len());
             for id in &transactions {
-                let transaction = load(def(TRANSACTION)?, db, company, *id)?;
+                let transaction = load(def(Kind::BankTransaction)?, db, company, *id)?;
                 if transaction.body.get("matched").and_then(Value::as_bool) == Some(true) {
                     return Err(refused(
                         "transactions",
@@ -273,7 +270,7 @@ pub async fn create_match(actor: &Actor, input: Input) -> Result<Answer, ApiErro
             }
             give_way(db, company, reconciliation, &transactions)?;
             let (made, _) = insert_new(match_def, db, acting, checked, &body)?;
-            let transaction_def = def(TRANSACTION)?;
+            let transaction_def = def(Kind::BankTransaction)?;
             for mut transaction in marked {
                 let fields: &mut Map<String, Value> = &mut transaction.body;
                 fields.insert("matched".into(), json!(true));
@@ -293,16 +290,19 @@ pub async fn create_match(actor: &Actor, input: Input) -> Result<Answer, ApiErro
 /// `DELETE /bank/reconciliation/match/{id}`: the match goes, and its transactions are unmatched
 /// again (free for another match or suggestion).
 pub async fn delete_match(actor: &Actor, input: Input) -> Result<Answer, ApiError> {
-    let match_def = def(MATCH)?;
+    let match_def = def(Kind::BankMatch)?;
     actor
         .transaction(move |db, acting| {
             let company = owner_company(match_def, acting);
             check_access(match_def, acting, db)?;
             let found = load(match_def, db, company, input.id)?;
-            db.delete_object(MATCH, found.id)?;
-            let transaction_def = def(TRANSACTION)?;
+            db.delete_object(Kind::BankMatch.path(), found.id)?;
+            let transaction_def = def(Kind::BankTransaction)?;
             for id in ids_in(&found.body, "transactions") {
-                let Some(mut transaction) = db.object(TRANSACTION, id)?.filter(|t| t.company_id == company) else {
+                let Some(mut transaction) = db
+                    .object(Kind::BankTransaction.path(), id)?
+                    .filter(|t| t.company_id == company)
+                else {
                     continue;
                 };
                 let fields: &mut Map<String, Value> = &mut transaction.body;
@@ -319,7 +319,7 @@ pub async fn delete_match(actor: &Actor, input: Input) -> Result<Answer, ApiErro
 
 /// Pending suggestions holding any of `transactions` are withdrawn.
 fn give_way(db: &Db<'_>, company: i64, reconciliation: i64, transactions: &[i64]) -> Result<(), ApiError> {
-    for found in db.objects(MATCH, company)? {
+    for found in db.objects(Kind::BankMatch.path(), company)? {
         let pending = found.body.get("type").and_then(Value::as_str) == Some("PENDING_SUGGESTION");
         let of_this = found
             .body
@@ -331,7 +331,7 @@ fn give_way(db: &Db<'_>, company: i64, reconciliation: i64, transactions: &[i64]
             .iter()
             .any(|id| transactions.contains(id));
         if pending && of_this && overlaps {
-            db.delete_object(MATCH, found.id)?;
+            db.delete_object(Kind::BankMatch.path(), found.id)?;
         }
     }
     Ok(())

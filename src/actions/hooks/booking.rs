@@ -5,6 +5,7 @@
 use super::def;
 use crate::actions::Actor;
 use crate::actions::write::{check_new, insert_booked};
+use crate::domain::kind::Kind;
 use crate::domain::ledger::{self, Account, Entry};
 use crate::store::{Db, StoredObject};
 use crate::wire::{ApiError, ErrorKind, ValidationMessage};
@@ -19,7 +20,7 @@ pub fn book(
     (description, voucher_type): (&str, &str),
     entries: Vec<Entry>,
 ) -> Result<StoredObject, ApiError> {
-    let voucher_def = def("ledger/voucher")?;
+    let voucher_def = def(Kind::Voucher)?;
     let mut resolved = Vec::with_capacity(entries.len());
     for entry in entries {
         let id = match entry.account {
@@ -48,7 +49,7 @@ pub fn account_numbered(db: &Db<'_>, company: i64, number: i64) -> Result<i64, A
 /// The id of the company's voucher type named `name`.
 fn voucher_type_named(db: &Db<'_>, company: i64, name: &str) -> Result<Option<i64>, ApiError> {
     Ok(db
-        .objects("ledger/voucherType", company)?
+        .objects(Kind::VoucherType.path(), company)?
         .iter()
         .find(|t| t.body.get("name").and_then(Value::as_str) == Some(name))
         .map(|t| t.id))

@@ -1,9 +1,10 @@
 //! Exchange rates read as the API shows them: a currency's rate on a date, and an amount in a
 //! currency converted to the company's.
 
-use super::{date_argument, def, number_argument};
+use super::{date_argument, number_argument};
 use crate::actions::{Actor, Answer, Input, views};
 use crate::domain::currency;
+use crate::domain::kind::Kind;
 use crate::store::Db;
 use crate::wire::ApiError;
 use crate::wire::fields::FieldFilter;
@@ -12,7 +13,7 @@ use serde_json::{Value, json};
 /// A currency's code and factor (the units its rate is quoted per), or 404 naming the id.
 pub(super) fn code_and_factor(db: &Db<'_>, id: i64) -> Result<(String, f64), ApiError> {
     let found = db
-        .object(&def("currency")?.path, id)?
+        .object(Kind::Currency.path(), id)?
         .ok_or_else(|| ApiError::not_found(format!("No currency with id {id}. GET /v2/currency lists them.")))?;
     let code = found
         .body
@@ -41,8 +42,8 @@ pub fn rate(actor: &Actor, input: Input) -> Result<Answer, ApiError> {
         "version": 0,
         "date": date.to_string(),
         "source": "NORGES_BANK",
-        "sourceCurrency": views::stub(&actor.base, "currency", input.id),
-        "targetCurrency": views::stub(&actor.base, "currency", currency::COMPANY_CURRENCY),
+        "sourceCurrency": views::stub(&actor.base, Kind::Currency.path(), input.id),
+        "targetCurrency": views::stub(&actor.base, Kind::Currency.path(), currency::COMPANY_CURRENCY),
         "rate": per_unit * factor.max(1.0),
     });
     Ok(Answer::One {

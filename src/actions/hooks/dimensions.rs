@@ -4,23 +4,21 @@
 use super::{def, whole};
 use crate::actions::write::{check_new, insert_new};
 use crate::actions::{Actor, Answer, Input, list, owner_company};
+use crate::domain::kind::Kind;
 use crate::domain::ledger;
 use crate::wire::ApiError;
 use serde_json::{Value, json};
 
-const NAME: &str = "ledger/accountingDimensionName";
-const VALUE: &str = "ledger/accountingDimensionValue";
-
 /// `POST /ledger/accountingDimensionName`: the dimension gets the lowest free index, as in a
 /// company where at most three free dimensions exist.
 pub async fn create_name(actor: &Actor, input: Input) -> Result<Answer, ApiError> {
-    let name_def = def(NAME)?;
+    let name_def = def(Kind::DimensionName)?;
     let body = input.body.unwrap_or_else(|| json!({}));
     let value = actor
         .transaction(move |db, acting| {
             let company = owner_company(name_def, acting);
             let taken: Vec<i64> = db
-                .objects(NAME, company)?
+                .objects(Kind::DimensionName.path(), company)?
                 .iter()
                 .filter_map(|o| o.body.get("dimensionIndex")?.as_i64())
                 .collect();
@@ -40,14 +38,14 @@ pub async fn create_name(actor: &Actor, input: Input) -> Result<Answer, ApiError
 /// `POST /ledger/accountingDimensionValue`: the value comes last in its dimension (`position`),
 /// and `nameAndNumber` shows its number and name as the UI lists them.
 pub async fn create_value(actor: &Actor, input: Input) -> Result<Answer, ApiError> {
-    let value_def = def(VALUE)?;
+    let value_def = def(Kind::DimensionValue)?;
     let body = input.body.unwrap_or_else(|| json!({}));
     let value = actor
         .transaction(move |db, acting| {
             let company = owner_company(value_def, acting);
             let index = body.get("dimensionIndex").and_then(Value::as_i64);
             let last = db
-                .objects(VALUE, company)?
+                .objects(Kind::DimensionValue.path(), company)?
                 .iter()
                 .filter(|o| o.body.get("dimensionIndex").and_then(Value::as_i64) == index)
                 .filter_map(|o| o.body.get("position")?.as_i64())
@@ -75,6 +73,6 @@ pub async fn create_value(actor: &Actor, input: Input) -> Result<Answer, ApiErro
 }
 
 /// `GET /ledger/accountingDimensionName/search` and `…Value/search`: the plain resource's list.
-pub fn search(actor: &Actor, input: Input, path: &'static str) -> Result<Answer, ApiError> {
-    list(def(path)?, actor, &input)
+pub fn search(actor: &Actor, input: Input, kind: Kind) -> Result<Answer, ApiError> {
+    list(def(kind)?, actor, &input)
 }

@@ -8,16 +8,14 @@ use crate::actions::write::{CheckedNew, check_new, insert_new};
 use crate::actions::written::{single_default, stored_text};
 use crate::actions::{Actor, Answer, Input, load, owner_company};
 use crate::domain::employee;
+use crate::domain::kind::Kind;
 use crate::store::{Db, ObjectText, StoredObject};
 use crate::wire::{ApiError, ErrorKind, ValidationMessage};
 use serde_json::{Map, Value, json};
 
-const EMPLOYMENT: &str = "employee/employment";
-const DETAILS: &str = "employee/employment/details";
-
 /// `POST /employee/employment/details`: the line is made and listed on its employment.
 pub async fn create_details(actor: &Actor, input: Input) -> Result<Answer, ApiError> {
-    let details_def = def(DETAILS)?;
+    let details_def = def(Kind::EmploymentDetails)?;
     let body = input.body.unwrap_or(Value::Null);
     let checked = as_tripletex_fills(check_new(details_def, &body), &body);
     let (object, view) = actor
@@ -58,7 +56,7 @@ fn add_details(
     checked: CheckedNew,
     sent: &Value,
 ) -> Result<(StoredObject, String), ApiError> {
-    let (details_def, employment_def) = (def(DETAILS)?, def(EMPLOYMENT)?);
+    let (details_def, employment_def) = (def(Kind::EmploymentDetails)?, def(Kind::Employment)?);
     let (object, view) = insert_new(details_def, db, actor, checked, sent)?;
     let Some(employment_id) = reference(&object.body, "employment") else {
         return Ok((object, view));
@@ -77,7 +75,7 @@ fn add_details(
     }
     // Tripletex leaves the employment at its version: the line is an object of its own.
     let (text, employment_view) = stored_text(employment_def, &employment);
-    db.update_object_viewed(EMPLOYMENT, &employment, &text, Some(&employment_view))?;
+    db.update_object_viewed(Kind::Employment.path(), &employment, &text, Some(&employment_view))?;
     Ok((object, view))
 }
 
@@ -94,7 +92,10 @@ fn dates_of(db: &Db<'_>, employment: &StoredObject, company: i64, except: i64) -
         .collect();
     let mut dates = Vec::with_capacity(ids.len());
     for id in ids {
-        if let Some(line) = db.object(DETAILS, id)?.filter(|l| l.company_id == company) {
+        if let Some(line) = db
+            .object(Kind::EmploymentDetails.path(), id)?
+            .filter(|l| l.company_id == company)
+        {
             dates.push(text(&line.body, "date"));
         }
     }
@@ -104,7 +105,7 @@ fn dates_of(db: &Db<'_>, employment: &StoredObject, company: i64, except: i64) -
 /// `POST /employee` with `employments` (each may hold `employmentDetails`): every employment is
 /// made for the new employee, with its lines, in the employee's transaction.
 pub fn add_employments(db: &Db<'_>, actor: &Actor, employee: i64, employments: &Value) -> Result<(), ApiError> {
-    let employment_def = def(EMPLOYMENT)?;
+    let employment_def = def(Kind::Employment)?;
     let Some(employments) = employments.as_array() else {
         return match employments {
             Value::Null => Ok(()),
@@ -128,7 +129,7 @@ pub fn add_employments(db: &Db<'_>, actor: &Actor, employee: i64, employments: &
 
 /// The lines sent inside an employment, each made for it.
 fn add_lines(db: &Db<'_>, actor: &Actor, employment: i64, lines: &Value) -> Result<(), ApiError> {
-    let details_def = def(DETAILS)?;
+    let details_def = def(Kind::EmploymentDetails)?;
     let lines = match lines {
         Value::Null => return Ok(()),
         Value::Array(lines) => lines,

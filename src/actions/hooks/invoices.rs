@@ -10,6 +10,7 @@ use crate::actions::write::{CheckedNew, change, check_new, insert_booked, insert
 use crate::actions::{Actor, Answer, Input, check_access, load, owner_company};
 use crate::domain::currency;
 use crate::domain::invoice as rules;
+use crate::domain::kind::Kind;
 use crate::domain::ledger;
 use crate::domain::resource;
 use crate::store::{Db, StoredObject};
@@ -22,7 +23,7 @@ const BANK_ACCOUNT: i64 = 1920;
 
 /// A new invoice of the acting company with the next invoice number.
 fn insert_invoice(db: &Db<'_>, actor: &Actor, body: Map<String, Value>) -> Result<StoredObject, ApiError> {
-    let invoice_def = def("invoice")?;
+    let invoice_def = def(Kind::Invoice)?;
     let highest = db.max_number(&invoice_def.path, actor.company)?;
     let invoice = StoredObject {
         id: actor.sandbox.next_id(),
@@ -47,7 +48,7 @@ fn booked_lines(db: &Db<'_>, lines: &[&Value], rate: f64) -> Result<BookedLines,
     for id in lines.iter().filter_map(|l| rules::line_vat_type(l)) {
         if let std::collections::hash_map::Entry::Vacant(slot) = rates.entry(id) {
             let rate = db
-                .object("ledger/vatType", id)?
+                .object(Kind::VatType.path(), id)?
                 .and_then(|v| v.body.get("percentage")?.as_f64());
             slot.insert(rate.unwrap_or(0.0));
         }
@@ -60,7 +61,7 @@ fn booked_lines(db: &Db<'_>, lines: &[&Value], rate: f64) -> Result<BookedLines,
         let product = line.get("product").and_then(|p| p.get("id")).and_then(Value::as_i64);
         let account = match product {
             Some(id) => db
-                .object("product", id)?
+                .object(Kind::Product.path(), id)?
                 .and_then(|p| p.body.get("account")?.get("id")?.as_i64()),
             None => None,
         };
@@ -92,7 +93,7 @@ fn book_invoice(
     let entries = ledger::invoice_entries(customer, lines, (&number, &description));
     let voucher = book(db, actor, &date, (&description, "Utgående faktura"), entries)?;
     invoice.body.insert("voucher".into(), json!({ "id": voucher.id }));
-    db.update_object(&def("invoice")?.path, invoice)?;
+    db.update_object(Kind::Invoice.path(), invoice)?;
     Ok(())
 }
 
@@ -103,14 +104,14 @@ fn invoice_orders(
     mut body: Map<String, Value>,
     order_ids: &[i64],
 ) -> Result<Value, ApiError> {
-    let (invoice_def, order_def) = (def("invoice")?, def("order")?);
+    let (invoice_def, order_def) = (def(Kind::Invoice)?, def(Kind::Order)?);
     let company = actor.company;
     check_access(invoice_def, actor, db)?;
     resource::required_fields_are_present(invoice_def, &body)?;
     rules::invoice_has_orders(order_ids)?;
     let bank = db
         .account_by_number(company, BANK_ACCOUNT)?
-        .map(|id| db.object("ledger/account", id))
+        .map(|id| db.object(Kind::Account.path(), id))
         .transpose()?
         .flatten()
         .and_then(|a| {
@@ -179,7 +180,7 @@ enum SentOrder {
 /// The orders of a `POST /invoice` body in the order sent: an order with an `id` is one that
 /// exists; one without is made first, as Tripletex makes it, checked as `POST /order` checks it.
 fn sent_orders(body: &Value) -> Result<Vec<SentOrder>, ApiError> {
-    let order_def = def("order")?;
+    let order_def = def(Kind::Order)?;
     let sent = body.get("orders").and_then(Value::as_array);
     Ok(sent
         .into_iter()
@@ -193,7 +194,7 @@ fn sent_orders(body: &Value) -> Result<Vec<SentOrder>, ApiError> {
 
 /// `POST /invoice` with `invoiceDate`, `invoiceDueDate` and `orders` (by id, or new ones whole).
 pub async fn create(actor: &Actor, input: Input) -> Result<Answer, ApiError> {
-    let (invoice_def, order_def) = (def("invoice")?, def("order")?);
+    let (invoice_def, order_def) = (def(Kind::Invoice)?, def(Kind::Order)?);
     let mut body = input.body.unwrap_or(Value::Null);
     let orders = sent_orders(&body)?;
     // The new orders are checked as orders; the invoice's own fields are checked without them.
@@ -221,7 +222,7 @@ pub async fn create(actor: &Actor, input: Input) -> Result<Answer, ApiError> {
 
 /// `PUT /order/{id}/:invoice?invoiceDate=…`: invoices one order; the due date follows the order's terms.
 pub async fn invoice_order(actor: &Actor, input: Input) -> Result<Answer, ApiError> {
-    let (invoice_def, order_def) = (def("invoice")?, def("order")?);
+    let (invoice_def, order_def) = (def(Kind::Invoice)?, def(Kind::Order)?);
     arguments_present(
         &input.query,
         &["invoiceDate"],
@@ -246,7 +247,7 @@ pub async fn invoice_order(actor: &Actor, input: Input) -> Result<Answer, ApiErr
 /// `PUT /invoice/{id}/:payment?paymentDate&paymentTypeId&paidAmount`: the amount paid is taken off
 /// what the invoice has outstanding.
 pub async fn pay(actor: &Actor, input: Input) -> Result<Answer, ApiError> {
-    let invoice_def = def("invoice")?;
+    let invoice_def = def(Kind::Invoice)?;
     let operation = "PUT /invoice/{id}/:payment";
     let query = &input.query;
     arguments_present(
@@ -264,7 +265,7 @@ pub async fn pay(actor: &Actor, input: Input) -> Result<Answer, ApiError> {
             check_access(invoice_def, acting, db)?;
             let company = owner_company(invoice_def, acting);
             let mut invoice = load(invoice_def, db, company, id)?;
-            let kind = company_object(db, "invoice/paymentType", payment_type, company)?;
+            let kind = company_object(db, Kind::InvoicePaymentType.path(), payment_type, company)?;
             rules::payment_type_exists(payment_type, kind.is_some())?;
             let paid_to = match kind.and_then(|t| t.body.get("debitAccount")?.get("id")?.as_i64()) {
                 Some(account) => account,
@@ -324,7 +325,7 @@ fn book_payment(
 
 /// `PUT /invoice/{id}/:createCreditNote?date`: a new invoice crediting the whole of this one.
 pub async fn credit(actor: &Actor, input: Input) -> Result<Answer, ApiError> {
-    let invoice_def = def("invoice")?;
+    let invoice_def = def(Kind::Invoice)?;
     let date = date_argument(&input.query, "date", "PUT /invoice/{id}/:createCreditNote")?;
     let comment = input.query.get("comment").cloned().unwrap_or_default();
     let id = input.id;
@@ -355,7 +356,7 @@ fn book_credit_note(
     note: &mut StoredObject,
     date: &str,
 ) -> Result<(), ApiError> {
-    let voucher_def = def("ledger/voucher")?;
+    let voucher_def = def(Kind::Voucher)?;
     let booked = original
         .body
         .get("voucher")
@@ -371,13 +372,13 @@ fn book_credit_note(
     body["voucherType"] = voucher.body.get("voucherType").cloned().unwrap_or(Value::Null);
     let (booked, _) = insert_booked(voucher_def, db, actor, check_new(voucher_def, &body), &body)?;
     note.body.insert("voucher".into(), json!({ "id": booked.id }));
-    db.update_object(&def("invoice")?.path, note)?;
+    db.update_object(Kind::Invoice.path(), note)?;
     Ok(())
 }
 
 /// `PUT /invoice/{id}/:send?sendType`: the invoice exists and the way to send it is one Tripletex has.
 pub fn send(actor: &Actor, input: Input) -> Result<Answer, ApiError> {
-    let invoice_def = def("invoice")?;
+    let invoice_def = def(Kind::Invoice)?;
     let send_type = argument(&input.query, "sendType", "PUT /invoice/{id}/:send")?;
     rules::send_type_is_known(send_type)?;
     actor.sandbox.store().with(|db| {

@@ -6,6 +6,7 @@ use super::booking::book;
 use super::{arguments_present, date_argument, def, whole};
 use crate::actions::write::{change_object, check_new, insert_new, save};
 use crate::actions::{Actor, Answer, Input, check_access, load, owner_company, views};
+use crate::domain::kind::Kind;
 use crate::domain::resource;
 use crate::store::{Db, PostingColumn, PostingFilter, PostingRow, StoredObject};
 use crate::wire::envelope::{ListParams, ListQuery};
@@ -74,7 +75,7 @@ fn posting_columns(
 /// `GET /ledger/posting?dateFrom&dateTo&…`: a page of the postings in the dates (`dateTo`
 /// exclusive), read through the ledger's index and paged there unless a sorting is asked for.
 pub fn list_postings(actor: &Actor, input: Input) -> Result<Answer, ApiError> {
-    let (voucher_def, posting_def) = (def("ledger/voucher")?, def("ledger/posting")?);
+    let (voucher_def, posting_def) = (def(Kind::Voucher)?, def(Kind::Posting)?);
     let operation = "GET /ledger/posting";
     let query = &input.query;
     arguments_present(
@@ -129,7 +130,7 @@ const OPEN_POST_ACCOUNTS: [(i64, i64); 2] = [(1500, 1599), (2400, 2499)];
 /// `GET /ledger/posting/openPost?date`: the postings on receivables and payables up to `date`
 /// (inclusive) whose invoice is not settled by then, narrowed like `GET /ledger/posting`.
 pub fn open_postings(actor: &Actor, input: Input) -> Result<Answer, ApiError> {
-    let (voucher_def, posting_def) = (def("ledger/voucher")?, def("ledger/posting")?);
+    let (voucher_def, posting_def) = (def(Kind::Voucher)?, def(Kind::Posting)?);
     let operation = "GET /ledger/posting/openPost";
     arguments_present(
         &input.query,
@@ -176,7 +177,7 @@ pub fn open_postings(actor: &Actor, input: Input) -> Result<Answer, ApiError> {
 
 /// `GET /ledger/posting/{id}`.
 pub fn get_posting(actor: &Actor, input: Input) -> Result<Answer, ApiError> {
-    let (voucher_def, posting_def) = (def("ledger/voucher")?, def("ledger/posting")?);
+    let (voucher_def, posting_def) = (def(Kind::Voucher)?, def(Kind::Posting)?);
     let fields = FieldFilter::parse(input.query.get("fields").map(String::as_str))?;
     let company = owner_company(voucher_def, actor);
     let found = actor.sandbox.store().with(|db| {
@@ -208,7 +209,7 @@ fn reopen_settled_invoices(
     company: i64,
     voucher: &Map<String, Value>,
 ) -> Result<(), ApiError> {
-    let invoice_def = def("invoice")?;
+    let invoice_def = def(Kind::Invoice)?;
     let Some(receivables) = db.account_by_number(company, crate::domain::ledger::RECEIVABLES)? else {
         return Ok(());
     };
@@ -239,7 +240,7 @@ fn reopen_settled_invoices(
 
 /// `PUT /ledger/voucher/{id}/:reverse?date`: a new voucher with every posting turned round.
 pub async fn reverse_voucher(actor: &Actor, input: Input) -> Result<Answer, ApiError> {
-    let voucher_def = def("ledger/voucher")?;
+    let voucher_def = def(Kind::Voucher)?;
     let date = date_argument(&input.query, "date", "PUT /ledger/voucher/{id}/:reverse")?;
     let id = input.id;
     let value = actor
@@ -264,7 +265,7 @@ pub async fn reverse_voucher(actor: &Actor, input: Input) -> Result<Answer, ApiE
 /// `POST /ledger/voucher/{voucherId}/attachment` (a multipart file): the voucher gets a document.
 /// The file's bytes are not kept: the sandbox records that a document is attached.
 pub async fn attach_to_voucher(actor: &Actor, input: Input) -> Result<Answer, ApiError> {
-    let voucher_def = def("ledger/voucher")?;
+    let voucher_def = def(Kind::Voucher)?;
     let id = input.id;
     let value = actor
         .transaction(move |db, acting| {
@@ -283,7 +284,7 @@ pub async fn attach_to_voucher(actor: &Actor, input: Input) -> Result<Answer, Ap
 
 /// `PUT /ledger/voucher/{id}/:sendToLedger`: a voucher made here is in the ledger already.
 pub fn voucher_in_ledger(actor: &Actor, input: Input) -> Result<Answer, ApiError> {
-    let voucher_def = def("ledger/voucher")?;
+    let voucher_def = def(Kind::Voucher)?;
     let company = owner_company(voucher_def, actor);
     let value = actor.sandbox.store().with(|db| {
         check_access(voucher_def, actor, db)?;
@@ -296,7 +297,7 @@ pub fn voucher_in_ledger(actor: &Actor, input: Input) -> Result<Answer, ApiError
 /// `PUT /supplierInvoice/voucher/{id}/postings` with `[{"posting": {…}}, …]`: the postings of the
 /// supplier invoice's voucher are replaced (and must balance); the supplier invoice is answered.
 pub async fn post_supplier_invoice(actor: &Actor, input: Input) -> Result<Answer, ApiError> {
-    let (supplier_invoice_def, voucher_def) = (def("supplierInvoice")?, def("ledger/voucher")?);
+    let (supplier_invoice_def, voucher_def) = (def(Kind::SupplierInvoice)?, def(Kind::Voucher)?);
     let postings: Vec<Value> = match &input.body {
         Some(Value::Array(items)) => items
             .iter()
@@ -334,7 +335,7 @@ pub async fn post_supplier_invoice(actor: &Actor, input: Input) -> Result<Answer
 
 /// `PUT /supplierInvoice/{invoiceId}/:approve`: the supplier invoice is marked approved.
 pub async fn approve_supplier_invoice(actor: &Actor, input: Input) -> Result<Answer, ApiError> {
-    let supplier_invoice_def = def("supplierInvoice")?;
+    let supplier_invoice_def = def(Kind::SupplierInvoice)?;
     let comment = input.query.get("comment").cloned();
     let id = input.id;
     let value = actor
@@ -392,7 +393,7 @@ fn book_incoming_invoice(db: &Db<'_>, actor: &Actor, invoice: &StoredObject) -> 
 /// create stores it, and booked as one salary voucher (each payslip's pay, tax withheld and the
 /// employer's contribution).
 pub async fn create_salary_transaction(actor: &Actor, input: Input) -> Result<Answer, ApiError> {
-    let salary_def = def("salary/transaction")?;
+    let salary_def = def(Kind::SalaryTransaction)?;
     let body = input.body.unwrap_or(Value::Null);
     // The read model lists payslips as references; a run is posted with its payslips whole, so
     // they are kept as sent and only the rest is merged onto the model.
@@ -464,7 +465,7 @@ pub async fn create_salary_transaction(actor: &Actor, input: Input) -> Result<An
 /// answered as the document's `IncomingInvoiceSaveResult`, which names it by its voucher id (the
 /// id `GET /incomingInvoice/{voucherId}` reads it by).
 pub async fn create_incoming_invoice(actor: &Actor, input: Input) -> Result<Answer, ApiError> {
-    let incoming_def = def("incomingInvoice")?;
+    let incoming_def = def(Kind::IncomingInvoice)?;
     let life_cycle = match input.query.get("sendTo").map(String::as_str) {
         Some("ledger") => "IN_LEDGER",
         Some("nonPosted") => "DRAFT_IN_NON_POSTED",

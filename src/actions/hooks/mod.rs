@@ -21,6 +21,7 @@ mod travel;
 pub use employment::add_employments;
 
 use crate::actions::{Actor, Answer, Input, views};
+use crate::domain::kind::Kind;
 use crate::domain::resource::{self, ResourceDef};
 use crate::domain::table::Hook;
 use crate::store::{Db, StoredObject};
@@ -70,8 +71,8 @@ pub async fn run(hook: Hook, actor: &Actor, input: Input) -> Result<Answer, ApiE
         Hook::DeleteBankMatch => bank::delete_match(actor, input).await,
         Hook::CreateDimensionName => dimensions::create_name(actor, input).await,
         Hook::CreateDimensionValue => dimensions::create_value(actor, input).await,
-        Hook::SearchDimensionNames => dimensions::search(actor, input, "ledger/accountingDimensionName"),
-        Hook::SearchDimensionValues => dimensions::search(actor, input, "ledger/accountingDimensionValue"),
+        Hook::SearchDimensionNames => dimensions::search(actor, input, Kind::DimensionName),
+        Hook::SearchDimensionValues => dimensions::search(actor, input, Kind::DimensionValue),
         Hook::CreateEmploymentDetails => employment::create_details(actor, input).await,
         Hook::CreateProjectActivity => projects::create_project_activity(actor, input).await,
         Hook::ListTimesheetEntries => timesheet::list_entries(actor, input),
@@ -102,8 +103,8 @@ pub fn reads_file(hook: Hook) -> bool {
     hook == Hook::ImportBankStatement
 }
 
-fn def(path: &str) -> Result<&'static ResourceDef, ApiError> {
-    resource::find(path).ok_or_else(|| ApiError::internal(&format!("the {path} definition is missing")))
+fn def(kind: Kind) -> Result<&'static ResourceDef, ApiError> {
+    resource::of(kind).ok_or_else(|| ApiError::internal(&format!("the {kind} definition is missing")))
 }
 
 /// A required query argument, or the 422/15000 naming it.

@@ -4,6 +4,7 @@
 use super::def;
 use crate::actions::write::{check_references, save};
 use crate::actions::{Actor, Answer, Input, check_access, load, owner_company, views};
+use crate::domain::kind::Kind;
 use crate::domain::resource;
 use crate::store::{Db, StoredObject};
 use crate::wire::fields::FieldFilter;
@@ -23,7 +24,7 @@ fn lines_of(order: &mut StoredObject) -> &mut Vec<Value> {
 
 /// `POST /order/orderline` (one) or `/list` (many, all or none): each line joins the order it names.
 pub async fn create_lines(actor: &Actor, input: Input, many: bool) -> Result<Answer, ApiError> {
-    let (order_def, line_def) = (def("order")?, def("order/orderline")?);
+    let (order_def, line_def) = (def(Kind::Order)?, def(Kind::OrderLine)?);
     let items = match (input.body, many) {
         (Some(Value::Array(items)), true) => items,
         (Some(item @ Value::Object(_)), false) => vec![item],
@@ -79,7 +80,7 @@ pub async fn create_lines(actor: &Actor, input: Input, many: bool) -> Result<Ans
 
 /// The order holding line `id` in the company, and the line's place in it.
 fn order_with_line(db: &Db<'_>, company: i64, id: i64) -> Result<(StoredObject, usize), ApiError> {
-    for order in db.objects("order", company)? {
+    for order in db.objects(Kind::Order.path(), company)? {
         let place = order
             .body
             .get("orderLines")
@@ -100,7 +101,7 @@ fn order_with_line(db: &Db<'_>, company: i64, id: i64) -> Result<(StoredObject, 
 
 /// `GET /order/orderline/{id}`.
 pub fn get_line(actor: &Actor, input: Input) -> Result<Answer, ApiError> {
-    let (order_def, line_def) = (def("order")?, def("order/orderline")?);
+    let (order_def, line_def) = (def(Kind::Order)?, def(Kind::OrderLine)?);
     let fields = FieldFilter::parse(input.query.get("fields").map(String::as_str))?;
     let value = actor.sandbox.store().with(|db| {
         check_access(order_def, actor, db)?;
@@ -123,7 +124,7 @@ pub fn get_line(actor: &Actor, input: Input) -> Result<Answer, ApiError> {
 
 /// `PUT` (the body written onto the line) or `DELETE` of one order line.
 pub async fn change_line(actor: &Actor, input: Input, remove: bool) -> Result<Answer, ApiError> {
-    let (order_def, line_def) = (def("order")?, def("order/orderline")?);
+    let (order_def, line_def) = (def(Kind::Order)?, def(Kind::OrderLine)?);
     let (id, body) = (input.id, input.body.unwrap_or_else(|| json!({})));
     let changed = actor
         .transaction(move |db, acting| {

@@ -5,6 +5,7 @@ use super::booking::book;
 use super::{company_object, date_argument, def, id_argument, optional_number_argument, whole};
 use crate::actions::write::save;
 use crate::actions::{Actor, Answer, Input, check_access, load, owner_company};
+use crate::domain::kind::Kind;
 use crate::domain::{invoice as rules, ledger};
 use crate::wire::ApiError;
 use serde_json::{Value, json};
@@ -12,7 +13,7 @@ use serde_json::{Value, json};
 /// `POST /supplierInvoice/{invoiceId}/:addPayment?paymentType&amount&paymentDate`: the amount
 /// (all that is outstanding when left out) paid from the outgoing payment type's account.
 pub async fn add_payment(actor: &Actor, input: Input) -> Result<Answer, ApiError> {
-    let invoice_def = def("supplierInvoice")?;
+    let invoice_def = def(Kind::SupplierInvoice)?;
     let operation = "POST /supplierInvoice/{invoiceId}/:addPayment";
     let query = &input.query;
     let payment_type = id_argument(query, "paymentType", operation)?;
@@ -27,7 +28,7 @@ pub async fn add_payment(actor: &Actor, input: Input) -> Result<Answer, ApiError
             check_access(invoice_def, acting, db)?;
             let company = owner_company(invoice_def, acting);
             let mut invoice = load(invoice_def, db, company, id)?;
-            let kind = company_object(db, "ledger/paymentTypeOut", payment_type, company)?;
+            let kind = company_object(db, Kind::PaymentTypeOut.path(), payment_type, company)?;
             let paid_from = kind
                 .as_ref()
                 .and_then(|t| t.body.get("creditAccount")?.get("id")?.as_i64());

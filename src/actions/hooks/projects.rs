@@ -5,17 +5,16 @@ use super::def;
 use crate::actions::write::{check_new, insert_new};
 use crate::actions::written::single_default;
 use crate::actions::{Actor, Answer, Input, owner_company};
+use crate::domain::kind::Kind;
 use crate::domain::project;
 use crate::store::{Db, ObjectText};
 use crate::wire::ApiError;
 use serde_json::{Map, Value, json};
 
-const LINK: &str = "project/projectActivity";
-
 /// `POST /project/projectActivity`: `activity` is `{"id": …}`, or the fields of a new activity,
 /// made in the same transaction (a refused link leaves no activity behind).
 pub async fn create_project_activity(actor: &Actor, input: Input) -> Result<Answer, ApiError> {
-    let link_def = def(LINK)?;
+    let link_def = def(Kind::ProjectActivity)?;
     let body = input.body.unwrap_or(Value::Null);
     let (object, view) = actor
         .transaction(move |db, acting| {
@@ -52,7 +51,7 @@ fn new_activity(body: &Value) -> Option<Value> {
 
 /// Makes the activity a link describes; returns its id. Its refusals name `activity.<field>`.
 fn make_activity(db: &Db<'_>, actor: &Actor, activity: &Value) -> Result<i64, ApiError> {
-    let activity_def = def("activity")?;
+    let activity_def = def(Kind::Activity)?;
     insert_new(activity_def, db, actor, check_new(activity_def, activity), activity)
         .map(|(made, _)| made.id)
         .map_err(|e| e.within("activity."))
@@ -65,7 +64,7 @@ fn activity_is_not_linked(db: &Db<'_>, company: i64, merged: &Map<String, Value>
         return Ok(());
     };
     let linked = db
-        .objects(LINK, company)?
+        .objects(Kind::ProjectActivity.path(), company)?
         .iter()
         .any(|link| id_of(&link.body, "project") == Some(project) && id_of(&link.body, "activity") == Some(activity));
     Ok(project::activity_is_new_to_project(linked)?)

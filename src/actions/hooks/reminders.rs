@@ -5,6 +5,7 @@ use super::booking::book;
 use super::{arguments_present, date_argument, def};
 use crate::actions::write::save;
 use crate::actions::{Actor, Answer, Input, check_access, load, owner_company};
+use crate::domain::kind::Kind;
 use crate::domain::{invoice as rules, ledger};
 use crate::store::StoredObject;
 use crate::wire::query::{self, ValueType};
@@ -32,7 +33,7 @@ fn flag(query: &HashMap<String, String>, name: &str) -> Result<bool, ApiError> {
 /// `PUT /invoice/{id}/:createReminder?type&date[&includeCharge&includeInterest]`: answers the
 /// new reminder's id.
 pub async fn create_reminder(actor: &Actor, input: Input) -> Result<Answer, ApiError> {
-    let invoice_def = def("invoice")?;
+    let invoice_def = def(Kind::Invoice)?;
     let operation = "PUT /invoice/{id}/:createReminder";
     let query = &input.query;
     arguments_present(
@@ -87,7 +88,7 @@ pub async fn create_reminder(actor: &Actor, input: Input) -> Result<Answer, ApiE
                 body: reminder_body(date, &kind, figures, (id, &invoice.body)),
                 changes: vec![crate::actions::write::change(acting, "CREATE")],
             };
-            db.insert_object(&def("reminder")?.path, &reminder)?;
+            db.insert_object(Kind::Reminder.path(), &reminder)?;
             save(invoice_def, db, acting, &mut invoice)?;
             Ok(reminder.id)
         })

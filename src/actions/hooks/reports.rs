@@ -4,6 +4,7 @@
 
 use super::{arguments_present, date_argument, def};
 use crate::actions::{Actor, Answer, Input, check_access, owner_company, views};
+use crate::domain::kind::Kind;
 use crate::domain::ledger;
 use crate::store::{AccountSums, Db, PostingColumn, PostingFilter};
 use crate::wire::ApiError;
@@ -66,7 +67,7 @@ fn number_bound(input: &Input, name: &str) -> Result<Option<i64>, ApiError> {
 /// `GET /balanceSheet?dateFrom&dateTo`: per account with a balance or a movement, its balance
 /// in at `dateFrom`, its movement to `dateTo` and its balance out, by account number.
 pub fn balance_sheet(actor: &Actor, input: Input) -> Result<Answer, ApiError> {
-    let (voucher_def, report_def) = (def("ledger/voucher")?, def("balanceSheet")?);
+    let (voucher_def, report_def) = (def(Kind::Voucher)?, def(Kind::BalanceSheet)?);
     let period = period(&input, "GET /balanceSheet")?;
     let columns = party_columns(
         &input,
@@ -118,7 +119,7 @@ pub fn balance_sheet(actor: &Actor, input: Input) -> Result<Answer, ApiError> {
                 continue;
             }
             let mut value = json!({
-                "account": views::stub(&actor.base, "ledger/account", id),
+                "account": views::stub(&actor.base, Kind::Account.path(), id),
                 "balanceIn": ledger::round(balance_in),
                 "balanceChange": ledger::round(change),
                 "balanceOut": ledger::round(balance_in + change),
@@ -141,7 +142,7 @@ pub fn balance_sheet(actor: &Actor, input: Input) -> Result<Answer, ApiError> {
 /// `GET /ledger?dateFrom&dateTo`: per account with postings in the dates, its opening balance,
 /// the postings, their sum and the closing balance.
 pub fn ledger_accounts(actor: &Actor, input: Input) -> Result<Answer, ApiError> {
-    let (voucher_def, report_def) = (def("ledger/voucher")?, def("ledger")?);
+    let (voucher_def, report_def) = (def(Kind::Voucher)?, def(Kind::Ledger)?);
     let period = period(&input, "GET /ledger")?;
     let columns = party_columns(&input, &super::ledger::POINTS_AT)?;
     let params = ListParams::parse(&ListQuery::of(&input.query))?;
@@ -164,7 +165,7 @@ pub fn ledger_accounts(actor: &Actor, input: Input) -> Result<Answer, ApiError> 
             postings
                 .entry(account.unwrap_or_default())
                 .or_default()
-                .push(views::stub(&actor.base, "ledger/posting", id));
+                .push(views::stub(&actor.base, Kind::Posting.path(), id));
         }
         let numbers = account_numbers(db, company)?;
         let mut ordered: Vec<(i64, AccountSums)> = sums
@@ -177,7 +178,7 @@ pub fn ledger_accounts(actor: &Actor, input: Input) -> Result<Answer, ApiError> 
         for (number, s) in ordered {
             let opening = ledger::opening_balance(number, s.before, s.before_this_year);
             let mut value = json!({
-                "account": views::stub(&actor.base, "ledger/account", s.account_id),
+                "account": views::stub(&actor.base, Kind::Account.path(), s.account_id),
                 "openingBalance": ledger::round(opening),
                 "openingBalanceCurrency": ledger::round(opening),
                 "sumAmount": ledger::round(s.during),

@@ -4,6 +4,7 @@
 use super::def;
 use crate::actions::search::matches;
 use crate::actions::{Actor, Answer, Input, list, owner_company};
+use crate::domain::kind::Kind;
 use crate::domain::resource::ResourceDef;
 use crate::wire::ApiError;
 use serde_json::{Value, json};
@@ -12,7 +13,7 @@ use std::collections::HashMap;
 /// `GET /timesheet/entry`: the list as every list answers, with the hours of every entry the
 /// search matched (on any page) summed as `sumAllHours`.
 pub fn list_entries(actor: &Actor, input: Input) -> Result<Answer, ApiError> {
-    let entry_def = def("timesheet/entry")?;
+    let entry_def = def(Kind::TimesheetEntry)?;
     let answer = list(entry_def, actor, &input)?;
     let envelope = match answer {
         Answer::Written { body, .. } => serde_json::from_slice(&body).map_err(|e| ApiError::internal(&e))?,

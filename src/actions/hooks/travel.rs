@@ -5,6 +5,7 @@ use super::booking::book;
 use super::{argument, def, whole};
 use crate::actions::write::{check_new, insert_booked, save};
 use crate::actions::{Actor, Answer, Input, check_access, load, owner_company, read};
+use crate::domain::kind::Kind;
 use crate::domain::{ledger, travel};
 use crate::store::{Db, StoredObject};
 use crate::wire::ApiError;
@@ -23,7 +24,7 @@ pub enum Step {
 /// `PUT /travelExpense/:deliver|:approve|:undeliver|:unapprove?id=1,2`: each travel expense named
 /// moves to its new state, or, if one cannot, none does.
 pub async fn change_state(actor: &Actor, input: Input, step: Step) -> Result<Answer, ApiError> {
-    let travel_def = def("travelExpense")?;
+    let travel_def = def(Kind::TravelExpense)?;
     let text = argument(&input.query, "id", "PUT /travelExpense/:…")?;
     query::check("id", text, ValueType::IdList)?;
     let ids: Vec<i64> = text.split(',').filter_map(|i| i.trim().parse().ok()).collect();
@@ -89,13 +90,13 @@ fn amount_or(body: &Map<String, Value>, amount: &str, per: &str) -> f64 {
 fn travel_costs(db: &Db<'_>, company: i64, id: i64) -> Result<Vec<ledger::TravelCost>, ApiError> {
     let owed_to_employee = db.account_by_number(company, ledger::OWED_TO_EMPLOYEES)?;
     let mut costs = Vec::new();
-    for cost in parts_of(db, "travelExpense/cost", company, id)? {
+    for cost in parts_of(db, Kind::TravelCost.path(), company, id)? {
         let category = match reference(&cost.body, "costCategory") {
-            Some(id) => db.object("travelExpense/costCategory", id)?,
+            Some(id) => db.object(Kind::TravelCostCategory.path(), id)?,
             None => None,
         };
         let paid_by = match reference(&cost.body, "paymentType") {
-            Some(id) => db.object("travelExpense/paymentType", id)?,
+            Some(id) => db.object(Kind::TravelPaymentType.path(), id)?,
             None => None,
         };
         let paid_from = paid_by
@@ -120,11 +121,11 @@ fn travel_costs(db: &Db<'_>, company: i64, id: i64) -> Result<Vec<ledger::Travel
 fn book_travel_expense(db: &Db<'_>, actor: &Actor, expense: &mut StoredObject, date: &str) -> Result<(), ApiError> {
     let (company, id) = (expense.company_id, expense.id);
     let costs = travel_costs(db, company, id)?;
-    let per_diem: f64 = parts_of(db, "travelExpense/perDiemCompensation", company, id)?
+    let per_diem: f64 = parts_of(db, Kind::PerDiemCompensation.path(), company, id)?
         .iter()
         .map(|p| amount_or(&p.body, "amount", "count"))
         .sum();
-    let mileage: f64 = parts_of(db, "travelExpense/mileageAllowance", company, id)?
+    let mileage: f64 = parts_of(db, Kind::MileageAllowance.path(), company, id)?
         .iter()
         .map(|m| amount_or(&m.body, "amount", "km"))
         .sum();
@@ -145,7 +146,7 @@ fn unbook_travel_expense(db: &Db<'_>, actor: &Actor, expense: &mut StoredObject,
     let Some(voucher) = reference(&expense.body, "voucher") else {
         return Ok(());
     };
-    let voucher_def = def("ledger/voucher")?;
+    let voucher_def = def(Kind::Voucher)?;
     if let Some(booked) = db.object(&voucher_def.path, voucher)? {
         let body = ledger::reversal_of(&booked.body, date);
         insert_booked(voucher_def, db, actor, check_new(voucher_def, &body), &body)?;
@@ -157,7 +158,7 @@ fn unbook_travel_expense(db: &Db<'_>, actor: &Actor, expense: &mut StoredObject,
 /// `GET /activity/>forTimeSheet?projectId`: the activities hours can be registered on — the
 /// general ones and the project's own.
 pub fn activities_for_time_sheet(actor: &Actor, mut input: Input) -> Result<Answer, ApiError> {
-    let activity_def = def("activity")?;
+    let activity_def = def(Kind::Activity)?;
     let project = argument(&input.query, "projectId", "GET /activity/>forTimeSheet")?;
     query::check("projectId", project, ValueType::Integer)?;
     input

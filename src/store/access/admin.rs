@@ -3,6 +3,7 @@
 
 use crate::domain::entitlements::{AccessFacts, KeyAccesses, LinkFacts};
 use crate::domain::events::Verb;
+use crate::domain::kind::Kind;
 use crate::domain::model::{Integration, Key, Package, Person};
 use crate::store::db::Db;
 use crate::store::rows::{
@@ -378,7 +379,7 @@ impl Db<'_> {
                 person.version,
                 json_text(&person.details),
             ])?;
-        self.object_written("employee", person.company_id, person.id, Verb::Update)
+        self.object_written(Kind::Employee.path(), person.company_id, person.id, Verb::Update)
     }
 
     /// True if another person of the company already has this e-mail address.

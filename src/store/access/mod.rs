@@ -12,6 +12,7 @@ use super::rows::{
     json_text, key_columns, key_from, person_columns, person_from, relation_from, timestamp, user_type_text,
 };
 use crate::domain::events::Verb;
+use crate::domain::kind::Kind;
 use crate::domain::model::{AccountantRelation, Company, EmployeeTokenLookup, Integration, Key, KeyState, Person};
 use jiff::Timestamp;
 use rusqlite::{OptionalExtension, params};
@@ -299,7 +300,7 @@ impl Db<'_> {
                 json_text(&person.details),
             ])?;
         if !person.is_proxy {
-            self.object_written("employee", person.company_id, person.id, Verb::Create)?;
+            self.object_written(Kind::Employee.path(), person.company_id, person.id, Verb::Create)?;
         }
         Ok(())
     }
