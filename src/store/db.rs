@@ -63,16 +63,22 @@ impl<'c> Db<'c> {
         }
     }
 
-    /// The default-fields rendering a request made of a seed object, shared by every sandbox of
-    /// the same seed.
-    pub fn seed_view(&self, resource: &str, id: i64) -> Option<std::sync::Arc<str>> {
-        self.template?.view(resource, id)
-    }
-
-    pub fn remember_seed_view(&self, resource: &str, id: i64, view: std::sync::Arc<str>) {
-        if let Some(template) = self.template {
-            template.remember_view(resource, id, view);
+    /// The default-fields rendering of a seed object: as a request made it before, shared by
+    /// every sandbox of the same seed (a seed object never changes), else what `render` makes.
+    pub fn seed_view<E>(
+        &self,
+        resource: &str,
+        id: i64,
+        render: impl FnOnce() -> Result<std::sync::Arc<str>, E>,
+    ) -> Result<std::sync::Arc<str>, E> {
+        if let Some(view) = self.template.and_then(|template| template.view(resource, id)) {
+            return Ok(view);
         }
+        let view = render()?;
+        if let Some(template) = self.template {
+            template.remember_view(resource, id, view.clone());
+        }
+        Ok(view)
     }
 
     /// The login a session token and company choice resolve to: as remembered while the access
