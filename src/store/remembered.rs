@@ -77,6 +77,12 @@ struct Entry<T> {
     value: T,
 }
 
+impl<T> Entry<T> {
+    fn at(generation: u64, value: T) -> Self {
+        Self { generation, value }
+    }
+}
+
 pub struct Remembered {
     /// The committed generation, as last read; `None` while it could not be read (nothing is
     /// remembered or answered then).
@@ -211,13 +217,7 @@ impl Remembered {
         self.make_room();
         let contexts = self.logins.entry(token.into()).or_default();
         contexts.retain(|(asked, entry)| *asked != company && entry.generation == generation);
-        contexts.push((
-            company,
-            Entry {
-                generation,
-                value: login,
-            },
-        ));
+        contexts.push((company, Entry::at(generation, login)));
     }
 
     pub fn access(&self, key_id: i64, company_id: i64) -> Option<AccessSet> {
@@ -230,13 +230,7 @@ impl Remembered {
             return;
         };
         self.make_room();
-        self.access.insert(
-            (key_id, company_id),
-            Entry {
-                generation,
-                value: access,
-            },
-        );
+        self.access.insert((key_id, company_id), Entry::at(generation, access));
     }
 
     pub fn proxy(&self, client_id: i64, office_id: i64) -> Option<Option<i64>> {
@@ -249,13 +243,8 @@ impl Remembered {
             return;
         };
         self.make_room();
-        self.proxies.insert(
-            (client_id, office_id),
-            Entry {
-                generation,
-                value: person_id,
-            },
-        );
+        self.proxies
+            .insert((client_id, office_id), Entry::at(generation, person_id));
     }
 
     pub fn credentials(&self) -> Option<Arc<[CredentialRow]>> {
@@ -267,10 +256,7 @@ impl Remembered {
         let Some(generation) = self.remembering_at(conn) else {
             return;
         };
-        self.credentials = Some(Entry {
-            generation,
-            value: rows,
-        });
+        self.credentials = Some(Entry::at(generation, rows));
     }
 
     pub fn mintable(&self, consumer_token: &str, employee_token: &str) -> Option<Mintable> {
@@ -289,10 +275,7 @@ impl Remembered {
             return;
         };
         self.make_room();
-        let entry = Entry {
-            generation,
-            value: mintable,
-        };
+        let entry = Entry::at(generation, mintable);
         self.mintable
             .insert(employee_token.into(), (consumer_token.into(), entry));
     }
