@@ -5,6 +5,7 @@ Usage:
     python3 tools/load-bench.py [--binary PATH] [--duration SECONDS] [--connections 32]
                                 [--mix-seconds 180] [--mix-clients 48] [--mix-rate 10]
                                 [--only-spawn] [--spawns 5]
+    python3 tools/load-bench.py --ci-shaped [--binary PATH] [--ci-clients 1,2,4] [--ci-seconds 10]
 
     --binary       the sandbox binary (default target/release/tripletex-sandbox; built with
                    `cargo build --release` only if it is missing)
@@ -16,6 +17,9 @@ Usage:
     --only-spawn   measure step 1 only (spawn -> first 200 and RSS), without wrk
     --spawns       how many times step 1 starts the binary (default 5)
     --only-webhooks measure step 4 only (customer create with and without 100 subscriptions)
+    --ci-shaped    instead of the steps below, a test suite's shape (see "CI-shaped" below)
+    --ci-clients   client processes of the CI-shaped run, one count after another (default 1,2,4)
+    --ci-seconds   seconds of each phase of the CI-shaped run (default 10)
 
 What one run does:
  1. Spawn to first 200: starts `BINARY serve --port 0` five times, measures the time from spawn
@@ -40,6 +44,15 @@ What one run does:
     subscriptions to customer.create are made with delivery paused (PUT /_sandbox/webhooks), so
     every create queues an event that the delivery worker fans out into 100 deliveries (refused
     past the queue's bound) beside the requests. Target: at least 0.9x the create without them.
+
+CI-shaped (--ci-shaped): one server, and for each client count N, N client processes (as
+pytest-xdist runs tests), each on its own keep-alive connection and never waiting between
+requests. First each asks the trivial endpoint for the phase's seconds; then each runs simulated
+tests back to back: a test makes a sandbox of its own (POST /_sandbox/sandboxes), mints a session,
+asks whoAmI, creates a customer, lists customers, updates the customer (GET, then PUT with its
+version), asks whoAmI again and deletes its sandbox, as the pytest example's tests do. Each call's
+ratio is the trivial endpoint's mean latency over its own in the same run (a client's calls per
+second against the trivial endpoint's), with p99s and tests per second.
 
 The machine the benchmark runs on matters: figures from a busy machine are indicative only.
 Exit status: 0 when every target is met, 1 when one is missed, 2 when the benchmark cannot run.
@@ -719,6 +732,109 @@ def measure_mix(binary, seconds, clients, rate, out):
 
 
 # ---------------------------------------------------------------------------------------------
+# CI-shaped: a sandbox per test, a few clients
+
+CI_OPS = ["sandbox create", "session create", "whoAmI", "customer create", "customer list", "customer update", "sandbox delete"]
+
+
+def ci_trivial(host, port, seconds):
+    """(op, seconds) of the trivial endpoint, asked back to back for `seconds`."""
+    client, samples = Client(host, port), []
+    deadline = time.perf_counter() + seconds
+    while time.perf_counter() < deadline:
+        status, answer, took = client.call("GET", HEALTH)
+        if status != 200:
+            raise BenchError(f"trivial: {status} {str(answer)[:200]}")
+        samples.append(("trivial", took))
+    return samples
+
+
+def ci_test(client, label, samples):
+    """One simulated test in a sandbox of its own; its calls' (op, seconds) appended."""
+
+    def call(op, status, method, path, auth=None, body=None):
+        got, answer, took = client.call(method, path, auth=auth, body=body)
+        if got != status:
+            raise BenchError(f"{op}: {method} {path} answered {got}, expected {status}: {str(answer)[:300]}")
+        samples.append((op, took))
+        return answer
+
+    made = call("sandbox create", 201, "POST", "/_sandbox/sandboxes", body={})["value"]
+    base = f"/sb/{made['id']}"
+    credential = next(c for c in made["credentials"] if c["label"] == label)
+    path = base + session_path(credential["consumerToken"], credential["employeeToken"])
+    auth = basic(0, call("session create", 200, "PUT", path)["value"]["token"])
+    call("whoAmI", 200, "GET", base + WHO_AM_I, auth=auth)
+    created = call("customer create", 201, "POST", base + "/v2/customer", auth=auth, body={"name": "CI AS"})["value"]
+    call("customer list", 200, "GET", base + "/v2/customer?count=20", auth=auth)
+    customer = f"{base}/v2/customer/{created['id']}"
+    version = call("customer update", 200, "GET", customer, auth=auth)["value"]["version"]
+    body = {"id": created["id"], "version": version, "name": "CI AS v2"}
+    call("customer update", 200, "PUT", customer, auth=auth, body=body)
+    call("whoAmI", 200, "GET", base + WHO_AM_I, auth=auth)
+    call("sandbox delete", 204, "DELETE", f"/_sandbox/sandboxes/{made['id']}")
+
+
+def ci_tests(host, port, label, seconds):
+    """Simulated tests back to back for `seconds`: (samples, tests run)."""
+    client, samples, tests = Client(host, port), [], 0
+    deadline = time.perf_counter() + seconds
+    while time.perf_counter() < deadline:
+        ci_test(client, label, samples)
+        tests += 1
+    return samples, tests
+
+
+def ci_label(client):
+    """The label of the first own-company credential of a new sandbox that reads customers."""
+    made = client.expect("sandbox create", 201, "POST", "/_sandbox/sandboxes", body={})["value"]
+    base = f"/sb/{made['id']}"
+    try:
+        for c in made["credentials"]:
+            if c.get("consumerToken") and not c["accountantKey"]:
+                path = base + session_path(c["consumerToken"], c["employeeToken"])
+                token = client.expect("session create", 200, "PUT", path)["value"]["token"]
+                if client.call("GET", base + "/v2/customer?count=1", auth=basic(0, token))[0] == 200:
+                    return c["label"]
+    finally:
+        client.expect("sandbox delete", 204, "DELETE", f"/_sandbox/sandboxes/{made['id']}")
+    raise BenchError("no own-company credential of a new sandbox reads customers")
+
+
+def ci_phase(pool_size, work, args):
+    """Runs `work(*args)` in `pool_size` processes at once; their answers."""
+    import multiprocessing
+
+    with multiprocessing.get_context("fork").Pool(pool_size) as pool:
+        return pool.starmap(work, [args] * pool_size)
+
+
+def measure_ci_shaped(binary, counts, seconds, out):
+    server = Server(binary)
+    try:
+        server.first_200()
+        label = ci_label(Client(server.host, server.port))
+        out(f"  tests mint from {label!r}")
+        for n in counts:
+            trivial = [s for part in ci_phase(n, ci_trivial, (server.host, server.port, seconds)) for s in part]
+            ran = ci_phase(n, ci_tests, (server.host, server.port, label, seconds))
+            samples = [s for part, _ in ran for s in part]
+            tests = sum(t for _, t in ran)
+            base = statistics.mean(t for _, t in trivial)
+            out()
+            out(f"  {n} client(s): trivial endpoint {len(trivial) / seconds:.0f} requests/s, mean {base * 1000:.3f} ms;"
+                f" {tests / seconds:.1f} tests/s, load average {os.getloadavg()[0]:.2f}")
+            out(f"  {'call':<18}{'calls':>8}{'mean ms':>9}{'p99 ms':>9}{'ratio':>8}")
+            for op in CI_OPS:
+                took = sorted(t for o, t in samples if o == op)
+                if took:
+                    mean = statistics.mean(took)
+                    out(f"  {op:<18}{len(took):>8}{mean * 1000:>9.3f}{percentile(took, 99) * 1000:>9.3f}{base / mean:>7.2f}x")
+    finally:
+        server.stop()
+
+
+# ---------------------------------------------------------------------------------------------
 # Reporting
 
 
@@ -733,13 +849,16 @@ def main():
     parser.add_argument("--only-spawn", action="store_true", help="measure spawn -> first 200 and RSS only")
     parser.add_argument("--spawns", type=int, default=5, help="starts of the binary in step 1 (default 5)")
     parser.add_argument("--only-webhooks", action="store_true", help="measure step 4 (webhooks) only")
+    parser.add_argument("--ci-shaped", action="store_true", help="a sandbox per test, 1-4 clients (see above)")
+    parser.add_argument("--ci-clients", default="1,2,4", help="client counts of --ci-shaped (default 1,2,4)")
+    parser.add_argument("--ci-seconds", type=int, default=10, help="seconds of each --ci-shaped phase (default 10)")
     args = parser.parse_args()
 
     def out(line=""):
         print(line, flush=True)
 
     wrk = shutil.which("wrk")
-    if not wrk and not args.only_spawn:
+    if not wrk and not args.only_spawn and not args.ci_shaped:
         sys.exit("load-bench: wrk is not installed (apt-get install wrk)")
     binary = os.path.abspath(args.binary)
     if not os.path.exists(binary):
@@ -760,6 +879,11 @@ def main():
         if args.only_webhooks:
             measure_webhook_step(binary, wrk, args, out, checks)
             return report_checks(checks, out)
+        if args.ci_shaped:
+            counts = [int(n) for n in args.ci_clients.split(",")]
+            out(f"CI-shaped: a sandbox per test, {args.ci_clients} client processes, {args.ci_seconds} s a phase")
+            measure_ci_shaped(binary, counts, args.ci_seconds, out)
+            return 0
 
         out(f"1. spawn -> first 200 of GET /_sandbox/health ({args.spawns} spawns)")
         times, rss = measure_spawn(binary, args.spawns)

@@ -29,15 +29,12 @@ pub fn check_access(def: &ResourceDef, actor: &Actor, db: &Db<'_>) -> Result<(),
 /// The effective access of a key in one company (empty where the key cannot act at all): one
 /// store read of the facts, then the domain's rule.
 pub fn access_in(db: &Db<'_>, key_id: i64, company_id: i64) -> Result<AccessSet, ApiError> {
-    if let Some(access) = db.remembered_access(key_id, company_id) {
-        return Ok(access);
-    }
-    let facts = db
-        .access_facts(key_id, company_id)?
-        .ok_or_else(|| ApiError::internal(&format!("key {key_id} or its owner vanished")))?;
-    let access = entitlements::effective_access(&facts);
-    db.remember_access(key_id, company_id, access);
-    Ok(access)
+    db.effective_access(key_id, company_id, || {
+        let facts = db
+            .access_facts(key_id, company_id)?
+            .ok_or_else(|| ApiError::internal(&format!("key {key_id} or its owner vanished")))?;
+        Ok(entitlements::effective_access(&facts))
+    })
 }
 
 /// Object `id` of `def`, if `company` may see it.

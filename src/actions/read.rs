@@ -106,13 +106,8 @@ fn list_default(
             // changes: a list read again (reference data, a poll) is answered as rendered the
             // first time. (A caller that sent If-None-Match gets the checksum path instead.)
             let key = format!("{}\0{company}\0{base}\0{}", def.path, input.query_string);
-            if let Some(answer) = db.remembered_answer(&key) {
-                return Ok(Answer::Written {
-                    status: 200,
-                    body: answer,
-                });
-            }
-            return list_page_as_read(def, base, db, company, &filters, params, &key);
+            let body = db.rendered(&key, || list_page_as_read(def, base, db, company, &filters, params))?;
+            return Ok(Answer::Written { status: 200, body });
         };
         // The checksum (over every match) is only needed when the caller sent If-None-Match.
         let found = db.object_page(&def.path, company, &filters, (params.from, params.count), true)?;
@@ -138,7 +133,7 @@ fn list_default(
 }
 
 /// A default-fields page without a checksum, each row written as SQLite reads it (its text not
-/// copied first), remembered under `key`.
+/// copied first).
 pub(super) fn list_page_as_read(
     def: &ResourceDef,
     base: &str,
@@ -146,8 +141,7 @@ pub(super) fn list_page_as_read(
     company: i64,
     filters: &[ObjectFilter<'_>],
     params: &ListParams,
-    key: &str,
-) -> Result<Answer, ApiError> {
+) -> Result<bytes::Bytes, ApiError> {
     let mut out = Vec::new();
     // The head's count is the page's length as the total foretells it; the rare page that came
     // out otherwise (counts that drifted from the rows) has its head written again.
@@ -184,12 +178,7 @@ pub(super) fn list_page_as_read(
     if out.capacity() - out.len() > out.len() / 8 {
         out.shrink_to_fit();
     }
-    let answer = bytes::Bytes::from(out);
-    db.remember_answer(key, answer.clone());
-    Ok(Answer::Written {
-        status: 200,
-        body: answer,
-    })
+    Ok(bytes::Bytes::from(out))
 }
 
 /// `GET /{path}/{id}`: one object the acting company can see.

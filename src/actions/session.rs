@@ -1,6 +1,6 @@
 //! The token flow's decisions over the store: a session token and company choice accepted as a
-//! login, and a consumer and employee token pair accepted for minting — each remembered until a
-//! row its rules read changes. Callers learn the key as soon as it is known ([`Caller`]), so the
+//! login, and a consumer and employee token pair accepted for minting (the store remembers each
+//! until a row its rules read changes). Callers learn the key as soon as it is known ([`Caller`]), so the
 //! journal names it even when a later rule refuses.
 
 use crate::domain::model::{Caller, CompanyContext, Session};
@@ -18,18 +18,19 @@ pub fn log_in(
     now: Timestamp,
     caller: &mut Option<Caller>,
 ) -> Result<(Arc<Session>, CompanyContext), ApiError> {
-    // Nothing the rules of a login read has changed since this one was accepted; only the
-    // clock moves on its own.
-    match store.remembered_login(token, asked) {
-        Some(login) if now < login.session.expires_at => {
-            *caller = Some(Caller {
-                key_id: login.session.key.id,
-                company_id: Some(login.context.company_id()),
-            });
-            Ok((login.session, login.context))
-        }
-        _ => store.with(|db| log_in_locked(db, token, asked, now, caller)),
-    }
+    // A login accepted before stands while nothing its rules read has changed; only the clock
+    // moves on its own.
+    let login = store.login(
+        token,
+        asked,
+        |login| now < login.session.expires_at,
+        |db| resolve_login(db, token, asked, now, caller),
+    )?;
+    *caller = Some(Caller {
+        key_id: login.session.key.id,
+        company_id: Some(login.context.company_id()),
+    });
+    Ok((login.session, login.context))
 }
 
 /// A consumer and employee token pair that may mint a session.
@@ -39,15 +40,9 @@ pub fn mintable(
     employee_token: &str,
     caller: &mut Option<Caller>,
 ) -> Result<Mintable, ApiError> {
-    if let Some(mintable) = db.remembered_mintable(consumer_token, employee_token) {
-        *caller = Some(Caller {
-            key_id: mintable.key_id,
-            company_id: Some(mintable.company_id),
-        });
-        return Ok(mintable);
-    }
-    let mintable = mintable_pair(db, consumer_token, employee_token, caller)?;
-    db.remember_mintable(consumer_token, employee_token, mintable);
+    let mintable = db.mintable(consumer_token, employee_token, || {
+        mintable_pair(db, consumer_token, employee_token, caller)
+    })?;
     *caller = Some(Caller {
         key_id: mintable.key_id,
         company_id: Some(mintable.company_id),
@@ -55,26 +50,15 @@ pub fn mintable(
     Ok(mintable)
 }
 
-/// Resolves a session token and company choice under the store's lock, and remembers the
-/// login it accepts. `caller` names the key as soon as it is known, for the journal.
-fn log_in_locked(
+/// Resolves a session token and company choice under the store's lock. `caller` names the key
+/// as soon as it is known, for the journal.
+fn resolve_login(
     db: &Db<'_>,
     token: &str,
     asked: Option<i64>,
     now: Timestamp,
     caller: &mut Option<Caller>,
-) -> Result<(Arc<Session>, CompanyContext), ApiError> {
-    // A file's logins are looked up only here, where its other writers can be noticed; an
-    // in-memory store's again, since another request may have logged in while this one waited.
-    if let Some(login) = db.remembered_login(token, asked)
-        && now < login.session.expires_at
-    {
-        *caller = Some(Caller {
-            key_id: login.session.key.id,
-            company_id: Some(login.context.company_id()),
-        });
-        return Ok((login.session, login.context));
-    }
+) -> Result<Login, ApiError> {
     let session = rules::session_is_alive(db.session_by_token(token)?, now)?;
     if !session.used {
         db.mark_session_used(session.id)?;
@@ -97,16 +81,10 @@ fn log_in_locked(
     {
         rules::client_allows_api_access(&relation, &client.name)?;
     }
-    let session = Arc::new(session);
-    db.remember_login(
-        token,
-        asked,
-        Login {
-            session: session.clone(),
-            context,
-        },
-    );
-    Ok((session, context))
+    Ok(Login {
+        session: Arc::new(session),
+        context,
+    })
 }
 
 /// Every rule a token pair must pass before a session is minted from it (none reads the clock).

@@ -52,16 +52,11 @@ pub fn write_row(
     row: &ObjectRow<&str>,
 ) -> Result<(), ApiError> {
     if let (true, ObjectText::Body(body)) = (row.seeded, row.text) {
-        let view = match db.seed_view(&def.path, row.id) {
-            Some(view) => view,
-            None => {
-                let made: std::sync::Arc<str> = object_json::default_view(def, row.id, row.version, body)
-                    .ok_or_else(|| ApiError::internal(&format!("seed object {} is not a JSON object", row.id)))?
-                    .into();
-                db.remember_seed_view(&def.path, row.id, made.clone());
-                made
-            }
-        };
+        let view = db.seed_view(&def.path, row.id, || {
+            object_json::default_view(def, row.id, row.version, body)
+                .map(Into::into)
+                .ok_or_else(|| ApiError::internal(&format!("seed object {} is not a JSON object", row.id)))
+        })?;
         object_json::write_view(out, &view, base);
         return Ok(());
     }

@@ -21,7 +21,7 @@ pub struct Db<'c> {
 
 /// A store's remembered logins and answers. If a request panicked while holding them they may
 /// be half-updated: they are forgotten, and the store goes on.
-pub(crate) fn lock_remembered(remembered: &Mutex<Remembered>) -> MutexGuard<'_, Remembered> {
+pub(super) fn lock_remembered(remembered: &Mutex<Remembered>) -> MutexGuard<'_, Remembered> {
     remembered.lock().unwrap_or_else(|poisoned| {
         let mut held = poisoned.into_inner();
         held.forget();
@@ -63,97 +63,130 @@ impl<'c> Db<'c> {
         }
     }
 
-    /// The default-fields rendering a request made of a seed object, shared by every sandbox of
-    /// the same seed.
-    pub fn seed_view(&self, resource: &str, id: i64) -> Option<std::sync::Arc<str>> {
-        self.template?.view(resource, id)
-    }
-
-    pub fn remember_seed_view(&self, resource: &str, id: i64, view: std::sync::Arc<str>) {
+    /// The default-fields rendering of a seed object: as a request made it before, shared by
+    /// every sandbox of the same seed (a seed object never changes), else what `render` makes.
+    pub fn seed_view<E>(
+        &self,
+        resource: &str,
+        id: i64,
+        render: impl FnOnce() -> Result<std::sync::Arc<str>, E>,
+    ) -> Result<std::sync::Arc<str>, E> {
+        if let Some(view) = self.template.and_then(|template| template.view(resource, id)) {
+            return Ok(view);
+        }
+        let view = render()?;
         if let Some(template) = self.template {
-            template.remember_view(resource, id, view);
+            template.remember_view(resource, id, view.clone());
         }
+        Ok(view)
     }
 
-    /// The login a session token and company choice resolved to, if nothing changed since.
-    pub fn remembered_login(&self, token: &str, company: Option<i64>) -> Option<Login> {
-        self.remembered()?.login(token, company)
-    }
-
-    pub fn remember_login(&self, token: &str, company: Option<i64>, login: Login) {
+    /// The login a session token and company choice resolve to: as remembered while the access
+    /// world is unchanged and `fresh` holds of it, else what `resolve` reads, remembered.
+    pub(super) fn login<E>(
+        &self,
+        token: &str,
+        company: Option<i64>,
+        fresh: impl Fn(&Login) -> bool,
+        resolve: impl FnOnce(&Self) -> Result<Login, E>,
+    ) -> Result<Login, E> {
+        if let Some(login) = self
+            .remembered()
+            .and_then(|r| r.login(token, company))
+            .filter(|l| fresh(l))
+        {
+            return Ok(login);
+        }
+        let login = resolve(self)?;
         if let Some(mut remembered) = self.remembered() {
-            remembered.remember_login(token, company, login);
+            remembered.remember_login(self.conn, token, company, login.clone());
         }
+        Ok(login)
     }
 
-    /// An answer rendered from this store under `key`, if no row of it changed since.
-    pub fn remembered_answer(&self, key: &str) -> Option<bytes::Bytes> {
-        self.remembered()?.answer(key, self.conn.total_changes())
-    }
-
-    /// Remembers an answer rendered from the store as it is now.
-    pub fn remember_answer(&self, key: &str, answer: bytes::Bytes) {
+    /// A page rendered from this store under `key`: as made before if no row changed since,
+    /// else what `render` makes, kept.
+    pub fn rendered<E>(&self, key: &str, render: impl FnOnce() -> Result<bytes::Bytes, E>) -> Result<bytes::Bytes, E> {
+        if let Some(answer) = self.remembered().and_then(|r| r.answer(self.conn, key)) {
+            return Ok(answer);
+        }
+        let answer = render()?;
         if let Some(mut remembered) = self.remembered() {
-            remembered.remember_answer(key, self.conn.total_changes(), answer);
+            remembered.remember_answer(self.conn, key, answer.clone());
         }
+        Ok(answer)
     }
 
     /// A lookup's answer as remembered, if no row changed since but the inserts reported to
     /// [`Db::inserted`]; else what `look` reads, remembered.
-    pub(crate) fn looked_up(
+    pub(super) fn looked_up(
         &self,
         lookup: Lookup<'_>,
         look: impl FnOnce() -> rusqlite::Result<Option<i64>>,
     ) -> rusqlite::Result<Option<i64>> {
-        let changes = self.conn.total_changes();
-        if let Some(answer) = self
-            .remembered()
-            .and_then(|remembered| remembered.lookup(&lookup, changes))
-        {
+        if let Some(answer) = self.remembered().and_then(|r| r.lookup(self.conn, &lookup)) {
             return Ok(answer);
         }
         let answer = look()?;
         if let Some(mut remembered) = self.remembered() {
-            remembered.remember_lookup(lookup, changes, answer);
+            remembered.remember_lookup(self.conn, lookup, answer);
         }
         Ok(answer)
     }
 
     /// An object was inserted by the statement that began at `before` row changes.
-    pub(crate) fn inserted(&self, resource: &str, company_id: i64, number: Option<i64>, before: u64) {
+    pub(super) fn inserted(&self, resource: &str, company_id: i64, number: Option<i64>, before: u64) {
         if let Some(mut remembered) = self.remembered() {
-            remembered.inserted(resource, company_id, number, before, self.conn.total_changes());
+            remembered.inserted(self.conn, resource, company_id, number, before);
         }
     }
 
-    /// A key's effective access in a company, if nothing changed since it was computed.
-    pub fn remembered_access(&self, key_id: i64, company_id: i64) -> Option<AccessSet> {
-        self.remembered()?.access(key_id, company_id)
-    }
-
-    pub fn remember_access(&self, key_id: i64, company_id: i64, access: AccessSet) {
-        if let Some(mut remembered) = self.remembered() {
-            remembered.remember_access(key_id, company_id, access);
+    /// A key's effective access in a company: as remembered while the access world is
+    /// unchanged, else what `decide` makes of it, remembered.
+    pub fn effective_access<E>(
+        &self,
+        key_id: i64,
+        company_id: i64,
+        decide: impl FnOnce() -> Result<AccessSet, E>,
+    ) -> Result<AccessSet, E> {
+        if let Some(access) = self.remembered().and_then(|r| r.access(key_id, company_id)) {
+            return Ok(access);
         }
-    }
-
-    /// A token pair that passed every rule of minting a session, if nothing changed since.
-    pub fn remembered_mintable(&self, consumer_token: &str, employee_token: &str) -> Option<Mintable> {
-        self.remembered()?.mintable(consumer_token, employee_token)
-    }
-
-    pub fn remember_mintable(&self, consumer_token: &str, employee_token: &str, mintable: Mintable) {
+        let access = decide()?;
         if let Some(mut remembered) = self.remembered() {
-            remembered.remember_mintable(consumer_token, employee_token, mintable);
+            remembered.remember_access(self.conn, key_id, company_id, access);
         }
+        Ok(access)
     }
 
-    /// For writes the connection's update hook does not see: tables WITHOUT ROWID, sessions
-    /// marked deleted.
-    pub(crate) fn forget_logins(&self) {
-        if let Some(mut remembered) = self.remembered() {
-            remembered.forget();
+    /// A token pair that may mint a session: as remembered while the access world is
+    /// unchanged, else what `check` decides, remembered.
+    pub fn mintable<E>(
+        &self,
+        consumer_token: &str,
+        employee_token: &str,
+        check: impl FnOnce() -> Result<Mintable, E>,
+    ) -> Result<Mintable, E> {
+        if let Some(mintable) = self
+            .remembered()
+            .and_then(|r| r.mintable(consumer_token, employee_token))
+        {
+            return Ok(mintable);
         }
+        let mintable = check()?;
+        if let Some(mut remembered) = self.remembered() {
+            remembered.remember_mintable(self.conn, consumer_token, employee_token, mintable);
+        }
+        Ok(mintable)
+    }
+
+    /// Moves the generation on for a change of the access world no trigger sees: the sessions
+    /// an in-memory store keeps beside its connection.
+    pub(super) fn access_world_changed(&self) -> rusqlite::Result<()> {
+        self.conn
+            .prepare_cached("UPDATE generation SET value = value + 1")?
+            .execute([])
+            .map(drop)
     }
 
     pub(super) fn remembered(&self) -> Option<MutexGuard<'c, Remembered>> {

@@ -7,7 +7,7 @@
 //! with two workers that passing made each create hold the connection twice as long as with one,
 //! and the worker waiting for it spent its core trying.
 
-use super::db::{Db, lock_remembered};
+use super::db::Db;
 use super::{Attached, Store};
 use std::collections::VecDeque;
 use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
@@ -77,6 +77,8 @@ impl std::ops::DerefMut for Held<'_> {
 
 impl Drop for Held<'_> {
     fn drop(&mut self) {
+        // What the holder wrote outside a transaction (see `Store::with`) is answered after this.
+        self.guard.settle(false);
         run_queued(&self.after.0.waiting, &mut self.guard);
     }
 }
@@ -135,7 +137,7 @@ impl Store {
     {
         if let Some(guard) = self.take_if_free() {
             let mut held = self.held(guard);
-            return checked_transaction(&mut held, f);
+            return checked_transaction(&mut held, self.keeps_seed_objects, f);
         }
         self.queue_transaction(f).await
     }
@@ -146,9 +148,10 @@ impl Store {
         E: From<rusqlite::Error> + Send + 'static,
     {
         let (answer, mut outcome) = tokio::sync::oneshot::channel();
+        let others_write = self.keeps_seed_objects;
         self.waiting.push(Box::new(move |attached: &mut Attached| {
             // Caught here so that a panic ends only its own request, not the holder's.
-            let ran = catch_unwind(AssertUnwindSafe(|| checked_transaction(attached, f)));
+            let ran = catch_unwind(AssertUnwindSafe(|| checked_transaction(attached, others_write, f)));
             // The request may have gone (its client hung up): the outcome is dropped then.
             let _ = answer.send(ran);
         }));
@@ -176,12 +179,15 @@ impl Store {
     }
 }
 
-/// One transaction on a held connection, after noticing what other writers changed.
+/// One transaction on a held connection, after noticing what other writers of a file changed.
 pub(super) fn checked_transaction<T, E: From<rusqlite::Error>>(
     attached: &mut Attached,
+    others_write: bool,
     f: impl FnOnce(&Db<'_>) -> Result<T, E>,
 ) -> Result<T, E> {
-    lock_remembered(&attached.remembered).notice_other_writers(&attached.conn)?;
+    if others_write {
+        attached.settle(true);
+    }
     Store::in_transaction(attached, f)
 }
 

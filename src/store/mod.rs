@@ -160,7 +160,7 @@ pub struct Store {
     /// Times a caller gave up trying for the connection and slept on the lock.
     #[cfg(test)]
     slept_on_the_lock: std::sync::atomic::AtomicUsize,
-    /// The same as the connection's (see [`Store::remembered_login`]).
+    /// The same as the connection's (see [`Store::login`]).
     remembered: Arc<Mutex<remembered::Remembered>>,
     /// A file keeps every object itself (its world must reopen as it was left, whatever the
     /// templates of a later build hold); an in-memory store reads the seed objects from a template.
@@ -186,6 +186,27 @@ struct Attached {
 impl Attached {
     fn db(&self) -> Db<'_> {
         Db::remembering(&self.conn, &self.remembered, &self.template, self.sessions.as_ref())
+    }
+
+    /// After the connection's pages were replaced (a backup or a copy): no trigger saw them, and
+    /// the copied generation may be one this store had before. It moves past both.
+    fn pages_replaced(&self) -> rusqlite::Result<()> {
+        let copied: i64 = self
+            .conn
+            .prepare_cached(remembered::READ_GENERATION)?
+            .query_row([], |r| r.get(0))?;
+        let next = db::lock_remembered(&self.remembered).after_pages_replaced(u64::try_from(copied).unwrap_or(0));
+        self.conn
+            .prepare_cached("UPDATE generation SET value = ?1")?
+            .execute([i64::try_from(next).unwrap_or(i64::MAX)])?;
+        self.settle(false);
+        Ok(())
+    }
+
+    /// Mirrors the committed generation before the connection is let go or a write answered
+    /// (see `store::remembered`); `others_write` for a file, before it is read.
+    fn settle(&self, others_write: bool) {
+        db::lock_remembered(&self.remembered).settle(&self.conn, others_write);
     }
 }
 
@@ -217,22 +238,20 @@ impl WorldImage {
 /// commit: an error, a failed commit, or a panic (rusqlite rolls the SQL back as it unwinds, and
 /// the request's task catches the panic; the store goes on serving).
 struct OpenTransaction<'a> {
-    sessions: Option<&'a std::cell::RefCell<session_map::Sessions>>,
-    remembered: &'a Mutex<remembered::Remembered>,
+    attached: &'a Attached,
+    /// The connection's row changes when it began.
+    began_at: u64,
     committed: bool,
 }
 
 impl<'a> OpenTransaction<'a> {
-    fn begin(
-        sessions: Option<&'a std::cell::RefCell<session_map::Sessions>>,
-        remembered: &'a Mutex<remembered::Remembered>,
-    ) -> Self {
-        if let Some(sessions) = sessions {
+    fn begin(attached: &'a Attached) -> Self {
+        if let Some(sessions) = &attached.sessions {
             sessions.borrow_mut().begin();
         }
         Self {
-            sessions,
-            remembered,
+            attached,
+            began_at: attached.conn.total_changes(),
             committed: false,
         }
     }
@@ -240,7 +259,7 @@ impl<'a> OpenTransaction<'a> {
 
 impl Drop for OpenTransaction<'_> {
     fn drop(&mut self) {
-        if let Some(sessions) = self.sessions {
+        if let Some(sessions) = &self.attached.sessions {
             let mut sessions = sessions.borrow_mut();
             if self.committed {
                 sessions.commit();
@@ -248,10 +267,12 @@ impl Drop for OpenTransaction<'_> {
                 sessions.rollback();
             }
         }
-        if !self.committed {
-            // What was remembered inside the transaction may rest on writes it rolls back.
-            db::lock_remembered(self.remembered).forget();
+        let mut remembered = db::lock_remembered(&self.attached.remembered);
+        if !self.committed && self.attached.conn.total_changes() != self.began_at {
+            remembered.rolled_back();
         }
+        // A queued transaction's request is answered as soon as it ends.
+        remembered.settle(&self.attached.conn, false);
     }
 }
 
@@ -342,7 +363,8 @@ impl Store {
         copy.lock().sessions = Some(sessions.into());
         // The copy holds the same keys: what was read of them holds for it too.
         if let Some(rows) = credentials {
-            db::lock_remembered(&copy.remembered).remember_credentials(rows);
+            let attached = copy.lock();
+            db::lock_remembered(&attached.remembered).remember_credentials(&attached.conn, rows);
         }
         Ok(copy)
     }
@@ -372,7 +394,8 @@ impl Store {
             }
         }
         template.attach(&conn, false)?;
-        let remembered = Arc::new(Mutex::new(remembered::Remembered::watching(&mut conn, file)?));
+        let remembered = Arc::new(Mutex::new(remembered::Remembered::new(!file)));
+        db::lock_remembered(&remembered).settle(&conn, true);
         Ok(Self {
             waiting: handoff::Waiting::default(),
             #[cfg(test)]
@@ -427,7 +450,6 @@ impl Store {
         }
         let mut guard = self.lock();
         let attached = &mut *guard;
-        db::lock_remembered(&attached.remembered).forget();
         let previous = if attached.template.uri() != template.uri() {
             template.attach(&attached.conn, true)?;
             Some(std::mem::replace(&mut attached.template, template))
@@ -469,10 +491,7 @@ impl Store {
         attached.world_image = Some(image);
         let scratch = Self::prepare(conn, Template::empty()?, Opened::Scratch)?;
         let written = Self::in_transaction(&mut scratch.lock(), install)?;
-        // A backup writes pages, not rows: no update hook sees it.
-        db::lock_remembered(&attached.remembered).forget();
         let copied = rusqlite::backup::Backup::new(&scratch.lock().conn, &mut attached.conn)?.step(-1)?;
-        db::lock_remembered(&attached.remembered).forget();
         if copied != rusqlite::backup::StepResult::Done {
             // Another connection to the file (a user's `sqlite3` shell) holds it.
             return Err(rusqlite::Error::SqliteFailure(
@@ -481,6 +500,7 @@ impl Store {
             )
             .into());
         }
+        attached.pages_replaced()?;
         Ok(written)
     }
 
@@ -490,8 +510,9 @@ impl Store {
         attached: &mut Attached,
         f: impl FnOnce(&Db<'_>) -> Result<T, E>,
     ) -> Result<T, E> {
+        // Declared first, dropped last: the SQL is rolled back before the generation is settled.
+        let mut open = OpenTransaction::begin(attached);
         let tx = Begun::begin(&attached.conn)?;
-        let mut open = OpenTransaction::begin(attached.sessions.as_ref(), &attached.remembered);
         let db = attached.db();
         let committed = match f(&db) {
             Ok(out) => tx.commit().map(|()| out).map_err(E::from),
@@ -514,8 +535,6 @@ impl Store {
     }
 
     fn copy_from(&self, source: &mut Attached, attached: &mut Attached) -> Result<(), StoreError> {
-        // A backup writes pages, not rows: no update hook sees it.
-        db::lock_remembered(&attached.remembered).forget();
         if self.keeps_seed_objects {
             // A file stays a file: its pages are written into it.
             rusqlite::backup::Backup::new(&source.conn, &mut attached.conn)?.run_to_completion(
@@ -536,6 +555,7 @@ impl Store {
             source.template.attach(&attached.conn, true)?;
             attached.template = source.template.clone();
         }
+        attached.pages_replaced()?;
         Ok(())
     }
 
@@ -549,15 +569,26 @@ impl Store {
             .max(attached.template.max_id()))
     }
 
-    /// The login a session token and company choice resolved to, if nothing changed since,
-    /// without waiting for the connection: a write in progress does not hold up the logins it
-    /// leaves alone (one it changes moved the generation on as it wrote). A file can be written
-    /// by another connection, which only the connection can tell: its logins take the connection.
-    pub fn remembered_login(&self, token: &str, company: Option<i64>) -> Option<Login> {
-        if self.keeps_seed_objects {
-            return None;
+    /// The login a session token and company choice resolve to: as remembered while the access
+    /// world is unchanged and `fresh` holds of it, else what `resolve` reads under the connection,
+    /// remembered. A remembered one is answered without waiting for the connection: a write in
+    /// progress does not hold up the logins it leaves alone (one that changes them has moved the
+    /// generation on before it is answered). A file can be written by another connection, which
+    /// only the connection can tell: its logins take the connection.
+    pub fn login<E: From<rusqlite::Error>>(
+        &self,
+        token: &str,
+        company: Option<i64>,
+        fresh: impl Fn(&Login) -> bool,
+        resolve: impl FnOnce(&Db<'_>) -> Result<Login, E>,
+    ) -> Result<Login, E> {
+        if !self.keeps_seed_objects
+            && let Some(login) = db::lock_remembered(&self.remembered).login(token, company)
+            && fresh(&login)
+        {
+            return Ok(login);
         }
-        db::lock_remembered(&self.remembered).login(token, company)
+        self.with(|db| db.login(token, company, fresh, resolve))
     }
 
     fn lock(&self) -> handoff::Held<'_> {
@@ -583,13 +614,15 @@ impl Store {
     /// Runs queries under one lock; each statement commits on its own.
     pub fn with<T, E: From<rusqlite::Error>>(&self, f: impl FnOnce(&Db<'_>) -> Result<T, E>) -> Result<T, E> {
         let attached = self.lock();
-        db::lock_remembered(&attached.remembered).notice_other_writers(&attached.conn)?;
+        if self.keeps_seed_objects {
+            attached.settle(true);
+        }
         f(&attached.db())
     }
 
     /// Runs writes in one transaction: all of it lands or none of it does.
     pub fn transaction<T, E: From<rusqlite::Error>>(&self, f: impl FnOnce(&Db<'_>) -> Result<T, E>) -> Result<T, E> {
-        handoff::checked_transaction(&mut self.lock(), f)
+        handoff::checked_transaction(&mut self.lock(), self.keeps_seed_objects, f)
     }
 }
 
@@ -971,9 +1004,10 @@ mod tests {
     }
 
     /// A login is answered from what the store remembers without waiting for the connection a
-    /// write holds, and not once that write changed the access world.
+    /// write holds, and not once that write, changing the access world, is done (its request is
+    /// answered after the connection is let go).
     #[test]
-    fn a_remembered_login_is_answered_beside_a_write_until_it_touches_the_access_world() {
+    fn a_remembered_login_is_answered_beside_a_write_until_it_changes_the_access_world() {
         use crate::domain::model::{CompanyContext, Key, KeyState, Session};
         let store = Arc::new(Store::open_in_memory().unwrap());
         let session = Session {
@@ -997,16 +1031,17 @@ mod tests {
             session: Arc::new(session),
             context: CompanyContext::Own(1),
         };
-        store
-            .with(|db| {
-                db.remember_login("token", None, login);
-                Ok::<_, rusqlite::Error>(())
-            })
+        let resolved = store
+            .login("token", None, |_| true, |_| Ok::<_, rusqlite::Error>(login))
             .unwrap();
+        assert_eq!(resolved.session.id, 7);
         let looked_up_elsewhere = || {
             let (sent, received) = std::sync::mpsc::channel();
             let store = store.clone();
-            std::thread::spawn(move || sent.send(store.remembered_login("token", None).map(|l| l.session.id)));
+            std::thread::spawn(move || {
+                let refused = |_: &Db<'_>| Err(rusqlite::Error::InvalidQuery);
+                sent.send(store.login("token", None, |_| true, refused).ok().map(|l| l.session.id))
+            });
             received
                 .recv_timeout(std::time::Duration::from_secs(10))
                 .expect("the lookup waited for the connection")
@@ -1014,17 +1049,21 @@ mod tests {
         let held = store.lock();
         held.conn.execute_batch("BEGIN").unwrap();
         assert_eq!(looked_up_elsewhere(), Some(7), "a write that holds the connection");
-        assert!(
-            store.remembered_login("token", Some(1)).is_none(),
-            "only in the company choice it was accepted in"
-        );
         held.conn
             .execute(
                 "INSERT INTO companies VALUES (900, 'Ny AS', '999999999', 'company', 'basic', 1, 'AS', 'a@b.no')",
                 [],
             )
             .unwrap();
+        held.conn.execute_batch("COMMIT").unwrap();
+        drop(held);
         assert_eq!(looked_up_elsewhere(), None, "the write changed the access world");
-        held.conn.execute_batch("ROLLBACK").unwrap();
+        let stale = |_: &Login| false;
+        assert!(
+            store
+                .login("token", None, stale, |_| Err(rusqlite::Error::InvalidQuery))
+                .is_err(),
+            "a login no longer fresh is resolved again"
+        );
     }
 }

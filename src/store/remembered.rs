@@ -1,32 +1,33 @@
-//! What a store remembers of logins between changes to its access world: the sessions a Basic
-//! header resolved to (with the company contexts they were accepted in), the effective access of
-//! a key in a company, the person an office acts as in a client, the credentials a session was minted from, and the list of usable
-//! credentials (carried into a copy of the store: a sandbox made from a scenario lists its
-//! template's without reading them again). Every row change to a table
-//! of the access world (an update hook on the connection) moves the world's generation on, and an
-//! entry of an older generation is never used: a remembered answer is always the one the store
-//! would give now. Sessions' own writes are left out (minting one, or noting its first use, changes
-//! nothing remembered); deleting sessions moves the generation on. A database file can also be
-//! written by another connection (a user's `sqlite3` shell): its `data_version` is read before a
-//! file store remembers anything.
+//! What a store remembers between requests, and the one rule that keeps it true: every answer
+//! is tagged with the store's generation when it was made, and used only while the generation
+//! is the same. The generation is the `generation` row of the database: triggers on every table
+//! of the access world (and deleting or ending sessions) move it on in the same transaction as
+//! the write, also when another connection writes a database file. The store mirrors the
+//! committed value here before it lets the connection go (see [`Remembered::settle`]), so a
+//! request that starts after a write was answered sees the new value without reading SQL.
 //!
-//! It also keeps answers rendered from the data (a page of a list, as bytes the caller made):
-//! those stand only while no row of the store changed at all since they were made. And the two
-//! lookups every create of a customer repeats (its company's highest customer number, and its
-//! ledger account 1500): those stand while no row changed either, except the inserts of objects
-//! that the store reports as it makes them (an insert moves a highest number on, and leaves the
-//! other lookups as they were). A database file does not remember them (see `remember_lookup`).
+//! Of the access world it remembers the sessions a Basic header resolved to (with the company
+//! contexts they were accepted in), the effective access of a key in a company, the person an
+//! office acts as in a client, the token pairs that may mint a session, and the list of usable
+//! credentials (carried into a copy of the store). An answer of the access world is remembered
+//! only while the connection has written nothing since its last settle: one read inside a
+//! transaction after its own write may rest on rows a rollback takes back.
+//!
+//! Rendered list pages and the two lookups every create of a customer repeats (its company's
+//! highest customer number, its ledger account 1500) rest on every row, not only the access
+//! world's, so they also carry the connection's count of row changes (`sqlite3_total_changes`,
+//! triggers' too, with a rolled-back transaction counted as a change) and stand only while it is
+//! the same; the inserts the store reports carry the lookups past them. A database file keeps
+//! neither (another connection's writes to its objects move no count of this one's).
 
 use super::rows::{ACCOUNT, CredentialRow};
 use crate::domain::entitlements::AccessSet;
 use crate::domain::model::{CompanyContext, Session};
 use bytes::Bytes;
-use rusqlite::Connection;
-use rusqlite::hooks::Action;
+use rusqlite::{Connection, OptionalExtension};
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Enough for every session a busy test suite keeps using; past it everything is forgotten at
 /// once (a miss only costs the store reads it saves).
@@ -36,23 +37,12 @@ const MOST_REMEMBERED: usize = 4096;
 /// A thousand sandboxes each listing must not hold a gigabyte.
 const MOST_ANSWER_BYTES: usize = 512 * 1024;
 
-/// Tables whose rows never change what a login resolves to.
-const NOT_THE_ACCESS_WORLD: [&str; 10] = [
-    "objects",
-    "objects_shadowed",
-    "object_counts",
-    "postings",
-    "posting_days",
-    "posting_months",
-    "event_subscriptions",
-    "outbox",
-    "webhook_deliveries",
-    "webhook_pending",
-];
-
 /// Lookups kept at most: a store's numbered resources and the accounts its creates default to,
 /// in the few companies a sandbox has.
 const MOST_LOOKUPS: usize = 64;
+
+/// The generation row a store's triggers move on.
+pub(super) const READ_GENERATION: &str = "SELECT value FROM generation";
 
 /// A session accepted in one company context: `None` is username 0 (the key's own company).
 #[derive(Clone)]
@@ -69,8 +59,15 @@ pub struct Mintable {
     pub integration_id: i64,
 }
 
-/// A rendered answer and the count of row changes it was made at (its entry's value).
-type Answer = (Entry<u64>, Bytes);
+/// What the data looked like when an answer resting on every row was made.
+#[derive(Clone, Copy, PartialEq, Eq)]
+struct DataMark {
+    generation: u64,
+    changes: u64,
+}
+
+/// A rendered answer and what the data looked like when it was made.
+type Answer = (DataMark, Bytes);
 
 /// The contexts one session token was accepted in, by the company asked for.
 type Contexts = Vec<(Option<i64>, Entry<Login>)>;
@@ -80,8 +77,22 @@ struct Entry<T> {
     value: T,
 }
 
+impl<T> Entry<T> {
+    fn at(generation: u64, value: T) -> Self {
+        Self { generation, value }
+    }
+}
+
 pub struct Remembered {
-    generation: Arc<AtomicU64>,
+    /// The committed generation, as last read; `None` while it could not be read (nothing is
+    /// remembered or answered then).
+    generation: Option<u64>,
+    /// The connection's row changes when the generation was last settled.
+    settled_changes: u64,
+    /// Transactions rolled back after writing: changes the row count does not take back.
+    rolled_back: u64,
+    /// Whether rendered answers and lookups are kept (not for a database file).
+    keeps_data_answers: bool,
     /// By session token, then by the company asked for.
     logins: HashMap<Box<str>, Contexts>,
     access: HashMap<(i64, i64), Entry<AccessSet>>,
@@ -90,32 +101,21 @@ pub struct Remembered {
     /// By employee token, with the consumer token it was checked with.
     mintable: HashMap<Box<str>, (Box<str>, Entry<Mintable>)>,
     credentials: Option<Entry<Arc<[CredentialRow]>>>,
-    /// Rendered answers by what was asked (see [`Remembered::answer`]), with the count of row
-    /// changes they were made at, and the bytes they hold together.
+    /// Rendered answers by what was asked, and the bytes they hold together.
     answers: HashMap<Box<str>, Answer>,
     answer_bytes: usize,
-    /// Lookups of the data, with the count of row changes they stand at (see
-    /// [`Remembered::lookup`]); a handful, looked through in order.
-    lookups: Vec<(Entry<u64>, Lookup<'static>, Option<i64>)>,
-    /// For a file: `PRAGMA data_version` when last looked at.
-    data_version: Option<i64>,
+    /// Lookups of the data (see [`Lookup`]); a handful, looked through in order.
+    lookups: Vec<(DataMark, Lookup<'static>, Option<i64>)>,
 }
 
 impl Remembered {
-    /// Remembers for `conn`, whose writes to the access world it watches from now on.
-    pub fn watching(conn: &mut Connection, shared_file: bool) -> rusqlite::Result<Self> {
-        let generation = Arc::new(AtomicU64::new(0));
-        let moved = generation.clone();
-        conn.update_hook(Some(move |action: Action, _db: &str, table: &str, _row: i64| {
-            let sessions_unchanged = table == "sessions" && action != Action::SQLITE_DELETE;
-            if !sessions_unchanged && !NOT_THE_ACCESS_WORLD.contains(&table) {
-                // Release/Acquire: a login looked up beside a write (see `Store::remembered_login`)
-                // sees the generation the write moved on before its rows.
-                moved.fetch_add(1, Ordering::Release);
-            }
-        }))?;
-        Ok(Self {
-            generation,
+    /// Remembers for a store whose generation is read at its first settle.
+    pub fn new(keeps_data_answers: bool) -> Self {
+        Self {
+            generation: None,
+            settled_changes: u64::MAX,
+            rolled_back: 0,
+            keeps_data_answers,
             logins: HashMap::new(),
             access: HashMap::new(),
             proxies: HashMap::new(),
@@ -124,30 +124,65 @@ impl Remembered {
             answers: HashMap::new(),
             answer_bytes: 0,
             lookups: Vec::new(),
-            data_version: if shared_file { Some(data_version(conn)?) } else { None },
+        }
+    }
+
+    /// Mirrors the committed generation: read again if `conn` changed a row since the last
+    /// settle, or always when `others_write` (a database file other connections may write).
+    /// Called before a write is answered, so no request after it finds an older value.
+    pub fn settle(&mut self, conn: &Connection, others_write: bool) {
+        let changes = conn.total_changes();
+        // Inside a transaction the row may yet be rolled back: it is settled once that ends.
+        if (changes == self.settled_changes && !others_write && self.generation.is_some()) || !conn.is_autocommit() {
+            return;
+        }
+        let read = conn
+            .prepare_cached(READ_GENERATION)
+            .and_then(|mut statement| statement.query_row([], |r| r.get::<_, i64>(0)).optional());
+        self.generation = match read {
+            Ok(Some(value)) => u64::try_from(value).ok(),
+            Ok(None) => None,
+            Err(error) => {
+                log::warn!("reading the store's generation failed: {error}");
+                None
+            }
+        };
+        self.settled_changes = changes;
+    }
+
+    /// The generation a write that replaced the database's pages sets, so that no answer of the
+    /// world before them is ever current again: past both the one before and the copied one.
+    pub fn after_pages_replaced(&mut self, copied: u64) -> u64 {
+        self.rolled_back += 1;
+        self.generation.map_or(copied, |before| before.max(copied)) + 1
+    }
+
+    /// A transaction that wrote was rolled back: its changes were counted, and are gone.
+    pub fn rolled_back(&mut self) {
+        self.rolled_back += 1;
+    }
+
+    /// The current generation, if an answer of the access world may be remembered at it now: not
+    /// while `conn` has written since the last settle.
+    fn remembering_at(&self, conn: &Connection) -> Option<u64> {
+        self.generation.filter(|_| conn.total_changes() == self.settled_changes)
+    }
+
+    fn current<T>(&self, entry: &Entry<T>) -> bool {
+        Some(entry.generation) == self.generation
+    }
+
+    fn data_mark(&self, conn: &Connection) -> Option<DataMark> {
+        let generation = self.generation.filter(|_| self.keeps_data_answers)?;
+        Some(DataMark {
+            generation,
+            changes: conn.total_changes().wrapping_add(self.rolled_back),
         })
     }
 
-    /// Forgets everything if another connection committed to the file since the last look.
-    pub fn notice_other_writers(&mut self, conn: &Connection) -> rusqlite::Result<()> {
-        if let Some(seen) = self.data_version {
-            let now = data_version(conn)?;
-            if now != seen {
-                self.forget();
-                self.data_version = Some(now);
-            }
-        }
-        Ok(())
-    }
-
-    fn now(&self) -> u64 {
-        self.generation.load(Ordering::Acquire)
-    }
-
-    /// Forgets everything: for changes the update hook does not see (a world replaced, restored
-    /// from a snapshot, a session marked deleted).
+    /// Forgets everything (a request panicked while holding it: it may be half-updated).
     pub fn forget(&mut self) {
-        self.generation.fetch_add(1, Ordering::Release);
+        self.generation = None;
         self.logins.clear();
         self.access.clear();
         self.proxies.clear();
@@ -168,109 +203,95 @@ impl Remembered {
     }
 
     pub fn login(&self, token: &str, company: Option<i64>) -> Option<Login> {
-        let now = self.now();
         self.logins
             .get(token)?
             .iter()
-            .find(|(asked, entry)| *asked == company && entry.generation == now)
+            .find(|(asked, entry)| *asked == company && self.current(entry))
             .map(|(_, entry)| entry.value.clone())
     }
 
-    pub fn remember_login(&mut self, token: &str, company: Option<i64>, login: Login) {
+    pub fn remember_login(&mut self, conn: &Connection, token: &str, company: Option<i64>, login: Login) {
+        let Some(generation) = self.remembering_at(conn) else {
+            return;
+        };
         self.make_room();
-        let generation = self.now();
         let contexts = self.logins.entry(token.into()).or_default();
         contexts.retain(|(asked, entry)| *asked != company && entry.generation == generation);
-        contexts.push((
-            company,
-            Entry {
-                generation,
-                value: login,
-            },
-        ));
+        contexts.push((company, Entry::at(generation, login)));
     }
 
     pub fn access(&self, key_id: i64, company_id: i64) -> Option<AccessSet> {
         let entry = self.access.get(&(key_id, company_id))?;
-        (entry.generation == self.now()).then_some(entry.value)
+        self.current(entry).then_some(entry.value)
     }
 
-    pub fn remember_access(&mut self, key_id: i64, company_id: i64, access: AccessSet) {
+    pub fn remember_access(&mut self, conn: &Connection, key_id: i64, company_id: i64, access: AccessSet) {
+        let Some(generation) = self.remembering_at(conn) else {
+            return;
+        };
         self.make_room();
-        let generation = self.now();
-        self.access.insert(
-            (key_id, company_id),
-            Entry {
-                generation,
-                value: access,
-            },
-        );
+        self.access.insert((key_id, company_id), Entry::at(generation, access));
     }
 
     pub fn proxy(&self, client_id: i64, office_id: i64) -> Option<Option<i64>> {
         let entry = self.proxies.get(&(client_id, office_id))?;
-        (entry.generation == self.now()).then_some(entry.value)
+        self.current(entry).then_some(entry.value)
     }
 
-    pub fn remember_proxy(&mut self, client_id: i64, office_id: i64, person_id: Option<i64>) {
+    pub fn remember_proxy(&mut self, conn: &Connection, client_id: i64, office_id: i64, person_id: Option<i64>) {
+        let Some(generation) = self.remembering_at(conn) else {
+            return;
+        };
         self.make_room();
-        let generation = self.now();
-        self.proxies.insert(
-            (client_id, office_id),
-            Entry {
-                generation,
-                value: person_id,
-            },
-        );
+        self.proxies
+            .insert((client_id, office_id), Entry::at(generation, person_id));
     }
 
     pub fn credentials(&self) -> Option<Arc<[CredentialRow]>> {
         let entry = self.credentials.as_ref()?;
-        (entry.generation == self.now()).then(|| entry.value.clone())
+        self.current(entry).then(|| entry.value.clone())
     }
 
-    pub fn remember_credentials(&mut self, rows: Arc<[CredentialRow]>) {
-        let generation = self.now();
-        self.credentials = Some(Entry {
-            generation,
-            value: rows,
-        });
+    pub fn remember_credentials(&mut self, conn: &Connection, rows: Arc<[CredentialRow]>) {
+        let Some(generation) = self.remembering_at(conn) else {
+            return;
+        };
+        self.credentials = Some(Entry::at(generation, rows));
     }
 
     pub fn mintable(&self, consumer_token: &str, employee_token: &str) -> Option<Mintable> {
         let (consumer, entry) = self.mintable.get(employee_token)?;
-        (&**consumer == consumer_token && entry.generation == self.now()).then_some(entry.value)
+        (&**consumer == consumer_token && self.current(entry)).then_some(entry.value)
     }
 
-    pub fn remember_mintable(&mut self, consumer_token: &str, employee_token: &str, mintable: Mintable) {
+    pub fn remember_mintable(
+        &mut self,
+        conn: &Connection,
+        consumer_token: &str,
+        employee_token: &str,
+        mintable: Mintable,
+    ) {
+        let Some(generation) = self.remembering_at(conn) else {
+            return;
+        };
         self.make_room();
-        let generation = self.now();
-        self.mintable.insert(
-            employee_token.into(),
-            (
-                consumer_token.into(),
-                Entry {
-                    generation,
-                    value: mintable,
-                },
-            ),
-        );
+        let entry = Entry::at(generation, mintable);
+        self.mintable
+            .insert(employee_token.into(), (consumer_token.into(), entry));
     }
 }
 
 impl Remembered {
-    /// An answer rendered from the store when it had seen `changes` row changes
-    /// (`sqlite3_total_changes`, which counts every insert, update and delete on the connection,
-    /// triggers' too), if none happened since and nothing was forgotten. A write that touches no
-    /// row (an update matching nothing) leaves answers standing, as it leaves the data.
-    pub fn answer(&self, key: &str, changes: u64) -> Option<Bytes> {
+    /// An answer rendered from the store, if no row changed since it was made.
+    pub fn answer(&self, conn: &Connection, key: &str) -> Option<Bytes> {
         let (made, answer) = self.answers.get(key)?;
-        (made.generation == self.now() && made.value == changes).then(|| answer.clone())
+        (Some(*made) == self.data_mark(conn)).then(|| answer.clone())
     }
 
-    /// Remembers an answer made at `changes`; a store keeps at most [`MOST_ANSWER_BYTES`] of
-    /// them (past it, every older one is dropped) and never one bigger than that.
-    pub fn remember_answer(&mut self, key: &str, changes: u64, answer: Bytes) {
+    /// Remembers an answer made from the store as it is now; a store keeps at most
+    /// [`MOST_ANSWER_BYTES`] of them (past it, every older one is dropped) and never one bigger.
+    pub fn remember_answer(&mut self, conn: &Connection, key: &str, answer: Bytes) {
+        let Some(made) = self.data_mark(conn) else { return };
         if answer.len() > MOST_ANSWER_BYTES {
             return;
         }
@@ -278,12 +299,7 @@ impl Remembered {
             self.answers.clear();
             self.answer_bytes = 0;
         }
-        let generation = self.now();
         self.answer_bytes += answer.len();
-        let made = Entry {
-            generation,
-            value: changes,
-        };
         if let Some((_, old)) = self.answers.insert(key.into(), (made, answer)) {
             self.answer_bytes -= old.len();
         }
@@ -332,53 +348,43 @@ impl Lookup<'_> {
 }
 
 impl Remembered {
-    /// A lookup's answer from when the store had seen `changes` row changes, if none happened
-    /// since (but the inserts reported through [`Remembered::inserted`]) and nothing was
-    /// forgotten.
-    pub fn lookup(&self, lookup: &Lookup<'_>, changes: u64) -> Option<Option<i64>> {
-        if self.data_version.is_some() {
-            return None;
-        }
-        let now = self.now();
+    /// A lookup's answer, if no row changed since it was made but the inserts reported through
+    /// [`Remembered::inserted`].
+    pub fn lookup(&self, conn: &Connection, lookup: &Lookup<'_>) -> Option<Option<i64>> {
+        let now = self.data_mark(conn)?;
         self.lookups
             .iter()
-            .find(|(made, looked, _)| made.generation == now && made.value == changes && looked == lookup)
+            .find(|(made, looked, _)| *made == now && looked == lookup)
             .map(|(_, _, answer)| *answer)
     }
 
-    pub fn remember_lookup(&mut self, lookup: Lookup<'_>, changes: u64, answer: Option<i64>) {
-        // A file's other writers are noticed before a transaction begins, not inside it: one that
-        // commits in between would be missed by the lookup, and a create would take a number it
-        // already holds. A file store reads its lookups from SQL inside its transaction instead.
-        if self.data_version.is_some() {
-            return;
-        }
-        let generation = self.now();
+    pub fn remember_lookup(&mut self, conn: &Connection, lookup: Lookup<'_>, answer: Option<i64>) {
+        let Some(made) = self.data_mark(conn) else { return };
         self.lookups
-            .retain(|(made, looked, _)| made.generation == generation && *looked != lookup);
+            .retain(|(was, looked, _)| was.generation == made.generation && *looked != lookup);
         if self.lookups.len() >= MOST_LOOKUPS {
             self.lookups.clear();
         }
-        let made = Entry {
-            generation,
-            value: changes,
-        };
         self.lookups.push((made, lookup.into_owned(), answer));
     }
 
-    /// One object was inserted (`before` and `after` are the row changes around its statement,
-    /// its triggers' among them): the lookups that stood before it are carried past it, as the
-    /// insert changed them; a lookup it may have changed otherwise is dropped.
-    pub fn inserted(&mut self, resource: &str, company_id: i64, number: Option<i64>, before: u64, after: u64) {
-        let now = self.now();
+    /// One object was inserted by a statement that began at `before` row changes (its triggers'
+    /// among them): the lookups that stood before it are carried past it, as the insert changed
+    /// them; a lookup it may have changed otherwise is dropped.
+    pub fn inserted(&mut self, conn: &Connection, resource: &str, company_id: i64, number: Option<i64>, before: u64) {
+        let Some(after) = self.data_mark(conn) else { return };
+        let before = DataMark {
+            changes: before.wrapping_add(self.rolled_back),
+            ..after
+        };
         self.lookups.retain_mut(|(made, looked, answer)| {
-            if made.generation != now || made.value != before {
+            if *made != before {
                 return false;
             }
             match looked.after_insert(*answer, resource, company_id, number) {
                 Some(carried) => {
                     *answer = carried;
-                    made.value = after;
+                    *made = after;
                     true
                 }
                 None => false,
@@ -387,107 +393,212 @@ impl Remembered {
     }
 }
 
-fn data_version(conn: &Connection) -> rusqlite::Result<i64> {
-    conn.prepare_cached("PRAGMA main.data_version")?
-        .query_row([], |r| r.get(0))
-}
-
-/// Tables of the access world the update hook cannot see (SQLite calls it for rowid tables
-/// only): every statement writing one of them is followed by `Db::forget_logins`.
-#[cfg(test)]
-pub(crate) const FORGOTTEN_BY_HAND: [&str; 5] = [
-    "accountant_relations",
-    "client_key_links",
-    "company_integrations",
-    "company_modules",
-    "retired_tokens",
-];
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::{Db, Store};
+    use std::cell::Cell;
 
-    #[test]
-    fn every_table_the_update_hook_cannot_see_is_forgotten_by_hand() {
-        let store = crate::store::Store::open_in_memory().unwrap();
-        let unseen: Vec<String> = store
-            .with(|db| {
-                let mut statement = db.conn().prepare(
-                    "SELECT name FROM sqlite_master WHERE type = 'table' AND sql LIKE '%WITHOUT ROWID%' ORDER BY name",
-                )?;
-                let names = statement.query_map([], |r| r.get::<_, String>(0))?;
-                names.collect::<rusqlite::Result<Vec<_>>>()
+    /// Tables whose rows never change an access decision: objects and what is derived from
+    /// them, the webhook queue, the generation itself, and sessions (their own triggers move the
+    /// generation on a delete or an end, not on minting or first use).
+    const NOT_THE_ACCESS_WORLD: [&str; 12] = [
+        "event_subscriptions",
+        "generation",
+        "object_counts",
+        "objects",
+        "objects_shadowed",
+        "outbox",
+        "posting_days",
+        "posting_months",
+        "postings",
+        "sessions",
+        "webhook_deliveries",
+        "webhook_pending",
+    ];
+
+    /// The effective access of key 1 in company 1 as the store gives it, and whether it was
+    /// decided again to give it.
+    fn access(db: &Db<'_>, set: AccessSet) -> (AccessSet, bool) {
+        let decided = Cell::new(false);
+        let access = db
+            .effective_access(1, 1, || {
+                decided.set(true);
+                Ok::<_, rusqlite::Error>(set)
             })
-            .unwrap()
-            .into_iter()
-            .filter(|name| !NOT_THE_ACCESS_WORLD.contains(&name.as_str()))
-            .collect();
+            .unwrap();
+        (access, decided.get())
+    }
+
+    /// [`access`] under the store's connection.
+    fn access_now(store: &Store, set: AccessSet) -> (AccessSet, bool) {
+        store.with(|db| Ok::<_, rusqlite::Error>(access(db, set))).unwrap()
+    }
+
+    const NEW_COMPANY: &str =
+        "INSERT INTO companies VALUES (9, 'Ny AS', '999999999', 'company', 'basic', 1, 'AS', 'a@b.no')";
+
+    #[test]
+    fn every_table_of_the_access_world_moves_the_generation_on_every_write() {
+        let store = Store::open_in_memory().unwrap();
+        let (tables, triggers) = store
+            .with(|db| {
+                let names = |sql: &str| -> rusqlite::Result<Vec<String>> {
+                    let mut statement = db.conn().prepare(sql)?;
+                    let names = statement.query_map([], |r| r.get::<_, String>(0))?;
+                    names.collect()
+                };
+                Ok::<_, rusqlite::Error>((
+                    names("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")?,
+                    names("SELECT name FROM sqlite_master WHERE type = 'trigger' AND sql LIKE '%UPDATE generation%'")?,
+                ))
+            })
+            .unwrap();
+        for table in tables.iter().filter(|t| !NOT_THE_ACCESS_WORLD.contains(&t.as_str())) {
+            for when in ["in", "on", "out"] {
+                let trigger = format!("{table}_moves_generation_{when}");
+                assert!(
+                    triggers.contains(&trigger),
+                    "{trigger} is missing: a table of the access world needs its triggers (see `moves_generation!`), another table a place in NOT_THE_ACCESS_WORLD"
+                );
+            }
+        }
+    }
+
+    /// A write by another connection to a database file (a user's `sqlite3` shell) ends what
+    /// the store remembered of the access world; a write to objects does not.
+    #[test]
+    fn another_connections_write_to_a_file_ends_what_was_remembered() {
+        let dir = std::env::temp_dir().join(format!("generation-{}", uuid::Uuid::new_v4()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("world.db");
+        let store = Store::open_file(&path).unwrap();
+        let everything = AccessSet::everything();
+        assert_eq!(access_now(&store, everything), (everything, true));
+        assert_eq!(access_now(&store, AccessSet::NONE), (everything, false));
+        let other = Connection::open(&path).unwrap();
+        other
+            .execute_batch("INSERT INTO objects_shadowed(resource, id) VALUES ('customer', 1)")
+            .unwrap();
         assert_eq!(
-            unseen, FORGOTTEN_BY_HAND,
-            "a new WITHOUT ROWID table of the access world: call forget_logins() after each write to it"
+            access_now(&store, AccessSet::NONE),
+            (everything, false),
+            "a write outside the access world"
+        );
+        other.execute_batch(NEW_COMPANY).unwrap();
+        assert_eq!(
+            access_now(&store, AccessSet::NONE),
+            (AccessSet::NONE, true),
+            "the other connection's write to the access world"
+        );
+        drop((store, other));
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    /// Inside a transaction, an answer read after the transaction's own write to the access world
+    /// is not kept (a rollback would take its rows back); once the write commits, the generation
+    /// has moved on and what was remembered before it is not used.
+    #[test]
+    fn an_answer_read_after_an_unsettled_write_is_not_kept_and_a_commit_ends_older_ones() {
+        let store = Store::open_in_memory().unwrap();
+        let everything = AccessSet::everything();
+        access_now(&store, everything);
+        let failed = store.transaction(|db| {
+            db.conn().execute_batch(NEW_COMPANY)?;
+            assert_eq!(
+                access(db, AccessSet::NONE),
+                (everything, false),
+                "not settled: as before it"
+            );
+            db.effective_access(2, 1, || Ok::<_, rusqlite::Error>(AccessSet::NONE))?;
+            Err::<(), _>(rusqlite::Error::InvalidQuery)
+        });
+        assert!(failed.is_err());
+        let decided_again = store
+            .with(|db| db.effective_access(2, 1, || Ok::<_, rusqlite::Error>(everything)))
+            .unwrap();
+        assert_eq!(
+            decided_again, everything,
+            "what was read inside the rolled-back transaction was not kept"
+        );
+        assert_eq!(
+            access_now(&store, AccessSet::NONE),
+            (everything, false),
+            "a rollback moves nothing"
+        );
+        store.transaction(|db| db.conn().execute_batch(NEW_COMPANY)).unwrap();
+        assert_eq!(
+            access_now(&store, AccessSet::NONE),
+            (AccessSet::NONE, true),
+            "the committed write moved the generation on"
         );
     }
 
     #[test]
-    fn a_write_to_the_access_world_moves_the_generation_and_objects_do_not() {
-        let mut conn = Connection::open_in_memory().unwrap();
-        conn.execute_batch(
-            "CREATE TABLE keys (id INTEGER PRIMARY KEY, name TEXT);
-             CREATE TABLE objects (id INTEGER PRIMARY KEY, body TEXT);
-             CREATE TABLE sessions (id INTEGER PRIMARY KEY, used INTEGER);",
-        )
-        .unwrap();
-        let remembered = Remembered::watching(&mut conn, false).unwrap();
-        let start = remembered.now();
-        conn.execute_batch(
-            "INSERT INTO objects VALUES (1, '{}'); INSERT INTO sessions VALUES (1, 0); UPDATE sessions SET used = 1",
-        )
-        .unwrap();
-        assert_eq!(
-            remembered.now(),
-            start,
-            "objects and session writes change nothing remembered"
-        );
-        conn.execute_batch("INSERT INTO keys VALUES (1, 'k')").unwrap();
-        assert_ne!(remembered.now(), start);
-        let after_key = remembered.now();
-        conn.execute_batch("DELETE FROM sessions WHERE id = 1").unwrap();
-        assert_ne!(remembered.now(), after_key, "a session deleted moves the generation");
-    }
-
-    #[test]
-    fn an_answer_stands_until_any_row_changes_and_answers_stay_within_their_bytes() {
-        let store = crate::store::Store::open_in_memory().unwrap();
+    fn a_page_stands_until_any_row_changes_and_pages_stay_within_their_bytes() {
+        let store = Store::open_in_memory().unwrap();
         let page = Bytes::from_static(b"{\"values\":[]}");
+        let rendered = |db: &Db<'_>, key: &str, made: &Bytes| -> (Bytes, bool) {
+            let rendered = Cell::new(false);
+            let answer = db
+                .rendered(key, || {
+                    rendered.set(true);
+                    Ok::<_, rusqlite::Error>(made.clone())
+                })
+                .unwrap();
+            (answer, rendered.get())
+        };
+        let other = Bytes::from_static(b"{}");
         store
             .with(|db| {
-                db.remember_answer("customer?count=20", page.clone());
-                assert_eq!(db.remembered_answer("customer?count=20"), Some(page.clone()));
-                assert_eq!(db.remembered_answer("customer?count=21"), None, "another question");
-                // A table WITHOUT ROWID, which the update hook does not see, ends it too.
+                assert_eq!(rendered(db, "customer?count=20", &page), (page.clone(), true));
+                assert_eq!(rendered(db, "customer?count=20", &other), (page.clone(), false));
+                assert_eq!(
+                    rendered(db, "customer?count=21", &other),
+                    (other.clone(), true),
+                    "another question"
+                );
                 db.conn()
                     .execute("INSERT INTO objects_shadowed(resource, id) VALUES ('customer', 1)", [])?;
-                assert_eq!(db.remembered_answer("customer?count=20"), None, "a row changed");
-                db.remember_answer("customer?count=20", page.clone());
+                assert_eq!(
+                    rendered(db, "customer?count=20", &other),
+                    (other.clone(), true),
+                    "a row changed"
+                );
                 db.conn().execute("DELETE FROM objects_shadowed WHERE id = 2", [])?;
                 assert_eq!(
-                    db.remembered_answer("customer?count=20"),
-                    Some(page.clone()),
+                    rendered(db, "customer?count=20", &page),
+                    (other.clone(), false),
                     "no row changed"
                 );
-                db.forget_logins();
-                assert_eq!(db.remembered_answer("customer?count=20"), None, "forgotten");
 
                 let big = Bytes::from(vec![b' '; MOST_ANSWER_BYTES / 3]);
                 for n in 0..4 {
-                    db.remember_answer(&format!("big {n}"), big.clone());
+                    rendered(db, &format!("big {n}"), &big);
                 }
-                let kept: Vec<bool> = (0..4)
-                    .map(|n| db.remembered_answer(&format!("big {n}")).is_some())
-                    .collect();
-                assert_eq!(kept, [false, false, false, true], "past the bytes, the older ones go");
-                db.remember_answer("huge", Bytes::from(vec![b' '; MOST_ANSWER_BYTES + 1]));
-                assert_eq!(db.remembered_answer("huge"), None, "too big to keep");
+                assert!(!rendered(db, "big 3", &big).1, "the newest is kept");
+                assert!(rendered(db, "big 0", &big).1, "past the bytes, the older ones go");
+                let huge = Bytes::from(vec![b' '; MOST_ANSWER_BYTES + 1]);
+                rendered(db, "huge", &huge);
+                assert!(rendered(db, "huge", &huge).1, "too big to keep");
+                Ok::<_, rusqlite::Error>(())
+            })
+            .unwrap();
+        // A transaction that wrote and rolled back changed rows the count does not take back.
+        let failed = store.transaction(|db| {
+            db.conn()
+                .execute("INSERT INTO objects_shadowed(resource, id) VALUES ('customer', 3)", [])?;
+            assert_eq!(rendered(db, "customer?count=20", &page), (page.clone(), true));
+            Err::<(), _>(rusqlite::Error::InvalidQuery)
+        });
+        assert!(failed.is_err());
+        store
+            .with(|db| {
+                assert_eq!(
+                    rendered(db, "customer?count=20", &other),
+                    (other.clone(), true),
+                    "rolled back"
+                );
                 Ok::<_, rusqlite::Error>(())
             })
             .unwrap();

@@ -34,6 +34,21 @@ macro_rules! post_voucher {
     };
 }
 
+/// The triggers that move the store's generation on (see `store::remembered`) at every row
+/// inserted into, updated in or deleted from each table named: the tables of the access world.
+macro_rules! moves_generation {
+    ($($table:literal),*) => {
+        concat!($(
+            "CREATE TRIGGER ", $table, "_moves_generation_in AFTER INSERT ON ", $table,
+            " BEGIN UPDATE generation SET value = value + 1; END;\n",
+            "CREATE TRIGGER ", $table, "_moves_generation_on AFTER UPDATE ON ", $table,
+            " BEGIN UPDATE generation SET value = value + 1; END;\n",
+            "CREATE TRIGGER ", $table, "_moves_generation_out AFTER DELETE ON ", $table,
+            " BEGIN UPDATE generation SET value = value + 1; END;\n",
+        )*)
+    };
+}
+
 /// Each entry migrates the schema from version `index` to `index + 1`.
 pub(crate) const MIGRATIONS: &[&str] = &[
     r#"
@@ -566,6 +581,28 @@ CREATE TRIGGER subscription_gone AFTER DELETE ON objects WHEN OLD.resource = 'ev
     DELETE FROM webhook_deliveries WHERE subscription_id = OLD.id AND state = 'PENDING';
 END;
 "#,
+    // 21: the generation every remembered answer is checked against, moved on by triggers in the
+    // transaction of each write to the access world, whichever connection makes it. A session
+    // minted or first used changes nothing remembered; one deleted or ended does.
+    concat!(
+        "CREATE TABLE generation (value INTEGER NOT NULL);
+INSERT INTO generation(value) VALUES (0);
+CREATE TRIGGER sessions_move_generation_out AFTER DELETE ON sessions BEGIN UPDATE generation SET value = value + 1; END;
+CREATE TRIGGER sessions_move_generation_on AFTER UPDATE OF deleted ON sessions BEGIN UPDATE generation SET value = value + 1; END;
+",
+        moves_generation!(
+            "meta",
+            "companies",
+            "accountant_relations",
+            "people",
+            "integrations",
+            "keys",
+            "retired_tokens",
+            "client_key_links",
+            "company_modules",
+            "company_integrations"
+        )
+    ),
 ];
 
 /// The schema of a seed template: the `objects` table as the migrations above leave it, with the

@@ -120,7 +120,7 @@ impl Db<'_> {
         if let Some(sessions) = self.sessions {
             let forgotten = sessions.borrow_mut().prune(expired_before, keep);
             if forgotten > 0 {
-                self.forget_logins();
+                self.access_world_changed()?;
             }
             return Ok(forgotten);
         }
@@ -149,7 +149,13 @@ impl Db<'_> {
             return Ok(false);
         };
         let deleted = match self.sessions {
-            Some(sessions) => sessions.borrow_mut().mark_deleted(id, token, key_id),
+            Some(sessions) => {
+                let deleted = sessions.borrow_mut().mark_deleted(id, token, key_id);
+                if deleted {
+                    self.access_world_changed()?;
+                }
+                deleted
+            }
             None => {
                 self.conn
                     .prepare_cached(
@@ -159,20 +165,24 @@ impl Db<'_> {
                     == 1
             }
         };
-        self.forget_logins();
         Ok(deleted)
     }
 
     /// Ends every live session of a key.
     pub fn revoke_sessions(&self, key_id: i64) -> rusqlite::Result<usize> {
         let revoked = match self.sessions {
-            Some(sessions) => sessions.borrow_mut().revoke(key_id),
+            Some(sessions) => {
+                let revoked = sessions.borrow_mut().revoke(key_id);
+                if revoked > 0 {
+                    self.access_world_changed()?;
+                }
+                revoked
+            }
             None => self
                 .conn
                 .prepare_cached("UPDATE sessions SET deleted = 1 WHERE key_id = ?1 AND deleted = 0")?
                 .execute([key_id])?,
         };
-        self.forget_logins();
         Ok(revoked)
     }
 
@@ -180,6 +190,7 @@ impl Db<'_> {
     pub(crate) fn clear_sessions(&self) -> rusqlite::Result<()> {
         if let Some(sessions) = self.sessions {
             sessions.borrow_mut().clear();
+            self.access_world_changed()?;
         }
         self.conn.execute_batch("DELETE FROM sessions")
     }

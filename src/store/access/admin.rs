@@ -96,7 +96,6 @@ impl Db<'_> {
         self.conn()
             .prepare_cached("INSERT OR IGNORE INTO company_integrations(company_id, integration_id) VALUES (?1, ?2)")?
             .execute([company_id, integration_id])?;
-        self.forget_logins();
         Ok(())
     }
 
@@ -171,7 +170,6 @@ impl Db<'_> {
             .execute(params![key_id, new_token, now.to_string()])?;
         conn.prepare_cached("UPDATE client_key_links SET pending = 0 WHERE key_id = ?1")?
             .execute([key_id])?;
-        self.forget_logins();
         Ok(())
     }
 
@@ -189,7 +187,6 @@ impl Db<'_> {
                 "UPDATE accountant_relations SET api_access = ?2, office_is_admin = ?3 WHERE client_id = ?1",
             )?
             .execute(params![client_id, api_access, office_is_admin])?;
-        self.forget_logins();
         Ok(())
     }
 
@@ -218,7 +215,6 @@ impl Db<'_> {
             .conn()
             .prepare_cached("DELETE FROM client_key_links WHERE key_id = ?1 AND client_id = ?2")?
             .execute([key_id, client_id])?;
-        self.forget_logins();
         Ok(changed == 1)
     }
 
@@ -359,7 +355,6 @@ impl Db<'_> {
              DELETE FROM company_integrations; DELETE FROM integrations; DELETE FROM people;
              DELETE FROM accountant_relations; DELETE FROM companies; DELETE FROM meta;",
         )?;
-        self.forget_logins();
         Ok(())
     }
 }
@@ -409,7 +404,6 @@ impl Db<'_> {
                  ON CONFLICT(company_id, name) DO UPDATE SET cost_start_date = excluded.cost_start_date",
             )?
             .execute(params![company_id, name, cost_start_date])?;
-        self.forget_logins();
         Ok(())
     }
 

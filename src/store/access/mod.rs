@@ -191,7 +191,7 @@ impl Db<'_> {
             .query_row([client_id, office_id], |r| r.get(0))
             .optional()?;
         if let Some(mut remembered) = self.remembered() {
-            remembered.remember_proxy(client_id, office_id, found);
+            remembered.remember_proxy(self.conn, client_id, office_id, found);
         }
         Ok(found)
     }
@@ -205,7 +205,7 @@ impl Db<'_> {
         }
         let rows: std::sync::Arc<[CredentialRow]> = self.read_credentials()?.into();
         if let Some(mut remembered) = self.remembered() {
-            remembered.remember_credentials(rows.clone());
+            remembered.remember_credentials(self.conn, rows.clone());
         }
         Ok(rows)
     }
@@ -273,7 +273,6 @@ impl Db<'_> {
                 "INSERT INTO accountant_relations(office_id, client_id, api_access, office_is_admin) VALUES (?1, ?2, ?3, ?4)",
             )?
             .execute(params![relation.office_id, relation.client_id, relation.api_access, relation.office_is_admin])?;
-        self.forget_logins();
         Ok(())
     }
 
@@ -366,7 +365,6 @@ impl Db<'_> {
         self.conn
             .prepare_cached("INSERT INTO retired_tokens(token, key_id, retired_at) VALUES (?1, ?2, ?3)")?
             .execute(params![token, key_id, retired_at.to_string()])?;
-        self.forget_logins();
         Ok(())
     }
 
@@ -378,7 +376,6 @@ impl Db<'_> {
                  ON CONFLICT(key_id, client_id) DO UPDATE SET accesses = excluded.accesses",
             )?
             .execute(params![key_id, client_id, accesses_json, pending])?;
-        self.forget_logins();
         Ok(())
     }
 }
