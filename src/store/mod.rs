@@ -8,6 +8,7 @@ mod handoff;
 mod ledger;
 mod objects;
 mod outbox;
+mod pages;
 mod remembered;
 mod rows;
 pub mod schema;
@@ -188,7 +189,7 @@ impl Attached {
         Db::remembering(&self.conn, &self.remembered, &self.template, self.sessions.as_ref())
     }
 
-    /// After the connection's pages were replaced (a backup or a copy): no trigger saw them, and
+    /// After the connection's pages were replaced (written as pages, or copied): no trigger saw them, and
     /// the copied generation may be one this store had before. It moves past both.
     fn pages_replaced(&self) -> rusqlite::Result<()> {
         let copied: i64 = self
@@ -218,8 +219,8 @@ struct WorldImage {
 }
 
 impl WorldImage {
-    /// Migrates an empty database with the page size of `file` (a backup copies pages of one
-    /// size), copies `seeds`' objects into it, and keeps its pages.
+    /// Migrates an empty database with the page size of `file` (its pages are written into the
+    /// file as they are), copies `seeds`' objects into it, and keeps its pages.
     fn build(file: &Connection, seeds: Arc<Template>) -> Result<Self, StoreError> {
         let page_size: i64 = file.pragma_query_value(None, "page_size", |row| row.get(0))?;
         let conn = open_private_memory()?;
@@ -471,10 +472,10 @@ impl Store {
 
     /// A file's new world is installed in a private in-memory copy of an image of the file's
     /// schema with `seeds`' objects in (a file keeps every object as its own row and attaches no
-    /// template), and its pages are copied into the file in one backup step: one write of the
-    /// pages instead of every row inserted through the file's journal and indexes, and the
-    /// clear's deletes before them. The step is one transaction of the file: a reader sees the
-    /// old world or the new one, and a failed install leaves the file as it was.
+    /// template), and the pages that differ from the file's are written into it (see
+    /// `store::pages`): a few pages instead of every row inserted through the file's journal and
+    /// indexes, and the clear's deletes before them. The write is one transaction of the file:
+    /// a reader sees the old world or the new one, and a failed install leaves the file as it was.
     fn replace_file_world<T, E: From<rusqlite::Error> + From<StoreError>>(
         &self,
         seeds: Arc<Template>,
@@ -490,16 +491,9 @@ impl Store {
         conn.deserialize_read_exact(rusqlite::MAIN_DB, &*image.pages, image.pages.len(), false)?;
         attached.world_image = Some(image);
         let scratch = Self::prepare(conn, Template::empty()?, Opened::Scratch)?;
-        let written = Self::in_transaction(&mut scratch.lock(), install)?;
-        let copied = rusqlite::backup::Backup::new(&scratch.lock().conn, &mut attached.conn)?.step(-1)?;
-        if copied != rusqlite::backup::StepResult::Done {
-            // Another connection to the file (a user's `sqlite3` shell) holds it.
-            return Err(rusqlite::Error::SqliteFailure(
-                rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_BUSY),
-                Some("the database file is locked by another connection".into()),
-            )
-            .into());
-        }
+        let mut built = scratch.lock();
+        let written = Self::in_transaction(&mut built, install)?;
+        pages::write_differing(&mut attached.conn, &built.conn.serialize(rusqlite::MAIN_DB)?)?;
         attached.pages_replaced()?;
         Ok(written)
     }
@@ -536,12 +530,9 @@ impl Store {
 
     fn copy_from(&self, source: &mut Attached, attached: &mut Attached) -> Result<(), StoreError> {
         if self.keeps_seed_objects {
-            // A file stays a file: its pages are written into it.
-            rusqlite::backup::Backup::new(&source.conn, &mut attached.conn)?.run_to_completion(
-                1024,
-                std::time::Duration::ZERO,
-                None,
-            )?;
+            // A file stays a file: the pages that differ are written into it.
+            let world = source.conn.serialize(rusqlite::MAIN_DB)?;
+            pages::write_differing(&mut attached.conn, &world)?;
         } else {
             copy_database(&mut source.conn, &mut attached.conn)?;
         }
