@@ -963,21 +963,27 @@ fn a_users_own_task_runs_against_the_agent() {
     );
 }
 
+/// What the emulator itself spends per run (the sandbox and its session before the agent, the
+/// scoring after it) is reported apart from the agent's time; tools/eval-bench.py holds it to its
+/// target (a benchmark, not a timed test).
 #[test]
-fn the_emulators_own_cost_per_run_is_under_5_ms() {
-    // An agent that does nothing: what a run costs the emulator is the sandbox and its session
-    // before the agent is called, and the scoring after.
+fn each_run_reports_what_the_emulator_itself_spent_apart_from_the_agent() {
     let idle = spawn_agent(Behaviour::Idle);
-    let report = run(&builtin_tasks(), &options(&idle, 1));
-    let mut times: Vec<f64> = report.runs.iter().map(|r| r.setup_seconds + r.score_seconds).collect();
-    times.sort_by(f64::total_cmp);
-    let median = times[times.len() / 2];
-    let parts: Vec<(f64, f64)> = report.runs.iter().map(|r| (r.setup_seconds, r.score_seconds)).collect();
-    assert!(
-        median < 0.005,
-        "median {:.2} ms; setup and scoring: {parts:?}",
-        median * 1000.0
-    );
+    let report = run(&only("create-customer"), &options(&idle, 1));
+    assert!(!report.runs.is_empty());
+    for run in &report.runs {
+        assert!(
+            run.setup_seconds > 0.0 && run.score_seconds > 0.0,
+            "setup {} s, scoring {} s",
+            run.setup_seconds,
+            run.score_seconds
+        );
+        assert!(run.setup_seconds + run.score_seconds <= run.seconds, "{run:?}");
+    }
+    let json = report.json();
+    let first = &json["runs"][0];
+    assert_eq!(first["setupSeconds"].as_f64(), Some(report.runs[0].setup_seconds));
+    assert_eq!(first["scoreSeconds"].as_f64(), Some(report.runs[0].score_seconds));
 }
 
 #[test]
