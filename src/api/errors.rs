@@ -41,12 +41,22 @@ impl From<Denial> for ApiError {
 
 impl From<crate::store::StoreError> for ApiError {
     fn from(err: crate::store::StoreError) -> Self {
-        ApiError::internal(&err)
+        match err {
+            crate::store::StoreError::Sqlite(err) => err.into(),
+            other => ApiError::internal(&other),
+        }
     }
 }
 
 impl From<rusqlite::Error> for ApiError {
     fn from(err: rusqlite::Error) -> Self {
-        ApiError::internal(&err)
+        match err.sqlite_error_code() {
+            // Another program writing a --db file (a sqlite3 shell holding a transaction) for
+            // longer than the store waits: the user's to end, not the emulator's fault.
+            Some(rusqlite::ErrorCode::DatabaseBusy) => ApiError::new(ErrorKind::ServiceUnavailable).with_developer_message(
+                "The sandbox's database file is locked by another connection (a sqlite3 shell holding a transaction?); end that transaction and try again.",
+            ),
+            _ => ApiError::internal(&err),
+        }
     }
 }

@@ -39,7 +39,18 @@ pub(super) fn write_differing(file: &mut Connection, image: &[u8]) -> rusqlite::
         ));
     }
     let pages: Vec<&[u8]> = image.chunks_exact(page_size).collect();
-    let tx = file.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let tx = file
+        .transaction_with_behavior(TransactionBehavior::Immediate)
+        .map_err(|error| match error.sqlite_error_code() {
+            Some(rusqlite::ErrorCode::DatabaseBusy) => rusqlite::Error::SqliteFailure(
+                rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_BUSY),
+                Some(
+                    "the database file is locked by another connection (a sqlite3 shell?): let it go and try again"
+                        .into(),
+                ),
+            ),
+            _ => error,
+        })?;
     let (header, pages_before, differing) = compare(&tx, &pages)?;
     let mut write = tx.prepare_cached("INSERT INTO sqlite_dbpage(pgno, data) VALUES (?1, ?2)")?;
     for &number in &differing {
@@ -266,7 +277,8 @@ mod tests {
         let other = Connection::open(dir.0.join("world.db")).unwrap();
         other.execute_batch("BEGIN IMMEDIATE").unwrap();
         file.busy_timeout(std::time::Duration::ZERO).unwrap();
-        assert!(write(&mut file, &mut world).is_err());
+        let locked = write(&mut file, &mut world).unwrap_err();
+        assert!(locked.to_string().contains("locked by another connection"), "{locked}");
         other.execute_batch("ROLLBACK").unwrap();
         assert_eq!(bodies(&file), before);
         let mut small = Connection::open_in_memory().unwrap();

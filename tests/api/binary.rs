@@ -523,6 +523,35 @@ fn a_database_file_exports_only_what_differs_from_the_seed() {
     let _ = std::fs::remove_file(&path);
 }
 
+/// A database file another program holds a write transaction on (a user's sqlite3 shell)
+/// refuses a world swap with a 503 that says so, not a 500, and changes nothing; once that
+/// transaction ends the swap goes through.
+#[test]
+fn a_reset_of_a_database_file_locked_by_another_program_is_refused_503_until_it_lets_go() {
+    let path = temp_path("locked.db");
+    let _ = std::fs::remove_file(&path);
+    let db = path.to_str().unwrap().to_owned();
+    let served = serve(&["--port", "0", "--db", db.as_str()]);
+    let client = reqwest::blocking::Client::new();
+    let reset = || client.post(format!("{}/_sandbox/reset", served.base)).send().unwrap();
+    let shell = rusqlite::Connection::open(&path).unwrap();
+    shell.execute_batch("BEGIN IMMEDIATE").unwrap();
+    let refused = reset();
+    assert_eq!(refused.status(), 503);
+    let body: serde_json::Value = refused.json().unwrap();
+    assert!(
+        body["developerMessage"]
+            .as_str()
+            .unwrap()
+            .contains("locked by another connection"),
+        "{body}"
+    );
+    shell.execute_batch("ROLLBACK").unwrap();
+    assert_eq!(reset().status(), 204);
+    drop(served);
+    let _ = std::fs::remove_file(&path);
+}
+
 /// A world swapped on a database file (state import, scenario load, reset) is the world the
 /// binary serves after a restart: the same state, and a session minted after the swap still
 /// open.
