@@ -1,5 +1,6 @@
 //! The layering of the crate's map, checked from the sources: imports between rooms only go the
 //! ways `MAY_IMPORT` lists, and the modules inside a room import each other without a circle.
+//! Also checked: no function outside test modules is longer than a screen (`LONGEST_FUNCTION`).
 //! The rule and its reasons are docs/architecture.md.
 //!
 //! Every path a file names counts, however it is spelt: `crate::…`, `super::…` and `self::…`
@@ -348,4 +349,84 @@ fn the_circle_check_sees_a_circle_however_it_is_spelt() {
         source("store/b", "#[cfg(test)]\nmod tests {\n    use crate::store::a::Y;\n}\n"),
     ];
     assert_eq!(find_circle(&room_edges("store", &tested_only)), None);
+}
+
+/// Lines a function may take, its signature and closing brace included.
+const LONGEST_FUNCTION: usize = 80;
+
+/// Functions of `text` (rustfmt's layout: a body closes on a line of the `fn`'s own indent)
+/// longer than `LONGEST_FUNCTION`, before its test module, as `name (lines)`.
+fn long_functions(text: &str) -> Vec<String> {
+    let lines: Vec<&str> = text.lines().collect();
+    let mut found = Vec::new();
+    for (at, line) in lines.iter().enumerate() {
+        if line.trim() == "#[cfg(test)]"
+            && lines
+                .get(at + 1)
+                .is_some_and(|next| next.trim_start().starts_with("mod "))
+        {
+            break;
+        }
+        let body = line.trim_start();
+        let words: Vec<&str> = body.split_whitespace().collect();
+        let Some(fn_at) = words.iter().position(|word| *word == "fn") else {
+            continue;
+        };
+        let qualifiers = &words[..fn_at];
+        if !qualifiers
+            .iter()
+            .all(|w| w.starts_with("pub") || matches!(*w, "async" | "const" | "unsafe"))
+        {
+            continue;
+        }
+        // A body on the signature's own line, or no body (a trait's declaration).
+        if body.ends_with('}') || body.ends_with(';') {
+            continue;
+        }
+        let indent = &line[..line.len() - body.len()];
+        let closing = format!("{indent}}}");
+        if let Some(length) = lines[at..].iter().position(|l| *l == closing).map(|end| end + 1)
+            && length > LONGEST_FUNCTION
+        {
+            let name = words
+                .get(fn_at + 1)
+                .map_or("?", |n| n.split(['(', '<']).next().unwrap_or(n));
+            found.push(format!("{name} ({length} lines)"));
+        }
+    }
+    found
+}
+
+#[test]
+fn no_function_outside_tests_is_longer_than_a_screen() {
+    let mut files = Vec::new();
+    collect(&Path::new(env!("CARGO_MANIFEST_DIR")).join("src"), &mut files);
+    let long: Vec<String> = files
+        .iter()
+        .flat_map(|file| {
+            let text = std::fs::read_to_string(file).unwrap_or_default();
+            long_functions(&text)
+                .into_iter()
+                .map(move |function| format!("{}: {function}", file.display()))
+        })
+        .collect();
+    assert!(
+        long.is_empty(),
+        "functions over {LONGEST_FUNCTION} lines:\n{}",
+        long.join("\n")
+    );
+}
+
+#[test]
+fn the_length_check_counts_a_function_to_its_closing_brace_and_skips_tests() {
+    let body = |n: usize| "    let x = 1;\n".repeat(n);
+    let long = format!("pub(crate) fn long() {{\n{}}}\n", body(LONGEST_FUNCTION - 1));
+    let short = format!("fn short() {{\n{}}}\n", body(LONGEST_FUNCTION - 2));
+    assert_eq!(
+        long_functions(&long),
+        [format!("long ({} lines)", LONGEST_FUNCTION + 1)]
+    );
+    assert!(long_functions(&short).is_empty());
+    let in_tests = format!("#[cfg(test)]\nmod tests {{\n{long}}}\n");
+    assert!(long_functions(&in_tests).is_empty());
 }
